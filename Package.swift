@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "smtpexplain",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "smtpexplain", targets: ["smtpexplain"]),
+        .library(name: "TranscriptModel", targets: ["TranscriptModel"]),
+        .library(name: "Explainer", targets: ["Explainer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            path: "Sources/CPcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibXML2",
+            path: "Sources/CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(
+            name: "TranscriptModel",
+            dependencies: ["CPcap", "CLibXML2"]
+        ),
+        .target(
+            name: "Explainer",
+            dependencies: ["TranscriptModel", "CLibXML2"]
+        ),
+        .executableTarget(
+            name: "smtpexplain",
+            dependencies: [
+                "TranscriptModel",
+                "Explainer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TranscriptModelTests", dependencies: ["TranscriptModel"]),
+        .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TranscriptModel"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["smtpexplain"],
+            resources: []
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,20 @@
+/// A reader for a line-oriented input family (a transcript dialect, an MTA log format).
+///
+/// The driver splits the input into lines (LF, with a trailing CR removed) and feeds them one by one;
+/// the reader turns them into calls on `SessionBuilder`s and emits each `Session` as soon as it is
+/// finished, so memory follows the number of open sessions, not the input size.
+public protocol LineReader {
+    /// Stable id used in the JSON `format` field and accepted by `--input-format`.
+    static var formatID: String { get }
+    /// One-line human description for `--help` and the README.
+    static var summary: String { get }
+    /// How likely it is that an input starting with these lines is this format, 0...1.
+    /// Called with at most `FormatDetector.prefixLines` lines; must be cheap.
+    static func score(_ prefix: [ArraySlice<UInt8>]) -> Double
+
+    init(input: String)
+    /// One line without its line terminator. `number` is 1-based.
+    mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void)
+    /// The input ended: close every open session.
+    mutating func finish(emit: (Session) -> Void)
+}
