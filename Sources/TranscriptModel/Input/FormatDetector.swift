@@ -1,0 +1,35 @@
+/// Picks the reader for an input from its first lines. Each reader scores itself; the best wins, ties go to
+/// the earlier entry of the registry. Reads a bounded prefix only.
+public enum FormatDetector {
+    public static let prefixLines = 200
+    public static let prefixBytes = 64 * 1024
+
+    /// Every line-oriented reader, most specific first. Readers of later issues add themselves here.
+    public static let lineReaders: [any LineReader.Type] = [TelnetReader.self]
+
+    public struct Choice: Sendable {
+        public var reader: any LineReader.Type
+        public var confidence: Double
+        /// No reader recognised the input: read as an unmarked paste, best effort.
+        public var fallback: Bool
+    }
+
+    public static func choose(prefix: [ArraySlice<UInt8>], forced: String? = nil) -> Choice? {
+        if let forced {
+            guard let r = lineReaders.first(where: { $0.formatID == forced }) else { return nil }
+            return Choice(reader: r, confidence: 1, fallback: false)
+        }
+        var best: (any LineReader.Type)?
+        var bestScore = -1.0
+        for r in lineReaders {
+            let s = r.score(prefix)
+            if s > bestScore { best = r; bestScore = s }
+        }
+        guard let best, bestScore >= 0.2 else {
+            return Choice(reader: TelnetReader.self, confidence: max(bestScore, 0), fallback: true)
+        }
+        return Choice(reader: best, confidence: bestScore, fallback: false)
+    }
+
+    public static var formatIDs: [String] { lineReaders.map { $0.formatID } }
+}

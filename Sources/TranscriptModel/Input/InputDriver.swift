@@ -1,0 +1,237 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An input that cannot be read as anything we know. `position` says where the problem was found.
+public struct InputError: Error, Sendable, CustomStringConvertible {
+    public var input: String
+    public var position: String?
+    public var message: String
+
+    public init(input: String, position: String? = nil, message: String) {
+        self.input = input
+        self.position = position
+        self.message = message
+    }
+
+    public var description: String {
+        if let position { return "\(input): \(position): \(message)" }
+        return "\(input): \(message)"
+    }
+}
+
+public struct InputOptions: Sendable {
+    /// `--input-format`: skip detection.
+    public var forcedFormat: String?
+    /// Longer lines are cut (the rest is counted, not kept).
+    public var maxLineBytes = 1 << 20
+    public var readChunk = 1 << 20
+    public init(forcedFormat: String? = nil) { self.forcedFormat = forcedFormat }
+}
+
+/// What the driver found out about an input.
+public struct InputInfo: Sendable {
+    public var format: String
+    public var confidence: Double
+    public var fallback: Bool
+    public var lines: Int
+    public var bytes: Int
+    public var cutLines: Int
+}
+
+/// Reads an input (file or stdin) in large chunks, splits it into lines on bytes, picks a reader from the
+/// first lines and streams every line through it. Sessions are emitted as readers finish them.
+public enum InputDriver {
+    public static func read(path: String, options: InputOptions = InputOptions(),
+                            emit: (Session) -> Void) throws -> InputInfo {
+        let name = path
+        let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw InputError(input: name, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { if fd != 0 { close(fd) } }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            throw InputError(input: name, message: "is a directory")
+        }
+        var source = FileSource(fd: fd, chunk: options.readChunk)
+        return try read(name: name, source: &source, options: options, emit: emit)
+    }
+
+    /// Read from memory (tests, the web page).
+    public static func read(name: String, bytes: [UInt8], options: InputOptions = InputOptions(),
+                            emit: (Session) -> Void) throws -> InputInfo {
+        var source = MemorySource(bytes: bytes)
+        return try read(name: name, source: &source, options: options, emit: emit)
+    }
+
+    static func read<S: ByteSource>(name: String, source: inout S, options: InputOptions,
+                                    emit: (Session) -> Void) throws -> InputInfo {
+        var splitter = LineSplitter(maxLine: options.maxLineBytes)
+        // Gather a bounded prefix for detection.
+        var prefixLines: [ArraySlice<UInt8>] = []
+        var pendingChunks: [[UInt8]] = []
+        var total = 0
+        while prefixLines.count < FormatDetector.prefixLines, total < FormatDetector.prefixBytes {
+            guard let chunk = try source.next(name: name) else { break }
+            total += chunk.count
+            pendingChunks.append(chunk)
+            splitter.peekLines(chunk, into: &prefixLines, limit: FormatDetector.prefixLines)
+        }
+        if total == 0 { throw InputError(input: name, message: "empty input") }
+        if let bad = binaryOffset(pendingChunks.first ?? []) {
+            throw InputError(input: name, position: "byte \(bad)",
+                             message: "binary data: not a transcript, mail log or packet capture")
+        }
+        guard let choice = FormatDetector.choose(prefix: prefixLines, forced: options.forcedFormat) else {
+            throw InputError(input: name, message: "unknown --input-format '\(options.forcedFormat ?? "")' (known: \(FormatDetector.formatIDs.joined(separator: ", ")))")
+        }
+        var reader = choice.reader.init(input: name)
+        let confidence = choice.confidence
+        let format = choice.reader.formatID
+        var counted = 0
+        func annotate(_ s: Session) {
+            var s = s
+            s.formatConfidence = confidence
+            if choice.fallback { s.attributes["detection"] = "no known dialect recognised; read as an unmarked paste" }
+            emit(s)
+        }
+        func feed(_ line: ArraySlice<UInt8>, _ number: Int) {
+            counted = number
+            reader.read(line: line, number: number, emit: annotate)
+        }
+        for chunk in pendingChunks { splitter.push(chunk, feed) }
+        pendingChunks.removeAll()
+        while let chunk = try source.next(name: name) {
+            total += chunk.count
+            splitter.push(chunk, feed)
+        }
+        splitter.finish(feed)
+        reader.finish(emit: annotate)
+        return InputInfo(format: format, confidence: confidence, fallback: choice.fallback, lines: counted,
+                         bytes: total, cutLines: splitter.cutLines)
+    }
+
+    /// Offset of the first sign that the data is binary (NULs or mostly control bytes), nil for text.
+    static func binaryOffset(_ chunk: [UInt8]) -> Int? {
+        let sample = chunk.prefix(4096)
+        guard !sample.isEmpty else { return nil }
+        var control = 0
+        var firstNul: Int?
+        for (i, b) in sample.enumerated() {
+            if b == 0 { firstNul = firstNul ?? i; control += 1 }
+            else if b < 0x20 && b != 0x0A && b != 0x0D && b != 0x09 && b != 0x08 && b != 0x1B { control += 1 }
+        }
+        if control * 10 > sample.count { return firstNul ?? 0 }
+        return nil
+    }
+}
+
+/// Where bytes come from, chunk by chunk.
+protocol ByteSource {
+    mutating func next(name: String) throws -> [UInt8]?
+}
+
+struct FileSource: ByteSource {
+    let fd: Int32
+    let chunk: Int
+    mutating func next(name: String) throws -> [UInt8]? {
+        var buf = [UInt8](repeating: 0, count: chunk)
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, chunk) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw InputError(input: name, message: "read error: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return nil }
+            buf.removeSubrange(n...)
+            return buf
+        }
+    }
+}
+
+struct MemorySource: ByteSource {
+    var bytes: [UInt8]
+    var done = false
+    mutating func next(name: String) throws -> [UInt8]? {
+        if done || bytes.isEmpty { return nil }
+        done = true
+        return bytes
+    }
+}
+
+/// Splits chunks into lines on LF; a trailing CR is removed. Lines longer than `maxLine` are cut.
+struct LineSplitter {
+    let maxLine: Int
+    private var carry: [UInt8] = []
+    private var carryCut = false
+    private(set) var lineNumber = 0
+    private(set) var cutLines = 0
+
+    init(maxLine: Int) { self.maxLine = maxLine }
+
+    /// Lines of a chunk for detection, without consuming it.
+    func peekLines(_ chunk: [UInt8], into out: inout [ArraySlice<UInt8>], limit: Int) {
+        var start = 0
+        let all = carry.isEmpty ? chunk : carry + chunk
+        while out.count < limit, let nl = all[start...].firstIndex(of: Bytes.lf) {
+            out.append(Self.dropCR(all[start..<nl]))
+            start = nl + 1
+        }
+    }
+
+    mutating func push(_ chunk: [UInt8], _ feed: (ArraySlice<UInt8>, Int) -> Void) {
+        var start = 0
+        if !carry.isEmpty {
+            guard let nl = chunk.firstIndex(of: Bytes.lf) else {
+                appendCarry(chunk[...])
+                return
+            }
+            appendCarry(chunk[0..<nl])
+            lineNumber += 1
+            let line = carry
+            carry.removeAll(keepingCapacity: true)
+            if carryCut { cutLines += 1; carryCut = false }
+            feed(Self.dropCR(line[...]), lineNumber)
+            start = nl + 1
+        }
+        chunk.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            let count = buf.count
+            while start < count {
+                guard let p = memchr(base + start, Int32(Bytes.lf), count - start) else { break }
+                let nl = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                lineNumber += 1
+                var line = chunk[start..<nl]
+                if line.count > maxLine { line = line.prefix(maxLine); cutLines += 1 }
+                feed(Self.dropCR(line), lineNumber)
+                start = nl + 1
+            }
+        }
+        if start < chunk.count { appendCarry(chunk[start...]) }
+    }
+
+    mutating func finish(_ feed: (ArraySlice<UInt8>, Int) -> Void) {
+        guard !carry.isEmpty else { return }
+        lineNumber += 1
+        let line = carry
+        carry.removeAll()
+        if carryCut { cutLines += 1 }
+        feed(Self.dropCR(line[...]), lineNumber)
+    }
+
+    private mutating func appendCarry(_ bytes: ArraySlice<UInt8>) {
+        let room = maxLine - carry.count
+        if room <= 0 { carryCut = true; return }
+        if bytes.count > room { carry.append(contentsOf: bytes.prefix(room)); carryCut = true }
+        else { carry.append(contentsOf: bytes) }
+    }
+
+    @inline(__always)
+    static func dropCR(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        if let l = s.last, l == Bytes.cr { return s.dropLast() }
+        return s
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+
+/// Unmarked pastes from telnet, nc/ncat or a terminal: no direction markers, so server lines are told from
+/// typed client lines by reply syntax and by the state machine. The tools' own lines (`Trying ...`,
+/// `Connection closed by foreign host.`, nc/ncat wording) and shell prompts are recognised and used as
+/// evidence; a new `telnet host 25` or `Trying` after a finished session starts another session.
+public struct TelnetReader: LineReader {
+    public static let formatID = "telnet"
+    public static let summary = "raw telnet / nc / ncat session pasted from a terminal (no direction markers)"
+
+    public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
+        var tool = 0, replies = 0, commands = 0, marked = 0
+        for line in prefix {
+            let t = Bytes.trimmed(line)
+            if ToolLine.classify(t) != nil { tool += 1 }
+            if ReplyLine.matches(t) { replies += 1 }
+            if Bytes.hasPrefix(t, lowercased: "ehlo ") || Bytes.hasPrefix(t, lowercased: "helo ")
+                || Bytes.hasPrefix(t, lowercased: "mail from") || Bytes.hasPrefix(t, lowercased: "rcpt to") {
+                commands += 1
+            }
+            if Bytes.hasPrefix(t, lowercased: "s: ") || Bytes.hasPrefix(t, lowercased: "c: ")
+                || Bytes.hasPrefix(t, lowercased: "<-") || Bytes.hasPrefix(t, lowercased: "->")
+                || Bytes.hasPrefix(t, lowercased: ">>> ") || Bytes.hasPrefix(t, lowercased: "< ")
+                || Bytes.hasPrefix(t, lowercased: "> ") {
+                marked += 1
+            }
+        }
+        if marked > replies / 2 + 1 { return 0.05 }
+        if tool > 0 && (replies > 0 || commands > 0) { return 0.9 }
+        if replies > 0 && commands > 0 { return 0.6 }
+        if tool > 0 { return 0.5 }
+        if replies > 0 { return 0.3 }
+        return 0.1
+    }
+
+    private let input: String
+    private var builder: SessionBuilder
+    private var started = false
+
+    public init(input: String) {
+        self.input = input
+        self.builder = SessionBuilder(input: input, format: Self.formatID)
+    }
+
+    public mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
+        let pos = SourcePosition(input: input, line: number)
+        let t = Bytes.trimmed(line)
+        if let tool = ToolLine.classify(t) {
+            // Inside message content only lines no message would contain count as the tool's.
+            var applies = true
+            switch tool {
+            case .shell, .info, .connected, .failed: applies = !builder.isInData
+            default: break
+            }
+            if applies {
+                handle(tool, text: Bytes.string(t), at: pos, emit: emit)
+                return
+            }
+        }
+        if t.isEmpty && !builder.isInData && builder.isEmpty { return }
+        builder.unmarked(line, at: pos)
+    }
+
+    public mutating func finish(emit: (Session) -> Void) {
+        if !builder.isEmpty { emit(builder.finish()) }
+        builder = SessionBuilder(input: input, format: Self.formatID)
+    }
+
+    private mutating func startNewSessionIfNeeded(emit: (Session) -> Void) {
+        if !builder.isEmpty && (builder.session.exchanges.count > 0 || builder.session.closedBy != nil
+                                || builder.session.connectFailure != nil) {
+            emit(builder.finish())
+            builder = SessionBuilder(input: input, format: Self.formatID)
+        }
+    }
+
+    private mutating func handle(_ tool: ToolLine, text: String, at pos: SourcePosition, emit: (Session) -> Void) {
+        switch tool {
+        case .shellCommand(let host, let port):
+            startNewSessionIfNeeded(emit: emit)
+            builder.note(text, kind: .shell, at: pos)
+            builder.connecting(host: host, address: nil, port: port, at: pos)
+        case .shell:
+            builder.note(text, kind: .shell, at: pos)
+        case .trying(let address):
+            if builder.session.connected == true || !builder.session.exchanges.isEmpty
+                || builder.session.closedBy != nil {
+                startNewSessionIfNeeded(emit: emit)
+            }
+            builder.note(text, kind: .tool, at: pos)
+            builder.connecting(host: nil, address: address, port: nil, at: pos)
+        case .connected(let host, let port):
+            builder.note(text, kind: .tool, at: pos)
+            builder.connected(address: nil, port: port, at: pos)
+            if let host, builder.server.host == nil { builder.server.host = host }
+        case .info:
+            builder.note(text, kind: .tool, at: pos)
+        case .failed(let failure):
+            builder.connectFailed(failure, detail: text, at: pos)
+        case .closed(let by):
+            builder.note(text, kind: .tool, at: pos)
+            builder.closed(by: by, at: pos)
+        }
+    }
+}
+
+/// A line printed by telnet, nc, ncat or the shell rather than by the SMTP peer.
+enum ToolLine {
+    case shellCommand(host: String?, port: Int?)
+    case shell
+    case trying(address: String?)
+    case connected(host: String?, port: Int?)
+    case info
+    case failed(ConnectFailure)
+    case closed(by: Closer)
+
+    static func classify(_ t: ArraySlice<UInt8>) -> ToolLine? {
+        guard let first = t.first else { return nil }
+        // Cheap dispatch on the first byte: most dialogue lines start with a digit or a verb letter.
+        if Bytes.isDigit(first) { return nil }
+        if Bytes.hasPrefix(t, lowercased: "trying ") {
+            let rest = Bytes.string(t.dropFirst(7))
+            let addr = rest.hasSuffix("...") ? String(rest.dropLast(3)) : rest
+            return .trying(address: addr)
+        }
+        if Bytes.hasPrefix(t, lowercased: "connected to ") {
+            var host = Bytes.string(t.dropFirst(13))
+            if host.hasSuffix(".") { host.removeLast() }
+            return .connected(host: host, port: nil)
+        }
+        if Bytes.hasPrefix(t, lowercased: "escape character is") { return .info }
+        if Bytes.hasPrefix(t, lowercased: "connection closed by foreign host") { return .closed(by: .server) }
+        if Bytes.hasPrefix(t, lowercased: "connection to host lost") { return .closed(by: .server) }
+        if Bytes.hasPrefix(t, lowercased: "connection closed.") { return .closed(by: .client) }
+        if Bytes.hasPrefix(t, lowercased: "telnet>") { return .info }
+        if Bytes.hasPrefix(t, lowercased: "ncat: version") { return .info }
+        if Bytes.hasPrefix(t, lowercased: "ncat: connected to ") {
+            return .connected(host: nil, port: nil)
+        }
+        if Bytes.hasPrefix(t, lowercased: "connection to "), Bytes.contains(t, lowercased: "succeeded") {
+            return .connected(host: nil, port: nil)
+        }
+        if Bytes.hasPrefix(t, lowercased: "connecting to ") && !Bytes.contains(t, lowercased: "could not open") {
+            return .trying(address: nil)
+        }
+        let toolPrefix = Bytes.hasPrefix(t, lowercased: "telnet:") || Bytes.hasPrefix(t, lowercased: "nc:")
+            || Bytes.hasPrefix(t, lowercased: "ncat:") || Bytes.hasPrefix(t, lowercased: "netcat:")
+            || Bytes.hasPrefix(t, lowercased: "could not open connection")
+            || Bytes.hasPrefix(t, lowercased: "connecting to ")
+            || Bytes.hasPrefix(t, lowercased: "connection failed")
+        if toolPrefix || t.count < 80 {
+            if let failure = connectFailure(in: t) {
+                if toolPrefix || isBareFailure(t) { return .failed(failure) }
+            }
+        }
+        if toolPrefix { return .info }
+        if let shell = shellLine(t) { return shell }
+        return nil
+    }
+
+    private static func isBareFailure(_ t: ArraySlice<UInt8>) -> Bool {
+        // `Connection refused`, `connect: Connection timed out` printed alone.
+        let s = Bytes.string(t).lowercased()
+        return ["connection refused", "connection timed out", "no route to host", "network is unreachable",
+                "name or service not known", "temporary failure in name resolution", "unknown host",
+                "connect: connection refused", "connect: connection timed out"].contains {
+            s == $0 || s == $0 + "." || s.hasSuffix(": " + $0)
+        }
+    }
+
+    static func connectFailure(in t: ArraySlice<UInt8>) -> ConnectFailure? {
+        if Bytes.contains(t, lowercased: "connection refused") || Bytes.contains(t, lowercased: "connect failed") {
+            return .refused
+        }
+        if Bytes.contains(t, lowercased: "timed out") || Bytes.contains(t, lowercased: "timeout") {
+            return .timedOut
+        }
+        if Bytes.contains(t, lowercased: "no route to host") { return .noRoute }
+        if Bytes.contains(t, lowercased: "network is unreachable") { return .networkUnreachable }
+        if Bytes.contains(t, lowercased: "name or service not known")
+            || Bytes.contains(t, lowercased: "could not resolve")
+            || Bytes.contains(t, lowercased: "temporary failure in name resolution")
+            || Bytes.contains(t, lowercased: "unknown host")
+            || Bytes.contains(t, lowercased: "nodename nor servname") {
+            return .nameNotResolved
+        }
+        return nil
+    }
+
+    /// `user@host:~$ telnet mx.example.com 25`, `$ nc -C 192.0.2.1 25`, `C:\> telnet mail 25`, `# telnet ...`.
+    static func shellLine(_ t: ArraySlice<UInt8>) -> ToolLine? {
+        let s = Bytes.string(t.prefix(300))
+        var commandPart: Substring?
+        for marker in ["$ ", "# ", "> ", "% "] {
+            if let r = s.range(of: marker) {
+                let before = s[s.startIndex..<r.lowerBound]
+                // A prompt is short and has no spaces (`user@host:~`, `C:\Users\me`, `PS C:\`).
+                if before.count <= 60, !before.contains(" ") || before.hasPrefix("PS "),
+                   marker != "> " || !before.isEmpty {
+                    commandPart = s[r.upperBound...]
+                    break
+                }
+            }
+        }
+        guard let cmd = commandPart else {
+            return nil
+        }
+        let words = cmd.split(separator: " ").map(String.init)
+        guard let tool = words.first?.lowercased() else { return .shell }
+        if ["telnet", "nc", "ncat", "netcat", "telnet.exe"].contains(tool) {
+            let args = words.dropFirst().filter { !$0.hasPrefix("-") }
+            let host = args.first
+            let port = args.count > 1 ? Int(args[args.startIndex + 1]) : (tool.hasPrefix("telnet") ? 23 : nil)
+            return .shellCommand(host: host, port: port)
+        }
+        return .shell
+    }
+}

@@ -1,0 +1,664 @@
+/// The RFC 5321 session state machine. Readers feed it what they saw (client lines, server lines, lines of
+/// unknown direction, tool events) and it pairs replies with commands, tracks transactions, message content,
+/// STARTTLS and AUTH, infers what a lossy paste left out (marking it `inferred`), and decides the verdict.
+///
+/// It is a value type fed line by line, so memory is bounded by the session, not by the input; message
+/// bodies are summarised, never stored.
+public struct SessionBuilder {
+    public struct Limits: Sendable {
+        /// Transcript lines kept for display; further lines are counted in `elidedLines`.
+        public var displayLines = 20_000
+        /// Message body lines kept for display per message.
+        public var contentLinesShown = 60
+        /// Lines kept per reply (a hostile reply may have 100,000 continuation lines).
+        public var replyLines = 500
+        /// Exchanges kept per session (100,000 pipelined commands stay bounded).
+        public var exchanges = 50_000
+        /// Notes kept per session.
+        public var notes = 10_000
+        /// Longest line kept verbatim (longer lines are cut for display, counted for the message).
+        public var lineBytes = 4_096
+        public init() {}
+    }
+
+    public private(set) var session: Session
+    public var limits: Limits
+    /// Replace AUTH payloads with a placeholder before they enter the model.
+    public var redactCredentials: Bool
+
+    // Connection identity, settable by readers that know it (logs, captures, tool lines).
+    public var client: Peer {
+        get { session.client }
+        set { session.client = newValue }
+    }
+    public var server: Peer {
+        get { session.server }
+        set { session.server = newValue }
+    }
+    public var direction: Session.Direction? {
+        get { session.direction }
+        set { session.direction = newValue }
+    }
+    public var attributes: [String: String] {
+        get { session.attributes }
+        set { session.attributes = newValue }
+    }
+
+    private enum Mode: Equatable {
+        case commands
+        /// After a 334 challenge: the next client line answers it.
+        case authChallenge
+        /// Between 354 and the lone `.`.
+        case data
+        /// Inside a BDAT chunk: this many octets still belong to it.
+        case bdat(remaining: Int)
+    }
+
+    private var mode: Mode = .commands
+    /// Exchanges waiting for their reply, oldest first (pipelining).
+    private var pending: [Int] = []
+    private var pendingHead = 0
+    /// A multi-line reply being assembled.
+    private var partial: Reply?
+    private var partialLineCount = 0
+    /// Unmarked input in DATA mode: a line that looks like a reply may be content or the end-of-data reply
+    /// of a paste that lost its `.` line. One line of lookahead decides.
+    private var heldLine: (bytes: [UInt8], position: SourcePosition)?
+    private var transaction: Int?
+    private var message: MessageSummary?
+    private var inHeaders = false
+    private var shownContentLines = 0
+    private var tlsActive = false
+    private var sawGreeting = false
+
+    public init(input: String, format: String, limits: Limits = Limits(), redactCredentials: Bool = true) {
+        self.session = Session(input: input, format: format)
+        self.limits = limits
+        self.redactCredentials = redactCredentials
+    }
+
+    /// True while message content is expected (after 354, or inside a BDAT chunk).
+    public var isInData: Bool {
+        switch mode {
+        case .data, .bdat: return true
+        default: return false
+        }
+    }
+
+    /// Octets still expected in the current BDAT chunk, 0 when not in one.
+    public var bdatRemaining: Int {
+        if case .bdat(let n) = mode { return n }
+        return 0
+    }
+
+    /// Nothing has happened in this session yet.
+    public var isEmpty: Bool {
+        session.exchanges.isEmpty && !session.connectAttempted && session.notes.isEmpty && partial == nil
+    }
+
+    /// Commands sent and still waiting for a reply.
+    public var awaitingReplies: Int { pending.count - pendingHead }
+
+    // MARK: - Tool and connection events
+
+    public mutating func connecting(host: String?, address: String?, port: Int?, at position: SourcePosition) {
+        session.connectAttempted = true
+        if let host, session.server.host == nil { session.server.host = host }
+        if let address { session.server.address = address }
+        if let port { session.server.port = port }
+        mark(position)
+    }
+
+    public mutating func connected(address: String?, port: Int?, at position: SourcePosition) {
+        session.connectAttempted = true
+        session.connected = true
+        if let address { session.server.address = address }
+        if let port { session.server.port = port }
+        mark(position)
+    }
+
+    public mutating func connectFailed(_ failure: ConnectFailure, detail: String, at position: SourcePosition) {
+        session.connectAttempted = true
+        session.connected = false
+        session.connectFailure = failure
+        session.connectFailurePosition = position
+        note(detail, kind: .error, at: position)
+    }
+
+    /// A non-dialogue line worth keeping as evidence.
+    public mutating func note(_ text: String, kind: Note.Kind, at position: SourcePosition) {
+        mark(position)
+        if session.notes.count < limits.notes {
+            session.notes.append(Note(kind: kind, text: text, position: position))
+        }
+        appendLine(role(for: kind), text, position)
+    }
+
+    public mutating func tlsEstablished(_ facts: TLSFacts, at position: SourcePosition) {
+        var facts = facts
+        facts.position = facts.position ?? position
+        if let old = session.tls {
+            facts.version = facts.version ?? old.version
+            facts.cipher = facts.cipher ?? old.cipher
+            facts.serverName = facts.serverName ?? old.serverName
+            facts.subject = facts.subject ?? old.subject
+            facts.issuer = facts.issuer ?? old.issuer
+            facts.verify = facts.verify ?? old.verify
+            facts.implicit = facts.implicit || old.implicit
+        }
+        session.tls = facts
+        if facts.implicit {
+            tlsActive = true
+            session.tlsStarted = true
+        }
+        mark(position)
+    }
+
+    /// Bytes were lost (capture gap): drop partial state and resynchronise on the next line.
+    public mutating func gap(at position: SourcePosition) {
+        resolveHeld()
+        flushPartial(truncated: true)
+        appendLine(.gap, "[bytes missing from the capture]", position)
+        if case .bdat = mode { mode = .commands }
+    }
+
+    public mutating func closed(by closer: Closer, reset: Bool = false, at position: SourcePosition) {
+        resolveHeld(endOfDialogue: true)
+        flushPartial(truncated: true)
+        if session.closedBy == nil {
+            session.closedBy = closer
+            session.closePosition = position
+            session.closedByReset = reset
+        }
+        mark(position)
+    }
+
+    // MARK: - Dialogue
+
+    /// A line the client sent (direction known from the input's markers).
+    public mutating func client(_ line: ArraySlice<UInt8>, at position: SourcePosition, inferred: Bool = false) {
+        resolveHeld()
+        mark(position)
+        switch mode {
+        case .data:
+            let t = Bytes.trimmedTrailing(line)
+            if t.count == 1, t.first == 0x2E {
+                endOfData(at: position, inferred: inferred)
+            } else {
+                content(line, at: position)
+            }
+        case .bdat(let remaining):
+            content(line, at: position)
+            let left = remaining - line.count - 2
+            if left > 0 { mode = .bdat(remaining: left) } else { mode = .commands }
+        case .authChallenge:
+            authResponse(line, at: position, inferred: inferred)
+        case .commands:
+            if Bytes.trimmed(line).isEmpty {
+                appendLine(.client, "", position)
+                return
+            }
+            // A DATA whose 354 the paste lost, followed by what is obviously message content.
+            if lastPendingVerb == "DATA", !looksLikeCommand(line) {
+                let ex = deliver(Reply(code: 354, enhanced: nil, lines: [""], position: position, inferred: true))
+                appendLine(.server, "354", position, inferred: true, exchange: ex)
+                content(line, at: position)
+                return
+            }
+            command(line, at: position, inferred: inferred)
+        }
+    }
+
+    /// A line the server sent (direction known from the input's markers).
+    public mutating func server(_ line: ArraySlice<UInt8>, at position: SourcePosition, inferred: Bool = false) {
+        resolveHeld()
+        mark(position)
+        if isInData {
+            // The server spoke while we thought content was flowing: the end of data was not in the input.
+            endOfData(at: position, inferred: true)
+        }
+        guard let parsed = ReplyLine.parse(line) else {
+            // Text from the server without reply syntax: glue to a reply being assembled, else keep it visible.
+            let text = Bytes.string(Bytes.trimmed(line))
+            if partial != nil {
+                appendReplyText(text, at: position)
+                appendLine(.server, text, position, inferred: inferred)
+            } else {
+                note(text, kind: .unparsed, at: position)
+            }
+            return
+        }
+        replyLine(parsed, at: position, inferred: inferred)
+    }
+
+    /// A line whose direction the input does not mark (a telnet paste): decided by reply syntax and the
+    /// state machine. Message content is everything between 354 and the lone `.`.
+    public mutating func unmarked(_ line: ArraySlice<UInt8>, at position: SourcePosition) {
+        if heldLine != nil {
+            let heldWasReply = looksLikeCommand(line) || ReplyLine.matches(line)
+            resolveHeld(asReply: heldWasReply)
+        }
+        switch mode {
+        case .data:
+            let t = Bytes.trimmed(line)
+            if t.count == 1, t.first == 0x2E {
+                client(line, at: position)
+            } else if let r = ReplyLine.parse(line), !r.continues, r.code != 354 {
+                heldLine = (Array(line), position)
+                mark(position)
+            } else {
+                client(line, at: position)
+            }
+        case .bdat:
+            client(line, at: position)
+        case .authChallenge, .commands:
+            if ReplyLine.matches(line) {
+                server(line, at: position)
+            } else if partial != nil, let f = line.first, Bytes.isBlank(f), !looksLikeCommand(line) {
+                // Indented continuation of a reply wrapped by the terminal.
+                server(line, at: position)
+            } else {
+                client(line, at: position)
+            }
+        }
+    }
+
+    /// Finish the session and decide its verdict.
+    public mutating func finish() -> Session {
+        resolveHeld(endOfDialogue: true)
+        flushPartial(truncated: true)
+        if let t = transaction, let m = message {
+            session.transactions[t].message = m
+        }
+        Verdict.decide(&session)
+        return session
+    }
+
+    // MARK: - Internals
+
+    private var lastPendingVerb: String? {
+        guard pendingHead < pending.count, let i = pending.last else { return nil }
+        return session.exchanges[i].command?.verb
+    }
+
+    private func looksLikeCommand(_ line: ArraySlice<UInt8>) -> Bool {
+        let t = Bytes.trimmed(line)
+        var end = t.startIndex
+        while end < t.endIndex, !Bytes.isBlank(t[end]), t[end] != 0x3A { end += 1 }
+        guard end > t.startIndex, end - t.startIndex <= 8 else { return false }
+        let verb = Bytes.string(t[t.startIndex..<end]).uppercased()
+        return CommandParser.knownVerbs.contains(verb)
+    }
+
+    private mutating func mark(_ position: SourcePosition) {
+        if session.start == nil { session.start = position }
+        session.end = position
+    }
+
+    private func role(for kind: Note.Kind) -> TranscriptLine.Role {
+        switch kind {
+        case .tool: return .tool
+        case .error: return .error
+        case .log: return .log
+        case .tcp: return .tcp
+        case .tls: return .tls
+        case .dns: return .dns
+        case .shell: return .shell
+        case .unparsed: return .unparsed
+        }
+    }
+
+    private mutating func appendLine(_ role: TranscriptLine.Role, _ text: String, _ position: SourcePosition,
+                                     inferred: Bool = false, exchange: Int? = nil) {
+        guard session.lines.count < limits.displayLines else {
+            session.elidedLines += 1
+            return
+        }
+        var text = text
+        if text.utf8.count > limits.lineBytes {
+            text = String(decoding: text.utf8.prefix(limits.lineBytes), as: UTF8.self) + " [… line cut]"
+        }
+        session.lines.append(TranscriptLine(role: role, text: text, position: position, inferred: inferred,
+                                            exchange: exchange))
+    }
+
+    private mutating func addExchange(_ exchange: Exchange) -> Int? {
+        guard session.exchanges.count < limits.exchanges else { return nil }
+        session.exchanges.append(exchange)
+        return session.exchanges.count - 1
+    }
+
+    private mutating func command(_ line: ArraySlice<UInt8>, at position: SourcePosition, inferred: Bool) {
+        var cmd = CommandParser.parse(line, at: position, inferred: inferred, redact: redactCredentials)
+        if !sawGreeting && session.exchanges.isEmpty { /* pregreet or lost banner: keep going */ }
+        cmd.stage = CommandParser.stage(ofVerb: cmd.verb)
+        sent(cmd)
+    }
+
+    /// A command was sent: open its exchange and apply what sending it means.
+    private mutating func sent(_ cmd: Command) {
+        var cmd = cmd
+        switch cmd.verb {
+        case "MAIL":
+            closeTransactionMessage()
+            session.transactions.append(Transaction(sender: cmd.address))
+            transaction = session.transactions.count - 1
+        case "RCPT":
+            if transaction == nil {
+                session.transactions.append(Transaction(sender: nil))
+                transaction = session.transactions.count - 1
+            }
+            if let t = transaction, let a = cmd.address, session.transactions[t].recipients.count < 10_000 {
+                session.transactions[t].recipients.append(.init(address: a, accepted: nil, reply: nil))
+            }
+        case "QUIT":
+            session.quitSent = true
+        case "HELO", "EHLO", "LHLO":
+            if !cmd.argument.isEmpty { session.client.heloName = cmd.argument }
+        case "BDAT":
+            let parts = cmd.argument.split(separator: " ")
+            if let n = parts.first.flatMap({ Int($0) }), n >= 0 {
+                beginMessage(at: cmd.position, chunked: true)
+                if n > 0 { mode = .bdat(remaining: n) }
+                if parts.count > 1, parts[1].uppercased() == "LAST" { cmd.stage = .message }
+            }
+        default:
+            break
+        }
+        let idx = addExchange(Exchange(command: cmd, reply: nil, stage: cmd.stage, tls: tlsActive,
+                                       transaction: transactionFor(cmd.verb)))
+        appendLine(.client, cmd.raw, cmd.position, inferred: cmd.inferred, exchange: idx)
+        if let idx { pending.append(idx) }
+    }
+
+    private func transactionFor(_ verb: String) -> Int? {
+        switch verb {
+        case "MAIL", "RCPT", "DATA", "BDAT", ".": return transaction
+        default: return nil
+        }
+    }
+
+    private mutating func authResponse(_ line: ArraySlice<UInt8>, at position: SourcePosition, inferred: Bool) {
+        mode = .commands
+        let t = Bytes.trimmed(line)
+        let cancelled = t.count == 1 && t.first == 0x2A
+        let shown = cancelled ? "*" : (redactCredentials ? Redaction.placeholder : Bytes.string(t))
+        let cmd = Command(verb: "AUTH-RESPONSE", argument: shown, raw: shown, stage: .auth, inferred: inferred,
+                          redacted: !cancelled && redactCredentials, position: position)
+        let idx = addExchange(Exchange(command: cmd, reply: nil, stage: .auth, tls: tlsActive))
+        appendLine(.client, shown, position, inferred: inferred, exchange: idx)
+        if let idx { pending.append(idx) }
+    }
+
+    private mutating func beginMessage(at position: SourcePosition, chunked: Bool) {
+        if message == nil {
+            var m = MessageSummary()
+            m.start = position
+            m.chunked = chunked
+            message = m
+            inHeaders = true
+            shownContentLines = 0
+        }
+    }
+
+    private mutating func content(_ line: ArraySlice<UInt8>, at position: SourcePosition) {
+        if message == nil { beginMessage(at: position, chunked: false) }
+        message!.lineCount += 1
+        message!.byteCount += line.count + 2
+        message!.end = position
+        if line.count > 998 { message!.longLines += 1 }
+        if line.contains(where: { $0 >= 0x80 }) { message!.eightBitLines += 1 }
+        if inHeaders {
+            if Bytes.trimmed(line).isEmpty {
+                inHeaders = false
+            } else if let colon = line.firstIndex(of: 0x3A), colon > line.startIndex,
+                      !Bytes.isBlank(line[line.startIndex]) {
+                let name = Bytes.string(line[line.startIndex..<colon])
+                let interesting = ["from", "to", "cc", "subject", "message-id", "date", "reply-to"]
+                if interesting.contains(name.lowercased()), message!.header(name) == nil {
+                    let value = Bytes.string(Bytes.trimmed(line[(colon + 1)...]).prefix(500))
+                    message!.headers.append(.init(name: name, value: value))
+                }
+            }
+        }
+        if shownContentLines < limits.contentLinesShown {
+            shownContentLines += 1
+            appendLine(.content, Bytes.string(Bytes.trimmedTrailing(line)), position)
+        } else {
+            session.elidedLines += 1
+        }
+    }
+
+    private mutating func endOfData(at position: SourcePosition, inferred: Bool) {
+        mode = .commands
+        if message == nil { beginMessage(at: position, chunked: false) }
+        message!.terminated = !inferred
+        message!.terminationInferred = inferred
+        message!.end = position
+        let cmd = Command(verb: ".", argument: "", raw: ".", stage: .message, inferred: inferred, position: position)
+        let idx = addExchange(Exchange(command: cmd, reply: nil, stage: .message, tls: tlsActive,
+                                       transaction: transaction))
+        appendLine(.client, ".", position, inferred: inferred, exchange: idx)
+        if let idx { pending.append(idx) }
+    }
+
+    private mutating func closeTransactionMessage() {
+        if let t = transaction, let m = message {
+            session.transactions[t].message = m
+        }
+        message = nil
+    }
+
+    /// Resolve a held DATA-mode line: by default it was content; `asReply` or the end of the dialogue makes it
+    /// the end-of-data reply of a paste that lost the `.` line.
+    private mutating func resolveHeld(asReply: Bool = false, endOfDialogue: Bool = false) {
+        guard let held = heldLine else { return }
+        heldLine = nil
+        if asReply || endOfDialogue {
+            server(held.bytes[...], at: held.position)
+        } else {
+            client(held.bytes[...], at: held.position)
+        }
+    }
+
+    private mutating func replyLine(_ line: ReplyLine, at position: SourcePosition, inferred: Bool) {
+        if var p = partial, p.code != line.code {
+            // A new code before the old reply ended: the old one lost its last line.
+            p.truncated = true
+            partial = p
+            flushPartial(truncated: true)
+        }
+        if partial == nil {
+            let (enhanced, rest) = ReplyLine.splitEnhanced(line.text, code: line.code)
+            partial = Reply(code: line.code, enhanced: enhanced, lines: [rest], position: position, inferred: inferred)
+            partialLineCount = 1
+        } else {
+            let (enhanced, rest) = ReplyLine.splitEnhanced(line.text, code: line.code)
+            let kept = (enhanced != nil && enhanced == partial!.enhanced) ? rest : line.text
+            appendReplyText(kept, at: position)
+        }
+        let idxForLine: Int? = line.continues ? nil : -1
+        appendLine(.server, "\(line.code)\(line.continues ? "-" : " ")\(line.text)", position, inferred: inferred,
+                   exchange: idxForLine)
+        if !line.continues {
+            let lineIndex = session.lines.count - 1
+            let reply = partial!
+            partial = nil
+            let ex = deliver(reply)
+            if lineIndex >= 0, lineIndex < session.lines.count, session.lines[lineIndex].exchange == -1 {
+                session.lines[lineIndex].exchange = ex
+            }
+        }
+    }
+
+    private mutating func appendReplyText(_ text: String, at position: SourcePosition) {
+        guard partial != nil else { return }
+        partialLineCount += 1
+        if partial!.lines.count < limits.replyLines { partial!.lines.append(text) }
+        partial!.endPosition = position
+    }
+
+    private mutating func flushPartial(truncated: Bool) {
+        guard var p = partial else { return }
+        partial = nil
+        p.truncated = truncated
+        deliver(p)
+    }
+
+    /// A complete reply: pair it with the oldest command awaiting one and apply its meaning.
+    @discardableResult
+    private mutating func deliver(_ reply: Reply) -> Int? {
+        var reply = reply
+        reply.endPosition = max(reply.endPosition, reply.position)
+
+        var target: Int?
+        if pendingHead < pending.count {
+            if reply.code == 354 || reply.code == 221 {
+                // Replies lost from the paste: skip to the command this reply can only belong to.
+                let wanted = reply.code == 354 ? ["DATA"] : ["QUIT"]
+                if let k = pending[pendingHead...].firstIndex(where: { wanted.contains(session.exchanges[$0].command?.verb ?? "") }) {
+                    pendingHead = k
+                } else if reply.code == 354 {
+                    pendingHead = pending.count
+                }
+            }
+            if pendingHead < pending.count {
+                target = pending[pendingHead]
+                pendingHead += 1
+                if pendingHead == pending.count { pending.removeAll(keepingCapacity: true); pendingHead = 0 }
+            }
+        }
+
+        if target == nil {
+            if !sawGreeting && session.exchanges.allSatisfy({ $0.command == nil }) && session.exchanges.isEmpty {
+                sawGreeting = true
+                let idx = addExchange(Exchange(command: nil, reply: reply, stage: .greeting, tls: tlsActive))
+                applyGreeting(reply)
+                return idx
+            }
+            if let verb = inferredVerb(for: reply) {
+                let pos = reply.position
+                var cmd = CommandParser.parse(Array(verb.utf8)[...], at: pos, inferred: true)
+                cmd.raw = verb
+                sentInferred(cmd, before: reply)
+                return deliver(reply)
+            }
+            // Unsolicited (421 on timeout or shutdown) or its command was lost.
+            let stage = session.exchanges.last?.stage ?? .greeting
+            let idx = addExchange(Exchange(command: nil, reply: reply, stage: reply.code == 421 ? stage : .other,
+                                           tls: tlsActive))
+            return idx
+        }
+
+        let idx = target!
+        session.exchanges[idx].reply = reply
+        apply(reply, to: idx)
+        return idx
+    }
+
+    /// Send a command the input lost, and show it just before the reply that implies it.
+    private mutating func sentInferred(_ cmd: Command, before reply: Reply) {
+        let before = session.lines.count
+        sent(cmd)
+        guard session.lines.count == before + 1 else { return }
+        var at = before
+        var found = false
+        while at > 0, session.lines[at - 1].role == .server, before - at < limits.replyLines {
+            at -= 1
+            if session.lines[at].position == reply.position { found = true; break }
+        }
+        if !found { return }
+        if at < before {
+            let line = session.lines.removeLast()
+            session.lines.insert(line, at: at)
+        }
+    }
+
+    /// For a reply that arrived with no command waiting, the command a lossy paste must have dropped.
+    private func inferredVerb(for reply: Reply) -> String? {
+        switch reply.code {
+        case 354: return "DATA"
+        case 221: return "QUIT"
+        case 235: return nil
+        default: break
+        }
+        if reply.code == 250, let e = reply.enhanced {
+            if e == "2.1.0" { return "MAIL FROM:<>" }
+            if e == "2.1.5" { return "RCPT TO:<>" }
+        }
+        if reply.code == 250, reply.lines.count > 1, session.capabilities == nil, sawGreeting {
+            return "EHLO"
+        }
+        return nil
+    }
+
+    private mutating func applyGreeting(_ reply: Reply) {
+        session.connected = true
+        let banner = ServerIdentity.parseBanner(reply.lines.first ?? "")
+        if let host = banner.host { session.attributes["banner-host"] = host }
+        if session.server.host == nil { session.server.host = banner.host }
+        session.server.software = banner.software ?? session.server.software
+    }
+
+    private mutating func apply(_ reply: Reply, to idx: Int) {
+        guard let cmd = session.exchanges[idx].command else { return }
+        let ok = reply.isPositive
+        switch cmd.verb {
+        case "EHLO", "HELO", "LHLO":
+            if ok {
+                if let first = reply.lines.first {
+                    let name = first.split(separator: " ").first.map(String.init)
+                    session.server.heloName = name ?? session.server.heloName
+                }
+                if cmd.verb != "HELO" {
+                    session.capabilities = ServerIdentity.parseCapabilities(reply)
+                }
+            }
+        case "STARTTLS":
+            if reply.code == 220 {
+                tlsActive = true
+                session.tlsStarted = true
+                session.capabilities = nil   // RFC 3207: forget what was said before TLS
+                if session.tls == nil { session.tls = TLSFacts(position: reply.position) }
+            }
+        case "AUTH", "AUTH-RESPONSE":
+            if reply.code == 334 { mode = .authChallenge }
+        case "MAIL":
+            if let t = session.exchanges[idx].transaction {
+                session.transactions[t].senderAccepted = ok
+                session.transactions[t].senderReply = reply
+            }
+        case "RCPT":
+            if let t = session.exchanges[idx].transaction,
+               let r = session.transactions[t].recipients.lastIndex(where: { $0.accepted == nil && $0.address == cmd.address }) {
+                session.transactions[t].recipients[r].accepted = ok
+                session.transactions[t].recipients[r].reply = reply
+            }
+        case "DATA":
+            if reply.code == 354 {
+                mode = .data
+                beginMessage(at: reply.position, chunked: false)
+            }
+        case ".", "BDAT":
+            let last = cmd.verb == "." || cmd.stage == .message
+            if let t = session.exchanges[idx].transaction ?? transaction, last {
+                session.transactions[t].finalReply = reply
+                session.transactions[t].delivered = ok
+                if ok { session.transactions[t].queueID = ServerIdentity.queueID(in: reply) }
+                if let m = message { session.transactions[t].message = m; message = nil }
+            }
+            if !ok, case .bdat = mode { mode = .commands }
+        case "RSET":
+            if ok { closeTransactionMessage(); transaction = nil }
+        default:
+            break
+        }
+        if reply.code == 421 || reply.code == 221 { /* the server will close next */ }
+    }
+}
+
+private func max(_ a: SourcePosition, _ b: SourcePosition) -> SourcePosition {
+    if let la = a.line, let lb = b.line { return la >= lb ? a : b }
+    if let pa = a.packet, let pb = b.packet { return pa >= pb ? a : b }
+    return a
+}

@@ -1,0 +1,98 @@
+/// Decides a session's `outcome` and `failedStage` from its exchanges.
+///
+/// The decisive exchange is the first refusal that the client did not get past: a refusal is passed when the
+/// same step later succeeded (a second AUTH that worked, MAIL retried with brackets) or, for RCPT, when another
+/// recipient of the same transaction was accepted. Knock-on `503 bad sequence` replies after a refusal never
+/// decide anything.
+public enum Verdict {
+    public static func decide(_ session: inout Session) {
+        session.decisiveExchange = nil
+        if session.transactions.contains(where: \.delivered) {
+            session.outcome = .delivered
+            session.failedStage = nil
+            return
+        }
+        if session.connectFailure != nil && !session.exchanges.contains(where: { $0.reply != nil }) {
+            session.outcome = .unreachable
+            session.failedStage = .connect
+            return
+        }
+        if let i = decisiveRefusal(in: session) {
+            let ex = session.exchanges[i]
+            session.outcome = ex.reply!.code >= 500 ? .rejected : .deferred
+            session.failedStage = ex.stage == .other ? nil : ex.stage
+            session.decisiveExchange = i
+            return
+        }
+        let unanswered = session.exchanges.firstIndex { $0.command != nil && $0.reply == nil }
+        let serverClosed = session.closedBy != nil && session.closedBy != .client && !session.quitSent
+        if serverClosed || (session.closedBy == .client && !session.quitSent && unanswered != nil) {
+            session.outcome = .disconnected
+            if let u = unanswered {
+                session.failedStage = session.exchanges[u].stage == .other ? nil : session.exchanges[u].stage
+                session.decisiveExchange = u
+            } else if session.exchanges.isEmpty {
+                session.failedStage = session.connected == true ? .greeting : .connect
+            } else {
+                session.failedStage = lastStage(session)
+            }
+            return
+        }
+        session.outcome = .incomplete
+        if session.exchanges.isEmpty {
+            session.failedStage = session.connectAttempted ? .connect : nil
+        } else if let u = unanswered, !session.quitSent {
+            let s = session.exchanges[u].stage
+            session.failedStage = s == .other ? nil : s
+            session.decisiveExchange = u
+        } else {
+            session.failedStage = nil
+        }
+    }
+
+    private static func lastStage(_ session: Session) -> Stage? {
+        for ex in session.exchanges.reversed() where ex.stage != .other { return ex.stage }
+        return nil
+    }
+
+    static func decisiveRefusal(in session: Session) -> Int? {
+        let exchanges = session.exchanges
+        var sawRefusal = false
+        for (i, ex) in exchanges.enumerated() {
+            guard let reply = ex.reply, reply.isFailure else { continue }
+            let verb = ex.command?.verb
+            // Probing commands do not end an attempt.
+            if let verb, ["NOOP", "VRFY", "EXPN", "HELP", "RSET"].contains(verb) { continue }
+            if sawRefusal, isKnockOn(reply) { continue }
+            sawRefusal = true
+            if ex.stage == .other && ex.command != nil {
+                // An unknown or mistyped verb: decisive only if nothing came after it.
+                if exchanges[(i + 1)...].contains(where: { $0.reply?.isPositive == true }) { continue }
+            }
+            if passed(i, in: session) { continue }
+            return i
+        }
+        return nil
+    }
+
+    /// A `503`/`5.5.1` "bad sequence" is the consequence of an earlier refusal, not a cause.
+    static func isKnockOn(_ reply: Reply) -> Bool {
+        reply.code == 503 || reply.enhanced == "5.5.1" || reply.text.lowercased().contains("no valid recipients")
+    }
+
+    private static func passed(_ i: Int, in session: Session) -> Bool {
+        let ex = session.exchanges[i]
+        let later = session.exchanges[(i + 1)...]
+        switch ex.stage {
+        case .rcpt:
+            guard let t = ex.transaction else { return false }
+            return session.transactions[t].recipients.contains { $0.accepted == true }
+        case .greeting, .connect:
+            return false
+        case .other:
+            return false
+        default:
+            return later.contains { $0.stage == ex.stage && $0.reply?.isPositive == true && $0.reply?.code != 334 }
+        }
+    }
+}
