@@ -1,0 +1,33 @@
+import Foundation
+@testable import TranscriptModel
+
+/// Read a transcript given as text through the driver, collecting every session.
+func sessions(_ text: String, name: String = "test.txt", format: String? = nil) throws -> [Session] {
+    var out: [Session] = []
+    _ = try InputDriver.read(name: name, bytes: Array(text.utf8), options: InputOptions(forcedFormat: format)) {
+        out.append($0)
+    }
+    return out
+}
+
+func session(_ text: String, format: String? = nil) throws -> Session {
+    let all = try sessions(text, format: format)
+    guard all.count == 1 else { throw TestError("expected one session, got \(all.count)") }
+    return all[0]
+}
+
+struct TestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// The shared corpus beside the repository, when present (`../shared/corpus`).
+let sharedCorpus: URL? = {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let url = repo.deletingLastPathComponent().appendingPathComponent("shared/corpus")
+    return FileManager.default.fileExists(atPath: url.path) ? url : nil
+}()
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
