@@ -49,7 +49,7 @@ enum CaptureContainer: Sendable, Equatable {
 }
 
 /// One packet as libpcap hands it over. `data` is only valid until the next call to `next()`.
-struct RawPacket {
+struct CapturedPacket {
     var number: Int
     var time: Double
     var wireLength: Int
@@ -181,7 +181,7 @@ final class PcapSource {
     }
 
     /// The next packet, or nil at the end of the capture.
-    func next() throws -> RawPacket? {
+    func next() throws -> CapturedPacket? {
         guard let handle else { return nil }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
@@ -192,7 +192,7 @@ final class PcapSource {
             guard let h = header, let d = data else { return try next() }
             let hdr = h.pointee
             let time = Double(hdr.ts.tv_sec) + Double(hdr.ts.tv_usec) / 1e9
-            return RawPacket(number: packetNumber, time: time, wireLength: Int(hdr.len),
+            return CapturedPacket(number: packetNumber, time: time, wireLength: Int(hdr.len),
                              data: UnsafeRawBufferPointer(start: d, count: Int(hdr.caplen)))
         case -2, 0:
             try checkGunzip()

@@ -1,0 +1,218 @@
+/// Limits and filter for reading a capture.
+public struct CaptureOptions: Sendable {
+    /// BPF expression compiled by libpcap (`--filter`).
+    public var filter: String?
+    /// Connections tracked at once; beyond it the longest-idle ones are closed.
+    public var maxFlows: Int
+    /// Out-of-order bytes buffered per connection direction before a hole is given up as a gap.
+    public var maxBufferPerFlow: Int
+    /// Bytes buffered over all connections before the biggest buffers are forced out.
+    public var totalBuffer: Int
+    /// Seconds of capture time without a packet after which a connection is closed.
+    public var idleTimeout: Double
+
+    public init(filter: String? = nil, maxFlows: Int = 100_000, maxBufferPerFlow: Int = 4 << 20,
+                totalBuffer: Int = 256 << 20, idleTimeout: Double = 300) {
+        self.filter = filter
+        self.maxFlows = max(1, maxFlows)
+        self.maxBufferPerFlow = max(1 << 12, maxBufferPerFlow)
+        self.totalBuffer = max(1 << 16, totalBuffer)
+        self.idleTimeout = max(1, idleTimeout)
+    }
+}
+
+/// Reads a pcap/pcapng capture (file, stdin, gzip) and emits one `Session` per SMTP connection, as each
+/// connection closes (remaining ones at the end, in order of their first packet).
+public struct CaptureReader {
+    public let input: String
+    public let options: CaptureOptions
+
+    public init(input: String, options: CaptureOptions = CaptureOptions()) {
+        self.input = input
+        self.options = options
+    }
+
+    /// Counters of what was not turned into sessions, for a summary line.
+    public struct Statistics: Sendable {
+        public var packets = 0
+        public var tcpPackets = 0
+        public var fragments = 0
+        public var smtpSessions = 0
+        public var linkType: Int32 = 0
+    }
+
+    /// `path` nil reads standard input.
+    public func read(path: String?, emit: (Session) -> Void) throws {
+        _ = try readWithStatistics(path: path, emit: emit)
+    }
+
+    @discardableResult
+    public func readWithStatistics(path: String?, emit: (Session) -> Void) throws -> Statistics {
+        try run(path: path, sink: BuilderSink.self, emit: emit)
+    }
+
+    func run<S: CaptureSink>(path: String?, sink: S.Type, emit: (S.Output) -> Void) throws -> Statistics {
+        let source = try PcapSource(path: path, input: input, filter: options.filter)
+        guard PacketDecoder.supports(linkType: source.linkType) else {
+            let name = pcap_datalink_name(source.linkType)
+            throw CaptureError(input: input, message: "unsupported link type \(source.linkType) (\(name))")
+        }
+        let format = source.container == .pcapng ? "pcapng" : "pcap"
+        var engine = CaptureEngine<S>(input: input, format: format, options: options)
+        while let packet = try source.next() {
+            engine.process(packet, linkType: source.linkType, emit: emit)
+        }
+        engine.finish(emit: emit)
+        var stats = engine.stats
+        stats.linkType = source.linkType
+        return stats
+    }
+
+    private func pcap_datalink_name(_ t: Int32) -> String {
+        guard let p = CPcap.pcap_datalink_val_to_name(t) else { return "unknown" }
+        return String(cString: p)
+    }
+
+    /// True when these first bytes are a pcap (either byte order, micro- or nanosecond), a pcapng
+    /// section header, or gzip (the caller tries; the inner data may not be a capture).
+    public static func looksLikeCapture(_ prefix: [UInt8]) -> Bool {
+        CaptureContainer.detect(prefix) != .unknown
+    }
+}
+
+import CPcap
+
+/// Packets to flows: creation, idle expiry, limits.
+struct CaptureEngine<Sink: CaptureSink> {
+    let input: String
+    let format: String
+    let options: CaptureOptions
+    var flows: [TCPFlowKey: CaptureFlow<Sink>] = [:]
+    var stats = CaptureReader.Statistics()
+    private var lastSweep = -Double.infinity
+    private var now = 0.0
+    private var totalUsage = 0
+    private var sessionOrder = 0
+
+    init(input: String, format: String, options: CaptureOptions) {
+        self.input = input
+        self.format = format
+        self.options = options
+    }
+
+    mutating func process(_ p: CapturedPacket, linkType: Int32, emit: (Sink.Output) -> Void) {
+        stats.packets += 1
+        if p.time > now { now = p.time }
+        switch PacketDecoder.decode(linkType: linkType, p.data, wireLength: p.wireLength) {
+        case .tcp(let seg):
+            stats.tcpPackets += 1
+            segment(seg, packet: p.number, time: p.time, fragment: false, emit: emit)
+        case .fragment(let first):
+            stats.fragments += 1
+            if let seg = first { segment(seg, packet: p.number, time: p.time, fragment: true, emit: emit) }
+        case .other, .unsupportedLink:
+            break
+        }
+        if now - lastSweep >= 1 || flows.count > options.maxFlows {
+            sweep(emit: emit)
+        }
+    }
+
+    private mutating func segment(_ seg: TCPSegment, packet: Int, time: Double, fragment: Bool,
+                                  emit: (Sink.Output) -> Void) {
+        let key = TCPFlowKey(seg.source, seg.destination)
+        let isSYN = seg.flags.contains(.syn) && !seg.flags.contains(.ack)
+        var flow = flows[key]
+        if let f = flow, f.state == .closed {
+            // A new SYN on a finished connection's address pair is a new connection (port reuse).
+            guard isSYN else { f.lastTime = time; return }
+            flows[key] = nil
+            flow = nil
+        }
+        if flow == nil {
+            guard isSYN || seg.declaredLength > 0 || seg.flags.contains(.syn) else { return }
+            if seg.flags.contains(.rst) { return }
+            let client: TCPEndpoint, server: TCPEndpoint
+            if seg.flags.contains(.syn) {
+                (client, server) = isSYN ? (seg.source, seg.destination) : (seg.destination, seg.source)
+            } else {
+                let srcSMTP = SMTPPorts.all.contains(seg.source.port)
+                let dstSMTP = SMTPPorts.all.contains(seg.destination.port)
+                if dstSMTP && !srcSMTP { (client, server) = (seg.source, seg.destination) }
+                else if srcSMTP && !dstSMTP { (client, server) = (seg.destination, seg.source) }
+                else if seg.source.port > seg.destination.port { (client, server) = (seg.source, seg.destination) }
+                else { (client, server) = (seg.destination, seg.source) }
+            }
+            let kind: CaptureFlow<Sink>.Kind = SMTPPorts.all.contains(server.port) ? .smtp : .undecided
+            let f = CaptureFlow<Sink>(input: input, format: format, client: client, server: server, kind: kind)
+            flows[key] = f
+            flow = f
+        }
+        guard let f = flow else { return }
+        if f.kind == .ignored { f.lastTime = time; return }
+        if fragment { f.fragments += 1 }
+        f.segment(seg, fromClient: seg.source == f.ends[0], packet: packet, time: time, emit: emit)
+        if f.state == .closed {
+            totalUsage -= f.lastUsage
+            f.lastUsage = 0
+            return
+        }
+        var usage = f.usage
+        if usage > options.maxBufferPerFlow {
+            f.enforce(maxBuffer: options.maxBufferPerFlow)
+            usage = f.usage
+        }
+        totalUsage += usage - f.lastUsage
+        f.lastUsage = usage
+        if totalUsage > options.totalBuffer { relieve() }
+    }
+
+    /// Over the total budget: make the biggest buffers give up their holes.
+    private mutating func relieve() {
+        var candidates = flows.values.filter { $0.lastUsage > 0 }
+        candidates.sort { $0.lastUsage > $1.lastUsage }
+        for f in candidates {
+            f.relieve()
+            let u = f.usage
+            totalUsage += u - f.lastUsage
+            f.lastUsage = u
+            if totalUsage <= options.totalBuffer / 2 { break }
+        }
+    }
+
+    /// Close idle connections (by capture time), drop old tombstones, keep under `maxFlows`.
+    private mutating func sweep(emit: (Sink.Output) -> Void) {
+        lastSweep = now
+        var expired: [TCPFlowKey] = []
+        for (key, f) in flows where now - f.lastTime > options.idleTimeout {
+            expired.append(key)
+        }
+        var closing = expired.compactMap { flows[$0] }.filter { $0.state != .closed }
+        closing.sort { $0.firstPacket < $1.firstPacket }
+        for f in closing { closeFlow(f, emit: emit) }
+        for key in expired { flows[key] = nil }
+        if flows.count > options.maxFlows {
+            // Oldest first: tombstones and ignored flows cost nothing to drop.
+            var all = Array(flows)
+            all.sort { $0.value.lastTime < $1.value.lastTime }
+            let excess = flows.count - options.maxFlows + options.maxFlows / 10
+            for (key, f) in all.prefix(excess) {
+                if f.state != .closed { closeFlow(f, emit: emit) }
+                flows[key] = nil
+            }
+        }
+    }
+
+    private mutating func closeFlow(_ f: CaptureFlow<Sink>, emit: (Sink.Output) -> Void) {
+        f.close(reset: false, closer: f.finOrder.first, packet: f.currentPacket, time: f.lastTime, emit: emit)
+        totalUsage -= f.lastUsage
+        f.lastUsage = 0
+    }
+
+    mutating func finish(emit: (Sink.Output) -> Void) {
+        var open = flows.values.filter { $0.state != .closed }
+        open.sort { $0.firstPacket < $1.firstPacket }
+        for f in open { closeFlow(f, emit: emit) }
+        flows = [:]
+    }
+}

@@ -1,0 +1,820 @@
+/// Ports where SMTP is expected without looking at the content.
+enum SMTPPorts {
+    static let all: Set<UInt16> = [25, 465, 587, 2525]
+    static let implicitTLS: UInt16 = 465
+}
+
+/// Both ends of a TCP connection, in a fixed order whatever the direction of a packet.
+struct TCPFlowKey: Hashable {
+    var a: TCPEndpoint
+    var b: TCPEndpoint
+
+    init(_ x: TCPEndpoint, _ y: TCPEndpoint) {
+        if (x.v6 ? 1 : 0, x.hi, x.lo, x.port) <= (y.v6 ? 1 : 0, y.hi, y.lo, y.port) {
+            a = x; b = y
+        } else {
+            a = y; b = x
+        }
+    }
+}
+
+/// One direction's bytes cut into SMTP lines, BDAT chunks, or TLS records.
+struct StreamFramer {
+    enum Mode: Equatable {
+        /// Undecided: TLS if the next byte opens a handshake record, lines otherwise.
+        case sniff
+        case lines
+        case bdat(Int64)
+        /// The rest of a BDAT chunk after a gap: skipped (the builder has left the chunk).
+        case skip(Int64)
+        case tls
+    }
+    var mode: Mode = .sniff
+    var partial: [UInt8] = []
+    var partialOverflow = false
+    var discardUntilLF = false
+    var afterGap = false
+    var tls = TLSHandshakeWatcher()
+    var tlsLostSync = false
+    var linesSeen = 0
+    static let maxLine = 1 << 16
+}
+
+/// One queued piece of the conversation, waiting until the other direction cannot come before it.
+struct CaptureFlowEvent {
+    enum Kind {
+        var cost: Int {
+            switch self {
+            case .line(let l), .content(let l): return l.count + 32
+            default: return 32
+            }
+        }
+
+        case line([UInt8])
+        case gap(Int64)
+        /// BDAT chunk content, cut into lines.
+        case content([UInt8])
+        case tls(TLSFacts)
+        case note(String, Note.Kind)
+    }
+    /// Ordering key: the completing packet, never decreasing within a direction.
+    var key: Int
+    var packet: Int
+    var time: Double
+    var kind: Kind
+}
+
+/// A TCP connection: reassembly of both directions, SMTP framing, TCP evidence, and the session sink.
+final class CaptureFlow<Sink: CaptureSink> {
+    enum Kind { case undecided, smtp, ignored }
+    enum State { case synSent, established, closed }
+
+    let input: String
+    let format: String
+    /// Index 0: client to server; 1: server to client.
+    var ends: [TCPEndpoint]
+    var kind: Kind
+    var state: State = .established
+    var sink: Sink?
+    var streams = [TCPStream(), TCPStream()]
+    var splitters = [StreamFramer(), StreamFramer()]
+    var queues: [[CaptureFlowEvent]] = [[], []]
+    var heads = [0, 0]
+    var lastKeys = [0, 0]
+    var queuedBytes = 0
+    var currentPacket = 0
+    var lastUsage = 0
+
+    // Connection facts.
+    var firstPacket = 0
+    var firstTime = 0.0
+    var lastTime = 0.0
+    var packets = 0
+    var synCount = 0
+    var synPacket: Int?
+    var synTime: Double?
+    var lastSynTime: Double?
+    var synAckPacket: Int?
+    var synAckTime: Double?
+    var fins: [(packet: Int, time: Double)?] = [nil, nil]
+    var finOrder: [Int] = []
+    var starttlsRequested = false
+    var implicitTLS = false
+    var clientHello: TLSHandshakeWatcher.Hello?
+    var tlsReported = false
+    var fragments = 0
+    var zeroWindowSince: [(packet: Int, time: Double)?] = [nil, nil]
+    var zeroWindowTotal = 0.0
+    var zeroWindowNotes = 0
+    var midStream = false
+
+    // Conversation tracking, as events reach the sink (in order).
+    var inData = false
+    var pendingCommands: [(verb: String, time: Double)] = []
+    var pendingHead = 0
+    var lastCommand: String?
+    var lastReplyCode: Int?
+    var greetingTime: Double?
+    var dataStartTime: Double?
+    var dataTransferMs: Int?
+    var latencies: [(verb: String, ms: Int)] = []
+    var maxLatency: (verb: String, ms: Int)?
+    var lastDataTime: Double?
+
+    init(input: String, format: String, client: TCPEndpoint, server: TCPEndpoint, kind: Kind) {
+        self.input = input
+        self.format = format
+        self.ends = [client, server]
+        self.kind = kind
+    }
+
+    func position(_ packet: Int, _ time: Double) -> SourcePosition {
+        SourcePosition(input: input, packet: packet, time: time)
+    }
+
+    var usage: Int {
+        streams[0].heldBytes + streams[1].heldBytes + splitters[0].partial.count + splitters[1].partial.count
+            + queuedBytes
+    }
+
+    // MARK: - Sink creation
+
+    func startSession() {
+        guard sink == nil else { return }
+        var s = Sink(input: input, format: format)
+        s.setPeers(client: Peer(address: ends[0].addressString, port: Int(ends[0].port)),
+                   server: Peer(address: ends[1].addressString, port: Int(ends[1].port)))
+        if let p = synPacket, let t = synTime {
+            s.connecting(address: ends[1].addressString, port: Int(ends[1].port), at: position(p, t))
+        }
+        if let p = synAckPacket, let t = synAckTime {
+            s.connected(address: ends[1].addressString, port: Int(ends[1].port), at: position(p, t))
+        } else if synPacket == nil {
+            midStream = true
+            s.note("the capture starts in the middle of this connection (no SYN seen)", kind: .tcp,
+                   at: position(firstPacket, firstTime))
+            s.connected(address: ends[1].addressString, port: Int(ends[1].port), at: position(firstPacket, firstTime))
+        }
+        sink = s
+    }
+
+    // MARK: - Packets
+
+    func segment(_ seg: TCPSegment, fromClient: Bool, packet: Int, time: Double, emit: (Sink.Output) -> Void) {
+        let d = fromClient ? 0 : 1
+        currentPacket = packet
+        packets += 1
+        if packets == 1 { firstPacket = packet; firstTime = time }
+        lastTime = time
+        let flags = seg.flags
+
+        if flags.contains(.syn) {
+            if !flags.contains(.ack), d == 0 {
+                synCount += 1
+                if synPacket == nil { synPacket = packet; synTime = time; state = .synSent }
+                lastSynTime = time
+                withStream(0) { $0.syn(isn: seg.seq) }
+                if kind == .smtp, sink == nil { startSession() }
+            } else if flags.contains(.ack), d == 1 {
+                if synAckPacket == nil {
+                    synAckPacket = packet; synAckTime = time
+                    if let s = sink, state == .synSent {
+                        var s2 = s
+                        sink = nil
+                        s2.connected(address: ends[1].addressString, port: Int(ends[1].port), at: position(packet, time))
+                        sink = s2
+                    }
+                }
+                state = .established
+                withStream(1) { $0.syn(isn: seg.seq) }
+            }
+        }
+
+        if flags.contains(.rst) {
+            reset(fromClient: fromClient, packet: packet, time: time, emit: emit)
+            return
+        }
+        if kind == .smtp, sink == nil { startSession() }
+        if state == .synSent, !flags.contains(.syn) { state = .established }
+
+        // Zero-window stalls: the advertiser stopped reading.
+        if flags.contains(.ack), !flags.contains(.syn) {
+            if seg.window == 0 {
+                if zeroWindowSince[d] == nil { zeroWindowSince[d] = (packet, time) }
+            } else if let since = zeroWindowSince[d] {
+                zeroWindowEnded(dir: d, since: since, packet: packet, time: time)
+            }
+        }
+
+        if flags.contains(.ack) {
+            withStream(1 - d) { s in
+                s.acknowledged(seg.ack, packet: packet, time: time) { self.streamEvent($0, dir: 1 - d) }
+            }
+        }
+        if seg.declaredLength > 0 || flags.contains(.fin) {
+            if seg.declaredLength > 0 { lastDataTime = time }
+            withStream(d) { s in
+                s.segment(seq: flags.contains(.syn) ? seg.seq &+ 1 : seg.seq, payload: seg.payload,
+                          declaredLength: seg.declaredLength, fin: flags.contains(.fin),
+                          packet: packet, time: time) { self.streamEvent($0, dir: d) }
+            }
+        }
+        pump(force: false)
+        if fins[0] != nil, fins[1] != nil {
+            close(reset: false, closer: finOrder.first, packet: packet, time: time, emit: emit)
+        }
+    }
+
+    func enforce(maxBuffer: Int) {
+        for d in 0..<2 where streams[d].heldBytes > maxBuffer {
+            withStream(d) { s in
+                while s.heldBytes > maxBuffer / 2 {
+                    s.skipHole(packet: currentPacket, time: lastTime) { self.streamEvent($0, dir: d) }
+                }
+            }
+        }
+        pump(force: false)
+        if queuedBytes > maxBuffer { pump(force: true) }
+    }
+
+    /// Free memory under global pressure: stop waiting for holes and hand over what is queued.
+    func relieve() {
+        for d in 0..<2 {
+            withStream(d) { s in s.flush(packet: currentPacket, time: lastTime) { self.streamEvent($0, dir: d) } }
+        }
+        pump(force: true)
+    }
+
+    @inline(__always)
+    private func withStream(_ d: Int, _ body: (inout TCPStream) -> Void) {
+        var s = streams[d]
+        streams[d] = TCPStream()
+        body(&s)
+        streams[d] = s
+    }
+
+    private func zeroWindowEnded(dir d: Int, since: (packet: Int, time: Double), packet: Int, time: Double) {
+        zeroWindowSince[d] = nil
+        let ms = max(0, (time - since.time) * 1000)
+        zeroWindowTotal += ms
+        guard zeroWindowNotes < 3, kind != .ignored else { return }
+        zeroWindowNotes += 1
+        let who = d == 0 ? "client" : "server"
+        let other = d == 0 ? "server" : "client"
+        queue(d, packet: since.packet, time: since.time, .note(
+            "the \(who) advertised a zero receive window for \(Int(ms)) ms (packets \(since.packet)-\(packet)): it stopped reading and the \(other) had to wait",
+            .tcp))
+    }
+
+    // MARK: - Stream events
+
+    func streamEvent(_ ev: StreamEvent, dir d: Int) {
+        guard kind != .ignored else { return }
+        switch ev {
+        case .data(let b, let packet, let time):
+            if kind == .undecided {
+                decide(first: b, dir: d)
+                if kind == .ignored { return }
+                startSession()
+            }
+            feed(d, b, packet: packet, time: time)
+        case .gap(let n, let packet, let time):
+            if kind == .undecided { return }
+            gap(d, bytes: n, packet: packet, time: time)
+        case .fin(let packet, let time):
+            if fins[d] == nil { fins[d] = (packet, time); finOrder.append(d) }
+        }
+    }
+
+    /// A flow on another port: SMTP when the server greets with 220 or the client opens with EHLO/HELO.
+    private func decide(first b: UnsafeRawBufferPointer, dir d: Int) {
+        func prefix(_ n: Int) -> ArraySlice<UInt8> { ArraySlice(b.prefix(n)) }
+        if d == 1, b.count >= 4, b[0] == 0x32, b[1] == 0x32, b[2] == 0x30, b[3] == 0x20 || b[3] == 0x2D {
+            kind = .smtp
+        } else if d == 0, Bytes.hasPrefix(prefix(5), lowercased: "ehlo ") || Bytes.hasPrefix(prefix(5), lowercased: "helo ") {
+            kind = .smtp
+        } else {
+            kind = .ignored
+            releaseMemory()
+        }
+    }
+
+    private func feed(_ d: Int, _ b: UnsafeRawBufferPointer, packet: Int, time: Double) {
+        var i = 0
+        let n = b.count
+        while i < n {
+            switch splitters[d].mode {
+            case .sniff:
+                let rest = UnsafeRawBufferPointer(rebasing: b[i...])
+                if TLSHandshakeWatcher.looksLikeTLS(rest) {
+                    splitters[d].mode = .tls
+                    if splitters[0].linesSeen == 0, splitters[1].linesSeen == 0 { implicitTLS = true }
+                } else {
+                    splitters[d].mode = .lines
+                }
+            case .lines:
+                if splitters[d].afterGap {
+                    splitters[d].afterGap = false
+                    if !plausibleLineStart(UnsafeRawBufferPointer(rebasing: b[i...]), dir: d) {
+                        splitters[d].discardUntilLF = true
+                    }
+                }
+                let lf = findLF(b, from: i)
+                if splitters[d].discardUntilLF {
+                    guard let lf else { return }
+                    splitters[d].discardUntilLF = false
+                    i = lf + 1
+                    continue
+                }
+                guard let lf else {
+                    appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i...]))
+                    return
+                }
+                var line: [UInt8]
+                if splitters[d].partial.isEmpty {
+                    line = Array(b[i..<lf])
+                } else {
+                    appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
+                    line = splitters[d].partial
+                    splitters[d].partial = []
+                    splitters[d].partialOverflow = false
+                }
+                if line.last == 0x0D { line.removeLast() }
+                i = lf + 1
+                splitters[d].linesSeen += 1
+                if d == 0 { clientLine(line, packet: packet, time: time) } else { serverLine(line, packet: packet, time: time) }
+            case .bdat(let remaining):
+                let end = i + Int(min(remaining, Int64(n - i)))
+                splitters[d].mode = .bdat(remaining - Int64(end - i))
+                while i < end {
+                    if let lf = findLF(b, from: i, to: end) {
+                        var line: [UInt8]
+                        if splitters[d].partial.isEmpty {
+                            line = Array(b[i..<lf])
+                        } else {
+                            appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
+                            line = splitters[d].partial
+                            splitters[d].partial = []
+                        }
+                        if line.last == 0x0D { line.removeLast() }
+                        queue(d, packet: packet, time: time, .content(line))
+                        i = lf + 1
+                    } else {
+                        appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i..<end]))
+                        i = end
+                    }
+                }
+                if splitters[d].mode == .bdat(0) {
+                    if !splitters[d].partial.isEmpty {
+                        queue(d, packet: packet, time: time, .content(splitters[d].partial))
+                        splitters[d].partial = []
+                    }
+                    splitters[d].mode = .lines
+                }
+            case .skip(let remaining):
+                let take = Int(min(remaining, Int64(n - i)))
+                i += take
+                splitters[d].mode = remaining - Int64(take) > 0 ? .skip(remaining - Int64(take)) : .lines
+            case .tls:
+                if !splitters[d].tlsLostSync {
+                    let done = splitters[d].tls.feed(UnsafeRawBufferPointer(rebasing: b[i...]))
+                    if done { helloParsed(d, packet: packet, time: time) }
+                }
+                return
+            }
+        }
+    }
+
+    @inline(__always)
+    private func findLF(_ b: UnsafeRawBufferPointer, from: Int, to: Int? = nil) -> Int? {
+        let end = to ?? b.count
+        guard from < end else { return nil }
+        let base = b.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var i = from
+        while i < end {
+            if base[i] == 0x0A { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    private func appendPartial(_ d: Int, _ b: UnsafeRawBufferPointer) {
+        let room = StreamFramer.maxLine - splitters[d].partial.count
+        if b.count <= room {
+            splitters[d].partial.append(contentsOf: b)
+        } else {
+            if room > 0 { splitters[d].partial.append(contentsOf: b.prefix(room)) }
+            splitters[d].partialOverflow = true
+        }
+    }
+
+    /// After a gap: does the data look like the start of a command or reply line?
+    private func plausibleLineStart(_ b: UnsafeRawBufferPointer, dir d: Int) -> Bool {
+        guard !b.isEmpty else { return false }
+        if d == 1 {
+            guard b.count >= 4 else { return false }
+            return b[0] >= 0x32 && b[0] <= 0x35 && Bytes.isDigit(b[1]) && Bytes.isDigit(b[2])
+                && (b[3] == 0x20 || b[3] == 0x2D || b[3] == 0x0D || b[3] == 0x0A)
+        }
+        if b[0] == 0x2E { return b.count >= 2 && (b[1] == 0x0D || b[1] == 0x0A) }
+        var k = 0
+        while k < b.count, k < 12, (b[k] | 0x20) >= 0x61, (b[k] | 0x20) <= 0x7A { k += 1 }
+        guard k >= 4, k < b.count else { return false }
+        let verb = String(decoding: b[0..<k], as: UTF8.self).uppercased()
+        return CommandParser.knownVerbs.contains(verb) && (b[k] == 0x20 || b[k] == 0x0D || b[k] == 0x0A)
+    }
+
+    private func clientLine(_ line: [UInt8], packet: Int, time: Double) {
+        // Decisions that change how the following bytes are cut: BDAT chunks and STARTTLS.
+        let s = line[...]
+        if line.count >= 6, line.count < 64, Bytes.hasPrefix(s, lowercased: "bdat ") {
+            let parts = s.split(whereSeparator: Bytes.isBlank)
+            if parts.count >= 2, let size = Bytes.integer(parts[1]), size > 0, size < 1 << 40 {
+                queue(0, packet: packet, time: time, .line(line))
+                splitters[0].mode = .bdat(Int64(size))
+                return
+            }
+        } else if line.count <= 12, Bytes.trimmed(s).count == 8, Bytes.hasPrefix(Bytes.trimmed(s), lowercased: "starttls") {
+            starttlsRequested = true
+            splitters[0].mode = .sniff
+        }
+        queue(0, packet: packet, time: time, .line(line))
+    }
+
+    private func serverLine(_ line: [UInt8], packet: Int, time: Double) {
+        queue(1, packet: packet, time: time, .line(line))
+        guard starttlsRequested, line.count >= 3 else { return }
+        guard line[0] >= 0x32, line[0] <= 0x35, Bytes.isDigit(line[1]), Bytes.isDigit(line[2]) else { return }
+        if line.count > 3, line[3] == 0x2D { return }
+        let code = Int(line[0] - 0x30) * 100 + Int(line[1] - 0x30) * 10 + Int(line[2] - 0x30)
+        if code == 220 {
+            starttlsRequested = false
+            splitters[1].mode = .sniff
+        } else if code >= 400 {
+            starttlsRequested = false
+        }
+    }
+
+    private func helloParsed(_ d: Int, packet: Int, time: Double) {
+        guard let hello = splitters[d].tls.hello else { return }
+        if !hello.isServer {
+            clientHello = hello
+            let offered = hello.offeredVersions.map(TLSHandshakeWatcher.versionName).joined(separator: ", ")
+            var text = "TLS ClientHello"
+            if let sni = hello.serverName { text += " for \(sni)" }
+            if !offered.isEmpty { text += ", offering \(offered)" }
+            queue(d, packet: packet, time: time, .note(text, .tls))
+        } else if !tlsReported {
+            tlsReported = true
+            let facts = TLSFacts(version: TLSHandshakeWatcher.versionName(hello.version),
+                                 cipher: hello.cipher.map(TLSHandshakeWatcher.cipherName),
+                                 serverName: clientHello?.serverName, implicit: implicitTLS,
+                                 position: position(packet, time))
+            queue(d, packet: packet, time: time, .tls(facts))
+        }
+    }
+
+    private func gap(_ d: Int, bytes n: Int64, packet: Int, time: Double) {
+        var sp = splitters[d]
+        sp.partial = []
+        sp.partialOverflow = false
+        switch sp.mode {
+        case .lines, .sniff:
+            sp.afterGap = true
+            sp.discardUntilLF = false
+            if sp.mode == .sniff { sp.mode = .lines }
+        case .bdat(let remaining):
+            if remaining > n { sp.mode = .skip(remaining - n) } else { sp.mode = .lines; sp.afterGap = true }
+        case .skip(let remaining):
+            if remaining > n { sp.mode = .skip(remaining - n) } else { sp.mode = .lines; sp.afterGap = true }
+        case .tls:
+            sp.tlsLostSync = true
+        }
+        splitters[d] = sp
+        queue(d, packet: packet, time: time, .gap(n))
+    }
+
+    // MARK: - Ordering
+
+    private func queue(_ d: Int, packet: Int, time: Double, _ kind: CaptureFlowEvent.Kind) {
+        let key = max(lastKeys[d], packet)
+        lastKeys[d] = key
+        queuedBytes += kind.cost
+        queues[d].append(CaptureFlowEvent(key: key, packet: packet, time: time, kind: kind))
+    }
+
+    /// Lowest key the direction can still produce.
+    private func futureMin(_ d: Int) -> Int {
+        let held = streams[d].minHeldPacket ?? Int.max
+        return max(lastKeys[d], min(held, currentPacket + 1))
+    }
+
+    /// Hand queued events to the sink in packet order, as far as the other direction allows.
+    func pump(force: Bool) {
+        while true {
+            let hc = heads[0] < queues[0].count ? queues[0][heads[0]].key : nil
+            let hs = heads[1] < queues[1].count ? queues[1][heads[1]].key : nil
+            var pick: Int
+            switch (hc, hs) {
+            case (nil, nil):
+                compact()
+                return
+            case (let c?, let s?):
+                pick = c <= s ? 0 : 1
+            case (let c?, nil):
+                guard force || c < futureMin(1) else { compact(); return }
+                pick = 0
+            case (nil, let s?):
+                guard force || s < futureMin(0) else { compact(); return }
+                pick = 1
+            }
+            let ev = queues[pick][heads[pick]]
+            heads[pick] += 1
+            queuedBytes -= ev.kind.cost
+            deliverToSink(ev, dir: pick)
+        }
+    }
+
+    private func compact() {
+        for d in 0..<2 where heads[d] > 0 {
+            if heads[d] == queues[d].count {
+                queues[d].removeAll(keepingCapacity: queues[d].count < 256)
+                heads[d] = 0
+            } else if heads[d] > 64, heads[d] * 2 > queues[d].count {
+                queues[d].removeFirst(heads[d])
+                heads[d] = 0
+            }
+        }
+    }
+
+    private func deliverToSink(_ ev: CaptureFlowEvent, dir d: Int) {
+        guard var s = sink else { return }
+        sink = nil
+        let at = position(ev.packet, ev.time)
+        switch ev.kind {
+        case .line(let line):
+            if d == 0 {
+                trackClient(line, time: ev.time)
+                s.client(line[...], at: at)
+            } else {
+                trackServer(line, time: ev.time)
+                s.server(line[...], at: at)
+            }
+        case .gap:
+            s.gap(at: at)
+        case .content(let line):
+            s.content(line[...], at: at)
+        case .tls(let facts):
+            s.tlsEstablished(facts, at: at)
+        case .note(let text, let kind):
+            s.note(text, kind: kind, at: at)
+        }
+        sink = s
+    }
+
+    // MARK: - Conversation tracking (timings, pending replies)
+
+    private func trackClient(_ line: [UInt8], time: Double) {
+        if inData {
+            if line.count == 1, line[0] == 0x2E {
+                inData = false
+                if let start = dataStartTime { dataTransferMs = Int(((time - start) * 1000).rounded()) }
+                pendingCommands.append((".", time))
+                lastCommand = "."
+            }
+            return
+        }
+        var verb: String
+        if lastReplyCode == 334 {
+            verb = "AUTH-RESPONSE"
+        } else {
+            var e = 0
+            while e < line.count, e < 16, !Bytes.isBlank(line[e]), line[e] != 0x3A { e += 1 }
+            verb = String(decoding: line[0..<e], as: UTF8.self).uppercased()
+            if verb.isEmpty { verb = "(empty)" }
+        }
+        pendingCommands.append((verb, time))
+        lastCommand = verb
+        if pendingCommands.count - pendingHead > 256 { pendingHead += 1 }
+    }
+
+    private func trackServer(_ line: [UInt8], time: Double) {
+        guard line.count >= 3, line[0] >= 0x31, line[0] <= 0x35, Bytes.isDigit(line[1]), Bytes.isDigit(line[2]) else { return }
+        if line.count > 3, line[3] == 0x2D { return }
+        let code = Int(line[0] - 0x30) * 100 + Int(line[1] - 0x30) * 10 + Int(line[2] - 0x30)
+        lastReplyCode = code
+        // The banner: the first 220, or any first reply nothing was waiting for (a 554 at connect).
+        // Early talkers send commands before it, so a 220 first is the banner even then.
+        if greetingTime == nil, code == 220 || pendingHead == pendingCommands.count {
+            greetingTime = time
+            return
+        }
+        if pendingHead < pendingCommands.count {
+            let c = pendingCommands[pendingHead]
+            pendingHead += 1
+            let ms = max(0, Int(((time - c.time) * 1000).rounded()))
+            if latencies.count < 64 { latencies.append((c.verb, ms)) }
+            if maxLatency == nil || ms > maxLatency!.ms { maxLatency = (c.verb, ms) }
+            if pendingHead == pendingCommands.count {
+                pendingCommands.removeAll(keepingCapacity: true)
+                pendingHead = 0
+            }
+        }
+        if code == 354 {
+            inData = true
+            dataStartTime = time
+        }
+    }
+
+    var pendingReplies: Int { pendingCommands.count - pendingHead }
+
+    // MARK: - Closing
+
+    private func reset(fromClient: Bool, packet: Int, time: Double, emit: (Sink.Output) -> Void) {
+        if state == .synSent, !fromClient {
+            // SYN answered by RST: nothing listens there.
+            guard kind == .smtp else { close(reset: true, closer: 1, packet: packet, time: time, emit: emit); return }
+            if sink == nil { startSession() }
+            var s = sink!
+            sink = nil
+            s.connectFailed(.refused,
+                            detail: "SYN answered by RST: nothing accepts connections on port \(ends[1].port) (closed port, or a firewall rejecting)",
+                            at: position(packet, time))
+            sink = s
+            finishSession(closer: nil, reset: false, packet: packet, time: time, emit: emit, failed: true)
+            return
+        }
+        close(reset: true, closer: fromClient ? 0 : 1, packet: packet, time: time, emit: emit)
+    }
+
+    /// End the connection: flush, summarise, emit the session, keep a tombstone.
+    func close(reset: Bool, closer: Int?, packet: Int, time: Double, emit: (Sink.Output) -> Void) {
+        guard state != .closed else { return }
+        if kind == .undecided || kind == .ignored {
+            state = .closed
+            releaseMemory()
+            return
+        }
+        for d in 0..<2 {
+            withStream(d) { s in s.flush(packet: packet, time: time) { self.streamEvent($0, dir: d) } }
+        }
+        for d in 0..<2 {
+            if let partial = splitters[d].partial.isEmpty ? nil : splitters[d].partial, splitters[d].mode == .lines {
+                // An unterminated last line is still evidence.
+                splitters[d].partial = []
+                if d == 0 { clientLine(partial, packet: packet, time: time) } else { serverLine(partial, packet: packet, time: time) }
+            }
+        }
+        pump(force: true)
+        if state == .synSent, synAckPacket == nil, kind == .smtp {
+            if sink == nil { startSession() }
+            var s = sink!
+            sink = nil
+            let span = (lastSynTime ?? time) - (synTime ?? time)
+            var detail = "no answer to SYN"
+            if synCount > 1 { detail += " (sent \(synCount) times over \(Int(span.rounded())) s)" }
+            detail += ": filtered by a firewall, or the host is down?"
+            s.connectFailed(.timedOut, detail: detail, at: position(synPacket ?? packet, synTime ?? time))
+            sink = s
+            finishSession(closer: nil, reset: false, packet: packet, time: time, emit: emit, failed: true)
+            return
+        }
+        finishSession(closer: closer, reset: reset, packet: packet, time: time, emit: emit, failed: false)
+    }
+
+    private func finishSession(closer: Int?, reset: Bool, packet: Int, time: Double, emit: (Sink.Output) -> Void,
+                               failed: Bool) {
+        state = .closed
+        guard var s = sink else { releaseMemory(); return }
+        sink = nil
+        let at = position(packet, time)
+        if !failed {
+            tcpNotes(into: &s, closer: closer, reset: reset, at: at)
+            if let closer {
+                s.closed(by: closer == 0 ? .client : .server, reset: reset, at: at)
+            }
+        }
+        emit(s.finish(attributes: attributes()))
+        releaseMemory()
+    }
+
+    private func tcpNotes(into s: inout Sink, closer: Int?, reset: Bool, at: SourcePosition) {
+        for d in 0..<2 {
+            if let since = zeroWindowSince[d] {
+                let ms = Int(max(0, (lastTime - since.time) * 1000))
+                zeroWindowTotal += Double(ms)
+                s.note("the \(d == 0 ? "client" : "server") advertised a zero receive window from packet \(since.packet) until the end (\(ms) ms): the connection stalled",
+                       kind: .tcp, at: position(since.packet, since.time))
+            }
+        }
+        if reset, closer == 1, lastCommand == "MAIL" {
+            s.note("the server reset the connection right after MAIL FROM: typical of a server that checked the client's address or the sender against a blocklist and dropped it",
+                   kind: .tcp, at: at)
+        }
+        if let closer, pendingReplies > 0, !inData {
+            let who = closer == 0 ? "client" : "server"
+            let verbs = pendingCommands[pendingHead...].prefix(3).map(\.verb).joined(separator: ", ")
+            s.note("the \(who) \(reset ? "reset" : "closed") the connection while \(pendingReplies) command(s) still waited for a reply (\(verbs))",
+                   kind: .tcp, at: at)
+        } else if let closer, inData {
+            let who = closer == 0 ? "client" : "server"
+            s.note("the \(who) \(reset ? "reset" : "closed") the connection in the middle of the message content",
+                   kind: .tcp, at: at)
+        }
+        for d in 0..<2 where streams[d].unackedLargeRetransmissions >= 2 {
+            let who = d == 0 ? "client" : "server"
+            let p = streams[d].firstUnackedLargeRetransmissionPacket ?? at.packet ?? 0
+            s.note("large segments from the \(who) were retransmitted \(streams[d].unackedLargeRetransmissions) times without being acknowledged (from packet \(p)): a path-MTU black hole? (ICMP 'fragmentation needed' blocked; lower the MTU or clamp the MSS)",
+                   kind: .tcp, at: position(p, at.time ?? 0))
+        }
+        for d in 0..<2 where streams[d].conflicts > 0 {
+            let who = d == 0 ? "client" : "server"
+            s.note("\(streams[d].conflicts) retransmitted segment(s) from the \(who) carried different bytes than the first copy (packet \(streams[d].firstConflictPacket ?? 0)); the first copy was kept",
+                   kind: .tcp, at: at)
+        }
+        let retx = streams[0].retransmissions + streams[1].retransmissions
+        if retx > 0 {
+            s.note("\(retx) retransmitted segment(s) (client \(streams[0].retransmissions), server \(streams[1].retransmissions))",
+                   kind: .tcp, at: at)
+        }
+        if synCount > 1, synAckPacket != nil {
+            s.note("the SYN was sent \(synCount) times before the server answered", kind: .tcp,
+                   at: position(synAckPacket!, synAckTime ?? 0))
+        }
+        if fragments > 0 {
+            s.note("\(fragments) IP fragment(s) of this connection were not reassembled", kind: .tcp, at: at)
+        }
+        for d in 0..<2 {
+            let w = splitters[d].tls
+            if splitters[d].mode == .tls, w.bytes > 0 {
+                let who = d == 0 ? "client" : "server"
+                if let alert = w.alert, !w.encrypted {
+                    s.note("the \(who) sent TLS alert \(alert.description) (level \(alert.level)) during the handshake",
+                           kind: .tls, at: at)
+                }
+                _ = who
+            }
+        }
+        let enc = splitters[0].tls.bytes + splitters[1].tls.bytes
+        if enc > 0 {
+            if tlsReported {
+                s.note("\(enc) bytes of TLS followed (client \(splitters[0].tls.bytes), server \(splitters[1].tls.bytes)); the rest of the dialogue is encrypted",
+                       kind: .tls, at: at)
+            } else if clientHello != nil || splitters[0].tls.bytes > 0 {
+                if splitters[1].mode != .tls, splitters[1].linesSeen > 0, implicitTLS {
+                    s.note("the client spoke TLS at once but the server answered in plain text: implicit TLS (port 465 style) against a plain SMTP port?",
+                           kind: .tls, at: at)
+                } else {
+                    s.note("the TLS handshake did not complete in the capture (no ServerHello)", kind: .tls, at: at)
+                }
+            }
+        }
+    }
+
+    func attributes() -> [String: String] {
+        var a: [String: String] = [:]
+        func ms(_ x: Double) -> String { String(Int((x * 1000).rounded())) }
+        if let syn = synTime, let sa = synAckTime { a["connect-rtt-ms"] = ms(sa - syn) }
+        if let g = greetingTime {
+            if let sa = synAckTime { a["banner-delay-ms"] = ms(g - sa) }
+            else if !midStream { a["banner-delay-ms"] = ms(g - firstTime) }
+        }
+        if !latencies.isEmpty {
+            a["reply-latency-ms"] = latencies.map { "\($0.verb):\($0.ms)" }.joined(separator: " ")
+        }
+        if let m = maxLatency { a["reply-latency-max-ms"] = "\(m.verb):\(m.ms)" }
+        if let d = dataTransferMs { a["data-transfer-ms"] = String(d) }
+        a["duration-ms"] = ms(lastTime - firstTime)
+        a["capture-packets"] = String(packets)
+        a["client-bytes"] = String(streams[0].deliveredBytes)
+        a["server-bytes"] = String(streams[1].deliveredBytes)
+        if synCount > 1 { a["syn-attempts"] = String(synCount) }
+        let retx = streams[0].retransmissions + streams[1].retransmissions
+        if retx > 0 { a["tcp-retransmissions"] = String(retx) }
+        let ooo = streams[0].outOfOrder + streams[1].outOfOrder
+        if ooo > 0 { a["tcp-out-of-order"] = String(ooo) }
+        let missing = streams[0].missingBytes + streams[1].missingBytes
+        if missing > 0 {
+            a["tcp-missing-bytes"] = String(missing)
+            a["tcp-gaps"] = String(streams[0].gaps + streams[1].gaps)
+        }
+        if zeroWindowTotal > 0 { a["tcp-zero-window-ms"] = String(Int(zeroWindowTotal)) }
+        if implicitTLS { a["tls-implicit"] = "yes" }
+        let enc = splitters[0].tls.bytes + splitters[1].tls.bytes
+        if enc > 0 { a["tls-bytes"] = String(enc) }
+        if let l = lastDataTime, lastTime - l >= 1 { a["idle-before-close-ms"] = ms(lastTime - l) }
+        return a
+    }
+
+    func releaseMemory() {
+        streams[0].releaseMemory()
+        streams[1].releaseMemory()
+        splitters = [StreamFramer(), StreamFramer()]
+        queues = [[], []]
+        heads = [0, 0]
+        queuedBytes = 0
+        pendingCommands = []
+        pendingHead = 0
+        latencies = []
+    }
+}
