@@ -25,6 +25,8 @@ public struct Command: Sendable, Hashable {
     /// Credentials were removed from `argument`/`raw`.
     public var redacted: Bool
     public var position: SourcePosition
+    /// Sent while earlier commands still waited for their replies (RFC 2920 pipelining).
+    public var pipelined: Bool = false
 
     public struct Parameter: Sendable, Hashable {
         public var key: String

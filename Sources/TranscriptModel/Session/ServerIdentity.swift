@@ -53,6 +53,14 @@ public enum ServerIdentity {
         return Banner(host: first, software: software)
     }
 
+    /// `192.0.2.1`, `[192.0.2.1]`, `2001:db8::1`: an address rather than a name.
+    public static func isAddressLiteral(_ s: String) -> Bool {
+        let t = s.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let parts = t.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) }) { return true }
+        return t.contains(":") && t.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+    }
+
     /// The EHLO reply's lines after the first, as capabilities.
     public static func parseCapabilities(_ reply: Reply) -> Capabilities {
         var caps = Capabilities()

@@ -69,9 +69,15 @@ public struct SessionBuilder {
     private var inHeaders = false
     private var shownContentLines = 0
     private var tlsActive = false
+    /// A 421 arrived in the middle of message content.
+    private var interruptedData = false
     private var sawGreeting = false
 
-    public init(input: String, format: String, limits: Limits = Limits(), redactCredentials: Bool = true) {
+    /// Default for `redactCredentials`, so `--redact none` reaches the builders every reader makes.
+    @TaskLocal public static var redactByDefault = true
+
+    public init(input: String, format: String, limits: Limits = Limits(),
+                redactCredentials: Bool = SessionBuilder.redactByDefault) {
         self.session = Session(input: input, format: format)
         self.limits = limits
         self.redactCredentials = redactCredentials
@@ -214,8 +220,14 @@ public struct SessionBuilder {
         resolveHeld()
         mark(position)
         if isInData {
-            // The server spoke while we thought content was flowing: the end of data was not in the input.
-            endOfData(at: position, inferred: true)
+            if ReplyLine.parse(line)?.code == 421 {
+                // A timeout or shutdown while content was still expected: the message never ended.
+                mode = .commands
+                interruptedData = true
+            } else {
+                // The server spoke while we thought content was flowing: the end of data was not in the input.
+                endOfData(at: position, inferred: true)
+            }
         }
         guard let parsed = ReplyLine.parse(line) else {
             // Text from the server without reply syntax: glue to a reply being assembled, else keep it visible.
@@ -235,7 +247,9 @@ public struct SessionBuilder {
     /// state machine. Message content is everything between 354 and the lone `.`.
     public mutating func unmarked(_ line: ArraySlice<UInt8>, at position: SourcePosition) {
         if heldLine != nil {
-            let heldWasReply = looksLikeCommand(line) || ReplyLine.matches(line)
+            // The held line ended the message if a command (or a 221 farewell) follows; another
+            // reply-looking line means both were content.
+            let heldWasReply = looksLikeCommand(line) || ReplyLine.parse(line)?.code == 221
             resolveHeld(asReply: heldWasReply)
         }
         switch mode {
@@ -243,7 +257,7 @@ public struct SessionBuilder {
             let t = Bytes.trimmed(line)
             if t.count == 1, t.first == 0x2E {
                 client(line, at: position)
-            } else if let r = ReplyLine.parse(line), !r.continues, r.code != 354 {
+            } else if let r = ReplyLine.parse(line), !r.continues, r.code == 250 || r.code >= 400 {
                 heldLine = (Array(line), position)
                 mark(position)
             } else {
@@ -365,6 +379,7 @@ public struct SessionBuilder {
         default:
             break
         }
+        cmd.pipelined = awaitingReplies > 0
         let idx = addExchange(Exchange(command: cmd, reply: nil, stage: cmd.stage, tls: tlsActive,
                                        transaction: transactionFor(cmd.verb)))
         appendLine(.client, cmd.raw, cmd.position, inferred: cmd.inferred, exchange: idx)
@@ -544,7 +559,7 @@ public struct SessionBuilder {
                 return deliver(reply)
             }
             // Unsolicited (421 on timeout or shutdown) or its command was lost.
-            let stage = session.exchanges.last?.stage ?? .greeting
+            let stage = interruptedData ? .message : (session.exchanges.last?.stage ?? .greeting)
             let idx = addExchange(Exchange(command: nil, reply: reply, stage: reply.code == 421 ? stage : .other,
                                            tls: tlsActive))
             return idx
@@ -596,7 +611,11 @@ public struct SessionBuilder {
         session.connected = true
         let banner = ServerIdentity.parseBanner(reply.lines.first ?? "")
         if let host = banner.host { session.attributes["banner-host"] = host }
-        if session.server.host == nil { session.server.host = banner.host }
+        if let host = banner.host, !host.isEmpty, !host.allSatisfy({ $0 == "*" }),
+           session.server.host == nil || session.server.host == session.server.address
+            || session.server.host.map(ServerIdentity.isAddressLiteral) == true {
+            session.server.host = host
+        }
         session.server.software = banner.software ?? session.server.software
     }
 

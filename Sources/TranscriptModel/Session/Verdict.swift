@@ -41,6 +41,9 @@ public enum Verdict {
         session.outcome = .incomplete
         if session.exchanges.isEmpty {
             session.failedStage = session.connectAttempted ? .connect : nil
+        } else if unanswered == nil, let m = session.transactions.last?.message, !m.terminated,
+                  !m.terminationInferred, !m.chunked {
+            session.failedStage = .message
         } else if let u = unanswered, !session.quitSent {
             let s = session.exchanges[u].stage
             session.failedStage = s == .other ? nil : s
@@ -76,7 +79,7 @@ public enum Verdict {
     }
 
     /// A `503`/`5.5.1` "bad sequence" is the consequence of an earlier refusal, not a cause.
-    static func isKnockOn(_ reply: Reply) -> Bool {
+    public static func isKnockOn(_ reply: Reply) -> Bool {
         reply.code == 503 || reply.enhanced == "5.5.1" || reply.text.lowercased().contains("no valid recipients")
     }
 

@@ -58,6 +58,15 @@ public struct TelnetReader: LineReader {
             }
         }
         if t.isEmpty && !builder.isInData && builder.isEmpty { return }
+        if builder.session.closedBy != nil || builder.session.connectFailure != nil {
+            // After the connection ended, only a new greeting starts dialogue again; the rest is shell or chat.
+            if let r = ReplyLine.parse(t), r.code == 220 || r.code == 554 || r.code == 421 {
+                startNewSessionIfNeeded(emit: emit)
+            } else {
+                if !t.isEmpty { builder.note(Bytes.string(t), kind: .unparsed, at: pos) }
+                return
+            }
+        }
         builder.unmarked(line, at: pos)
     }
 
@@ -92,7 +101,10 @@ public struct TelnetReader: LineReader {
         case .connected(let host, let port):
             builder.note(text, kind: .tool, at: pos)
             builder.connected(address: nil, port: port, at: pos)
-            if let host, builder.server.host == nil { builder.server.host = host }
+            if let host {
+                if ServerIdentity.isAddressLiteral(host) { builder.server.address = builder.server.address ?? host }
+                else if builder.server.host == nil { builder.server.host = host }
+            }
         case .info:
             builder.note(text, kind: .tool, at: pos)
         case .failed(let failure):
@@ -195,7 +207,8 @@ enum ToolLine {
             if let r = s.range(of: marker) {
                 let before = s[s.startIndex..<r.lowerBound]
                 // A prompt is short and has no spaces (`user@host:~`, `C:\Users\me`, `PS C:\`).
-                if before.count <= 60, !before.contains(" ") || before.hasPrefix("PS "),
+                let bracketed = before.hasPrefix("[") && before.hasSuffix("]")
+                if before.count <= 60, !before.contains(" ") || before.hasPrefix("PS ") || bracketed,
                    marker != "> " || !before.isEmpty {
                     commandPart = s[r.upperBound...]
                     break
@@ -203,6 +216,12 @@ enum ToolLine {
             }
         }
         guard let cmd = commandPart else {
+            // A bare prompt left at the end of a paste: `user@host:~$`, `[root@web01 ~]#`, `C:\>`.
+            if let last = s.last, "$#>%".contains(last), s.count <= 60,
+               !s.contains(" ") || (s.hasPrefix("[") && s.dropLast().hasSuffix("]")),
+               s.contains("@") || s.contains(":\\") || s.hasPrefix("[") || s.count == 1 {
+                return .shell
+            }
             return nil
         }
         let words = cmd.split(separator: " ").map(String.init)

@@ -1,0 +1,183 @@
+import TranscriptModel
+
+/// Runs the knowledge base and the rule tables over a session.
+public struct Explainer: Sendable {
+    public var sessionRules: [SessionRule]
+    public var replyRules: [ReplyRule]
+
+    public init(sessionRules: [SessionRule] = SessionRules.table, replyRules: [ReplyRule] = ReplyRules.table) {
+        self.sessionRules = sessionRules
+        self.replyRules = replyRules
+    }
+
+    /// Catch-all rows whose generic words give way to the knowledge base's specific ones.
+    static let catchAll: Set<String> = ["rcpt-rejected", "mail-rejected", "message-rejected", "greeting-refused",
+                                        "command-refused", "blocklisted"]
+
+    public func explain(_ session: Session) -> ExplainedSession {
+        var findings: [Finding] = []
+        var replies: [Int: ReplyExplanation] = [:]
+        var sawFailure = false
+
+        for (i, ex) in session.exchanges.enumerated() {
+            guard let reply = ex.reply else { continue }
+            let verb = Self.knowledgeVerb(ex)
+            var explanation = ReplyExplanation(
+                codeMeaning: ReplyKnowledge.codeMeaning(reply.code, command: verb),
+                enhancedMeaning: reply.enhanced.flatMap { ReplyKnowledge.enhancedMeaning($0) },
+                classification: nil)
+            if reply.isFailure {
+                let c = ReplyKnowledge.classify(ReplyQuery(code: reply.code, enhanced: reply.enhanced,
+                                                           text: reply.text, command: verb))
+                explanation.classification = c
+                // Knock-on "bad sequence" replies repeat an earlier refusal; they get a meaning, not a finding.
+                if !(sawFailure && Verdict.isKnockOn(reply)) {
+                    let ctx = ReplyContext(index: i, exchange: ex, reply: reply, verb: verb,
+                                           text: reply.text.lowercased(), classification: c)
+                    if let rule = replyRules.first(where: { $0.matches(ctx) }) {
+                        add(finding(rule, ctx, session), to: &findings)
+                    }
+                }
+                sawFailure = true
+            }
+            replies[i] = explanation
+        }
+
+        let facts = SessionFacts(session)
+        for rule in sessionRules {
+            for hit in rule.detect(facts) {
+                var text = rule.explanation
+                if let d = hit.detail { text += " " + d }
+                add(Finding(id: rule.id, severity: rule.severity, reason: rule.reason, title: rule.title,
+                            explanation: text, actions: rule.actions, evidence: hit.evidence,
+                            exchanges: hit.exchanges), to: &findings)
+            }
+        }
+
+        findings = order(findings, session)
+        let primary = primaryFinding(findings, session)
+        return ExplainedSession(session: session, findings: findings, replies: replies,
+                                primaryReason: primary?.reason,
+                                summary: VerdictSummary.sentence(session, primary: primary))
+    }
+
+    /// The verb the knowledge base reads a reply against.
+    static func knowledgeVerb(_ ex: Exchange) -> String? {
+        guard let c = ex.command else { return ex.stage == .greeting ? "CONNECT" : nil }
+        switch c.verb {
+        case "AUTH-RESPONSE": return "AUTH"
+        case ".": return "."
+        default: return c.verb
+        }
+    }
+
+    private func finding(_ rule: ReplyRule, _ ctx: ReplyContext, _ session: Session) -> Finding {
+        let kb = ctx.classification
+        let specific = !["undefined", "rejected", "onhold"].contains(kb.reason.rawValue) && !kb.ruleID.hasPrefix("code.")
+            && !kb.ruleID.hasPrefix("class.")
+        var title = rule.title ?? kb.title
+        var explanation = rule.explanation ?? kb.explanation
+        if Self.catchAll.contains(rule.id), specific, rule.title != nil {
+            title = "\(rule.title!): \(lowerFirst(kb.title))"
+        }
+        if rule.explanation != nil, specific, kb.explanation != explanation {
+            explanation += " " + kb.explanation
+        }
+        var actions = rule.actions
+        for a in kb.actions where !actions.contains(a) { actions.append(a) }
+        if let b = kb.blocklist {
+            let check = "Look up \(b.listedAddress ?? "the sending IP") at \(b.lookupURL) and request removal once the cause is fixed."
+            if !actions.contains(check) { actions.insert(check, at: 0) }
+        }
+        var evidence: [Evidence] = []
+        if let c = ctx.exchange.command { evidence.append(Evidence(position: c.position, text: c.raw)) }
+        let r = ctx.reply
+        evidence.append(Evidence(position: r.position,
+                                 text: "\(r.code) \(r.enhanced.map { $0 + " " } ?? "")\(r.text)"))
+        return Finding(id: rule.id, severity: rule.severity ?? kb.severity, reason: rule.reason ?? kb.reason,
+                       title: title, explanation: explanation, actions: Array(actions.prefix(6)),
+                       evidence: evidence, exchanges: [ctx.index], blocklist: kb.blocklist,
+                       provider: kb.provider, reference: kb.reference)
+    }
+
+    private func lowerFirst(_ s: String) -> String {
+        guard let f = s.first, s.count > 1, let second = s.dropFirst().first, !second.isUppercase else { return s }
+        return f.lowercased() + s.dropFirst()
+    }
+
+    /// One finding per (id, reason, title): repeated causes collect their evidence.
+    private func add(_ f: Finding, to findings: inout [Finding]) {
+        if let k = findings.firstIndex(where: { $0.id == f.id && $0.reason == f.reason && $0.title == f.title }) {
+            findings[k].evidence.append(contentsOf: f.evidence.prefix(max(0, 50 - findings[k].evidence.count)))
+            for e in f.exchanges where !findings[k].exchanges.contains(e) { findings[k].exchanges.append(e) }
+        } else {
+            findings.append(f)
+        }
+    }
+
+    /// Findings about the exchange that decided the outcome come first, then by severity, then in order.
+    private func order(_ findings: [Finding], _ session: Session) -> [Finding] {
+        let decisive = session.decisiveExchange
+        return findings.enumerated().sorted { a, b in
+            let da = decisive.map { a.element.exchanges.contains($0) } ?? false
+            let db = decisive.map { b.element.exchanges.contains($0) } ?? false
+            if da != db { return da }
+            if a.element.severity != b.element.severity { return a.element.severity > b.element.severity }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+
+    private func primaryFinding(_ findings: [Finding], _ session: Session) -> Finding? {
+        if session.outcome == .delivered {
+            return findings.first { $0.severity == .error }
+        }
+        // A cause named in a session rule (HELO name refused at RCPT) beats the catch-all of the stage.
+        if let d = session.decisiveExchange {
+            let about = findings.filter { $0.exchanges.contains(d) }
+            if let specific = about.first(where: { !Self.catchAll.contains($0.id) }) { return specific }
+            if let any = about.first { return any }
+        }
+        return findings.first { $0.severity == .error } ?? findings.first { $0.severity == .warning }
+    }
+}
+
+/// The one-sentence verdict.
+enum VerdictSummary {
+    static func sentence(_ s: Session, primary: Finding?) -> String {
+        let stage = s.failedStage.map { stageName($0) }
+        let why = primary.map { ": " + $0.title } ?? ""
+        switch s.outcome {
+        case .delivered:
+            let n = s.transactions.filter(\.delivered).count
+            let q = s.transactions.first(where: \.delivered)?.queueID.map { " (queue id \($0))" } ?? ""
+            return n == 1 ? "Delivered: the server accepted the message\(q)." : "Delivered: the server accepted \(n) messages."
+        case .rejected:
+            return "Rejected at \(stage ?? "an unknown step")\(why)."
+        case .deferred:
+            return "Deferred at \(stage ?? "an unknown step") (temporary, retry later)\(why)."
+        case .disconnected:
+            return "Disconnected at \(stage ?? "an unknown step")\(why)."
+        case .incomplete:
+            if s.quitSent { return "Incomplete: the client quit before sending a message\(why)." }
+            return "Incomplete: the input ends before the session does\(why)."
+        case .unreachable:
+            return "Unreachable: no SMTP connection was made\(why)."
+        }
+    }
+
+    static func stageName(_ stage: Stage) -> String {
+        switch stage {
+        case .connect: return "connect"
+        case .greeting: return "the greeting"
+        case .helo: return "HELO/EHLO"
+        case .starttls: return "STARTTLS"
+        case .auth: return "AUTH"
+        case .mail: return "MAIL FROM"
+        case .rcpt: return "RCPT TO"
+        case .data: return "DATA"
+        case .message: return "end of message"
+        case .quit: return "QUIT"
+        case .other: return "another command"
+        }
+    }
+}

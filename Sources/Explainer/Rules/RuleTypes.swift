@@ -1,0 +1,75 @@
+import TranscriptModel
+
+/// A session-level heuristic: one row of the rule table. The row holds everything a reader of the table
+/// needs (id, severity, reason, words, next steps); `detect` only finds the evidence.
+public struct SessionRule: Sendable {
+    public let id: String
+    public let severity: Severity
+    public let reason: Reason
+    public let title: String
+    public let explanation: String
+    public let actions: [String]
+    let detect: @Sendable (SessionFacts) -> [RuleHit]
+
+    init(_ id: String, _ severity: Severity, _ reason: Reason, title: String, explanation: String,
+         actions: [String], detect: @escaping @Sendable (SessionFacts) -> [RuleHit]) {
+        self.id = id
+        self.severity = severity
+        self.reason = reason
+        self.title = title
+        self.explanation = explanation
+        self.actions = actions
+        self.detect = detect
+    }
+}
+
+/// Where a rule fired: the exchanges and lines it is about, and optional words that make the generic
+/// explanation specific (`detail` is appended to it).
+public struct RuleHit: Sendable {
+    public var exchanges: [Int]
+    public var evidence: [Evidence]
+    public var detail: String?
+
+    public init(exchanges: [Int] = [], evidence: [Evidence], detail: String? = nil) {
+        self.exchanges = exchanges
+        self.evidence = evidence
+        self.detail = detail
+    }
+}
+
+/// A reply-level rule: claims a refused reply and says what it means. Fields left nil are taken from the
+/// knowledge base's classification of the reply. The first matching row claims the reply.
+public struct ReplyRule: Sendable {
+    public let id: String
+    public let severity: Severity?
+    public let reason: Reason?
+    public let title: String?
+    public let explanation: String?
+    public let actions: [String]
+    let matches: @Sendable (ReplyContext) -> Bool
+
+    init(_ id: String, severity: Severity? = nil, reason: Reason? = nil, title: String? = nil,
+         explanation: String? = nil, actions: [String] = [], matches: @escaping @Sendable (ReplyContext) -> Bool) {
+        self.id = id
+        self.severity = severity
+        self.reason = reason
+        self.title = title
+        self.explanation = explanation
+        self.actions = actions
+        self.matches = matches
+    }
+}
+
+/// What a reply rule looks at.
+public struct ReplyContext: Sendable {
+    public var index: Int
+    public var exchange: Exchange
+    public var reply: Reply
+    /// Verb of the command answered (`CONNECT` for the greeting, nil when unknown).
+    public var verb: String?
+    /// Lower-cased reply text, computed once.
+    public var text: String
+    public var classification: ReplyClassification
+
+    public func mentions(_ needles: String...) -> Bool { needles.contains { text.contains($0) } }
+}

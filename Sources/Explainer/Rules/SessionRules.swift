@@ -1,0 +1,228 @@
+import TranscriptModel
+
+/// The classic step-by-step troubleshooting checks, as a table. Each row fires once per session with all
+/// of its evidence.
+public enum SessionRules {
+    public static let table: [SessionRule] = [
+        SessionRule("connect-failed", .error, .networkerror,
+                    title: "Connection refused: nothing accepts connections on that port",
+                    explanation: "The host answered but refused the TCP connection: no mail server listens on that address and port, or a firewall actively rejects it.",
+                    actions: [
+                        "Check the mail server is running and listening on this port (`ss -ltn | grep :25`).",
+                        "Check port forwarding/NAT on the router or firewall points this port at the mail server.",
+                        "Check you connected to the right host and port (the MX record's host, port 25 for server-to-server mail).",
+                    ]) { f in
+            failure(f, .refused)
+        },
+        SessionRule("connect-failed", .error, .networkerror,
+                    title: "Connection timed out: no answer from the server",
+                    explanation: "Nothing answered the connection attempt. Packets are usually dropped by a firewall on the way, or outbound port 25 is blocked by the sending network's provider.",
+                    actions: [
+                        "Check the receiving firewall allows inbound TCP to this port, and port forwarding points at the mail server.",
+                        "Many ISPs and cloud providers block outbound port 25: test from another network or use the provider's relay or port 587.",
+                        "Check the address is the server's public one (MX record) and the server is up.",
+                    ]) { f in
+            failure(f, .timedOut)
+        },
+        SessionRule("connect-failed", .error, .networkerror,
+                    title: "No route to the server",
+                    explanation: "The network has no path to that address: a routing problem, a host that is down, or a firewall answering with an unreachable message.",
+                    actions: [
+                        "Check the address is right and reachable (`ping`, `traceroute -T -p 25`).",
+                        "Check routing and firewalls between the client and the server.",
+                    ]) { f in
+            failure(f, .noRoute) + failure(f, .networkUnreachable)
+        },
+        SessionRule("connect-failed", .error, .hostunknown,
+                    title: "The server name does not resolve",
+                    explanation: "DNS gave no address for the host name used, so no connection was attempted.",
+                    actions: [
+                        "Check the spelling of the host name.",
+                        "Look up the domain's MX records (`dig +short MX example.com`) and connect to the host they name.",
+                        "Check the client's DNS resolver works (`dig example.com`).",
+                    ]) { f in
+            failure(f, .nameNotResolved)
+        },
+        SessionRule("name-resolves-internally", .warning, .networkerror,
+                    title: "The server name resolved to an internal address",
+                    explanation: "The host name was looked up to a private or loopback address. Your DNS answers differently from the public DNS (split DNS), so you may be testing a different server from the one the internet reaches.",
+                    actions: [
+                        "Compare with a public resolver: `dig @1.1.1.1 +short HOST`.",
+                        "Test from outside your network to see what senders see.",
+                    ]) { f in
+            let s = f.session
+            guard let host = s.server.host, !SessionFacts.isIPLiteral(host), let addr = s.server.address,
+                  SessionFacts.isPrivateAddress(addr), host.contains("."), host != "localhost" else { return [] }
+            let ev = s.notes.first { $0.text.contains(addr) }.map { [Evidence(position: $0.position, text: $0.text)] } ?? []
+            return [RuleHit(evidence: ev, detail: "\(host) -> \(addr)")]
+        },
+        SessionRule("banner-not-fqdn", .warning, .notcompliantrfc,
+                    title: "The greeting does not announce a public fully qualified host name",
+                    explanation: "A mail server should greet with its public FQDN (the name its IP reverse-resolves to and the MX points at). Other servers use it in checks and some distrust a server that greets with a bare name, an address or localhost.",
+                    actions: [
+                        "Set the server's announced name (Postfix myhostname, Exim primary_hostname, Exchange receive connector FQDN) to its public FQDN.",
+                        "Make sure the IP's PTR record and that name's A record match.",
+                    ]) { f in
+            guard let i = f.exchanges.firstIndex(where: { $0.stage == .greeting && $0.command == nil }),
+                  let r = f.exchanges[i].reply, r.code == 220 else { return [] }
+            let host = String((r.lines.first ?? "").split(separator: " ").first ?? "")
+            guard let kind = SessionFacts.isNotFQDN(host), kind != "masked" else { return [] }
+            return [RuleHit(exchanges: [i], evidence: f.evidence(i), detail: "Announced name: \(host.isEmpty ? "(none)" : host).")]
+        },
+        SessionRule("banner-masked", .warning, .networkerror,
+                    title: "The greeting is masked by a firewall's SMTP inspection",
+                    explanation: "A banner made of asterisks is the mark of a firewall's SMTP inspection (for example Cisco ASA/PIX \"inspect esmtp\"). It rewrites or drops commands it does not like (EHLO, STARTTLS, AUTH) and breaks TLS.",
+                    actions: [
+                        "Disable SMTP/ESMTP inspection on the firewall in front of the mail server (Cisco: `no inspect esmtp`).",
+                    ]) { f in
+            guard let i = f.exchanges.firstIndex(where: { $0.stage == .greeting && $0.command == nil }),
+                  let r = f.exchanges[i].reply else { return [] }
+            let text = r.lines.first ?? ""
+            guard text.filter({ $0 == "*" }).count >= 6 else { return [] }
+            return [RuleHit(exchanges: [i], evidence: f.evidence(i))]
+        },
+        SessionRule("disconnect-after-helo", .error, .blocked,
+                    title: "The server hung up right after HELO/EHLO",
+                    explanation: "Dropping the connection right after HELO/EHLO usually means the server disliked the name the client announced: it does not match the client's public name (reverse DNS) or is not a valid FQDN.",
+                    actions: [
+                        "Announce the sending server's public FQDN in HELO/EHLO.",
+                        "Make sure the sending IP's PTR record resolves to that name and the name resolves back to the IP.",
+                        "Check the receiving server's log for the exact reason.",
+                    ]) { f in
+            guard let i = f.droppedRightAfter(["HELO", "EHLO"]) else { return [] }
+            return [RuleHit(exchanges: [i], evidence: f.evidence(i) + f.closeEvidence)]
+        },
+        SessionRule("disconnect-after-mail", .error, .blocked,
+                    title: "The server hung up right after MAIL FROM",
+                    explanation: "A server that drops the connection as soon as it sees the sender has usually found the sending IP on a blocklist (RBL): many check it at this point and disconnect silently.",
+                    actions: [
+                        "Check the sending IP on the blocklists: Spamhaus first (https://check.spamhaus.org/), then https://mxtoolbox.com/blacklists.aspx for the others.",
+                        "Fix the cause (compromised account, open relay, missing PTR) before requesting delisting.",
+                        "Ask the receiving admin for the log line of this connection.",
+                    ]) { f in
+            guard let i = f.droppedRightAfter(["MAIL"]) else { return [] }
+            return [RuleHit(exchanges: [i], evidence: f.evidence(i) + f.closeEvidence)]
+        },
+        SessionRule("disconnected", .error, .networkerror,
+                    title: "The connection was lost mid-dialogue",
+                    explanation: "The connection ended before the dialogue did, with no refusal to explain it: a crash or restart on the server, an idle timeout, or a network device cutting the connection.",
+                    actions: [
+                        "Look at the server's log at that time for the reason (timeout, lost connection, too many errors).",
+                        "If it happens during large messages, check MTU problems and timeouts on firewalls in between.",
+                    ]) { f in
+            guard f.session.outcome == .disconnected, f.droppedRightAfter(["HELO", "EHLO", "MAIL"]) == nil else { return [] }
+            return [RuleHit(exchanges: f.session.decisiveExchange.map { [$0] } ?? [], evidence: f.closeEvidence)]
+        },
+        SessionRule("backspace-in-command", .warning, .syntaxerror,
+                    title: "A typed command contains backspace characters",
+                    explanation: "Telnet sends backspace keystrokes to the server as bytes instead of editing the line, so the server sees the typo and the backspaces. Many servers reject such a command.",
+                    actions: [
+                        "Retype the command without corrections, or paste it whole.",
+                        "Use a client that edits lines locally (`nc -C`, `openssl s_client`, swaks) for manual tests.",
+                    ]) { f in
+            let hits = f.exchanges.indices.filter { f.exchanges[$0].command?.hadBackspace == true }
+            guard !hits.isEmpty else { return [] }
+            return [RuleHit(exchanges: hits, evidence: hits.flatMap { f.evidence($0) })]
+        },
+        SessionRule("data-not-terminated", .error, .syntaxerror,
+                    title: "The message was not ended with a line holding only \".\"",
+                    explanation: "After DATA the server takes everything as message content until it sees a line with a single dot. Without that line it keeps waiting, and the message is never accepted.",
+                    actions: [
+                        "End the message with a line containing only `.` (press Enter, type a dot, press Enter).",
+                        "In scripts, send the terminator as CRLF . CRLF.",
+                    ]) { f in
+            var hits: [RuleHit] = []
+            for t in f.session.transactions {
+                guard let m = t.message, !m.chunked, !m.terminated, !m.terminationInferred else { continue }
+                var ev: [Evidence] = []
+                if let s = m.start { ev.append(Evidence(position: s, text: "message content starts")) }
+                if let e = m.end { ev.append(Evidence(position: e, text: "last content line")) }
+                hits.append(RuleHit(evidence: ev))
+            }
+            return hits
+        },
+        SessionRule("mail-from-no-brackets", .warning, .syntaxerror,
+                    title: "MAIL FROM address given without angle brackets",
+                    explanation: "RFC 5321 requires `MAIL FROM:<user@example.com>`. Lenient servers accept a bare address; strict ones refuse it with 501.",
+                    actions: ["Write the sender in angle brackets: `MAIL FROM:<user@example.com>`."]) { f in
+            noBrackets(f, verb: "MAIL")
+        },
+        SessionRule("rcpt-to-no-brackets", .warning, .syntaxerror,
+                    title: "RCPT TO address given without angle brackets",
+                    explanation: "RFC 5321 requires `RCPT TO:<user@example.com>`. Lenient servers accept a bare address; strict ones refuse it with 501.",
+                    actions: ["Write the recipient in angle brackets: `RCPT TO:<user@example.com>`."]) { f in
+            noBrackets(f, verb: "RCPT")
+        },
+        SessionRule("starttls-in-plaintext-client", .warning, .failedstarttls,
+                    title: "STARTTLS was started from a client that cannot speak TLS",
+                    explanation: "After `220 Ready to start TLS` the server expects a TLS handshake. Typing further commands in clear text (telnet, nc) makes the server drop the connection.",
+                    actions: ["Test TLS by hand with `openssl s_client -starttls smtp -crlf -connect HOST:PORT`, or with swaks `--tls`."]) { f in
+            guard f.session.format == "telnet", let i = f.exchanges.firstIndex(where: {
+                $0.command?.verb == "STARTTLS" && $0.reply?.code == 220 }) else { return [] }
+            let after = f.exchanges[(i + 1)...].filter { $0.command != nil }
+            guard after.first?.reply == nil || f.serverDropped else { return [] }
+            return [RuleHit(exchanges: [i], evidence: f.evidence(i) + f.closeEvidence)]
+        },
+        SessionRule("no-ehlo-after-starttls", .warning, .notcompliantrfc,
+                    title: "No EHLO after STARTTLS",
+                    explanation: "After TLS starts, the server forgets everything said before; the client must send EHLO again before MAIL FROM.",
+                    actions: ["Send EHLO again right after the TLS handshake."]) { f in
+            guard let i = f.exchanges.firstIndex(where: { $0.command?.verb == "STARTTLS" && $0.reply?.code == 220 }),
+                  let next = f.exchanges[(i + 1)...].firstIndex(where: { $0.command != nil }),
+                  let verb = f.exchanges[next].command?.verb, ["MAIL", "RCPT", "AUTH"].contains(verb) else { return [] }
+            return [RuleHit(exchanges: [next], evidence: f.evidence(next))]
+        },
+        SessionRule("pipelining-not-offered", .warning, .notcompliantrfc,
+                    title: "Commands were pipelined but the server did not offer PIPELINING",
+                    explanation: "The client sent several commands without waiting for replies although the server's EHLO reply did not list PIPELINING. Strict servers drop such clients as spammers.",
+                    actions: ["Wait for each reply before the next command, or use a server that offers PIPELINING."]) { f in
+            guard let caps = f.session.capabilities, !caps.pipelining else { return [] }
+            // Only commands that did get their reply: a reply lost from a paste also looks like pipelining.
+            let hits = f.exchanges.indices.filter {
+                f.exchanges[$0].command?.pipelined == true && f.exchanges[$0].reply != nil
+                    && f.exchanges[$0].command?.verb != "." && !(f.exchanges[$0].command?.inferred ?? true)
+            }
+            guard !hits.isEmpty else { return [] }
+            return [RuleHit(exchanges: hits, evidence: hits.flatMap { f.evidence($0) })]
+        },
+        SessionRule("lossy-paste", .info, .undefined,
+                    title: "Some steps were missing from the paste and were inferred",
+                    explanation: "Lines the paste lost were reconstructed from what followed (for example a 354 reply implies a DATA command). They are marked as inferred.",
+                    actions: ["If the exact exchange matters, capture the session again (swaks, or `script` around telnet)."]) { f in
+            let hits = f.exchanges.indices.filter {
+                (f.exchanges[$0].command?.inferred ?? false) || (f.exchanges[$0].reply?.inferred ?? false)
+            }
+            guard !hits.isEmpty, f.session.direction == nil else { return [] }
+            return [RuleHit(exchanges: hits, evidence: hits.flatMap { f.evidence($0) })]
+        },
+        SessionRule("reached-data", .info, .delivered,
+                    title: "The session got as far as DATA",
+                    explanation: "The server accepted the connection, the HELO, the sender and at least one recipient, so connectivity, DNS, blocklist and recipient checks all passed up to that point.",
+                    actions: []) { f in
+            guard let i = f.exchanges.firstIndex(where: { $0.command?.verb == "DATA" && $0.reply?.code == 354 })
+                    ?? f.exchanges.firstIndex(where: { $0.command?.verb == "BDAT" && $0.reply?.isPositive == true })
+            else { return [] }
+            return [RuleHit(exchanges: [i], evidence: f.evidence(i))]
+        },
+    ]
+
+    private static func failure(_ f: SessionFacts, _ kind: ConnectFailure) -> [RuleHit] {
+        guard f.session.connectFailure == kind else { return [] }
+        var ev: [Evidence] = []
+        if let p = f.session.connectFailurePosition {
+            ev.append(Evidence(position: p, text: f.session.notes.last { $0.position == p }?.text ?? kind.rawValue))
+        }
+        return [RuleHit(evidence: ev)]
+    }
+
+    private static func noBrackets(_ f: SessionFacts, verb: String) -> [RuleHit] {
+        let hits = f.exchanges.indices.filter {
+            guard let c = f.exchanges[$0].command, c.verb == verb, !c.inferred else { return false }
+            return c.address != nil && !c.addressBracketed
+        }
+        guard !hits.isEmpty else { return [] }
+        let refused = hits.contains { f.exchanges[$0].reply?.isFailure == true }
+        return [RuleHit(exchanges: hits, evidence: hits.flatMap { f.evidence($0) },
+                        detail: refused ? "This server refused it." : "This server accepted it, but stricter ones will not.")]
+    }
+}

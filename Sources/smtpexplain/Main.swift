@@ -1,0 +1,44 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Entry point: usage errors exit with 2 (the brief's contract), not ArgumentParser's 64.
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try SMTPExplain.parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Glibc.exit(exit.rawValue)
+        } catch {
+            let code = SMTPExplain.exitCode(for: error)
+            let message = SMTPExplain.fullMessage(for: error)
+            if code == .success {
+                print(message)
+                Glibc.exit(0)
+            }
+            if !message.isEmpty { writeStderr(message + "\n") }
+            Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}
+
+struct SMTPExplain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smtpexplain",
+        abstract: "Explain why email did not go through: rebuilds each SMTP session from a transcript, log or capture and explains every reply.",
+        discussion: """
+        Examples:
+          smtpexplain session.txt                 explain a pasted telnet/nc/swaks/... session
+          pbpaste | smtpexplain                   read standard input
+          smtpexplain --format json a.txt b.txt   the JSON contract, for other tools
+          smtpexplain reply '550 5.7.1 Relay access denied'
+        Exit codes: 0 explained; 1 with --fail-on-problems when a session did not deliver; 2 usage or unusable input.
+        """,
+        version: "0.1.0",
+        subcommands: [Explain.self, ReplyCommand.self],
+        defaultSubcommand: Explain.self
+    )
+}
