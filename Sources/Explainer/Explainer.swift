@@ -56,8 +56,9 @@ public struct Explainer: Sendable {
 
         findings = order(findings, session)
         let primary = primaryFinding(findings, session)
+        let reason = primary?.reason ?? (session.outcome == .delivered ? .delivered : nil)
         return ExplainedSession(session: session, findings: findings, replies: replies,
-                                primaryReason: primary?.reason,
+                                primaryReason: reason,
                                 summary: VerdictSummary.sentence(session, primary: primary))
     }
 

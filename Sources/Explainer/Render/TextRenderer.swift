@@ -31,9 +31,10 @@ public struct TextRenderer: Sendable {
         let s = x.session
         let client = s.client.address ?? s.client.heloName ?? "-"
         let server = s.server.host ?? s.server.address ?? "-"
+        let at = s.start?.line.map { ":\($0)" } ?? s.start?.packet.map { "#\($0)" } ?? ""
         let fields = [s.outcome.rawValue, s.failedStage?.rawValue ?? "-", x.primaryReason?.rawValue ?? "-",
-                      "\(client) -> \(server)", s.input + (s.start.map { ":" + $0.label.replacingSpaces() } ?? "")]
-        return Sanitizer.terminal(fields.joined(separator: "\t")) + "\n"
+                      "\(client) -> \(server)", s.input + at]
+        return fields.map { Sanitizer.terminal($0) }.joined(separator: "\t") + "\n"
     }
 
     private func full(_ x: ExplainedSession, number: Int, of total: Int) -> String {
@@ -182,6 +183,3 @@ public struct TextRenderer: Sendable {
     }
 }
 
-extension String {
-    func replacingSpaces() -> String { String(map { $0 == " " ? "-" : $0 }) }
-}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// One row of the knowledge table: a match condition and what it means.
+///
+/// A row matches when every condition it sets holds: the basic code is in `codes`, the enhanced code is in
+/// `enhanced` (registry form "X.7.1", or a subject prefix "X.7."), the command is in `commands` and not in
+/// `notCommands`, and the lower-cased reply text contains at least one of `any` (and all of `all`, and none
+/// of `none`). Unset conditions always hold.
+struct KnowledgeEntry: Sendable {
+    /// Precedence, first wins: specific provider/product texts > blocklist names > generic text patterns >
+    /// enhanced code subject/detail > basic code by command > class fallback. Within a tier, table order.
+    enum Tier: Int, Sendable, Comparable {
+        case provider = 0, blocklist, text, enhanced, code
+        static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    var id: String
+    var tier: Tier
+    var codes: ClosedRange<Int>? = nil
+    var enhanced: [String] = []
+    var commands: Set<String>? = nil
+    var notCommands: Set<String> = []
+    var any: [String] = []
+    var all: [String] = []
+    var none: [String] = []
+    var reason: Reason
+    /// nil: derived from the reply's class (2xx info, 4xx warning, 5xx error).
+    var severity: Severity? = nil
+    var title: String
+    /// nil: the reason's summary.
+    var explanation: String? = nil
+    /// nil: the reason's default next steps.
+    var actions: [String]? = nil
+    var provider: String? = nil
+    var blocklist: Blocklist? = nil
+    var reference: String? = nil
+
+    func matches(code: Int?, enhanced xCode: String?, command: String?, text: String) -> Bool {
+        if let r = codes {
+            guard let c = code, r.contains(c) else { return false }
+        }
+        if !enhanced.isEmpty {
+            guard let e = xCode else { return false }
+            var ok = false
+            for p in enhanced where p.hasSuffix(".") ? e.hasPrefix(p) : e == p { ok = true; break }
+            if !ok { return false }
+        }
+        if let cs = commands {
+            guard let c = command, cs.contains(c) else { return false }
+        }
+        if let c = command, notCommands.contains(c) { return false }
+        if !any.isEmpty {
+            var ok = false
+            for s in any where text.contains(s) { ok = true; break }
+            if !ok { return false }
+        }
+        for s in all where !text.contains(s) { return false }
+        for s in none where text.contains(s) { return false }
+        return true
+    }
+}
+
+/// Small constructors so the tables read as tables.
+extension KnowledgeEntry {
+    static func provider(_ id: String, _ name: String, any: [String], all: [String] = [], none: [String] = [],
+                         codes: ClosedRange<Int>? = nil, enhanced: [String] = [], commands: Set<String>? = nil,
+                         _ reason: Reason, _ title: String, _ explanation: String? = nil, actions: [String]? = nil,
+                         severity: Severity? = nil, ref: String? = nil) -> KnowledgeEntry {
+        KnowledgeEntry(id: "kb.\(id)", tier: .provider, codes: codes, enhanced: enhanced, commands: commands,
+                       any: any, all: all, none: none, reason: reason, severity: severity, title: title,
+                       explanation: explanation, actions: actions, provider: name, reference: ref)
+    }
+
+    static func text(_ id: String, any: [String], all: [String] = [], none: [String] = [],
+                     codes: ClosedRange<Int>? = nil, enhanced: [String] = [], commands: Set<String>? = nil,
+                     notCommands: Set<String> = [], _ reason: Reason, _ title: String, _ explanation: String? = nil,
+                     actions: [String]? = nil, severity: Severity? = nil, ref: String? = nil) -> KnowledgeEntry {
+        KnowledgeEntry(id: "text.\(id)", tier: .text, codes: codes, enhanced: enhanced, commands: commands,
+                       notCommands: notCommands, any: any, all: all, none: none, reason: reason, severity: severity,
+                       title: title, explanation: explanation, actions: actions, reference: ref)
+    }
+
+    static func status(_ x: [String], commands: Set<String>? = nil, _ reason: Reason, _ title: String,
+                       _ explanation: String? = nil, provider: String? = nil, ref: String? = nil) -> KnowledgeEntry {
+        let id = "enh." + x[0].replacingOccurrences(of: "X.", with: "x.") + (commands.map { "." + $0.sorted().joined(separator: "+").lowercased() } ?? "")
+        return KnowledgeEntry(id: id, tier: .enhanced, enhanced: x, commands: commands, reason: reason, title: title,
+                              explanation: explanation, provider: provider, reference: ref ?? "RFC 3463")
+    }
+
+    static func reply(_ codes: ClosedRange<Int>, _ commands: Set<String>?, _ reason: Reason, _ title: String,
+                      _ explanation: String? = nil, severity: Severity? = nil, ref: String = "RFC 5321 §4.2") -> KnowledgeEntry {
+        let c = codes.lowerBound == codes.upperBound ? "\(codes.lowerBound)" : "\(codes.lowerBound)-\(codes.upperBound)"
+        let id = "code.\(c)" + (commands.map { "." + $0.sorted().joined(separator: "+").lowercased() } ?? "")
+        return KnowledgeEntry(id: id, tier: .code, codes: codes, commands: commands, reason: reason, severity: severity,
+                              title: title, explanation: explanation, reference: ref)
+    }
+}
