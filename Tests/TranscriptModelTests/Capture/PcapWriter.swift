@@ -255,6 +255,7 @@ enum CaptureTestSupport {
 
     /// `../shared` beside the repository root.
     static var sharedDirectory: String? {
+        if let env = ProcessInfo.processInfo.environment["SMTPEXPLAIN_SHARED"] { return env }
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<4 { url.deleteLastPathComponent() }   // Capture, TranscriptModelTests, Tests, repo
         let shared = url.deletingLastPathComponent().appendingPathComponent("shared").path

@@ -59,8 +59,14 @@ public struct CaptureReader {
         }
         let format = source.container == .pcapng ? "pcapng" : "pcap"
         var engine = CaptureEngine<S>(input: input, format: format, options: options)
-        while let packet = try source.next() {
-            engine.process(packet, linkType: source.linkType, emit: emit)
+        do {
+            while let packet = try source.next() {
+                engine.process(packet, linkType: source.linkType, emit: emit)
+            }
+        } catch {
+            // A damaged capture still yields the sessions read so far, then the error.
+            engine.finish(emit: emit)
+            throw error
         }
         engine.finish(emit: emit)
         var stats = engine.stats

@@ -104,7 +104,7 @@ final class PcapSource {
         }
         guard let p = pcap_fopen_offline_with_tstamp_precision(source, precision, &errbuf) else {
             fclose(source)
-            let reason = String(cString: errbuf)
+            let reason = errbuf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw CaptureError(input: input, message: "not a readable packet capture (\(reason))")
         }
         handle = p

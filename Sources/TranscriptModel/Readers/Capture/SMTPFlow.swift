@@ -690,7 +690,13 @@ final class CaptureFlow<Sink: CaptureSink> {
         let at = position(packet, time)
         if !failed {
             tcpNotes(into: &s, closer: closer, reset: reset, at: at)
-            if let closer {
+            let encryptedDialogue = splitters[0].tls.applicationRecords > 0 && splitters[1].tls.applicationRecords > 0
+            if let closer, encryptedDialogue {
+                // Who closed an encrypted dialogue says nothing about how it went (QUIT is invisible).
+                let who = closer == 0 ? "client" : "server"
+                s.note("the \(who) \(reset ? "reset" : "closed") the connection after the encrypted part of the dialogue; its outcome is not visible without the TLS keys",
+                       kind: .tls, at: at)
+            } else if let closer {
                 s.closed(by: closer == 0 ? .client : .server, reset: reset, at: at)
             }
         }
@@ -711,7 +717,16 @@ final class CaptureFlow<Sink: CaptureSink> {
             s.note("the server reset the connection right after MAIL FROM: typical of a server that checked the client's address or the sender against a blocklist and dropped it",
                    kind: .tcp, at: at)
         }
-        if let closer, pendingReplies > 0, !inData {
+        let oneSided = streams[0].deliveredBytes > 0 && streams[1].deliveredBytes == 0 && streams[1].missingBytes == 0
+        if oneSided {
+            s.note("only the client's side of the connection is in the capture (asymmetric routing, or a capture filter on one direction?)",
+                   kind: .tcp, at: at)
+        } else if streams[1].deliveredBytes > 0, streams[0].deliveredBytes == 0, streams[0].missingBytes == 0, synPacket == nil {
+            s.note("only the server's side of the connection is in the capture", kind: .tcp, at: at)
+        }
+        if oneSided {
+            // Nothing to say about replies that could not be captured.
+        } else if let closer, pendingReplies > 0, !inData {
             let who = closer == 0 ? "client" : "server"
             let verbs = pendingCommands[pendingHead...].prefix(3).map(\.verb).joined(separator: ", ")
             s.note("the \(who) \(reset ? "reset" : "closed") the connection while \(pendingReplies) command(s) still waited for a reply (\(verbs))",
@@ -721,7 +736,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             s.note("the \(who) \(reset ? "reset" : "closed") the connection in the middle of the message content",
                    kind: .tcp, at: at)
         }
-        for d in 0..<2 where streams[d].unackedLargeRetransmissions >= 2 {
+        for d in 0..<2 where streams[d].largeSegmentsNeverAcknowledged {
             let who = d == 0 ? "client" : "server"
             let p = streams[d].firstUnackedLargeRetransmissionPacket ?? at.packet ?? 0
             s.note("large segments from the \(who) were retransmitted \(streams[d].unackedLargeRetransmissions) times without being acknowledged (from packet \(p)): a path-MTU black hole? (ICMP 'fragmentation needed' blocked; lower the MTU or clamp the MSS)",

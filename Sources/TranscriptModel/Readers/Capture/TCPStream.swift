@@ -59,6 +59,14 @@ struct TCPStream {
     /// Large segments sent again while the peer had not acknowledged them.
     private(set) var unackedLargeRetransmissions = 0
     private(set) var firstUnackedLargeRetransmissionPacket: Int?
+    /// Offset of the first large segment retransmitted without an ACK.
+    private(set) var firstUnackedLargeRetransmissionOffset: Int64?
+
+    /// The peer never acknowledged the large segments that were retransmitted (PMTUD black hole shape).
+    var largeSegmentsNeverAcknowledged: Bool {
+        guard unackedLargeRetransmissions >= 2, let off = firstUnackedLargeRetransmissionOffset else { return false }
+        return ackedUpTo <= off
+    }
 
     var minHeldPacket: Int? {
         guard !held.isEmpty else { return nil }
@@ -111,7 +119,10 @@ struct TCPStream {
             compareWithRecent(off: off, payload: payload, packet: packet)
             if length >= 1000, ackedUpTo <= off {
                 unackedLargeRetransmissions += 1
-                if firstUnackedLargeRetransmissionPacket == nil { firstUnackedLargeRetransmissionPacket = packet }
+                if firstUnackedLargeRetransmissionPacket == nil {
+                    firstUnackedLargeRetransmissionPacket = packet
+                    firstUnackedLargeRetransmissionOffset = off
+                }
             }
             return
         }

@@ -17,6 +17,8 @@ struct TLSHandshakeWatcher {
     private(set) var hello: Hello?
     private(set) var alert: (level: UInt8, description: UInt8)?
     private(set) var records = 0
+    /// Application-data records: the encrypted dialogue itself.
+    private(set) var applicationRecords = 0
     private(set) var bytes: Int64 = 0
     private(set) var malformed = false
     /// Application data or ChangeCipherSpec seen: the rest is encrypted.
@@ -52,6 +54,7 @@ struct TLSHandshakeWatcher {
                 header.removeAll(keepingCapacity: true)
                 records += 1
                 if recordType == 20 || recordType == 23 { encrypted = true }
+                if recordType == 23 { applicationRecords += 1 }
                 if remaining == 0 { continue }
             }
             let take = min(remaining, b.count - i)

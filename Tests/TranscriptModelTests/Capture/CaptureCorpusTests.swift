@@ -1,0 +1,201 @@
+import Foundation
+import Testing
+@testable import TranscriptModel
+
+/// The real captures in `../shared/corpus` (skipped when that directory is absent).
+@Suite("Capture: shared corpus")
+struct CaptureCorpusTests {
+    static var pcapDir: String? { CaptureTestSupport.sharedDirectory.map { $0 + "/corpus/pcap" } }
+
+    static func captures() -> [String] {
+        guard let dir = pcapDir, let e = FileManager.default.enumerator(atPath: dir) else { return [] }
+        var out: [String] = []
+        while let f = e.nextObject() as? String {
+            if f.hasSuffix(".pcap") || f.hasSuffix(".pcapng") || f.hasSuffix(".pcap.gz") { out.append(f) }
+        }
+        return out.sorted()
+    }
+
+    static func read(_ path: String) -> (sessions: [Session], error: CaptureError?) {
+        var out: [Session] = []
+        do {
+            try CaptureReader(input: path).read(path: path) { out.append($0) }
+            return (out, nil)
+        } catch let e as CaptureError {
+            return (out, e)
+        } catch {
+            return (out, CaptureError(input: path, message: "\(error)"))
+        }
+    }
+
+    /// Captures where no SMTP session is expected (SMTP tunnelled through a proxy on another port), and the
+    /// one deliberately corrupt capture (its error must name the packet).
+    static let noSession: Set<String> = [
+        "arkime/tests/pcap/socks5-smtp-503.pcap",
+        "zeek/testing/btest/Traces/http/connect-with-smtp.pcap",
+    ]
+    static let corrupt = "suricata-verify/tests/smtp-to-comma/10.7.29.101_49898-178.63.41.150_25.pcap"
+
+    @Test func everyCaptureIsRead() throws {
+        guard let dir = Self.pcapDir else { return }
+        let files = Self.captures()
+        #expect(files.count >= 90)
+        for f in files {
+            let (sessions, error) = Self.read(dir + "/" + f)
+            if f == Self.corrupt {
+                #expect(error?.packet == 19, "\(f)")
+                continue
+            }
+            #expect(error == nil, "\(f): \(error.map(String.init(describing:)) ?? "")")
+            if !Self.noSession.contains(f) {
+                #expect(!sessions.isEmpty, "\(f): no SMTP session found")
+            }
+            for s in sessions {
+                #expect(s.format == (f.hasSuffix(".pcapng") ? "pcapng" : "pcap"), "\(f)")
+            }
+        }
+    }
+
+    // MARK: - Zeek smtp.log agreement
+
+    struct ZeekRow {
+        var origHost: String
+        var origPort: Int
+        var depth: Int
+        var helo: String?
+        var mailfrom: String?
+        var rcptto: Set<String>
+        var lastReply: String?
+        var tls: Bool
+    }
+
+    static func zeekRows(_ path: String) -> [ZeekRow] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        var fields: [String] = []
+        var rows: [ZeekRow] = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("#fields") { fields = line.split(separator: "\t").dropFirst().map(String.init); continue }
+            if line.hasPrefix("#") { continue }
+            let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            var m: [String: String] = [:]
+            for (i, f) in fields.enumerated() where i < cols.count { m[f] = cols[i] }
+            func opt(_ k: String) -> String? { m[k].flatMap { $0 == "-" || $0 == "(empty)" ? nil : $0 } }
+            rows.append(ZeekRow(origHost: m["id.orig_h"] ?? "", origPort: Int(m["id.orig_p"] ?? "") ?? 0,
+                                depth: Int(m["trans_depth"] ?? "") ?? 0, helo: opt("helo"), mailfrom: opt("mailfrom"),
+                                rcptto: Set((opt("rcptto") ?? "").split(separator: ",").map(String.init)),
+                                lastReply: opt("last_reply"), tls: m["tls"] == "T"))
+        }
+        return rows
+    }
+
+    /// (baseline smtp.log, trace) pairs from the corpus MANIFEST.
+    static func zeekBaselines() -> [(log: String, trace: String)] {
+        guard let dir = pcapDir, let manifest = try? String(contentsOfFile: dir + "/MANIFEST.md", encoding: .utf8) else { return [] }
+        var out: [(String, String)] = []
+        for line in manifest.split(separator: "\n") where line.contains("/smtp.log`") && line.contains("Zeek smtp.log for Traces/") {
+            guard let a = line.range(of: "`zeek/"), let b = line[a.upperBound...].range(of: "`") else { continue }
+            let log = "zeek/" + line[a.upperBound..<b.lowerBound]
+            guard let t = line.range(of: "Zeek smtp.log for Traces/"), let colon = line[t.upperBound...].range(of: ":") else { continue }
+            out.append((log, "zeek/testing/btest/Traces/" + line[t.upperBound..<colon.lowerBound]))
+        }
+        return out
+    }
+
+    static func lastReply(of t: Transaction) -> Reply? {
+        t.finalReply ?? t.recipients.last(where: { $0.reply != nil })?.reply ?? t.senderReply
+    }
+
+    /// Every disagreement with Zeek, as `trace#depth field: ours | zeek`. Deliberate ones are listed in
+    /// `zeekDeliberate` with the reason.
+    static func zeekDisagreements() -> [String] {
+        guard let dir = pcapDir else { return [] }
+        var out: [String] = []
+        var seenLogs = Set<String>()
+        for (log, trace) in zeekBaselines() where seenLogs.insert(trace).inserted {
+            let rows = zeekRows(dir + "/" + log)
+            let (sessions, _) = read(dir + "/" + trace)
+            let name = trace.replacingOccurrences(of: "zeek/testing/btest/Traces/", with: "")
+            var rowIndex: [Int: Int] = [:]   // per client port: Zeek rows in order map to our transactions in order
+            for row in rows {
+                let k = rowIndex[row.origPort, default: 0]
+                rowIndex[row.origPort] = k + 1
+                guard let s = sessions.first(where: { $0.client.port == row.origPort && $0.client.address == row.origHost }) else {
+                    out.append("\(name)#\(k + 1) session: missing")
+                    continue
+                }
+                let t = k < s.transactions.count ? s.transactions[k] : nil
+                func check(_ field: String, _ ours: String?, _ theirs: String?) {
+                    if ours != theirs { out.append("\(name)#\(k + 1) \(field): \(ours ?? "-") | \(theirs ?? "-")") }
+                }
+                check("helo", s.client.heloName, row.helo)
+                check("mailfrom", t?.sender.flatMap { $0.isEmpty ? nil : $0 }, row.mailfrom)
+                let ours = Set(t?.recipients.map(\.address) ?? [])
+                if ours != row.rcptto {
+                    out.append("\(name)#\(k + 1) rcptto: \(ours.sorted().joined(separator: ",")) | \(row.rcptto.sorted().joined(separator: ","))")
+                }
+                let code = t.flatMap(lastReply(of:)).map { String($0.code) }
+                check("last_reply-code", code, row.lastReply.map { String($0.prefix(3)) })
+                check("tls", String(s.tlsStarted), String(row.tls))
+            }
+        }
+        return out
+    }
+
+    /// Deliberate differences from Zeek, each with the reason.
+    static let zeekDeliberate: [String: String] = [:]
+
+    @Test func zeekSMTPLogAgreement() throws {
+        guard Self.pcapDir != nil else { return }
+        let baselines = Self.zeekBaselines()
+        #expect(baselines.count >= 15)
+        let diffs = Self.zeekDisagreements()
+        for d in diffs where Self.zeekDeliberate[d] == nil {
+            Issue.record("undocumented disagreement with Zeek: \(d)")
+        }
+    }
+
+    // MARK: - Real MTA captures
+
+    @Test func realMTAOutcomes() throws {
+        guard let shared = CaptureTestSupport.sharedDirectory else { return }
+        let dir = shared + "/corpus/real-mta"
+        guard let tsv = try? String(contentsOfFile: dir + "/expected.tsv", encoding: .utf8) else { return }
+        var checked = 0
+        for line in tsv.split(separator: "\n") where !line.hasPrefix("#") {
+            let cols = line.split(separator: "\t").map(String.init)
+            guard cols.count >= 3 else { continue }
+            let path = "\(dir)/\(cols[0])/capture.pcap"
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let (sessions, error) = Self.read(path)
+            #expect(error == nil, "\(cols[0])")
+            // The SMTP session of the scenario: the one with dialogue, else the connection attempt.
+            let s = sessions.first { !$0.exchanges.isEmpty } ?? sessions.first
+            guard let s else { Issue.record("\(cols[0]): no session"); continue }
+            let outcomes = cols[1].split(separator: "|").map(String.init)
+            let stages = cols[2].split(separator: "|").map(String.init)
+            #expect(outcomes.contains(s.outcome.rawValue), "\(cols[0]): outcome \(s.outcome.rawValue), expected \(cols[1])")
+            #expect(stages.contains(s.failedStage?.rawValue ?? "none"),
+                    "\(cols[0]): failed stage \(s.failedStage?.rawValue ?? "none"), expected \(cols[2])")
+            checked += 1
+        }
+        #expect(checked >= 12)
+    }
+
+    @Test func starttlsCaptureReportsTLSFacts() throws {
+        guard let dir = Self.pcapDir else { return }
+        let (sessions, _) = Self.read(dir + "/zeek/testing/btest/Traces/tls/smtp-starttls.pcap")
+        let s = try #require(sessions.first)
+        #expect(s.tlsStarted)
+        #expect(s.tls?.version == "TLSv1.2")
+        #expect(s.tls?.cipher == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+        #expect(s.client.heloName == "openssl.client.net")
+    }
+
+    @Test func gzipCaptureIsRead() throws {
+        guard let dir = Self.pcapDir else { return }
+        let (sessions, error) = Self.read(dir + "/zeek/testing/btest/Traces/smtp/smtp-many-addresses.pcap.gz")
+        #expect(error == nil)
+        #expect(sessions.count == 1)
+        #expect((sessions.first?.transactions.first?.recipients.count ?? 0) > 500)
+    }
+}
