@@ -52,6 +52,10 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 @_cdecl("SMTPExplainFuzz_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     if let t = getenv("FUZZ_TARGET") { Harness.target = String(cString: t) }
+    if Harness.target == "list" {
+        print((["detect", "all-readers"] + FormatDetector.formatIDs).joined(separator: "\n"))
+        return 0
+    }
     var c = argc
     var v = argv
     return LLVMFuzzerRunDriver(&c, &v) { data, size in fuzzOneInput(data, size) }
