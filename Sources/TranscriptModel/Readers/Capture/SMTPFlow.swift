@@ -27,6 +27,10 @@ struct StreamFramer {
         case bdat(Int64)
         /// The rest of a BDAT chunk after a gap: skipped (the builder has left the chunk).
         case skip(Int64)
+        /// An HTTP CONNECT request or response before the tunnelled SMTP: lines up to the blank one.
+        case httpPreamble
+        /// A SOCKS 5 handshake before the tunnelled SMTP: message `phase` (0 greeting, 1 request/reply).
+        case socks(phase: Int)
         case tls
     }
     var mode: Mode = .sniff
@@ -107,6 +111,8 @@ final class CaptureFlow<Sink: CaptureSink> {
     var zeroWindowTotal = 0.0
     var zeroWindowNotes = 0
     var midStream = false
+    /// SMTP carried through a proxy's tunnel (HTTP CONNECT, SOCKS 5), decided by the first bytes.
+    var tunnel: String?
 
     // Conversation tracking, as events reach the sink (in order).
     var inData = false
@@ -272,10 +278,10 @@ final class CaptureFlow<Sink: CaptureSink> {
         guard kind != .ignored else { return }
         switch ev {
         case .data(let b, let packet, let time):
-            if kind == .undecided {
+            if kind == .undecided, tunnel == nil {
                 decide(first: b, dir: d)
                 if kind == .ignored { return }
-                startSession()
+                if kind == .smtp { startSession() }
             }
             feed(d, b, packet: packet, time: time)
         case .gap(let n, let packet, let time):
@@ -293,9 +299,59 @@ final class CaptureFlow<Sink: CaptureSink> {
             kind = .smtp
         } else if d == 0, Bytes.hasPrefix(prefix(5), lowercased: "ehlo ") || Bytes.hasPrefix(prefix(5), lowercased: "helo ") {
             kind = .smtp
+        } else if d == 0, Bytes.hasPrefix(prefix(8), lowercased: "connect ") {
+            tunnel = "HTTP CONNECT proxy"
+            splitters[0].mode = .httpPreamble
+            splitters[1].mode = .httpPreamble
+        } else if d == 0, b.count >= 3, b[0] == 5, b[1] >= 1, b[1] <= 16, Int(b[1]) + 2 <= b.count,
+                  (0..<Int(b[1])).contains(where: { b[2 + $0] == 0 }) {
+            tunnel = "SOCKS 5 proxy"
+            splitters[0].mode = .socks(phase: 0)
+            splitters[1].mode = .socks(phase: 0)
         } else {
             kind = .ignored
             releaseMemory()
+        }
+    }
+
+    /// First bytes after a proxy handshake: SMTP (220 / EHLO / HELO), or not our business.
+    private func decideAfterTunnel(_ b: UnsafeRawBufferPointer, dir d: Int) {
+        let p = ArraySlice(b.prefix(5))
+        let greeting = d == 1 && b.count >= 4 && b[0] == 0x32 && b[1] == 0x32 && b[2] == 0x30 && (b[3] == 0x20 || b[3] == 0x2D)
+        let hello = d == 0 && (Bytes.hasPrefix(p, lowercased: "ehlo ") || Bytes.hasPrefix(p, lowercased: "helo "))
+        if greeting || hello {
+            kind = .smtp
+            startSession()
+        } else {
+            kind = .ignored
+            releaseMemory()
+        }
+    }
+
+    /// Length of a SOCKS 5 message once enough of it is buffered (nil: need more bytes).
+    private func socksLength(_ m: [UInt8], dir d: Int, phase: Int) -> Int? {
+        if phase == 0 {
+            if d == 1 { return 2 }
+            guard m.count >= 2 else { return nil }
+            return 2 + Int(m[1])
+        }
+        guard m.count >= 5 else { return nil }
+        switch m[3] {
+        case 1: return 4 + 4 + 2
+        case 4: return 4 + 16 + 2
+        case 3: return 4 + 1 + Int(m[4]) + 2
+        default: return 4 + 2   // malformed: give up on it quickly
+        }
+    }
+
+    private func socksTarget(_ m: [UInt8]) -> String? {
+        guard m.count >= 10 else { return nil }
+        let portAt = m.count - 2
+        let port = Int(m[portAt]) << 8 | Int(m[portAt + 1])
+        switch m[3] {
+        case 1: return "\(m[4]).\(m[5]).\(m[6]).\(m[7]):\(port)"
+        case 3: return String(decoding: m[5..<(5 + Int(m[4]))], as: UTF8.self) + ":\(port)"
+        default: return "port \(port)"
         }
     }
 
@@ -304,7 +360,51 @@ final class CaptureFlow<Sink: CaptureSink> {
         let n = b.count
         while i < n {
             switch splitters[d].mode {
+            case .httpPreamble:
+                guard let lf = findLF(b, from: i) else {
+                    appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i...]))
+                    return
+                }
+                appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
+                var line = splitters[d].partial
+                splitters[d].partial = []
+                if line.last == 0x0D { line.removeLast() }
+                i = lf + 1
+                if line.isEmpty {
+                    splitters[d].mode = .sniff
+                } else if splitters[d].linesSeen == 0 {
+                    splitters[d].linesSeen = -1   // only the request/status line is worth a note
+                    let who = d == 0 ? "client to proxy" : "proxy"
+                    queue(d, packet: packet, time: time, .note("\(tunnel ?? "proxy"): \(who): \(Bytes.string(line[...].prefix(200)))", .tool))
+                }
+            case .socks(let phase):
+                let need = socksLength(splitters[d].partial, dir: d, phase: phase)
+                if let need, splitters[d].partial.count >= need {
+                    let m = splitters[d].partial
+                    splitters[d].partial = []
+                    if phase == 0 {
+                        if d == 1, m.count >= 2, m[1] != 0 { kind = .ignored; releaseMemory(); return }   // auth needed: not followed
+                        splitters[d].mode = .socks(phase: 1)
+                    } else {
+                        splitters[d].mode = .sniff
+                        if d == 0, let target = socksTarget(m) {
+                            queue(d, packet: packet, time: time, .note("\(tunnel ?? "proxy"): the client asked for \(target)", .tool))
+                        } else if d == 1, m.count >= 2, m[1] != 0 {
+                            queue(d, packet: packet, time: time, .note("\(tunnel ?? "proxy"): the proxy refused the connection (code \(m[1]))", .tool))
+                        }
+                    }
+                    continue
+                }
+                let want = (need ?? (splitters[d].partial.count + 1)) - splitters[d].partial.count
+                let take = min(max(want, 1), n - i)
+                splitters[d].partial.append(contentsOf: b[i..<(i + take)])
+                i += take
+                if splitters[d].partial.count > 300 { kind = .ignored; releaseMemory(); return }
             case .sniff:
+                if kind == .undecided {
+                    decideAfterTunnel(UnsafeRawBufferPointer(rebasing: b[i...]), dir: d)
+                    if kind == .ignored { return }
+                }
                 let rest = UnsafeRawBufferPointer(rebasing: b[i...])
                 if TLSHandshakeWatcher.looksLikeTLS(rest) {
                     splitters[d].mode = .tls
@@ -489,6 +589,9 @@ final class CaptureFlow<Sink: CaptureSink> {
             if remaining > n { sp.mode = .skip(remaining - n) } else { sp.mode = .lines; sp.afterGap = true }
         case .tls:
             sp.tlsLostSync = true
+        case .httpPreamble, .socks:
+            sp.mode = .lines
+            sp.afterGap = true
         }
         splitters[d] = sp
         queue(d, packet: packet, time: time, .gap(n))
@@ -511,6 +614,7 @@ final class CaptureFlow<Sink: CaptureSink> {
 
     /// Hand queued events to the sink in packet order, as far as the other direction allows.
     func pump(force: Bool) {
+        if sink == nil, kind == .undecided { return }
         while true {
             let hc = heads[0] < queues[0].count ? queues[0][heads[0]].key : nil
             let hs = heads[1] < queues[1].count ? queues[1][heads[1]].key : nil
@@ -815,6 +919,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         }
         if zeroWindowTotal > 0 { a["tcp-zero-window-ms"] = String(Int(zeroWindowTotal)) }
         if implicitTLS { a["tls-implicit"] = "yes" }
+        if let tunnel { a["proxy"] = tunnel }
         let enc = splitters[0].tls.bytes + splitters[1].tls.bytes
         if enc > 0 { a["tls-bytes"] = String(enc) }
         if let l = lastDataTime, lastTime - l >= 1 { a["idle-before-close-ms"] = ms(lastTime - l) }
