@@ -79,7 +79,7 @@ public struct Explainer: Sendable {
         var title = rule.title ?? kb.title
         var explanation = rule.explanation ?? kb.explanation
         if Self.catchAll.contains(rule.id), specific, rule.title != nil {
-            title = "\(rule.title!): \(lowerFirst(kb.title))"
+            title = "\(rule.title!) — \(kb.title)"
         }
         if rule.explanation != nil, specific, kb.explanation != explanation {
             explanation += " " + kb.explanation
@@ -99,11 +99,6 @@ public struct Explainer: Sendable {
                        title: title, explanation: explanation, actions: Array(actions.prefix(6)),
                        evidence: evidence, exchanges: [ctx.index], blocklist: kb.blocklist,
                        provider: kb.provider, reference: kb.reference)
-    }
-
-    private func lowerFirst(_ s: String) -> String {
-        guard let f = s.first, s.count > 1, let second = s.dropFirst().first, !second.isUppercase else { return s }
-        return f.lowercased() + s.dropFirst()
     }
 
     /// One finding per (id, reason, title): repeated causes collect their evidence.
