@@ -20,6 +20,10 @@ struct KnowledgeEntry: Sendable {
     var enhanced: [String] = []
     var commands: Set<String>? = nil
     var notCommands: Set<String> = []
+    /// Only when the command the reply answered is unknown.
+    var noCommand = false
+    /// Enhanced codes (or subject prefixes) that exclude the row.
+    var notEnhanced: [String] = []
     var any: [String] = []
     var all: [String] = []
     var none: [String] = []
@@ -49,6 +53,8 @@ struct KnowledgeEntry: Sendable {
             guard let c = command, cs.contains(c) else { return false }
         }
         if let c = command, notCommands.contains(c) { return false }
+        if noCommand, command != nil { return false }
+        if let e = xCode, notEnhanced.contains(where: { $0.hasSuffix(".") ? e.hasPrefix($0) : e == $0 }) { return false }
         if !any.isEmpty {
             var ok = false
             for s in any where text.contains(s) { ok = true; break }
@@ -73,10 +79,10 @@ extension KnowledgeEntry {
 
     static func text(_ id: String, any: [String], all: [String] = [], none: [String] = [],
                      codes: ClosedRange<Int>? = nil, enhanced: [String] = [], commands: Set<String>? = nil,
-                     notCommands: Set<String> = [], _ reason: Reason, _ title: String, _ explanation: String? = nil,
+                     notCommands: Set<String> = [], noCommand: Bool = false, notEnhanced: [String] = [], _ reason: Reason, _ title: String, _ explanation: String? = nil,
                      actions: [String]? = nil, severity: Severity? = nil, ref: String? = nil) -> KnowledgeEntry {
         KnowledgeEntry(id: "text.\(id)", tier: .text, codes: codes, enhanced: enhanced, commands: commands,
-                       notCommands: notCommands, any: any, all: all, none: none, reason: reason, severity: severity,
+                       notCommands: notCommands, noCommand: noCommand, notEnhanced: notEnhanced, any: any, all: all, none: none, reason: reason, severity: severity,
                        title: title, explanation: explanation, actions: actions, reference: ref)
     }
 

@@ -55,6 +55,13 @@ public enum ReplyKnowledge {
         let command = normalizedCommand(query.command)
         let replyStart = ReplyScanner.findReply(in: query.text).replyStart
 
+        // A success reply is a success whatever its text says ("250 ok, spam score 0.1").
+        if let c = code, c < 400 || (c / 100 == 2) {
+            for e in entries where e.tier == .code && e.matches(code: code, enhanced: xCode, command: command, text: lower) {
+                return make(e, code: code, query: query, replyStart: replyStart)
+            }
+            return fallback(code: code, query: query)
+        }
         for e in entries where e.tier == .provider {
             if e.matches(code: code, enhanced: xCode, command: command, text: lower) {
                 return make(e, code: code, query: query, replyStart: replyStart)
@@ -155,6 +162,11 @@ public enum ReplyKnowledge {
                 if let e = ReplyScanner.enhancedAt(b, j) { j += e.utf8.count }
                 if j < b.count, b[j] == 0x20 { i = j + 1; continue }
                 if j == i + 4 { i = j; continue }
+            }
+            if i > 0, b[i - 1] == 0x20, i + 4 <= n, ReplyScanner.codeAt(b, i) != nil, b[i + 3] == 0x20,
+               let e = ReplyScanner.enhancedAt(b, i + 4), i + 4 + e.utf8.count < b.count, b[i + 4 + e.utf8.count] == 0x20 {
+                i = i + 5 + e.utf8.count
+                continue
             }
             out.append(b[i])
             i += 1
