@@ -85,6 +85,14 @@ enum ReplyScanner {
             found.code = c.code
             found.replyStart = c.at
         }
+        // A greeting or other success line quoted before the failure ("220-host 421 4.2.1 ..."): the failure counts.
+        if let c = found.code, c < 400, let at = found.replyStart {
+            var i = at + 3
+            while i < bytes.count {
+                if let c2 = codeAt(bytes, i), c2 >= 400 { found.code = c2; found.replyStart = i; break }
+                i += 1
+            }
+        }
         // Enhanced code right after the reply code, else the first one anywhere.
         if let at = found.replyStart {
             var j = at + 3
@@ -145,6 +153,7 @@ enum ReplyScanner {
             // allowed after a code: space, '-', ':', ',', ')', ']', '\'', '>', '.' not followed by a digit
             if isDigit(n) { return nil }
             if n == 0x2E, i + 4 < b.count, isDigit(b[i + 4]) { return nil }
+            if n == 0x3A, i > 0, b[i - 1] == 0x3A { return nil }   // a group inside an IPv6 address
             if !(n == 0x20 || n == 0x2D || n == 0x3A || n == 0x2C || n == 0x29 || n == 0x5D || n == 0x27 || n == 0x3E || n == 0x2E || n == 0x22) {
                 return nil
             }
