@@ -92,7 +92,7 @@ public enum EnhancedStatusCodes {
         .init(code: "X.7.25", title: "Reverse DNS validation failed", reference: "RFC 7372"),
         .init(code: "X.7.26", title: "Multiple authentication checks failed", reference: "RFC 7372"),
         .init(code: "X.7.27", title: "Sender address has null MX", reference: "RFC 7505"),
-        .init(code: "X.7.28", title: "Mail flood detected", reference: "RFC 8098"),
+        .init(code: "X.7.28", title: "Mail flood detected", reference: "IANA registry"),
         .init(code: "X.7.29", title: "ARC validation failure", reference: "RFC 8617"),
         .init(code: "X.7.30", title: "REQUIRETLS support required", reference: "RFC 8689"),
     ]
