@@ -40,6 +40,13 @@ struct StreamFramer {
     var afterGap = false
     var tls = TLSHandshakeWatcher()
     var tlsLostSync = false
+    /// TLS bytes after framing was lost (counted, not parsed).
+    var tlsUnparsedBytes: Int64 = 0
+    /// The `.sniff` was armed by STARTTLS: a gap now means the TLS handshake lost bytes.
+    var expectingTLS = false
+    /// Encrypted dialogue went this way (application data, or TLS we lost track of).
+    var carriedEncryptedData: Bool { tls.applicationRecords > 0 || tlsUnparsedBytes > 0 }
+    var tlsBytes: Int64 { tls.bytes + tlsUnparsedBytes }
     var linesSeen = 0
     static let maxLine = 1 << 16
 }
@@ -479,6 +486,8 @@ final class CaptureFlow<Sink: CaptureSink> {
                 if !splitters[d].tlsLostSync {
                     let done = splitters[d].tls.feed(UnsafeRawBufferPointer(rebasing: b[i...]))
                     if done { helloParsed(d, packet: packet, time: time) }
+                } else {
+                    splitters[d].tlsUnparsedBytes += Int64(n - i)
                 }
                 return
             }
@@ -537,6 +546,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         } else if line.count <= 12, Bytes.trimmed(s).count == 8, Bytes.hasPrefix(Bytes.trimmed(s), lowercased: "starttls") {
             starttlsRequested = true
             splitters[0].mode = .sniff
+            splitters[0].expectingTLS = true
         }
         queue(0, packet: packet, time: time, .line(line))
     }
@@ -550,6 +560,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         if code == 220 {
             starttlsRequested = false
             splitters[1].mode = .sniff
+            splitters[1].expectingTLS = true
         } else if code >= 400 {
             starttlsRequested = false
         }
@@ -579,6 +590,10 @@ final class CaptureFlow<Sink: CaptureSink> {
         sp.partial = []
         sp.partialOverflow = false
         switch sp.mode {
+        case .sniff where sp.expectingTLS:
+            sp.mode = .tls
+            sp.tlsLostSync = true
+            sp.tlsUnparsedBytes += n
         case .lines, .sniff:
             sp.afterGap = true
             sp.discardUntilLF = false
@@ -589,6 +604,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             if remaining > n { sp.mode = .skip(remaining - n) } else { sp.mode = .lines; sp.afterGap = true }
         case .tls:
             sp.tlsLostSync = true
+            sp.tlsUnparsedBytes += n
         case .httpPreamble, .socks:
             sp.mode = .lines
             sp.afterGap = true
@@ -794,7 +810,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         let at = position(packet, time)
         if !failed {
             tcpNotes(into: &s, closer: closer, reset: reset, at: at)
-            let encryptedDialogue = splitters[0].tls.applicationRecords > 0 && splitters[1].tls.applicationRecords > 0
+            let encryptedDialogue = splitters[0].carriedEncryptedData && splitters[1].carriedEncryptedData
             if let closer, encryptedDialogue {
                 // Who closed an encrypted dialogue says nothing about how it went (QUIT is invisible).
                 let who = closer == 0 ? "client" : "server"
@@ -874,11 +890,14 @@ final class CaptureFlow<Sink: CaptureSink> {
                 _ = who
             }
         }
-        let enc = splitters[0].tls.bytes + splitters[1].tls.bytes
+        let enc = splitters[0].tlsBytes + splitters[1].tlsBytes
         if enc > 0 {
-            if tlsReported {
-                s.note("\(enc) bytes of TLS followed (client \(splitters[0].tls.bytes), server \(splitters[1].tls.bytes)); the rest of the dialogue is encrypted",
+            if tlsReported || splitters[0].carriedEncryptedData && splitters[1].carriedEncryptedData {
+                s.note("\(enc) bytes of TLS followed (client \(splitters[0].tlsBytes), server \(splitters[1].tlsBytes)); the rest of the dialogue is encrypted",
                        kind: .tls, at: at)
+                if !tlsReported {
+                    s.note("part of the TLS handshake is missing from the capture: version and cipher unknown", kind: .tls, at: at)
+                }
             } else if clientHello != nil || splitters[0].tls.bytes > 0 {
                 if splitters[1].mode != .tls, splitters[1].linesSeen > 0, implicitTLS {
                     s.note("the client spoke TLS at once but the server answered in plain text: implicit TLS (port 465 style) against a plain SMTP port?",
@@ -920,7 +939,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         if zeroWindowTotal > 0 { a["tcp-zero-window-ms"] = String(Int(zeroWindowTotal)) }
         if implicitTLS { a["tls-implicit"] = "yes" }
         if let tunnel { a["proxy"] = tunnel }
-        let enc = splitters[0].tls.bytes + splitters[1].tls.bytes
+        let enc = splitters[0].tlsBytes + splitters[1].tlsBytes
         if enc > 0 { a["tls-bytes"] = String(enc) }
         if let l = lastDataTime, lastTime - l >= 1 { a["idle-before-close-ms"] = ms(lastTime - l) }
         return a
