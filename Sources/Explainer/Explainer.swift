@@ -56,7 +56,8 @@ public struct Explainer: Sendable {
 
         findings = order(findings, session)
         let primary = primaryFinding(findings, session)
-        let reason = primary?.reason ?? (session.outcome == .delivered ? .delivered : nil)
+        // A delivered session's reason is `delivered`; refused recipients along the way stay findings.
+        let reason = session.outcome == .delivered ? .delivered : primary?.reason
         return ExplainedSession(session: session, findings: findings, replies: replies,
                                 primaryReason: reason,
                                 summary: VerdictSummary.sentence(session, primary: primary))

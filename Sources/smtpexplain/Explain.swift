@@ -26,6 +26,9 @@ struct Explain: ParsableCommand {
     @Option(name: .long, help: "What to hide: credentials (AUTH payloads, the default) or none.")
     var redact: RedactChoice = .credentials
 
+    @Option(name: .long, help: "YAML file of your own reply rules (tried before the built-in ones).")
+    var rules: String?
+
     @Flag(name: .long, help: "One line per session: outcome, stage, reason, client -> server, input.")
     var brief = false
 
@@ -43,7 +46,7 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         let inputs = files.isEmpty ? ["-"] : files
-        let explainer = Explainer()
+        let explainer = try makeExplainer(rulesFile: rules)
         let text = TextRenderer(color: color.enabled(), brief: brief)
         var out = Output()
         var errors: [InputError] = []

@@ -65,3 +65,15 @@ func writeStderr(_ s: String) {
 func warn(_ s: String) {
     writeStderr(Sanitizer.terminal(s) + "\n")
 }
+
+/// The explainer with the user's `--rules` in front of the built-in reply rules; a bad file is a usage error.
+func makeExplainer(rulesFile: String?) throws -> Explainer {
+    guard let rulesFile else { return Explainer() }
+    do {
+        let user = try UserRules.load(path: rulesFile)
+        return Explainer(replyRules: user + ReplyRules.table)
+    } catch let e as UserRules.LoadError {
+        warn("smtpexplain: rules: \(e.description)")
+        throw ExitCode(2)
+    }
+}

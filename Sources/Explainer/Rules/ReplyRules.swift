@@ -57,7 +57,9 @@ public enum ReplyRules {
                     "Set the sending server's host name (Postfix myhostname/smtp_helo_name, Exchange connector FQDN, the client's \"local host name\") to its public FQDN.",
                     "Make sure that name has an A record and the sending IP has a matching PTR record.",
                   ]) { c in
-            if c.verb == "HELO" || c.verb == "EHLO" { return true }
+            // 500/502 to EHLO means the verb itself was not understood (an old server, or a firewall
+            // rewriting it), not that the name was refused: the catch-all row explains that.
+            if c.verb == "HELO" || c.verb == "EHLO" { return c.reply.code != 500 && c.reply.code != 502 }
             return c.mentions("helo command rejected", "helo/ehlo", "ehlo command rejected", "invalid helo",
                               "bad helo", "helo name", "need fully-qualified hostname", "helo hostname",
                               "your helo", "ehlo name")
