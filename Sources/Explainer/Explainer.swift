@@ -3,11 +3,36 @@ import TranscriptModel
 /// Runs the knowledge base and the rule tables over a session.
 public struct Explainer: Sendable {
     public var sessionRules: [SessionRule]
+    /// The user's own rules (`--rules`) followed by the built-in reply rules.
     public var replyRules: [ReplyRule]
+    public let userRules: [ReplyRule]
 
-    public init(sessionRules: [SessionRule] = SessionRules.table, replyRules: [ReplyRule] = ReplyRules.table) {
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table,
+                replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
-        self.replyRules = replyRules
+        self.userRules = userRules
+        self.replyRules = userRules + replyRules
+    }
+
+    /// One reply without a session (`smtpexplain reply`): the knowledge base, with the user's rules on top.
+    public func classify(_ q: ReplyQuery) -> ReplyClassification {
+        var c = ReplyKnowledge.classify(q)
+        guard !userRules.isEmpty else { return c }
+        let pos = SourcePosition(input: "reply")
+        let reply = Reply(code: q.code ?? 0, enhanced: q.enhanced, lines: [q.text], position: pos)
+        let verb = q.command
+        let command = verb.map { Command(verb: $0, argument: "", raw: $0, stage: CommandParser.stage(ofVerb: $0), position: pos) }
+        let ex = Exchange(command: verb == "CONNECT" ? nil : command, reply: reply,
+                          stage: verb == "CONNECT" ? .greeting : (command?.stage ?? .other))
+        let ctx = ReplyContext(index: 0, exchange: ex, reply: reply, verb: verb, text: q.text.lowercased(), classification: c)
+        guard let rule = userRules.first(where: { $0.matches(ctx) }) else { return c }
+        c.ruleID = rule.id
+        if let r = rule.reason { c.reason = r }
+        if let s = rule.severity { c.severity = s }
+        if let t = rule.title { c.title = t }
+        if let e = rule.explanation { c.explanation = e }
+        c.actions = rule.actions + c.actions.filter { !rule.actions.contains($0) }
+        return c
     }
 
     /// Catch-all rows whose generic words give way to the knowledge base's specific ones.

@@ -71,7 +71,7 @@ func makeExplainer(rulesFile: String?) throws -> Explainer {
     guard let rulesFile else { return Explainer() }
     do {
         let user = try UserRules.load(path: rulesFile)
-        return Explainer(replyRules: user + ReplyRules.table)
+        return Explainer(userRules: user)
     } catch let e as UserRules.LoadError {
         warn("smtpexplain: rules: \(e.description)")
         throw ExitCode(2)

@@ -25,10 +25,14 @@ struct ReplyCommand: ParsableCommand {
     @Option(name: .long, help: "Colour: auto, always or never.")
     var color: ColorChoice = .auto
 
+    @Option(name: .long, help: "YAML file of your own reply rules (tried before the knowledge base).")
+    var rules: String?
+
     @Argument(parsing: .captureForPassthrough, help: "Reply text (several words or pasted lines of one reply).")
     var text: [String] = []
 
     func run() throws {
+        let explainer = try makeExplainer(rulesFile: rules)
         var out = Output()
         var queries: [ReplyQuery] = []
         if text.isEmpty || text == ["-"] {
@@ -36,7 +40,7 @@ struct ReplyCommand: ParsableCommand {
                 let t = line.trimmingCharacters(in: [" ", "\t", "\r"])
                 if t.isEmpty { continue }
                 queries.append(query(t))
-                if format == .jsonl { emit(queries.removeLast(), into: &out) }
+                if format == .jsonl { emit(queries.removeLast(), explainer, into: &out) }
             }
         } else {
             var words = text
@@ -49,15 +53,15 @@ struct ReplyCommand: ParsableCommand {
             w.beginObject()
             w.key("replies")
             w.beginArray()
-            for q in queries { write(q, ReplyKnowledge.classify(q), into: &w) }
+            for q in queries { write(q, explainer.classify(q), into: &w) }
             w.endArray()
             w.endObject()
             out.write(w.output + "\n")
         case .jsonl:
-            for q in queries { emit(q, into: &out) }
+            for q in queries { emit(q, explainer, into: &out) }
         case .text:
             let color = self.color.enabled()
-            for q in queries { out.write(render(q, ReplyKnowledge.classify(q), color: color)) }
+            for q in queries { out.write(render(q, explainer.classify(q), color: color)) }
         }
         out.flush()
     }
@@ -68,9 +72,9 @@ struct ReplyCommand: ParsableCommand {
         return q
     }
 
-    private func emit(_ q: ReplyQuery, into out: inout Output) {
+    private func emit(_ q: ReplyQuery, _ explainer: Explainer, into out: inout Output) {
         var w = JSONWriter()
-        write(q, ReplyKnowledge.classify(q), into: &w)
+        write(q, explainer.classify(q), into: &w)
         out.write(w.output + "\n")
     }
 

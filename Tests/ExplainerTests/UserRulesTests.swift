@@ -36,13 +36,22 @@ import TranscriptModel
         QUIT
         221 bye
         """.utf8)) { sessions.append($0) }
-        let x = Explainer(replyRules: rules + ReplyRules.table).explain(try #require(sessions.first))
+        let x = Explainer(userRules: rules).explain(try #require(sessions.first))
         let f = try #require(x.findings.first { $0.id == "acme-quarantine" })
         #expect(f.reason == .filtered)
         #expect(f.severity == .warning)
         #expect(f.actions.first == "Ask the mail team to release it.")
         #expect(!x.findings.contains { $0.id == "message-rejected" })
         #expect(x.primaryReason == .filtered)
+    }
+
+    @Test func userRulesApplyToSingleReplies() throws {
+        let e = Explainer(userRules: try UserRules.parse(Self.yaml, file: "r.yaml"))
+        let c = e.classify(ReplyQuery(code: 550, enhanced: "5.7.1", text: "Message held for review", command: "."))
+        #expect(c.ruleID == "acme-quarantine")
+        #expect(c.reason == .filtered)
+        let other = e.classify(ReplyQuery(code: 550, enhanced: "5.1.1", text: "User unknown", command: "RCPT"))
+        #expect(other.ruleID != "acme-quarantine")
     }
 
     @Test func errorsNameTheLine() {
