@@ -5,7 +5,27 @@ public enum FormatDetector {
     public static let prefixBytes = 64 * 1024
 
     /// Every line-oriented reader, most specific first. Readers of later issues add themselves here.
-    public static let lineReaders: [any LineReader.Type] = [TelnetReader.self]
+    public static let lineReaders: [any LineReader.Type] = [
+        PostfixVerboseReader.self,
+        EximReader.self,
+        ExchangeReader.self,
+        HMailServerReader.self,
+        IISSMTPReader.self,
+        SwaksReader.self,
+        OpenSSLReader.self,
+        SendmailReader.self,
+        CurlReader.self,
+        SmtplibReader.self,
+        PHPMailerReader.self,
+        NodemailerReader.self,
+        JavaMailReader.self,
+        MsmtpReader.self,
+        MailKitReader.self,
+        RFCExampleReader.self,
+        TelnetReader.self,
+    ]
+        + [PostfixLogReader.self]
+        + [EximLogReader.self]
 
     public struct Choice: Sendable {
         public var reader: any LineReader.Type

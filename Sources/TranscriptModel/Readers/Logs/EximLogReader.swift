@@ -1,0 +1,770 @@
+/// Exim `mainlog`, `rejectlog` and `paniclog` (also through syslog as `exim[pid]:`).
+///
+/// Inbound sessions are keyed by process id when the log has `[pid]` (log_selector +pid), else by the client
+/// address; they end with `closed by QUIT`, `lost`, `unexpected disconnection`, `no MAIL in SMTP connection`,
+/// timeouts and drops, or after an idle time in log time. Arrivals (`<=` with `H=`) become accepted
+/// transactions; `rejected RCPT/MAIL/after DATA/EHLO/connection` lines become refused commands (Exim logs no
+/// reply code: 550 for `rejected`, 451 for `temporarily rejected`, marked inferred like everything rebuilt).
+/// Deliveries to remote hosts (`=>`, `->`, `**`, `==` with `H=`) are outbound sessions; local deliveries,
+/// `Completed` and the like are kept as evidence on the arrival's session when it is still open.
+public struct EximLogReader: LineReader {
+    public static let formatID = "exim-log"
+    public static let summary = "Exim mainlog / rejectlog / paniclog (also via syslog)"
+
+    public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
+        var clock = LogClock()
+        var hits = 0, dated = 0
+        var header = LogHeaderParser()
+        for line in prefix where !line.isEmpty {
+            if let (_, rest) = clock.iso(line, allowSpace: true), line[line.startIndex + 10] == Bytes.space {
+                dated += 1
+                let r = rest.drop { $0 == Bytes.space }
+                if msgID(r) != nil || LogBytes.starts(r, "H=") || LogBytes.find(r.prefix(200), " H=") != nil
+                    || LogBytes.starts(r, "SMTP ") || LogBytes.find(r.prefix(120), "authenticator failed") != nil
+                    || LogBytes.starts(r, "exim ") || LogBytes.starts(r, "Start queue run") || LogBytes.starts(r, "rejected ")
+                    || LogBytes.starts(r, "[") || LogBytes.starts(r, "no MAIL in") || LogBytes.starts(r, "unexpected disconnection")
+                    || LogBytes.starts(r, "TLS error") || LogBytes.find(r.prefix(80), " exim[") != nil {
+                    hits += 1
+                }
+            } else {
+                let l = header.parse(line)
+                if LogBytes.starts(l.program, "exim") { hits += 1; dated += 1 }
+            }
+        }
+        guard hits > 0 else { return 0 }
+        return min(0.95, 0.55 + 0.4 * Double(hits) / Double(max(dated, 1)))
+    }
+
+    let input: String
+    var clock = LogClock()
+    var header = LogHeaderParser()
+    public private(set) var stats: LogReaderStats
+    var inbound: [String: Inbound] = [:]
+    /// Message id → the inbound session that received it (while that session is open or held).
+    var byMessage: [String: Inbound] = [:]
+    var outbound: [String: Outbound] = [:]
+    var now = 0.0
+    var lastSweep = 0.0
+    var lastSession: Inbound?
+    public var idleSeconds = 600.0
+    public var maxOpen = 50_000
+
+    public init(input: String) {
+        self.input = input
+        self.stats = LogReaderStats(input: input, format: Self.formatID)
+    }
+
+    struct LogNote { var text: String; var pos: SourcePosition }
+
+    enum Step {
+        case client(String, SourcePosition)
+        case server(String, SourcePosition)
+        case tls(TLSFacts, SourcePosition)
+        case closed(Closer, SourcePosition)
+    }
+
+    final class Inbound {
+        var key: String
+        var client = Peer()
+        var notes: [LogNote] = []
+        var steps: [Step] = []
+        var greeted = false
+        var heloDone = false
+        var tlsDone = false
+        var mailFrom: String?
+        var closed = false
+        var messages: [String] = []
+        var last: Double
+        var start: SourcePosition
+        init(key: String, time: Double, start: SourcePosition) { self.key = key; self.last = time; self.start = start }
+        func add(_ n: LogNote) { if notes.count < 5_000 { notes.append(n) } }
+    }
+
+    final class Outbound {
+        var msgID: String
+        var host: String?
+        var ip: String?
+        var port: Int?
+        var notes: [LogNote] = []
+        var recipients: [(to: String, kind: String, detail: ArraySlice<UInt8>, pos: SourcePosition)] = []
+        var sender: String?
+        var tls: TLSFacts?
+        var last: Double
+        init(msgID: String, time: Double) { self.msgID = msgID; self.last = time }
+    }
+
+    /// Exim message id: `10HmaX-000000005vi-0000` (old) or `1xXUA4-00087I-1o` (4.97+ and 4.9x short form).
+    static func msgID(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        var i = s.startIndex
+        var parts: [Int] = []
+        var n = 0
+        while i < s.endIndex, i - s.startIndex < 30 {
+            let b = s[i]
+            if Bytes.isDigit(b) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) { n += 1 }
+            else if b == 0x2D { parts.append(n); n = 0 }
+            else { break }
+            i += 1
+        }
+        parts.append(n)
+        guard parts.count == 3, parts[0] == 6, (parts[1] == 6 || parts[1] == 11 || parts[1] == 5),
+              (parts[2] == 2 || parts[2] == 4) else { return nil }
+        guard i == s.endIndex || s[i] == Bytes.space else { return nil }
+        return s[s.startIndex..<i]
+    }
+
+    // MARK: - Reading
+
+    public mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
+        stats.lines += 1
+        if Bytes.trimmed(line).isEmpty { stats.ignored += 1; return }
+        var time: Double?
+        var rest: ArraySlice<UInt8>
+        if let (t, r) = clock.iso(line, allowSpace: true) {
+            time = t
+            rest = r.drop { $0 == Bytes.space }
+            // syslog-ng style `2019-10-22 03:39:17 host exim[123]: ...`
+            if let sp = rest.prefix(80).firstIndex(of: Bytes.space), LogBytes.starts(rest[(sp + 1)...], "exim"),
+               let colon = rest[sp...].prefix(40).firstIndex(of: 0x3A) {
+                rest = rest[(colon + 1)...].drop { $0 == Bytes.space }
+            }
+        } else {
+            let l = header.parse(line)
+            guard LogBytes.starts(l.program, "exim") else {
+                // Continuation of a rejectlog entry (envelope and header lines) or something else.
+                if let f = line.first, f == Bytes.space || f == Bytes.tab || LogBytes.starts(line, "Envelope-")
+                    || (line.count > 2 && line[line.startIndex + 1] == Bytes.space && line[line.startIndex] >= 0x41 && line[line.startIndex] <= 0x5A)
+                    || LogBytes.find(line.prefix(40), ": ") != nil && lastSession != nil {
+                    lastSession?.add(LogNote(text: Bytes.string(line), pos: SourcePosition(input: input, line: number)))
+                    stats.understood += 1
+                } else {
+                    stats.ignored += 1
+                }
+                return
+            }
+            time = l.time
+            rest = l.message
+            if let (t, r) = clock.iso(rest, allowSpace: true) { time = t; rest = r.drop { $0 == Bytes.space } }
+        }
+        if let t = time { now = max(now, t) }
+        let pos = SourcePosition(input: input, line: number, time: time)
+        var pid: String?
+        if let f = rest.first, f == 0x5B, let close = rest.prefix(12).firstIndex(of: 0x5D),
+           rest[(rest.startIndex + 1)..<close].allSatisfy(Bytes.isDigit), close > rest.startIndex + 1 {
+            pid = Bytes.string(rest[(rest.startIndex + 1)..<close])
+            rest = rest[(close + 1)...].drop { $0 == Bytes.space }
+        }
+        let text = Bytes.string(line)
+        let known: Bool
+        if let id = Self.msgID(rest) {
+            let body = rest[id.endIndex...].drop { $0 == Bytes.space }
+            known = messageLine(Bytes.string(id), body, pid: pid, pos: pos, text: text, emit: emit)
+        } else {
+            known = connectionLine(rest, pid: pid, pos: pos, text: text, emit: emit)
+        }
+        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number) }
+        if now - lastSweep > 60 { sweep(emit: emit) }
+    }
+
+    public mutating func finish(emit: (Session) -> Void) {
+        for (_, o) in outbound.sorted(by: { $0.value.last < $1.value.last }) { emitOutbound(o, emit: emit) }
+        outbound.removeAll()
+        for s in inbound.values.sorted(by: { ($0.start.line ?? 0) < ($1.start.line ?? 0) }) { emitInbound(s, emit: emit) }
+        inbound.removeAll()
+        byMessage.removeAll()
+        LogStatsRegistry.shared.record(stats)
+    }
+
+    mutating func sweep(emit: (Session) -> Void) {
+        lastSweep = now
+        for (k, s) in inbound where now - s.last > idleSeconds {
+            inbound[k] = nil
+            emitInbound(s, emit: emit)
+        }
+        for (k, o) in outbound where now - o.last > 300 {
+            outbound[k] = nil
+            emitOutbound(o, emit: emit)
+        }
+        if byMessage.count > 200_000 { byMessage.removeAll() }
+        if inbound.count > maxOpen {
+            for (k, s) in inbound.sorted(by: { $0.value.last < $1.value.last }).prefix(inbound.count - maxOpen) {
+                inbound[k] = nil; stats.evicted += 1; emitInbound(s, emit: emit)
+            }
+        }
+    }
+
+    // MARK: - Host fields
+
+    /// `H=host (helo) [ip]:port` (any part optional) → host, helo, ip, port.
+    static func hostField(_ s: ArraySlice<UInt8>) -> (host: String?, helo: String?, ip: String?, port: Int?)? {
+        guard let h = LogBytes.find(s, "H=") ?? LogBytes.find(s, "from "),
+              h == s.startIndex || s[h - 1] == Bytes.space else { return nil }
+        var r = s[(h + (s[h] == 0x48 ? 2 : 5))...]
+        var host: String?, helo: String?
+        if let f = r.first, f != 0x28, f != 0x5B {
+            let e = r.firstIndex(of: Bytes.space) ?? r.endIndex
+            host = Bytes.string(r[r.startIndex..<e])
+            r = r[e...].drop { $0 == Bytes.space }
+        }
+        if let f = r.first, f == 0x28, let close = r.firstIndex(of: 0x29) {
+            helo = Bytes.string(r[(r.startIndex + 1)..<close])
+            r = r[(close + 1)...].drop { $0 == Bytes.space }
+        }
+        guard let f = r.first, f == 0x5B, let close = r.firstIndex(of: 0x5D) else {
+            return host == nil && helo == nil ? nil : (host, helo, nil, nil)
+        }
+        let ip = Bytes.string(r[(r.startIndex + 1)..<close])
+        var port: Int?
+        if close + 1 < r.endIndex, r[close + 1] == 0x3A {
+            var e = close + 2
+            while e < r.endIndex, Bytes.isDigit(r[e]) { e += 1 }
+            port = Bytes.integer(r[(close + 2)..<e])
+        }
+        return (host, helo, ip, port)
+    }
+
+    static func tlsField(_ s: ArraySlice<UInt8>, pos: SourcePosition) -> TLSFacts? {
+        guard let x = LogBytes.find(s, " X=") else { return nil }
+        var e = x + 3
+        while e < s.endIndex, s[e] != Bytes.space { e += 1 }
+        let v = Bytes.string(s[(x + 3)..<e])
+        let parts = v.split(separator: ":")
+        var f = TLSFacts(position: pos)
+        f.version = parts.first.map(String.init)
+        if parts.count > 1 { f.cipher = String(parts[1]) }
+        if let cv = LogBytes.value(s, "CV=") { f.verify = Bytes.string(cv) }
+        return f
+    }
+
+    mutating func session(for s: ArraySlice<UInt8>, pid: String?, pos: SourcePosition, create: Bool = true) -> Inbound? {
+        let hf = Self.hostField(s)
+        let key: String
+        if let pid { key = "pid:" + pid }
+        else if let ip = hf?.ip { key = "ip:" + ip }
+        else if let h = hf?.helo ?? hf?.host { key = "name:" + h }
+        else { key = "unknown" }
+        if let x = inbound[key] {
+            x.last = pos.time ?? now
+            if x.client.host == nil { x.client.host = hf?.host }
+            if let helo = hf?.helo { x.client.heloName = helo }
+            lastSession = x
+            return x
+        }
+        guard create else { return nil }
+        let x = Inbound(key: key, time: pos.time ?? now, start: pos)
+        x.client = Peer(host: hf?.host, address: hf?.ip, port: hf?.port, heloName: hf?.helo)
+        inbound[key] = x
+        lastSession = x
+        return x
+    }
+
+    // MARK: - Inbound dialogue helpers
+
+    func greet(_ x: Inbound, _ p: SourcePosition) {
+        if !x.greeted {
+            x.greeted = true
+            x.steps.append(.server("220 (greeting not logged)", x.start))
+        }
+    }
+
+    func helo(_ x: Inbound, _ p: SourcePosition) {
+        greet(x, p)
+        if !x.heloDone {
+            x.heloDone = true
+            x.steps.append(.client("EHLO \(x.client.heloName ?? x.client.host ?? "")".trimmingTrailingSpace, p))
+            x.steps.append(.server("250 (reply not logged)", p))
+        }
+    }
+
+    func tls(_ x: Inbound, _ f: TLSFacts?, _ p: SourcePosition) {
+        guard let f, !x.tlsDone else { return }
+        helo(x, p)
+        x.tlsDone = true
+        x.steps.append(.client("STARTTLS", p))
+        x.steps.append(.server("220 TLS go ahead", p))
+        x.steps.append(.tls(f, p))
+        x.steps.append(.client("EHLO \(x.client.heloName ?? x.client.host ?? "")".trimmingTrailingSpace, p))
+        x.steps.append(.server("250 (reply not logged)", p))
+    }
+
+    func mail(_ x: Inbound, _ from: String?, _ p: SourcePosition) {
+        helo(x, p)
+        if x.mailFrom == nil || (from != nil && x.mailFrom != from) {
+            x.mailFrom = from ?? ""
+            x.steps.append(.client("MAIL FROM:<\(from ?? "")>", p))
+            x.steps.append(.server("250 OK", p))
+        }
+    }
+
+    mutating func close(_ x: Inbound, _ c: Closer, _ p: SourcePosition, emit: (Session) -> Void) {
+        x.steps.append(.closed(c, p))
+        x.closed = true
+        inbound[x.key] = nil
+        emitInbound(x, emit: emit)
+    }
+
+    // MARK: - Lines without a message id
+
+    mutating func connectionLine(_ r: ArraySlice<UInt8>, pid: String?, pos: SourcePosition, text: String,
+                                 emit: (Session) -> Void) -> Bool {
+        let note = LogNote(text: text, pos: pos)
+        if let c = LogBytes.after(r, "SMTP connection from ") {
+            if LogBytes.find(c, "(TCP/IP connection count") != nil {
+                // A new connection.
+                if let old = session(for: r, pid: pid, pos: pos, create: false) { inbound[old.key] = nil; emitInbound(old, emit: emit) }
+                let x = session(for: r, pid: pid, pos: pos)!
+                x.add(note)
+                return true
+            }
+            let x = session(for: r, pid: pid, pos: pos)!
+            x.add(note)
+            if LogBytes.find(c, " closed by QUIT") != nil {
+                helo(x, pos)
+                x.steps.append(.client("QUIT", pos)); x.steps.append(.server("221 closing connection", pos))
+                close(x, .client, pos, emit: emit)
+            } else if LogBytes.find(c, " lost while reading message data") != nil || LogBytes.find(c, "lost after final dot") != nil {
+                if LogBytes.find(c, "final dot") == nil {
+                    mail(x, nil, pos)
+                    x.steps.append(.client("DATA", pos)); x.steps.append(.server("354 Enter message, ending with \".\" on a line by itself", pos))
+                }
+                close(x, .unknown, pos, emit: emit)
+            } else if LogBytes.find(c, " lost") != nil || LogBytes.find(c, " closed") != nil {
+                close(x, .unknown, pos, emit: emit)
+            } else if LogBytes.find(c, "refused") != nil {
+                x.steps.append(.server("421 too many connections (reply not logged)", pos))
+                close(x, .server, pos, emit: emit)
+            }
+            return true
+        }
+        if LogBytes.starts(r, "H=") || LogBytes.starts(r, "U=") || LogBytes.starts(r, "F=<") {
+            return hostLine(r, pid: pid, pos: pos, note: note, emit: emit)
+        }
+        if let c = LogBytes.after(r, "rejected EHLO from ") ?? LogBytes.after(r, "rejected HELO from ") {
+            let x = session(for: LogBytes.find(r, "from ").map { r[$0...] } ?? c, pid: pid, pos: pos)!
+            x.add(note)
+            greet(x, pos)
+            x.heloDone = true
+            let verb = LogBytes.starts(r, "rejected EHLO") ? "EHLO" : "HELO"
+            var reason = ""
+            if let k = LogBytes.find(c, ": ") { reason = Bytes.string(c[(k + 2)...]) }
+            x.steps.append(.client("\(verb) \(x.client.heloName ?? "")".trimmingTrailingSpace, pos))
+            x.steps.append(.server("\(reason.contains("syntactically invalid") ? "501" : "550") \(reason)", pos))
+            return true
+        }
+        if let c = LogBytes.after(r, "rejected MAIL from ") {
+            let x = session(for: r[(r.startIndex + 9)...], pid: pid, pos: pos)!
+            x.add(note)
+            var reason = ""
+            if let k = LogBytes.find(c, ": ") { reason = Bytes.string(c[(k + 2)...]) }
+            greet(x, pos)
+            if !reason.contains("no HELO") { helo(x, pos) }
+            x.steps.append(.client("MAIL FROM:<>", pos))
+            x.steps.append(.server("\(reason.contains("HELO") ? "503" : "550") \(reason)", pos))
+            return true
+        }
+        if let c = LogBytes.after(r, "unexpected disconnection while reading SMTP command from ")
+            ?? LogBytes.after(r, "SMTP command timeout on connection from ")
+            ?? LogBytes.after(r, "SMTP data timeout (message abandoned) on connection from ")
+            ?? LogBytes.after(r, "SMTP call from ")
+            ?? LogBytes.after(r, "no MAIL in SMTP connection from ")
+            ?? LogBytes.after(r, "TLS error on connection from ")
+            ?? LogBytes.after(r, "SMTP connection lost after final dot ") {
+            let x = session(for: LogBytes.find(r, "from ").map { r[$0...] } ?? c, pid: pid, pos: pos)!
+            x.add(note)
+            if LogBytes.starts(r, "no MAIL") {
+                greet(x, pos)
+                if let cl = LogBytes.value(c, "C=") {
+                    var first = true
+                    for cmd in cl.split(separator: 0x2C) {
+                        let v = Bytes.string(cmd).uppercased()
+                        if v == "EHLO" || v == "HELO" {
+                            if first || !x.heloDone { x.heloDone = true }
+                            x.steps.append(.client("\(v) \(x.client.heloName ?? "")".trimmingTrailingSpace, pos)); x.steps.append(.server("250 (reply not logged)", pos))
+                        } else if v == "STARTTLS" {
+                            x.steps.append(.client("STARTTLS", pos)); x.steps.append(.server("220 TLS go ahead", pos))
+                            if let f = Self.tlsField(c, pos: pos) { x.steps.append(.tls(f, pos)); x.tlsDone = true }
+                        } else if v == "QUIT" {
+                            x.steps.append(.client("QUIT", pos)); x.steps.append(.server("221 closing connection", pos))
+                        } else {
+                            x.steps.append(.client(v, pos))
+                        }
+                        first = false
+                    }
+                    if cl.split(separator: 0x2C).last.map({ Bytes.string($0).uppercased() }) == "QUIT" {
+                        close(x, .client, pos, emit: emit); return true
+                    }
+                }
+                close(x, .unknown, pos, emit: emit)
+            } else if LogBytes.starts(r, "SMTP call from") {
+                helo(x, pos)
+                x.steps.append(.server("421 \(Bytes.string(c.drop { $0 != 0x3A }.dropFirst().drop { $0 == Bytes.space }))", pos))
+                close(x, .server, pos, emit: emit)
+            } else if LogBytes.starts(r, "SMTP command timeout") {
+                x.steps.append(.server("421 SMTP incoming data timeout - closing connection.", pos))
+                close(x, .server, pos, emit: emit)
+            } else if LogBytes.starts(r, "SMTP data timeout") {
+                mail(x, LogBytes.value(c, "F=").map(Bytes.string), pos)
+                x.steps.append(.client("DATA", pos)); x.steps.append(.server("354 Enter message, ending with \".\" on a line by itself", pos))
+                x.steps.append(.server("421 SMTP incoming data timeout - closing connection.", pos))
+                close(x, .server, pos, emit: emit)
+            } else if LogBytes.starts(r, "TLS error") {
+                helo(x, pos)
+                x.steps.append(.client("STARTTLS", pos)); x.steps.append(.server("220 TLS go ahead", pos))
+                close(x, .unknown, pos, emit: emit)
+            } else {
+                close(x, .unknown, pos, emit: emit)
+            }
+            return true
+        }
+        if LogBytes.starts(r, "SMTP protocol synchronization error") || LogBytes.starts(r, "SMTP syntax error") {
+            let x = session(for: r, pid: pid, pos: pos)!
+            x.add(note)
+            if LogBytes.find(r, "rejected connection") != nil {
+                if let inp = LogBytes.find(r, "input=\"") {
+                    var e = r[(inp + 7)...]
+                    if let q = e.lastIndex(of: 0x22) { e = e[e.startIndex..<q] }
+                    x.steps.append(.client(Bytes.string(e).replacingOccurrences(of: "\\r\\n", with: " ").trimmingTrailingSpace, pos))
+                }
+                x.steps.append(.server("554 SMTP synchronization error", pos))
+                close(x, .server, pos, emit: emit)
+            }
+            return true
+        }
+        if let k = LogBytes.find(r.prefix(60), " authenticator failed for ") {
+            let x = session(for: r[(k + 22)...], pid: pid, pos: pos)!
+            x.add(note)
+            helo(x, pos)
+            let mech = Bytes.string(r[r.startIndex..<k])
+            var reply = "535 Incorrect authentication data"
+            if let c = LogBytes.find(r, ": 5") ?? LogBytes.find(r, ": 4") { reply = Bytes.string(r[(c + 2)...]) }
+            x.steps.append(.client("AUTH \(mech.uppercased())", pos)); x.steps.append(.server(reply, pos))
+            return true
+        }
+        if LogBytes.starts(r, "no host name found for IP address") || LogBytes.starts(r, "no IP address found for host")
+            || LogBytes.starts(r, "Connection from ") {
+            if let x = lastSession, !x.closed, LogBytes.find(r, bytes: Array((x.client.address ?? "\u{0}").utf8)) != nil { x.add(note) }
+            else if let ipStart = r.lastIndex(of: Bytes.space) {
+                let ip = Bytes.string(r[(ipStart + 1)...])
+                if let x = inbound["ip:" + ip] { x.add(note) }
+            }
+            if LogBytes.starts(r, "Connection from "), LogBytes.find(r, "refused") != nil {
+                let x = session(for: r, pid: pid, pos: pos)!
+                x.add(note)
+                x.steps.append(.server("421 too many connections (reply not logged)", pos))
+                close(x, .server, pos, emit: emit)
+            }
+            return true
+        }
+        if LogBytes.starts(r, "sender verify fail") || LogBytes.starts(r, "sender verify defer")
+            || LogBytes.starts(r, "recipient verify fail") || LogBytes.starts(r, "recipient verify defer") {
+            if let x = session(for: r, pid: pid, pos: pos) { x.add(note) }
+            return true
+        }
+        // Daemon housekeeping.
+        return LogBytes.starts(r, "Start queue run") || LogBytes.starts(r, "End queue run") || LogBytes.starts(r, "exim ")
+            || LogBytes.starts(r, "Test: ") || LogBytes.starts(r, "daemon ") || LogBytes.starts(r, "pid written")
+            || LogBytes.starts(r, "cwd=") || LogBytes.starts(r, "Warning:") || LogBytes.starts(r, "warning:")
+            || LogBytes.starts(r, "DKIM:") || LogBytes.starts(r, "failed to ") || LogBytes.starts(r, "Failed to ")
+            || LogBytes.starts(r, "Spool file") || LogBytes.starts(r, "LOG: ") || LogBytes.starts(r, "SIGHUP")
+            || LogBytes.starts(r, "TLS ") || LogBytes.starts(r, "dropped: ") || LogBytes.starts(r, "rejected ")
+            || LogBytes.starts(r, "SMTP ") || LogBytes.starts(r, "Connection ") || LogBytes.starts(r, "Unfrozen")
+            || LogBytes.starts(r, "Message ") || LogBytes.starts(r, "no ") || LogBytes.starts(r, "unexpected ")
+            || LogBytes.starts(r, "ACL ") || LogBytes.starts(r, "temporarily rejected")
+    }
+
+    /// `H=host (helo) [ip] ... F=<from> rejected RCPT <to>: reason` and friends.
+    mutating func hostLine(_ r: ArraySlice<UInt8>, pid: String?, pos: SourcePosition, note: LogNote,
+                           emit: (Session) -> Void) -> Bool {
+        guard let x = session(for: r, pid: pid, pos: pos) else { return false }
+        x.add(note)
+        let from = LogBytes.value(r, "F=").map(Bytes.string)
+        tls(x, Self.tlsField(r, pos: pos), pos)
+        let temporary = LogBytes.find(r, " temporarily rejected ") != nil
+        func reason(after k: Int) -> String {
+            guard let c = LogBytes.find(r[k...], ": ") else { return "" }
+            var t = Bytes.string(r[(c + 2)...])
+            if t.hasPrefix("\""), t.hasSuffix("\""), t.count >= 2 { t = String(t.dropFirst().dropLast()) }
+            return t
+        }
+        if let k = LogBytes.find(r, "rejected RCPT ") {
+            mail(x, from, pos)
+            var to = ""
+            let after = r[(k + 14)...]
+            if let f = after.first, f == 0x3C, let close = after.firstIndex(of: 0x3E) { to = Bytes.string(after[(after.startIndex + 1)..<close]) }
+            x.steps.append(.client("RCPT TO:<\(to)>", pos))
+            x.steps.append(.server("\(temporary ? "451" : "550") \(reason(after: k))", pos))
+            return true
+        }
+        if let k = LogBytes.find(r, "rejected MAIL ") {
+            helo(x, pos)
+            x.steps.append(.client("MAIL FROM:<\(from ?? "")>", pos))
+            x.steps.append(.server("\(temporary ? "451" : "550") \(reason(after: k))", pos))
+            x.mailFrom = nil
+            return true
+        }
+        if let k = LogBytes.find(r, "rejected after DATA") {
+            mail(x, from, pos)
+            x.steps.append(.client("DATA", pos)); x.steps.append(.server("354 Enter message, ending with \".\" on a line by itself", pos))
+            x.steps.append(.client(".", pos)); x.steps.append(.server("\(temporary ? "451" : "550") \(reason(after: k))", pos))
+            x.mailFrom = nil
+            return true
+        }
+        if let k = LogBytes.find(r, "rejected connection in \"connect\" ACL") ?? LogBytes.find(r, "rejected connection") {
+            x.steps.append(.server("\(temporary ? "451" : "554") \(reason(after: k))", pos))
+            x.greeted = true
+            close(x, .server, pos, emit: emit)
+            return true
+        }
+        if let k = LogBytes.find(r, "rejected EHLO or HELO") ?? LogBytes.find(r, "rejected HELO") ?? LogBytes.find(r, "rejected EHLO") {
+            greet(x, pos)
+            x.heloDone = true
+            x.steps.append(.client("EHLO \(x.client.heloName ?? "")".trimmingTrailingSpace, pos))
+            x.steps.append(.server("\(temporary ? "451" : "550") \(reason(after: k))", pos))
+            return true
+        }
+        if let k = LogBytes.find(r, "rejected VRFY") ?? LogBytes.find(r, "rejected EXPN") ?? LogBytes.find(r, "rejected ETRN") ?? LogBytes.find(r, "rejected AUTH") {
+            helo(x, pos)
+            let verb = Bytes.string(r[(k + 9)..<(k + 13)])
+            x.steps.append(.client(verb, pos)); x.steps.append(.server("\(temporary ? "451" : "550") \(reason(after: k))", pos))
+            return true
+        }
+        if LogBytes.find(r, "dropped: ") != nil {
+            helo(x, pos)
+            x.steps.append(.server("421 \(Bytes.string(r[(LogBytes.find(r, "dropped: ")! + 9)...]))", pos))
+            close(x, .server, pos, emit: emit)
+            return true
+        }
+        // Warnings, verify notes, ACL `warn` messages: evidence.
+        return LogBytes.find(r, " Warning: ") != nil || LogBytes.find(r, "verify") != nil || LogBytes.find(r, " SMTP ") != nil
+            || LogBytes.find(r, "ACL") != nil || LogBytes.find(r, "incomplete transaction") != nil
+            || LogBytes.find(r, " sender ") != nil || LogBytes.find(r, "rejected") != nil || LogBytes.find(r, "Warning") != nil
+            || LogBytes.find(r, "ratelimit") != nil || LogBytes.find(r, "TLS") != nil
+    }
+
+    // MARK: - Lines with a message id
+
+    mutating func messageLine(_ id: String, _ b: ArraySlice<UInt8>, pid: String?, pos: SourcePosition, text: String,
+                              emit: (Session) -> Void) -> Bool {
+        let note = LogNote(text: text, pos: pos)
+        if let r = LogBytes.after(b, "<= ") {
+            // Arrival. SMTP when it names a host.
+            if LogBytes.find(r, " H=") != nil || LogBytes.find(r, " P=esmtp") != nil || LogBytes.find(r, " P=smtp") != nil {
+                guard let x = session(for: r, pid: pid, pos: pos) else { return true }
+                x.add(note)
+                tls(x, Self.tlsField(r, pos: pos), pos)
+                let e = r.firstIndex(of: Bytes.space) ?? r.endIndex
+                var sender = Bytes.string(r[r.startIndex..<e])
+                if sender == "<>" { sender = "" }
+                x.mailFrom = nil
+                mail(x, sender, pos)
+                var rcpts: [String] = []
+                if let f = LogBytes.find(r, " for ") {
+                    rcpts = r[(f + 5)...].split(separator: Bytes.space).map { Bytes.string($0) }
+                }
+                if rcpts.isEmpty { rcpts = ["(recipient not logged)"] }
+                for to in rcpts.prefix(1000) {
+                    x.steps.append(.client("RCPT TO:<\(to)>", pos)); x.steps.append(.server("250 Accepted", pos))
+                }
+                let chunking = LogBytes.find(r, " K ") != nil
+                if chunking {
+                    x.steps.append(.client("BDAT 0 LAST", pos))
+                } else {
+                    x.steps.append(.client("DATA", pos)); x.steps.append(.server("354 Enter message, ending with \".\" on a line by itself", pos))
+                    x.steps.append(.client(".", pos))
+                }
+                x.steps.append(.server("250 OK id=\(id)", pos))
+                x.mailFrom = nil
+                x.messages.append(id)
+                byMessage[id] = x
+            } else if let x = byMessage[id] { x.add(note) }
+            return true
+        }
+        if let r = LogBytes.after(b, "=> ") ?? LogBytes.after(b, "-> ") ?? LogBytes.after(b, "** ") ?? LogBytes.after(b, "== ")
+            ?? LogBytes.after(b, "*> ") {
+            let kind = Bytes.string(b.prefix(2))
+            byMessage[id]?.add(note)
+            let hf = LogBytes.find(r, " H=").flatMap { Self.hostField(r[($0 + 1)...]) }
+            var toEnd = r.startIndex
+            while toEnd < r.endIndex, r[toEnd] != Bytes.space, r[toEnd] != 0x3A || toEnd + 1 < r.endIndex && r[toEnd + 1] != Bytes.space { toEnd += 1 }
+            var to = Bytes.string(r[r.startIndex..<toEnd])
+            if let open = LogBytes.find(r, " <"), open == toEnd, let close = r[open...].firstIndex(of: 0x3E) {
+                to = Bytes.string(r[(open + 2)..<close])
+            }
+            let isRemote = hf?.ip != nil || LogBytes.find(r, " T=remote_smtp") != nil || LogBytes.find(r, " T=smtp") != nil
+                || LogBytes.find(r, "SMTP error") != nil || LogBytes.find(r, "Connection refused") != nil
+                || LogBytes.find(r, "Connection timed out") != nil
+            guard isRemote, kind != "*>" else { return true }
+            let o: Outbound
+            if kind == "->", let cur = outbound[id] { o = cur }
+            else {
+                if let cur = outbound.removeValue(forKey: id) { emitOutbound(cur, emit: emit) }
+                o = Outbound(msgID: id, time: pos.time ?? now)
+                o.host = hf?.host; o.ip = hf?.ip; o.port = hf?.port
+                o.tls = Self.tlsField(r, pos: pos)
+                outbound[id] = o
+            }
+            o.sender = LogBytes.value(r, "F=").map(Bytes.string) ?? o.sender
+            o.last = pos.time ?? now
+            o.notes.append(note)
+            o.recipients.append((to, kind, r, pos))
+            return true
+        }
+        if LogBytes.starts(b, "Completed") {
+            byMessage[id]?.add(note)
+            byMessage[id] = nil
+            if let o = outbound.removeValue(forKey: id) { emitOutbound(o, emit: emit) }
+            return true
+        }
+        if LogBytes.starts(b, "H=") {
+            // A transport-level event of a delivery (`H=host [ip]: SMTP error from remote mail server after ...`), or
+            // an inbound line that also has the id (rejected after DATA).
+            if LogBytes.find(b, "rejected") != nil || LogBytes.find(b, " F=<") != nil && LogBytes.find(b, "SMTP error") == nil {
+                return hostLine(b, pid: pid, pos: pos, note: note, emit: emit)
+            }
+            if let o = outbound[id] { o.notes.append(note) } else {
+                let o = Outbound(msgID: id, time: pos.time ?? now)
+                if let hf = Self.hostField(b) { o.host = hf.host; o.ip = hf.ip; o.port = hf.port }
+                o.notes.append(note)
+                outbound[id] = o
+            }
+            return true
+        }
+        if LogBytes.starts(b, "SMTP connection from") || LogBytes.starts(b, "SMTP connection lost") {
+            return connectionLine(b, pid: pid, pos: pos, text: text, emit: emit)
+        }
+        if LogBytes.starts(b, "U=") || LogBytes.starts(b, "F=<") {
+            return hostLine(b, pid: pid, pos: pos, note: note, emit: emit)
+        }
+        byMessage[id]?.add(note)
+        if let o = outbound[id] { o.notes.append(note) }
+        return LogBytes.starts(b, "Frozen") || LogBytes.starts(b, "Message is frozen") || LogBytes.starts(b, "Unfrozen")
+            || LogBytes.starts(b, "Spool") || LogBytes.starts(b, "Warning") || LogBytes.starts(b, "removed")
+            || LogBytes.starts(b, "retry time not reached") || LogBytes.find(b, "defer") != nil
+            || LogBytes.starts(b, "Message ") || LogBytes.starts(b, "cancelled") || LogBytes.starts(b, "DKIM")
+            || LogBytes.starts(b, "SMTP ") || LogBytes.starts(b, "error") || LogBytes.starts(b, "no immediate delivery")
+            || LogBytes.starts(b, "Error ") || LogBytes.starts(b, "routing ") || LogBytes.starts(b, "==") || LogBytes.starts(b, "**")
+            || LogBytes.find(b.prefix(80), "timed out") != nil || LogBytes.find(b.prefix(80), "TLS") != nil
+            || LogBytes.starts(b, "[") || LogBytes.find(b.prefix(40), "ACL") != nil || LogBytes.starts(b, "tick")
+    }
+
+    // MARK: - Emitting
+
+    mutating func emitInbound(_ x: Inbound, emit: (Session) -> Void) {
+        if lastSession === x { lastSession = nil }
+        var b = SessionBuilder(input: input, format: Self.formatID)
+        b.direction = .inbound
+        b.client = x.client
+        if !x.messages.isEmpty { b.attributes["queue-id"] = x.messages.joined(separator: " ") }
+        var ni = 0
+        let notes = x.notes
+        func flush(_ line: Int?) {
+            while ni < notes.count, line == nil || (notes[ni].pos.line ?? 0) <= line! {
+                b.note(notes[ni].text, kind: .log, at: notes[ni].pos); ni += 1
+            }
+        }
+        flush(x.start.line)
+        b.connected(address: nil, port: nil, at: x.start)
+        for step in x.steps {
+            switch step {
+            case .client(let t, let p): flush(p.line); b.client(Array(t.utf8)[...], at: p, inferred: true)
+            case .server(let t, let p): flush(p.line); b.server(Array(t.utf8)[...], at: p, inferred: true)
+            case .tls(let f, let p): b.tlsEstablished(f, at: p)
+            case .closed(let c, let p): flush(p.line); b.closed(by: c, at: p)
+            }
+        }
+        flush(nil)
+        stats.sessions += 1
+        emit(b.finish())
+    }
+
+    /// `SMTP error from remote mail server after RCPT TO:<x>: 550 text` → (command, reply).
+    static func remoteError(_ s: ArraySlice<UInt8>) -> (after: String, reply: String)? {
+        guard let k = LogBytes.find(s, "SMTP error from remote mail server after ") else { return nil }
+        let r = s[(k + 41)...]
+        var i = r.startIndex
+        while i + 3 < r.endIndex {
+            if r[i] == 0x3A, r[i + 1] == Bytes.space, Bytes.isDigit(r[i + 2]) { break }
+            i += 1
+        }
+        guard i + 3 < r.endIndex else { return nil }
+        let what = Bytes.string(r[r.startIndex..<i])
+        return (what, Bytes.string(LogBytes.unfoldReply(r[(i + 2)...])[...]))
+    }
+
+    mutating func emitOutbound(_ o: Outbound, emit: (Session) -> Void) {
+        var b = SessionBuilder(input: input, format: Self.formatID)
+        b.direction = .outbound
+        b.attributes["queue-id"] = o.msgID
+        let p0 = o.notes.first?.pos ?? o.recipients.first?.pos ?? SourcePosition(input: input)
+        for n in o.notes { b.note(n.text, kind: .log, at: n.pos) }
+        b.connecting(host: o.host, address: o.ip, port: o.port, at: p0)
+        let all = o.notes.map { Array($0.text.utf8)[...] }
+        let detailText = all.map { Bytes.string($0) }.joined(separator: " ")
+        let lp = o.recipients.last?.pos ?? p0
+        // Connection failures.
+        for (reason, failure) in [("Connection refused", ConnectFailure.refused), ("Connection timed out", .timedOut),
+                                  ("No route to host", .noRoute), ("Network is unreachable", .networkUnreachable)]
+            where detailText.contains(reason) && !detailText.contains("SMTP timeout after") && !detailText.contains("SMTP error") {
+            b.connectFailed(failure, detail: reason, at: lp)
+            stats.sessions += 1
+            emit(b.finish())
+            return
+        }
+        b.connected(address: o.ip, port: o.port, at: p0)
+        var err: (after: String, reply: String)?
+        for n in all { if let e = Self.remoteError(n) { err = e } }
+        let host = o.host ?? "server"
+        func c(_ t: String) { b.client(Array(t.utf8)[...], at: lp, inferred: true) }
+        func s(_ t: String) { b.server(Array(t.utf8)[...], at: lp, inferred: true) }
+        if let e = err, e.after.hasPrefix("initial connection") { s(e.reply); c("QUIT"); s("221 (reply not logged)"); b.closed(by: .client, at: lp); return done(&b, o, emit) }
+        if detailText.contains("Remote host closed connection in response to initial connection") { b.closed(by: .server, at: lp); return done(&b, o, emit) }
+        s("220 \(host) (greeting not logged)")
+        c("EHLO (this server)")
+        if let e = err, e.after.hasPrefix("EHLO") || e.after.hasPrefix("HELO") { s(e.reply); c("QUIT"); s("221 (reply not logged)"); b.closed(by: .client, at: lp); return done(&b, o, emit) }
+        if detailText.contains("Remote host closed connection in response to EHLO") || detailText.contains("Remote host closed connection in response to HELO") {
+            b.closed(by: .server, at: lp); return done(&b, o, emit)
+        }
+        s("250 \(host)")
+        if let t = o.tls {
+            c("STARTTLS"); s("220 TLS go ahead"); b.tlsEstablished(t, at: lp); c("EHLO (this server)"); s("250 \(host)")
+        } else if detailText.contains("TLS session:") || detailText.contains("TLS error") {
+            c("STARTTLS"); s("220 TLS go ahead"); b.closed(by: .unknown, at: lp); return done(&b, o, emit)
+        }
+        c("MAIL FROM:<\(o.sender ?? "")>")
+        if let e = err, e.after.hasPrefix("MAIL") || e.after.hasPrefix("pipelined MAIL") { s(e.reply); c("QUIT"); s("221 (reply not logged)"); b.closed(by: .client, at: lp); return done(&b, o, emit) }
+        s("250 OK")
+        var accepted = 0
+        for r in o.recipients {
+            c("RCPT TO:<\(r.to)>")
+            if let e = err, e.after.hasPrefix("RCPT TO:<\(r.to)>") || (e.after.hasPrefix("RCPT") && (r.kind == "**" || r.kind == "==")) {
+                s(e.reply)
+            } else if detailText.contains("SMTP timeout after RCPT") || detailText.contains("SMTP timeout after pipelined RCPT") {
+                b.closed(by: .unknown, at: lp); return done(&b, o, emit)
+            } else { s("250 Accepted"); accepted += 1 }
+        }
+        if accepted > 0 {
+            c("DATA")
+            if let e = err, e.after.hasPrefix("DATA") || e.after.hasPrefix("pipelined DATA") { s(e.reply); c("QUIT"); s("221 (reply not logged)"); b.closed(by: .client, at: lp); return done(&b, o, emit) }
+            s("354 Enter message")
+            c(".")
+            if let e = err, e.after.hasPrefix("end of data") { s(e.reply) }
+            else if let r = o.recipients.first(where: { $0.kind == "=>" }), let cq = LogBytes.find(r.detail, "C=\"") {
+                var v = r.detail[(cq + 3)...]
+                if let q = v.firstIndex(of: 0x22) { v = v[v.startIndex..<q] }
+                s(Bytes.string(v))
+            } else if o.recipients.contains(where: { $0.kind == "=>" || $0.kind == "->" }) {
+                s("250 OK (reply not logged)")
+            } else if detailText.contains("SMTP timeout after end of data") || detailText.contains("timed out") {
+                b.closed(by: .unknown, at: lp); return done(&b, o, emit)
+            }
+        }
+        c("QUIT"); s("221 (reply not logged)"); b.closed(by: .client, at: lp)
+        done(&b, o, emit)
+    }
+
+    mutating func done(_ b: inout SessionBuilder, _ o: Outbound, _ emit: (Session) -> Void) {
+        var s = b.finish()
+        for i in s.transactions.indices where s.transactions[i].queueID == nil { s.transactions[i].queueID = o.msgID }
+        stats.sessions += 1
+        emit(s)
+    }
+}

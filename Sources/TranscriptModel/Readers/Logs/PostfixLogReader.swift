@@ -1,0 +1,1437 @@
+/// Postfix mail logs: syslog (BSD or RFC 3339 time), `maillog_file`, `journalctl -o short-iso` and `-o json`.
+///
+/// Inbound: an smtpd session is keyed by process id from `connect from` to `disconnect from`; its reject
+/// lines, `client=` (queue file created), TLS, SASL and warning lines are collected, and when it closes the
+/// dialogue is rebuilt from them and from the `commands=` tally, every reconstructed step marked inferred.
+/// The session is held (bounded, in log time) until its queue ids are removed so local deliveries and
+/// bounces join the story. Outbound: each `smtp`/`lmtp` delivery attempt (a process working on one queue
+/// id) becomes a session to the relay, built from `status=` lines (`host X said: ... (in reply to RCPT TO
+/// command)`), and every failed `connect to` is an unreachable session of its own.
+public struct PostfixLogReader: LineReader {
+    public static let formatID = "postfix-log"
+    public static let summary = "Postfix mail log (syslog BSD/RFC 3339, maillog_file, journalctl -o short-iso/json)"
+
+    public struct Limits: Sendable {
+        /// Open smtpd sessions and outbound attempts kept; the oldest is closed beyond this.
+        public var openSessions = 50_000
+        /// Queue ids remembered (sender, recipients) for outbound sessions and held stories.
+        public var queueIDs = 200_000
+        /// An smtpd session silent for this long (log time) is closed (Postfix's own timeouts are shorter).
+        public var idleSeconds = 3_600.0
+        /// How long a disconnected inbound session waits for its queue ids' deliveries and removal.
+        public var holdSeconds = 900.0
+        /// An outbound attempt with no new line for this long is closed.
+        public var outboundIdleSeconds = 300.0
+        public init() {}
+    }
+
+    public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
+        var parser = LogHeaderParser()
+        var postfix = 0, headed = 0
+        for line in prefix where !line.isEmpty {
+            let l = parser.parse(line)
+            if !l.program.isEmpty { headed += 1 }
+            if LogBytes.starts(l.program, "postfix") { postfix += 1 }
+        }
+        guard postfix > 0 else { return 0 }
+        return min(0.97, 0.6 + 0.37 * Double(postfix) / Double(max(headed, 1)))
+    }
+
+    public var limits = Limits()
+    let input: String
+    var header = LogHeaderParser()
+    public private(set) var stats: LogReaderStats
+
+    var smtpd: [Int: Inbound] = [:]
+    var held: [String: Inbound] = [:]
+    var queue: [String: QueueInfo] = [:]
+    var queueOrder: [String] = []
+    var queueOrderHead = 0
+    var outbound: [Int: Outbound] = [:]
+    var postscreen: [String: Inbound] = [:]
+    /// Lines of a pid before its `connect from` (DNS warnings), and postscreen/dnsblog lines for a client
+    /// address, carried into the next smtpd session.
+    var preNotes: [Int: [LogNote]] = [:]
+    var ipNotes: [String: [LogNote]] = [:]
+    var lastSweep = 0.0
+    var now = 0.0
+    var linesSinceSweep = 0
+    var attempts: [String: Int] = [:]
+
+    public init(input: String) {
+        self.input = input
+        self.stats = LogReaderStats(input: input, format: Self.formatID)
+    }
+
+    // MARK: - Types
+
+    struct LogNote {
+        var text: String
+        var pos: SourcePosition
+    }
+
+    enum Event {
+        case reject(stage: String, reply: [UInt8], from: String?, to: String?, qid: String?, pos: SourcePosition)
+        case accepted(qid: String, pos: SourcePosition)
+        case illegal(verb: String, address: String, pos: SourcePosition)
+        case sasl(mechanism: String, text: String, pos: SourcePosition)
+        case nonSMTP(text: String, pos: SourcePosition)
+        case limit(text: String, pos: SourcePosition)
+    }
+
+    final class Inbound {
+        var pid: Int
+        var service: String
+        var client = Peer()
+        var notes: [LogNote] = []
+        var events: [Event] = []
+        var helo: String?
+        var tls: (TLSFacts, SourcePosition)?
+        var connectPos: SourcePosition?
+        var tally: [(verb: String, ok: Int, total: Int)]?
+        var end: (kind: String, after: String, pos: SourcePosition)?
+        var disconnectPos: SourcePosition?
+        var qids: [String] = []
+        var pendingQids = 0
+        var last: Double
+        var postscreen = false
+        init(pid: Int, service: String, time: Double) { self.pid = pid; self.service = service; self.last = time }
+        func add(_ note: LogNote) { if notes.count < 5_000 { notes.append(note) } }
+    }
+
+    final class QueueInfo {
+        var sender: String?
+        var recipients: [String] = []
+        var inbound: Inbound?
+        var last: Double
+        var removed = false
+        init(time: Double) { last = time }
+    }
+
+    struct Status {
+        var to: String
+        var status: String
+        var dsn: String?
+        var detail: ArraySlice<UInt8>
+        var pos: SourcePosition
+        var relay: String?
+        var delay: String?
+    }
+
+    final class Outbound {
+        var pid: Int
+        var qid: String
+        var service: String
+        var notes: [LogNote] = []
+        var statuses: [Status] = []
+        var connectFailures: [(host: String?, ip: String?, port: Int?, reason: String, pos: SourcePosition, note: LogNote)] = []
+        var tls: (TLSFacts, SourcePosition)?
+        var saslFailure: (reply: [UInt8], pos: SourcePosition)?
+        var lostWhile: (what: String, pos: SourcePosition, timedOut: Bool)?
+        var refused: (reply: [UInt8], pos: SourcePosition)?
+        var last: Double
+        init(pid: Int, qid: String, service: String, time: Double) {
+            self.pid = pid; self.qid = qid; self.service = service; self.last = time
+        }
+    }
+
+    // MARK: - Reading
+
+    public mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
+        stats.lines += 1
+        if Bytes.trimmed(line).isEmpty { stats.ignored += 1; return }
+        let l = header.parse(line)
+        let pos = SourcePosition(input: input, line: number, time: l.time)
+        if let t = l.time { now = max(now, t) }
+        let prog = l.program
+        let isPostfix = LogBytes.starts(prog, "postfix") || prog.isEmpty
+        guard isPostfix else {
+            stats.ignored += 1
+            return
+        }
+        let text = { Bytes.string(line) }
+        let pid = l.pid ?? 0
+        let d = l.daemon
+        let known: Bool
+        if prog.isEmpty {
+            known = bare(l.message, pos: pos, text: text, emit: emit)
+        } else if LogBytes.equals(d, "smtpd") {
+            known = smtpdLine(l.message, pid: pid, service: Bytes.string(prog), pos: pos, text: text, emit: emit)
+        } else if LogBytes.equals(d, "smtp") || LogBytes.equals(d, "lmtp") {
+            known = deliveryAgent(l.message, pid: pid, service: Bytes.string(prog), pos: pos, text: text, emit: emit)
+        } else if LogBytes.equals(d, "qmgr") || LogBytes.equals(d, "cleanup") || LogBytes.equals(d, "bounce")
+                    || LogBytes.equals(d, "pickup") || LogBytes.equals(d, "local") || LogBytes.equals(d, "virtual")
+                    || LogBytes.equals(d, "pipe") || LogBytes.equals(d, "error") || LogBytes.equals(d, "retry")
+                    || LogBytes.equals(d, "discard") || LogBytes.equals(d, "postsuper") {
+            known = queueLine(l.message, daemon: d, pos: pos, text: text, emit: emit)
+        } else if LogBytes.equals(d, "postscreen") {
+            known = postscreenLine(l.message, pos: pos, text: text, emit: emit)
+        } else if LogBytes.equals(d, "dnsblog") {
+            known = dnsblogLine(l.message, pos: pos, text: text)
+        } else {
+            // anvil, master, postfix-script, scache, tlsmgr, tlsproxy, verify, trivial-rewrite, postdrop, ...:
+            // Postfix's own housekeeping, no session.
+            known = true
+        }
+        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number) }
+        linesSinceSweep += 1
+        if linesSinceSweep >= 8192 || now - lastSweep > 120 { sweep(emit: emit) }
+    }
+
+    public mutating func finish(emit: (Session) -> Void) {
+        for (_, o) in outbound.sorted(by: { $0.key < $1.key }) { emitOutbound(o, emit: emit) }
+        outbound.removeAll()
+        var all: [Inbound] = Array(smtpd.values) + Array(postscreen.values)
+        var seen = Set<ObjectIdentifier>()
+        for (_, s) in held where seen.insert(ObjectIdentifier(s)).inserted { all.append(s) }
+        all.sort { ($0.connectPos?.line ?? $0.notes.first?.pos.line ?? 0) < ($1.connectPos?.line ?? $1.notes.first?.pos.line ?? 0) }
+        for s in all { emitInbound(s, emit: emit) }
+        smtpd.removeAll(); postscreen.removeAll(); held.removeAll()
+        LogStatsRegistry.shared.record(stats)
+    }
+
+    // MARK: - Timeouts and bounds
+
+    mutating func sweep(emit: (Session) -> Void) {
+        linesSinceSweep = 0
+        lastSweep = now
+        for (pid, o) in outbound where now - o.last > limits.outboundIdleSeconds {
+            outbound[pid] = nil
+            emitOutbound(o, emit: emit)
+        }
+        for (pid, s) in smtpd where now - s.last > limits.idleSeconds {
+            smtpd[pid] = nil
+            emitInbound(s, emit: emit)
+        }
+        for (key, s) in postscreen where now - s.last > 600 {
+            postscreen[key] = nil
+            emitInbound(s, emit: emit)
+        }
+        var released = Set<ObjectIdentifier>()
+        for (qid, s) in held where now - s.last > limits.holdSeconds {
+            held[qid] = nil
+            if released.insert(ObjectIdentifier(s)).inserted {
+                for q in s.qids { held[q] = nil }
+                emitInbound(s, emit: emit)
+            }
+        }
+        if preNotes.count > 10_000 { preNotes.removeAll() }
+        if ipNotes.count > 10_000 { ipNotes.removeAll() }
+        if attempts.count > limits.queueIDs { attempts.removeAll() }
+        if smtpd.count > limits.openSessions {
+            for (pid, s) in smtpd.sorted(by: { $0.value.last < $1.value.last }).prefix(smtpd.count - limits.openSessions) {
+                smtpd[pid] = nil
+                stats.evicted += 1
+                emitInbound(s, emit: emit)
+            }
+        }
+    }
+
+    mutating func queueInfo(_ qid: String, create: Bool = true) -> QueueInfo? {
+        if let q = queue[qid] { q.last = now; return q }
+        guard create else { return nil }
+        let q = QueueInfo(time: now)
+        queue[qid] = q
+        queueOrder.append(qid)
+        if queue.count > limits.queueIDs {
+            // Forget the oldest ids (their stories are long over or never complete).
+            while queue.count > limits.queueIDs * 9 / 10, queueOrderHead < queueOrder.count {
+                queue[queueOrder[queueOrderHead]] = nil
+                queueOrderHead += 1
+            }
+        }
+        if queueOrderHead > 100_000 { queueOrder.removeFirst(queueOrderHead); queueOrderHead = 0 }
+        return q
+    }
+
+    // MARK: - Message shapes
+
+    /// `QID: ` or `NOQUEUE: ` at the start: the id (nil for NOQUEUE) and the rest.
+    static func queuePrefix(_ m: ArraySlice<UInt8>) -> (qid: String?, rest: ArraySlice<UInt8>)? {
+        if let r = LogBytes.after(m, "NOQUEUE: ") { return (nil, r) }
+        var i = m.startIndex
+        var digit = false, hexUpper = true
+        while i < m.endIndex, i - m.startIndex <= 20 {
+            let b = m[i]
+            if Bytes.isDigit(b) { digit = true }
+            else if b >= 0x41 && b <= 0x46 {}
+            else if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) { hexUpper = false }
+            else { break }
+            i += 1
+        }
+        let n = i - m.startIndex
+        guard n >= 5, n <= 20, digit || hexUpper, i + 1 < m.endIndex, m[i] == 0x3A, m[i + 1] == Bytes.space else { return nil }
+        return (Bytes.string(m[m.startIndex..<i]), m[(i + 2)...])
+    }
+
+    /// `... from host[ip]:port` → the peer, given the text after `from `.
+    static func peer(after s: ArraySlice<UInt8>) -> (host: String?, ip: String?, port: Int?, rest: ArraySlice<UInt8>) {
+        guard let close = s.firstIndex(of: 0x5D) else { return (nil, nil, nil, s) }
+        var end = close + 1
+        if end < s.endIndex, s[end] == 0x3A, end + 1 < s.endIndex, Bytes.isDigit(s[end + 1]) {
+            end += 1
+            while end < s.endIndex, Bytes.isDigit(s[end]) { end += 1 }
+        }
+        let hp = LogBytes.hostAddress(s[s.startIndex..<end])
+        return (hp.host, hp.ip, hp.port, s[end...])
+    }
+
+    /// Parse `reject: STAGE from host[ip]: 554 5.7.1 text; from=<a> to=<b> proto=ESMTP helo=<h>`, given the
+    /// text after `reject: `. Also the `header`/`body` form of cleanup and proxy-reject without a client.
+    static func rejectBody(_ s: ArraySlice<UInt8>) -> (stage: String, reply: [UInt8], from: String?, to: String?, helo: String?, client: (String?, String?, Int?))? {
+        var i = s.startIndex
+        while i < s.endIndex, s[i] != Bytes.space, s[i] != 0x3A { i += 1 }
+        guard i < s.endIndex else { return nil }
+        let stage = Bytes.string(s[s.startIndex..<i])
+        var rest = s[i...]
+        var client: (String?, String?, Int?) = (nil, nil, nil)
+        if stage == "header" || stage == "body" {
+            // `header Subject: x from host[ip]; from=<> to=<> proto=ESMTP helo=<h>: 5.7.1 text`
+            guard let helo = LogBytes.find(rest, " helo=<"), let colon = LogBytes.find(rest[helo...], ">: ") else { return nil }
+            let reply = normaliseReply(rest[(colon + 3)...], stage: "END-OF-MESSAGE")
+            let kv = rest[rest.startIndex..<(colon + 1)]
+            return ("END-OF-MESSAGE", reply, LogBytes.value(kv, "from=").map(Bytes.string),
+                    LogBytes.value(kv, "to=").map(Bytes.string), LogBytes.value(kv, "helo=").map(Bytes.string), client)
+        }
+        if let r = LogBytes.after(rest, " from ") {
+            let p = peer(after: r)
+            client = (p.host, p.ip, p.port)
+            rest = p.rest
+        }
+        guard let r = LogBytes.after(rest, ": ") else { return nil }
+        rest = r
+        var replyEnd = rest.endIndex
+        var kv: ArraySlice<UInt8> = []
+        if let k = LogBytes.find(rest, "; from=<") ?? LogBytes.find(rest, "; proto=") {
+            replyEnd = k
+            kv = rest[(k + 2)...]
+        }
+        let reply = normaliseReply(rest[rest.startIndex..<replyEnd], stage: stage)
+        return (stage, reply, LogBytes.value(kv, "from=").map(Bytes.string), LogBytes.value(kv, "to=").map(Bytes.string),
+                LogBytes.value(kv, "helo=").map(Bytes.string), client)
+    }
+
+    /// A logged reply, with a code: milter rejects log only `4.7.1 text`, so the code follows the class.
+    static func normaliseReply(_ s: ArraySlice<UInt8>, stage: String) -> [UInt8] {
+        let t = Bytes.trimmed(s)
+        if ReplyLine.matches(t) { return LogBytes.unfoldReply(t) }
+        if let f = t.first, f == 0x34 || f == 0x35, t.count > 2, t[t.startIndex + 1] == 0x2E {
+            let code: StaticString = f == 0x34 ? "451 " : (stage == "END-OF-MESSAGE" ? "554 " : "550 ")
+            return Array(UnsafeBufferPointer(start: code.utf8Start, count: 4)) + Array(t)
+        }
+        return Array("550 ".utf8) + Array(t)
+    }
+
+    // MARK: - smtpd
+
+    mutating func session(pid: Int, service: String, pos: SourcePosition) -> Inbound {
+        if let s = smtpd[pid] { s.last = pos.time ?? now; return s }
+        let s = Inbound(pid: pid, service: service, time: pos.time ?? now)
+        if let pre = preNotes.removeValue(forKey: pid) { s.notes = pre }
+        smtpd[pid] = s
+        return s
+    }
+
+    mutating func bare(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String, emit: (Session) -> Void) -> Bool {
+        // A message without syslog header: guess the daemon from its shape.
+        if let q = Self.queuePrefix(m), q.qid != nil,
+           LogBytes.starts(q.rest, "to=") || LogBytes.starts(q.rest, "host ") || LogBytes.starts(q.rest, "lost connection with")
+            || LogBytes.starts(q.rest, "conversation with") || LogBytes.starts(q.rest, "connect to")
+            || LogBytes.starts(q.rest, "SASL authentication failed") {
+            return deliveryAgent(m, pid: 0, service: "postfix/smtp", pos: pos, text: text, emit: emit)
+        }
+        if LogBytes.starts(m, "connect to ") || LogBytes.starts(m, "SSL_connect error to")
+            || LogBytes.starts(m, "certificate verification failed for") || LogBytes.find(m.prefix(40), "TLS connection established to") != nil {
+            return deliveryAgent(m, pid: 0, service: "postfix/smtp", pos: pos, text: text, emit: emit)
+        }
+        if let q = Self.queuePrefix(m), q.qid != nil,
+           LogBytes.starts(q.rest, "from=<") || LogBytes.starts(q.rest, "removed") || LogBytes.starts(q.rest, "message-id=")
+            || LogBytes.starts(q.rest, "sender non-delivery") || LogBytes.starts(q.rest, "uid=") {
+            return queueLine(m, daemon: [], pos: pos, text: text, emit: emit)
+        }
+        if LogBytes.starts(m, "CONNECT from") || LogBytes.starts(m, "PASS ") || LogBytes.starts(m, "DNSBL rank")
+            || LogBytes.starts(m, "PREGREET") || LogBytes.starts(m, "HANGUP") || LogBytes.starts(m, "DISCONNECT") {
+            return postscreenLine(m, pos: pos, text: text, emit: emit)
+        }
+        if LogBytes.starts(m, "addr ") { return dnsblogLine(m, pos: pos, text: text) }
+        return smtpdLine(m, pid: 0, service: "postfix/smtpd", pos: pos, text: text, emit: emit)
+    }
+
+    mutating func smtpdLine(_ m: ArraySlice<UInt8>, pid: Int, service: String, pos: SourcePosition,
+                            text: () -> String, emit: (Session) -> Void) -> Bool {
+        if let r = LogBytes.after(m, "connect from ") {
+            if let old = smtpd.removeValue(forKey: pid) { emitInbound(old, emit: emit) }
+            let s = session(pid: pid, service: service, pos: pos)
+            let p = Self.peer(after: r)
+            s.client = Peer(host: p.host, address: p.ip, port: p.port)
+            s.connectPos = pos
+            if let ip = p.ip, let carried = ipNotes.removeValue(forKey: ip) { s.notes.insert(contentsOf: carried, at: 0) }
+            s.add(LogNote(text: text(), pos: pos))
+            return true
+        }
+        if let r = LogBytes.after(m, "disconnect from ") {
+            let s = session(pid: pid, service: service, pos: pos)
+            s.add(LogNote(text: text(), pos: pos))
+            let p = Self.peer(after: r)
+            if s.client.address == nil { s.client = Peer(host: p.host, address: p.ip, port: p.port) }
+            s.tally = Self.tally(p.rest)
+            s.disconnectPos = pos
+            smtpd[pid] = nil
+            close(s, emit: emit)
+            return true
+        }
+        var body = m
+        var qid: String?
+        if let q = Self.queuePrefix(m) { qid = q.qid; body = q.rest }
+        for (word, kind) in [("lost connection after ", "lost"), ("timeout after ", "timeout"),
+                             ("too many errors after ", "errors")] as [(StaticString, String)] {
+            if let r = LogBytes.after(body, word) {
+                let s = session(pid: pid, service: service, pos: pos)
+                s.add(LogNote(text: text(), pos: pos))
+                var e = r.startIndex
+                while e < r.endIndex, r[e] != Bytes.space { e += 1 }
+                s.end = (kind, Bytes.string(r[r.startIndex..<e]), pos)
+                if s.client.address == nil, let f = LogBytes.find(r, " from ") {
+                    let p = Self.peer(after: r[(f + 6)...])
+                    s.client = Peer(host: p.host, address: p.ip, port: p.port)
+                }
+                return true
+            }
+        }
+        if let r = LogBytes.after(body, "reject: ") ?? LogBytes.after(body, "milter-reject: ")
+            ?? LogBytes.after(body, "proxy-reject: ") {
+            guard let rj = Self.rejectBody(r) else { return false }
+            let s = session(pid: pid, service: service, pos: pos)
+            s.add(LogNote(text: text(), pos: pos))
+            if let h = rj.helo { s.helo = h }
+            if s.client.address == nil { s.client = Peer(host: rj.client.0, address: rj.client.1, port: rj.client.2) }
+            s.events.append(.reject(stage: rj.stage, reply: rj.reply, from: rj.from, to: rj.to, qid: qid, pos: pos))
+            return true
+        }
+        if let r = LogBytes.after(body, "client=") {
+            guard let qid else { return false }
+            let s = session(pid: pid, service: service, pos: pos)
+            s.add(LogNote(text: text(), pos: pos))
+            let p = Self.peer(after: r)
+            if s.client.address == nil { s.client = Peer(host: p.host, address: p.ip, port: p.port) }
+            if let user = LogBytes.value(r, "sasl_username=") { s.client.heloName = s.client.heloName; _ = user }
+            s.events.append(.accepted(qid: qid, pos: pos))
+            s.qids.append(qid)
+            queueInfo(qid)?.inbound = s
+            return true
+        }
+        if LogBytes.starts(body, "reject_warning: ") || LogBytes.starts(body, "discard: ") || LogBytes.starts(body, "hold: ")
+            || LogBytes.starts(body, "filter: ") || LogBytes.starts(body, "redirect: ") || LogBytes.starts(body, "milter-")
+            || LogBytes.starts(body, "warning: ") || LogBytes.starts(body, "replace: ") || LogBytes.starts(body, "prepend: ")
+            || LogBytes.starts(body, "info: ") {
+            if LogBytes.starts(body, "warning: ") { return smtpdWarning(body.dropFirst(9), pid: pid, service: service, pos: pos, text: text) }
+            session(pid: pid, service: service, pos: pos).add(LogNote(text: text(), pos: pos))
+            return true
+        }
+        if let tls = Self.tlsEstablished(m, pos: pos) {
+            let s = session(pid: pid, service: service, pos: pos)
+            s.add(LogNote(text: text(), pos: pos))
+            s.tls = (tls, pos)
+            return true
+        }
+        if LogBytes.starts(m, "improper command pipelining") || LogBytes.starts(m, "SSL_accept error")
+            || LogBytes.starts(m, "setting up TLS connection") || LogBytes.starts(m, "lost connection")
+            || LogBytes.find(m.prefix(120), ": TLS cipher list") != nil || LogBytes.starts(m, "too many")
+            || LogBytes.starts(m, "NOQUEUE: ") || LogBytes.starts(m, "fatal: ") || LogBytes.starts(m, "error: ")
+            || LogBytes.starts(m, "panic: ") || LogBytes.starts(m, "Trusted TLS") || LogBytes.starts(m, "Untrusted TLS")
+            || LogBytes.starts(m, "Anonymous TLS") || LogBytes.starts(m, "Verified TLS")
+            || LogBytes.find(m.prefix(160), ": Issuing session ticket") != nil
+            || LogBytes.find(m.prefix(160), ": Reusing old session") != nil
+            || LogBytes.find(m.prefix(120), ": SASL") != nil {
+            if let s = smtpd[pid] { s.add(LogNote(text: text(), pos: pos)); s.last = pos.time ?? now }
+            else { preNote(pid, LogNote(text: text(), pos: pos)) }
+            return true
+        }
+        // Unknown smtpd line: keep it with the session as evidence, but count it.
+        if let s = smtpd[pid] { s.add(LogNote(text: text(), pos: pos)) }
+        return false
+    }
+
+    mutating func preNote(_ pid: Int, _ n: LogNote) {
+        var a = preNotes[pid] ?? []
+        if a.count < 20 { a.append(n) }
+        preNotes[pid] = a
+    }
+
+    mutating func smtpdWarning(_ w: ArraySlice<UInt8>, pid: Int, service: String, pos: SourcePosition, text: () -> String) -> Bool {
+        let note = LogNote(text: text(), pos: pos)
+        // Before `connect from` (hostname checks) the warning waits for the session.
+        guard let s = smtpd[pid] else {
+            if LogBytes.starts(w, "hostname ") || LogBytes.find(w.prefix(200), "address not listed for hostname") != nil
+                || LogBytes.find(w.prefix(200), "hostname") != nil {
+                preNote(pid, note)
+                return true
+            }
+            // Rate limits and the like are logged inside a session; tolerate order oddities.
+            let s = session(pid: pid, service: service, pos: pos)
+            return smtpdWarning(w, into: s, note: note, pos: pos)
+        }
+        s.last = pos.time ?? now
+        return smtpdWarning(w, into: s, note: note, pos: pos)
+    }
+
+    func smtpdWarning(_ w: ArraySlice<UInt8>, into s: Inbound, note: LogNote, pos: SourcePosition) -> Bool {
+        s.add(note)
+        if let sasl = LogBytes.find(w, ": SASL "), let failed = LogBytes.find(w[sasl...], " authentication failed") {
+            let mech = Bytes.string(w[(sasl + 7)..<failed])
+            let detail = LogBytes.after(w[(failed + 22)...], ": ").map(Bytes.string) ?? ""
+            s.events.append(.sasl(mechanism: mech, text: detail, pos: pos))
+            return true
+        }
+        if let r = LogBytes.find(w, "non-SMTP command from ") {
+            let p = Self.peer(after: w[(r + 22)...])
+            let cmd = LogBytes.after(p.rest, ": ").map(Bytes.string) ?? ""
+            s.events.append(.nonSMTP(text: cmd, pos: pos))
+            return true
+        }
+        if let r = LogBytes.find(w, "Illegal address syntax from ") {
+            let rest = w[(r + 28)...]
+            guard let inCmd = LogBytes.find(rest, " in ") else { return true }
+            let after = rest[(inCmd + 4)...]
+            let verb = LogBytes.starts(after, "RCPT") ? "RCPT" : "MAIL"
+            let addr = LogBytes.find(after, "command: ").map { Bytes.string(after[($0 + 9)...]) } ?? ""
+            s.events.append(.illegal(verb: verb, address: addr, pos: pos))
+            return true
+        }
+        if LogBytes.find(w.prefix(80), "limit exceeded") != nil {
+            s.events.append(.limit(text: Bytes.string(w), pos: pos))
+            return true
+        }
+        return true
+    }
+
+    /// `Anonymous|Trusted|Untrusted|Verified TLS connection established from/to host[ip]: TLSv1.3 with cipher X (256/256 bits)`
+    static func tlsEstablished(_ m: ArraySlice<UInt8>, pos: SourcePosition) -> TLSFacts? {
+        guard let k = LogBytes.find(m.prefix(40), " TLS connection established ") else { return nil }
+        var f = TLSFacts(position: pos)
+        f.verify = Bytes.string(m[m.startIndex..<k])
+        if let c = LogBytes.find(m, ": TLS") ?? LogBytes.find(m, ": SSL") {
+            var e = c + 2
+            while e < m.endIndex, m[e] != Bytes.space { e += 1 }
+            f.version = Bytes.string(m[(c + 2)..<e])
+            if let w = LogBytes.find(m[e...], " with cipher ") {
+                var ce = w + 13
+                while ce < m.endIndex, m[ce] != Bytes.space { ce += 1 }
+                f.cipher = Bytes.string(m[(w + 13)..<ce])
+            }
+        }
+        return f
+    }
+
+    /// `ehlo=2 starttls=1 mail=1 rcpt=0/1 data=1 quit=1 commands=7`
+    static func tally(_ s: ArraySlice<UInt8>) -> [(verb: String, ok: Int, total: Int)]? {
+        var out: [(String, Int, Int)] = []
+        for word in s.split(separator: Bytes.space) {
+            guard let eq = word.firstIndex(of: 0x3D) else { continue }
+            let key = Bytes.string(word[word.startIndex..<eq])
+            let v = word[(eq + 1)...]
+            var ok: Int?, total: Int?
+            if let slash = v.firstIndex(of: 0x2F) {
+                ok = Bytes.integer(v[v.startIndex..<slash]); total = Bytes.integer(v[(slash + 1)...])
+            } else { ok = Bytes.integer(v); total = ok }
+            if let ok, let total, key != "commands" { out.append((key.uppercased(), ok, total)) }
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    mutating func close(_ s: Inbound, emit: (Session) -> Void) {
+        let open = s.qids.filter { q in queue[q].map { !$0.removed } ?? false }
+        if open.isEmpty || held.count > limits.openSessions {
+            if !open.isEmpty { stats.evicted += 1 }
+            emitInbound(s, emit: emit)
+            return
+        }
+        s.pendingQids = open.count
+        for q in open { held[q] = s }
+    }
+
+    // MARK: - postscreen and dnsblog
+
+    mutating func postscreenLine(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String, emit: (Session) -> Void) -> Bool {
+        // Client key: the `[ip]:port` in the line.
+        guard let open = m.firstIndex(of: 0x5B), let close = m[open...].firstIndex(of: 0x5D) else {
+            return LogBytes.starts(m, "warning: ") || LogBytes.starts(m, "cache ") || LogBytes.starts(m, "fatal: ")
+                || LogBytes.starts(m, "error: ")
+        }
+        var end = close + 1
+        if end < m.endIndex, m[end] == 0x3A { end += 1; while end < m.endIndex, Bytes.isDigit(m[end]) { end += 1 } }
+        let key = Bytes.string(m[open..<end])
+        let ip = Bytes.string(m[(open + 1)..<close])
+        let note = LogNote(text: text(), pos: pos)
+        if LogBytes.starts(m, "CONNECT from ") {
+            if let old = postscreen.removeValue(forKey: key) { emitInbound(old, emit: emit) }
+            let s = Inbound(pid: 0, service: "postfix/postscreen", time: pos.time ?? now)
+            let hp = LogBytes.hostAddress(m[open..<end])
+            s.client = Peer(host: nil, address: hp.ip, port: hp.port)
+            s.connectPos = pos
+            s.postscreen = true
+            s.add(note)
+            postscreen[key] = s
+            return true
+        }
+        let s: Inbound
+        if let p = postscreen[key] { s = p } else {
+            s = Inbound(pid: 0, service: "postfix/postscreen", time: pos.time ?? now)
+            let hp = LogBytes.hostAddress(m[open..<end])
+            s.client = Peer(host: nil, address: hp.ip, port: hp.port)
+            s.postscreen = true
+            postscreen[key] = s
+        }
+        s.last = pos.time ?? now
+        s.add(note)
+        if LogBytes.starts(m, "PASS ") || LogBytes.starts(m, "WHITELISTED ") || LogBytes.starts(m, "ALLOWLISTED ") {
+            // Handed to smtpd: the notes join the client's next smtpd session.
+            postscreen[key] = nil
+            var carried = ipNotes[ip] ?? []
+            carried.append(contentsOf: s.notes.suffix(20))
+            ipNotes[ip] = Array(carried.suffix(40))
+            return true
+        }
+        if let r = LogBytes.after(m, "NOQUEUE: reject: ") {
+            if let rj = Self.rejectBody(r) {
+                if let h = rj.helo { s.helo = h }
+                s.events.append(.reject(stage: rj.stage, reply: rj.reply, from: rj.from, to: rj.to, qid: nil, pos: pos))
+            }
+            return true
+        }
+        if LogBytes.starts(m, "HANGUP ") { s.end = ("lost", "CONNECT", pos); return true }
+        if LogBytes.find(m.prefix(40), " LIMIT from ") != nil {
+            s.end = ("timeout", "CONNECT", pos); return true
+        }
+        if LogBytes.starts(m, "DISCONNECT ") {
+            postscreen[key] = nil
+            if s.end == nil { s.end = ("postscreen", "CONNECT", pos) }
+            emitInbound(s, emit: emit)
+            return true
+        }
+        return LogBytes.starts(m, "PREGREET ") || LogBytes.starts(m, "DNSBL rank ") || LogBytes.starts(m, "BARE NEWLINE")
+            || LogBytes.starts(m, "COMMAND ") || LogBytes.starts(m, "NON-SMTP COMMAND") || LogBytes.starts(m, "BLACKLISTED ")
+            || LogBytes.starts(m, "DENYLISTED ") || LogBytes.starts(m, "WHITELIST VETO") || LogBytes.starts(m, "ALLOWLIST VETO")
+            || LogBytes.starts(m, "warning: ") || LogBytes.starts(m, "NOQUEUE: ") || LogBytes.starts(m, "HANGUP")
+    }
+
+    mutating func dnsblogLine(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String) -> Bool {
+        if let r = LogBytes.after(m, "addr ") {
+            var e = r.startIndex
+            while e < r.endIndex, r[e] != Bytes.space { e += 1 }
+            let ip = Bytes.string(r[r.startIndex..<e])
+            var a = ipNotes[ip] ?? []
+            if a.count < 20 { a.append(LogNote(text: text(), pos: pos)) }
+            ipNotes[ip] = a
+            return true
+        }
+        return LogBytes.starts(m, "warning: ") || LogBytes.starts(m, "error: ")
+    }
+
+    // MARK: - queue manager, cleanup, local delivery, bounce
+
+    mutating func queueLine(_ m: ArraySlice<UInt8>, daemon: ArraySlice<UInt8>, pos: SourcePosition,
+                            text: () -> String, emit: (Session) -> Void) -> Bool {
+        guard let (qidOpt, body) = Self.queuePrefix(m), let qid = qidOpt else {
+            return LogBytes.starts(m, "warning: ") || LogBytes.starts(m, "fatal: ") || LogBytes.starts(m, "error: ")
+                || LogBytes.starts(m, "statistics: ") || LogBytes.starts(m, "NOQUEUE: ") || LogBytes.starts(m, "Deleted: ")
+                || LogBytes.starts(m, "Requeued: ") || LogBytes.starts(m, "Placed on hold: ") || LogBytes.starts(m, "Released from hold: ")
+                || LogBytes.starts(m, "table ") || LogBytes.starts(m, "panic: ")
+        }
+        let q = queueInfo(qid)!
+        let note = LogNote(text: text(), pos: pos)
+        q.inbound?.add(note)
+        if let story = q.inbound { story.last = max(story.last, pos.time ?? now) }
+        if LogBytes.starts(body, "from=<") {
+            if let f = LogBytes.value(body, "from=") { q.sender = Bytes.string(f) }
+            return true
+        }
+        if LogBytes.starts(body, "removed") {
+            q.removed = true
+            if let s = held.removeValue(forKey: qid) {
+                s.pendingQids -= 1
+                if s.pendingQids <= 0 { emitInbound(s, emit: emit) }
+            }
+            queue[qid] = nil
+            return true
+        }
+        if LogBytes.starts(body, "to=") {
+            if let t = LogBytes.value(body, "orig_to=") ?? LogBytes.value(body, "to="), q.recipients.count < 1000 {
+                let a = Bytes.string(t)
+                if !q.recipients.contains(a) { q.recipients.append(a) }
+            }
+            return true
+        }
+        if LogBytes.starts(body, "milter-reject: ") || LogBytes.starts(body, "reject: ") {
+            let r = LogBytes.after(body, "milter-reject: ") ?? LogBytes.after(body, "reject: ")!
+            if let rj = Self.rejectBody(r), let s = q.inbound {
+                if let h = rj.helo { s.helo = h }
+                s.events.append(.reject(stage: rj.stage, reply: rj.reply, from: rj.from, to: rj.to, qid: qid, pos: pos))
+            }
+            return true
+        }
+        return LogBytes.starts(body, "message-id=") || LogBytes.starts(body, "resent-message-id=")
+            || LogBytes.starts(body, "uid=") || LogBytes.starts(body, "sender non-delivery notification")
+            || LogBytes.starts(body, "sender delivery status notification") || LogBytes.starts(body, "postmaster non-delivery")
+            || LogBytes.starts(body, "warning: ") || LogBytes.starts(body, "discard: ") || LogBytes.starts(body, "hold: ")
+            || LogBytes.starts(body, "redirect: ") || LogBytes.starts(body, "filter: ") || LogBytes.starts(body, "replace: ")
+            || LogBytes.starts(body, "milter-") || LogBytes.starts(body, "prepend: ") || LogBytes.starts(body, "info: ")
+            || LogBytes.starts(body, "enabling PIX") || LogBytes.starts(body, "skipped, still being delivered")
+            || LogBytes.starts(body, "released from hold") || LogBytes.starts(body, "requeued") || LogBytes.starts(body, "deferred")
+            || LogBytes.find(body.prefix(40), "status=") != nil
+    }
+
+    // MARK: - smtp / lmtp delivery attempts
+
+    mutating func deliveryAgent(_ m: ArraySlice<UInt8>, pid: Int, service: String, pos: SourcePosition,
+                                text: () -> String, emit: (Session) -> Void) -> Bool {
+        let note = LogNote(text: text(), pos: pos)
+        guard let (qidOpt, body) = Self.queuePrefix(m), let qid = qidOpt else {
+            // Lines without a queue id belong to the attempt the process is working on.
+            if let r = LogBytes.after(m, "connect to ") {
+                let o = outbound[pid]
+                let (h, ip, port, reason) = Self.connectFailure(r)
+                if let o {
+                    o.connectFailures.append((h, ip, port, reason, pos, note)); o.last = pos.time ?? now
+                } else {
+                    emitUnreachable(host: h, ip: ip, port: port, reason: reason, service: service, qid: nil, notes: [note], pos: pos, emit: emit)
+                }
+                return true
+            }
+            if let tls = Self.tlsEstablished(m, pos: pos) {
+                if let o = outbound[pid] { o.tls = (tls, pos); o.notes.append(note) }
+                else { preNote(pid, note); pendingTLS[pid] = (tls, pos) }
+                return true
+            }
+            let known = LogBytes.starts(m, "SSL_connect error") || LogBytes.starts(m, "certificate verification failed")
+                || LogBytes.starts(m, "warning: ") || LogBytes.starts(m, "fatal: ") || LogBytes.starts(m, "error: ")
+                || LogBytes.find(m.prefix(200), "TLS") != nil || LogBytes.starts(m, "server certificate")
+                || LogBytes.starts(m, "Untrusted") || LogBytes.starts(m, "Host offered STARTTLS") || LogBytes.starts(m, "host ")
+                || LogBytes.starts(m, "lost connection") || LogBytes.starts(m, "SASL ") || LogBytes.starts(m, "enabling PIX")
+                || LogBytes.starts(m, "conversation with")
+            if let o = outbound[pid] { o.notes.append(note) } else if known { preNote(pid, note) }
+            return known
+        }
+        let o: Outbound
+        if let cur = outbound[pid], cur.qid == qid, pid != 0 || cur.service == service {
+            o = cur
+        } else {
+            if let cur = outbound.removeValue(forKey: pid) { emitOutbound(cur, emit: emit) }
+            o = Outbound(pid: pid, qid: qid, service: service, time: pos.time ?? now)
+            if let pre = preNotes.removeValue(forKey: pid) { o.notes = pre }
+            if let t = pendingTLS.removeValue(forKey: pid) { o.tls = t }
+            outbound[pid] = o
+            if outbound.count > limits.openSessions, let oldest = outbound.min(by: { $0.value.last < $1.value.last }) {
+                outbound[oldest.key] = nil
+                stats.evicted += 1
+                emitOutbound(oldest.value, emit: emit)
+            }
+        }
+        o.last = pos.time ?? now
+        o.notes.append(note)
+        if LogBytes.starts(body, "to=") {
+            guard let st = Self.status(body, pos: pos) else { return false }
+            if let q = queueInfo(qid, create: false) {
+                q.inbound?.add(note)
+                if q.recipients.count < 1000, !q.recipients.contains(st.to) { q.recipients.append(st.to) }
+            }
+            o.statuses.append(st)
+            return true
+        }
+        if let r = LogBytes.after(body, "host ") {
+            // `host X said: ...` / `host X refused to talk to me: ...` without status (attempt continues).
+            if let k = LogBytes.find(r, " refused to talk to me: ") {
+                o.refused = (LogBytes.unfoldReply(r[(k + 24)...]), pos)
+            }
+            return true
+        }
+        if let r = LogBytes.after(body, "lost connection with ") {
+            o.lostWhile = (Self.whileWhat(r), pos, false)
+            return true
+        }
+        if let r = LogBytes.after(body, "conversation with ") {
+            o.lostWhile = (Self.whileWhat(r), pos, true)
+            return true
+        }
+        if let r = LogBytes.after(body, "connect to ") {
+            let (h, ip, port, reason) = Self.connectFailure(r)
+            o.connectFailures.append((h, ip, port, reason, pos, note))
+            return true
+        }
+        if let r = LogBytes.after(body, "SASL authentication failed; server ") {
+            if let k = LogBytes.find(r, " said: ") { o.saslFailure = (LogBytes.unfoldReply(r[(k + 7)...]), pos) }
+            return true
+        }
+        return LogBytes.starts(body, "enabling PIX") || LogBytes.starts(body, "warning: ") || LogBytes.starts(body, "Host offered")
+            || LogBytes.starts(body, "SASL ") || LogBytes.starts(body, "breaking line") || LogBytes.starts(body, "TLS ")
+            || LogBytes.starts(body, "sender non-delivery") || LogBytes.find(body.prefix(160), "TLS") != nil
+    }
+
+    var pendingTLS: [Int: (TLSFacts, SourcePosition)] = [:]
+
+    /// `mx.example.com[192.0.2.1]:25: Connection timed out`
+    static func connectFailure(_ r: ArraySlice<UInt8>) -> (String?, String?, Int?, String) {
+        let p = peer(after: r)
+        let reason = LogBytes.after(p.rest, ": ").map { Bytes.string(Bytes.trimmed($0)) } ?? Bytes.string(Bytes.trimmed(p.rest))
+        return (p.host, p.ip, p.port, reason)
+    }
+
+    /// `... while sending RCPT TO` → `RCPT TO`; `... while receiving the initial server greeting` → `greeting`.
+    static func whileWhat(_ r: ArraySlice<UInt8>) -> String {
+        guard let w = LogBytes.find(r, " while ") else { return "" }
+        let t = Bytes.string(r[(w + 7)...])
+        if t.contains("greeting") { return "greeting" }
+        if t.contains("EHLO") || t.contains("HELO") || t.contains("LHLO") { return "EHLO" }
+        if t.hasPrefix("sending ") {
+            let what = t.dropFirst(8)
+            if what.hasPrefix("end of data") || what.hasPrefix("message body") { return "." }
+            if what.hasPrefix("RCPT") { return "RCPT" }
+            if what.hasPrefix("MAIL") { return "MAIL" }
+            if what.hasPrefix("DATA") { return "DATA" }
+            if what.hasPrefix("STARTTLS") { return "STARTTLS" }
+            return String(what.prefix(8))
+        }
+        if t.contains("STARTTLS") || t.contains("TLS") { return "STARTTLS" }
+        return t
+    }
+
+    static func status(_ body: ArraySlice<UInt8>, pos: SourcePosition) -> Status? {
+        guard let to = LogBytes.value(body, "to="), let st = LogBytes.value(body, "status=") else { return nil }
+        var detail: ArraySlice<UInt8> = []
+        if let k = LogBytes.find(body, "status=") {
+            let after = body[(k + 7 + st.count)...]
+            if let open = after.firstIndex(of: 0x28), let close = after.lastIndex(of: 0x29), close > open {
+                detail = after[(open + 1)..<close]
+            } else {
+                detail = Bytes.trimmed(after)
+            }
+        }
+        let origTo = LogBytes.value(body, "orig_to=")
+        return Status(to: Bytes.string(origTo ?? to), status: Bytes.string(st),
+                      dsn: LogBytes.value(body, "dsn=").map(Bytes.string), detail: detail, pos: pos,
+                      relay: LogBytes.value(body, "relay=").map(Bytes.string),
+                      delay: LogBytes.value(body, "delay=").map(Bytes.string))
+    }
+
+    // MARK: - Emitting inbound sessions
+
+    enum Step {
+        case client(String, SourcePosition)
+        case server([UInt8], SourcePosition)
+        case tls(TLSFacts, SourcePosition)
+        case closed(Closer, SourcePosition)
+    }
+
+    mutating func emitInbound(_ s: Inbound, emit: (Session) -> Void) {
+        for q in s.qids where held[q] === s { held[q] = nil }
+        var b = SessionBuilder(input: input, format: Self.formatID)
+        b.direction = .inbound
+        b.client = s.client
+        if let h = s.helo { b.client.heloName = h }
+        b.attributes["service"] = s.service
+        if s.pid != 0 { b.attributes["pid"] = String(s.pid) }
+        if !s.qids.isEmpty { b.attributes["queue-id"] = s.qids.joined(separator: " ") }
+        if let first = s.notes.first { b.attributes["log-first-line"] = String(first.pos.line ?? 0) }
+        let steps = replayInbound(s)
+        var ni = 0
+        let notes = s.notes
+        func flushNotes(upTo line: Int?) {
+            while ni < notes.count, line == nil || (notes[ni].pos.line ?? 0) <= line! {
+                b.note(notes[ni].text, kind: .log, at: notes[ni].pos)
+                ni += 1
+            }
+        }
+        if let c = s.connectPos {
+            flushNotes(upTo: c.line)
+            b.connected(address: nil, port: nil, at: c)
+            b.server.address = nil
+        }
+        for step in steps {
+            switch step {
+            case .client(let t, let p):
+                flushNotes(upTo: p.line)
+                b.client(Array(t.utf8)[...], at: p, inferred: true)
+            case .server(let r, let p):
+                flushNotes(upTo: p.line)
+                b.server(r[...], at: p, inferred: true)
+            case .tls(let f, let p):
+                b.tlsEstablished(f, at: p)
+            case .closed(let c, let p):
+                flushNotes(upTo: p.line)
+                b.closed(by: c, at: p)
+            }
+        }
+        flushNotes(upTo: nil)
+        if s.tally != nil { b.attributes["commands"] = s.tally!.map { $0.ok == $0.total ? "\($0.verb.lowercased())=\($0.ok)" : "\($0.verb.lowercased())=\($0.ok)/\($0.total)" }.joined(separator: " ") }
+        var session = b.finish()
+        for (i, t) in session.transactions.enumerated() where t.delivered && t.queueID == nil {
+            session.transactions[i].queueID = s.qids.first
+        }
+        stats.sessions += 1
+        emit(session)
+    }
+
+    /// Rebuild the dialogue of an smtpd session from what its lines prove.
+    func replayInbound(_ s: Inbound) -> [Step] {
+        var steps: [Step] = []
+        let start = s.connectPos ?? s.notes.first?.pos ?? SourcePosition(input: input)
+        let endPos = s.disconnectPos ?? s.end?.pos ?? s.notes.last?.pos ?? start
+        var tally: [String: (ok: Int, total: Int)] = [:]
+        for t in s.tally ?? [] { tally[t.verb] = (t.ok, t.total) }
+        func used(_ verb: String) -> Int { tally[verb]?.total ?? 0 }
+        var remainingFail: [String: Int] = [:]
+        for (k, v) in tally { remainingFail[k] = v.total - v.ok }
+        var remainingOK: [String: Int] = [:]
+        for (k, v) in tally { remainingOK[k] = v.ok }
+        func take(_ verb: String, ok: Bool) {
+            if ok { remainingOK[verb, default: 0] -= 1 } else { remainingFail[verb, default: 0] -= 1 }
+        }
+        let endAfter = s.end?.after.uppercased()
+
+        // Greeting: a CONNECT reject or a rate limit replaces it.
+        var greetingRefused = false
+        for e in s.events {
+            if case .reject(let stage, let reply, _, _, _, let p) = e, stage == "CONNECT" {
+                steps.append(.server(reply, p)); greetingRefused = true; break
+            }
+            if case .limit(let text, let p) = e {
+                steps.append(.server(Array("421 4.7.0 Error: \(text)".utf8), p)); greetingRefused = true; break
+            }
+        }
+        if s.postscreen {
+            let hasReject = s.events.contains { if case .reject = $0 { return true } else { return false } }
+            if !hasReject {
+                if let e = s.end { steps.append(.closed(e.kind == "timeout" || e.kind == "postscreen" ? .server : .unknown, e.pos)) }
+                return steps
+            }
+        }
+        if !greetingRefused {
+            if s.end != nil, endAfter == "CONNECT", s.tally == nil || s.tally!.isEmpty {
+                steps.append(.server(Array("220 (greeting not logged)".utf8), start))
+            } else {
+                steps.append(.server(Array("220 (greeting not logged)".utf8), start))
+            }
+        }
+        let heloName = s.helo ?? s.client.heloName ?? ""
+        let heloVerb = used("HELO") > 0 && used("EHLO") == 0 ? "HELO" : "EHLO"
+        var heloCount = max(used("EHLO") + used("HELO"), 0)
+        var heloRejects: [Event] = []
+        for e in s.events { if case .reject(let st, _, _, _, _, _) = e, st == "EHLO" || st == "HELO" { heloRejects.append(e) } }
+        let anyDialogue = !s.events.isEmpty || s.tally != nil || s.tls != nil
+        if heloCount == 0, anyDialogue, s.tally == nil,
+           s.events.contains(where: { if case .reject(let st, _, _, _, _, _) = $0 { return st != "CONNECT" } else { return false } }) {
+            heloCount = 1
+        }
+        if heloCount == 0, s.tls != nil { heloCount = 1 }
+        // HELO/EHLO before STARTTLS.
+        var helosLeft = heloCount
+        func helo(at p: SourcePosition) {
+            guard helosLeft > 0 else { return }
+            helosLeft -= 1
+            let verb = heloVerb
+            steps.append(.client("\(verb) \(heloName)".trimmingTrailingSpace, p))
+            if let idx = heloRejects.indices.first, case .reject(_, let reply, _, _, _, let rp) = heloRejects[idx] {
+                heloRejects.remove(at: idx)
+                steps.append(.server(reply, rp))
+                take(verb, ok: false)
+            } else if remainingOK[verb, default: 1] > 0 || s.tally == nil {
+                steps.append(.server(Array("250 (reply not logged)".utf8), p))
+                take(verb, ok: true)
+            } else if endAfter == verb || endAfter == "EHLO" || endAfter == "HELO" {
+                // The connection was lost with this command unanswered.
+            } else {
+                steps.append(.server(Array("501 5.5.2 (reply not logged)".utf8), p))
+                take(verb, ok: false)
+            }
+        }
+        if heloCount > 0 { helo(at: start) }
+        if used("STARTTLS") > 0 || s.tls != nil {
+            let p = s.tls?.1 ?? start
+            steps.append(.client("STARTTLS", p))
+            if remainingOK["STARTTLS", default: 1] > 0 || s.tls != nil {
+                steps.append(.server(Array("220 2.0.0 Ready to start TLS".utf8), p))
+                if let t = s.tls { steps.append(.tls(t.0, t.1)) }
+                take("STARTTLS", ok: true)
+                if helosLeft > 0 { helo(at: p) }
+            } else if endAfter != "STARTTLS" {
+                steps.append(.server(Array("454 4.7.0 TLS not available (reply not logged)".utf8), p))
+            }
+        }
+        while helosLeft > 0 { helo(at: start) }
+        // AUTH.
+        var authFails = s.events.compactMap { e -> (String, String, SourcePosition)? in
+            if case .sasl(let m, let t, let p) = e { return (m, t, p) }
+            return nil
+        }
+        let authTotal = max(used("AUTH"), authFails.count)
+        for i in 0..<authTotal {
+            if !authFails.isEmpty {
+                let (mech, text, p) = authFails.removeFirst()
+                steps.append(.client("AUTH \(mech)", p))
+                steps.append(.server(Array("535 5.7.8 Error: authentication failed: \(text)".utf8), p))
+                take("AUTH", ok: false)
+            } else if remainingOK["AUTH", default: 0] > 0 {
+                steps.append(.client("AUTH", start))
+                steps.append(.server(Array("235 2.7.0 Authentication successful".utf8), start))
+                take("AUTH", ok: true)
+            } else if i == authTotal - 1, endAfter == "AUTH" {
+                steps.append(.client("AUTH", endPos))
+            } else {
+                steps.append(.client("AUTH", start))
+                steps.append(.server(Array("535 5.7.8 Error: authentication failed (reply not logged)".utf8), start))
+                take("AUTH", ok: false)
+            }
+        }
+        // Transactions, in log order.
+        var inTransaction = false
+        var currentFrom: String?
+        var currentQid: String?
+        var rcptShown = Set<String>()
+        var mailsShown = 0, rcptsShown = 0
+        func endTransaction(at p: SourcePosition, eom: (reply: [UInt8], pos: SourcePosition)? = nil,
+                            dataReject: (reply: [UInt8], pos: SourcePosition)? = nil) {
+            guard inTransaction else { return }
+            if let qid = currentQid {
+                let info = queue[qid]
+                for r in info?.recipients ?? [] where !rcptShown.contains(r) && (remainingOK["RCPT"] ?? 1) > 0 {
+                    rcptShown.insert(r)
+                    steps.append(.client("RCPT TO:<\(r)>", p))
+                    steps.append(.server(Array("250 2.1.5 Ok".utf8), p))
+                    take("RCPT", ok: true); rcptsShown += 1
+                }
+                let dataVerb = used("BDAT") > 0 && used("DATA") == 0 ? "BDAT" : "DATA"
+                if let dr = dataReject {
+                    steps.append(.client("DATA", dr.pos)); steps.append(.server(dr.reply, dr.pos)); take("DATA", ok: false)
+                } else if dataVerb == "BDAT" {
+                    steps.append(.client("BDAT 0 LAST", p))
+                    if let e = eom { steps.append(.server(e.reply, e.pos)) }
+                    else { steps.append(.server(Array("250 2.0.0 Ok: queued as \(qid)".utf8), p)) }
+                    take("BDAT", ok: eom == nil)
+                } else if (remainingOK["DATA"] ?? 1) > 0 {
+                    steps.append(.client("DATA", p))
+                    steps.append(.server(Array("354 End data with <CR><LF>.<CR><LF>".utf8), p))
+                    take("DATA", ok: true)
+                    let lostInData = endAfter == "DATA" || endAfter == "END-OF-MESSAGE" && eom == nil && s.tally.map { t in t.contains { $0.verb == "DATA" && $0.ok == 0 } } == true
+                    if let e = eom {
+                        steps.append(.client(".", e.pos)); steps.append(.server(e.reply, e.pos))
+                    } else if !lostInData {
+                        steps.append(.client(".", p))
+                        steps.append(.server(Array("250 2.0.0 Ok: queued as \(qid)".utf8), p))
+                    }
+                }
+            }
+            inTransaction = false
+            currentQid = nil
+            currentFrom = nil
+        }
+        func startTransaction(from: String?, at p: SourcePosition) {
+            inTransaction = true
+            currentFrom = from
+            mailsShown += 1
+            steps.append(.client("MAIL FROM:<\(from ?? "")>", p))
+            steps.append(.server(Array("250 2.1.0 Ok".utf8), p))
+            take("MAIL", ok: true)
+        }
+        for e in s.events {
+            switch e {
+            case .reject(let stage, let reply, let from, let to, let qid, let p):
+                switch stage {
+                case "CONNECT", "EHLO", "HELO": continue
+                case "MAIL":
+                    endTransaction(at: p)
+                    mailsShown += 1
+                    steps.append(.client("MAIL FROM:<\(from ?? "")>", p)); steps.append(.server(reply, p))
+                    take("MAIL", ok: false)
+                case "RCPT", "VRFY", "ETRN":
+                    if stage == "RCPT" {
+                        if !inTransaction || (currentFrom != nil && from != nil && currentFrom != from && currentQid == nil) {
+                            endTransaction(at: p); startTransaction(from: from, at: p)
+                        }
+                        if let to { rcptShown.insert(to) }
+                        steps.append(.client("RCPT TO:<\(to ?? "")>", p)); steps.append(.server(reply, p))
+                        take("RCPT", ok: false); rcptsShown += 1
+                    } else {
+                        steps.append(.client("\(stage) \(to ?? "")", p)); steps.append(.server(reply, p))
+                    }
+                case "DATA":
+                    if !inTransaction { startTransaction(from: from, at: p) }
+                    if currentQid == nil {
+                        steps.append(.client("DATA", p)); steps.append(.server(reply, p)); take("DATA", ok: false)
+                        inTransaction = false
+                    } else { endTransaction(at: p, dataReject: (reply, p)) }
+                case "END-OF-MESSAGE", "BDAT":
+                    if !inTransaction { startTransaction(from: from, at: p) }
+                    if currentQid == nil, let qid { currentQid = qid }
+                    if currentQid == nil {
+                        steps.append(.client("DATA", p)); steps.append(.server(Array("354 End data with <CR><LF>.<CR><LF>".utf8), p))
+                        steps.append(.client(".", p)); steps.append(.server(reply, p))
+                        inTransaction = false
+                    } else { endTransaction(at: p, eom: (reply, p)) }
+                default:
+                    steps.append(.client(stage, p)); steps.append(.server(reply, p))
+                }
+                _ = qid
+            case .accepted(let qid, let p):
+                let info = queue[qid]
+                if inTransaction, currentQid == nil {
+                    currentQid = qid
+                } else {
+                    endTransaction(at: p)
+                    startTransaction(from: info?.sender ?? currentFrom, at: p)
+                    currentQid = qid
+                }
+                if let first = info?.recipients.first, !rcptShown.contains(first) {
+                    rcptShown.insert(first)
+                    steps.append(.client("RCPT TO:<\(first)>", p)); steps.append(.server(Array("250 2.1.5 Ok".utf8), p))
+                    take("RCPT", ok: true); rcptsShown += 1
+                } else if info?.recipients.isEmpty ?? true {
+                    steps.append(.client("RCPT TO:<(recipient not logged)>", p)); steps.append(.server(Array("250 2.1.5 Ok".utf8), p))
+                    take("RCPT", ok: true); rcptsShown += 1
+                }
+            case .illegal(let verb, let address, let p):
+                endTransaction(at: p)
+                if verb == "MAIL" {
+                    mailsShown += 1
+                    steps.append(.client("MAIL FROM:\(address)", p))
+                    steps.append(.server(Array("501 5.1.7 Bad sender address syntax".utf8), p))
+                    take("MAIL", ok: false)
+                } else {
+                    steps.append(.client("RCPT TO:\(address)", p))
+                    steps.append(.server(Array("501 5.1.3 Bad recipient address syntax".utf8), p))
+                    take("RCPT", ok: false)
+                }
+            case .nonSMTP(let text, let p):
+                steps.append(.client(text, p))
+                steps.append(.server(Array("502 5.5.2 Error: command not recognized".utf8), p))
+            case .sasl, .limit:
+                continue
+            }
+        }
+        // Commands the tally counts that no line explained.
+        let lastPos = s.end?.pos ?? endPos
+        if inTransaction, currentQid != nil { endTransaction(at: lastPos) }
+        let mailOK = remainingOK["MAIL"] ?? 0
+        let mailFail = remainingFail["MAIL"] ?? 0
+        let tlsOn = s.tls != nil || (tally["STARTTLS"]?.ok ?? 0) > 0
+        if mailFail > 0 {
+            endTransaction(at: lastPos)
+            for _ in 0..<mailFail {
+                steps.append(.client("MAIL FROM:<(sender not logged)>", lastPos))
+                if heloCount == 0 {
+                    steps.append(.server(Array("503 5.5.1 Error: send HELO/EHLO first".utf8), lastPos))
+                } else if !tlsOn {
+                    // Postfix logs no line for this refusal; with no TLS started it is the usual one
+                    // (smtpd_tls_security_level=encrypt, typical on submission).
+                    steps.append(.server(Array("530 5.7.0 Must issue a STARTTLS command first".utf8), lastPos))
+                } else {
+                    steps.append(.server(Array("503 5.5.1 Error: nested MAIL command".utf8), lastPos))
+                }
+                take("MAIL", ok: false)
+            }
+        }
+        if mailOK > 0, !inTransaction {
+            for _ in 0..<mailOK { startTransaction(from: nil, at: lastPos) }
+        }
+        let rcptFail = remainingFail["RCPT"] ?? 0
+        for _ in 0..<max(rcptFail, 0) {
+            steps.append(.client("RCPT TO:<(recipient not logged)>", lastPos))
+            if inTransaction { steps.append(.server(Array("550 (reply not logged)".utf8), lastPos)) }
+            else { steps.append(.server(Array("503 5.5.1 Error: need MAIL command".utf8), lastPos)) }
+        }
+        let rcptOK = remainingOK["RCPT"] ?? 0
+        if rcptOK > 0, inTransaction {
+            for _ in 0..<rcptOK {
+                steps.append(.client("RCPT TO:<(recipient not logged)>", lastPos)); steps.append(.server(Array("250 2.1.5 Ok".utf8), lastPos))
+            }
+        }
+        let dataFail = remainingFail["DATA"] ?? 0
+        for _ in 0..<max(dataFail, 0) {
+            steps.append(.client("DATA", lastPos))
+            steps.append(.server(Array((rcptsShown > 0 ? "554 5.5.1 Error: no valid recipients" : "503 5.5.1 Error: need RCPT command").utf8), lastPos))
+        }
+        if (remainingOK["DATA"] ?? 0) > 0, inTransaction {
+            steps.append(.client("DATA", lastPos))
+            steps.append(.server(Array("354 End data with <CR><LF>.<CR><LF>".utf8), lastPos))
+        }
+        for verb in ["RSET", "NOOP", "VRFY", "EXPN", "HELP", "ETRN", "UNKNOWN"] {
+            for _ in 0..<max(remainingOK[verb] ?? 0, 0) {
+                steps.append(.client(verb == "UNKNOWN" ? "(unknown command)" : verb, lastPos))
+                steps.append(.server(Array("250 (reply not logged)".utf8), lastPos))
+            }
+            for _ in 0..<max(remainingFail[verb] ?? 0, 0) {
+                steps.append(.client(verb == "UNKNOWN" ? "(unknown command)" : verb, lastPos))
+                steps.append(.server(Array((verb == "UNKNOWN" ? "502 5.5.2 Error: command not recognized" : "502 5.5.1 (reply not logged)").utf8), lastPos))
+            }
+        }
+        // How it ended.
+        if let e = s.end {
+            switch e.kind {
+            case "lost":
+                if let a = endAfter, a != "CONNECT", !a.isEmpty, (remainingFail[a] ?? 0) > 0 || s.tally == nil, !stepsEndWithCommand(steps) {
+                    // The command was sent and the connection dropped before the reply.
+                    let verb = a == "END-OF-MESSAGE" ? "." : a
+                    if a != "DATA" && a != "END-OF-MESSAGE" { steps.append(.client(verb, e.pos)) }
+                }
+                steps.append(.closed(.unknown, e.pos))
+            case "timeout":
+                steps.append(.server(Array("421 4.4.2 Error: timeout exceeded".utf8), e.pos))
+                steps.append(.closed(.server, e.pos))
+            case "errors":
+                steps.append(.server(Array("421 4.7.0 Error: too many errors".utf8), e.pos))
+                steps.append(.closed(.server, e.pos))
+            default:
+                steps.append(.closed(.server, e.pos))
+            }
+        } else if used("QUIT") > 0, let d = s.disconnectPos {
+            steps.append(.client("QUIT", d))
+            steps.append(.server(Array("221 2.0.0 Bye".utf8), d))
+            steps.append(.closed(.client, d))
+        } else if let d = s.disconnectPos {
+            if s.events.contains(where: { if case .nonSMTP = $0 { return true } else { return false } }) {
+                steps.append(.closed(.server, d))
+            } else {
+                steps.append(.closed(.unknown, d))
+            }
+        }
+        return steps
+    }
+
+    func stepsEndWithCommand(_ steps: [Step]) -> Bool {
+        if case .client = steps.last { return true }
+        return false
+    }
+
+    // MARK: - Emitting outbound sessions
+
+    mutating func emitUnreachable(host: String?, ip: String?, port: Int?, reason: String, service: String, qid: String?,
+                                  notes: [LogNote], pos: SourcePosition, emit: (Session) -> Void) {
+        var b = SessionBuilder(input: input, format: Self.formatID)
+        b.direction = .outbound
+        b.attributes["service"] = service
+        if let qid {
+            b.attributes["queue-id"] = qid
+        }
+        for n in notes where n.pos.line != pos.line { b.note(n.text, kind: .log, at: n.pos) }
+        b.connecting(host: host, address: ip, port: port, at: pos)
+        if let n = notes.first(where: { $0.pos.line == pos.line }) { b.note(n.text, kind: .log, at: n.pos) }
+        b.connectFailed(Self.failure(reason), detail: reason, at: pos)
+        var s = b.finish()
+        if let qid, let q = queue[qid] {
+            var t = Transaction(sender: q.sender)
+            t.recipients = q.recipients.map { .init(address: $0, accepted: nil, reply: nil) }
+            t.queueID = qid
+            s.transactions.append(t)
+        }
+        stats.sessions += 1
+        emit(s)
+    }
+
+    static func failure(_ reason: String) -> ConnectFailure {
+        let r = reason.lowercased()
+        if r.contains("timed out") { return .timedOut }
+        if r.contains("refused") { return .refused }
+        if r.contains("no route") { return .noRoute }
+        if r.contains("network is unreachable") || r.contains("unreachable") { return .networkUnreachable }
+        if r.contains("host not found") || r.contains("name service error") || r.contains("host or domain name not found") { return .nameNotResolved }
+        return .other
+    }
+
+    mutating func emitOutbound(_ o: Outbound, emit: (Session) -> Void) {
+        let q = queue[o.qid]
+        let attempt = (attempts[o.qid] ?? 0) + 1
+        attempts[o.qid] = attempt
+        var notesLeft = o.notes
+        // Each failed connection is a session of its own.
+        for cf in o.connectFailures {
+            notesLeft.removeAll { $0.pos.line == cf.pos.line }
+            emitUnreachable(host: cf.host, ip: cf.ip, port: cf.port, reason: cf.reason, service: o.service, qid: o.qid,
+                            notes: [cf.note], pos: cf.pos, emit: emit)
+        }
+        let relayed = o.statuses.filter { st in
+            guard let r = st.relay, r != "none" else { return false }
+            return r.contains("[")
+        }
+        // Statuses without a relay: DNS failures, connection failures already reported, local problems.
+        let unrouted = o.statuses.filter { ($0.relay ?? "none") == "none" }
+        if relayed.isEmpty {
+            if let st = unrouted.first, o.connectFailures.isEmpty {
+                var detail = st.detail
+                if let r = LogBytes.after(detail, "delivery temporarily suspended: ") { detail = r }
+                if let r = LogBytes.after(detail, "connect to ") {
+                    let (h, ip, port, reason) = Self.connectFailure(r)
+                    emitUnreachable(host: h, ip: ip, port: port, reason: reason, service: o.service, qid: o.qid, notes: notesLeft, pos: st.pos, emit: emit)
+                } else {
+                    let text = Bytes.string(detail)
+                    emitUnreachable(host: nil, ip: nil, port: nil, reason: text, service: o.service, qid: o.qid, notes: notesLeft, pos: st.pos, emit: emit)
+                }
+            } else if o.connectFailures.isEmpty, !o.notes.isEmpty, o.statuses.isEmpty {
+                // Only TLS/warning lines: keep them as an unfinished attempt.
+                emitRelaySession(o, statuses: [], notes: notesLeft, queueInfo: q, attempt: attempt, emit: emit)
+            }
+            return
+        }
+        emitRelaySession(o, statuses: relayed, notes: notesLeft, queueInfo: q, attempt: attempt, emit: emit)
+    }
+
+    mutating func emitRelaySession(_ o: Outbound, statuses: [Status], notes: [LogNote], queueInfo q: QueueInfo?,
+                                   attempt: Int, emit: (Session) -> Void) {
+        var b = SessionBuilder(input: input, format: Self.formatID)
+        b.direction = .outbound
+        b.attributes["service"] = o.service
+        b.attributes["queue-id"] = o.qid
+        b.attributes["attempt"] = String(attempt)
+        if o.pid != 0 { b.attributes["pid"] = String(o.pid) }
+        let first = statuses.first
+        let relay = first?.relay.map { LogBytes.hostAddress(Array($0.utf8)[...]) }
+        if let st = first {
+            if let d = st.dsn { b.attributes["dsn"] = d }
+            b.attributes["status"] = st.status
+            if let d = st.delay { b.attributes["delay"] = d }
+        }
+        let p0 = notes.first?.pos ?? first?.pos ?? SourcePosition(input: input)
+        var ni = 0
+        func flush(_ line: Int?) {
+            while ni < notes.count, line == nil || (notes[ni].pos.line ?? 0) <= line! {
+                b.note(notes[ni].text, kind: .log, at: notes[ni].pos); ni += 1
+            }
+        }
+        b.connecting(host: relay?.host, address: relay?.ip, port: relay?.port, at: p0)
+        b.connected(address: relay?.ip, port: relay?.port, at: p0)
+        func c(_ t: String, _ p: SourcePosition) { flush(p.line); b.client(Array(t.utf8)[...], at: p, inferred: true) }
+        func s(_ r: [UInt8], _ p: SourcePosition) { flush(p.line); b.server(r[...], at: p, inferred: true) }
+        func s(_ r: String, _ p: SourcePosition) { s(Array(r.utf8), p) }
+
+        // What each status says about the dialogue.
+        struct Said { var reply: [UInt8]?; var inReplyTo: String?; var lost: String?; var refused: Bool }
+        func said(_ st: Status) -> Said {
+            var d = st.detail
+            if let r = LogBytes.after(d, "delivery temporarily suspended: ") { d = r }
+            if let r = LogBytes.after(d, "host "), let k = LogBytes.find(r, " said: ") {
+                var reply = r[(k + 7)...]
+                var inReply: String?
+                if let ir = LogBytes.find(reply, " (in reply to ") {
+                    let what = Bytes.string(reply[(ir + 14)...])
+                    reply = reply[reply.startIndex..<ir]
+                    if what.hasPrefix("RCPT") { inReply = "RCPT" }
+                    else if what.hasPrefix("MAIL") { inReply = "MAIL" }
+                    else if what.hasPrefix("end of DATA") { inReply = "." }
+                    else if what.hasPrefix("DATA") { inReply = "DATA" }
+                    else if what.hasPrefix("EHLO") || what.hasPrefix("HELO") || what.hasPrefix("LHLO") { inReply = "EHLO" }
+                    else if what.hasPrefix("STARTTLS") { inReply = "STARTTLS" }
+                    else if what.hasPrefix("QUIT") { inReply = "QUIT" }
+                    else if what.hasPrefix("AUTH") { inReply = "AUTH" }
+                    else { inReply = String(what.prefix(10)) }
+                }
+                return Said(reply: LogBytes.unfoldReply(reply), inReplyTo: inReply, lost: nil, refused: false)
+            }
+            if let r = LogBytes.after(d, "host "), let k = LogBytes.find(r, " refused to talk to me: ") {
+                return Said(reply: LogBytes.unfoldReply(r[(k + 24)...]), inReplyTo: "greeting", lost: nil, refused: true)
+            }
+            if let r = LogBytes.after(d, "lost connection with ") ?? LogBytes.after(d, "conversation with ") {
+                return Said(reply: nil, inReplyTo: nil, lost: Self.whileWhat(r), refused: false)
+            }
+            if LogBytes.starts(d, "SASL authentication failed"), let k = LogBytes.find(d, " said: ") {
+                return Said(reply: LogBytes.unfoldReply(d[(k + 7)...]), inReplyTo: "AUTH", lost: nil, refused: false)
+            }
+            if st.status == "sent", ReplyLine.matches(d) {
+                return Said(reply: LogBytes.unfoldReply(d), inReplyTo: ".", lost: nil, refused: false)
+            }
+            if st.status == "sent" {
+                return Said(reply: Array("250 \(Bytes.string(d))".utf8), inReplyTo: ".", lost: nil, refused: false)
+            }
+            return Said(reply: nil, inReplyTo: nil, lost: nil, refused: false)
+        }
+        let saids = statuses.map(said)
+        let greetingRefused = saids.first { $0.refused } ?? o.refused.map { Said(reply: $0.reply, inReplyTo: "greeting", lost: nil, refused: true) }
+        let lost = saids.compactMap(\.lost).first ?? o.lostWhile?.what
+        let lostPos = o.lostWhile?.pos ?? first?.pos ?? p0
+        let host = relay?.host ?? "server"
+        if let g = greetingRefused, let r = g.reply {
+            s(r, first?.pos ?? p0)
+            c("QUIT", first?.pos ?? p0)
+            s("221 (reply not logged)", first?.pos ?? p0)
+            b.closed(by: .client, at: first?.pos ?? p0)
+            finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit)
+            return
+        }
+        if lost == "greeting" {
+            flush(lostPos.line)
+            b.closed(by: .unknown, at: lostPos)
+            finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit)
+            return
+        }
+        s("220 \(host) (greeting not logged)", p0)
+        let myName = "(this server)"
+        let lhlo = o.service.hasSuffix("lmtp")
+        c("\(lhlo ? "LHLO" : "EHLO") \(myName)", p0)
+        if let r = saids.first(where: { $0.inReplyTo == "EHLO" })?.reply { s(r, first?.pos ?? p0); return closeOutbound(&b, o, q, statuses, first?.pos ?? p0, emit) }
+        if lost == "EHLO" { b.closed(by: .unknown, at: lostPos); finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit); return }
+        s("250 \(host)", p0)
+        if let t = o.tls {
+            c("STARTTLS", t.1)
+            s("220 2.0.0 Ready to start TLS", t.1)
+            b.tlsEstablished(t.0, at: t.1)
+            c("\(lhlo ? "LHLO" : "EHLO") \(myName)", t.1)
+            s("250 \(host)", t.1)
+        } else if let r = saids.first(where: { $0.inReplyTo == "STARTTLS" })?.reply {
+            c("STARTTLS", first?.pos ?? p0); s(r, first?.pos ?? p0)
+            return closeOutbound(&b, o, q, statuses, first?.pos ?? p0, emit)
+        }
+        if let sf = o.saslFailure ?? saids.first(where: { $0.inReplyTo == "AUTH" }).map({ ($0.reply ?? [], first?.pos ?? p0) }) {
+            c("AUTH PLAIN", sf.1); s(sf.0, sf.1)
+            return closeOutbound(&b, o, q, statuses, sf.1, emit)
+        }
+        let mp = first?.pos ?? p0
+        c("MAIL FROM:<\(q?.sender ?? "")>", mp)
+        if let r = saids.first(where: { $0.inReplyTo == "MAIL" })?.reply { s(r, mp); return closeOutbound(&b, o, q, statuses, mp, emit) }
+        if lost == "MAIL" { b.closed(by: .unknown, at: lostPos); finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit); return }
+        s("250 2.1.0 Ok", mp)
+        var accepted = 0
+        for (st, sd) in zip(statuses, saids) {
+            c("RCPT TO:<\(st.to)>", st.pos)
+            if sd.inReplyTo == "RCPT", let r = sd.reply { s(r, st.pos) }
+            else if lost == "RCPT" && sd.reply == nil { b.closed(by: .unknown, at: lostPos); finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit); return }
+            else { s("250 2.1.5 Ok", st.pos); accepted += 1 }
+        }
+        let lp = statuses.last?.pos ?? mp
+        guard accepted > 0 else { return closeOutbound(&b, o, q, statuses, lp, emit) }
+        c("DATA", lp)
+        if let r = saids.first(where: { $0.inReplyTo == "DATA" })?.reply { s(r, lp); return closeOutbound(&b, o, q, statuses, lp, emit) }
+        if lost == "DATA" { b.closed(by: .unknown, at: lostPos); finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit); return }
+        s("354 End data with <CR><LF>.<CR><LF>", lp)
+        if lost == "." { c(".", lostPos); b.closed(by: .unknown, at: lostPos); finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit); return }
+        c(".", lp)
+        if let r = saids.first(where: { $0.inReplyTo == "." })?.reply { s(r, lp) }
+        closeOutbound(&b, o, q, statuses, lp, emit)
+    }
+
+    mutating func closeOutbound(_ b: inout SessionBuilder, _ o: Outbound, _ q: QueueInfo?, _ statuses: [Status],
+                                _ p: SourcePosition, _ emit: (Session) -> Void) {
+        b.client(Array("QUIT".utf8)[...], at: p, inferred: true)
+        b.server(Array("221 2.0.0 Bye".utf8)[...], at: p, inferred: true)
+        b.closed(by: .client, at: p)
+        finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit)
+    }
+
+    mutating func finishOutbound(_ b: inout SessionBuilder, o: Outbound, q: QueueInfo?, statuses: [Status], emit: (Session) -> Void) {
+        // Remaining evidence lines.
+        var session = b.finish()
+        let shown = Set(session.notes.compactMap(\.position.line))
+        for n in o.notes where !shown.contains(n.pos.line ?? -1) {
+            session.notes.append(Note(kind: .log, text: n.text, position: n.pos))
+        }
+        for i in session.transactions.indices where session.transactions[i].queueID == nil {
+            session.transactions[i].queueID = o.qid
+        }
+        stats.sessions += 1
+        emit(session)
+    }
+}
+
+extension String {
+    var trimmingTrailingSpace: String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}
