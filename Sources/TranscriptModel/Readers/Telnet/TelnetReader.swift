@@ -145,6 +145,9 @@ enum ToolLine {
         if Bytes.hasPrefix(t, lowercased: "connection to host lost") { return .closed(by: .server) }
         if Bytes.hasPrefix(t, lowercased: "connection closed.") { return .closed(by: .client) }
         if Bytes.hasPrefix(t, lowercased: "telnet>") { return .info }
+        // The escape character echoed by the terminal (`^]`) before the `telnet>` prompt.
+        if t.count == 2, t.first == 0x5E, t.last == 0x5D { return .info }
+        if t.count == 1, t.first == 0x1D { return .info }
         if Bytes.hasPrefix(t, lowercased: "ncat: version") { return .info }
         if Bytes.hasPrefix(t, lowercased: "ncat: connected to ") {
             return .connected(host: nil, port: nil)
