@@ -158,8 +158,14 @@ enum ReplyScanner {
                 return nil
             }
         }
-        return Int(b[i] - 0x30) * 100 + Int(b[i + 1] - 0x30) * 10 + Int(b[i + 2] - 0x30)
+        let code = Int(b[i] - 0x30) * 100 + Int(b[i + 1] - 0x30) * 10 + Int(b[i + 2] - 0x30)
+        // Positive replies only with the codes servers really send; other 2xx/3xx numbers are usually not
+        // reply codes ("X-Unix; 255" is an exit status).
+        if code < 400, !knownPositive.contains(code) { return nil }
+        return code
     }
+
+    static let knownPositive: Set<Int> = [211, 214, 220, 221, 235, 250, 251, 252, 334, 354]
 
     static func firstCode(_ b: [UInt8], from: Int, maxSkip: Int) -> (code: Int, at: Int)? {
         var i = from
