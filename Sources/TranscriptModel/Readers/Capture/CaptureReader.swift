@@ -135,6 +135,12 @@ struct CaptureEngine<Sink: CaptureSink> {
             flows[key] = nil
             flow = nil
         }
+        if let f = flow, isSYN, f.state != .closed, f.isNewConnection(isn: seg.seq) {
+            // Same address pair, new SYN with another ISN: the old connection ended unseen.
+            closeFlow(f, emit: emit)
+            flows[key] = nil
+            flow = nil
+        }
         if flow == nil {
             guard isSYN || seg.declaredLength > 0 || seg.flags.contains(.syn) else { return }
             if seg.flags.contains(.rst) { return }

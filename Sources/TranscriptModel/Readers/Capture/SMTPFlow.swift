@@ -146,7 +146,7 @@ final class CaptureFlow<Sink: CaptureSink> {
     }
 
     var usage: Int {
-        streams[0].heldBytes + streams[1].heldBytes + splitters[0].partial.count + splitters[1].partial.count
+        streams[0].bufferedBytes + streams[1].bufferedBytes + splitters[0].partial.count + splitters[1].partial.count
             + queuedBytes
     }
 
@@ -173,6 +173,15 @@ final class CaptureFlow<Sink: CaptureSink> {
 
     // MARK: - Packets
 
+    /// A SYN that cannot belong to this connection (another ISN, or the connection was seen mid-stream
+    /// and has carried data).
+    func isNewConnection(isn: UInt32) -> Bool {
+        let s = streams[0]
+        guard s.started else { return false }
+        if s.sawSYN { return s.base != isn &+ 1 }
+        return s.deliveredBytes > 0 || streams[1].deliveredBytes > 0
+    }
+
     func segment(_ seg: TCPSegment, fromClient: Bool, packet: Int, time: Double, emit: (Sink.Output) -> Void) {
         let d = fromClient ? 0 : 1
         currentPacket = packet
@@ -187,7 +196,6 @@ final class CaptureFlow<Sink: CaptureSink> {
                 if synPacket == nil { synPacket = packet; synTime = time; state = .synSent }
                 lastSynTime = time
                 withStream(0) { $0.syn(isn: seg.seq) }
-                if kind == .smtp, sink == nil { startSession() }
             } else if flags.contains(.ack), d == 1 {
                 if synAckPacket == nil {
                     synAckPacket = packet; synAckTime = time
@@ -207,7 +215,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             reset(fromClient: fromClient, packet: packet, time: time, emit: emit)
             return
         }
-        if kind == .smtp, sink == nil { startSession() }
+        // The session (and its builder) is made on the first event, so bare SYNs stay cheap.
         if state == .synSent, !flags.contains(.syn) { state = .established }
 
         // Zero-window stalls: the advertiser stopped reading.
@@ -253,7 +261,10 @@ final class CaptureFlow<Sink: CaptureSink> {
     /// Free memory under global pressure: stop waiting for holes and hand over what is queued.
     func relieve() {
         for d in 0..<2 {
-            withStream(d) { s in s.flush(packet: currentPacket, time: lastTime) { self.streamEvent($0, dir: d) } }
+            withStream(d) { s in
+                s.flush(packet: currentPacket, time: lastTime) { self.streamEvent($0, dir: d) }
+                s.dropRecent()
+            }
         }
         pump(force: true)
     }
@@ -630,7 +641,10 @@ final class CaptureFlow<Sink: CaptureSink> {
 
     /// Hand queued events to the sink in packet order, as far as the other direction allows.
     func pump(force: Bool) {
-        if sink == nil, kind == .undecided { return }
+        if sink == nil {
+            guard kind == .smtp, heads[0] < queues[0].count || heads[1] < queues[1].count else { return }
+            startSession()
+        }
         while true {
             let hc = heads[0] < queues[0].count ? queues[0][heads[0]].key : nil
             let hs = heads[1] < queues[1].count ? queues[1][heads[1]].key : nil
@@ -799,6 +813,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             finishSession(closer: nil, reset: false, packet: packet, time: time, emit: emit, failed: true)
             return
         }
+        if sink == nil, kind == .smtp { startSession() }
         finishSession(closer: closer, reset: reset, packet: packet, time: time, emit: emit, failed: false)
     }
 

@@ -45,7 +45,7 @@ struct TCPStream {
 
     /// Tail of the delivered bytes, to compare retransmitted copies against.
     private var recent: [UInt8] = []
-    private static let recentKeep = 2048
+    private static let recentKeep = 1024
 
     // Statistics.
     private(set) var segments = 0
@@ -292,6 +292,11 @@ struct TCPStream {
             drain(deliver: deliver)
         }
     }
+
+    var bufferedBytes: Int { heldBytes + recent.count }
+
+    /// Under memory pressure: forget the tail kept for comparing retransmissions.
+    mutating func dropRecent() { recent = [] }
 
     mutating func releaseMemory() {
         held = []

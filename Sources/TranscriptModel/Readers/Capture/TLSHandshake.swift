@@ -79,6 +79,7 @@ struct TLSHandshakeWatcher {
         guard type == 1 || type == 2 else { malformed = hello == nil; return }
         hello = Self.parseHello(h[4..<(4 + length)], isServer: type == 2)
         if hello == nil { malformed = true }
+        handshake = []   // only the hello was wanted
     }
 
     static func parseHello(_ body: ArraySlice<UInt8>, isServer: Bool) -> Hello? {
