@@ -196,6 +196,16 @@ import Testing
         #expect(Reason.greylisted.peerReason == .blocked)
     }
 
+    @Test func hostileInputIsHandled() {
+        let big = String(repeating: "550 5.1.1 user unknown [203.0.113.7] ", count: 40_000)
+        let r = ReplyKnowledge.classify(.parse(big))
+        #expect(r.reason == .userunknown)
+        let odd = ReplyQuery.parse("\u{0}\u{1b}[31m 5.\u{7f}.1 ::::220:::: 999 0.0.0.0.0 \u{FFFD}")
+        _ = ReplyKnowledge.classify(odd)
+        #expect(ReplyQuery.parse("").code == nil)
+        #expect(ReplyQuery.parse("2001:db8::220:1 said nothing").code == nil)
+    }
+
     @Test func everyEntryIDIsUnique() {
         let ids = ReplyKnowledge.entries.map(\.id)
         #expect(Set(ids).count == ids.count, "duplicates: \(Dictionary(grouping: ids, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")

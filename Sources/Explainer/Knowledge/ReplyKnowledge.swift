@@ -148,7 +148,8 @@ public enum ReplyKnowledge {
     /// Lower-cased text for matching, with the continuation prefixes of glued multi-line replies
     /// ("550-5.7.26 ", "550 5.7.26 " in the middle) removed so phrases split across lines match.
     static func matchText(_ text: String) -> String {
-        let lower = text.lowercased()
+        // Replies are short; a pasted megabyte must not cost a megabyte per pattern.
+        let lower = String(decoding: text.utf8.prefix(maxMatchBytes), as: UTF8.self).lowercased()
         var b = Array(lower.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(b.count)
@@ -173,6 +174,8 @@ public enum ReplyKnowledge {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    static let maxMatchBytes = 16_384
 
     static func severity(_ fixed: Severity?, code: Int?, xCode: String?) -> Severity {
         if let fixed { return fixed }

@@ -23,7 +23,8 @@ public struct ReplyQuery: Sendable {
     /// The code is the first reply code after the quoting MTA's own prefix; the enhanced code is the one right
     /// after it (or the first one anywhere); the command comes from the stage phrase the MTA wrote.
     public static func parse(_ line: String) -> ReplyQuery {
-        let text = ReplyScanner.squeeze(line)
+        // Cap hostile input: a reply line is never this long; keep the start, where code and stage are.
+        let text = ReplyScanner.squeeze(line.utf8.count > 65_536 ? String(decoding: line.utf8.prefix(65_536), as: UTF8.self) : line)
         let scan = ReplyScanner.findReply(in: text)
         let command = ReplyScanner.command(in: text.lowercased())
             ?? (scan.code != nil || scan.enhanced != nil ? nil : ReplyScanner.connectionCommand(in: text.lowercased()))
