@@ -461,4 +461,28 @@ struct CaptureReassemblyTests {
         let out = try T.record(w, options: CaptureOptions(maxFlows: 50))
         #expect(out.count == 500)   // every attempt is still reported, early ones closed early
     }
+
+    @Test func portReuseWithNewSYNStartsANewSession() throws {
+        var c = Conversation()
+        c.handshake()
+        c.server("220 first ESMTP\r\n")
+        // No FIN/RST captured; the same ports connect again with a new ISN.
+        c.cseq = 900_000
+        c.sseq = 700_000
+        c.handshake()
+        c.server("220 second ESMTP\r\n")
+        c.close()
+        let out = try T.record(c.writer)
+        #expect(out.map(\.dialogue) == [["S: 220 first ESMTP"], ["S: 220 second ESMTP"]])
+    }
+
+    @Test func captureEndingMidConnectionIsNoted() throws {
+        var c = Conversation()
+        c.handshake()
+        c.server("220 mx ESMTP\r\n")
+        c.client("EHLO x\r\n")
+        let out = try T.record(c.writer)
+        #expect(out[0].notes.contains { $0.contains("capture ends while the connection is still open") })
+        #expect(!out[0].events.contains { $0.hasPrefix("CLOSED") })
+    }
 }

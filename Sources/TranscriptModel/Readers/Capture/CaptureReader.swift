@@ -201,7 +201,10 @@ struct CaptureEngine<Sink: CaptureSink> {
         }
         var closing = expired.compactMap { flows[$0] }.filter { $0.state != .closed }
         closing.sort { $0.firstPacket < $1.firstPacket }
-        for f in closing { closeFlow(f, emit: emit) }
+        for f in closing {
+            f.endReason = "no packets for \(Int(options.idleTimeout)) s after the last one: the connection was idle (or the capture lost it) and was still open"
+            closeFlow(f, emit: emit)
+        }
         for key in expired { flows[key] = nil }
         if flows.count > options.maxFlows {
             // Oldest first: tombstones and ignored flows cost nothing to drop.
@@ -209,7 +212,10 @@ struct CaptureEngine<Sink: CaptureSink> {
             all.sort { $0.value.lastTime < $1.value.lastTime }
             let excess = flows.count - options.maxFlows + options.maxFlows / 10
             for (key, f) in all.prefix(excess) {
-                if f.state != .closed { closeFlow(f, emit: emit) }
+                if f.state != .closed {
+                    f.endReason = "stopped following this connection: more than \(options.maxFlows) connections were open at once"
+                    closeFlow(f, emit: emit)
+                }
                 flows[key] = nil
             }
         }
@@ -224,7 +230,12 @@ struct CaptureEngine<Sink: CaptureSink> {
     mutating func finish(emit: (Sink.Output) -> Void) {
         var open = flows.values.filter { $0.state != .closed }
         open.sort { $0.firstPacket < $1.firstPacket }
-        for f in open { closeFlow(f, emit: emit) }
+        for f in open {
+            if f.fins[0] == nil, f.fins[1] == nil {
+                f.endReason = "the capture ends while the connection is still open"
+            }
+            closeFlow(f, emit: emit)
+        }
         flows = [:]
     }
 }

@@ -118,6 +118,8 @@ final class CaptureFlow<Sink: CaptureSink> {
     var zeroWindowTotal = 0.0
     var zeroWindowNotes = 0
     var midStream = false
+    /// Why the reader stopped following a connection that never closed (idle, end of capture, limits).
+    var endReason: String?
     /// SMTP carried through a proxy's tunnel (HTTP CONNECT, SOCKS 5), decided by the first bytes.
     var tunnel: String?
 
@@ -840,6 +842,9 @@ final class CaptureFlow<Sink: CaptureSink> {
     }
 
     private func tcpNotes(into s: inout Sink, closer: Int?, reset: Bool, at: SourcePosition) {
+        if closer == nil, let endReason {
+            s.note(endReason, kind: .tcp, at: at)
+        }
         for d in 0..<2 {
             if let since = zeroWindowSince[d] {
                 let ms = Int(max(0, (lastTime - since.time) * 1000))
