@@ -26,6 +26,9 @@ public enum FormatDetector {
     ]
         + [PostfixLogReader.self]
         + [EximLogReader.self]
+        + [SendmailLogReader.self]
+        + [OpenSMTPDLogReader.self]
+        + [ExchangeTrackingReader.self]
 
     public struct Choice: Sendable {
         public var reader: any LineReader.Type

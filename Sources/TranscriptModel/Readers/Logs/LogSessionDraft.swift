@@ -1,0 +1,131 @@
+/// A session being rebuilt from log lines: the evidence lines and the dialogue steps they prove, replayed
+/// into a `SessionBuilder` when the session closes (every step marked inferred). Shared by the Sendmail,
+/// OpenSMTPD and Exchange tracking readers.
+final class LogSessionDraft {
+    enum Step {
+        case client(String, SourcePosition)
+        case server(String, SourcePosition)
+        case tls(TLSFacts, SourcePosition)
+        case closed(Closer, SourcePosition)
+        case connectFailed(ConnectFailure, String, SourcePosition)
+    }
+
+    let input: String
+    let format: String
+    var direction: Session.Direction
+    var client = Peer()
+    var server = Peer()
+    var attributes: [String: String] = [:]
+    var notes: [(text: String, pos: SourcePosition)] = []
+    var steps: [Step] = []
+    var start: SourcePosition
+    var last: Double
+    var connected = true
+    var greeted = false
+    var heloDone = false
+    var tlsDone = false
+    var mailFrom: String?
+    var queueIDs: [String] = []
+
+    init(input: String, format: String, direction: Session.Direction, start: SourcePosition, time: Double) {
+        self.input = input
+        self.format = format
+        self.direction = direction
+        self.start = start
+        self.last = time
+    }
+
+    func note(_ text: String, _ pos: SourcePosition) {
+        if notes.count < 5_000 { notes.append((text, pos)) }
+        if let t = pos.time { last = max(last, t) }
+    }
+
+    func c(_ t: String, _ p: SourcePosition) { steps.append(.client(t, p)) }
+    func s(_ t: String, _ p: SourcePosition) { steps.append(.server(t, p)) }
+
+    func greet(_ p: SourcePosition) {
+        guard !greeted else { return }
+        greeted = true
+        s("220 \(server.host ?? "") (greeting not logged)", start)
+    }
+
+    func helo(_ p: SourcePosition) {
+        greet(p)
+        guard !heloDone else { return }
+        heloDone = true
+        c("EHLO \(client.heloName ?? (direction == .outbound ? "(this server)" : client.host ?? ""))".trimmingTrailingSpace, p)
+        s("250 (reply not logged)", p)
+    }
+
+    func tls(_ f: TLSFacts, _ p: SourcePosition) {
+        guard !tlsDone else { return }
+        helo(p)
+        tlsDone = true
+        c("STARTTLS", p); s("220 Ready to start TLS", p)
+        steps.append(.tls(f, p))
+        c("EHLO \(client.heloName ?? (direction == .outbound ? "(this server)" : client.host ?? ""))".trimmingTrailingSpace, p)
+        s("250 (reply not logged)", p)
+    }
+
+    func mail(_ from: String?, _ p: SourcePosition) {
+        helo(p)
+        if mailFrom == nil || (from != nil && mailFrom != from) {
+            mailFrom = from ?? ""
+            c("MAIL FROM:<\(from ?? "")>", p); s("250 OK", p)
+        }
+    }
+
+    /// RCPT accepted, DATA, end of data with `reply`.
+    func delivered(from: String?, to: [String], reply: String, _ p: SourcePosition) {
+        mail(from, p)
+        for t in to { c("RCPT TO:<\(t)>", p); s("250 OK", p) }
+        c("DATA", p); s("354 Start mail input", p)
+        c(".", p); s(reply, p)
+        mailFrom = nil
+    }
+
+    func finish() -> Session {
+        var b = SessionBuilder(input: input, format: format)
+        b.direction = direction
+        b.client = client
+        b.server = server
+        for (k, v) in attributes { b.attributes[k] = v }
+        if !queueIDs.isEmpty { b.attributes["queue-id"] = queueIDs.joined(separator: " ") }
+        var ni = 0
+        let notes = self.notes
+        func flush(_ line: Int?) {
+            while ni < notes.count, line == nil || (notes[ni].pos.line ?? 0) <= line! {
+                b.note(notes[ni].text, kind: .log, at: notes[ni].pos); ni += 1
+            }
+        }
+        flush(start.line)
+        if connected {
+            if direction == .outbound {
+                b.connecting(host: server.host, address: server.address, port: server.port, at: start)
+                b.connected(address: server.address, port: server.port, at: start)
+            } else {
+                b.connected(address: nil, port: nil, at: start)
+                b.server = server
+            }
+        } else {
+            b.connecting(host: server.host, address: server.address, port: server.port, at: start)
+        }
+        for step in steps {
+            switch step {
+            case .client(let t, let p): flush(p.line); b.client(Array(t.utf8)[...], at: p, inferred: true)
+            case .server(let t, let p): flush(p.line); b.server(Array(t.utf8)[...], at: p, inferred: true)
+            case .tls(let f, let p): b.tlsEstablished(f, at: p)
+            case .closed(let c, let p): flush(p.line); b.closed(by: c, at: p)
+            case .connectFailed(let f, let d, let p): flush(p.line); b.connectFailed(f, detail: d, at: p)
+            }
+        }
+        flush(nil)
+        var s = b.finish()
+        if let q = queueIDs.first {
+            for i in s.transactions.indices where s.transactions[i].queueID == nil { s.transactions[i].queueID = q }
+        }
+        return s
+    }
+
+    static func failure(_ reason: String) -> ConnectFailure { PostfixLogReader.failure(reason) }
+}

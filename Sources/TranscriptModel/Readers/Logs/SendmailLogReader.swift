@@ -1,0 +1,320 @@
+import Foundation
+
+/// Sendmail (`sm-mta`, `sendmail`) syslog lines.
+///
+/// Inbound sessions are keyed by the daemon child's pid (one child per connection; Sendmail logs no
+/// disconnect, so a session closes on `did not issue MAIL`, `lost input channel`, a timeout, pre-greeting
+/// rejection, or after an idle time in log time). `ruleset=check_rcpt/check_mail/check_relay ... reject=`
+/// lines give refused commands with their reply, `from=` an accepted message. Outbound: each `to=...
+/// mailer=esmtp|relay|smtp ... stat=` line is a delivery attempt to its relay (`stat=Deferred: Connection
+/// refused by host` makes it unreachable); local mailers stay evidence.
+public struct SendmailLogReader: LineReader {
+    public static let formatID = "sendmail-log"
+    public static let summary = "Sendmail syslog (sm-mta / sendmail)"
+
+    static func isSendmail(_ p: ArraySlice<UInt8>) -> Bool {
+        LogBytes.equals(p, "sm-mta") || LogBytes.equals(p, "sendmail") || LogBytes.starts(p, "sm-msp")
+            || LogBytes.starts(p, "sm-mta")
+    }
+
+    public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
+        var parser = LogHeaderParser()
+        var hits = 0, headed = 0
+        for line in prefix where !line.isEmpty {
+            let l = parser.parse(line)
+            if !l.program.isEmpty { headed += 1 }
+            if isSendmail(l.program) { hits += 1 }
+        }
+        guard hits > 0 else { return 0 }
+        return min(0.95, 0.6 + 0.35 * Double(hits) / Double(max(headed, 1)))
+    }
+
+    let input: String
+    var header = LogHeaderParser()
+    public private(set) var stats: LogReaderStats
+    var open: [Int: LogSessionDraft] = [:]
+    var now = 0.0
+    var lastSweep = 0.0
+    public var idleSeconds = 600.0
+
+    public init(input: String) {
+        self.input = input
+        self.stats = LogReaderStats(input: input, format: Self.formatID)
+    }
+
+    public mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
+        stats.lines += 1
+        if Bytes.trimmed(line).isEmpty { stats.ignored += 1; return }
+        let l = header.parse(line)
+        guard Self.isSendmail(l.program) else { stats.ignored += 1; return }
+        if let t = l.time { now = max(now, t) }
+        let pos = SourcePosition(input: input, line: number, time: l.time)
+        let known = handle(l.message, pid: l.pid ?? 0, pos: pos, text: Bytes.string(line), emit: emit)
+        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number) }
+        if now - lastSweep > 60 {
+            lastSweep = now
+            for (k, d) in open where now - d.last > idleSeconds { open[k] = nil; emitDraft(d, emit: emit) }
+            if open.count > 50_000 {
+                for (k, d) in open.sorted(by: { $0.value.last < $1.value.last }).prefix(open.count - 50_000) {
+                    open[k] = nil; stats.evicted += 1; emitDraft(d, emit: emit)
+                }
+            }
+        }
+    }
+
+    public mutating func finish(emit: (Session) -> Void) {
+        for d in open.values.sorted(by: { ($0.start.line ?? 0) < ($1.start.line ?? 0) }) { emitDraft(d, emit: emit) }
+        open.removeAll()
+        LogStatsRegistry.shared.record(stats)
+    }
+
+    mutating func emitDraft(_ d: LogSessionDraft, emit: (Session) -> Void) {
+        stats.sessions += 1
+        emit(d.finish())
+    }
+
+    /// `host [ip]` or `[ip]` (with optional `(may be forged)`): the client.
+    static func relay(_ s: ArraySlice<UInt8>) -> Peer {
+        let hp = LogBytes.hostAddress(s)
+        var ip = hp.ip
+        if let i = ip, i.hasPrefix("IPv6:") { ip = String(i.dropFirst(5)) }
+        var host = hp.host
+        if let h = host, h.hasSuffix(".") { host = String(h.dropLast()) }
+        return Peer(host: host, address: ip)
+    }
+
+    mutating func inbound(_ pid: Int, _ pos: SourcePosition) -> LogSessionDraft {
+        if let d = open[pid] { return d }
+        let d = LogSessionDraft(input: input, format: Self.formatID, direction: .inbound, start: pos, time: pos.time ?? now)
+        open[pid] = d
+        return d
+    }
+
+    mutating func close(_ pid: Int, _ closer: Closer, _ pos: SourcePosition, emit: (Session) -> Void) {
+        guard let d = open.removeValue(forKey: pid) else { return }
+        d.steps.append(.closed(closer, pos))
+        emitDraft(d, emit: emit)
+    }
+
+    mutating func handle(_ m0: ArraySlice<UInt8>, pid: Int, pos: SourcePosition, text: String, emit: (Session) -> Void) -> Bool {
+        var m = m0
+        var qid: String?
+        // Queue id: 14 alphanumerics (8.12+) or fewer in old versions, then `: `.
+        if let colon = m.prefix(20).firstIndex(of: 0x3A), colon - m.startIndex >= 8, colon + 1 < m.endIndex,
+           m[colon + 1] == Bytes.space, m[m.startIndex..<colon].allSatisfy({ Bytes.isDigit($0) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }) {
+            qid = Bytes.string(m[m.startIndex..<colon])
+            m = m[(colon + 2)...]
+        }
+        if let r = LogBytes.after(m, "ruleset=") {
+            guard let rj = LogBytes.find(r, "reject=") else { return LogBytes.find(r, "discard") != nil || LogBytes.find(r, "quarantine") != nil }
+            let reply = Bytes.string(r[(rj + 7)...])
+            let arg1 = LogBytes.value(r, "arg1=").map(Bytes.string) ?? ""
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            if let q = qid, !d.queueIDs.contains(q) { d.queueIDs.append(q) }
+            if let rl = LogBytes.find(r, "relay=") {
+                var e = r[(rl + 6)...]
+                if let comma = e.firstIndex(of: 0x2C) { e = e[e.startIndex..<comma] }
+                if d.client.address == nil { d.client = Self.relay(e) }
+            }
+            if LogBytes.starts(r, "check_relay") {
+                d.greeted = true
+                d.s(reply, pos)
+                close(pid, .server, pos, emit: emit)
+            } else if LogBytes.starts(r, "check_mail") {
+                d.helo(pos)
+                d.c("MAIL FROM:<\(arg1.trimmingCharacters(in: CharacterSet(charactersIn: "<>")))>", pos); d.s(reply, pos)
+            } else {
+                d.mail(nil, pos)
+                d.c("RCPT TO:<\(arg1.trimmingCharacters(in: CharacterSet(charactersIn: "<>")))>", pos); d.s(reply, pos)
+            }
+            return true
+        }
+        if let r = LogBytes.after(m, "from=") {
+            let from = LogBytes.value(m, "from=").map(Bytes.string) ?? Bytes.string(r.prefix(0))
+            let relay = LogBytes.find(m, "relay=").map { m[($0 + 6)...] }
+            let isSMTP = LogBytes.find(m, "proto=ESMTP") != nil || LogBytes.find(m, "proto=SMTP") != nil
+                || LogBytes.find(m, "daemon=MTA") != nil
+            guard isSMTP else { return true }
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            if let relay, d.client.address == nil { d.client = Self.relay(relay) }
+            if let q = qid, !d.queueIDs.contains(q) { d.queueIDs.append(q) }
+            let nrcpts = LogBytes.value(m, "nrcpts=").flatMap { Bytes.integer($0) } ?? 1
+            if nrcpts > 0 {
+                d.delivered(from: from, to: Array(repeating: "(recipient not logged)", count: min(nrcpts, 100)),
+                            reply: "250 2.0.0 \(qid ?? "") Message accepted for delivery", pos)
+            } else {
+                // nrcpts=0: the envelope ended with no valid recipient (the rejects were logged before).
+                d.mail(from, pos)
+            }
+            return true
+        }
+        if LogBytes.starts(m, "to=") {
+            return delivery(m, qid: qid, pid: pid, pos: pos, text: text, emit: emit)
+        }
+        if let k = LogBytes.find(m, " did not issue MAIL/EXPN/VRFY/ETRN") {
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            if d.client.address == nil { d.client = Self.relay(m[m.startIndex..<k]) }
+            d.greet(pos)
+            close(pid, .unknown, pos, emit: emit)
+            return true
+        }
+        if let r = LogBytes.after(m, "lost input channel from ") {
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            if d.client.address == nil { d.client = Self.relay(r) }
+            d.greet(pos)
+            if let a = LogBytes.find(r, " after ") {
+                let stage = Bytes.string(r[(a + 7)...]).lowercased()
+                if stage.hasPrefix("rcpt") || stage.hasPrefix("mail") { d.mail(nil, pos) }
+                else if stage.hasPrefix("ehlo") || stage.hasPrefix("helo") || stage.hasPrefix("starttls") || stage.hasPrefix("auth") { d.helo(pos) }
+            }
+            close(pid, .unknown, pos, emit: emit)
+            return true
+        }
+        if let r = LogBytes.after(m, "timeout waiting for input from ") {
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            if d.client.address == nil { d.client = Self.relay(r) }
+            d.greet(pos)
+            d.s("421 4.4.1 Timeout waiting for input", pos)
+            close(pid, .server, pos, emit: emit)
+            return true
+        }
+        if let r = LogBytes.after(m, "rejecting commands from ") {
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            if d.client.address == nil { d.client = Self.relay(r) }
+            d.greeted = true
+            d.s("554 5.5.0 Rejecting commands due to pre-greeting traffic", pos)
+            return true
+        }
+        if LogBytes.find(m, "... User unknown") != nil || LogBytes.find(m, "... No such user") != nil
+            || LogBytes.find(m, "... Relaying denied") != nil || (LogBytes.starts(m, "<") && LogBytes.find(m, ">... ") != nil) {
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            if let close = LogBytes.find(m, ">... ") {
+                let to = Bytes.string(m[(m.startIndex + 1)..<close])
+                let why = Bytes.string(m[(close + 5)...])
+                d.mail(nil, pos)
+                d.c("RCPT TO:<\(to)>", pos); d.s("550 5.1.1 <\(to)>... \(why)", pos)
+            }
+            return true
+        }
+        if let k = LogBytes.find(m, ": VRFY ") ?? LogBytes.find(m, ": EXPN ") ?? LogBytes.find(m, ": vrfy ") ?? LogBytes.find(m, ": expn ") {
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            if d.client.address == nil { d.client = Self.relay(m[m.startIndex..<k]) }
+            d.helo(pos)
+            let cmd = Bytes.string(m[(k + 2)...])
+            let rejected = cmd.hasSuffix("[rejected]")
+            d.c(cmd.replacingOccurrences(of: " [rejected]", with: ""), pos)
+            d.s(rejected ? "550 5.7.1 Command rejected" : "252 (reply not logged)", pos)
+            return true
+        }
+        if LogBytes.find(m, "possible SMTP attack") != nil {
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            if let k = LogBytes.find(m, ": possible"), d.client.address == nil { d.client = Self.relay(m[m.startIndex..<k]) }
+            d.helo(pos)
+            if let cmd = LogBytes.value(m, "command=") {
+                d.c(Bytes.string(cmd), pos); d.s("421 4.7.0 Too many bad commands; closing connection", pos)
+            }
+            close(pid, .server, pos, emit: emit)
+            return true
+        }
+        if let r = LogBytes.after(m, "STARTTLS=server") {
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            var f = TLSFacts(position: pos)
+            f.version = LogBytes.value(r, "version=").map(Bytes.string)
+            f.cipher = LogBytes.value(r, "cipher=").map(Bytes.string)
+            f.verify = LogBytes.value(r, "verify=").map(Bytes.string)
+            d.tls(f, pos)
+            return true
+        }
+        if LogBytes.starts(m, "AUTH=server") {
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            d.helo(pos)
+            let mech = LogBytes.value(m, "mech=").map(Bytes.string) ?? ""
+            d.c("AUTH \(mech)".trimmingTrailingSpace, pos); d.s("235 2.0.0 OK Authenticated", pos)
+            return true
+        }
+        // Evidence without dialogue.
+        let known = LogBytes.starts(m, "done;") || LogBytes.starts(m, "Milter") || LogBytes.starts(m, "SMTP outgoing connect")
+            || LogBytes.starts(m, "STARTTLS") || LogBytes.starts(m, "DSN:") || LogBytes.starts(m, "SYSERR") || LogBytes.starts(m, "starting daemon")
+            || LogBytes.starts(m, "alias database") || LogBytes.starts(m, "clone ") || LogBytes.starts(m, "sender notify")
+            || LogBytes.starts(m, "return to sender") || LogBytes.starts(m, "postmaster notify") || LogBytes.starts(m, "AUTH=")
+            || LogBytes.starts(m, "Authentication-Warning") || LogBytes.starts(m, "collect:") || LogBytes.starts(m, "headers too large")
+            || LogBytes.starts(m, "NOQUEUE:") || LogBytes.starts(m, "tls_") || LogBytes.starts(m, "ruleset") || LogBytes.starts(m, "discarded")
+            || LogBytes.starts(m, "runqueue") || LogBytes.starts(m, "grew WorkList") || LogBytes.starts(m, "timeout")
+            || LogBytes.find(m.prefix(120), "connection rate") != nil || LogBytes.starts(m, "error connecting")
+            || LogBytes.starts(m, "Losing") || LogBytes.starts(m, "low on space") || LogBytes.starts(m, "rejecting connections")
+            || LogBytes.starts(m, "accepting connections") || LogBytes.find(m.prefix(80), "[rejected]") != nil
+            || LogBytes.starts(m, "<") || LogBytes.starts(m, "SMTP ")
+        if let d = open[pid] { d.note(text, pos) }
+        return known
+    }
+
+    mutating func delivery(_ m: ArraySlice<UInt8>, qid: String?, pid: Int, pos: SourcePosition, text: String,
+                           emit: (Session) -> Void) -> Bool {
+        guard let statK = LogBytes.find(m, "stat=") else { return false }
+        let stat = Bytes.string(m[(statK + 5)...])
+        let mailer = LogBytes.value(m, "mailer=").map(Bytes.string) ?? ""
+        guard ["esmtp", "smtp", "relay", "dsmtp", "smtp8"].contains(mailer) else {
+            if let d = open[pid] { d.note(text, pos) }
+            return true
+        }
+        // Recipients: `to=<a>,<b>,` up to `, delay=`.
+        var tos: [String] = []
+        if let dk = LogBytes.find(m, ", delay=") ?? LogBytes.find(m, ", ctladdr=") {
+            for part in m[(m.startIndex + 3)..<dk].split(separator: 0x2C) {
+                var t = Bytes.trimmed(part)
+                if let f = t.first, f == 0x3C { t = t.dropFirst() }
+                if let l = t.last, l == 0x3E { t = t.dropLast() }
+                tos.append(Bytes.string(t))
+            }
+        }
+        let d = LogSessionDraft(input: input, format: Self.formatID, direction: .outbound, start: pos, time: pos.time ?? now)
+        d.note(text, pos)
+        if let q = qid { d.queueIDs = [q] }
+        if let rk = LogBytes.find(m, "relay=") {
+            var e = m[(rk + 6)...]
+            if let comma = e.firstIndex(of: 0x2C) { e = e[e.startIndex..<comma] }
+            // `host. [ip]` or `[ip] [ip]`
+            let first = e.split(separator: Bytes.space).first ?? e
+            let p = Self.relay(e)
+            d.server = Peer(host: first.first == 0x5B ? nil : p.host, address: p.address, port: nil)
+        }
+        if let dsn = LogBytes.value(m, "dsn=") { d.attributes["dsn"] = Bytes.string(dsn) }
+        d.attributes["status"] = stat.split(separator: " ").first.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: ":")) } ?? stat
+        if stat.hasPrefix("Sent") {
+            var reply = "250 2.0.0 (reply not logged)"
+            if let o = stat.firstIndex(of: "("), let c = stat.lastIndex(of: ")"), o < c {
+                let inner = String(stat[stat.index(after: o)..<c])
+                reply = inner.first?.isNumber == true ? inner : "250 \(inner)"
+            }
+            d.delivered(from: nil, to: tos, reply: reply, pos)
+            d.c("QUIT", pos); d.s("221 2.0.0 closing connection", pos); d.steps.append(.closed(.client, pos))
+        } else {
+            var reason = stat
+            for p in ["Deferred: ", "Service unavailable: ", "Host unknown", "User unknown: "] where reason.hasPrefix(p) {
+                reason = String(reason.dropFirst(p.count))
+            }
+            if let code = Int(reason.prefix(3)), code >= 400, code < 600 {
+                d.mail(nil, pos)
+                for t in tos { d.c("RCPT TO:<\(t)>", pos); d.s(reason, pos) }
+                d.c("QUIT", pos); d.s("221 2.0.0 closing connection", pos); d.steps.append(.closed(.client, pos))
+            } else {
+                d.connected = false
+                d.steps.append(.connectFailed(LogSessionDraft.failure(reason + (stat.contains("Host unknown") ? " host not found" : "")), reason, pos))
+            }
+        }
+        stats.sessions += 1
+        emit(d.finish())
+        return true
+    }
+}
