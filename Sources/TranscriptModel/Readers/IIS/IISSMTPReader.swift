@@ -75,6 +75,16 @@ struct IISSMTPCore: DialectCore {
                 open[i].slot.builder.client(Array("QUIT".utf8)[...], at: pos)
                 open[i].slot.builder.server(Array("221 (logged as \(status ?? 0))".utf8)[...], at: pos, inferred: true)
                 open[i].slot.builder.closed(by: .client, at: pos)
+            } else if method.uppercased() == "DATA" || method.uppercased() == "BDAT" {
+                // One row for the whole transfer: its status is the reply to the end of data.
+                open[i].slot.builder.client(Array(method.uppercased().utf8)[...], at: pos)
+                if method.uppercased() == "DATA" {
+                    open[i].slot.builder.server(Array("354 (not logged)".utf8)[...], at: pos, inferred: true)
+                    open[i].slot.builder.client(Array(".".utf8)[...], at: pos, inferred: true)
+                }
+                if let s = status, s >= 200, s < 600 {
+                    open[i].slot.builder.server(Array("\(s) (reply text not logged)".utf8)[...], at: pos)
+                }
             } else {
                 open[i].slot.builder.client(Array(cmd.utf8)[...], at: pos)
                 if let s = status, s >= 200, s < 600 {

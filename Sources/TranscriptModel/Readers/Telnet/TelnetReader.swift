@@ -4,11 +4,11 @@ import Foundation
 /// typed client lines by reply syntax and by the state machine. The tools' own lines (`Trying ...`,
 /// `Connection closed by foreign host.`, nc/ncat wording) and shell prompts are recognised and used as
 /// evidence; a new `telnet host 25` or `Trying` after a finished session starts another session.
-public struct TelnetReader: LineReader {
-    public static let formatID = "telnet"
-    public static let summary = "raw telnet / nc / ncat session pasted from a terminal (no direction markers)"
+struct TelnetCore: DialectCore {
+    static let formatID = "telnet"
+    static let summary = "raw telnet / nc / ncat session pasted from a terminal (no direction markers)"
 
-    public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
+    static func scoreLines(_ prefix: [ArraySlice<UInt8>]) -> Double {
         var tool = 0, replies = 0, commands = 0, marked = 0
         for line in prefix {
             let t = Bytes.trimmed(line)
@@ -37,12 +37,12 @@ public struct TelnetReader: LineReader {
     private var builder: SessionBuilder
     private var started = false
 
-    public init(input: String) {
+    init(input: String) {
         self.input = input
         self.builder = SessionBuilder(input: input, format: Self.formatID)
     }
 
-    public mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
+    mutating func line(_ line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
         let pos = SourcePosition(input: input, line: number)
         let t = Bytes.trimmed(line)
         if let tool = ToolLine.classify(t) {
@@ -58,6 +58,11 @@ public struct TelnetReader: LineReader {
             }
         }
         if t.isEmpty && !builder.isInData && builder.isEmpty { return }
+        if !builder.isInData, !t.isEmpty, !ReplyLine.matches(t), !Scan.startsWithVerb(t), isOutsideDialogue {
+            // Chat text around the paste ("here is what I got:"), not something typed to the server.
+            builder.note(Bytes.string(t), kind: .unparsed, at: pos)
+            return
+        }
         if builder.session.closedBy != nil || builder.session.connectFailure != nil {
             // After the connection ended, only a new greeting starts dialogue again; the rest is shell or chat.
             if let r = ReplyLine.parse(t), r.code == 220 || r.code == 554 || r.code == 421 {
@@ -70,7 +75,15 @@ public struct TelnetReader: LineReader {
         builder.unmarked(line, at: pos)
     }
 
-    public mutating func finish(emit: (Session) -> Void) {
+    /// Before the first exchange of a connection, or after it is over (closed, failed, QUIT answered).
+    private var isOutsideDialogue: Bool {
+        let s = builder.session
+        if s.exchanges.isEmpty { return builder.awaitingReplies == 0 && s.connected != true }
+        if s.closedBy != nil || s.connectFailure != nil { return true }
+        return s.quitSent && builder.awaitingReplies == 0
+    }
+
+    mutating func finish(emit: (Session) -> Void) {
         if !builder.isEmpty { emit(builder.finish()) }
         builder = SessionBuilder(input: input, format: Self.formatID)
     }
@@ -115,6 +128,8 @@ public struct TelnetReader: LineReader {
         }
     }
 }
+
+typealias TelnetReader = Pasted<TelnetCore>
 
 /// A line printed by telnet, nc, ncat or the shell rather than by the SMTP peer.
 enum ToolLine {
