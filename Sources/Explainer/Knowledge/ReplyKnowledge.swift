@@ -77,7 +77,7 @@ public enum ReplyKnowledge {
                 ? "The receiver looked up domains from the message in \(bl.name) and found one listed, so it refused the message. The sender must find the listed domain (links, sender, tracking domains) and get it delisted or stop using it."
                 : "The receiver found the sending server's IP address\(ip.map { " (\($0))" } ?? "") on \(bl.name) and refused it. The sender's admin must find out why it was listed, fix that, and request removal."
             var actions = [String]()
-            actions.append("Look up the listing and removal steps at \(list.lookupURL).")
+            actions.append("Look up the listing and the removal steps: \(list.lookupURL)")
             if !isDomainList {
                 actions.append("Check the server for compromised accounts, open relays or bulk mail without consent before asking for removal.")
                 actions.append("Until delisted, send through another relay (for example your provider's smarthost) that is not listed.")
@@ -93,7 +93,7 @@ public enum ReplyKnowledge {
                 reason: .blocked, ruleID: "kb.rbl.other", severity: severity(nil, code: code, xCode: query.enhanced),
                 title: "Sending IP is on a blocklist (\(zone))",
                 explanation: "The receiver found the sending server's IP address\(ip.map { " (\($0))" } ?? "") on the list \(zone) and refused it. The sender's admin must find out why it was listed, fix that, and ask the list's operator for removal.",
-                actions: ["Check which lists name the IP at \(list.lookupURL) and follow each list's removal steps.",
+                actions: ["Check which lists name the IP, then follow each list's removal steps: \(list.lookupURL)",
                           "Until delisted, send through another relay that is not listed."],
                 blocklist: list, reference: nil)
         }
