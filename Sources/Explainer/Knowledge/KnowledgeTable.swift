@@ -158,6 +158,10 @@ enum KnowledgeTable {
         .provider("yahoo.nouser", "Yahoo", any: ["this user doesn't have a", "user doesn't have a"],
                   .userunknown, "Yahoo: the address does not exist", nil),
 
+        .provider("tonline.bl", "Telekom (T-Online)", any: ["(bl)"], all: ["postmaster"],
+                  .blocked, "T-Online: the sending IP is blocked (BL)",
+                  "Deutsche Telekom's mail servers refuse the sending IP (its reputation or missing sender information, such as a website naming the operator). The sender's admin must contact Telekom's postmaster to be unblocked.",
+                  ref: "https://postmaster.t-online.de/"),
         .provider("aol.codes", "AOL", any: ["rly:b1", "rly:b2", "rly:b3", "hvu:b1", "dyn:t1"],
                   .blocked, "AOL: the sending IP is blocked (RLY/HVU/DYN code)", nil),
         .provider("aol.ptr", "AOL", any: ["dns:nr"],
@@ -369,7 +373,7 @@ enum KnowledgeTable {
         .text("blocked.dynamic", any: ["dynamic ip", "dynamic address", "dialup", "dial-up", "residential", "use the smtp server of your isp", "use your isp", "end-user address", "generic reverse", "may not be mail exchanger", "not a mail exchanger"],
               .blocked, "The receiver refuses mail sent directly from this kind of address",
               "The receiver does not take mail directly from end-user or dynamic address ranges. The sender must send through the provider's relay (smarthost) or from a server with a static IP and proper DNS."),
-        .text("blocked", any: ["blocked using", "blacklisted", "blocklisted", "block list", "blocklist", "blacklist", "listed in", "black list", "access from ip address", "open relay", "send e-mail to yourself", "not accepting connections", "banned", "blocked for abuse", "blocked - see", "poor reputation", "your ip", "sending ip", "client host rejected", "ip blocked", "blocked ip", "for spamming", "rejected due to", "(bl)", "refused to talk to me"],
+        .text("blocked", any: ["blocked using", "blacklisted", "blocklisted", "block list", "blocklist", "blacklist", "listed in", "black list", "access from ip address", "open relay", "not accepting connections", "banned", "blocked for abuse", "blocked - see", "poor reputation", "your ip", "sending ip", "client host rejected", "ip blocked", "blocked ip", "for spamming", "rejected due to", "refused to talk to me"],
               none: ["relay access", "relaying", "unable to relay", "relay not", "to relay", "domain of sender"], notCommands: ["RCPT"],
               .blocked, "The receiver refused the sending server",
               actions: ["Check the sending IP on public blocklists (https://mxtoolbox.com/blacklists.aspx).", "Ask the receiving side's postmaster why the IP is refused.", "Send through another relay until it is resolved."]),
@@ -413,7 +417,7 @@ enum KnowledgeTable {
               .userunknown, "The recipient address does not exist",
               actions: ["Check the address for typos (a common one is a swapped letter in the domain).", "Get a current address from the recipient by another channel.", "Remove the address from lists so it does not bounce again."]),
         // network and DNS
-        .text("loop", any: ["too many hops", "hop count exceeded", "routing loop", "mail loop", "forwarded more than the maximum", "maximum hop count", "loop detected", "ma ximum hop count", "message is looping"],
+        .text("loop", any: ["too many hops", "hop count exceeded", "routing loop", "mail loop", "forwarded more than the maximum", "maximum hop count", "loop detected", "message is looping"],
               .networkerror, "The message is looping between servers",
               "The message was passed between servers so many times that it was stopped as a loop. The admins of the servers involved must fix forwarding rules or MX/relay settings that send it in a circle.", ref: "RFC 5321 §6.3"),
         .text("network", any: ["no route to host", "network is unreachable", "host name lookup failure", "name service error", "dns query failed", "lost connection", "network error", "connection reset", "dns error", "temporary dns", "dns failure", "malformed or unexpected name server reply", "lookup failed temporarily"],
