@@ -1,0 +1,405 @@
+import Foundation
+import TranscriptModel
+
+/// `--redact none|credentials|personal`.
+public enum RedactionMode: String, Sendable, CaseIterable, Comparable {
+    /// Nothing is removed (the user asked to see everything, e.g. to debug their own login).
+    case none
+    /// Default: AUTH payloads, decoded user names and passwords, and password-looking arguments.
+    case credentials
+    /// Also address local parts, client IP addresses and host names, message subjects, names and bodies,
+    /// with stable placeholders, so a report can go to a third party.
+    case personal
+
+    private var rank: Int { self == .none ? 0 : self == .credentials ? 1 : 2 }
+    public static func < (a: RedactionMode, b: RedactionMode) -> Bool { a.rank < b.rank }
+}
+
+/// Removes secrets (and, in `personal` mode, personal data) from an explained session before any renderer
+/// sees it, so every format is covered at once. One `Redactor` is one report: the same address, IP or
+/// subject always gets the same placeholder across all the sessions it is applied to.
+public struct Redactor: Sendable {
+    public let mode: RedactionMode
+    private let table = PlaceholderTable()
+
+    public init(mode: RedactionMode) { self.mode = mode }
+
+    public func apply(_ x: ExplainedSession) -> ExplainedSession {
+        guard mode != .none else { return x }
+        var x = x
+        var s = x.session
+        let scrub = Scrubber(mode: mode, table: table, session: s)
+
+        // Credentials the parser kept (`--redact none` at parse time, or a reader that did not redact).
+        for i in s.exchanges.indices {
+            guard var c = s.exchanges[i].command else { continue }
+            if c.verb == "AUTH-RESPONSE", c.argument != "*", !c.argument.isEmpty, c.argument != Redaction.placeholder {
+                c.argument = Redaction.placeholder
+                c.raw = Redaction.placeholder
+                c.redacted = true
+            } else if c.verb == "AUTH", let mech = c.authMechanism,
+                      c.argument.split(separator: " ").count > 1, !c.argument.hasSuffix(Redaction.placeholder) {
+                c.argument = "\(mech) \(Redaction.placeholder)"
+                c.raw = "AUTH \(mech) \(Redaction.placeholder)"
+                c.redacted = true
+            }
+            s.exchanges[i].command = c
+        }
+        for i in s.lines.indices {
+            if s.lines[i].role == .client, let e = s.lines[i].exchange, e >= 0, e < s.exchanges.count,
+               let c = s.exchanges[e].command, c.verb == "AUTH-RESPONSE" || c.verb == "AUTH", c.redacted {
+                s.lines[i].text = c.raw
+            }
+        }
+
+        // Every string the renderers print.
+        s.client.host = s.client.host.map { scrub.host($0) }
+        s.client.address = s.client.address.map(scrub.text)
+        s.client.heloName = s.client.heloName.map(scrub.text)
+        s.server.host = s.server.host.map(scrub.text)
+        s.server.heloName = s.server.heloName.map(scrub.text)
+        for i in s.exchanges.indices {
+            if var c = s.exchanges[i].command {
+                c.raw = scrub.text(c.raw)
+                c.argument = scrub.text(c.argument)
+                c.address = c.address.map(scrub.text)
+                c.parameters = c.parameters.map { .init(key: $0.key, value: $0.value.map(scrub.text)) }
+                s.exchanges[i].command = c
+            }
+            s.exchanges[i].reply = s.exchanges[i].reply.map(scrub.reply)
+        }
+        for i in s.transactions.indices {
+            var t = s.transactions[i]
+            t.sender = t.sender.map(scrub.text)
+            t.senderReply = t.senderReply.map(scrub.reply)
+            t.finalReply = t.finalReply.map(scrub.reply)
+            t.recipients = t.recipients.map { .init(address: scrub.text($0.address), accepted: $0.accepted, reply: $0.reply.map(scrub.reply)) }
+            if var m = t.message {
+                m.headers = m.headers.map { .init(name: $0.name, value: scrub.header($0.name, $0.value)) }
+                t.message = m
+            }
+            s.transactions[i] = t
+        }
+        for i in s.notes.indices { s.notes[i].text = scrub.text(s.notes[i].text) }
+        var inBody = false
+        for i in s.lines.indices {
+            let l = s.lines[i]
+            if l.role == .content {
+                if l.text.isEmpty { inBody = true; continue }
+                s.lines[i].text = scrub.contentLine(l.text, inBody: inBody)
+            } else {
+                if l.role == .client || l.role == .server { inBody = false }
+                s.lines[i].text = scrub.text(l.text)
+            }
+        }
+        for k in Array(s.attributes.keys) where k != HTMLInput.addressesHiddenAttribute {
+            s.attributes[k] = s.attributes[k].map(scrub.text)
+        }
+        if var tls = s.tls {
+            tls.subject = tls.subject.map(scrub.text)
+            s.tls = tls
+        }
+        x.session = s
+
+        x.summary = scrub.text(x.summary)
+        for i in x.findings.indices {
+            var f = x.findings[i]
+            f.title = scrub.text(f.title)
+            f.explanation = scrub.text(f.explanation)
+            f.actions = f.actions.map(scrub.text)
+            f.evidence = f.evidence.map { Evidence(position: $0.position, text: scrub.text($0.text)) }
+            f.blocklist = f.blocklist.map(scrub.blocklist)
+            x.findings[i] = f
+        }
+        for k in Array(x.replies.keys) {
+            guard var e = x.replies[k] else { continue }
+            e.codeMeaning = scrub.text(e.codeMeaning)
+            if var c = e.classification {
+                c.title = scrub.text(c.title)
+                c.explanation = scrub.text(c.explanation)
+                c.actions = c.actions.map(scrub.text)
+                c.blocklist = c.blocklist.map(scrub.blocklist)
+                e.classification = c
+            }
+            x.replies[k] = e
+        }
+        return x
+    }
+
+    /// Placeholder for one value (tests, other renderers): `kind` is `user`, `ip`, `host` or `subject`.
+    public func placeholder(_ kind: String, for value: String) -> String { table.placeholder(kind, value) }
+}
+
+/// Value -> placeholder, numbered per kind in order of first appearance. Shared by copies of one Redactor.
+final class PlaceholderTable: @unchecked Sendable {
+    private let lock = NSLock()
+    private var map: [String: String] = [:]
+    private var counts: [String: Int] = [:]
+
+    func placeholder(_ kind: String, _ value: String) -> String {
+        let key = kind + "\u{0}" + value.lowercased()
+        lock.lock()
+        defer { lock.unlock() }
+        if let p = map[key] { return p }
+        let n = (counts[kind] ?? 0) + 1
+        counts[kind] = n
+        let p = kind == "ip" ? "[ip\(n)]" : kind == "subject" ? "[subject \(n)]" : kind == "host" ? "host\(n).invalid"
+            : kind == "name" ? "[name \(n)]" : "\(kind)\(n)"
+        map[key] = p
+        return p
+    }
+}
+
+/// The string rewrites for one session.
+struct Scrubber {
+    let mode: RedactionMode
+    let table: PlaceholderTable
+    /// Exact strings replaced everywhere (subjects, the client's host name), longest first.
+    let exact: [(String, String)]
+    /// Addresses never masked: the server's own.
+    let keepIPs: Set<String>
+
+    init(mode: RedactionMode, table: PlaceholderTable, session s: Session) {
+        self.mode = mode
+        self.table = table
+        var exact: [(String, String)] = []
+        var keep: Set<String> = []
+        if mode == .personal {
+            for t in s.transactions {
+                if let subj = t.message?.header("Subject")?.trimmingCharacters(in: .whitespaces), subj.count >= 3 {
+                    exact.append((subj, table.placeholder("subject", subj)))
+                }
+            }
+            if let h = s.client.host, !h.isEmpty, h != s.client.heloName, Self.ipv4(in: h).isEmpty {
+                exact.append((h, table.placeholder("host", h)))
+            }
+            if let a = s.server.address { keep.insert(a.lowercased()) }
+        }
+        self.exact = exact.sorted { $0.0.count > $1.0.count }
+        self.keepIPs = keep
+    }
+
+    func text(_ s: String) -> String {
+        var s = credentials(s)
+        guard mode == .personal, !s.isEmpty else { return s }
+        for (v, p) in exact where s.contains(v) { s = s.replacingOccurrences(of: v, with: p) }
+        s = ips(s)
+        s = emails(s)
+        return s
+    }
+
+    func host(_ s: String) -> String {
+        guard mode == .personal else { return text(s) }
+        return table.placeholder("host", s)
+    }
+
+    func reply(_ r: Reply) -> Reply {
+        var r = r
+        r.lines = r.lines.map(text)
+        return r
+    }
+
+    func blocklist(_ b: Blocklist) -> Blocklist {
+        var b = b
+        b.listedAddress = b.listedAddress.map(text)
+        b.lookupURL = text(b.lookupURL)
+        return b
+    }
+
+    static let nameHeaders: Set<String> = ["from", "to", "cc", "bcc", "reply-to", "sender", "return-path",
+                                           "delivered-to", "resent-from", "resent-to"]
+
+    func header(_ name: String, _ value: String) -> String {
+        guard mode == .personal else { return text(value) }
+        let n = name.lowercased()
+        if n == "subject" { return table.placeholder("subject", value.trimmingCharacters(in: .whitespaces)) }
+        if Self.nameHeaders.contains(n) {
+            // Display names go; the (masked) addresses stay.
+            let found = Self.addresses(in: value)
+            return found.isEmpty ? table.placeholder("name", value) : found.map { "<\(text($0))>" }.joined(separator: ", ")
+        }
+        return text(value)
+    }
+
+    /// A line of message content: headers are masked like `header`, the body is hidden in `personal` mode.
+    func contentLine(_ line: String, inBody: Bool) -> String {
+        guard mode == .personal else { return text(line) }
+        if line == "." { return line }
+        if inBody { return "[message body hidden]" }
+        if let colon = line.firstIndex(of: ":"), !line.hasPrefix(" "), !line.hasPrefix("\t") {
+            let name = String(line[..<colon])
+            if !name.contains(" ") {
+                return name + ": " + header(name, String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+            }
+        }
+        return text(line)
+    }
+
+    // MARK: - Credentials
+
+    /// `AUTH PLAIN <payload>` in free text (tool and log lines), `PASS x`, `password=x`, `password: x`.
+    func credentials(_ s: String) -> String {
+        guard mode >= .credentials, !s.isEmpty else { return s }
+        let lower = s.lowercased()
+        guard lower.contains("auth") || lower.contains("pass") || lower.contains("pwd") || lower.contains("secret")
+            || lower.contains("token") else { return s }
+        var words = s.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        var i = 0
+        while i < words.count {
+            let w = words[i].lowercased()
+            let bare = w.trimmingCharacters(in: CharacterSet(charactersIn: "\"'>:~<-*"))
+            // `AUTH <MECH> <payload>`: a base64-looking payload goes (prose naming a mechanism stays).
+            if bare == "auth", i + 2 < words.count, Self.mechanisms.contains(words[i + 1].uppercased()),
+               Self.looksBase64(words[i + 2]) {
+                words[i + 2] = Redaction.placeholder
+                i += 3
+                continue
+            }
+            // `PASS secret` (POP3/IMAP-style command), `password: secret`, `--password secret`.
+            let key = bare.hasSuffix(":") ? String(bare.dropLast()) : bare
+            let isFlag = ["--password", "--auth-password", "-ap", "-pw", "--pass"].contains(w)
+            if words[i] == "PASS" || isFlag || (w.hasSuffix(":") && Self.secretKeys.contains(key)) {
+                if i + 1 < words.count, !words[i + 1].isEmpty, words[i + 1] != Redaction.placeholder {
+                    words[i + 1] = Redaction.placeholder
+                    i += 2
+                    continue
+                }
+            }
+            // `password=secret`, `pass="secret"`.
+            if let eq = words[i].firstIndex(of: "=") {
+                let key = words[i][..<eq].lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "\"'-{,"))
+                if Self.secretKeys.contains(key) {
+                    words[i] = String(words[i][...eq]) + Redaction.placeholder
+                }
+            }
+            i += 1
+        }
+        return words.joined(separator: " ")
+    }
+
+    static func looksBase64(_ w: String) -> Bool {
+        guard !w.isEmpty, w != Redaction.placeholder else { return false }
+        if w == "=" { return true }
+        guard w.utf8.count >= 4, w.utf8.allSatisfy({ isAlnum($0) || $0 == 0x2B || $0 == 0x2F || $0 == 0x3D || $0 == 0x2D || $0 == 0x5F })
+        else { return false }
+        // Prose ("AUTH LOGIN instead") is lower case letters only; payloads mix case, digits or padding.
+        let upper = w.utf8.contains { $0 >= 0x41 && $0 <= 0x5A }, lower = w.utf8.contains { $0 >= 0x61 && $0 <= 0x7A }
+        return w.hasSuffix("=") || w.utf8.contains(where: isDigit) || (upper && lower)
+    }
+
+    static let mechanisms: Set<String> = ["PLAIN", "LOGIN", "XOAUTH2", "XOAUTH", "OAUTHBEARER", "CRAM-MD5",
+                                          "DIGEST-MD5", "NTLM", "GSSAPI", "SCRAM-SHA-1", "SCRAM-SHA-256", "EXTERNAL"]
+    static let secretKeys: Set<String> = ["password", "passwd", "pass", "pwd", "secret", "token", "access_token",
+                                          "auth_token", "apikey", "api_key", "smtp_pass", "smtp_password", "auth-password"]
+
+    // MARK: - IP addresses
+
+    func ips(_ s: String) -> String {
+        var out = s
+        for ip in Self.ipv4(in: s) + Self.ipv6(in: s) where !keepIPs.contains(ip.lowercased()) {
+            out = out.replacingOccurrences(of: ip, with: table.placeholder("ip", ip))
+        }
+        return out
+    }
+
+    /// Dotted quads with every part 0...255, not part of a longer dotted number.
+    static func ipv4(in s: String) -> [String] {
+        var found: [String] = []
+        let u = Array(s.utf8)
+        var i = 0
+        while i < u.count {
+            guard isDigit(u[i]), i == 0 || !(isDigit(u[i - 1]) || u[i - 1] == 0x2E) else { i += 1; continue }
+            var j = i, parts = 0, ok = true
+            while parts < 4 {
+                var k = j
+                while k < u.count, isDigit(u[k]), k - j < 4 { k += 1 }
+                if k == j || k - j > 3 || Int(String(decoding: u[j..<k], as: UTF8.self))! > 255 { ok = false; break }
+                parts += 1
+                j = k
+                if parts < 4 { if j < u.count, u[j] == 0x2E { j += 1 } else { ok = false; break } }
+            }
+            if ok, parts == 4, !(j < u.count && (isDigit(u[j]) || (u[j] == 0x2E && j + 1 < u.count && isDigit(u[j + 1])))) {
+                found.append(String(decoding: u[i..<j], as: UTF8.self))
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        return found
+    }
+
+    /// IPv6 literals: hex groups with `::` or at least four colons, not a time of day.
+    static func ipv6(in s: String) -> [String] {
+        var found: [String] = []
+        let u = Array(s.utf8)
+        var i = 0
+        while i < u.count {
+            guard isHex(u[i]) || u[i] == 0x3A else { i += 1; continue }
+            var j = i
+            while j < u.count, isHex(u[j]) || u[j] == 0x3A || u[j] == 0x2E { j += 1 }
+            var start = i
+            // `IPv6:2001:db8::1` (RFC 5321 address literal): skip the tag.
+            if start > 0, isAlnum(u[start - 1]) {
+                if start >= 3, String(decoding: u[(start - 3)..<start], as: UTF8.self).lowercased() == "ipv",
+                   u[start] == 0x36, start + 1 < j, u[start + 1] == 0x3A {
+                    start += 2
+                } else { i = j; continue }
+            }
+            var token = Array(u[start..<j])
+            while let l = token.last, l == 0x2E || (l == 0x3A && !(token.count >= 2 && token[token.count - 2] == 0x3A)) { token.removeLast() }
+            let colons = token.filter { $0 == 0x3A }.count
+            let text = String(decoding: token, as: UTF8.self)
+            let groups = text.split(separator: ":", omittingEmptySubsequences: true)
+            if (text.contains("::") && colons >= 2 || colons >= 5), groups.allSatisfy({ $0.count <= 4 || $0.contains(".") }),
+               text.contains(where: { $0.isLetter }) || text.contains("::") || colons >= 5 {
+                found.append(text)
+            }
+            i = max(j, i + 1)
+        }
+        return found
+    }
+
+    // MARK: - Addresses
+
+    /// Local parts become `userN` (per full address); role accounts stay, they identify no one.
+    func emails(_ s: String) -> String {
+        guard s.contains("@") else { return s }
+        var out = s
+        for a in Self.addresses(in: s) {
+            guard let at = a.lastIndex(of: "@") else { continue }
+            let local = String(a[..<at]), domain = String(a[a.index(after: at)...])
+            if Self.roleAccounts.contains(local.lowercased()) || local.hasPrefix("user") && Int(local.dropFirst(4)) != nil { continue }
+            let p = table.placeholder("user", a)
+            out = out.replacingOccurrences(of: a, with: p + "@" + domain)
+        }
+        return out
+    }
+
+    static let roleAccounts: Set<String> = ["postmaster", "abuse", "mailer-daemon", "noreply", "no-reply", "hostmaster",
+                                            "webmaster", "root", "security"]
+
+    /// `local@domain` tokens (local part in RFC 5322 atom characters, domain with a dot or a bracket literal).
+    static func addresses(in s: String) -> [String] {
+        let u = Array(s.utf8)
+        var found: [String] = []
+        for (k, b) in u.enumerated() where b == 0x40 {
+            var a = k
+            while a > 0, isLocal(u[a - 1]) { a -= 1 }
+            var z = k + 1
+            while z < u.count, isAlnum(u[z]) || u[z] == 0x2D || u[z] == 0x2E || u[z] >= 0x80 { z += 1 }
+            while z > k + 1, u[z - 1] == 0x2E { z -= 1 }
+            while a < k, u[a] == 0x2E { a += 1 }
+            guard a < k, z > k + 1 else { continue }
+            let addr = String(decoding: u[a..<z], as: UTF8.self)
+            if !found.contains(addr) { found.append(addr) }
+        }
+        return found.sorted { $0.count > $1.count }
+    }
+
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    @inline(__always) static func isHex(_ b: UInt8) -> Bool { isDigit(b) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x66) }
+    @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { isDigit(b) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) }
+    static func isLocal(_ b: UInt8) -> Bool {
+        isAlnum(b) || b >= 0x80 || "!#$%&'*+/=?^_`{|}~.-".utf8.contains(b)
+    }
+}
