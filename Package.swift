@@ -25,9 +25,14 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "TranscriptModel",
-            dependencies: ["CPcap", "CLibXML2"]
+            dependencies: ["CPcap", "CLibXML2", "CZlib"]
         ),
         .target(
             name: "Explainer",

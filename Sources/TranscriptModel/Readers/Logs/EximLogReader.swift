@@ -31,8 +31,9 @@ public struct EximLogReader: LineReader {
                 if LogBytes.starts(l.program, "exim") { hits += 1; dated += 1 }
             }
         }
-        guard hits > 0 else { return 0 }
-        return min(0.95, 0.55 + 0.4 * Double(hits) / Double(max(dated, 1)))
+        // Exim's own `YYYY-MM-DD HH:MM:SS` lines (space, not the `T` of RFC 3339 syslog) are rare elsewhere.
+        guard hits > 0 || dated > 0 else { return 0 }
+        return min(0.95, 0.45 + 0.1 * Double(min(dated, 5)) / 5 + 0.4 * Double(hits) / Double(max(dated, 1)))
     }
 
     let input: String
@@ -469,6 +470,13 @@ public struct EximLogReader: LineReader {
             || LogBytes.starts(r, "SMTP ") || LogBytes.starts(r, "Connection ") || LogBytes.starts(r, "Unfrozen")
             || LogBytes.starts(r, "Message ") || LogBytes.starts(r, "no ") || LogBytes.starts(r, "unexpected ")
             || LogBytes.starts(r, "ACL ") || LogBytes.starts(r, "temporarily rejected")
+            || LogBytes.find(r, " received from ") != nil || LogBytes.starts(r, "too many ") || LogBytes.find(r.prefix(80), " ACL") != nil
+            || LogBytes.find(r.prefix(40), "_acl") != nil || LogBytes.starts(r, "spool directory") || LogBytes.starts(r, "bind of")
+            || LogBytes.starts(r, "NOTQUIT") || LogBytes.starts(r, "tls session:") || LogBytes.starts(r, "proxy ")
+            || LogBytes.starts(r, "local ") || LogBytes.starts(r, "spf_") || LogBytes.starts(r, "Authentication-Results")
+            || LogBytes.starts(r, "Connections=") || LogBytes.starts(r, "mail accepted") || LogBytes.find(r.prefix(60), "verb not allowed") != nil
+            || LogBytes.starts(r, "accepting ") || LogBytes.starts(r, "Accept") || Bytes.trimmed(r).isEmpty
+            || LogBytes.starts(r, "rcpt for ") || LogBytes.starts(r, "DNS list lookup") || LogBytes.starts(r, "remote ") || LogBytes.starts(r, "dkim") || LogBytes.starts(r, "DKIM")
     }
 
     /// `H=host (helo) [ip] ... F=<from> rejected RCPT <to>: reason` and friends.
@@ -501,7 +509,7 @@ public struct EximLogReader: LineReader {
             x.mailFrom = nil
             return true
         }
-        if let k = LogBytes.find(r, "rejected after DATA") {
+        if let k = LogBytes.find(r, "rejected after DATA") ?? LogBytes.find(r, "rejected by local_scan()") {
             mail(x, from, pos)
             x.steps.append(.client("DATA", pos)); x.steps.append(.server("354 Enter message, ending with \".\" on a line by itself", pos))
             x.steps.append(.client(".", pos)); x.steps.append(.server("\(temporary ? "451" : "550") \(reason(after: k))", pos))
@@ -537,7 +545,7 @@ public struct EximLogReader: LineReader {
         return LogBytes.find(r, " Warning: ") != nil || LogBytes.find(r, "verify") != nil || LogBytes.find(r, " SMTP ") != nil
             || LogBytes.find(r, "ACL") != nil || LogBytes.find(r, "incomplete transaction") != nil
             || LogBytes.find(r, " sender ") != nil || LogBytes.find(r, "rejected") != nil || LogBytes.find(r, "Warning") != nil
-            || LogBytes.find(r, "ratelimit") != nil || LogBytes.find(r, "TLS") != nil
+            || LogBytes.find(r, "ratelimit") != nil || LogBytes.find(r, "TLS") != nil || LogBytes.find(r, "reject from cutthrough") != nil
     }
 
     // MARK: - Lines with a message id
@@ -579,7 +587,7 @@ public struct EximLogReader: LineReader {
             return true
         }
         if let r = LogBytes.after(b, "=> ") ?? LogBytes.after(b, "-> ") ?? LogBytes.after(b, "** ") ?? LogBytes.after(b, "== ")
-            ?? LogBytes.after(b, "*> ") {
+            ?? LogBytes.after(b, "*> ") ?? LogBytes.after(b, ">> ") {
             let kind = Bytes.string(b.prefix(2))
             byMessage[id]?.add(note)
             let hf = LogBytes.find(r, " H=").flatMap { Self.hostField(r[($0 + 1)...]) }
@@ -594,7 +602,7 @@ public struct EximLogReader: LineReader {
                 || LogBytes.find(r, "Connection timed out") != nil
             guard isRemote, kind != "*>" else { return true }
             let o: Outbound
-            if kind == "->", let cur = outbound[id] { o = cur }
+            if kind == "->" || kind == ">>", let cur = outbound[id], cur.ip == hf?.ip { o = cur }
             else {
                 if let cur = outbound.removeValue(forKey: id) { emitOutbound(cur, emit: emit) }
                 o = Outbound(msgID: id, time: pos.time ?? now)
@@ -631,7 +639,7 @@ public struct EximLogReader: LineReader {
         if LogBytes.starts(b, "SMTP connection from") || LogBytes.starts(b, "SMTP connection lost") {
             return connectionLine(b, pid: pid, pos: pos, text: text, emit: emit)
         }
-        if LogBytes.starts(b, "U=") || LogBytes.starts(b, "F=<") {
+        if LogBytes.starts(b, "U=") || LogBytes.starts(b, "F=") || LogBytes.starts(b, "P=") {
             return hostLine(b, pid: pid, pos: pos, note: note, emit: emit)
         }
         byMessage[id]?.add(note)
@@ -643,6 +651,13 @@ public struct EximLogReader: LineReader {
             || LogBytes.starts(b, "SMTP ") || LogBytes.starts(b, "error") || LogBytes.starts(b, "no immediate delivery")
             || LogBytes.starts(b, "Error ") || LogBytes.starts(b, "routing ") || LogBytes.starts(b, "==") || LogBytes.starts(b, "**")
             || LogBytes.find(b.prefix(80), "timed out") != nil || LogBytes.find(b.prefix(80), "TLS") != nil
+            || LogBytes.find(b, ": error ignored") != nil || LogBytes.starts(b, "frozen by") || LogBytes.starts(b, "unfrozen by")
+            || LogBytes.starts(b, "rejected from <") || LogBytes.starts(b, "sender address changed") || LogBytes.starts(b, "re-exec")
+            || LogBytes.starts(b, "failed to expand") || LogBytes.starts(b, "authresults:") || LogBytes.find(b.prefix(40), "_acl:") != nil
+            || LogBytes.find(b.prefix(60), "acl condition") != nil || LogBytes.starts(b, "SA: ") || LogBytes.find(b.prefix(60), " authenticator ") != nil
+            || LogBytes.starts(b, "event ") || LogBytes.starts(b, "moved from") || LogBytes.starts(b, "no recipients") || LogBytes.starts(b, "NOTQUIT")
+            || LogBytes.find(b.prefix(200), "tmp-reject from cutthrough") != nil || LogBytes.find(b.prefix(200), "reject from cutthrough") != nil
+            || LogBytes.starts(b, "Accept ") || LogBytes.starts(b, "DMARC") || LogBytes.starts(b, "ARC") || LogBytes.starts(b, "SPF")
             || LogBytes.starts(b, "[") || LogBytes.find(b.prefix(40), "ACL") != nil || LogBytes.starts(b, "tick")
     }
 
@@ -747,11 +762,11 @@ public struct EximLogReader: LineReader {
             s("354 Enter message")
             c(".")
             if let e = err, e.after.hasPrefix("end of data") { s(e.reply) }
-            else if let r = o.recipients.first(where: { $0.kind == "=>" }), let cq = LogBytes.find(r.detail, "C=\"") {
+            else if let r = o.recipients.first(where: { $0.kind == "=>" || $0.kind == ">>" }), let cq = LogBytes.find(r.detail, "C=\"") {
                 var v = r.detail[(cq + 3)...]
                 if let q = v.firstIndex(of: 0x22) { v = v[v.startIndex..<q] }
                 s(Bytes.string(v))
-            } else if o.recipients.contains(where: { $0.kind == "=>" || $0.kind == "->" }) {
+            } else if o.recipients.contains(where: { $0.kind == "=>" || $0.kind == "->" || $0.kind == ">>" }) {
                 s("250 OK (reply not logged)")
             } else if detailText.contains("SMTP timeout after end of data") || detailText.contains("timed out") {
                 b.closed(by: .unknown, at: lp); return done(&b, o, emit)

@@ -47,8 +47,9 @@ public struct OpenSMTPDLogReader: LineReader {
         let id = m.prefix(16)
         guard id.allSatisfy({ Bytes.isDigit($0) || ($0 >= 0x61 && $0 <= 0x66) }), m[m.startIndex + 16] == Bytes.space else { return nil }
         let r = m[(m.startIndex + 17)...]
-        if let e = LogBytes.after(r, "smtp ") { return (Bytes.string(id), "smtp", e) }
-        if let e = LogBytes.after(r, "mta ") { return (Bytes.string(id), "mta", e) }
+        // Some 6.4 builds wrote `smtp event=failed-command ...`.
+        if let e = LogBytes.after(r, "smtp ") { return (Bytes.string(id), "smtp", LogBytes.after(e, "event=") ?? e) }
+        if let e = LogBytes.after(r, "mta ") { return (Bytes.string(id), "mta", LogBytes.after(e, "event=") ?? e) }
         return nil
     }
 

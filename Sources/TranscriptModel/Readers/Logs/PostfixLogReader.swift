@@ -251,7 +251,7 @@ public struct PostfixLogReader: LineReader {
         if let r = LogBytes.after(m, "NOQUEUE: ") { return (nil, r) }
         var i = m.startIndex
         var digit = false, hexUpper = true
-        while i < m.endIndex, i - m.startIndex <= 20 {
+        while i < m.endIndex, i - m.startIndex <= 24 {
             let b = m[i]
             if Bytes.isDigit(b) { digit = true }
             else if b >= 0x41 && b <= 0x46 {}
@@ -260,13 +260,17 @@ public struct PostfixLogReader: LineReader {
             i += 1
         }
         let n = i - m.startIndex
-        guard n >= 5, n <= 20, digit || hexUpper, i + 1 < m.endIndex, m[i] == 0x3A, m[i + 1] == Bytes.space else { return nil }
+        guard n >= 5, n <= 24, digit || hexUpper, i + 1 < m.endIndex, m[i] == 0x3A, m[i + 1] == Bytes.space else { return nil }
         return (Bytes.string(m[m.startIndex..<i]), m[(i + 2)...])
     }
 
     /// `... from host[ip]:port` → the peer, given the text after `from `.
     static func peer(after s: ArraySlice<UInt8>) -> (host: String?, ip: String?, port: Int?, rest: ArraySlice<UInt8>) {
-        guard let close = s.firstIndex(of: 0x5D) else { return (nil, nil, nil, s) }
+        guard let close = s.firstIndex(of: 0x5D) else {
+            // `unknown` or a redacted `<censored>` instead of host[ip]: the name runs up to ": ".
+            if let k = LogBytes.find(s, ": ") { return (Bytes.string(s[s.startIndex..<k]), nil, nil, s[k...]) }
+            return (nil, nil, nil, s)
+        }
         var end = close + 1
         if end < s.endIndex, s[end] == 0x3A, end + 1 < s.endIndex, Bytes.isDigit(s[end + 1]) {
             end += 1
@@ -435,6 +439,10 @@ public struct PostfixLogReader: LineReader {
             return true
         }
         if LogBytes.starts(m, "improper command pipelining") || LogBytes.starts(m, "SSL_accept error")
+            || LogBytes.starts(m, "mapping DSN status") || LogBytes.starts(m, "ignoring DNS RR")
+            || LogBytes.starts(m, "discarding EHLO keywords") || LogBytes.starts(m, "bare <LF> received")
+            || LogBytes.starts(body, "proxy-accept: ") || LogBytes.starts(m, "connect to ") || LogBytes.starts(m, "SASL authentication")
+            || LogBytes.starts(m, "auto_clnt_") || LogBytes.starts(m, "xsasl_") || LogBytes.starts(m, "TLS SNI")
             || LogBytes.starts(m, "setting up TLS connection") || LogBytes.starts(m, "lost connection")
             || LogBytes.find(m.prefix(120), ": TLS cipher list") != nil || LogBytes.starts(m, "too many")
             || LogBytes.starts(m, "NOQUEUE: ") || LogBytes.starts(m, "fatal: ") || LogBytes.starts(m, "error: ")
@@ -677,7 +685,9 @@ public struct PostfixLogReader: LineReader {
             || LogBytes.starts(body, "redirect: ") || LogBytes.starts(body, "filter: ") || LogBytes.starts(body, "replace: ")
             || LogBytes.starts(body, "milter-") || LogBytes.starts(body, "prepend: ") || LogBytes.starts(body, "info: ")
             || LogBytes.starts(body, "enabling PIX") || LogBytes.starts(body, "skipped, still being delivered")
-            || LogBytes.starts(body, "released from hold") || LogBytes.starts(body, "requeued") || LogBytes.starts(body, "deferred")
+            || LogBytes.starts(body, "released from hold") || LogBytes.starts(body, "placed on hold")
+            || LogBytes.starts(body, "sender delay notification") || LogBytes.starts(body, "postmaster delay notification")
+            || LogBytes.starts(body, "sender success notification") || LogBytes.starts(body, "expired") || LogBytes.starts(body, "requeued") || LogBytes.starts(body, "deferred")
             || LogBytes.find(body.prefix(40), "status=") != nil
     }
 

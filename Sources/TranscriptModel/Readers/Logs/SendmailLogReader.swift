@@ -235,6 +235,20 @@ public struct SendmailLogReader: LineReader {
             d.tls(f, pos)
             return true
         }
+        if let r = LogBytes.after(m, "AUTH failure (") {
+            // `AUTH failure (LOGIN): authentication failure (-13) SASL(-13): ..., user=x, relay=host [ip]`
+            let d = inbound(pid, pos)
+            d.note(text, pos)
+            if let rl = LogBytes.find(r, "relay="), d.client.address == nil {
+                var e = r[(rl + 6)...]
+                if let comma = e.firstIndex(of: 0x2C) { e = e[e.startIndex..<comma] }
+                d.client = Self.relay(e)
+            }
+            d.helo(pos)
+            let mech = r.firstIndex(of: 0x29).map { Bytes.string(r[r.startIndex..<$0]).uppercased() } ?? ""
+            d.c("AUTH \(mech)".trimmingTrailingSpace, pos); d.s("535 5.7.0 authentication failed", pos)
+            return true
+        }
         if LogBytes.starts(m, "AUTH=server") {
             let d = inbound(pid, pos)
             d.note(text, pos)
