@@ -221,7 +221,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         if state == .synSent, !flags.contains(.syn) { state = .established }
 
         // Zero-window stalls: the advertiser stopped reading.
-        if flags.contains(.ack), !flags.contains(.syn) {
+        if flags.contains(.ack), !flags.contains(.syn), !flags.contains(.fin) {
             if seg.window == 0 {
                 if zeroWindowSince[d] == nil { zeroWindowSince[d] = (packet, time) }
             } else if let since = zeroWindowSince[d] {
@@ -283,7 +283,8 @@ final class CaptureFlow<Sink: CaptureSink> {
         zeroWindowSince[d] = nil
         let ms = max(0, (time - since.time) * 1000)
         zeroWindowTotal += ms
-        guard zeroWindowNotes < 3, kind != .ignored else { return }
+        // A few milliseconds of zero window is ordinary flow control.
+        guard ms >= 100, zeroWindowNotes < 3, kind != .ignored else { return }
         zeroWindowNotes += 1
         let who = d == 0 ? "client" : "server"
         let other = d == 0 ? "server" : "client"
@@ -846,7 +847,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             s.note(endReason, kind: .tcp, at: at)
         }
         for d in 0..<2 {
-            if let since = zeroWindowSince[d] {
+            if let since = zeroWindowSince[d], lastTime - since.time >= 1 {
                 let ms = Int(max(0, (lastTime - since.time) * 1000))
                 zeroWindowTotal += Double(ms)
                 s.note("the \(d == 0 ? "client" : "server") advertised a zero receive window from packet \(since.packet) until the end (\(ms) ms): the connection stalled",

@@ -114,6 +114,8 @@ struct TCPStream {
                                  packet: Int, time: Double, deliver: (StreamEvent) -> Void) {
         let end = off + length
         let captured = Int64(payload.count)
+        // Keep-alive: one old byte (or none) just below the next expected one. Not a retransmission.
+        if length <= 1, off == next - 1 { return }
         if end <= next {
             retransmissions += 1
             compareWithRecent(off: off, payload: payload, packet: packet)
