@@ -379,6 +379,10 @@ enum KnowledgeTable {
               actions: ["Check the sending IP on public blocklists (https://mxtoolbox.com/blacklists.aspx).", "Ask the receiving side's postmaster why the IP is refused.", "Send through another relay until it is resolved."]),
         // rates and connections
         // relay and sender authentication
+        .text("blocked.client", any: ["client host rejected", "client host blocked", "client ip", "your ip address", "connecting ip", "sending host is blocked", "host is blocked"],
+              none: ["relay access", "unable to relay", "relay not"],
+              .blocked, "The receiver refused the sending server",
+              "The receiving server refused the connecting client itself (its IP address or host name), whatever the command. The sender's admin must find out why (blocklist, reputation, missing DNS) and fix it, or send through another relay."),
         .text("auth.relay", any: ["relay through this server without authentication", "without authentication", "authentication required", "authentication is required", "auth required", "must authenticate", "unauthenticated senders", "not authenticated", "smtp authentication", "sender not authenticated"],
               .securityerror, "The server requires authentication", ref: "RFC 4954"),
         .text("relay", any: ["relay access denied", "relaying denied", "relay not permitted", "unable to relay", "not configured to relay", "insecure mail relay", "relay denied", "relaying not allowed", "relaying disallowed", "we do not relay", "not permitted to relay", "relay not allowed", "not allowed to relay", "no relaying", "relaying is not allowed", "not a gateway", "relay prohibited"],
