@@ -485,4 +485,22 @@ struct CaptureReassemblyTests {
         #expect(out[0].notes.contains { $0.contains("capture ends while the connection is still open") })
         #expect(!out[0].events.contains { $0.hasPrefix("CLOSED") })
     }
+
+    @Test func ackSeenBeforeTheDataItCoversIsNoGap() throws {
+        // Captures merged from two interfaces (or rebuilt) can show the ACK first.
+        var c = Conversation()
+        c.handshake()
+        c.server("220 mx ESMTP\r\n")
+        c.client("DATA\r\n")
+        c.server("354 go\r\n")
+        let body = c.lose(fromClient: true, "line one\r\nline two\r\n")
+        c.ack(fromClient: false)            // acknowledges the body not yet seen
+        c.replay(fromClient: true, body)    // ... which shows up now
+        c.client(".\r\n")
+        c.server("250 ok\r\n")
+        c.close()
+        let out = try T.record(c.writer)
+        #expect(!out[0].events.contains("GAP"))
+        #expect(out[0].dialogue.suffix(4) == ["C: line one", "C: line two", "C: .", "S: 250 ok"])
+    }
 }

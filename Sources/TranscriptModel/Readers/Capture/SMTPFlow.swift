@@ -231,7 +231,9 @@ final class CaptureFlow<Sink: CaptureSink> {
 
         if flags.contains(.ack) {
             withStream(1 - d) { s in
-                s.acknowledged(seg.ack, packet: packet, time: time) { self.streamEvent($0, dir: 1 - d) }
+                // A segment carrying data (or FIN) shows its sender acted on what it acknowledged.
+                s.acknowledged(seg.ack, settle: seg.declaredLength > 0 || flags.contains(.fin),
+                               packet: packet, time: time) { self.streamEvent($0, dir: 1 - d) }
             }
         }
         if seg.declaredLength > 0 || flags.contains(.fin) {
