@@ -869,7 +869,8 @@ final class CaptureFlow<Sink: CaptureSink> {
         }
         if oneSided {
             // Nothing to say about replies that could not be captured.
-        } else if let closer, pendingReplies > 0, !inData {
+        } else if let closer, pendingReplies > 0, !inData,
+                  !(pendingReplies == 1 && pendingCommands.last?.verb == "QUIT") {   // a missing 221 is harmless
             let who = closer == 0 ? "client" : "server"
             let verbs = pendingCommands[pendingHead...].prefix(3).map(\.verb).joined(separator: ", ")
             s.note("the \(who) \(reset ? "reset" : "closed") the connection while \(pendingReplies) command(s) still waited for a reply (\(verbs))",
