@@ -95,6 +95,8 @@ final class CaptureFlow<Sink: CaptureSink> {
     var queuedBytes = 0
     var currentPacket = 0
     var lastUsage = 0
+    /// Reused line buffer (no allocation per line).
+    private var scratch: [UInt8] = []
 
     // Connection facts.
     var firstPacket = 0
@@ -201,11 +203,8 @@ final class CaptureFlow<Sink: CaptureSink> {
             } else if flags.contains(.ack), d == 1 {
                 if synAckPacket == nil {
                     synAckPacket = packet; synAckTime = time
-                    if let s = sink, state == .synSent {
-                        var s2 = s
-                        sink = nil
-                        s2.connected(address: ends[1].addressString, port: Int(ends[1].port), at: position(packet, time))
-                        sink = s2
+                    if sink != nil, state == .synSent {
+                        sink?.connected(address: ends[1].addressString, port: Int(ends[1].port), at: position(packet, time))
                     }
                 }
                 state = .established
@@ -453,16 +452,7 @@ final class CaptureFlow<Sink: CaptureSink> {
                     appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i...]))
                     return
                 }
-                var line: [UInt8]
-                if splitters[d].partial.isEmpty {
-                    line = Array(b[i..<lf])
-                } else {
-                    appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
-                    line = splitters[d].partial
-                    splitters[d].partial = []
-                    splitters[d].partialOverflow = false
-                }
-                if line.last == 0x0D { line.removeLast() }
+                let line = takeLine(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
                 i = lf + 1
                 splitters[d].linesSeen += 1
                 if d == 0 { clientLine(line, packet: packet, time: time) } else { serverLine(line, packet: packet, time: time) }
@@ -471,16 +461,8 @@ final class CaptureFlow<Sink: CaptureSink> {
                 splitters[d].mode = .bdat(remaining - Int64(end - i))
                 while i < end {
                     if let lf = findLF(b, from: i, to: end) {
-                        var line: [UInt8]
-                        if splitters[d].partial.isEmpty {
-                            line = Array(b[i..<lf])
-                        } else {
-                            appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
-                            line = splitters[d].partial
-                            splitters[d].partial = []
-                        }
-                        if line.last == 0x0D { line.removeLast() }
-                        queue(d, packet: packet, time: time, .content(line))
+                        let line = takeLine(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
+                        emitLine(d, line, content: true, packet: packet, time: time)
                         i = lf + 1
                     } else {
                         appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i..<end]))
@@ -489,8 +471,9 @@ final class CaptureFlow<Sink: CaptureSink> {
                 }
                 if splitters[d].mode == .bdat(0) {
                     if !splitters[d].partial.isEmpty {
-                        queue(d, packet: packet, time: time, .content(splitters[d].partial))
+                        let rest = splitters[d].partial
                         splitters[d].partial = []
+                        emitLine(d, rest[...], content: true, packet: packet, time: time)
                     }
                     splitters[d].mode = .lines
                 }
@@ -523,6 +506,50 @@ final class CaptureFlow<Sink: CaptureSink> {
         return nil
     }
 
+    /// The line ending at the current LF (partial bytes first), without CR, in a reused buffer: valid
+    /// until the next call.
+    private func takeLine(_ d: Int, _ tail: UnsafeRawBufferPointer) -> ArraySlice<UInt8> {
+        if scratch.capacity > 1 << 16 { scratch = [] } else { scratch.removeAll(keepingCapacity: true) }
+        if !splitters[d].partial.isEmpty {
+            appendPartial(d, tail)
+            scratch.append(contentsOf: splitters[d].partial)
+            if splitters[d].partial.capacity > 4096 { splitters[d].partial = [] } else {
+                splitters[d].partial.removeAll(keepingCapacity: true)
+            }
+            splitters[d].partialOverflow = false
+        } else {
+            scratch.append(contentsOf: tail.prefix(StreamFramer.maxLine))
+        }
+        var end = scratch.count
+        if end > 0, scratch[end - 1] == 0x0D { end -= 1 }
+        return scratch[0..<end]
+    }
+
+    /// A line to the sink: at once when nothing queued can come before it (the common case, no copy),
+    /// else queued in packet order.
+    private func emitLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, packet: Int, time: Double) {
+        if sink == nil, kind == .smtp { startSession() }
+        let key = max(lastKeys[d], packet)
+        if sink != nil, heads[0] == queues[0].count, heads[1] == queues[1].count, key < futureMin(1 - d) {
+            lastKeys[d] = key
+            deliverLine(d, line, content: content, at: position(packet, time), time: time)
+            return
+        }
+        queue(d, packet: packet, time: time, content ? .content(Array(line)) : .line(Array(line)))
+    }
+
+    private func deliverLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, at: SourcePosition, time: Double) {
+        if content {
+            sink?.content(line, at: at)
+        } else if d == 0 {
+            trackClient(line, time: time)
+            sink?.client(line, at: at)
+        } else {
+            trackServer(line, time: time)
+            sink?.server(line, at: at)
+        }
+    }
+
     private func appendPartial(_ d: Int, _ b: UnsafeRawBufferPointer) {
         let room = StreamFramer.maxLine - splitters[d].partial.count
         if b.count <= room {
@@ -549,13 +576,13 @@ final class CaptureFlow<Sink: CaptureSink> {
         return CommandParser.knownVerbs.contains(verb) && (b[k] == 0x20 || b[k] == 0x0D || b[k] == 0x0A)
     }
 
-    private func clientLine(_ line: [UInt8], packet: Int, time: Double) {
+    private func clientLine(_ line: ArraySlice<UInt8>, packet: Int, time: Double) {
         // Decisions that change how the following bytes are cut: BDAT chunks and STARTTLS.
-        let s = line[...]
+        let s = line
         if line.count >= 6, line.count < 64, Bytes.hasPrefix(s, lowercased: "bdat ") {
             let parts = s.split(whereSeparator: Bytes.isBlank)
             if parts.count >= 2, let size = Bytes.integer(parts[1]), size > 0, size < 1 << 40 {
-                queue(0, packet: packet, time: time, .line(line))
+                emitLine(0, line, content: false, packet: packet, time: time)
                 splitters[0].mode = .bdat(Int64(size))
                 return
             }
@@ -564,15 +591,16 @@ final class CaptureFlow<Sink: CaptureSink> {
             splitters[0].mode = .sniff
             splitters[0].expectingTLS = true
         }
-        queue(0, packet: packet, time: time, .line(line))
+        emitLine(0, line, content: false, packet: packet, time: time)
     }
 
-    private func serverLine(_ line: [UInt8], packet: Int, time: Double) {
-        queue(1, packet: packet, time: time, .line(line))
+    private func serverLine(_ line: ArraySlice<UInt8>, packet: Int, time: Double) {
+        emitLine(1, line, content: false, packet: packet, time: time)
         guard starttlsRequested, line.count >= 3 else { return }
-        guard line[0] >= 0x32, line[0] <= 0x35, Bytes.isDigit(line[1]), Bytes.isDigit(line[2]) else { return }
-        if line.count > 3, line[3] == 0x2D { return }
-        let code = Int(line[0] - 0x30) * 100 + Int(line[1] - 0x30) * 10 + Int(line[2] - 0x30)
+        let o = line.startIndex
+        guard line[o] >= 0x32, line[o] <= 0x35, Bytes.isDigit(line[o + 1]), Bytes.isDigit(line[o + 2]) else { return }
+        if line.count > 3, line[o + 3] == 0x2D { return }
+        let code = Int(line[o] - 0x30) * 100 + Int(line[o + 1] - 0x30) * 10 + Int(line[o + 2] - 0x30)
         if code == 220 {
             starttlsRequested = false
             splitters[1].mode = .sniff
@@ -686,36 +714,29 @@ final class CaptureFlow<Sink: CaptureSink> {
         }
     }
 
+    /// Calls go through `sink?.` so the builder is mutated in place (copying it costs a retain per field).
     private func deliverToSink(_ ev: CaptureFlowEvent, dir d: Int) {
-        guard var s = sink else { return }
-        sink = nil
+        guard sink != nil else { return }
         let at = position(ev.packet, ev.time)
         switch ev.kind {
         case .line(let line):
-            if d == 0 {
-                trackClient(line, time: ev.time)
-                s.client(line[...], at: at)
-            } else {
-                trackServer(line, time: ev.time)
-                s.server(line[...], at: at)
-            }
+            deliverLine(d, line[...], content: false, at: at, time: ev.time)
         case .gap:
-            s.gap(at: at)
+            sink?.gap(at: at)
         case .content(let line):
-            s.content(line[...], at: at)
+            sink?.content(line[...], at: at)
         case .tls(let facts):
-            s.tlsEstablished(facts, at: at)
+            sink?.tlsEstablished(facts, at: at)
         case .note(let text, let kind):
-            s.note(text, kind: kind, at: at)
+            sink?.note(text, kind: kind, at: at)
         }
-        sink = s
     }
 
     // MARK: - Conversation tracking (timings, pending replies)
 
-    private func trackClient(_ line: [UInt8], time: Double) {
+    private func trackClient(_ line: ArraySlice<UInt8>, time: Double) {
         if inData {
-            if line.count == 1, line[0] == 0x2E {
+            if line.count == 1, line.first == 0x2E {
                 inData = false
                 if let start = dataStartTime { dataTransferMs = Int(((time - start) * 1000).rounded()) }
                 pendingCommands.append((".", time))
@@ -727,9 +748,9 @@ final class CaptureFlow<Sink: CaptureSink> {
         if lastReplyCode == 334 {
             verb = "AUTH-RESPONSE"
         } else {
-            var e = 0
-            while e < line.count, e < 16, !Bytes.isBlank(line[e]), line[e] != 0x3A { e += 1 }
-            verb = String(decoding: line[0..<e], as: UTF8.self).uppercased()
+            var e = line.startIndex
+            while e < line.endIndex, e - line.startIndex < 16, !Bytes.isBlank(line[e]), line[e] != 0x3A { e += 1 }
+            verb = String(decoding: line[line.startIndex..<e], as: UTF8.self).uppercased()
             if verb.isEmpty { verb = "(empty)" }
         }
         pendingCommands.append((verb, time))
@@ -737,10 +758,11 @@ final class CaptureFlow<Sink: CaptureSink> {
         if pendingCommands.count - pendingHead > 256 { pendingHead += 1 }
     }
 
-    private func trackServer(_ line: [UInt8], time: Double) {
-        guard line.count >= 3, line[0] >= 0x31, line[0] <= 0x35, Bytes.isDigit(line[1]), Bytes.isDigit(line[2]) else { return }
-        if line.count > 3, line[3] == 0x2D { return }
-        let code = Int(line[0] - 0x30) * 100 + Int(line[1] - 0x30) * 10 + Int(line[2] - 0x30)
+    private func trackServer(_ line: ArraySlice<UInt8>, time: Double) {
+        let o = line.startIndex
+        guard line.count >= 3, line[o] >= 0x31, line[o] <= 0x35, Bytes.isDigit(line[o + 1]), Bytes.isDigit(line[o + 2]) else { return }
+        if line.count > 3, line[o + 3] == 0x2D { return }
+        let code = Int(line[o] - 0x30) * 100 + Int(line[o + 1] - 0x30) * 10 + Int(line[o + 2] - 0x30)
         lastReplyCode = code
         // The banner: the first 220, or any first reply nothing was waiting for (a 554 at connect).
         // Early talkers send commands before it, so a 220 first is the banner even then.
@@ -801,7 +823,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             if let partial = splitters[d].partial.isEmpty ? nil : splitters[d].partial, splitters[d].mode == .lines {
                 // An unterminated last line is still evidence.
                 splitters[d].partial = []
-                if d == 0 { clientLine(partial, packet: packet, time: time) } else { serverLine(partial, packet: packet, time: time) }
+                if d == 0 { clientLine(partial[...], packet: packet, time: time) } else { serverLine(partial[...], packet: packet, time: time) }
             }
         }
         pump(force: true)
