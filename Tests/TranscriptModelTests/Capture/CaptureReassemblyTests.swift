@@ -503,4 +503,58 @@ struct CaptureReassemblyTests {
         #expect(!out[0].events.contains("GAP"))
         #expect(out[0].dialogue.suffix(4) == ["C: line one", "C: line two", "C: .", "S: 250 ok"])
     }
+
+    @Test func ipv4FragmentsAreReported() throws {
+        var c = Conversation()
+        c.handshake()
+        c.server("220 mx ESMTP\r\n")
+        // The client's EHLO split into two IP fragments: the first carries the TCP header.
+        let text = Array("EHLO fragmented.example\r\n".utf8)
+        let tcp = Frames.tcp(srcPort: c.clientPort, dstPort: c.serverPort, seq: c.cseq, ack: c.sseq, flags: 0x18, payload: text)
+        let first = Frames.ipv4(src: c.clientIP, dst: c.serverIP, payload: Array(tcp[0..<32]), flagsFragment: 0x2000)
+        let second = Frames.ipv4(src: c.clientIP, dst: c.serverIP, payload: Array(tcp[32...]), flagsFragment: 32 / 8)
+        c.time += 0.01
+        c.writer.add(time: c.time, frame: Frames.ethernet(first, v6: false))
+        c.writer.add(time: c.time, frame: Frames.ethernet(second, v6: false))
+        c.cseq += UInt32(text.count)
+        c.server("250 mx\r\n")
+        c.close()
+        let out = try T.record(c.writer)
+        #expect(out[0].notes.contains { $0.contains("IP fragment(s) of this connection were not reassembled") })
+        #expect(out[0].events.contains("GAP"))
+        #expect(out[0].dialogue.last == "S: 250 mx")
+    }
+
+    @Test func totalBufferLimitForcesHolesOut() throws {
+        // Ten connections each holding out-of-order data behind a hole; a tiny total budget.
+        var w = PcapWriter()
+        var convs: [Conversation] = []
+        for k in 0..<10 {
+            var c = Conversation(clientISN: UInt32(1000 * k), serverISN: 5000)
+            c.clientPort = UInt16(41000 + k)
+            c.writer = w
+            c.handshake()
+            c.server("220 mx ESMTP\r\n")
+            c.client("DATA\r\n")
+            c.server("354 go\r\n")
+            c.lose(fromClient: true, "lost line\r\n")
+            for _ in 0..<12 { c.client(String(repeating: "z", count: 1000) + "\r\n") }
+            w = c.writer
+            convs.append(c)
+        }
+        for k in 0..<10 {
+            var c = convs[k]
+            c.writer = w
+            c.client(".\r\n")
+            c.server("250 ok\r\n")
+            c.close()
+            w = c.writer
+        }
+        let out = try T.record(w, options: CaptureOptions(totalBuffer: 1 << 16))
+        #expect(out.count == 10)
+        for o in out {
+            #expect(o.events.contains("GAP"))
+            #expect(o.dialogue.last == "S: 250 ok")
+        }
+    }
 }
