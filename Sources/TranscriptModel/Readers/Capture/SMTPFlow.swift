@@ -127,6 +127,7 @@ final class CaptureFlow<Sink: CaptureSink> {
 
     // Conversation tracking, as events reach the sink (in order).
     var inData = false
+    var awaitingDataReply = false
     var pendingCommands: [(verb: String, time: Double)] = []
     var pendingHead = 0
     var lastCommand: String?
@@ -530,7 +531,8 @@ final class CaptureFlow<Sink: CaptureSink> {
     private func emitLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, packet: Int, time: Double) {
         if sink == nil, kind == .smtp { startSession() }
         let key = max(lastKeys[d], packet)
-        if sink != nil, heads[0] == queues[0].count, heads[1] == queues[1].count, key < futureMin(1 - d) {
+        if sink != nil, heads[0] == queues[0].count, heads[1] == queues[1].count, key < futureMin(1 - d),
+           !(d == 0 && awaitingDataReply) {
             lastKeys[d] = key
             deliverLine(d, line, content: content, at: position(packet, time), time: time)
             return
@@ -679,7 +681,9 @@ final class CaptureFlow<Sink: CaptureSink> {
             startSession()
         }
         while true {
-            let hc = heads[0] < queues[0].count ? queues[0][heads[0]].key : nil
+            // Client bytes sent after DATA before its reply (an early talker) belong after that reply.
+            let clientBlocked = awaitingDataReply && !force
+            let hc = heads[0] < queues[0].count && !clientBlocked ? queues[0][heads[0]].key : nil
             let hs = heads[1] < queues[1].count ? queues[1][heads[1]].key : nil
             var pick: Int
             switch (hc, hs) {
@@ -692,7 +696,7 @@ final class CaptureFlow<Sink: CaptureSink> {
                 guard force || c < futureMin(1) else { compact(); return }
                 pick = 0
             case (nil, let s?):
-                guard force || s < futureMin(0) else { compact(); return }
+                guard force || clientBlocked || s < futureMin(0) else { compact(); return }
                 pick = 1
             }
             let ev = queues[pick][heads[pick]]
@@ -755,7 +759,11 @@ final class CaptureFlow<Sink: CaptureSink> {
         }
         pendingCommands.append((verb, time))
         lastCommand = verb
-        if pendingCommands.count - pendingHead > 256 { pendingHead += 1 }
+        if verb == "DATA" { awaitingDataReply = true }
+        if pendingCommands.count - pendingHead > 256 {
+            if pendingCommands[pendingHead].verb == "DATA" { awaitingDataReply = false }
+            pendingHead += 1
+        }
     }
 
     private func trackServer(_ line: ArraySlice<UInt8>, time: Double) {
@@ -773,6 +781,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         if pendingHead < pendingCommands.count {
             let c = pendingCommands[pendingHead]
             pendingHead += 1
+            if c.verb == "DATA" { awaitingDataReply = false }
             let ms = max(0, Int(((time - c.time) * 1000).rounded()))
             if latencies.count < 64 { latencies.append((c.verb, ms)) }
             if maxLatency == nil || ms > maxLatency!.ms { maxLatency = (c.verb, ms) }
