@@ -582,8 +582,11 @@ final class CaptureFlow<Sink: CaptureSink> {
         // Decisions that change how the following bytes are cut: BDAT chunks and STARTTLS.
         let s = line
         if line.count >= 6, line.count < 64, Bytes.hasPrefix(s, lowercased: "bdat ") {
+            // RFC 3030 syntax only: `BDAT <size> [LAST]`. A server rejects anything else as a command and
+            // reads no chunk after it (`BDAT 5 X` is followed by commands, not 5 octets).
             let parts = s.split(whereSeparator: Bytes.isBlank)
-            if parts.count >= 2, let size = Bytes.integer(parts[1]), size > 0, size < 1 << 40 {
+            let tailOK = parts.count == 2 || (parts.count == 3 && Bytes.hasPrefix(parts[2], lowercased: "last") && parts[2].count == 4)
+            if tailOK, let size = Bytes.integer(parts[1]), size > 0, size < 1 << 40 {
                 emitLine(0, line, content: false, packet: packet, time: time)
                 splitters[0].mode = .bdat(Int64(size))
                 return
