@@ -407,3 +407,4 @@ import Testing
         }
     }
 }
+
