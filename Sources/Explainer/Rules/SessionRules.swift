@@ -64,7 +64,7 @@ public enum SessionRules {
                         "Make sure the IP's PTR record and that name's A record match.",
                     ]) { f in
             guard let i = f.exchanges.firstIndex(where: { $0.stage == .greeting && $0.command == nil }),
-                  let r = f.exchanges[i].reply, r.code == 220 else { return [] }
+                  let r = f.exchanges[i].reply, r.code == 220, !r.inferred else { return [] }
             let host = String((r.lines.first ?? "").split(separator: " ").first ?? "")
             guard let kind = SessionFacts.isNotFQDN(host), kind != "masked" else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i), detail: "Announced name: \(host.isEmpty ? "(none)" : host).")]
@@ -76,7 +76,7 @@ public enum SessionRules {
                         "Disable SMTP/ESMTP inspection on the firewall in front of the mail server (Cisco: `no inspect esmtp`).",
                     ]) { f in
             guard let i = f.exchanges.firstIndex(where: { $0.stage == .greeting && $0.command == nil }),
-                  let r = f.exchanges[i].reply else { return [] }
+                  let r = f.exchanges[i].reply, !r.inferred else { return [] }
             let text = r.lines.first ?? ""
             guard text.filter({ $0 == "*" }).count >= 6 else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i))]
@@ -199,7 +199,7 @@ public enum SessionRules {
                     explanation: "The server advertised STARTTLS, yet the client sent the envelope (and possibly the message and credentials) unencrypted. Anyone on the path can read it, and receivers that require TLS will refuse.",
                     actions: ["Enable STARTTLS in the sending client or server (Postfix smtp_tls_security_level = may or encrypt)."]) { f in
             guard !f.session.tlsStarted, f.session.tls == nil,
-                  f.exchanges.contains(where: { $0.command?.verb == "EHLO" && $0.reply.map { r in r.lines.dropFirst().contains { $0.uppercased().hasPrefix("STARTTLS") } } == true }),
+                  f.exchanges.contains(where: { $0.command?.verb == "EHLO" && $0.reply.map { r in !r.inferred && r.lines.dropFirst().contains { $0.uppercased().hasPrefix("STARTTLS") } } == true }),
                   let i = f.exchanges.firstIndex(where: { $0.command?.verb == "MAIL" || $0.command?.verb == "AUTH" })
             else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i))]

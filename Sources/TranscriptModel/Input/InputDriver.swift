@@ -62,6 +62,18 @@ public enum InputDriver {
         return try dispatch(name: name, path: path == "-" ? nil : path, source: &source, options: options, emit: emit)
     }
 
+    /// Keep reading a growing file: at its end, wait for more instead of finishing, until `shouldStop`.
+    /// Sessions are emitted as the reader closes them; the rest when stopped.
+    public static func follow(path: String, options: InputOptions = InputOptions(), pollInterval: Double = 0.5,
+                              shouldStop: @escaping () -> Bool, emit: (Session) -> Void) throws -> InputInfo {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw InputError(input: path, message: "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var rest = PrefixedSource(first: nil, rest: TailSource(file: FileSource(fd: fd, chunk: options.readChunk),
+                                                                interval: pollInterval, shouldStop: shouldStop))
+        return try read(name: path, source: &rest, options: options, emit: emit)
+    }
+
     /// Read from memory (tests, the web page).
     public static func read(name: String, bytes: [UInt8], options: InputOptions = InputOptions(),
                             emit: (Session) -> Void) throws -> InputInfo {
@@ -142,7 +154,7 @@ public enum InputDriver {
         var pendingChunks: [[UInt8]] = []
         var total = 0
         while prefixLines.count < FormatDetector.prefixLines, total < FormatDetector.prefixBytes {
-            guard let chunk = try source.next(name: name) else { break }
+            guard let chunk = try source.next(name: name), !chunk.isEmpty else { break }
             total += chunk.count
             pendingChunks.append(chunk)
             splitter.peekLines(chunk, into: &prefixLines, limit: FormatDetector.prefixLines)
@@ -172,6 +184,7 @@ public enum InputDriver {
         for chunk in pendingChunks { splitter.push(chunk, feed) }
         pendingChunks.removeAll()
         while let chunk = try source.next(name: name) {
+            if chunk.isEmpty { continue }
             total += chunk.count
             splitter.push(chunk, feed)
         }
@@ -215,6 +228,24 @@ struct FileSource: ByteSource {
             if n == 0 { return nil }
             buf.removeSubrange(n...)
             return buf
+        }
+    }
+}
+
+/// A file that grows: at its end, poll until more arrives or the caller says stop.
+struct TailSource: ByteSource {
+    var file: FileSource
+    let interval: Double
+    let shouldStop: () -> Bool
+    /// At the first end of file an empty chunk says "caught up" (detection uses what is there); after
+    /// that, reading waits for more.
+    var caughtUp = false
+    mutating func next(name: String) throws -> [UInt8]? {
+        while true {
+            if let chunk = try file.next(name: name) { return chunk }
+            if shouldStop() { return nil }
+            if !caughtUp { caughtUp = true; return [] }
+            usleep(UInt32(interval * 1_000_000))
         }
     }
 }

@@ -628,6 +628,8 @@ public struct SessionBuilder {
 
     private mutating func applyGreeting(_ reply: Reply) {
         session.connected = true
+        // A greeting a log reader had to infer says nothing about the server's name or software.
+        guard !reply.inferred else { return }
         let banner = ServerIdentity.parseBanner(reply.lines.first ?? "")
         if let host = banner.host { session.attributes["banner-host"] = host }
         if let host = banner.host, !host.isEmpty, !host.allSatisfy({ $0 == "*" }),
