@@ -19,7 +19,7 @@ public enum HTMLRenderer {
         t.element(head, "meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])
         t.element(head, "meta", [("name", "generator"), ("content", "smtpexplain")])
         t.element(head, "title", text: title)
-        t.element(head, "style", text: css)
+        t.constantText(t.element(head, "style"), css)
 
         let body = t.element(t.root, "body")
         let header = t.element(body, "div", class: "report-head", [("role", "banner")])

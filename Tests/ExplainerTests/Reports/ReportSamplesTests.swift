@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import TranscriptModel
+@testable import Explainer
+
+/// Every sample renders to HTML that libxml2 reads without errors, and to Markdown, with no secret shown.
+/// With `SMTPEXPLAIN_REPORT_DIR` set, the HTML reports are also written there (for looking at them).
+@Suite struct ReportSamplesTests {
+    static let samples: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples")
+
+    static func files() -> [URL] {
+        guard let e = FileManager.default.enumerator(at: samples, includingPropertiesForKeys: nil) else { return [] }
+        return e.compactMap { $0 as? URL }
+            .filter { !["md", "tsv", "pcap", "pcapng", "cap", "gz"].contains($0.pathExtension) && !$0.hasDirectoryPath }
+            .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+            .sorted { $0.path < $1.path }
+    }
+
+    @Test func everySampleRenders() throws {
+        let files = Self.files()
+        #expect(files.count > 10)
+        let out = ProcessInfo.processInfo.environment["SMTPEXPLAIN_REPORT_DIR"]
+        for f in files {
+            var sessions: [Session] = []
+            guard (try? InputDriver.read(path: f.path, emit: { sessions.append($0) })) != nil else { continue }
+            let xs = sessions.map { Explainer().explain($0) }
+            let name = f.deletingPathExtension().lastPathComponent
+            let html = HTMLRenderer.document(xs, title: name)
+            let parsed = parseHTML(html)
+            #expect(parsed.errors.isEmpty, "\(f.lastPathComponent): \(parsed.errors.prefix(3))")
+            #expect(!parsed.elements.contains("script"))
+            let md = MarkdownRenderer.document(xs)
+            #expect(!md.isEmpty)
+            if let out {
+                let dir = f.deletingLastPathComponent().lastPathComponent
+                try? html.write(toFile: "\(out)/\(dir)-\(name).html", atomically: true, encoding: .utf8)
+                try? md.write(toFile: "\(out)/\(dir)-\(name).md", atomically: true, encoding: .utf8)
+            }
+        }
+    }
+}
