@@ -144,7 +144,8 @@ public struct PostfixLogReader: LineReader {
         let pos = SourcePosition(input: input, line: number, time: l.time)
         if let t = l.time { now = max(now, t) }
         let prog = l.program
-        let isPostfix = LogBytes.starts(prog, "postfix") || prog.isEmpty
+        // postgrey (the usual greylisting policy server) is read too: its verdict joins the client's session.
+        let isPostfix = LogBytes.starts(prog, "postfix") || prog.isEmpty || LogBytes.equals(prog, "postgrey")
         guard isPostfix else {
             stats.ignored += 1
             return
@@ -166,6 +167,8 @@ public struct PostfixLogReader: LineReader {
             known = queueLine(l.message, daemon: d, pos: pos, text: text, emit: emit)
         } else if LogBytes.equals(d, "postscreen") {
             known = postscreenLine(l.message, pos: pos, text: text, emit: emit)
+        } else if LogBytes.equals(d, "postgrey") {
+            known = postgreyLine(l.message, pos: pos, text: text)
         } else if LogBytes.equals(d, "dnsblog") {
             known = dnsblogLine(l.message, pos: pos, text: text)
         } else {
@@ -359,6 +362,7 @@ public struct PostfixLogReader: LineReader {
             return postscreenLine(m, pos: pos, text: text, emit: emit)
         }
         if LogBytes.starts(m, "addr ") { return dnsblogLine(m, pos: pos, text: text) }
+        if LogBytes.starts(m, "action=") { return postgreyLine(m, pos: pos, text: text) }
         return smtpdLine(m, pid: 0, service: "postfix/smtpd", pos: pos, text: text, emit: emit)
     }
 
@@ -635,6 +639,26 @@ public struct PostfixLogReader: LineReader {
             return true
         }
         return LogBytes.starts(m, "warning: ") || LogBytes.starts(m, "error: ")
+    }
+
+    /// `action=greylist, reason=new, client_name=..., client_address=192.0.2.1[/32], sender=..., recipient=...`
+    mutating func postgreyLine(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String) -> Bool {
+        guard LogBytes.starts(m, "action=") else {
+            return LogBytes.starts(m, "Process Backgrounded") || LogBytes.starts(m, "cleaning") || LogBytes.starts(m, "whitelisted")
+                || LogBytes.find(m.prefix(40), "Server") != nil || LogBytes.starts(m, "Setting") || LogBytes.starts(m, "Binding")
+        }
+        if var ip = LogBytes.value(m, "client_address=") {
+            if let slash = ip.firstIndex(of: 0x2F) { ip = ip[ip.startIndex..<slash] }
+            let key = Bytes.string(ip)
+            // The check runs inside the smtpd session of that client (RCPT stage): attach there if open.
+            if let s = smtpd.values.first(where: { $0.client.address == key }) { s.add(LogNote(text: text(), pos: pos)) }
+            else {
+                var a = ipNotes[key] ?? []
+                if a.count < 20 { a.append(LogNote(text: text(), pos: pos)) }
+                ipNotes[key] = a
+            }
+        }
+        return true
     }
 
     // MARK: - queue manager, cleanup, local delivery, bounce
