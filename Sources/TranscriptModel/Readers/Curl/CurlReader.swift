@@ -26,6 +26,7 @@ struct CurlCore: DialectCore {
 
     private var slot: SessionSlot
     private var sawReply = false
+    private var lastAddressFailure: ConnectFailure?
 
     init(input: String) { slot = SessionSlot(input: input, format: Self.formatID) }
 
@@ -128,7 +129,15 @@ struct CurlCore: DialectCore {
             return
         }
         if slot.builder.session.connected != true, slot.builder.session.exchanges.isEmpty,
+           Scan.hasPrefix(info, "Failed to connect"), SessionSlot.failure(in: info) == nil {
+            // `Failed to connect to host port 25 after 0 ms: Couldn't connect to server`: the reason was
+            // on the per-address line before.
+            slot.builder.connectFailed(lastAddressFailure ?? .other, detail: Bytes.string(t), at: pos)
+            return
+        }
+        if slot.builder.session.connected != true, slot.builder.session.exchanges.isEmpty,
            let f = SessionSlot.failure(in: info) {
+            lastAddressFailure = f
             // `connect to ::1 port 25 ... failed`: one address of several; curl goes on with the next
             // (`Trying 127.0.0.1`). Only curl's final word (`Failed to connect to`, `curl: (7)`) decides.
             if Scan.hasPrefix(info, "Failed to connect") || Scan.hasPrefix(info, "Could not resolve")
