@@ -218,3 +218,18 @@ QUIT
         #expect(out.session.transactions[0].sender == "alice@example.com")
     }
 }
+
+@Suite struct HTMLSummaryReportTests {
+    @Test func summaryPageParsesAndCounts() throws {
+        let xs = try reportSessions(authSample) + reportSessions(hostile)
+        let summary = TriageSummary(xs.map { ($0.session, $0.findings.map(\.reason.rawValue)) })
+        let html = HTMLRenderer.summary(summary, title: "Today <b>")
+        let parsed = parseHTML(html)
+        #expect(parsed.errors.isEmpty, "\(parsed.errors)")
+        #expect(!parsed.elements.contains("script"))
+        #expect(!parsed.elements.contains("b"))
+        #expect(parsed.text.contains("Outcome"))
+        #expect(parsed.text.contains("DELIVERED"))
+        #expect(parsed.text.contains("2 sessions"))
+    }
+}
