@@ -729,6 +729,8 @@ final class CaptureFlow<Sink: CaptureSink> {
         case .line(let line):
             deliverLine(d, line[...], content: false, at: at, time: ev.time)
         case .gap:
+            // The reply to DATA may have been in the lost bytes: stop holding the client back.
+            if d == 1 { awaitingDataReply = false }
             sink?.gap(at: at)
         case .content(let line):
             sink?.content(line[...], at: at)
