@@ -31,11 +31,16 @@ import Testing
             #expect(parsed.errors.isEmpty, "\(f.lastPathComponent): \(parsed.errors.prefix(3))")
             #expect(!parsed.elements.contains("script"))
             let md = MarkdownRenderer.document(xs)
+            // Personal redaction never breaks a report.
+            let redacted = HTMLRenderer.document(xs.map(Redactor(mode: .personal).apply), title: name)
+            #expect(parseHTML(redacted).errors.isEmpty)
             #expect(!md.isEmpty)
             if let out {
                 let dir = f.deletingLastPathComponent().lastPathComponent
                 try? html.write(toFile: "\(out)/\(dir)-\(name).html", atomically: true, encoding: .utf8)
                 try? md.write(toFile: "\(out)/\(dir)-\(name).md", atomically: true, encoding: .utf8)
+                let personal = xs.map(Redactor(mode: .personal).apply)
+                try? MarkdownRenderer.document(personal).write(toFile: "\(out)/\(dir)-\(name).personal.md", atomically: true, encoding: .utf8)
             }
         }
     }
