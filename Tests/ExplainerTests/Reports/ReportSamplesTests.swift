@@ -17,6 +17,15 @@ import Testing
             .sorted { $0.path < $1.path }
     }
 
+    /// Only the HTML sample looks like HTML: detection must not take any other input away from its reader.
+    @Test func onlyHTMLSamplesLookLikeHTML() throws {
+        for f in Self.files() {
+            guard let data = FileManager.default.contents(atPath: f.path) else { continue }
+            let html = HTMLInput.looksLikeHTML(Array(data.prefix(64 * 1024)))
+            #expect(html == f.lastPathComponent.contains("html"), "\(f.lastPathComponent)")
+        }
+    }
+
     @Test func everySampleRenders() throws {
         let files = Self.files()
         #expect(files.count > 10)

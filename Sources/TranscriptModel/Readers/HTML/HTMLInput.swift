@@ -7,6 +7,8 @@
 public enum HTMLInput {
     /// Session attribute set when the page hid the e-mail addresses (Cloudflare's `[email protected]`).
     public static let addressesHiddenAttribute = "addresses-hidden"
+    /// An HTML page is parsed whole (it is not line-oriented); larger inputs should be refused.
+    public static let maxBytes = 64 << 20
 
     /// Whether an input's first bytes are HTML rather than a transcript that merely mentions tags
     /// (message content in DATA may well be HTML: markup after a `DATA`/`354` line does not count).
