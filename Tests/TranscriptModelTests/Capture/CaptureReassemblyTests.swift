@@ -557,4 +557,19 @@ struct CaptureReassemblyTests {
             #expect(o.dialogue.last == "S: 250 ok")
         }
     }
+
+    @Test func tlsAlertDuringHandshakeIsNoted() throws {
+        var c = Conversation()
+        c.handshake()
+        c.server("220 mx ESMTP\r\n")
+        c.client("STARTTLS\r\n")
+        c.server("220 2.0.0 Ready to start TLS\r\n")
+        c.send(fromClient: true, T.clientHello(sni: "mx.example.com"))
+        c.send(fromClient: false, [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46])   // fatal protocol_version
+        c.close()
+        let out = try T.record(c.writer)
+        #expect(out[0].notes.contains { $0.contains("server sent TLS alert 70 (fatal) during the handshake") })
+        #expect(out[0].notes.contains { $0.contains("did not complete") })
+        #expect(out[0].events.contains("CLOSED server"))
+    }
 }

@@ -429,7 +429,7 @@ final class CaptureFlow<Sink: CaptureSink> {
                     if kind == .ignored { return }
                 }
                 let rest = UnsafeRawBufferPointer(rebasing: b[i...])
-                if TLSHandshakeWatcher.looksLikeTLS(rest) {
+                if TLSHandshakeWatcher.looksLikeTLS(rest, expected: splitters[d].expectingTLS) {
                     splitters[d].mode = .tls
                     if splitters[0].linesSeen == 0, splitters[1].linesSeen == 0 { implicitTLS = true }
                 } else {
@@ -943,11 +943,11 @@ final class CaptureFlow<Sink: CaptureSink> {
             let w = splitters[d].tls
             if splitters[d].mode == .tls, w.bytes > 0 {
                 let who = d == 0 ? "client" : "server"
-                if let alert = w.alert, !w.encrypted {
-                    s.note("the \(who) sent TLS alert \(alert.description) (level \(alert.level)) during the handshake",
+                // A clear-text alert means the handshake failed (certificate, version or cipher mismatch).
+                if let alert = w.alert {
+                    s.note("the \(who) sent TLS alert \(alert.description) (\(alert.level == 2 ? "fatal" : "warning")) during the handshake: it failed",
                            kind: .tls, at: at)
                 }
-                _ = who
             }
         }
         let enc = splitters[0].tlsBytes + splitters[1].tlsBytes
