@@ -26,6 +26,25 @@ import Testing
         }
     }
 
+    /// The shared corpus (when present): no transcript or log is mistaken for HTML unless it is HTML, and
+    /// every real-MTA transcript renders to libxml2-clean HTML.
+    @Test func sharedCorpus() throws {
+        let corpus = Self.samples.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus")
+        guard let e = FileManager.default.enumerator(at: corpus, includingPropertiesForKeys: nil) else { return }
+        var html: [String] = []
+        for case let f as URL in e where !f.hasDirectoryPath && !["pcap", "pcapng", "gz", "tsv", "md"].contains(f.pathExtension) {
+            guard let data = FileManager.default.contents(atPath: f.path), data.count < 4 << 20 else { continue }
+            if HTMLInput.looksLikeHTML(Array(data.prefix(64 * 1024))) { html.append(f.path) }
+            if f.path.contains("real-mta"), f.lastPathComponent == "transcript.txt" {
+                var sessions: [Session] = []
+                guard (try? InputDriver.read(path: f.path, emit: { sessions.append($0) })) != nil else { continue }
+                let page = HTMLRenderer.document(sessions.map { Explainer().explain($0) }, title: "x")
+                #expect(parseHTML(page).errors.isEmpty, "\(f.path)")
+            }
+        }
+        #expect(html.allSatisfy { $0.lowercased().contains("htm") }, "\(html)")
+    }
+
     @Test func everySampleRenders() throws {
         let files = Self.files()
         #expect(files.count > 10)
