@@ -617,6 +617,27 @@ struct CaptureReassemblyTests {
         #expect(out.first?.events.contains("GAP") == false)
         #expect(out.first?.notes.contains { $0.contains("different bytes") } == false)
     }
+
+    @Test func bareLineFeedsInDataAreReported() throws {
+        var c = Conversation()
+        c.handshake()
+        c.server("220 mx ESMTP\r\n")
+        c.client("MAIL FROM:<a@x>\r\n")
+        c.server("250 ok\r\n")
+        c.client("RCPT TO:<b@y>\r\n")
+        c.server("250 ok\r\n")
+        c.client("DATA\r\n")
+        c.server("354 go\r\n")
+        c.client("Subject: x\r\n\r\nfirst\nsecond\r\n\n.\r\nmore\r\n.\r\n")
+        c.server("250 ok\r\n")
+        c.close()
+        let out = try T.record(c.writer)
+        let marks = out[0].events.filter { $0.hasPrefix("BARELF") || $0 == "C: ." }
+        #expect(marks == ["BARELF", "BARELF", "BARELF-DOT", "C: .", "C: ."])
+        let s = try T.sessions(c.writer)
+        #expect(s.first?.transactions.first?.message?.smugglingPattern != nil)
+        #expect(s.first?.transactions.first?.message?.bareLFLines == 3)
+    }
 }
 
 /// Small deterministic generator for the shuffle tests.

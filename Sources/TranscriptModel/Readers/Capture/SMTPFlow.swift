@@ -56,12 +56,13 @@ struct CaptureFlowEvent {
     enum Kind {
         var cost: Int {
             switch self {
-            case .line(let l), .content(let l): return l.count + 32
+            case .line(let l, _), .content(let l): return l.count + 32
             default: return 32
             }
         }
 
-        case line([UInt8])
+        /// A line; `bareLF`: it ended in LF without CR.
+        case line([UInt8], bareLF: Bool)
         case gap(Int64)
         /// BDAT chunk content, cut into lines.
         case content([UInt8])
@@ -97,6 +98,9 @@ final class CaptureFlow<Sink: CaptureSink> {
     var lastUsage = 0
     /// Reused line buffer (no allocation per line).
     private var scratch: [UInt8] = []
+    private var lastLineHadCR = false
+    /// The previous message line ended in a bare LF.
+    private var previousContentBareLF = false
 
     // Connection facts.
     var firstPacket = 0
@@ -456,7 +460,11 @@ final class CaptureFlow<Sink: CaptureSink> {
                 let line = takeLine(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
                 i = lf + 1
                 splitters[d].linesSeen += 1
-                if d == 0 { clientLine(line, packet: packet, time: time) } else { serverLine(line, packet: packet, time: time) }
+                if d == 0 {
+                    clientLine(line, bareLF: !lastLineHadCR, packet: packet, time: time)
+                } else {
+                    serverLine(line, packet: packet, time: time)
+                }
             case .bdat(let remaining):
                 let end = i + Int(min(remaining, Int64(n - i)))
                 splitters[d].mode = .bdat(remaining - Int64(end - i))
@@ -522,29 +530,40 @@ final class CaptureFlow<Sink: CaptureSink> {
             scratch.append(contentsOf: tail.prefix(StreamFramer.maxLine))
         }
         var end = scratch.count
-        if end > 0, scratch[end - 1] == 0x0D { end -= 1 }
+        if end > 0, scratch[end - 1] == 0x0D { end -= 1; lastLineHadCR = true } else { lastLineHadCR = false }
         return scratch[0..<end]
     }
 
     /// A line to the sink: at once when nothing queued can come before it (the common case, no copy),
     /// else queued in packet order.
-    private func emitLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, packet: Int, time: Double) {
+    private func emitLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, bareLF: Bool = false,
+                          packet: Int, time: Double) {
         if sink == nil, kind == .smtp { startSession() }
         let key = max(lastKeys[d], packet)
         if sink != nil, heads[0] == queues[0].count, heads[1] == queues[1].count, key < futureMin(1 - d),
            !(d == 0 && awaitingDataReply) {
             lastKeys[d] = key
-            deliverLine(d, line, content: content, at: position(packet, time), time: time)
+            deliverLine(d, line, content: content, bareLF: bareLF, at: position(packet, time), time: time)
             return
         }
-        queue(d, packet: packet, time: time, content ? .content(Array(line)) : .line(Array(line)))
+        queue(d, packet: packet, time: time, content ? .content(Array(line)) : .line(Array(line), bareLF: bareLF))
     }
 
-    private func deliverLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, at: SourcePosition, time: Double) {
+    private func deliverLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, bareLF: Bool = false,
+                             at: SourcePosition, time: Double) {
         if content {
             sink?.content(line, at: at)
         } else if d == 0 {
+            let messageLine = inData
             trackClient(line, time: time)
+            if messageLine {
+                // Line ends matter only inside DATA (RFC 5321 wants CRLF; a bare LF next to `.` is smuggling).
+                let dot = line.count == 1 && line.first == 0x2E
+                if bareLF || (dot && previousContentBareLF) {
+                    sink?.bareLineFeed(dotLine: dot, at: at)
+                }
+                previousContentBareLF = dot ? false : bareLF
+            }
             sink?.client(line, at: at)
         } else {
             trackServer(line, time: time)
@@ -578,7 +597,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         return CommandParser.knownVerbs.contains(verb) && (b[k] == 0x20 || b[k] == 0x0D || b[k] == 0x0A)
     }
 
-    private func clientLine(_ line: ArraySlice<UInt8>, packet: Int, time: Double) {
+    private func clientLine(_ line: ArraySlice<UInt8>, bareLF: Bool = false, packet: Int, time: Double) {
         // Decisions that change how the following bytes are cut: BDAT chunks and STARTTLS.
         let s = line
         if line.count >= 6, line.count < 64, Bytes.hasPrefix(s, lowercased: "bdat ") {
@@ -596,7 +615,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             splitters[0].mode = .sniff
             splitters[0].expectingTLS = true
         }
-        emitLine(0, line, content: false, packet: packet, time: time)
+        emitLine(0, line, content: false, bareLF: bareLF, packet: packet, time: time)
     }
 
     private func serverLine(_ line: ArraySlice<UInt8>, packet: Int, time: Double) {
@@ -726,8 +745,8 @@ final class CaptureFlow<Sink: CaptureSink> {
         guard sink != nil else { return }
         let at = position(ev.packet, ev.time)
         switch ev.kind {
-        case .line(let line):
-            deliverLine(d, line[...], content: false, at: at, time: ev.time)
+        case .line(let line, let bareLF):
+            deliverLine(d, line[...], content: false, bareLF: bareLF, at: at, time: ev.time)
         case .gap:
             // The reply to DATA may have been in the lost bytes: stop holding the client back.
             if d == 1 { awaitingDataReply = false }
