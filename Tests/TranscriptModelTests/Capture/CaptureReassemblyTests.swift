@@ -638,6 +638,17 @@ struct CaptureReassemblyTests {
         #expect(s.first?.transactions.first?.message?.smugglingPattern != nil)
         #expect(s.first?.transactions.first?.message?.bareLFLines == 3)
     }
+
+    @Test func ftpGreetingIsNotSMTP() throws {
+        var c = Conversation()
+        c.serverPort = 2100
+        c.handshake()
+        c.server("220 ProFTPD Server ready.\r\n")
+        c.client("USER anonymous\r\n")
+        c.server("331 Password required\r\n")
+        c.close()
+        #expect(try T.record(c.writer).isEmpty)
+    }
 }
 
 /// Small deterministic generator for the shuffle tests.

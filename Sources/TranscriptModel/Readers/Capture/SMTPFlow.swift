@@ -322,9 +322,13 @@ final class CaptureFlow<Sink: CaptureSink> {
     /// A flow on another port: SMTP when the server greets with 220 or the client opens with EHLO/HELO.
     private func decide(first b: UnsafeRawBufferPointer, dir d: Int) {
         func prefix(_ n: Int) -> ArraySlice<UInt8> { ArraySlice(b.prefix(n)) }
-        if d == 1, b.count >= 4, b[0] == 0x32, b[1] == 0x32, b[2] == 0x30, b[3] == 0x20 || b[3] == 0x2D {
+        // FTP greets with 220 too: not on its port, and not when the banner says FTP.
+        let firstLine = ArraySlice(b.prefix(while: { $0 != 0x0A }).prefix(512))
+        let ftp = ends[1].port == 21 || Bytes.contains(firstLine, lowercased: "ftp")
+        if d == 1, !ftp, b.count >= 4, b[0] == 0x32, b[1] == 0x32, b[2] == 0x30, b[3] == 0x20 || b[3] == 0x2D {
             kind = .smtp
-        } else if d == 0, Bytes.hasPrefix(prefix(5), lowercased: "ehlo ") || Bytes.hasPrefix(prefix(5), lowercased: "helo ") {
+        } else if d == 0, Bytes.hasPrefix(prefix(5), lowercased: "ehlo ") || Bytes.hasPrefix(prefix(5), lowercased: "helo ")
+                    || Bytes.hasPrefix(prefix(5), lowercased: "lhlo ") {
             kind = .smtp
         } else if d == 0, Bytes.hasPrefix(prefix(8), lowercased: "connect ") {
             tunnel = "HTTP CONNECT proxy"
