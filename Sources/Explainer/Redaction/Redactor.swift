@@ -133,6 +133,9 @@ public struct Redactor: Sendable {
         return x
     }
 
+    /// Every session of one report, with placeholders shared across them.
+    public func apply(_ xs: [ExplainedSession]) -> [ExplainedSession] { xs.map { apply($0) } }
+
     /// Placeholder for one value (tests, other renderers): `kind` is `user`, `ip`, `host` or `subject`.
     public func placeholder(_ kind: String, for value: String) -> String { table.placeholder(kind, value) }
 }
