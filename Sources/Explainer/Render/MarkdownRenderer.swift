@@ -21,11 +21,12 @@ public enum MarkdownRenderer {
         return out
     }
 
-    /// One session.
+    /// One session (for streaming: pass `of: 0` when the total is not known).
     public static func render(_ x: ExplainedSession, number: Int = 1, of total: Int = 1) -> String {
         let s = x.session
         var out = ""
-        let head = total > 1 ? "Session \(number) of \(total)" : "Session"
+        // `of: 0` when streaming (the total is not known yet).
+        let head = total > 1 ? "Session \(number) of \(total)" : total == 0 ? "Session \(number)" : "Session"
         out += "### \(head) · " + codeSpan(inputLabel(s)) + " · " + escape(s.format) + "\n\n"
         out += "**\(s.outcome.rawValue.uppercased())**"
         if let st = s.failedStage { out += " at `\(st.rawValue)`" }
