@@ -45,8 +45,6 @@ public struct PostfixLogReader: LineReader {
     var smtpd: [Int: Inbound] = [:]
     var held: [String: Inbound] = [:]
     var queue: [String: QueueInfo] = [:]
-    var queueOrder: [String] = []
-    var queueOrderHead = 0
     var outbound: [Int: Outbound] = [:]
     var postscreen: [String: Inbound] = [:]
     /// Lines of a pid before its `connect from` (DNS warnings), and postscreen/dnsblog lines for a client
@@ -56,7 +54,6 @@ public struct PostfixLogReader: LineReader {
     var lastSweep = 0.0
     var now = 0.0
     var linesSinceSweep = 0
-    var attempts: [String: Int] = [:]
 
     public init(input: String) {
         self.input = input
@@ -107,6 +104,7 @@ public struct PostfixLogReader: LineReader {
         var inbound: Inbound?
         var last: Double
         var removed = false
+        var attempts = 0
         init(time: Double) { last = time }
     }
 
@@ -223,7 +221,7 @@ public struct PostfixLogReader: LineReader {
         }
         if preNotes.count > 10_000 { preNotes.removeAll() }
         if ipNotes.count > 10_000 { ipNotes.removeAll() }
-        if attempts.count > limits.queueIDs { attempts.removeAll() }
+        if pendingTLS.count > 10_000 { pendingTLS.removeAll() }
         if smtpd.count > limits.openSessions {
             for (pid, s) in smtpd.sorted(by: { $0.value.last < $1.value.last }).prefix(smtpd.count - limits.openSessions) {
                 smtpd[pid] = nil
@@ -238,15 +236,11 @@ public struct PostfixLogReader: LineReader {
         guard create else { return nil }
         let q = QueueInfo(time: now)
         queue[qid] = q
-        queueOrder.append(qid)
         if queue.count > limits.queueIDs {
-            // Forget the oldest ids (their stories are long over or never complete).
-            while queue.count > limits.queueIDs * 9 / 10, queueOrderHead < queueOrder.count {
-                queue[queueOrder[queueOrderHead]] = nil
-                queueOrderHead += 1
-            }
+            // Forget the least recently seen tenth (their stories are long over or never complete).
+            let drop = queue.sorted { $0.value.last < $1.value.last }.prefix(limits.queueIDs / 10).map(\.key)
+            for k in drop where k != qid { queue[k] = nil }
         }
-        if queueOrderHead > 100_000 { queueOrder.removeFirst(queueOrderHead); queueOrderHead = 0 }
         return q
     }
 
@@ -1283,9 +1277,10 @@ public struct PostfixLogReader: LineReader {
     }
 
     mutating func emitOutbound(_ o: Outbound, emit: (Session) -> Void) {
-        let q = queue[o.qid]
-        let attempt = (attempts[o.qid] ?? 0) + 1
-        attempts[o.qid] = attempt
+        // Attempts are counted on the message (forgotten with it at `removed`).
+        let q = o.qid.isEmpty ? nil : queueInfo(o.qid, create: false)
+        let attempt = (q?.attempts ?? 0) + 1
+        q?.attempts = attempt
         var notesLeft = o.notes
         // Each failed connection is a session of its own.
         for cf in o.connectFailures {
