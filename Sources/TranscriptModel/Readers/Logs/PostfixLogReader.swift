@@ -52,6 +52,7 @@ public struct PostfixLogReader: LineReader {
     var preNotes: [Int: [LogNote]] = [:]
     var ipNotes: [String: [LogNote]] = [:]
     var lastSweep = 0.0
+    var lastQueueSweep = 0.0
     var now = 0.0
     var linesSinceSweep = 0
 
@@ -222,6 +223,12 @@ public struct PostfixLogReader: LineReader {
         if preNotes.count > 10_000 { preNotes.removeAll() }
         if ipNotes.count > 10_000 { ipNotes.removeAll() }
         if pendingTLS.count > 10_000 { pendingTLS.removeAll() }
+        // Messages silent for two hours of log time (Postfix retries deferred mail at least every 4000 s by
+        // default): forget them, so memory does not grow with mail that never shows `removed` in this log.
+        if now - lastQueueSweep > 600 {
+            lastQueueSweep = now
+            for (k, q) in queue where now - q.last > 7_200 { queue[k] = nil }
+        }
         if smtpd.count > limits.openSessions {
             for (pid, s) in smtpd.sorted(by: { $0.value.last < $1.value.last }).prefix(smtpd.count - limits.openSessions) {
                 smtpd[pid] = nil
@@ -670,7 +677,7 @@ public struct PostfixLogReader: LineReader {
         let q = queueInfo(qid)!
         let note = LogNote(text: text(), pos: pos)
         q.inbound?.add(note)
-        if q.notes.count < 20 { q.notes.append(note) }
+        if q.notes.count < 6 { q.notes.append(note) }
         if let story = q.inbound { story.last = max(story.last, pos.time ?? now) }
         if LogBytes.starts(body, "from=<") {
             if let f = LogBytes.value(body, "from=") { q.sender = Bytes.string(f) }
@@ -863,6 +870,8 @@ public struct PostfixLogReader: LineReader {
 
     mutating func emitInbound(_ s: Inbound, emit: (Session) -> Void) {
         for q in s.qids where held[q] === s { held[q] = nil }
+        // The story is told: later lines of these messages no longer reach (and keep alive) this session.
+        for q in s.qids where queue[q]?.inbound === s { queue[q]?.inbound = nil }
         var b = SessionBuilder(input: input, format: Self.formatID)
         b.direction = .inbound
         b.client = s.client
