@@ -10,6 +10,12 @@ enum FollowReader {
     static let stop = Atomic<Bool>(false)
 
     static func read(path: String, options: InputOptions, emit: (Session) -> Void) throws -> InputInfo {
+        // A parent may have left these blocked in the mask we inherited; we need them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in FollowReader.stop.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in FollowReader.stop.store(true, ordering: .relaxed) }
         return try InputDriver.follow(path: path, options: options, shouldStop: { stop.load(ordering: .relaxed) },

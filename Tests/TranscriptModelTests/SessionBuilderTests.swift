@@ -296,3 +296,30 @@ import Testing
         #expect(all[1].server.host == "mx2.example.com")
     }
 }
+
+/// Cases found by the capture reader's corpus runs.
+@Suite struct TransactionBoundaryTests {
+    @Test func rcptAfterAcceptedMessageStartsNoRecipientOnOldTransaction() throws {
+        let s = try session("220 mx ESMTP\nEHLO c\n250 ok\nMAIL FROM:<a@x.example>\n250 ok\nRCPT TO:<b@y.example>\n250 ok\nDATA\n354 go\nhi\n.\n250 queued\nRCPT TO:<c@y.example>\n503 5.5.1 need MAIL\nQUIT\n221 bye\n")
+        #expect(s.transactions[0].recipients.count == 1)
+        #expect(s.outcome == .delivered)
+    }
+
+    @Test func nestedMailRefusedKeepsFirstSender() throws {
+        let s = try session("220 mx ESMTP\nEHLO c\n250 ok\nMAIL FROM:<a@x.example>\n250 ok\nMAIL FROM:<z@x.example>\n503 5.5.1 nested MAIL command\nRCPT TO:<b@y.example>\n250 ok\nQUIT\n221 bye\n")
+        let withRcpt = s.transactions.first { !$0.recipients.isEmpty }
+        #expect(withRcpt?.sender == "a@x.example")
+    }
+
+    @Test func pipelinedRsetDoesNotWipeNextTransaction() throws {
+        let s = try session("220 mx ESMTP\nEHLO c\n250-mx\n250 PIPELINING\nMAIL FROM:<a@x.example>\n250 ok\nRSET\nMAIL FROM:<b@x.example>\nRCPT TO:<c@y.example>\n250 ok\n250 ok\n250 ok\nQUIT\n221 bye\n")
+        let last = try #require(s.transactions.last)
+        #expect(last.sender == "b@x.example")
+        #expect(last.recipients.map(\.address) == ["c@y.example"])
+    }
+
+    @Test func malformedBdatIsNotAChunk() throws {
+        let s = try session("220 mx ESMTP\nEHLO c\n250 CHUNKING\nMAIL FROM:<a@x.example>\n250 ok\nBDAT 5 X\n501 5.5.4 syntax\nQUIT\n221 bye\n")
+        #expect(s.exchanges.contains { $0.command?.verb == "QUIT" && $0.reply?.code == 221 })
+    }
+}

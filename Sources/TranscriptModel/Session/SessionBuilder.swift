@@ -69,6 +69,8 @@ public struct SessionBuilder {
     private var inHeaders = false
     private var shownContentLines = 0
     private var tlsActive = false
+    /// The transaction open when the last MAIL was sent (restored if that MAIL is refused as nested).
+    private var transactionBeforeMail: Int?
     /// A 421 arrived in the middle of message content.
     private var interruptedData = false
     private var sawGreeting = false
@@ -364,6 +366,7 @@ public struct SessionBuilder {
         switch cmd.verb {
         case "MAIL":
             closeTransactionMessage()
+            transactionBeforeMail = transaction
             session.transactions.append(Transaction(sender: cmd.address))
             transaction = session.transactions.count - 1
         case "RCPT":
@@ -376,11 +379,17 @@ public struct SessionBuilder {
             }
         case "QUIT":
             session.quitSent = true
+        case "RSET":
+            // Applied when sent, not when answered: a pipelined MAIL after it belongs to a new transaction.
+            closeTransactionMessage()
+            transaction = nil
         case "HELO", "EHLO", "LHLO":
             if !cmd.argument.isEmpty { session.client.heloName = cmd.argument }
         case "BDAT":
             let parts = cmd.argument.split(separator: " ")
-            if let n = parts.first.flatMap({ Int($0) }), n >= 0 {
+            // Only strict `BDAT n [LAST]` carries a chunk; anything else is a plain (refused) command.
+            let wellFormed = parts.count == 1 || (parts.count == 2 && parts[1].uppercased() == "LAST")
+            if wellFormed, let n = parts.first.flatMap({ Int($0) }), n >= 0 {
                 beginMessage(at: cmd.position, chunked: true)
                 if n > 0 { mode = .bdat(remaining: n) }
                 if parts.count > 1, parts[1].uppercased() == "LAST" { cmd.stage = .message }
@@ -667,6 +676,11 @@ public struct SessionBuilder {
             if let t = session.exchanges[idx].transaction {
                 session.transactions[t].senderAccepted = ok
                 session.transactions[t].senderReply = reply
+                // A MAIL refused inside an open transaction (503 nested MAIL) leaves that transaction open.
+                if !ok, transaction == t, let before = transactionBeforeMail,
+                   session.transactions[before].senderAccepted == true, !session.transactions[before].delivered {
+                    transaction = before
+                }
             }
         case "RCPT":
             if let t = session.exchanges[idx].transaction,
@@ -686,10 +700,10 @@ public struct SessionBuilder {
                 session.transactions[t].delivered = ok
                 if ok { session.transactions[t].queueID = ServerIdentity.queueID(in: reply) }
                 if let m = message { session.transactions[t].message = m; message = nil }
+                // The transaction is over either way; a later RCPT needs a new MAIL.
+                if transaction == t { transaction = nil }
             }
             if !ok, case .bdat = mode { mode = .commands }
-        case "RSET":
-            if ok { closeTransactionMessage(); transaction = nil }
         default:
             break
         }

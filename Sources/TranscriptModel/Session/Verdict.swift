@@ -92,6 +92,10 @@ public enum Verdict {
             return session.transactions[t].recipients.contains { $0.accepted == true }
         case .greeting, .connect:
             return false
+        case .mail:
+            // Only a later MAIL of the same envelope gets past a refused one (not a bounce's MAIL FROM:<>).
+            let sender = ex.command?.address
+            return later.contains { $0.stage == .mail && $0.command?.address == sender && $0.reply?.isPositive == true }
         case .other:
             return false
         default:

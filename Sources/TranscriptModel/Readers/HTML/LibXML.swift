@@ -1,15 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CLibXML2
 
-/// The few libxml2 functions the HTML reader and the HTML report use, bound at run time.
-///
-/// Why not `import CLibXML2`: libxml2's headers pull in the system ICU (`unicode/utypes.h`), whose
-/// `UErrorCode` clashes with Foundation's bundled `_FoundationICU` in any module that also imports Foundation
-/// (both of ours do), and the build fails. Binding the plain C entry points with `dlsym` avoids the headers;
-/// every function used here is part of libxml2's stable ABI and takes only pointers and ints.
+/// The few libxml2 functions the HTML reader and the HTML report use, from the `CLibXML2` module
+/// (see its shim.h for why ICU is hidden from Swift).
 package struct LibXML: @unchecked Sendable {
     package typealias Ptr = OpaquePointer
     package typealias XChar = UnsafePointer<UInt8>
@@ -54,44 +46,49 @@ package struct LibXML: @unchecked Sendable {
              significantWhitespace = 14, endElement = 15
     }
 
-    /// Loaded once; nil when libxml2 is not installed (callers fall back or report it).
+    /// Made once (and `xmlInitParser` run once, before any thread uses the parser).
     package static let shared: LibXML? = LibXML()
 
     private init?() {
-        let names = ["libxml2.so.2", "libxml2.so", "/usr/lib/libxml2.2.dylib", "libxml2.2.dylib", "libxml2.dylib"]
-        var handle: UnsafeMutableRawPointer?
-        for n in names {
-            handle = dlopen(n, RTLD_NOW | RTLD_LOCAL)
-            if handle != nil { break }
+        // Bound through the CLibXML2 module map; the table keeps the rest of the code free of libxml2's
+        // typed pointers (every entry takes plain pointers and ints).
+        let initParser: @convention(c) () -> Void = { xmlInitParser() }
+        let htmlNewDocNoDtD: @convention(c) (XChar?, XChar?) -> Ptr? = { OpaquePointer(CLibXML2.htmlNewDocNoDtD($0, $1)) }
+        let newDocNode: @convention(c) (Ptr?, Ptr?, XChar?, XChar?) -> Ptr? = {
+            OpaquePointer(xmlNewDocNode(UnsafeMutablePointer<xmlDoc>($0), UnsafeMutablePointer<xmlNs>($1), $2, $3))
         }
-        guard let handle else { return nil }
-        func sym<T>(_ name: String, _: T.Type) -> T? {
-            guard let p = dlsym(handle, name) else { return nil }
-            return unsafeBitCast(p, to: T.self)
+        let docSetRootElement: @convention(c) (Ptr?, Ptr?) -> Ptr? = {
+            OpaquePointer(xmlDocSetRootElement(UnsafeMutablePointer<xmlDoc>($0), UnsafeMutablePointer<xmlNode>($1)))
         }
-        guard let initParser = sym("xmlInitParser", (@convention(c) () -> Void).self),
-              let htmlNewDocNoDtD = sym("htmlNewDocNoDtD", (@convention(c) (XChar?, XChar?) -> Ptr?).self),
-              let newDocNode = sym("xmlNewDocNode", (@convention(c) (Ptr?, Ptr?, XChar?, XChar?) -> Ptr?).self),
-              let docSetRootElement = sym("xmlDocSetRootElement", (@convention(c) (Ptr?, Ptr?) -> Ptr?).self),
-              let newChild = sym("xmlNewChild", (@convention(c) (Ptr?, Ptr?, XChar?, XChar?) -> Ptr?).self),
-              let setProp = sym("xmlSetProp", (@convention(c) (Ptr?, XChar?, XChar?) -> Ptr?).self),
-              let nodeAddContent = sym("xmlNodeAddContent", (@convention(c) (Ptr?, XChar?) -> Void).self),
-              let freeDoc = sym("xmlFreeDoc", (@convention(c) (Ptr?) -> Void).self),
-              let bufferCreate = sym("xmlBufferCreate", (@convention(c) () -> Ptr?).self),
-              let bufferFree = sym("xmlBufferFree", (@convention(c) (Ptr?) -> Void).self),
-              let bufferContent = sym("xmlBufferContent", (@convention(c) (Ptr?) -> XChar?).self),
-              let bufferLength = sym("xmlBufferLength", (@convention(c) (Ptr?) -> Int32).self),
-              let htmlNodeDump = sym("htmlNodeDump", (@convention(c) (Ptr?, Ptr?, Ptr?) -> Int32).self),
-              let htmlReadMemory = sym("htmlReadMemory", (@convention(c) (UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32) -> Ptr?).self),
-              let readerWalker = sym("xmlReaderWalker", (@convention(c) (Ptr?) -> Ptr?).self),
-              let readerRead = sym("xmlTextReaderRead", (@convention(c) (Ptr?) -> Int32).self),
-              let readerNodeType = sym("xmlTextReaderNodeType", (@convention(c) (Ptr?) -> Int32).self),
-              let readerConstLocalName = sym("xmlTextReaderConstLocalName", (@convention(c) (Ptr?) -> XChar?).self),
-              let readerConstValue = sym("xmlTextReaderConstValue", (@convention(c) (Ptr?) -> XChar?).self),
-              let readerIsEmptyElement = sym("xmlTextReaderIsEmptyElement", (@convention(c) (Ptr?) -> Int32).self),
-              let freeTextReader = sym("xmlFreeTextReader", (@convention(c) (Ptr?) -> Void).self),
-              let setStructuredErrorFunc = sym("xmlSetStructuredErrorFunc", (@convention(c) (UnsafeMutableRawPointer?, (@convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?) -> Void)?) -> Void).self)
-        else { return nil }
+        let newChild: @convention(c) (Ptr?, Ptr?, XChar?, XChar?) -> Ptr? = {
+            OpaquePointer(xmlNewChild(UnsafeMutablePointer<xmlNode>($0), UnsafeMutablePointer<xmlNs>($1), $2, $3))
+        }
+        let setProp: @convention(c) (Ptr?, XChar?, XChar?) -> Ptr? = {
+            OpaquePointer(xmlSetProp(UnsafeMutablePointer<xmlNode>($0), $1, $2))
+        }
+        let nodeAddContent: @convention(c) (Ptr?, XChar?) -> Void = { xmlNodeAddContent(UnsafeMutablePointer<xmlNode>($0), $1) }
+        let freeDoc: @convention(c) (Ptr?) -> Void = { xmlFreeDoc(UnsafeMutablePointer<xmlDoc>($0)) }
+        let bufferCreate: @convention(c) () -> Ptr? = { OpaquePointer(xmlBufferCreate()) }
+        let bufferFree: @convention(c) (Ptr?) -> Void = { xmlBufferFree(UnsafeMutablePointer<xmlBuffer>($0)) }
+        let bufferContent: @convention(c) (Ptr?) -> XChar? = { xmlBufferContent(UnsafeMutablePointer<xmlBuffer>($0)) }
+        let bufferLength: @convention(c) (Ptr?) -> Int32 = { xmlBufferLength(UnsafeMutablePointer<xmlBuffer>($0)) }
+        let htmlNodeDump: @convention(c) (Ptr?, Ptr?, Ptr?) -> Int32 = {
+            CLibXML2.htmlNodeDump(UnsafeMutablePointer<xmlBuffer>($0), UnsafeMutablePointer<xmlDoc>($1),
+                                  UnsafeMutablePointer<xmlNode>($2))
+        }
+        let htmlReadMemory: @convention(c) (UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32) -> Ptr? = {
+            OpaquePointer(CLibXML2.htmlReadMemory($0, $1, $2, $3, $4))
+        }
+        let readerWalker: @convention(c) (Ptr?) -> Ptr? = { xmlReaderWalker(UnsafeMutablePointer<xmlDoc>($0)) }
+        let readerRead: @convention(c) (Ptr?) -> Int32 = { xmlTextReaderRead($0) }
+        let readerNodeType: @convention(c) (Ptr?) -> Int32 = { xmlTextReaderNodeType($0) }
+        let readerConstLocalName: @convention(c) (Ptr?) -> XChar? = { xmlTextReaderConstLocalName($0) }
+        let readerConstValue: @convention(c) (Ptr?) -> XChar? = { xmlTextReaderConstValue($0) }
+        let readerIsEmptyElement: @convention(c) (Ptr?) -> Int32 = { xmlTextReaderIsEmptyElement($0) }
+        let freeTextReader: @convention(c) (Ptr?) -> Void = { xmlFreeTextReader($0) }
+        let setStructuredErrorFunc: @convention(c) (UnsafeMutableRawPointer?, (@convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?) -> Void)?) -> Void = {
+            xmlSetStructuredErrorFunc($0, unsafeBitCast($1, to: xmlStructuredErrorFunc?.self))
+        }
         self.initParser = initParser
         self.htmlNewDocNoDtD = htmlNewDocNoDtD
         self.newDocNode = newDocNode

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// Log-facing commands: filters, summary, --follow.
+@Suite struct LogCLITests {
+    static let log = "samples/logs/postfix-inbound.log"
+
+    @Test func filtersKeepOnlyMatchingSessions() throws {
+        let all = try BinaryRunner.run([Self.log, "--brief"]).stdout.split(separator: "\n")
+        let failures = try BinaryRunner.run([Self.log, "--brief", "--only-failures"]).stdout.split(separator: "\n")
+        #expect(all.count > failures.count)
+        #expect(failures.allSatisfy { !$0.hasPrefix("delivered") })
+        let client = try BinaryRunner.run([Self.log, "--brief", "--client", "203.0.113.45"]).stdout.split(separator: "\n")
+        #expect(client.count == 1)
+        #expect(client.first?.contains("norelaying") == true)
+        let none = try BinaryRunner.run([Self.log, "--brief", "--since", "2099-01-01"])
+        #expect(none.stdout.isEmpty)
+        #expect(try BinaryRunner.run([Self.log, "--since", "not a date"]).status == 2)
+    }
+
+    @Test func summaryCountsOutcomes() throws {
+        let r = try BinaryRunner.run(["summary", "--format", "json", Self.log])
+        #expect(r.status == 0)
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let summary = try #require(doc?["summary"] as? [String: Any])
+        let outcomes = try #require(summary["outcomes"] as? [String: Int])
+        let sessions = try #require(summary["sessions"] as? Int)
+        #expect(sessions == outcomes.values.reduce(0, +))
+        #expect(outcomes["delivered"] ?? 0 >= 1)
+        #expect(outcomes["rejected"] ?? 0 >= 3)
+        let text = try BinaryRunner.run(["summary", Self.log])
+        #expect(text.stdout.contains("Outcome"))
+    }
+
+    @Test func followPrintsSessionsAsTheyCloseAndStopsOnInterrupt() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let logURL = dir.appendingPathComponent("follow-\(getpid()).log")
+        let outURL = dir.appendingPathComponent("follow-\(getpid()).out")
+        defer { try? FileManager.default.removeItem(at: logURL); try? FileManager.default.removeItem(at: outURL) }
+        let lines = try String(contentsOf: BinaryRunner.repo.appendingPathComponent(Self.log), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        try (lines.prefix(8).joined(separator: "\n") + "\n").write(to: logURL, atomically: true, encoding: .utf8)
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        let p = Process()
+        p.executableURL = BinaryRunner.binary
+        p.arguments = ["--follow", "--brief", logURL.path]
+        p.standardOutput = try FileHandle(forWritingTo: outURL)
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        let first = try String(contentsOf: outURL, encoding: .utf8)
+        let h = try FileHandle(forWritingTo: logURL)
+        h.seekToEndOfFile()
+        h.write(Data((lines.dropFirst(8).joined(separator: "\n")).utf8))
+        try h.close()
+        Thread.sleep(forTimeInterval: 1.5)
+        p.interrupt()
+        // Never hang the suite: give it five seconds to stop, then kill it and fail.
+        let deadline = Date().addingTimeInterval(5)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let stopped = !p.isRunning
+        if !stopped { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        #expect(stopped, "--follow did not stop on SIGINT")
+        let all = try String(contentsOf: outURL, encoding: .utf8)
+        #expect(first.split(separator: "\n").count == 1)
+        #expect(all.split(separator: "\n").count > 3)
+        if stopped { #expect(p.terminationStatus == 0) }
+    }
+}
