@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -119,10 +120,9 @@ struct HeaderValue {
         var items: [String] = []
         var current = ""
         var quoted = false
-        var escaped = false
+        // No backslash escapes: browsers send quotes in file names as %22 (WHATWG multipart encoding) and
+        // old ones send Windows paths with backslashes.
         for ch in text {
-            if escaped { current.append(ch); escaped = false; continue }
-            if quoted && ch == "\\" { current.append(ch); escaped = true; continue }
             if ch == "\"" { quoted.toggle() }
             if ch == ";" && !quoted { items.append(current); current = ""; continue }
             current.append(ch)
@@ -135,12 +135,9 @@ struct HeaderValue {
             var v = item[item.index(after: eq)...].trimmingSpaces
             if v.count >= 2, v.hasPrefix("\""), v.hasSuffix("\"") {
                 v = String(v.dropFirst().dropLast())
-                var unescaped = ""
-                var esc = false
-                for ch in v {
-                    if esc { unescaped.append(ch); esc = false } else if ch == "\\" { esc = true } else { unescaped.append(ch) }
-                }
-                v = unescaped
+                    .replacingOccurrences(of: "%22", with: "\"")
+                    .replacingOccurrences(of: "%0D", with: "\r")
+                    .replacingOccurrences(of: "%0A", with: "\n")
             }
             if parameters[key] == nil { parameters[key] = v }
         }

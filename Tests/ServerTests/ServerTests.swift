@@ -55,8 +55,9 @@ struct ServerTests {
         var form = MultipartBody()
         form.field("paste", paste)
         form.file("file", filename: "", [])  // the file field left empty, as browsers send it
+        let (fh, fb) = (form.headers, form.body)
         try await server.application().test(.live) { client in
-            try await client.execute(uri: "/", method: .post, headers: form.headers, body: form.body) { r in
+            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
                 #expect(r.status == .ok)
                 let html = r.text
                 #expect(html.contains("REJECTED"))
@@ -122,29 +123,31 @@ struct ServerTests {
         do { _ = try InputDriver.read(name: filename, bytes: bytes) { direct.append($0) } } catch let e as InputError {
             directError = e
         }
+        let (directCount, dError) = (direct.count, directError)
         let server = try makeServer()
         var form = MultipartBody()
         form.field("paste", "")
         form.file("file", filename: filename, bytes)
+        let (fh, fb) = (form.headers, form.body)
         try await server.application().test(.live) { client in
             // The JSON API with a multipart upload.
-            try await client.execute(uri: "/api/explain", method: .post, headers: form.headers, body: form.body) { r in
-                if let directError {
+            try await client.execute(uri: "/api/explain", method: .post, headers: fh, body: fb) { r in
+                if let dError {
                     #expect(r.status == .unprocessableContent)
-                    #expect(r.errors.first?["message"] as? String == directError.message)
+                    #expect(r.errors.first?["message"] as? String == dError.message)
                 } else {
                     #expect(r.status == .ok)
-                    #expect(r.sessions.count == direct.count)
+                    #expect(r.sessions.count == directCount)
                     #expect(r.sessions.first?["input"] as? String == filename)
                     if let outcome { #expect(r.sessions.first?["outcome"] as? String == outcome) }
                 }
             }
             // The page with the same upload.
-            try await client.execute(uri: "/", method: .post, headers: form.headers, body: form.body) { r in
+            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
                 #expect(r.text.contains("<textarea id=\"paste\""))
-                if let directError {
+                if let dError {
                     #expect(r.status == .unprocessableContent)
-                    #expect(r.text.contains(Page.escape(directError.message)))
+                    #expect(r.text.contains(Page.escape(dError.message)))
                 } else {
                     #expect(r.status == .ok)
                     #expect(r.text.contains(filename))
@@ -160,8 +163,9 @@ struct ServerTests {
         form.field("paste", String(decoding: try sample(relayDenied), as: UTF8.self))
         form.file("file", filename: "C:\\Users\\agent\\exchange.log",
                   try sample("exchange/smtpreceive-rcpt-rejected-two-sessions.log"))
+        let (fh, fb) = (form.headers, form.body)
         try await server.application().test(.live) { client in
-            try await client.execute(uri: "/api/explain", method: .post, headers: form.headers, body: form.body) { r in
+            try await client.execute(uri: "/api/explain", method: .post, headers: fh, body: fb) { r in
                 #expect(r.status == .ok)
                 let inputs = Set(r.sessions.compactMap { $0["input"] as? String })
                 #expect(inputs == ["pasted text", "exchange.log"])
@@ -179,7 +183,8 @@ struct ServerTests {
             }
             var form = MultipartBody()
             form.field("paste", String(repeating: "250 ok\n", count: 1_000))
-            try await client.execute(uri: "/", method: .post, headers: form.headers, body: form.body) { r in
+            let (fh, fb) = (form.headers, form.body)
+            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
                 #expect(r.status == .contentTooLarge)
                 #expect(r.text.contains("serve-alert"))
                 #expect(r.text.contains("larger than this server"))
@@ -196,18 +201,20 @@ struct ServerTests {
         var x: UInt32 = 12345
         for _ in 0..<4096 { x = x &* 1103515245 &+ 12345; junk.append(UInt8(truncatingIfNeeded: x >> 16)) }
         junk[10] = 0
+        let junkBytes = junk
         try await server.application().test(.live) { client in
             try await client.execute(uri: "/api/explain?name=junk.bin", method: .post,
                                      headers: [.contentType: "application/octet-stream"],
-                                     body: ByteBuffer(bytes: junk)) { r in
+                                     body: ByteBuffer(bytes: junkBytes)) { r in
                 #expect(r.status == .unprocessableContent)
                 #expect(r.sessions.isEmpty)
                 let message = r.errors.first?["message"] as? String ?? ""
                 #expect(message.contains("binary") || message.contains("not"))
             }
             var form = MultipartBody()
-            form.file("file", filename: "junk.bin", junk)
-            try await client.execute(uri: "/", method: .post, headers: form.headers, body: form.body) { r in
+            form.file("file", filename: "junk.bin", junkBytes)
+            let (fh, fb) = (form.headers, form.body)
+            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
                 #expect(r.status == .unprocessableContent)
                 #expect(r.text.contains("could not be read"))
                 #expect(r.text.contains("junk.bin"))
@@ -222,7 +229,8 @@ struct ServerTests {
             var form = MultipartBody()
             form.field("paste", "  \r\n ")
             form.file("file", filename: "", [])
-            try await client.execute(uri: "/", method: .post, headers: form.headers, body: form.body) { r in
+            let (fh, fb) = (form.headers, form.body)
+            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
                 #expect(r.status == .badRequest)
                 #expect(r.text.contains("Nothing to explain"))
             }
@@ -262,8 +270,9 @@ struct ServerTests {
         """
         var form = MultipartBody()
         form.field("paste", hostile)
+        let (fh, fb) = (form.headers, form.body)
         try await server.application().test(.live) { client in
-            try await client.execute(uri: "/", method: .post, headers: form.headers, body: form.body) { r in
+            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
                 #expect(r.status == .ok)
                 let html = r.text
                 #expect(!html.lowercased().contains("<script"))
@@ -289,13 +298,14 @@ struct ServerTests {
         """
         var form = MultipartBody()
         form.field("paste", paste)
+        let (fh, fb) = (form.headers, form.body)
         try await server.application().test(.live) { client in
             try await client.execute(uri: "/api/explain", method: .post, body: ByteBuffer(string: paste)) { r in
                 #expect(r.status == .ok)
                 #expect(!r.text.contains(secret))
                 #expect(!r.text.contains("hunter2"))
             }
-            try await client.execute(uri: "/", method: .post, headers: form.headers, body: form.body) { r in
+            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
                 #expect(r.status == .ok)
                 // The report part must not show it; the paste box shows back only what the user pasted.
                 let report = r.text.components(separatedBy: "</textarea>").last ?? ""
@@ -319,7 +329,8 @@ struct ServerTests {
             }
             var form = MultipartBody()
             form.field("paste", "220 hi\n")
-            try await client.execute(uri: "/", method: .post, headers: form.headers, body: form.body) { r in
+            let (fh, fb) = (form.headers, form.body)
+            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
                 #expect(r.status == .serviceUnavailable)
                 #expect(r.text.contains("Busy"))
                 #expect(r.text.contains("<form"))
@@ -355,6 +366,25 @@ struct ServerTests {
             }
             #expect(statuses.contains { $0.0 == 200 })
         }
+        #expect(server.gate.current == 0)
+    }
+
+    @Test func timeLimitAnswersWithText() async throws {
+        // About a second of explaining (2,000 sessions) against a limit of 0.2 s; the upload itself is quick.
+        let server = try makeServer { $0.timeout = 0.2 }
+        let one = String(decoding: try sample(relayDenied), as: UTF8.self)
+        let input = String(repeating: one + "\n", count: 2_000)
+        try await server.application().test(.ahc(.http)) { client in
+            let started = Date()
+            try await client.execute(uri: "/api/explain", method: .post, body: ByteBuffer(string: input)) { r in
+                #expect(r.status == .serviceUnavailable)
+                #expect(r.text.contains("took longer than the server's limit of 200 ms"))
+            }
+            #expect(Date().timeIntervalSince(started) < 1.5)
+            try await client.execute(uri: "/healthz", method: .get) { r in #expect(r.status == .ok) }
+        }
+        // The cut-off work finishes in the background and gives its place back.
+        for _ in 0..<100 where server.gate.current > 0 { try await Task.sleep(nanoseconds: 50_000_000) }
         #expect(server.gate.current == 0)
     }
 

@@ -31,7 +31,7 @@ struct ServeUnitTests {
 
     @Test func multipartParsing() throws {
         let body = Array(("preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"paste\"\r\n\r\nline 1\r\nline 2\r\n"
-            + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a \\\"b\\\";c.log\"\r\nContent-Type: text/plain\r\n\r\n"
+            + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a %22b%22;c.log\"\r\nContent-Type: text/plain\r\n\r\n"
             + "--XyZ is not a boundary here\r\n--XyZ--\r\nepilogue").utf8)
         let parts = try Multipart.parse(body, boundary: "XyZ")
         #expect(parts.count == 2)
