@@ -55,5 +55,9 @@ import Testing
         let t = try #require(ReplyKnowledge.enhancedMeaning("4.2.2"))
         #expect(t.hasPrefix("Temporary failure: mailbox status: mailbox full"))
         #expect(ReplyKnowledge.enhancedMeaning("nonsense") == nil)
+        let vendor = try #require(ReplyKnowledge.enhancedMeaning("5.7.606"))
+        #expect(vendor.contains("banned sending IP"))
+        let unknown = try #require(ReplyKnowledge.enhancedMeaning("5.7.999"))
+        #expect(unknown.contains("not in the IANA registry"))
     }
 }

@@ -379,6 +379,10 @@ enum KnowledgeTable {
               actions: ["Check the sending IP on public blocklists (https://mxtoolbox.com/blacklists.aspx).", "Ask the receiving side's postmaster why the IP is refused.", "Send through another relay until it is resolved."]),
         // rates and connections
         // relay and sender authentication
+        .text("blocked.client", any: ["client host rejected", "client host blocked", "client ip", "your ip address", "connecting ip", "sending host is blocked", "host is blocked"],
+              none: ["relay access", "unable to relay", "relay not"],
+              .blocked, "The receiver refused the sending server",
+              "The receiving server refused the connecting client itself (its IP address or host name), whatever the command. The sender's admin must find out why (blocklist, reputation, missing DNS) and fix it, or send through another relay."),
         .text("auth.relay", any: ["relay through this server without authentication", "without authentication", "authentication required", "authentication is required", "auth required", "must authenticate", "unauthenticated senders", "not authenticated", "smtp authentication", "sender not authenticated"],
               .securityerror, "The server requires authentication", ref: "RFC 4954"),
         .text("relay", any: ["relay access denied", "relaying denied", "relay not permitted", "unable to relay", "not configured to relay", "insecure mail relay", "relay denied", "relaying not allowed", "relaying disallowed", "we do not relay", "not permitted to relay", "relay not allowed", "not allowed to relay", "no relaying", "relaying is not allowed", "not a gateway", "relay prohibited"],
@@ -522,8 +526,24 @@ enum KnowledgeTable {
     ]
 
     /// Titles of vendor-specific enhanced codes (not in the IANA registry), for `enhancedMeaning`.
-    static let vendorStatusTitles: [String: String] = [
-        "X.1.10": "recipient not found (Microsoft 365)",
+    static let vendorStatusTitles: [String: String] = {
+        var d = vendorStatusTitleList
+        for n in 606...649 { d["X.7.\(n)"] = "banned sending IP (Microsoft 365)" }
+        for n in 700...749 where d["X.7.\(n)"] == nil { d["X.7.\(n)"] = "tenant or IP blocked for sending (Microsoft 365)" }
+        return d
+    }()
+
+    private static let vendorStatusTitleList: [String: String] = [
+        "X.7.504": "recipient address rejected: access denied (Microsoft 365 directory check)",
+        "X.7.505": "recipient address rejected: access denied (Microsoft 365 directory check)",
+        "X.7.507": "rejected by the recipient's settings (Microsoft 365)",
+        "X.7.508": "sender IP exceeded permitted limits (Microsoft 365)",
+        "X.7.512": "From header not RFC 5322 compliant (Microsoft 365)",
+        "X.7.515": "sending domain does not meet the authentication requirements (Outlook.com)",
+        "X.4.14": "hop count exceeded, possible loop (Microsoft 365)",
+        "X.4.300": "message expired (Microsoft 365)",
+        "X.2.121": "recipient's per-hour message limit from this sender reached (Microsoft 365)",
+        "X.2.122": "recipient's per-hour message limit reached (Microsoft 365)",
         "X.1.351": "unknown recipient on the next hop (Exchange)",
         "X.4.312": "DNS query failed (Microsoft 365)",
         "X.4.316": "message expired, connection refused (Microsoft 365)",

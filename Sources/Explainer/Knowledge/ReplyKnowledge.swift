@@ -199,7 +199,13 @@ public enum ReplyKnowledge {
         }
         return ReplyClassification(reason: e.reason, ruleID: e.id, severity: sev, title: e.title,
                                    explanation: explanation, actions: e.actions ?? KnowledgeTable.defaultActions(e.reason),
-                                   provider: e.provider, blocklist: blocklist, reference: e.reference)
+                                   provider: e.provider, blocklist: blocklist, reference: e.reference ?? defaultReference(query))
+    }
+
+    /// The standard behind the reply's codes, when the entry names none.
+    static func defaultReference(_ q: ReplyQuery) -> String? {
+        if let e = q.enhanced, let reg = EnhancedStatusCodes.lookup(e) { return "\(reg.reference) (\(reg.code))" }
+        return q.code != nil ? "RFC 5321 §4.2" : nil
     }
 
     static func fallback(code: Int?, query: ReplyQuery) -> ReplyClassification {

@@ -28,23 +28,28 @@ public struct Redactor: Sendable {
         guard mode != .none else { return x }
         var x = x
         var s = x.session
-        let scrub = Scrubber(mode: mode, table: table, session: s)
-
-        // Credentials the parser kept (`--redact none` at parse time, or a reader that did not redact).
+        // Credentials the parser kept (`--redact none` at parse time, or a reader that did not redact);
+        // what they were is remembered so evidence and notes quoting them are cleaned too.
+        var secrets: [String] = []
         for i in s.exchanges.indices {
             guard var c = s.exchanges[i].command else { continue }
             if c.verb == "AUTH-RESPONSE", c.argument != "*", !c.argument.isEmpty, c.argument != Redaction.placeholder {
+                secrets.append(c.raw)
+                secrets.append(c.argument)
                 c.argument = Redaction.placeholder
                 c.raw = Redaction.placeholder
                 c.redacted = true
             } else if c.verb == "AUTH", let mech = c.authMechanism,
                       c.argument.split(separator: " ").count > 1, !c.argument.hasSuffix(Redaction.placeholder) {
+                secrets.append(contentsOf: c.argument.split(separator: " ").dropFirst().map(String.init))
                 c.argument = "\(mech) \(Redaction.placeholder)"
                 c.raw = "AUTH \(mech) \(Redaction.placeholder)"
                 c.redacted = true
             }
             s.exchanges[i].command = c
         }
+        let scrub = Scrubber(mode: mode, table: table, session: s,
+                             secrets: secrets.filter { $0.count >= 3 && $0 != Redaction.placeholder })
         for i in s.lines.indices {
             if s.lines[i].role == .client, let e = s.lines[i].exchange, e >= 0, e < s.exchanges.count,
                let c = s.exchanges[e].command, c.verb == "AUTH-RESPONSE" || c.verb == "AUTH", c.redacted {
@@ -109,6 +114,7 @@ public struct Redactor: Sendable {
             f.actions = f.actions.map(scrub.text)
             f.evidence = f.evidence.map { Evidence(position: $0.position, text: scrub.text($0.text)) }
             f.blocklist = f.blocklist.map(scrub.blocklist)
+            f.reference = f.reference.map(scrub.text)
             x.findings[i] = f
         }
         for k in Array(x.replies.keys) {
@@ -119,6 +125,7 @@ public struct Redactor: Sendable {
                 c.explanation = scrub.text(c.explanation)
                 c.actions = c.actions.map(scrub.text)
                 c.blocklist = c.blocklist.map(scrub.blocklist)
+                c.reference = c.reference.map(scrub.text)
                 e.classification = c
             }
             x.replies[k] = e
@@ -143,7 +150,7 @@ final class PlaceholderTable: @unchecked Sendable {
         if let p = map[key] { return p }
         let n = (counts[kind] ?? 0) + 1
         counts[kind] = n
-        let p = kind == "ip" ? "[ip\(n)]" : kind == "subject" ? "[subject \(n)]" : kind == "host" ? "host\(n).invalid"
+        let p = kind == "ip" ? "ip\(n)" : kind == "subject" ? "[subject \(n)]" : kind == "host" ? "host\(n).invalid"
             : kind == "name" ? "[name \(n)]" : "\(kind)\(n)"
         map[key] = p
         return p
@@ -159,10 +166,10 @@ struct Scrubber {
     /// Addresses never masked: the server's own.
     let keepIPs: Set<String>
 
-    init(mode: RedactionMode, table: PlaceholderTable, session s: Session) {
+    init(mode: RedactionMode, table: PlaceholderTable, session s: Session, secrets: [String] = []) {
         self.mode = mode
         self.table = table
-        var exact: [(String, String)] = []
+        var exact: [(String, String)] = secrets.map { ($0, Redaction.placeholder) }
         var keep: Set<String> = []
         if mode == .personal {
             for t in s.transactions {
@@ -180,9 +187,10 @@ struct Scrubber {
     }
 
     func text(_ s: String) -> String {
-        var s = credentials(s)
-        guard mode == .personal, !s.isEmpty else { return s }
+        var s = s
         for (v, p) in exact where s.contains(v) { s = s.replacingOccurrences(of: v, with: p) }
+        s = credentials(s)
+        guard mode == .personal, !s.isEmpty else { return s }
         s = ips(s)
         s = emails(s)
         return s

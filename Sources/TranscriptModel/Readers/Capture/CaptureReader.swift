@@ -1,3 +1,4 @@
+import Foundation
 /// Limits and filter for reading a capture.
 public struct CaptureOptions: Sendable {
     /// BPF expression compiled by libpcap (`--filter`).
@@ -59,17 +60,20 @@ public struct CaptureReader {
         }
         let format = source.container == .pcapng ? "pcapng" : "pcap"
         var engine = CaptureEngine<S>(input: input, format: format, options: options)
+        var count = 0
+        let counted: (S.Output) -> Void = { count += 1; emit($0) }
         do {
             while let packet = try source.next() {
-                engine.process(packet, linkType: source.linkType, emit: emit)
+                engine.process(packet, linkType: source.linkType, emit: counted)
             }
         } catch {
             // A damaged capture still yields the sessions read so far, then the error.
-            engine.finish(emit: emit)
+            engine.finish(emit: counted)
             throw error
         }
-        engine.finish(emit: emit)
+        engine.finish(emit: counted)
         var stats = engine.stats
+        stats.smtpSessions = count
         stats.linkType = source.linkType
         return stats
     }
@@ -77,6 +81,31 @@ public struct CaptureReader {
     private func pcap_datalink_name(_ t: Int32) -> String {
         guard let p = CPcap.pcap_datalink_val_to_name(t) else { return "unknown" }
         return String(cString: p)
+    }
+
+    /// Live capture on `interface` until `shouldStop()` returns true (polled several times a second, e.g. set
+    /// by a SIGINT handler). Sessions are emitted as their connections close, the rest when stopping.
+    public func readLive(interface: String, shouldStop: () -> Bool, emit: (Session) -> Void) throws {
+        let source = try PcapSource(interface: interface, filter: options.filter)
+        guard PacketDecoder.supports(linkType: source.linkType) else {
+            throw CaptureError(input: interface, message: "unsupported link type \(source.linkType)")
+        }
+        var engine = CaptureEngine<BuilderSink>(input: interface, format: "pcap", options: options)
+        var lastTick = 0.0
+        while true {
+            let packet = try source.next {
+                // Idle on the wire: close idle connections by wall-clock time.
+                let now = Date().timeIntervalSince1970
+                if now - lastTick >= 1 {
+                    lastTick = now
+                    engine.tick(now: now, emit: emit)
+                }
+                return shouldStop()
+            }
+            guard let packet else { break }
+            engine.process(packet, linkType: source.linkType, emit: emit)
+        }
+        engine.finish(emit: emit)
     }
 
     /// True when these first bytes are a pcap (either byte order, micro- or nanosecond), a pcapng
@@ -190,6 +219,12 @@ struct CaptureEngine<Sink: CaptureSink> {
             f.lastUsage = u
             if totalUsage <= options.totalBuffer / 2 { break }
         }
+    }
+
+    /// Live capture: time passes without packets.
+    mutating func tick(now: Double, emit: (Sink.Output) -> Void) {
+        if now > self.now { self.now = now }
+        sweep(emit: emit)
     }
 
     /// Close idle connections (by capture time), drop old tombstones, keep under `maxFlows`.

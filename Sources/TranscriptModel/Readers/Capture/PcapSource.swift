@@ -66,6 +66,8 @@ final class PcapSource {
     private(set) var linkType: Int32 = 0
     private(set) var container: CaptureContainer = .unknown
     private(set) var packetNumber = 0
+    private(set) var live = false
+    private var nanoseconds = true
 
     init(path: String?, input: String, filter: String?) throws {
         self.input = input
@@ -115,17 +117,46 @@ final class PcapSource {
             container = input.hasSuffix(".pcapng.gz") || input.hasSuffix(".pcapng.gzip") ? .pcapng : .pcap
         }
 
-        if let filter, !filter.isEmpty {
-            var program = bpf_program()
-            if pcap_compile(p, &program, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 {
-                let reason = String(cString: pcap_geterr(p))
-                throw CaptureError(input: input, message: "bad --filter expression: \(reason)")
-            }
-            defer { pcap_freecode(&program) }
-            if pcap_setfilter(p, &program) != 0 {
-                let reason = String(cString: pcap_geterr(p))
-                throw CaptureError(input: input, message: "cannot apply --filter: \(reason)")
-            }
+        try applyFilter(filter)
+    }
+
+    /// A live capture on a network interface (needs root or CAP_NET_RAW).
+    init(interface: String, filter: String?) throws {
+        input = interface
+        live = true
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let p = pcap_create(interface, &errbuf) else {
+            let reason = errbuf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw CaptureError(input: interface, message: "cannot capture on this interface: \(reason)")
+        }
+        handle = p
+        pcap_set_snaplen(p, 262_144)
+        pcap_set_promisc(p, 0)
+        pcap_set_timeout(p, 250)
+        _ = pcap_set_tstamp_precision(p, Int32(PCAP_TSTAMP_PRECISION_NANO))
+        let rc = pcap_activate(p)
+        if rc < 0 {
+            let reason = String(cString: pcap_geterr(p))
+            let hint = rc == PCAP_ERROR_PERM_DENIED ? " (run as root or give the binary CAP_NET_RAW)" : ""
+            throw CaptureError(input: interface, message: "cannot capture on this interface: \(reason)\(hint)")
+        }
+        linkType = pcap_datalink(p)
+        container = .pcap
+        nanoseconds = pcap_get_tstamp_precision(p) == Int32(PCAP_TSTAMP_PRECISION_NANO)
+        try applyFilter(filter)
+    }
+
+    private func applyFilter(_ filter: String?) throws {
+        guard let p = handle, let filter, !filter.isEmpty else { return }
+        var program = bpf_program()
+        if pcap_compile(p, &program, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 {
+            let reason = String(cString: pcap_geterr(p))
+            throw CaptureError(input: input, message: "bad --filter expression: \(reason)")
+        }
+        defer { pcap_freecode(&program) }
+        if pcap_setfilter(p, &program) != 0 {
+            let reason = String(cString: pcap_geterr(p))
+            throw CaptureError(input: input, message: "cannot apply --filter: \(reason)")
         }
     }
 
@@ -180,18 +211,24 @@ final class PcapSource {
         return out
     }
 
-    /// The next packet, or nil at the end of the capture.
-    func next() throws -> CapturedPacket? {
+    /// The next packet, or nil at the end of the capture. Live: nil also when `idle()` says stop; `idle`
+    /// is called about four times a second while no packet comes.
+    func next(idle: () -> Bool = { false }) throws -> CapturedPacket? {
         guard let handle else { return nil }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
-        let rc = pcap_next_ex(handle, &header, &data)
+        var rc = pcap_next_ex(handle, &header, &data)
+        while rc == 0, live {
+            if idle() { return nil }
+            rc = pcap_next_ex(handle, &header, &data)
+        }
+        if live, idle() { return nil }
         switch rc {
         case 1:
             packetNumber += 1
-            guard let h = header, let d = data else { return try next() }
+            guard let h = header, let d = data else { return try next(idle: idle) }
             let hdr = h.pointee
-            let time = Double(hdr.ts.tv_sec) + Double(hdr.ts.tv_usec) / 1e9
+            let time = Double(hdr.ts.tv_sec) + Double(hdr.ts.tv_usec) / (nanoseconds ? 1e9 : 1e6)
             return CapturedPacket(number: packetNumber, time: time, wireLength: Int(hdr.len),
                              data: UnsafeRawBufferPointer(start: d, count: Int(hdr.caplen)))
         case -2, 0:

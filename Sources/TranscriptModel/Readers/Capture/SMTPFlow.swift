@@ -56,12 +56,13 @@ struct CaptureFlowEvent {
     enum Kind {
         var cost: Int {
             switch self {
-            case .line(let l), .content(let l): return l.count + 32
+            case .line(let l, _), .content(let l): return l.count + 32
             default: return 32
             }
         }
 
-        case line([UInt8])
+        /// A line; `bareLF`: it ended in LF without CR.
+        case line([UInt8], bareLF: Bool)
         case gap(Int64)
         /// BDAT chunk content, cut into lines.
         case content([UInt8])
@@ -95,6 +96,11 @@ final class CaptureFlow<Sink: CaptureSink> {
     var queuedBytes = 0
     var currentPacket = 0
     var lastUsage = 0
+    /// Reused line buffer (no allocation per line).
+    private var scratch: [UInt8] = []
+    private var lastLineHadCR = false
+    /// The previous message line ended in a bare LF.
+    private var previousContentBareLF = false
 
     // Connection facts.
     var firstPacket = 0
@@ -125,6 +131,7 @@ final class CaptureFlow<Sink: CaptureSink> {
 
     // Conversation tracking, as events reach the sink (in order).
     var inData = false
+    var awaitingDataReply = false
     var pendingCommands: [(verb: String, time: Double)] = []
     var pendingHead = 0
     var lastCommand: String?
@@ -201,11 +208,8 @@ final class CaptureFlow<Sink: CaptureSink> {
             } else if flags.contains(.ack), d == 1 {
                 if synAckPacket == nil {
                     synAckPacket = packet; synAckTime = time
-                    if let s = sink, state == .synSent {
-                        var s2 = s
-                        sink = nil
-                        s2.connected(address: ends[1].addressString, port: Int(ends[1].port), at: position(packet, time))
-                        sink = s2
+                    if sink != nil, state == .synSent {
+                        sink?.connected(address: ends[1].addressString, port: Int(ends[1].port), at: position(packet, time))
                     }
                 }
                 state = .established
@@ -221,7 +225,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         if state == .synSent, !flags.contains(.syn) { state = .established }
 
         // Zero-window stalls: the advertiser stopped reading.
-        if flags.contains(.ack), !flags.contains(.syn) {
+        if flags.contains(.ack), !flags.contains(.syn), !flags.contains(.fin) {
             if seg.window == 0 {
                 if zeroWindowSince[d] == nil { zeroWindowSince[d] = (packet, time) }
             } else if let since = zeroWindowSince[d] {
@@ -231,7 +235,9 @@ final class CaptureFlow<Sink: CaptureSink> {
 
         if flags.contains(.ack) {
             withStream(1 - d) { s in
-                s.acknowledged(seg.ack, packet: packet, time: time) { self.streamEvent($0, dir: 1 - d) }
+                // A segment carrying data (or FIN) shows its sender acted on what it acknowledged.
+                s.acknowledged(seg.ack, settle: seg.declaredLength > 0 || flags.contains(.fin),
+                               packet: packet, time: time) { self.streamEvent($0, dir: 1 - d) }
             }
         }
         if seg.declaredLength > 0 || flags.contains(.fin) {
@@ -283,7 +289,8 @@ final class CaptureFlow<Sink: CaptureSink> {
         zeroWindowSince[d] = nil
         let ms = max(0, (time - since.time) * 1000)
         zeroWindowTotal += ms
-        guard zeroWindowNotes < 3, kind != .ignored else { return }
+        // A few milliseconds of zero window is ordinary flow control.
+        guard ms >= 100, zeroWindowNotes < 3, kind != .ignored else { return }
         zeroWindowNotes += 1
         let who = d == 0 ? "client" : "server"
         let other = d == 0 ? "server" : "client"
@@ -315,9 +322,13 @@ final class CaptureFlow<Sink: CaptureSink> {
     /// A flow on another port: SMTP when the server greets with 220 or the client opens with EHLO/HELO.
     private func decide(first b: UnsafeRawBufferPointer, dir d: Int) {
         func prefix(_ n: Int) -> ArraySlice<UInt8> { ArraySlice(b.prefix(n)) }
-        if d == 1, b.count >= 4, b[0] == 0x32, b[1] == 0x32, b[2] == 0x30, b[3] == 0x20 || b[3] == 0x2D {
+        // FTP greets with 220 too: not on its port, and not when the banner says FTP.
+        let firstLine = ArraySlice(b.prefix(while: { $0 != 0x0A }).prefix(512))
+        let ftp = ends[1].port == 21 || Bytes.contains(firstLine, lowercased: "ftp")
+        if d == 1, !ftp, b.count >= 4, b[0] == 0x32, b[1] == 0x32, b[2] == 0x30, b[3] == 0x20 || b[3] == 0x2D {
             kind = .smtp
-        } else if d == 0, Bytes.hasPrefix(prefix(5), lowercased: "ehlo ") || Bytes.hasPrefix(prefix(5), lowercased: "helo ") {
+        } else if d == 0, Bytes.hasPrefix(prefix(5), lowercased: "ehlo ") || Bytes.hasPrefix(prefix(5), lowercased: "helo ")
+                    || Bytes.hasPrefix(prefix(5), lowercased: "lhlo ") {
             kind = .smtp
         } else if d == 0, Bytes.hasPrefix(prefix(8), lowercased: "connect ") {
             tunnel = "HTTP CONNECT proxy"
@@ -426,7 +437,7 @@ final class CaptureFlow<Sink: CaptureSink> {
                     if kind == .ignored { return }
                 }
                 let rest = UnsafeRawBufferPointer(rebasing: b[i...])
-                if TLSHandshakeWatcher.looksLikeTLS(rest) {
+                if TLSHandshakeWatcher.looksLikeTLS(rest, expected: splitters[d].expectingTLS) {
                     splitters[d].mode = .tls
                     if splitters[0].linesSeen == 0, splitters[1].linesSeen == 0 { implicitTLS = true }
                 } else {
@@ -450,34 +461,21 @@ final class CaptureFlow<Sink: CaptureSink> {
                     appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i...]))
                     return
                 }
-                var line: [UInt8]
-                if splitters[d].partial.isEmpty {
-                    line = Array(b[i..<lf])
-                } else {
-                    appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
-                    line = splitters[d].partial
-                    splitters[d].partial = []
-                    splitters[d].partialOverflow = false
-                }
-                if line.last == 0x0D { line.removeLast() }
+                let line = takeLine(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
                 i = lf + 1
                 splitters[d].linesSeen += 1
-                if d == 0 { clientLine(line, packet: packet, time: time) } else { serverLine(line, packet: packet, time: time) }
+                if d == 0 {
+                    clientLine(line, bareLF: !lastLineHadCR, packet: packet, time: time)
+                } else {
+                    serverLine(line, packet: packet, time: time)
+                }
             case .bdat(let remaining):
                 let end = i + Int(min(remaining, Int64(n - i)))
                 splitters[d].mode = .bdat(remaining - Int64(end - i))
                 while i < end {
                     if let lf = findLF(b, from: i, to: end) {
-                        var line: [UInt8]
-                        if splitters[d].partial.isEmpty {
-                            line = Array(b[i..<lf])
-                        } else {
-                            appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
-                            line = splitters[d].partial
-                            splitters[d].partial = []
-                        }
-                        if line.last == 0x0D { line.removeLast() }
-                        queue(d, packet: packet, time: time, .content(line))
+                        let line = takeLine(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
+                        emitLine(d, line, content: true, packet: packet, time: time)
                         i = lf + 1
                     } else {
                         appendPartial(d, UnsafeRawBufferPointer(rebasing: b[i..<end]))
@@ -486,8 +484,9 @@ final class CaptureFlow<Sink: CaptureSink> {
                 }
                 if splitters[d].mode == .bdat(0) {
                     if !splitters[d].partial.isEmpty {
-                        queue(d, packet: packet, time: time, .content(splitters[d].partial))
+                        let rest = splitters[d].partial
                         splitters[d].partial = []
+                        emitLine(d, rest[...], content: true, packet: packet, time: time)
                     }
                     splitters[d].mode = .lines
                 }
@@ -520,6 +519,62 @@ final class CaptureFlow<Sink: CaptureSink> {
         return nil
     }
 
+    /// The line ending at the current LF (partial bytes first), without CR, in a reused buffer: valid
+    /// until the next call.
+    private func takeLine(_ d: Int, _ tail: UnsafeRawBufferPointer) -> ArraySlice<UInt8> {
+        if scratch.capacity > 1 << 16 { scratch = [] } else { scratch.removeAll(keepingCapacity: true) }
+        if !splitters[d].partial.isEmpty {
+            appendPartial(d, tail)
+            scratch.append(contentsOf: splitters[d].partial)
+            if splitters[d].partial.capacity > 4096 { splitters[d].partial = [] } else {
+                splitters[d].partial.removeAll(keepingCapacity: true)
+            }
+            splitters[d].partialOverflow = false
+        } else {
+            scratch.append(contentsOf: tail.prefix(StreamFramer.maxLine))
+        }
+        var end = scratch.count
+        if end > 0, scratch[end - 1] == 0x0D { end -= 1; lastLineHadCR = true } else { lastLineHadCR = false }
+        return scratch[0..<end]
+    }
+
+    /// A line to the sink: at once when nothing queued can come before it (the common case, no copy),
+    /// else queued in packet order.
+    private func emitLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, bareLF: Bool = false,
+                          packet: Int, time: Double) {
+        if sink == nil, kind == .smtp { startSession() }
+        let key = max(lastKeys[d], packet)
+        if sink != nil, heads[0] == queues[0].count, heads[1] == queues[1].count, key < futureMin(1 - d),
+           !(d == 0 && awaitingDataReply) {
+            lastKeys[d] = key
+            deliverLine(d, line, content: content, bareLF: bareLF, at: position(packet, time), time: time)
+            return
+        }
+        queue(d, packet: packet, time: time, content ? .content(Array(line)) : .line(Array(line), bareLF: bareLF))
+    }
+
+    private func deliverLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, bareLF: Bool = false,
+                             at: SourcePosition, time: Double) {
+        if content {
+            sink?.content(line, at: at)
+        } else if d == 0 {
+            let messageLine = inData
+            trackClient(line, time: time)
+            if messageLine {
+                // Line ends matter only inside DATA (RFC 5321 wants CRLF; a bare LF next to `.` is smuggling).
+                let dot = line.count == 1 && line.first == 0x2E
+                if bareLF || (dot && previousContentBareLF) {
+                    sink?.bareLineFeed(dotLine: dot, at: at)
+                }
+                previousContentBareLF = dot ? false : bareLF
+            }
+            sink?.client(line, at: at)
+        } else {
+            trackServer(line, time: time)
+            sink?.server(line, at: at)
+        }
+    }
+
     private func appendPartial(_ d: Int, _ b: UnsafeRawBufferPointer) {
         let room = StreamFramer.maxLine - splitters[d].partial.count
         if b.count <= room {
@@ -546,13 +601,16 @@ final class CaptureFlow<Sink: CaptureSink> {
         return CommandParser.knownVerbs.contains(verb) && (b[k] == 0x20 || b[k] == 0x0D || b[k] == 0x0A)
     }
 
-    private func clientLine(_ line: [UInt8], packet: Int, time: Double) {
+    private func clientLine(_ line: ArraySlice<UInt8>, bareLF: Bool = false, packet: Int, time: Double) {
         // Decisions that change how the following bytes are cut: BDAT chunks and STARTTLS.
-        let s = line[...]
+        let s = line
         if line.count >= 6, line.count < 64, Bytes.hasPrefix(s, lowercased: "bdat ") {
+            // RFC 3030 syntax only: `BDAT <size> [LAST]`. A server rejects anything else as a command and
+            // reads no chunk after it (`BDAT 5 X` is followed by commands, not 5 octets).
             let parts = s.split(whereSeparator: Bytes.isBlank)
-            if parts.count >= 2, let size = Bytes.integer(parts[1]), size > 0, size < 1 << 40 {
-                queue(0, packet: packet, time: time, .line(line))
+            let tailOK = parts.count == 2 || (parts.count == 3 && Bytes.hasPrefix(parts[2], lowercased: "last") && parts[2].count == 4)
+            if tailOK, let size = Bytes.integer(parts[1]), size > 0, size < 1 << 40 {
+                emitLine(0, line, content: false, packet: packet, time: time)
                 splitters[0].mode = .bdat(Int64(size))
                 return
             }
@@ -561,15 +619,16 @@ final class CaptureFlow<Sink: CaptureSink> {
             splitters[0].mode = .sniff
             splitters[0].expectingTLS = true
         }
-        queue(0, packet: packet, time: time, .line(line))
+        emitLine(0, line, content: false, bareLF: bareLF, packet: packet, time: time)
     }
 
-    private func serverLine(_ line: [UInt8], packet: Int, time: Double) {
-        queue(1, packet: packet, time: time, .line(line))
+    private func serverLine(_ line: ArraySlice<UInt8>, packet: Int, time: Double) {
+        emitLine(1, line, content: false, packet: packet, time: time)
         guard starttlsRequested, line.count >= 3 else { return }
-        guard line[0] >= 0x32, line[0] <= 0x35, Bytes.isDigit(line[1]), Bytes.isDigit(line[2]) else { return }
-        if line.count > 3, line[3] == 0x2D { return }
-        let code = Int(line[0] - 0x30) * 100 + Int(line[1] - 0x30) * 10 + Int(line[2] - 0x30)
+        let o = line.startIndex
+        guard line[o] >= 0x32, line[o] <= 0x35, Bytes.isDigit(line[o + 1]), Bytes.isDigit(line[o + 2]) else { return }
+        if line.count > 3, line[o + 3] == 0x2D { return }
+        let code = Int(line[o] - 0x30) * 100 + Int(line[o + 1] - 0x30) * 10 + Int(line[o + 2] - 0x30)
         if code == 220 {
             starttlsRequested = false
             splitters[1].mode = .sniff
@@ -648,7 +707,9 @@ final class CaptureFlow<Sink: CaptureSink> {
             startSession()
         }
         while true {
-            let hc = heads[0] < queues[0].count ? queues[0][heads[0]].key : nil
+            // Client bytes sent after DATA before its reply (an early talker) belong after that reply.
+            let clientBlocked = awaitingDataReply && !force
+            let hc = heads[0] < queues[0].count && !clientBlocked ? queues[0][heads[0]].key : nil
             let hs = heads[1] < queues[1].count ? queues[1][heads[1]].key : nil
             var pick: Int
             switch (hc, hs) {
@@ -661,7 +722,7 @@ final class CaptureFlow<Sink: CaptureSink> {
                 guard force || c < futureMin(1) else { compact(); return }
                 pick = 0
             case (nil, let s?):
-                guard force || s < futureMin(0) else { compact(); return }
+                guard force || clientBlocked || s < futureMin(0) else { compact(); return }
                 pick = 1
             }
             let ev = queues[pick][heads[pick]]
@@ -683,36 +744,31 @@ final class CaptureFlow<Sink: CaptureSink> {
         }
     }
 
+    /// Calls go through `sink?.` so the builder is mutated in place (copying it costs a retain per field).
     private func deliverToSink(_ ev: CaptureFlowEvent, dir d: Int) {
-        guard var s = sink else { return }
-        sink = nil
+        guard sink != nil else { return }
         let at = position(ev.packet, ev.time)
         switch ev.kind {
-        case .line(let line):
-            if d == 0 {
-                trackClient(line, time: ev.time)
-                s.client(line[...], at: at)
-            } else {
-                trackServer(line, time: ev.time)
-                s.server(line[...], at: at)
-            }
+        case .line(let line, let bareLF):
+            deliverLine(d, line[...], content: false, bareLF: bareLF, at: at, time: ev.time)
         case .gap:
-            s.gap(at: at)
+            // The reply to DATA may have been in the lost bytes: stop holding the client back.
+            if d == 1 { awaitingDataReply = false }
+            sink?.gap(at: at)
         case .content(let line):
-            s.content(line[...], at: at)
+            sink?.content(line[...], at: at)
         case .tls(let facts):
-            s.tlsEstablished(facts, at: at)
+            sink?.tlsEstablished(facts, at: at)
         case .note(let text, let kind):
-            s.note(text, kind: kind, at: at)
+            sink?.note(text, kind: kind, at: at)
         }
-        sink = s
     }
 
     // MARK: - Conversation tracking (timings, pending replies)
 
-    private func trackClient(_ line: [UInt8], time: Double) {
+    private func trackClient(_ line: ArraySlice<UInt8>, time: Double) {
         if inData {
-            if line.count == 1, line[0] == 0x2E {
+            if line.count == 1, line.first == 0x2E {
                 inData = false
                 if let start = dataStartTime { dataTransferMs = Int(((time - start) * 1000).rounded()) }
                 pendingCommands.append((".", time))
@@ -724,20 +780,25 @@ final class CaptureFlow<Sink: CaptureSink> {
         if lastReplyCode == 334 {
             verb = "AUTH-RESPONSE"
         } else {
-            var e = 0
-            while e < line.count, e < 16, !Bytes.isBlank(line[e]), line[e] != 0x3A { e += 1 }
-            verb = String(decoding: line[0..<e], as: UTF8.self).uppercased()
+            var e = line.startIndex
+            while e < line.endIndex, e - line.startIndex < 16, !Bytes.isBlank(line[e]), line[e] != 0x3A { e += 1 }
+            verb = String(decoding: line[line.startIndex..<e], as: UTF8.self).uppercased()
             if verb.isEmpty { verb = "(empty)" }
         }
         pendingCommands.append((verb, time))
         lastCommand = verb
-        if pendingCommands.count - pendingHead > 256 { pendingHead += 1 }
+        if verb == "DATA" { awaitingDataReply = true }
+        if pendingCommands.count - pendingHead > 256 {
+            if pendingCommands[pendingHead].verb == "DATA" { awaitingDataReply = false }
+            pendingHead += 1
+        }
     }
 
-    private func trackServer(_ line: [UInt8], time: Double) {
-        guard line.count >= 3, line[0] >= 0x31, line[0] <= 0x35, Bytes.isDigit(line[1]), Bytes.isDigit(line[2]) else { return }
-        if line.count > 3, line[3] == 0x2D { return }
-        let code = Int(line[0] - 0x30) * 100 + Int(line[1] - 0x30) * 10 + Int(line[2] - 0x30)
+    private func trackServer(_ line: ArraySlice<UInt8>, time: Double) {
+        let o = line.startIndex
+        guard line.count >= 3, line[o] >= 0x31, line[o] <= 0x35, Bytes.isDigit(line[o + 1]), Bytes.isDigit(line[o + 2]) else { return }
+        if line.count > 3, line[o + 3] == 0x2D { return }
+        let code = Int(line[o] - 0x30) * 100 + Int(line[o + 1] - 0x30) * 10 + Int(line[o + 2] - 0x30)
         lastReplyCode = code
         // The banner: the first 220, or any first reply nothing was waiting for (a 554 at connect).
         // Early talkers send commands before it, so a 220 first is the banner even then.
@@ -748,6 +809,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         if pendingHead < pendingCommands.count {
             let c = pendingCommands[pendingHead]
             pendingHead += 1
+            if c.verb == "DATA" { awaitingDataReply = false }
             let ms = max(0, Int(((time - c.time) * 1000).rounded()))
             if latencies.count < 64 { latencies.append((c.verb, ms)) }
             if maxLatency == nil || ms > maxLatency!.ms { maxLatency = (c.verb, ms) }
@@ -798,7 +860,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             if let partial = splitters[d].partial.isEmpty ? nil : splitters[d].partial, splitters[d].mode == .lines {
                 // An unterminated last line is still evidence.
                 splitters[d].partial = []
-                if d == 0 { clientLine(partial, packet: packet, time: time) } else { serverLine(partial, packet: packet, time: time) }
+                if d == 0 { clientLine(partial[...], packet: packet, time: time) } else { serverLine(partial[...], packet: packet, time: time) }
             }
         }
         pump(force: true)
@@ -846,7 +908,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             s.note(endReason, kind: .tcp, at: at)
         }
         for d in 0..<2 {
-            if let since = zeroWindowSince[d] {
+            if let since = zeroWindowSince[d], lastTime - since.time >= 1 {
                 let ms = Int(max(0, (lastTime - since.time) * 1000))
                 zeroWindowTotal += Double(ms)
                 s.note("the \(d == 0 ? "client" : "server") advertised a zero receive window from packet \(since.packet) until the end (\(ms) ms): the connection stalled",
@@ -866,7 +928,8 @@ final class CaptureFlow<Sink: CaptureSink> {
         }
         if oneSided {
             // Nothing to say about replies that could not be captured.
-        } else if let closer, pendingReplies > 0, !inData {
+        } else if let closer, pendingReplies > 0, !inData,
+                  !(pendingReplies == 1 && pendingCommands.last?.verb == "QUIT") {   // a missing 221 is harmless
             let who = closer == 0 ? "client" : "server"
             let verbs = pendingCommands[pendingHead...].prefix(3).map(\.verb).joined(separator: ", ")
             s.note("the \(who) \(reset ? "reset" : "closed") the connection while \(pendingReplies) command(s) still waited for a reply (\(verbs))",
@@ -903,11 +966,11 @@ final class CaptureFlow<Sink: CaptureSink> {
             let w = splitters[d].tls
             if splitters[d].mode == .tls, w.bytes > 0 {
                 let who = d == 0 ? "client" : "server"
-                if let alert = w.alert, !w.encrypted {
-                    s.note("the \(who) sent TLS alert \(alert.description) (level \(alert.level)) during the handshake",
+                // A clear-text alert means the handshake failed (certificate, version or cipher mismatch).
+                if let alert = w.alert {
+                    s.note("the \(who) sent TLS alert \(alert.description) (\(alert.level == 2 ? "fatal" : "warning")) during the handshake: it failed",
                            kind: .tls, at: at)
                 }
-                _ = who
             }
         }
         let enc = splitters[0].tlsBytes + splitters[1].tlsBytes

@@ -42,6 +42,8 @@ struct TCPStream {
     private(set) var sawSYN = false
     /// Highest offset the peer acknowledged.
     private(set) var ackedUpTo: Int64 = 0
+    /// Highest acknowledged offset beyond what was delivered (a possible capture gap, not yet declared).
+    private(set) var pendingAck: Int64?
 
     /// Tail of the delivered bytes, to compare retransmitted copies against.
     private var recent: [UInt8] = []
@@ -108,12 +110,18 @@ struct TCPStream {
             accept(off: off, length: length, payload: payload, packet: packet, time: time, deliver: deliver)
         }
         drain(deliver: deliver)
+        if let p = pendingAck {
+            if p <= next { pendingAck = nil }
+            else if let first = held.first, first.offset > next { settleAck(packet: packet, time: time, deliver: deliver) }
+        }
     }
 
     private mutating func accept(off: Int64, length: Int64, payload: UnsafeRawBufferPointer,
                                  packet: Int, time: Double, deliver: (StreamEvent) -> Void) {
         let end = off + length
         let captured = Int64(payload.count)
+        // Keep-alive: one old byte (or none) just below the next expected one. Not a retransmission.
+        if length <= 1, off == next - 1 { return }
         if end <= next {
             retransmissions += 1
             compareWithRecent(off: off, payload: payload, packet: packet)
@@ -259,19 +267,38 @@ struct TCPStream {
         }
     }
 
-    /// The peer acknowledged up to `ack`: bytes before it that we never saw are lost from the capture.
-    mutating func acknowledged(_ ack: UInt32, packet: Int, time: Double, deliver: (StreamEvent) -> Void) {
+    /// The peer acknowledged up to `ack`: bytes before it that we never see are lost from the capture.
+    /// The gap is not declared at once (captures merged from two interfaces, or rebuilt ones, can show an
+    /// ACK before the data it covers): only when `settle` says the peer has acted on the data (it sent
+    /// something itself), when the sender moves past the hole, or at the end.
+    mutating func acknowledged(_ ack: UInt32, settle: Bool, packet: Int, time: Double,
+                               deliver: (StreamEvent) -> Void) {
         guard started else { return }
         var ackOff = offset(of: ack)
         if let f = finOffset, ackOff == f + 1 { ackOff = f }
         if ackOff > ackedUpTo { ackedUpTo = ackOff }
-        guard ackOff > next, ackOff - next < Int64(1) << 30 else { return }
+        guard ackOff > next, ackOff - next < Int64(1) << 30 else {
+            if settle { settleAck(packet: packet, time: time, deliver: deliver) }
+            return
+        }
         // One byte past everything seen is most likely the ACK of a FIN we did not capture.
-        if held.isEmpty, ackOff == next + 1 { return }
+        if held.isEmpty, ackOff == next + 1, finOffset == nil { return }
+        if ackOff > (pendingAck ?? 0) { pendingAck = ackOff }
+        if settle { settleAck(packet: packet, time: time, deliver: deliver) }
+    }
+
+    /// Acknowledged bytes still missing: declare them lost.
+    mutating func settleAck(packet: Int, time: Double, deliver: (StreamEvent) -> Void) {
+        guard var ackOff = pendingAck else { return }
+        if let f = finOffset, ackOff > f { ackOff = f }   // the FIN's own sequence number is no data
+        if ackOff <= next { pendingAck = nil; return }
         let upTo = min(ackOff, held.first?.offset ?? ackOff)
-        let (p, t) = held.first.map { ($0.packet, $0.time) } ?? (packet, time)
-        deliverGap(upTo - next, packet: p, time: t, deliver: deliver)
+        if upTo > next {
+            let (p, t) = held.first.map { ($0.packet, $0.time) } ?? (packet, time)
+            deliverGap(upTo - next, packet: p, time: t, deliver: deliver)
+        }
         drain(deliver: deliver)
+        if ackOff <= next { pendingAck = nil }
     }
 
     /// Give up waiting for the first hole: skip to the first held chunk (buffer limit, or the end).
@@ -285,7 +312,9 @@ struct TCPStream {
 
     /// The connection is over: deliver everything held, with gaps for the holes.
     mutating func flush(packet: Int, time: Double, deliver: (StreamEvent) -> Void) {
+        settleAck(packet: packet, time: time, deliver: deliver)
         while !held.isEmpty { skipHole(packet: packet, time: time, deliver: deliver) }
+        settleAck(packet: packet, time: time, deliver: deliver)
         if let f = finOffset, !finDelivered, f > next {
             // The FIN came after bytes we never saw.
             deliverGap(f - next, packet: packet, time: time, deliver: deliver)

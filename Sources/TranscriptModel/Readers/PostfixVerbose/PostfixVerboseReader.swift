@@ -11,7 +11,8 @@ struct PostfixVerboseCore: DialectCore {
     static func scoreLines(_ lines: [ArraySlice<UInt8>]) -> Double {
         var hits = 0
         for l in lines where parse(l).map({ $0.kind == .dialogue }) == true { hits += 1 }
-        return hits >= 2 ? 0.97 : (hits == 1 ? 0.7 : 0)
+        // Above the plain Postfix log reader: these lines carry the dialogue itself.
+        return hits >= 2 ? 0.99 : (hits == 1 ? 0.7 : 0)
     }
 
     enum Kind: Equatable { case dialogue, other }
