@@ -62,7 +62,8 @@ enum Page {
             notes.append("The input could not be read: see the message below. "
                          + "The page takes SMTP transcripts, MTA logs and packet captures.")
         }
-        return splice(report, top: form(options, paste: paste, alert: notes.isEmpty ? nil : notes.joined(separator: " ")))
+        return splice(report, top: form(options, paste: paste, alert: notes.isEmpty ? nil : notes.joined(separator: " "),
+                                        compact: true))
     }
 
     /// Puts the page's own style into the report's head and the form at the top of its body.
@@ -80,7 +81,8 @@ enum Page {
         return doc
     }
 
-    static func form(_ options: ServeOptions, paste: String?, alert: String?) -> String {
+    /// `compact`: above a result, the paste box is smaller so the verdict shows without scrolling.
+    static func form(_ options: ServeOptions, paste: String?, alert: String?, compact: Bool = false) -> String {
         var shown = paste ?? ""
         var pasteNote = ""
         if shown.utf8.count > options.echoPasteLimit {
@@ -94,7 +96,7 @@ enum Page {
         <div class="serve-title"><a href="/">smtpexplain</a> <span>why did the mail not go through?</span></div>
         \(alertHTML)<form method="post" action="/" enctype="multipart/form-data" class="serve-form">
         <label for="paste">Paste an SMTP session, client debug output or MTA log lines</label>
-        <textarea id="paste" name="paste" rows="12" spellcheck="false" autocomplete="off" \
+        <textarea id="paste" name="paste" rows="\(compact ? 6 : 12)"\(compact ? " class=\"compact\"" : "") spellcheck="false" autocomplete="off" \
         placeholder="220 mx.example.net ESMTP&#10;EHLO client.example.org&#10;250-mx.example.net&#10;MAIL FROM:&lt;a@example.org&gt;&#10;...">
         \(escape(shown))</textarea>
         \(pasteNote)<div class="serve-row">
@@ -123,7 +125,7 @@ enum Page {
     .serve-title{font-size:1.3em;font-weight:700;margin:0 0 .4em}.serve-title a{color:inherit;text-decoration:none}
     .serve-title span{font-weight:400;font-size:.75em;color:var(--muted,#57606a);margin-left:.4em}
     .serve-form label{display:block;font-weight:600;margin:.3em 0}
-    .serve-form textarea{display:block;width:100%;min-height:12em;font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:8px;border:1px solid var(--line,#d0d7de);border-radius:6px;resize:vertical}
+    .serve-form textarea{display:block;width:100%;min-height:12em;font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:8px;border:1px solid var(--line,#d0d7de);border-radius:6px;resize:vertical}.serve-form textarea.compact{min-height:7em}
     .serve-row{display:flex;flex-wrap:wrap;gap:8px 12px;align-items:center;margin-top:8px}.serve-row label{display:inline;font-weight:400;margin:0}
     .serve-row button{font:inherit;font-weight:600;padding:.45em 1.4em;border-radius:6px;border:1px solid #1a7f37;background:#1f883d;color:#fff;cursor:pointer;margin-left:auto}
     .serve-note{color:var(--muted,#57606a);font-size:.85em;margin:.4em 0 0}

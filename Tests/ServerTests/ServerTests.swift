@@ -111,6 +111,7 @@ struct ServerTests {
         ("exchange/smtpreceive-rcpt-rejected-two-sessions.log", "rejected"),
         ("hmailserver/smtpd-relay-needs-auth.log", nil),
         ("pcap/relay-denied-postfix.pcap", "rejected"),
+        ("pcap/connection-refused.pcap", "unreachable"),
     ] as [(String, String?)])
     func uploadEachKind(path: String, outcome: String?) async throws {
         guard sampleExists(path) else { return }
@@ -152,6 +153,35 @@ struct ServerTests {
                     #expect(r.status == .ok)
                     #expect(r.text.contains(filename))
                     if let outcome { #expect(r.text.contains(outcome.uppercased())) }
+                }
+            }
+        }
+    }
+
+    @Test func gzippedLogUpload() async throws {
+        let path = samplesDirectory.appendingPathComponent("exchange/smtpreceive-rcpt-rejected-two-sessions.log").path
+        guard FileManager.default.isExecutableFile(atPath: "/bin/gzip") else { return }
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-c", path]
+        let pipe = Pipe()
+        gzip.standardOutput = pipe
+        try gzip.run()
+        let gz = Array(pipe.fileHandleForReading.readDataToEndOfFile())
+        gzip.waitUntilExit()
+        var direct = 0
+        _ = try? InputDriver.read(name: "x", bytes: gz) { _ in direct += 1 }
+        let expected = direct
+        let server = try makeServer()
+        var form = MultipartBody()
+        form.file("file", filename: "smtpreceive.log.gz", gz, type: "application/gzip")
+        let (fh, fb) = (form.headers, form.body)
+        try await server.application().test(.live) { client in
+            try await client.execute(uri: "/api/explain", method: .post, headers: fh, body: fb) { r in
+                #expect(r.sessions.count == expected)
+                if expected > 0 {
+                    #expect(r.status == .ok)
+                    #expect(r.sessions.first?["outcome"] as? String == "rejected")
                 }
             }
         }
