@@ -64,11 +64,7 @@ public struct ExplainServer: Sendable {
 
     /// Runs until SIGINT or SIGTERM, then lets requests in progress finish.
     public func run() async throws {
-        if !ServeOptions.isLoopback(options.host) {
-            log("WARNING: serving on \(options.host), which is not a loopback address: anyone who can reach this "
-                + "machine on port \(options.port) can submit input and read the results. Use --host 127.0.0.1 "
-                + "unless that is intended.")
-        }
+        if let warning = options.exposureWarning { log(warning) }
         let host = options.host.contains(":") ? "[\(options.host)]" : options.host
         let opts = options
         let log = self.log

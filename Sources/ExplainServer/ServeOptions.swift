@@ -34,6 +34,13 @@ public struct ServeOptions: Sendable {
         self.echoPasteLimit = echoPasteLimit
     }
 
+    /// The log's warning when the server is reachable from other machines; nil on loopback.
+    public var exposureWarning: String? {
+        guard !ServeOptions.isLoopback(host) else { return nil }
+        return "WARNING: serving on \(host), which is not a loopback address: anyone who can reach this machine "
+            + "on port \(port) can submit input and read the results. Use --host 127.0.0.1 unless that is intended."
+    }
+
     /// True for addresses only this machine can reach: 127.0.0.0/8, ::1 and `localhost`.
     public static func isLoopback(_ host: String) -> Bool {
         var h = host.lowercased()

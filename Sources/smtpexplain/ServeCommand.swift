@@ -54,7 +54,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             server = try ExplainServer(options: options)
         } catch let e as ServeSetupError {
-            throw ValidationError(e.message)
+            warn("smtpexplain serve: \(e.message)")
+            throw ExitCode(2)
         }
         do {
             try await server.run()

@@ -29,6 +29,14 @@ struct ServeUnitTests {
         }
     }
 
+    @Test func nonLoopbackHostIsWarnedAbout() {
+        #expect(ServeOptions(host: "127.0.0.1").exposureWarning == nil)
+        #expect(ServeOptions(host: "::1").exposureWarning == nil)
+        let w = ServeOptions(host: "0.0.0.0", port: 8025).exposureWarning
+        #expect(w?.hasPrefix("WARNING: serving on 0.0.0.0") == true)
+        #expect(w?.contains("port 8025") == true)
+    }
+
     @Test func multipartParsing() throws {
         let body = Array(("preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"paste\"\r\n\r\nline 1\r\nline 2\r\n"
             + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a %22b%22;c.log\"\r\nContent-Type: text/plain\r\n\r\n"
