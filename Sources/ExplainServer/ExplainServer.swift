@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HTTPTypes
 import Explainer
 import TranscriptModel
 
@@ -168,8 +167,8 @@ public struct ExplainServer: Sendable {
 
     // MARK: - Responses
 
-    static let omittedHeader = HTTPField.Name("X-Sessions-Omitted")!
-    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    static let omittedHeader = HTTPFields.Element.Name("X-Sessions-Omitted")!
+    static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")!
 
     /// The page answers with the page (form and message); the API with a line of text.
     func problem(_ status: HTTPResponse.Status, _ message: String, api: Bool, retryAfter: Bool = false) -> Response {
