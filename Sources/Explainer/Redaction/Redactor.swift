@@ -133,6 +133,9 @@ public struct Redactor: Sendable {
         return x
     }
 
+    /// Every session of one report, with placeholders shared across them.
+    public func apply(_ xs: [ExplainedSession]) -> [ExplainedSession] { xs.map { apply($0) } }
+
     /// Placeholder for one value (tests, other renderers): `kind` is `user`, `ip`, `host` or `subject`.
     public func placeholder(_ kind: String, for value: String) -> String { table.placeholder(kind, value) }
 }
@@ -177,7 +180,9 @@ struct Scrubber {
                     exact.append((subj, table.placeholder("subject", subj)))
                 }
             }
-            if let h = s.client.host, !h.isEmpty, h != s.client.heloName, Self.ipv4(in: h).isEmpty {
+            // Only a real name is replaced everywhere: `unknown` or `localhost` would hit ordinary words.
+            if let h = s.client.host, h.contains("."), h.count >= 4, h != s.client.heloName, Self.ipv4(in: h).isEmpty,
+               !["localhost", "localhost.localdomain"].contains(h.lowercased()) {
                 exact.append((h, table.placeholder("host", h)))
             }
             if let a = s.server.address { keep.insert(a.lowercased()) }
@@ -197,7 +202,7 @@ struct Scrubber {
     }
 
     func host(_ s: String) -> String {
-        guard mode == .personal else { return text(s) }
+        guard mode == .personal, s.contains("."), s.lowercased() != "localhost.localdomain" else { return text(s) }
         return table.placeholder("host", s)
     }
 

@@ -158,6 +158,9 @@ public enum HTMLRenderer {
         let tbody = t.element(table, "tbody")
 
         var lastExchangeShown = -1
+        // An inferred reply is explained on its own (synthesised) server line when it has one, else beside
+        // the command.
+        let answered = Set(s.lines.lazy.filter { $0.role == .server }.compactMap(\.exchange))
         for l in s.lines {
             let tr = t.element(tbody, "tr", class: "r-\(l.role.rawValue)" + (l.inferred ? " inferred" : ""))
             let num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
@@ -170,7 +173,7 @@ public enum HTMLRenderer {
                 }
             }
             var text = l.text
-            if l.inferred { text += "  (inferred: not in the input)" }
+            if l.inferred { text += "  (inferred)" }
             switch l.role {
             case .client:
                 t.element(tr, "td", class: "client", [("data-side", "C")], text: text)
@@ -184,7 +187,7 @@ public enum HTMLRenderer {
             let meaning = t.element(tr, "td", class: "meaning")
             if let ex = l.exchange, ex >= 0, ex != lastExchangeShown, ex < s.exchanges.count,
                s.exchanges[ex].reply != nil,
-               l.role == .server || l.role == .client && s.exchanges[ex].reply?.inferred == true {
+               l.role == .server || l.role == .client && s.exchanges[ex].reply?.inferred == true && !answered.contains(ex) {
                 lastExchangeShown = ex
                 annotate(t, meaning, x, ex, number)
             }
@@ -344,7 +347,7 @@ public enum HTMLRenderer {
             t.element(t.element(div, "dt"), "span", class: "code c-\(cls)", text: code)
             t.element(div, "dd", text: text)
         }
-        t.element(foot, "p", text: "C = client (the sending side), S = server. “inferred” marks a step that is not in the input but implied by what followed. Credentials are redacted.")
+        t.element(foot, "p", text: "C = client (the sending side), S = server. “inferred” marks a step that is not in the input but implied by what followed.")
     }
 
     /// Only when libxml2 cannot be loaded: a minimal page with every text escaped by hand.

@@ -21,11 +21,12 @@ public enum MarkdownRenderer {
         return out
     }
 
-    /// One session.
+    /// One session (for streaming: pass `of: 0` when the total is not known).
     public static func render(_ x: ExplainedSession, number: Int = 1, of total: Int = 1) -> String {
         let s = x.session
         var out = ""
-        let head = total > 1 ? "Session \(number) of \(total)" : "Session"
+        // `of: 0` when streaming (the total is not known yet).
+        let head = total > 1 ? "Session \(number) of \(total)" : total == 0 ? "Session \(number)" : "Session"
         out += "### \(head) · " + codeSpan(inputLabel(s)) + " · " + escape(s.format) + "\n\n"
         out += "**\(s.outcome.rawValue.uppercased())**"
         if let st = s.failedStage { out += " at `\(st.rawValue)`" }
@@ -40,6 +41,7 @@ public enum MarkdownRenderer {
         if !s.lines.isEmpty {
             var block: [String] = []
             var lastExchangeShown = -1
+            let answered = Set(s.lines.lazy.filter { $0.role == .server }.compactMap(\.exchange))
             for l in s.lines {
                 let num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
                 let gutter = String(repeating: " ", count: max(0, 5 - num.count)) + num
@@ -48,7 +50,7 @@ public enum MarkdownRenderer {
                 block.append("\(gutter) \(tag(l.role)) \(text)")
                 if let ex = l.exchange, ex >= 0, ex != lastExchangeShown, ex < s.exchanges.count,
                    let r = s.exchanges[ex].reply, let e = x.replies[ex],
-                   l.role == .server || l.role == .client && r.inferred {
+                   l.role == .server || l.role == .client && r.inferred && !answered.contains(ex) {
                     lastExchangeShown = ex
                     block.append("        → \(r.code)\(r.enhanced.map { " " + $0 } ?? ""): " + Sanitizer.terminal(e.summary))
                     for id in x.findingIDs(forExchange: ex) {

@@ -59,7 +59,8 @@ public struct TriageSummary: Sendable {
         if let c = peer.address ?? peer.host { Self.bump(&clients, c, limit: limit) }
         var seenDomains = Set<String>()
         for t in s.transactions {
-            if let f = t.sender { Self.bump(&senders, f.isEmpty ? "<>" : f.lowercased(), limit: limit) }
+            // Log readers write `(sender not logged)` where the log does not say: not a sender.
+            if let f = t.sender, !f.hasPrefix("(") { Self.bump(&senders, f.isEmpty ? "<>" : f.lowercased(), limit: limit) }
             for r in t.recipients {
                 if let at = r.address.lastIndex(of: "@") {
                     let d = r.address[r.address.index(after: at)...].lowercased()

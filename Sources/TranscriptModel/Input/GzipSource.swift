@@ -38,6 +38,7 @@ struct GzipSource<Inner: ByteSource>: ByteSource {
     mutating func prepend(_ bytes: [UInt8]) {
         pending = bytes + pending[pendingOffset...]
         pendingOffset = 0
+        totalIn += bytes.count
     }
 
     mutating func next(name: String) throws -> [UInt8]? {

@@ -212,6 +212,17 @@ QUIT
         #expect(sc.text("at 12:30:45 code 5.7.1 Exim 4.96") == "at 12:30:45 code 5.7.1 Exim 4.96")
     }
 
+    @Test func unknownClientNameIsNotAWordToReplace() throws {
+        var x = try #require(try reportSessions(rejected).first)
+        x.session.client.host = "unknown"
+        x.session.client.address = "192.0.2.44"
+        x.findings[0].explanation = "User unknown at 192.0.2.44"
+        let out = Redactor(mode: .personal).apply(x)
+        #expect(out.findings[0].explanation == "User unknown at ip1")
+        #expect(out.session.client.host == "unknown")
+        #expect(out.session.client.address == "ip1")
+    }
+
     @Test func noneLeavesEverything() throws {
         let xs = try reportSessions(rejected)
         let out = Redactor(mode: .none).apply(xs[0])

@@ -100,6 +100,8 @@ public struct PostfixLogReader: LineReader {
     }
 
     final class QueueInfo {
+        /// The first lines of the message's story (qmgr, cleanup, pickup), for outbound evidence.
+        var notes: [LogNote] = []
         var sender: String?
         var recipients: [String] = []
         var inbound: Inbound?
@@ -674,6 +676,7 @@ public struct PostfixLogReader: LineReader {
         let q = queueInfo(qid)!
         let note = LogNote(text: text(), pos: pos)
         q.inbound?.add(note)
+        if q.notes.count < 20 { q.notes.append(note) }
         if let story = q.inbound { story.last = max(story.last, pos.time ?? now) }
         if LogBytes.starts(body, "from=<") {
             if let f = LogBytes.value(body, "from=") { q.sender = Bytes.string(f) }
@@ -1049,10 +1052,11 @@ public struct PostfixLogReader: LineReader {
                     if let e = eom { steps.append(.server(e.reply, e.pos)) }
                     else { steps.append(.server(Array("250 2.0.0 Ok: queued as \(qid)".utf8), p)) }
                     take("BDAT", ok: eom == nil)
-                } else if (remainingOK["DATA"] ?? 1) > 0 {
+                } else if (remainingOK["DATA"] ?? 1) > 0 || eom != nil {
                     steps.append(.client("DATA", p))
                     steps.append(.server(Array("354 End data with <CR><LF>.<CR><LF>".utf8), p))
-                    take("DATA", ok: true)
+                    // Postfix counts DATA as failed when the end of message was refused.
+                    take("DATA", ok: eom == nil)
                     let lostInData = endAfter == "DATA" || endAfter == "END-OF-MESSAGE" && eom == nil && s.tally.map { t in t.contains { $0.verb == "DATA" && $0.ok == 0 } } == true
                     if let e = eom {
                         steps.append(.client(".", e.pos)); steps.append(.server(e.reply, e.pos))
@@ -1459,7 +1463,10 @@ public struct PostfixLogReader: LineReader {
         // Remaining evidence lines.
         var session = b.finish()
         let shown = Set(session.notes.compactMap(\.position.line))
-        for n in o.notes where !shown.contains(n.pos.line ?? -1) {
+        var extra = o.notes.filter { !shown.contains($0.pos.line ?? -1) }
+        // The message's own lines (qmgr from=, cleanup) belong to every attempt's evidence.
+        if let q { extra += q.notes.filter { n in !shown.contains(n.pos.line ?? -1) && !extra.contains { $0.pos.line == n.pos.line } } }
+        for n in extra.sorted(by: { ($0.pos.line ?? 0) < ($1.pos.line ?? 0) }) {
             session.notes.append(Note(kind: .log, text: n.text, position: n.pos))
         }
         for i in session.transactions.indices where session.transactions[i].queueID == nil {

@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+@testable import TranscriptModel
+
+@Suite struct LogReaderUnitTests {
+    func run(_ text: String, format: String? = nil) throws -> [Session] {
+        // The input driver detects the format from complete lines only: end with a newline like a real file.
+        try sessions(text + "\n", name: "unit-\(UUID().uuidString)", format: format)
+    }
+
+    // MARK: Headers and time
+
+    @Test func rfc3339AndJournalHeaders() throws {
+        var p = LogHeaderParser()
+        let l = p.parse(Array("2024-08-26T01:33:38.5+00:00 mx postfix/submission/smtpd[2634372]: connect from x[192.0.2.1]".utf8)[...])
+        #expect(l.time == 1724636018.5)
+        #expect(Bytes.string(l.program) == "postfix/submission/smtpd")
+        #expect(Bytes.string(l.daemon) == "smtpd")
+        #expect(l.pid == 2634372)
+        #expect(Bytes.string(l.message) == "connect from x[192.0.2.1]")
+        let j = p.parse(Array(#"{"__REALTIME_TIMESTAMP":"1764331200000000","_PID":"7","SYSLOG_IDENTIFIER":"postfix/smtpd","MESSAGE":"lost connection after EHLO from a\"b[192.0.2.9]"}"#.utf8)[...])
+        #expect(j.time == 1764331200)
+        #expect(j.pid == 7)
+        #expect(Bytes.string(j.message) == "lost connection after EHLO from a\"b[192.0.2.9]")
+        let o = p.parse(Array("2026-11-29T01:53:44+0100 mail postfix/qmgr[9]: ABCDE12345: removed".utf8)[...])
+        #expect(o.time == Double(LogClock.utc(2026, 11, 29, 0, 53, 44)))
+        let b = p.parse(Array("<22>Jul 31 13:03:43 <mail.notice> alarmpi sm-mta[24291]: x".utf8)[...])
+        #expect(Bytes.string(b.program) == "sm-mta")
+        #expect(b.time != nil)
+    }
+
+    @Test func replyUnfolding() {
+        let r = LogBytes.unfoldReply(Array("550-5.7.1 first part 550-5.7.1 second 550 5.7.1 last".utf8)[...])
+        #expect(Bytes.string(r[...]) == "550 5.7.1 first part second last")
+    }
+
+    // MARK: Postfix
+
+    @Test func postfixOutboundEndOfData() throws {
+        let log = """
+        Jun  3 10:40:58 mail postfix/qmgr[1]: 776E41855DB2: from=<a@example.com>, size=10, nrcpt=1 (queue active)
+        Jun  3 10:40:59 mail postfix/smtp[9890]: 776E41855DB2: to=<b@example.org>, relay=mx.example.org[192.0.2.44]:25, delay=1.9, delays=0/0/1.5/0.37, dsn=5.7.1, status=bounced (host mx.example.org[192.0.2.44] said: 550-5.7.1 spam 550 5.7.1 go away (in reply to end of DATA command))
+        Jun  3 10:40:59 mail postfix/qmgr[1]: 776E41855DB2: removed
+        """
+        let s = try run(log)
+        #expect(s.count == 1)
+        #expect(s[0].direction == .outbound)
+        #expect(s[0].outcome == .rejected)
+        #expect(s[0].failedStage == .message)
+        #expect(s[0].server.address == "192.0.2.44")
+        #expect(s[0].transactions.first?.sender == "a@example.com")
+        #expect(s[0].exchanges.allSatisfy { ($0.command?.inferred ?? true) && ($0.reply?.inferred ?? true) })
+        #expect(s[0].notes.count >= 2)
+    }
+
+    @Test func postfixLostConnectionWhileSendingRCPT() throws {
+        let log = "Dec  9 10:18:24 mail postfix/smtp[20056]: 1310930001DB: to=<x@example.net>, relay=mx.example.net[192.0.2.33]:25, delay=2, delays=0/0/1/1, dsn=4.4.2, status=deferred (lost connection with mx.example.net[192.0.2.33] while sending RCPT TO)"
+        let s = try run(log)
+        #expect(s.count == 1)
+        #expect(s[0].outcome == .disconnected)
+        #expect(s[0].failedStage == .rcpt)
+    }
+
+    @Test func postfixConnectFailures() throws {
+        let log = """
+        Nov 28 11:30:42 mx1 postfix/smtp[3020]: connect to mx.example.invalid[192.0.2.99]:25: Connection refused
+        Nov 28 11:30:42 mx1 postfix/smtp[3020]: C3D4E51C0D9: to=<f@example.invalid>, relay=none, delay=30, delays=0.01/0/30/0, dsn=4.4.1, status=deferred (connect to mx.example.invalid[192.0.2.99]:25: Connection refused)
+        Nov 28 11:31:00 mx1 postfix/smtp[3021]: 2298F5F619: to=<admin@corp.example>, relay=none, delay=1, delays=1/0/0/0, dsn=5.4.4, status=bounced (Host or domain name not found. Name service error for name=corp.example type=AAAA: Host not found)
+        """
+        let s = try run(log)
+        #expect(s.map(\.outcome) == [.unreachable, .unreachable])
+        #expect(s.map(\.failedStage) == [.connect, .connect])
+        #expect(s[0].connectFailure == .refused)
+        #expect(s[1].connectFailure == .nameNotResolved)
+    }
+
+    @Test func postfixRejectStages() throws {
+        let log = """
+        Jun  1 19:00:55 mail postfix/smtpd[7749]: connect from unknown[192.0.2.114]
+        Jun  1 19:00:55 mail postfix/smtpd[7749]: NOQUEUE: reject: CONNECT from unknown[192.0.2.114]: 554 5.7.1 Client host rejected: blocked; proto=SMTP
+        Jun  1 19:00:56 mail postfix/smtpd[7749]: disconnect from unknown[192.0.2.114] quit=1 commands=1
+        Jan 31 13:55:23 mail postfix/smtpd[3462]: connect from s.example.net[192.0.2.238]
+        Jan 31 13:55:24 mail postfix/smtpd[3462]: NOQUEUE: reject: EHLO from s.example.net[192.0.2.238]: 504 5.5.2 <User>: Helo command rejected: need fully-qualified hostname; proto=SMTP helo=<User>
+        Jan 31 13:55:24 mail postfix/smtpd[3462]: disconnect from s.example.net[192.0.2.238] ehlo=0/1 quit=1 commands=1/2
+        Mar  7 02:09:32 server postfix/smtpd[27246]: connect from f.example.com[192.0.2.151]
+        Mar  7 02:09:33 server postfix/smtpd[27246]: 1D8CC1CA0A7F: client=f.example.com[192.0.2.151]
+        Mar  7 02:09:33 server postfix/cleanup[27250]: 1D8CC1CA0A7F: milter-reject: END-OF-MESSAGE from f.example.com[192.0.2.151]: 5.7.1 Spam; from=<s@example.com> to=<h@example.org> proto=ESMTP helo=<f.example.com>
+        Mar  7 02:09:33 server postfix/smtpd[27246]: disconnect from f.example.com[192.0.2.151] ehlo=1 mail=1 rcpt=1 data=0/1 quit=1 commands=4/5
+        Jun  3 06:25:40 srv postfix/smtpd[29306]: connect from e.example.com[192.0.2.11]
+        Jun  3 06:25:43 srv postfix/smtpd[29306]: too many errors after RCPT from e.example.com[192.0.2.11]
+        Jun  3 06:25:43 srv postfix/smtpd[29306]: disconnect from e.example.com[192.0.2.11] ehlo=1 mail=1 rcpt=0/20 commands=2/22
+        """
+        let s = try run(log)
+        #expect(s.count == 4)
+        #expect(s[0].outcome == .rejected)
+        #expect(s[0].failedStage == .greeting)
+        #expect(s[1].outcome == .rejected)
+        #expect(s[1].failedStage == .helo)
+        #expect(s[2].outcome == .rejected)
+        #expect(s[2].failedStage == .message)
+        #expect(s[3].outcome == .rejected || s[3].outcome == .deferred)
+    }
+
+    @Test func postscreenRejectIsASession() throws {
+        let log = """
+        May  5 15:51:10 mx postfix/postscreen[1148]: CONNECT from [192.0.2.173]:60591 to [192.0.2.1]:25
+        May  5 15:51:10 mx postfix/postscreen[1148]: DNSBL rank 3 for [192.0.2.173]:60591
+        May  5 15:51:11 mx postfix/postscreen[1148]: NOQUEUE: reject: RCPT from [192.0.2.173]:60591: 550 5.7.1 Service unavailable; client [192.0.2.173] blocked using zen.spamhaus.org; from=<s@example.com>, to=<g@example.org>, proto=ESMTP, helo=<bad.example.com>
+        May  5 15:51:11 mx postfix/postscreen[1148]: DISCONNECT [192.0.2.173]:60591
+        """
+        let s = try run(log)
+        #expect(s.count == 1)
+        #expect(s[0].outcome == .rejected)
+        #expect(s[0].failedStage == .rcpt)
+        #expect(s[0].client.address == "192.0.2.173")
+        #expect(s[0].transactions.first?.recipients.first?.address == "g@example.org")
+    }
+
+    @Test func openSessionsStayBounded() throws {
+        var r = PostfixLogReader(input: "bound")
+        r.limits.openSessions = 100
+        var emitted = 0
+        for i in 0..<20_000 {
+            let line = "Jan  1 00:00:00 mx postfix/smtpd[\(i + 10)]: connect from unknown[192.0.2.\(i % 250)]"
+            r.read(line: Array(line.utf8)[...], number: i + 1) { _ in emitted += 1 }
+        }
+        #expect(r.smtpd.count <= 8_192 + 100)
+        r.finish { _ in emitted += 1 }
+        #expect(emitted == 20_000)
+        #expect(r.stats.evicted > 0)
+    }
+
+    // MARK: Gzip
+
+    static let twoMembers = "H4sIAAAAAAAAAwXBywnAIAwA0HunyASpSfGgQ3QB8SA2guCPKsXx+97dP2ADiqxme2moIRcYfa6U9znrGo8jbyH21iQuSG+vEFB2qKMINlmODKNCRvLHDy1OJXxNAAAAH4sIAAAAAAAAAw3FUQrCMAwA0H9PkRPEJaKwwq7gBcY+SpthoWmqzWTH1/fznvYFnmGicOdwe4DGUqHb8L2c16He80pbgFxGstYkOewfU4goZ9ReBZv4SjPjhIy0gbyqLQTvo/i/ZKqx5bHw5Qewfd8BaQAAAA=="
+
+    @Test func gzipConcatenatedMembers() throws {
+        let bytes = Array(Data(base64Encoded: Self.twoMembers)!)
+        #expect(GzipSource<MemorySource>.isGzip(bytes))
+        let text = String(decoding: try Gzip.decompress(bytes), as: UTF8.self)
+        #expect(text.hasPrefix("Nov 29 01:52:35 mail postfix/smtpd[1]: connect from"))
+        #expect(text.contains("disconnect from a.example.net[192.0.2.1] ehlo=1 quit=1 commands=2\n"))
+    }
+
+    @Test func gzipTruncatedAndBomb() throws {
+        let bytes = Array(Data(base64Encoded: Self.twoMembers)!)
+        #expect(throws: InputError.self) { try Gzip.decompress(Array(bytes.prefix(40))) }
+        #expect(throws: InputError.self) { try Gzip.decompress(bytes, maxOutput: 50) }
+        #expect(throws: InputError.self) { try Gzip.decompress(Array(bytes.prefix(10)) + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF]) }
+    }
+
+    // MARK: Filter
+
+    @Test func sessionFilter() throws {
+        let log = """
+        2026-11-28T09:20:11+00:00 mx1 postfix/smtpd[2211]: connect from unknown[203.0.113.45]
+        2026-11-28T09:20:12+00:00 mx1 postfix/smtpd[2211]: NOQUEUE: reject: RCPT from unknown[203.0.113.45]: 554 5.7.1 <someone@example.org>: Relay access denied; from=<promo@example.org> to=<someone@example.org> proto=ESMTP helo=<x>
+        2026-11-28T09:20:12+00:00 mx1 postfix/smtpd[2211]: disconnect from unknown[203.0.113.45] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4
+        """
+        let s = try #require(try run(log).first)
+        #expect(SessionFilter().matches(s))
+        #expect(SessionFilter(onlyFailures: true).matches(s))
+        #expect(SessionFilter(client: "203.0.113.45").matches(s))
+        #expect(SessionFilter(client: "203.0.113.").matches(s))
+        #expect(!SessionFilter(client: "192.0.2.1").matches(s))
+        #expect(SessionFilter(sender: "PROMO@example.org").matches(s))
+        #expect(SessionFilter(recipient: "@example.org").matches(s))
+        #expect(!SessionFilter(recipient: "bob@example.org").matches(s))
+        let t = Double(LogClock.utc(2026, 11, 28, 9, 20, 11))
+        #expect(SessionFilter(since: t - 60, until: t + 60).matches(s))
+        #expect(!SessionFilter(since: t + 3600).matches(s))
+        #expect(!SessionFilter(queueID: "ABC").matches(s))
+    }
+
+    // MARK: Other MTAs
+
+    @Test func eximRemoteDefer() throws {
+        let log = """
+        2026-11-28 12:15:30 1xYkSc-000Abf-5G == u@example.test R=r1 T=t1 defer (-44) H=mx.example.test [192.0.2.60]: SMTP error from remote mail server after RCPT TO:<u@example.test>: 451 4.7.1 Greylisted
+        2026-11-28 12:16:00 1xYkSd-000Abf-6H ** v@example.test R=r1 T=t1 H=mx.example.test [192.0.2.60]: SMTP error from remote mail server after end of data: 550 content rejected
+        """
+        let s = try run(log, format: "exim-log")
+        #expect(s.map(\.outcome) == [.deferred, .rejected])
+        #expect(s.map(\.failedStage) == [.rcpt, .message])
+    }
+
+    @Test func openSMTPDOldFormat() throws {
+        let log = """
+        Aug 14 10:15:24 j smtpd[28882]: smtp-in: New session 1f55bdcdf16e28a3 from host j.example.com [192.0.2.5]
+        Aug 14 10:15:25 j smtpd[28882]: smtp-in: Failed command on session 1f55bdcdf16e28a3: "MAIL FROM:<root@j.example.com>  " => 421 4.3.0: Temporary Error
+        Aug 14 10:15:26 j smtpd[28882]: smtp-in: Closing session 1f55bdcdf16e28a3
+        """
+        let s = try run(log)
+        #expect(s.count == 1)
+        #expect(s[0].format == "opensmtpd-log")
+        #expect(s[0].outcome == .deferred)
+        #expect(s[0].failedStage == .mail)
+    }
+}
