@@ -112,6 +112,8 @@ struct ServerTests {
         ("hmailserver/smtpd-relay-needs-auth.log", nil),
         ("pcap/relay-denied-postfix.pcap", "rejected"),
         ("pcap/connection-refused.pcap", "unreachable"),
+        ("logs/postfix-outbound.log", nil),
+        ("logs/exim-mainlog", nil),
     ] as [(String, String?)])
     func uploadEachKind(path: String, outcome: String?) async throws {
         guard sampleExists(path) else { return }
