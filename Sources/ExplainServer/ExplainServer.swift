@@ -52,8 +52,11 @@ public struct ExplainServer: Sendable {
     /// The application, bound to `options.host`:`options.port`. `onRunning` gets the bound port.
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol {
-        Application(
+        // Connections that say nothing (idle keep-alives, clients that never send a request) are closed.
+        let idle = Int64(max(60, options.timeout * 2))
+        return Application(
             router: router(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(idle))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { channel in
                 await onRunning(channel.localAddress?.port ?? options.port)
