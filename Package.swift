@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,16 +40,37 @@ let package = Package(
             dependencies: ["TranscriptModel", "CLibXML2", .product(name: "Yams", package: "Yams")],
             exclude: ["Knowledge/README.md"]
         ),
+        // The local web page (`smtpexplain serve`): a library so the tests can start it in-process.
+        .target(
+            name: "ExplainServer",
+            dependencies: [
+                "TranscriptModel",
+                "Explainer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "smtpexplain",
             dependencies: [
                 "TranscriptModel",
                 "Explainer",
+                "ExplainServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "TranscriptModelTests", dependencies: ["TranscriptModel"]),
         .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TranscriptModel"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "ExplainServer",
+                "Explainer",
+                "TranscriptModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["smtpexplain"],

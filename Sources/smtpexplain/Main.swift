@@ -6,10 +6,14 @@ import Glibc
 /// Entry point: usage errors exit with 2 (the brief's contract), not ArgumentParser's 64.
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try SMTPExplain.parseAsRoot()
-            try command.run()
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
         } catch {
@@ -41,7 +45,7 @@ struct SMTPExplain: ParsableCommand {
         Exit codes: 0 explained; 1 with --fail-on-problems when a session did not deliver; 2 usage or unusable input.
         """,
         version: "0.1.0",
-        subcommands: [Explain.self, SummaryCommand.self, ReplyCommand.self],
+        subcommands: [Explain.self, SummaryCommand.self, ReplyCommand.self, ServeCommand.self],
         defaultSubcommand: Explain.self
     )
 }
