@@ -38,16 +38,19 @@ let package = Package(
             name: "Explainer",
             dependencies: ["TranscriptModel", "CLibXML2", .product(name: "Yams", package: "Yams")]
         ),
+        .target(name: "Probe", dependencies: ["TranscriptModel"]),
         .executableTarget(
             name: "smtpexplain",
             dependencies: [
                 "TranscriptModel",
                 "Explainer",
+                "Probe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TranscriptModelTests", dependencies: ["TranscriptModel"]),
         .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TranscriptModel"]),
+        .testTarget(name: "ProbeTests", dependencies: ["Probe", "Explainer", "TranscriptModel"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["smtpexplain"],

@@ -38,7 +38,7 @@ struct SMTPExplain: ParsableCommand {
         Exit codes: 0 explained; 1 with --fail-on-problems when a session did not deliver; 2 usage or unusable input.
         """,
         version: "0.1.0",
-        subcommands: [Explain.self, ReplyCommand.self],
+        subcommands: [Explain.self, ReplyCommand.self, ProbeCommand.self],
         defaultSubcommand: Explain.self
     )
 }
