@@ -38,7 +38,12 @@ let package = Package(
             name: "Explainer",
             dependencies: ["TranscriptModel", "CLibXML2", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "Probe", dependencies: ["TranscriptModel"]),
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/Probe/COpenSSL",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "Probe", dependencies: ["TranscriptModel", "COpenSSL"], exclude: ["COpenSSL"]),
         .executableTarget(
             name: "smtpexplain",
             dependencies: [

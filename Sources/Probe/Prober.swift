@@ -18,6 +18,8 @@ public struct ProbeOptions: Sendable {
     public var timeout: Double = 10
     public var noTLS = false
     public var authUser: String?
+    /// The AUTH password (from the environment or a prompt; never a command-line flag).
+    public var password: String?
     public var sendTestMessage = false
     /// Input name the sessions carry (`--save-transcript` file, or `probe`).
     public var inputName = "probe"
@@ -298,19 +300,40 @@ public struct Prober {
         if helo / 100 != 2 { return quitAndFinish(&dialogue, &b, &rec) }
 
         let caps = dialogue.lastReplyLines.dropFirst().map { $0.uppercased() }
+        var encrypted = false
         if caps.contains(where: { $0 == "STARTTLS" || $0.hasPrefix("STARTTLS ") }) {
-            let why = options.noTLS ? "not attempted (--no-tls)" : "not attempted (STARTTLS is not supported by this build of smtpexplain)"
-            b.attributes["starttls"] = options.noTLS ? "offered, skipped (--no-tls)" : "offered, not attempted"
-            b.note("smtpexplain: STARTTLS offered, \(why)", kind: .tool, at: rec.tool("smtpexplain: STARTTLS offered, \(why)"))
+            if options.noTLS {
+                b.attributes["starttls"] = "offered, skipped (--no-tls)"
+                let text = "smtpexplain: STARTTLS offered, not attempted (--no-tls)"
+                b.note(text, kind: .tool, at: rec.tool(text))
+            } else {
+                switch startTLS(host: host, dialogue: &dialogue, builder: &b, rec: &rec) {
+                case .encrypted: encrypted = true
+                case .refused: break
+                case .lost: return true
+                }
+            }
         } else {
             b.attributes["starttls"] = "not offered"
         }
         if let user = options.authUser {
-            // Without TLS the password would cross the network in clear text: never send it.
-            _ = user
-            let text = "smtpexplain: AUTH not attempted: the connection is not encrypted (no STARTTLS in this build)"
-            b.attributes["auth"] = "not attempted (no TLS)"
-            b.note(text, kind: .tool, at: rec.tool(text))
+            if !encrypted {
+                // Without TLS the password would cross the network in clear text: never send it.
+                let text = "smtpexplain: AUTH not attempted: the connection is not encrypted"
+                b.attributes["auth"] = "not attempted (no TLS)"
+                b.note(text, kind: .tool, at: rec.tool(text))
+            } else if let password = options.password {
+                let payload = Base64.encode(Array("\0\(user)\0\(password)".utf8))
+                guard let code = dialogue.command("AUTH PLAIN " + payload, &b, &rec, shown: "AUTH PLAIN [credentials hidden]") else {
+                    return dialogue.finish(&b, &rec, quit: false) || true
+                }
+                b.attributes["auth"] = code == 235 ? "accepted" : "refused (\(code))"
+                if code / 100 != 2 { return quitAndFinish(&dialogue, &b, &rec) }
+            } else {
+                let text = "smtpexplain: AUTH not attempted: no password (set SMTPEXPLAIN_PASSWORD or answer the prompt)"
+                b.attributes["auth"] = "not attempted (no password)"
+                b.note(text, kind: .tool, at: rec.tool(text))
+            }
         }
 
         guard let mail = dialogue.command("MAIL FROM:<\(options.from)>", &b, &rec) else {
@@ -334,6 +357,72 @@ public struct Prober {
         }
         guard dialogue.command(".", &b, &rec) != nil else { return dialogue.finish(&b, &rec, quit: false) || true }
         return quitAndFinish(&dialogue, &b, &rec)
+    }
+
+    enum TLSStep { case encrypted, refused, lost }
+
+    /// STARTTLS, the handshake, and the EHLO that must follow it (RFC 3207).
+    private func startTLS(host: Host, dialogue d: inout Dialogue, builder b: inout SessionBuilder,
+                          rec: inout Recorder) -> TLSStep {
+        guard let code = d.command("STARTTLS", &b, &rec) else {
+            _ = d.finish(&b, &rec, quit: false)
+            return .lost
+        }
+        guard code == 220 else {
+            b.attributes["starttls"] = "offered, refused (\(code))"
+            return .refused
+        }
+        if d.conn.hasBufferedBytes {
+            // Plaintext after the 220 would be read as if it came inside TLS (CVE-2011-0411 class): stop.
+            let text = "smtpexplain: the server sent data right after its 220 to STARTTLS; not continuing"
+            b.note(text, kind: .error, at: rec.tool(text))
+            b.attributes["starttls"] = "aborted (data after 220)"
+            _ = d.finish(&b, &rec, quit: false)
+            return .lost
+        }
+        switch TLSConnection.handshake(fd: d.conn.fd, host: host.name, timeout: options.timeout) {
+        case .failure(let f):
+            let text = "smtpexplain: TLS handshake failed: \(f.text)"
+            let pos = rec.tool(text)
+            b.note(text, kind: .error, at: pos)
+            b.attributes["starttls"] = "handshake failed"
+            _ = d.finish(&b, &rec, quit: false)
+            return .lost
+        case .success(let (tls, r)):
+            d.conn.tls = tls
+            var parts = ["\(r.version)", "cipher \(r.cipher)"]
+            if let s = r.subject { parts.append("subject \(s)") }
+            if let i = r.issuer { parts.append("issuer \(i)") }
+            if let n = r.notAfter { parts.append("expires \(n)\(r.expired ? " (EXPIRED)" : "")") }
+            parts.append("verify \(r.verify)")
+            if let m = r.nameMatches { parts.append(m ? "certificate names \(host.name)" : "certificate does NOT name \(host.name)") }
+            let text = "smtpexplain: TLS established: " + parts.joined(separator: ", ")
+            let pos = rec.tool(text)
+            b.note(text, kind: .tls, at: pos)
+            b.tlsEstablished(TLSFacts(version: r.version, cipher: r.cipher, serverName: host.name, subject: r.subject,
+                                      issuer: r.issuer, verify: r.verify), at: pos)
+            b.attributes["starttls"] = "established"
+            b.attributes["tls-version"] = r.version
+            b.attributes["tls-cipher"] = r.cipher
+            b.attributes["tls-verify"] = r.verify
+            if let s = r.subject { b.attributes["tls-subject"] = s }
+            if let n = r.notAfter { b.attributes["tls-not-after"] = n }
+            b.attributes["tls-expired"] = r.expired ? "yes" : "no"
+            if let m = r.nameMatches { b.attributes["tls-name-match"] = m ? "yes" : "no" }
+            guard let again = d.command("EHLO \(options.helo)", &b, &rec) else {
+                _ = d.finish(&b, &rec, quit: false)
+                return .lost
+            }
+            if again / 100 != 2 {
+                _ = quitAndFinishStatic(&d, &b, &rec)
+                return .lost
+            }
+            return .encrypted
+        }
+    }
+
+    private func quitAndFinishStatic(_ d: inout Dialogue, _ b: inout SessionBuilder, _ rec: inout Recorder) -> Bool {
+        quitAndFinish(&d, &b, &rec)
     }
 
     private func quitAndFinish(_ d: inout Dialogue, _ b: inout SessionBuilder, _ rec: inout Recorder) -> Bool {
@@ -462,10 +551,11 @@ struct Dialogue {
     }
 
     /// Send a command and read its reply; nil when no reply came (closed or timed out).
-    mutating func command(_ text: String, _ b: inout SessionBuilder, _ rec: inout Recorder) -> Int? {
+    /// `shown` replaces the command in the transcript and the model (credentials never leave this call).
+    mutating func command(_ text: String, _ b: inout SessionBuilder, _ rec: inout Recorder, shown: String? = nil) -> Int? {
         guard open else { return nil }
-        let pos = rec.client(text)
-        b.client(Array(text.utf8)[...], at: pos)
+        let pos = rec.client(shown ?? text)
+        b.client(Array((shown ?? text).utf8)[...], at: pos)
         guard conn.send(Array(text.utf8), timeout: timeout) else {
             lost(&b, &rec)
             return nil
@@ -540,5 +630,23 @@ struct Dialogue {
             b.closed(by: .client, at: pos)
         }
         return false
+    }
+}
+
+/// RFC 4648 base64, for AUTH PLAIN.
+enum Base64 {
+    static func encode(_ bytes: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+            out.append(table[Int(b0 >> 2)])
+            out.append(table[Int((b0 & 0x03) << 4 | b1 >> 4)])
+            out.append(i + 1 < bytes.count ? table[Int((b1 & 0x0F) << 2 | b2 >> 6)] : 0x3D)
+            out.append(i + 2 < bytes.count ? table[Int(b2 & 0x3F)] : 0x3D)
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

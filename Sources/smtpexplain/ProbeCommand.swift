@@ -81,6 +81,27 @@ struct ProbeCommand: ParsableCommand {
         }
     }
 
+    /// Read a password from the terminal with echo off; nil without a terminal.
+    static func promptPassword(_ prompt: String) -> String? {
+        let fd = open("/dev/tty", O_RDWR | O_NOCTTY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var old = termios()
+        guard tcgetattr(fd, &old) == 0 else { return nil }
+        var quiet = old
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        _ = tcsetattr(fd, TCSAFLUSH, &quiet)
+        defer {
+            _ = tcsetattr(fd, TCSAFLUSH, &old)
+            _ = write(fd, "\n", 1)
+        }
+        _ = prompt.withCString { write(fd, $0, strlen($0)) }
+        var bytes: [UInt8] = []
+        var c: UInt8 = 0
+        while read(fd, &c, 1) == 1, c != 0x0A, c != 0x0D, bytes.count < 4096 { bytes.append(c) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     func run() throws {
         var options = ProbeOptions(target: target)
         options.from = from
@@ -91,6 +112,13 @@ struct ProbeCommand: ParsableCommand {
         options.timeout = timeout
         options.noTLS = noTLS
         options.authUser = authUser
+        if authUser != nil {
+            if let p = getenv("SMTPEXPLAIN_PASSWORD") {
+                options.password = String(cString: p)
+            } else {
+                options.password = Self.promptPassword("Password for \(authUser ?? ""): ")
+            }
+        }
         options.sendTestMessage = sendTestMessage
         options.inputName = saveTranscript ?? "probe"
 

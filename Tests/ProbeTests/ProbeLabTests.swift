@@ -39,8 +39,12 @@ enum Lab {
 
     static var available: Bool { port != nil }
 
-    static func probe(_ target: String, sendTestMessage: Bool = false, server: String? = nil) -> ProbeResult {
+    static func probe(_ target: String, sendTestMessage: Bool = false, server: String? = nil, noTLS: Bool = false,
+                      authUser: String? = nil, password: String? = nil) -> ProbeResult {
         var o = ProbeOptions(target: target)
+        o.noTLS = noTLS
+        o.authUser = authUser
+        o.password = password
         o.port = port ?? 2526
         o.dnsServer = TestDNSServer.shared!.endpoint
         o.timeout = 5
@@ -69,12 +73,43 @@ struct ProbeLabTests {
         #expect(s.attributes["dns-mx"] == "10 mx.probe.test")
         #expect(s.attributes["dns-ptr-confirmed"] == "127.0.0.1=yes")
         #expect(Int(s.attributes["banner-delay-ms"] ?? "") != nil)
-        #expect(s.attributes["starttls"] == "not offered")
+        // STARTTLS against the lab's self-signed certificate for mx.probe.test, then the second EHLO.
+        #expect(s.attributes["starttls"] == "established")
+        #expect(s.tlsStarted)
+        #expect(s.attributes["tls-version"]?.hasPrefix("TLSv1.") == true)
+        #expect(s.attributes["tls-name-match"] == "yes")
+        #expect(s.attributes["tls-expired"] == "no")
+        #expect(s.attributes["tls-verify"]?.hasPrefix("18 ") == true, "\(s.attributes["tls-verify"] ?? "-")")
+        #expect(s.tls?.subject == "/CN=mx.probe.test")
+        #expect(s.exchanges.filter { $0.command?.verb == "EHLO" }.count == 2)
         #expect(s.quitSent)
         #expect(!s.exchanges.contains { $0.command?.verb == "DATA" })
         let ids = Lab.ids(s)
         #expect(ids.allSatisfy { !$0.hasPrefix("dns-") }, "\(ids)")
         #expect(!ids.contains("rcpt-rejected"))
+        #expect(ids.contains("tls-certificate-untrusted"))
+        #expect(!ids.contains("tls-certificate-name-mismatch"))
+    }
+
+    @Test func noTLS() throws {
+        let r = Lab.probe("accepted@probe.test", noTLS: true)
+        let s = try #require(r.sessions.last)
+        #expect(s.attributes["starttls"] == "offered, skipped (--no-tls)")
+        #expect(!s.tlsStarted)
+        #expect(!s.exchanges.contains { $0.command?.verb == "STARTTLS" })
+        #expect(r.verdict.contains("accepted"))
+    }
+
+    @Test func authOverTLSNeverShowsTheSecret() throws {
+        // The lab has no SASL: AUTH is refused, and the password appears nowhere.
+        let r = Lab.probe("accepted@probe.test", authUser: "alice", password: "s3cret-Pa55")
+        let s = try #require(r.sessions.last)
+        #expect(s.attributes["auth"]?.hasPrefix("refused (5") == true, "\(s.attributes["auth"] ?? "-")")
+        let transcript = String(decoding: r.transcriptBytes, as: UTF8.self)
+        #expect(transcript.contains("AUTH PLAIN [credentials hidden]"))
+        #expect(!transcript.contains("s3cret") && !transcript.contains("AGFsaWNlAHMz"))
+        #expect(!s.exchanges.contains { $0.command?.raw.contains("AGFsaWNl") == true })
+        #expect(s.failedStage == .auth)
     }
 
     @Test func unknownRecipient() throws {
@@ -191,6 +226,9 @@ struct ProbeLabTests {
         #expect(s.outcome == live.outcome && s.failedStage == live.failedStage)
         #expect(s.attributes["dns-mx"] == "10 mx.probe.test")
         #expect(s.notes.contains { $0.kind == .dns })
+        #expect(s.attributes["tls-version"] == live.attributes["tls-version"])
+        #expect(s.tls?.subject == "/CN=mx.probe.test")
+        #expect(!s.exchanges.contains { $0.command?.raw.hasPrefix("smtpexplain") == true })
     }
 }
 

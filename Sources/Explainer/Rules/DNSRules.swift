@@ -1,7 +1,8 @@
 import TranscriptModel
 
 /// Checks on the DNS step: what a pasted `dig`/`nslookup`/`host` output or the live probe found out about the
-/// domain's MX records (the `dns-*` session attributes, see `DNSFacts`), and whether the server tried matches.
+/// domain's MX records (the `dns-*` session attributes, see `DNSFacts`), and whether the server tried matches;
+/// then the probe's STARTTLS checks (`starttls`, `tls-*` attributes).
 public enum DNSRules {
     public static let table: [SessionRule] = [
         SessionRule("dns-nxdomain", .error, .hostunknown,
@@ -126,7 +127,71 @@ public enum DNSRules {
                   let c = v.facts.forwardConfirmed.first(where: { $0.address == a }), !c.confirmed else { return [] }
             return [RuleHit(evidence: v.evidence(containing: "forward-confirmed"), detail: "Address: \(a).")]
         },
+
+        // --- STARTTLS as the probe saw it (`starttls` and `tls-*` attributes set by `smtpexplain probe`) ---
+
+        SessionRule("starttls-not-offered", .info, .securityerror,
+                    title: "The server does not offer STARTTLS",
+                    explanation: "Its EHLO reply has no STARTTLS, so mail to it travels unencrypted, and senders that require TLS (MTA-STS, DANE, policy settings) will not deliver at all.",
+                    actions: [
+                        "Give the server a certificate for its MX name and enable STARTTLS (Postfix: smtpd_tls_security_level = may).",
+                        "If a firewall sits in front, check it does not strip STARTTLS from the EHLO reply (SMTP inspection).",
+                    ]) { f in
+            guard f.session.attributes["starttls"] == "not offered" else { return [] }
+            let i = f.exchanges.lastIndex { $0.command?.verb == "EHLO" }
+            return [RuleHit(exchanges: i.map { [$0] } ?? [], evidence: i.map { f.evidence($0) } ?? [])]
+        },
+        SessionRule("starttls-failed", .error, .failedstarttls,
+                    title: "STARTTLS was offered but did not work",
+                    explanation: "The server lists STARTTLS but refused the command or the TLS handshake failed. Senders that insist on TLS cannot deliver; others fall back to plain text or retry later.",
+                    actions: [
+                        "Look at the server's TLS log lines for this connection (certificate or key file errors, protocol or cipher settings).",
+                        "Test by hand: `openssl s_client -starttls smtp -crlf -connect HOST:25 -servername HOST`.",
+                    ]) { f in
+            guard let st = f.session.attributes["starttls"],
+                  st == "handshake failed" || st.hasPrefix("offered, refused") || st.hasPrefix("aborted") else { return [] }
+            let ev = f.session.notes.first { $0.kind == .error && $0.text.contains("TLS") || $0.text.contains("STARTTLS") }
+            return [RuleHit(evidence: ev.map { [Evidence(position: $0.position, text: $0.text)] } ?? [], detail: "STARTTLS: \(st).")]
+        },
+        SessionRule("tls-certificate-name-mismatch", .warning, .securityerror,
+                    title: "The TLS certificate does not name the MX host",
+                    explanation: "The certificate the server presented names neither the host connected to in its subject nor in its alternative names. Senders that verify (MTA-STS, DANE, strict policies) refuse to deliver.",
+                    actions: [
+                        "Install a certificate whose subject alternative names include the MX host name.",
+                        "Or point the MX record at the name the certificate is issued for.",
+                    ]) { f in
+            guard f.session.attributes["tls-name-match"] == "no" else { return [] }
+            return [RuleHit(evidence: tlsEvidence(f), detail: f.session.attributes["tls-subject"].map { "Certificate subject: \($0)." })]
+        },
+        SessionRule("tls-certificate-expired", .warning, .securityerror,
+                    title: "The TLS certificate has expired",
+                    explanation: "The server presents a certificate past its expiry date. Most MTAs still deliver over opportunistic TLS, but senders that verify certificates refuse.",
+                    actions: ["Renew the certificate and reload the mail server so it picks up the new file."]) { f in
+            guard f.session.attributes["tls-expired"] == "yes" else { return [] }
+            return [RuleHit(evidence: tlsEvidence(f), detail: f.session.attributes["tls-not-after"].map { "Expired: \($0)." })]
+        },
+        SessionRule("tls-certificate-untrusted", .info, .securityerror,
+                    title: "The TLS certificate does not verify",
+                    explanation: "The certificate is not signed by an authority this machine trusts (self-signed, or a missing intermediate). Opportunistic TLS between mail servers still works, but MTA-STS senders will not deliver.",
+                    actions: [
+                        "Use a certificate from a public authority (for example Let's Encrypt) and serve the full chain.",
+                    ]) { f in
+            let a = f.session.attributes
+            guard let v = a["tls-verify"], !v.hasPrefix("0 "), a["tls-expired"] != "yes", a["tls-name-match"] != "no" else { return [] }
+            return [RuleHit(evidence: tlsEvidence(f), detail: "Verification: \(v).")]
+        },
+        SessionRule("tls-old-protocol", .warning, .securityerror,
+                    title: "The server negotiated an outdated TLS version",
+                    explanation: "TLS 1.0 and 1.1 (and SSLv3) are deprecated (RFC 8996); up-to-date senders refuse them and fall back to plain text or fail.",
+                    actions: ["Enable TLS 1.2 and 1.3 on the server (Postfix: smtpd_tls_protocols = >=TLSv1.2)."]) { f in
+            guard let v = f.session.attributes["tls-version"], ["SSLv3", "TLSv1", "TLSv1.1"].contains(v) else { return [] }
+            return [RuleHit(evidence: tlsEvidence(f), detail: "Negotiated: \(v).")]
+        },
     ]
+
+    static func tlsEvidence(_ f: SessionFacts) -> [Evidence] {
+        f.session.notes.first { $0.kind == .tls }.map { [Evidence(position: $0.position, text: $0.text)] } ?? []
+    }
 }
 
 /// The DNS facts of a session and their evidence lines.

@@ -152,6 +152,8 @@ struct LineConnection {
     private var buffer: [UInt8] = []
     private var start = 0
     private(set) var closedByPeer = false
+    /// Set once STARTTLS succeeded: reads and writes go through it.
+    var tls: TLSConnection?
     static let maxLine = 8192
 
     init(fd: Int32) { self.fd = fd }
@@ -188,8 +190,17 @@ struct LineConnection {
                 }
                 return .eof
             }
-            if !waitFor(fd, Int16(POLLIN), until: deadline) { return .timeout }
             var chunk = [UInt8](repeating: 0, count: 4096)
+            if let tls {
+                switch tls.read(into: &chunk, fd: fd, deadline: deadline) {
+                case .data(let n): buffer += chunk[0..<n]
+                case .eof: closedByPeer = true
+                case .timeout: return .timeout
+                case .error(let e): return .error(e)
+                }
+                continue
+            }
+            if !waitFor(fd, Int16(POLLIN), until: deadline) { return .timeout }
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n > 0 {
                 buffer += chunk[0..<n]
@@ -216,6 +227,7 @@ struct LineConnection {
     func send(_ line: [UInt8], timeout: Double) -> Bool {
         let bytes = line + [0x0D, 0x0A]
         let deadline = monotonicNow() + timeout
+        if let tls { return tls.write(bytes, fd: fd, deadline: deadline) }
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
@@ -228,6 +240,9 @@ struct LineConnection {
         }
         return true
     }
+
+    /// True when bytes the server sent before the handshake are still unread (a STARTTLS injection risk).
+    var hasBufferedBytes: Bool { buffer.count > start }
 
     func close() { _ = Glibc.close(fd) }
 }

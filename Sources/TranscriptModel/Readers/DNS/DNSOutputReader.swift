@@ -26,7 +26,7 @@ struct DNSOutputReader: LineReader {
     private let input: String
     private var inner: TelnetReader
     private var parser = DNSLineParser()
-    private var pending: [(String, SourcePosition)] = []
+    private var pending: [(String, SourcePosition, Note.Kind)] = []
     /// The last session from the telnet reader, held back so DNS lines after it (at the end) can join it.
     private var held: Session?
     private var inData = false
@@ -48,9 +48,16 @@ struct DNSOutputReader: LineReader {
         } else if t.isEmpty && lastWasDNS {
             // Blank lines inside and after DNS output are part of it, not dialogue.
             return
+        } else if Bytes.hasPrefix(t, lowercased: "smtpexplain: ") {
+            // The probe's own remarks in a saved transcript: never dialogue.
+            let text = Bytes.string(t)
+            let kind: Note.Kind = text.hasPrefix("smtpexplain: TLS established: ") ? .tls
+                : (text.contains("failed") || text.contains("no reply") || text.contains("error")) ? .error : .tool
+            if pending.count < Self.maxPending { pending.append((text, SourcePosition(input: input, line: number), kind)) }
+            return
         } else if t.count < 512, parser.consume(Bytes.string(t)) {
             if pending.count < Self.maxPending {
-                pending.append((Bytes.string(t), SourcePosition(input: input, line: number)))
+                pending.append((Bytes.string(t), SourcePosition(input: input, line: number), .dns))
             }
             lastWasDNS = true
             return
@@ -81,7 +88,7 @@ struct DNSOutputReader: LineReader {
         } else if !pending.isEmpty || !parser.facts.isEmpty {
             // DNS output alone: a session with no connection, explained by the DNS rules.
             var b = SessionBuilder(input: input, format: Self.formatID)
-            for (text, pos) in pending { b.note(text, kind: .dns, at: pos) }
+            for (text, pos, kind) in pending { b.note(text, kind: kind, at: pos) }
             pending = []
             b.attributes = parser.facts.attributes
             let last = b.session.notes.last?.position ?? SourcePosition(input: input, line: 1)
@@ -101,14 +108,48 @@ struct DNSOutputReader: LineReader {
         s.format = Self.formatID
         for (k, v) in parser.facts.attributes { s.attributes[k] = v }
         guard !pending.isEmpty else { return Self.dnsOnlyVerdict(s, parser.facts) }
-        let notes = pending.map { Note(kind: .dns, text: $0.0, position: $0.1) }
-        let lines = pending.map { TranscriptLine(role: .dns, text: $0.0, position: $0.1) }
+        let notes = pending.map { Note(kind: $0.2, text: $0.0, position: $0.1) }
+        let lines = pending.map { p -> TranscriptLine in
+            let role: TranscriptLine.Role = p.2 == .dns ? .dns : p.2 == .tls ? .tls : p.2 == .error ? .error : .tool
+            return TranscriptLine(role: role, text: p.0, position: p.1)
+        }
         pending = []
+        for n in notes where n.kind == .tls { Self.applyTLS(n, to: &s) }
         s.notes = Self.merge(s.notes, notes) { $0.position.line ?? 0 }
         s.lines = Self.merge(s.lines, lines) { $0.position.line ?? 0 }
         if let first = notes.first?.position, (s.start?.line ?? Int.max) > (first.line ?? 0) { s.start = first }
         if let last = notes.last?.position, (s.end?.line ?? 0) < (last.line ?? 0) { s.end = last }
         return Self.dnsOnlyVerdict(s, parser.facts)
+    }
+
+    /// `smtpexplain: TLS established: TLSv1.3, cipher X, subject S, issuer I, expires D, verify V, ...`
+    static func applyTLS(_ n: Note, to s: inout Session) {
+        var f = s.tls ?? TLSFacts()
+        f.position = f.position ?? n.position
+        let body = n.text.dropFirst("smtpexplain: TLS established: ".count)
+        for (i, part) in body.components(separatedBy: ", ").enumerated() {
+            if i == 0 { f.version = part; s.attributes["tls-version"] = part; continue }
+            for (prefix, key) in [("cipher ", "tls-cipher"), ("subject ", "tls-subject"), ("issuer ", "tls-issuer"),
+                                  ("expires ", "tls-not-after"), ("verify ", "tls-verify")] where part.hasPrefix(prefix) {
+                var v = String(part.dropFirst(prefix.count))
+                if key == "tls-not-after" {
+                    s.attributes["tls-expired"] = v.hasSuffix(" (EXPIRED)") ? "yes" : "no"
+                    v = String(v.prefix(10))
+                }
+                s.attributes[key] = v
+                switch key {
+                case "tls-cipher": f.cipher = v
+                case "tls-subject": f.subject = v
+                case "tls-issuer": f.issuer = v
+                case "tls-verify": f.verify = v
+                default: break
+                }
+            }
+            if part.hasPrefix("certificate names ") { s.attributes["tls-name-match"] = "yes" }
+            if part.hasPrefix("certificate does NOT name ") { s.attributes["tls-name-match"] = "no" }
+        }
+        s.tls = f
+        s.attributes["starttls"] = "established"
     }
 
     /// A session with DNS output but no connection: when the lookup failed (or found a null MX) nothing
