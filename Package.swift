@@ -36,7 +36,8 @@ let package = Package(
         ),
         .target(
             name: "Explainer",
-            dependencies: ["TranscriptModel", "CLibXML2", .product(name: "Yams", package: "Yams")]
+            dependencies: ["TranscriptModel", "CLibXML2", .product(name: "Yams", package: "Yams")],
+            exclude: ["Knowledge/README.md"]
         ),
         .systemLibrary(
             name: "COpenSSL",

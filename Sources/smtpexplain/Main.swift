@@ -34,11 +34,14 @@ struct SMTPExplain: ParsableCommand {
           smtpexplain session.txt                 explain a pasted telnet/nc/swaks/... session
           pbpaste | smtpexplain                   read standard input
           smtpexplain --format json a.txt b.txt   the JSON contract, for other tools
+          smtpexplain /var/log/mail.log --only-failures --since -1d
+          smtpexplain summary /var/log/mail.log  counts by outcome, stage, reason; top clients and replies
+          smtpexplain capture.pcap --filter 'port 587'
           smtpexplain reply '550 5.7.1 Relay access denied'
         Exit codes: 0 explained; 1 with --fail-on-problems when a session did not deliver; 2 usage or unusable input.
         """,
         version: "0.1.0",
-        subcommands: [Explain.self, ReplyCommand.self, ProbeCommand.self],
+        subcommands: [Explain.self, SummaryCommand.self, ReplyCommand.self, ProbeCommand.self],
         defaultSubcommand: Explain.self
     )
 }

@@ -134,10 +134,55 @@ private let quit = "QUIT\n221 2.0.0 Bye\n"
 
     @Test func ruleTableIsWellFormed() {
         let ids = SessionRules.table.map(\.id) + ReplyRules.table.map(\.id)
-        for id in ids { #expect(id.allSatisfy { $0.isLowercase || $0 == "-" }, "\(id)") }
+        for id in ids { #expect(id.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" }, "\(id)") }
         for r in SessionRules.table {
             #expect(!r.title.isEmpty && !r.explanation.isEmpty)
             #expect(r.severity == .info || !r.actions.isEmpty, "\(r.id) needs next steps")
         }
+    }
+}
+
+/// Protocol-level checks read from the dialogue itself (knowledge-base issue).
+@Suite struct ProtocolRuleTests {
+    @Test func pregreetIsFlagged() throws {
+        let x = try explain("Trying 192.0.2.1...\nConnected to mx.example.com.\nEHLO bot.example.net\n220 mx.example.com ESMTP\n250 mx.example.com\nQUIT\n221 bye\n")
+        #expect(ids(x).contains("pregreet"))
+        #expect(x.session.greeting?.code == 220)
+        #expect(!ids(try explain("Trying 192.0.2.1...\nConnected to mx.example.com.\n220 mx.example.com ESMTP\nEHLO a.example.net\n250 ok\nQUIT\n221 bye\n")).contains("pregreet"))
+    }
+
+    @Test func starttlsOfferedButNotUsedAndStripped() throws {
+        let x = try explain("220 mx.example.com ESMTP\nEHLO c.example.net\n250-mx.example.com\n250 STARTTLS\nMAIL FROM:<a@example.net>\n250 ok\nQUIT\n221 bye\n")
+        #expect(ids(x).contains("starttls-not-used"))
+        let y = try explain("220 mx.example.com ESMTP\nEHLO c.example.net\n250-mx.example.com\n250-XXXXXXXA\n250 8BITMIME\nQUIT\n221 bye\n")
+        #expect(ids(y).contains("starttls-stripped"))
+        #expect(!ids(y).contains("starttls-not-used"))
+    }
+
+    @Test func authBeforeTls() throws {
+        let x = try explain("220 mx.example.com ESMTP\nEHLO c.example.net\n250-mx.example.com\n250 STARTTLS\nAUTH LOGIN\n503 5.5.1 Error: authentication not enabled\nQUIT\n221 bye\n")
+        #expect(ids(x).contains("auth-before-tls"))
+    }
+
+    @Test func nonAsciiAddressWithoutSmtputf8() throws {
+        let x = try explain("220 mx.example.com ESMTP\nEHLO c.example.net\n250 mx.example.com\nMAIL FROM:<jürgen@example.net>\n553 5.6.7 address not ASCII\nQUIT\n221 bye\n")
+        #expect(ids(x).contains("smtputf8-without-extension"))
+    }
+
+    @Test func eightBitWithout8bitmime() throws {
+        let x = try explain("220 mx.example.com ESMTP\nEHLO c.example.net\n250 mx.example.com\nMAIL FROM:<a@example.net>\n250 ok\nRCPT TO:<b@example.com>\n250 ok\nDATA\n354 go\nSubject: Grüße\n\nhi\n.\n250 ok\nQUIT\n221 bye\n")
+        #expect(ids(x).contains("eight-bit-without-8bitmime"))
+    }
+
+    @Test func smugglingPatternFromByteExactReaders() {
+        var b = SessionBuilder(input: "cap", format: "pcap")
+        func c(_ s: String) { b.client(Array(s.utf8)[...], at: SourcePosition(input: "cap", packet: 1)) }
+        func srv(_ s: String) { b.server(Array(s.utf8)[...], at: SourcePosition(input: "cap", packet: 2)) }
+        srv("220 mx ESMTP"); c("EHLO c"); srv("250 mx"); c("MAIL FROM:<a@b.example>"); srv("250 ok")
+        c("RCPT TO:<c@d.example>"); srv("250 ok"); c("DATA"); srv("354 go"); c("Subject: x")
+        b.bareLineFeed(dotLine: true, at: SourcePosition(input: "cap", packet: 9))
+        c("."); srv("250 ok")
+        let x = Explainer().explain(b.finish())
+        #expect(ids(x).contains("smtp-smuggling-pattern"))
     }
 }

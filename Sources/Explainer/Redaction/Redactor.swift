@@ -150,7 +150,7 @@ final class PlaceholderTable: @unchecked Sendable {
         if let p = map[key] { return p }
         let n = (counts[kind] ?? 0) + 1
         counts[kind] = n
-        let p = kind == "ip" ? "[ip\(n)]" : kind == "subject" ? "[subject \(n)]" : kind == "host" ? "host\(n).invalid"
+        let p = kind == "ip" ? "ip\(n)" : kind == "subject" ? "[subject \(n)]" : kind == "host" ? "host\(n).invalid"
             : kind == "name" ? "[name \(n)]" : "\(kind)\(n)"
         map[key] = p
         return p

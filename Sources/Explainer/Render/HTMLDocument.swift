@@ -45,6 +45,11 @@ final class HTMLTree {
         LibXML.withXML(clean) { xml.nodeAddContent(node, $0) }
     }
 
+    /// Our own constant text (the style sheet), kept with its line breaks.
+    func constantText(_ node: Node, _ s: String) {
+        LibXML.withXML(s) { xml.nodeAddContent(node, $0) }
+    }
+
     /// Control characters (and NUL, which would cut the C string) are shown escaped, as on a terminal.
     static func safe(_ s: String) -> String { Sanitizer.terminal(s) }
 

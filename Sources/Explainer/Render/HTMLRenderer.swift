@@ -19,7 +19,7 @@ public enum HTMLRenderer {
         t.element(head, "meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])
         t.element(head, "meta", [("name", "generator"), ("content", "smtpexplain")])
         t.element(head, "title", text: title)
-        t.element(head, "style", text: css)
+        t.constantText(t.element(head, "style"), css)
 
         let body = t.element(t.root, "body")
         let header = t.element(body, "div", class: "report-head", [("role", "banner")])
@@ -432,7 +432,7 @@ public enum HTMLRenderer {
     .conversation td.client{color:#0550ae;width:30%}.conversation td.server{color:#116329;width:30%}
     .conversation td.other{color:var(--muted)}
     .conversation tr.r-error td.other{color:var(--bad)}.conversation tr.r-gap td{color:var(--warn)}
-    .conversation td.num,.conversation td.time{color:var(--muted);font-size:.8em;white-space:nowrap;text-align:right}
+    .conversation td.num,.conversation td.time{color:var(--muted);font-size:.8em;white-space:nowrap;text-align:right;width:1%}
     .conversation td.meaning{width:30%;font-size:.9em}.conversation td.meaning p{margin:0 0 .15em}
     .conversation tr.inferred td.client,.conversation tr.inferred td.server{font-style:italic;opacity:.8}
     .code{font-family:ui-monospace,monospace;font-weight:700;padding:0 .25em;border-radius:3px}
@@ -454,13 +454,13 @@ public enum HTMLRenderer {
     @media (max-width:700px){
       body{padding:8px;font-size:14px}
       .conversation thead{display:none}
-      .conversation,.conversation tbody,.conversation tr,.conversation td{display:block;width:auto!important}
-      .conversation tr{border-bottom:1px solid var(--line);padding:.2em 0}
-      .conversation td{border:0;padding:.05em .3em}
+      .conversation,.conversation tbody{display:block}
+      .conversation tr{display:flex;flex-wrap:wrap;align-items:baseline;border-bottom:1px solid var(--line);padding:.2em 0}
+      .conversation td{display:block;border:0;padding:.05em .3em;width:auto!important}
       .conversation td:empty{display:none}
-      .conversation td.num,.conversation td.time{display:inline-block;text-align:left}
+      .conversation td.client,.conversation td.server,.conversation td.other{flex:1 1 0;min-width:0}
       .conversation td[data-side]::before{content:attr(data-side) " ";color:var(--muted);font-weight:700}
-      .conversation td.meaning{padding-left:1.5em}
+      .conversation td.meaning{flex:1 1 100%;padding-left:2.6em}
     }
     @media print{
       body{max-width:none;padding:0;font-size:10.5pt}

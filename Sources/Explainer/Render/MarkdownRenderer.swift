@@ -151,14 +151,17 @@ public enum MarkdownRenderer {
         out.reserveCapacity(s.utf8.count + 8)
         for ch in s {
             switch ch {
-            case "\\", "`", "*", "_", "{", "}", "[", "]", "<", ">", "(", ")", "#", "+", "-", "!", "|", "~", "&", "=":
+            // `(`, `)`, `!` only matter after `]`, which is escaped; `-`, `+`, `=` only at the start of a line.
+            case "\\", "`", "*", "_", "[", "]", "<", ">", "#", "|", "~", "&":
                 out.append("\\")
                 out.append(ch)
             default:
                 out.append(ch)
             }
         }
-        // A line starting with `1.` would be an ordered list; only the start matters, text is never split.
+        // A line starting with `-`, `+`, `=` or `1.` would be a list or a heading underline; only the start
+        // matters, since text is never split across lines.
+        if let first = out.first, first == "-" || first == "+" || first == "=" { out.insert("\\", at: out.startIndex) }
         if let first = out.first, first.isNumber, let dot = out.firstIndex(where: { !$0.isNumber }),
            out[dot] == "." || out[dot] == ")" {
             out.insert("\\", at: dot)

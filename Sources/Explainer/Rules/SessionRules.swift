@@ -64,7 +64,7 @@ public enum SessionRules {
                         "Make sure the IP's PTR record and that name's A record match.",
                     ]) { f in
             guard let i = f.exchanges.firstIndex(where: { $0.stage == .greeting && $0.command == nil }),
-                  let r = f.exchanges[i].reply, r.code == 220 else { return [] }
+                  let r = f.exchanges[i].reply, r.code == 220, !r.inferred else { return [] }
             let host = String((r.lines.first ?? "").split(separator: " ").first ?? "")
             guard let kind = SessionFacts.isNotFQDN(host), kind != "masked" else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i), detail: "Announced name: \(host.isEmpty ? "(none)" : host).")]
@@ -76,7 +76,7 @@ public enum SessionRules {
                         "Disable SMTP/ESMTP inspection on the firewall in front of the mail server (Cisco: `no inspect esmtp`).",
                     ]) { f in
             guard let i = f.exchanges.firstIndex(where: { $0.stage == .greeting && $0.command == nil }),
-                  let r = f.exchanges[i].reply else { return [] }
+                  let r = f.exchanges[i].reply, !r.inferred else { return [] }
             let text = r.lines.first ?? ""
             guard text.filter({ $0 == "*" }).count >= 6 else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i))]
@@ -184,6 +184,105 @@ public enum SessionRules {
             }
             guard !hits.isEmpty else { return [] }
             return [RuleHit(exchanges: hits, evidence: hits.flatMap { f.evidence($0) })]
+        },
+        SessionRule("pregreet", .warning, .blocked,
+                    title: "The client spoke before the server's greeting",
+                    explanation: "RFC 5321 clients must wait for the 220 banner. Spam software often does not, so servers such as Postfix postscreen treat early talkers as bots and drop them.",
+                    actions: ["Make the client wait for the greeting before sending EHLO.",
+                              "If this is a real mail server, check for a proxy or load balancer that delays the banner."]) { f in
+            let hits = f.exchanges.indices.filter { f.exchanges[$0].command?.beforeGreeting == true }
+            guard !hits.isEmpty else { return [] }
+            return [RuleHit(exchanges: hits, evidence: hits.flatMap { f.evidence($0) })]
+        },
+        SessionRule("starttls-not-used", .warning, .securityerror,
+                    title: "STARTTLS was offered but the mail went in clear text",
+                    explanation: "The server advertised STARTTLS, yet the client sent the envelope (and possibly the message and credentials) unencrypted. Anyone on the path can read it, and receivers that require TLS will refuse.",
+                    actions: ["Enable STARTTLS in the sending client or server (Postfix smtp_tls_security_level = may or encrypt)."]) { f in
+            guard !f.session.tlsStarted, f.session.tls == nil,
+                  f.exchanges.contains(where: { $0.command?.verb == "EHLO" && $0.reply.map { r in !r.inferred && r.lines.dropFirst().contains { $0.uppercased().hasPrefix("STARTTLS") } } == true }),
+                  let i = f.exchanges.firstIndex(where: { $0.command?.verb == "MAIL" || $0.command?.verb == "AUTH" })
+            else { return [] }
+            return [RuleHit(exchanges: [i], evidence: f.evidence(i))]
+        },
+        SessionRule("starttls-stripped", .error, .securityerror,
+                    title: "STARTTLS was removed from the server's EHLO reply on the way",
+                    explanation: "The EHLO reply carries a masked keyword such as XXXXXXXA where STARTTLS should be. A firewall or proxy doing SMTP inspection rewrote it, which forces mail to go unencrypted (a downgrade).",
+                    actions: ["Disable SMTP/ESMTP inspection on the firewall in front of the mail server.",
+                              "Compare with a capture taken on the server itself to confirm it offers STARTTLS."]) { f in
+            guard let i = f.exchanges.firstIndex(where: { ex in
+                ex.command?.verb == "EHLO" && (ex.reply?.lines.dropFirst().contains { l in
+                    let w = l.split(separator: " ").first.map(String.init) ?? ""
+                    return w.count >= 6 && w.filter({ $0 == "X" || $0 == "x" }).count >= w.count - 2 && w.uppercased() != "XCLIENT"
+                } ?? false)
+            }) else { return [] }
+            return [RuleHit(exchanges: [i], evidence: f.evidence(i))]
+        },
+        SessionRule("auth-before-tls", .warning, .securityerror,
+                    title: "AUTH was tried before STARTTLS",
+                    explanation: "Most servers only offer AUTH inside TLS, so that passwords never cross the network in clear text. The EHLO reply before TLS does not list AUTH, or the server refused it until encryption starts.",
+                    actions: ["Send STARTTLS, then EHLO again, then AUTH (or use implicit TLS on port 465)."]) { f in
+            guard let i = f.exchanges.firstIndex(where: { $0.command?.verb == "AUTH" && !$0.tls }),
+                  let caps = f.session.capabilities ?? nil as Capabilities?,
+                  caps.starttls || f.exchanges[i].reply.map({ [503, 530, 538].contains($0.code) || $0.isFailure && $0.text.lowercased().contains("tls") }) == true
+            else { return [] }
+            if !caps.authMechanisms.isEmpty && f.exchanges[i].reply?.isPositive == true { return [] }
+            return [RuleHit(exchanges: [i], evidence: f.evidence(i))]
+        },
+        SessionRule("line-too-long", .warning, .notcompliantrfc,
+                    title: "Lines longer than SMTP allows",
+                    explanation: "SMTP limits a command line to 512 octets and a message line to 1000 octets including CRLF. Longer lines are cut or refused by some servers, and break signatures.",
+                    actions: ["Wrap long message lines or send the body as quoted-printable/base64.",
+                              "Check the program that builds the message or command."]) { f in
+            var hits: [RuleHit] = []
+            let long = f.exchanges.indices.filter { (f.exchanges[$0].command?.raw.utf8.count ?? 0) > 510 }
+            if !long.isEmpty { hits.append(RuleHit(exchanges: long, evidence: long.flatMap { f.evidence($0) }, detail: "A command line is too long.")) }
+            for t in f.session.transactions {
+                guard let m = t.message, m.longLines > 0 else { continue }
+                let ev = m.start.map { [Evidence(position: $0, text: "message content")] } ?? []
+                hits.append(RuleHit(evidence: ev, detail: "\(m.longLines) message line(s) over 998 octets."))
+            }
+            return hits
+        },
+        SessionRule("eight-bit-without-8bitmime", .warning, .contenterror,
+                    title: "8-bit message content without 8BITMIME",
+                    explanation: "The message holds bytes above 127, but the server did not advertise 8BITMIME (or the client did not declare BODY=8BITMIME). Such content must be encoded as quoted-printable or base64, or it may be mangled or refused.",
+                    actions: ["Encode non-ASCII content (quoted-printable/base64) or declare BODY=8BITMIME to a server that offers it."]) { f in
+            guard let t = f.session.transactions.first(where: { ($0.message?.eightBitLines ?? 0) > 0 }),
+                  let caps = f.session.capabilities else { return [] }
+            let declared = f.exchanges.contains { $0.command?.verb == "MAIL" && ($0.command?.parameter("BODY")?.uppercased() == "8BITMIME") }
+            guard !caps.eightBitMIME || !declared else { return [] }
+            let ev = t.message?.start.map { [Evidence(position: $0, text: "message content")] } ?? []
+            return [RuleHit(evidence: ev)]
+        },
+        SessionRule("smtputf8-without-extension", .error, .notcompliantrfc,
+                    title: "Non-ASCII address without SMTPUTF8",
+                    explanation: "An address holds non-ASCII characters, which is only allowed when the server offers SMTPUTF8 and the client asks for it on MAIL FROM. Otherwise servers answer 553 5.6.7 or mangle the address.",
+                    actions: ["Use an ASCII address, or send through servers that support SMTPUTF8 and add the SMTPUTF8 parameter to MAIL FROM."]) { f in
+            let hits = f.exchanges.indices.filter { i in
+                guard let c = f.exchanges[i].command, c.verb == "MAIL" || c.verb == "RCPT",
+                      let a = c.address, a.utf8.contains(where: { $0 >= 0x80 }) else { return false }
+                let asked = f.exchanges.contains { $0.command?.verb == "MAIL" && $0.command?.parameters.contains { $0.key == "SMTPUTF8" } == true }
+                return !(f.session.capabilities?.smtputf8 ?? false) || !asked
+            }
+            guard !hits.isEmpty else { return [] }
+            return [RuleHit(exchanges: hits, evidence: hits.flatMap { f.evidence($0) })]
+        },
+        SessionRule("smtp-smuggling-pattern", .error, .securityerror,
+                    title: "End-of-data marker with bare line feeds (SMTP smuggling pattern)",
+                    explanation: "The message content holds a lone dot ended by a bare LF instead of CRLF. Servers that disagree on where such a message ends can be made to accept a second, forged message hidden inside the first (SMTP smuggling).",
+                    actions: ["Make sure every server on the path rejects bare LF (Postfix smtpd_forbid_bare_newline = normalize or yes; Exim and Sendmail: current releases).",
+                              "Find which client produced the bare LFs."]) { f in
+            var hits: [RuleHit] = []
+            for t in f.session.transactions {
+                guard let m = t.message, m.bareLFLines > 0 else { continue }
+                if let p = m.smugglingPattern {
+                    hits.append(RuleHit(evidence: [Evidence(position: p, text: "lone '.' ended by a bare LF")]))
+                } else {
+                    let ev = m.start.map { [Evidence(position: $0, text: "message content")] } ?? []
+                    hits.append(RuleHit(evidence: ev, detail: "Here \(m.bareLFLines) content line(s) end in a bare LF, without a smuggled end marker."))
+                }
+            }
+            return hits
         },
         SessionRule("lossy-paste", .info, .undefined,
                     title: "Some steps were missing from the paste and were inferred",

@@ -28,6 +28,8 @@ public struct InputOptions: Sendable {
     /// Longer lines are cut (the rest is counted, not kept).
     public var maxLineBytes = 1 << 20
     public var readChunk = 1 << 20
+    /// Filter and limits for packet captures.
+    public var capture = CaptureOptions()
     public init(forcedFormat: String? = nil) { self.forcedFormat = forcedFormat }
 }
 
@@ -57,14 +59,91 @@ public enum InputDriver {
             throw InputError(input: name, message: "is a directory")
         }
         var source = FileSource(fd: fd, chunk: options.readChunk)
-        return try read(name: name, source: &source, options: options, emit: emit)
+        return try dispatch(name: name, path: path == "-" ? nil : path, source: &source, options: options, emit: emit)
+    }
+
+    /// Keep reading a growing file: at its end, wait for more instead of finishing, until `shouldStop`.
+    /// Sessions are emitted as the reader closes them; the rest when stopped.
+    public static func follow(path: String, options: InputOptions = InputOptions(), pollInterval: Double = 0.5,
+                              shouldStop: @escaping () -> Bool, emit: (Session) -> Void) throws -> InputInfo {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw InputError(input: path, message: "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var rest = PrefixedSource(first: nil, rest: TailSource(file: FileSource(fd: fd, chunk: options.readChunk),
+                                                                interval: pollInterval, shouldStop: shouldStop))
+        return try read(name: path, source: &rest, options: options, emit: emit)
     }
 
     /// Read from memory (tests, the web page).
     public static func read(name: String, bytes: [UInt8], options: InputOptions = InputOptions(),
                             emit: (Session) -> Void) throws -> InputInfo {
         var source = MemorySource(bytes: bytes)
-        return try read(name: name, source: &source, options: options, emit: emit)
+        return try dispatch(name: name, path: nil, source: &source, options: options, emit: emit)
+    }
+
+    /// Look at the first bytes: a capture goes to libpcap, gzip is inflated and looked at again, anything
+    /// else is split into lines for the line readers. `path` is the file when there is one (not stdin).
+    static func dispatch<S: ByteSource>(name: String, path: String?, source: inout S, options: InputOptions,
+                                        emit: (Session) -> Void) throws -> InputInfo {
+        guard let first = try source.next(name: name), !first.isEmpty else {
+            throw InputError(input: name, message: "empty input")
+        }
+        switch CaptureContainer.detect(Array(first.prefix(4))) {
+        case .pcap, .pcapng:
+            if let path, options.forcedFormat == nil { return try capture(name: name, path: path, options: options, emit: emit) }
+            return try spoolAndCapture(name: name, first: first, rest: &source, options: options, emit: emit)
+        case .gzip:
+            var gz = GzipSource(inner: source)
+            gz.prepend(first)
+            guard let inner = try gz.next(name: name), !inner.isEmpty else {
+                throw InputError(input: name, message: "empty input (gzip holds no data)")
+            }
+            if [.pcap, .pcapng].contains(CaptureContainer.detect(Array(inner.prefix(4)))) {
+                return try spoolAndCapture(name: name, first: inner, rest: &gz, options: options, emit: emit)
+            }
+            var rest = PrefixedSource(first: inner, rest: gz)
+            return try read(name: name, source: &rest, options: options, emit: emit)
+        case .unknown:
+            var rest = PrefixedSource(first: first, rest: source)
+            return try read(name: name, source: &rest, options: options, emit: emit)
+        }
+    }
+
+    static func capture(name: String, path: String, options: InputOptions, emit: (Session) -> Void) throws -> InputInfo {
+        var format = "pcap"
+        do {
+            let stats = try CaptureReader(input: name, options: options.capture).readWithStatistics(path: path) {
+                format = $0.format
+                emit($0)
+            }
+            var st = stat()
+            let size = stat(path, &st) == 0 ? Int(st.st_size) : 0
+            return InputInfo(format: format, confidence: 1, fallback: false, lines: stats.packets, bytes: size, cutLines: 0)
+        } catch let e as CaptureError {
+            throw InputError(input: name, position: e.packet.map { "packet \($0)" }, message: e.message)
+        }
+    }
+
+    /// libpcap reads files: stdin, memory and inflated captures are written to a private temporary file.
+    static func spoolAndCapture<S: ByteSource>(name: String, first: [UInt8], rest: inout S, options: InputOptions,
+                                               emit: (Session) -> Void) throws -> InputInfo {
+        var template = Array("/tmp/smtpexplain-capture-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw InputError(input: name, message: "cannot create a temporary file for the capture") }
+        let tmp = String(cString: template)
+        defer { unlink(tmp) }
+        func put(_ bytes: [UInt8]) throws {
+            var off = 0
+            while off < bytes.count {
+                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
+                if n <= 0 { close(fd); throw InputError(input: name, message: "cannot write the temporary capture file") }
+                off += n
+            }
+        }
+        try put(first)
+        while let chunk = try rest.next(name: name) { try put(chunk) }
+        close(fd)
+        return try capture(name: name, path: tmp, options: options, emit: emit)
     }
 
     static func read<S: ByteSource>(name: String, source: inout S, options: InputOptions,
@@ -75,7 +154,7 @@ public enum InputDriver {
         var pendingChunks: [[UInt8]] = []
         var total = 0
         while prefixLines.count < FormatDetector.prefixLines, total < FormatDetector.prefixBytes {
-            guard let chunk = try source.next(name: name) else { break }
+            guard let chunk = try source.next(name: name), !chunk.isEmpty else { break }
             total += chunk.count
             pendingChunks.append(chunk)
             splitter.peekLines(chunk, into: &prefixLines, limit: FormatDetector.prefixLines)
@@ -105,6 +184,7 @@ public enum InputDriver {
         for chunk in pendingChunks { splitter.push(chunk, feed) }
         pendingChunks.removeAll()
         while let chunk = try source.next(name: name) {
+            if chunk.isEmpty { continue }
             total += chunk.count
             splitter.push(chunk, feed)
         }
@@ -149,6 +229,34 @@ struct FileSource: ByteSource {
             buf.removeSubrange(n...)
             return buf
         }
+    }
+}
+
+/// A file that grows: at its end, poll until more arrives or the caller says stop.
+struct TailSource: ByteSource {
+    var file: FileSource
+    let interval: Double
+    let shouldStop: () -> Bool
+    /// At the first end of file an empty chunk says "caught up" (detection uses what is there); after
+    /// that, reading waits for more.
+    var caughtUp = false
+    mutating func next(name: String) throws -> [UInt8]? {
+        while true {
+            if let chunk = try file.next(name: name) { return chunk }
+            if shouldStop() { return nil }
+            if !caughtUp { caughtUp = true; return [] }
+            usleep(UInt32(interval * 1_000_000))
+        }
+    }
+}
+
+/// Bytes already read (to look at the magic number) followed by the rest of the source.
+struct PrefixedSource<Rest: ByteSource>: ByteSource {
+    var first: [UInt8]?
+    var rest: Rest
+    mutating func next(name: String) throws -> [UInt8]? {
+        if let f = first { first = nil; return f }
+        return try rest.next(name: name)
     }
 }
 

@@ -27,6 +27,8 @@ public struct Command: Sendable, Hashable {
     public var position: SourcePosition
     /// Sent while earlier commands still waited for their replies (RFC 2920 pipelining).
     public var pipelined: Bool = false
+    /// Sent before the server's greeting (a "pregreet": spam software does this; postscreen drops it).
+    public var beforeGreeting: Bool = false
 
     public struct Parameter: Sendable, Hashable {
         public var key: String

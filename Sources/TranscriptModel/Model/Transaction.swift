@@ -45,6 +45,11 @@ public struct MessageSummary: Sendable, Hashable {
     public var eightBitLines: Int = 0
     /// The content was sent as BDAT chunks.
     public var chunked: Bool = false
+    /// Lines ended by a bare LF (no CR), seen only in byte-exact inputs (captures).
+    public var bareLFLines: Int = 0
+    /// A `.` line ended by something other than CRLF (`\n.\n`, `\r\n.\n`, `\n.\r\n`): the pattern of
+    /// SMTP smuggling, where two servers disagree on where the message ends.
+    public var smugglingPattern: SourcePosition?
 
     public struct Header: Sendable, Hashable {
         public var name: String

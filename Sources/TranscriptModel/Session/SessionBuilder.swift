@@ -160,6 +160,15 @@ public struct SessionBuilder {
         mark(position)
     }
 
+    /// Byte-exact readers (captures) report a content line that ended in a bare LF; `dotLine` when that
+    /// line was a lone `.` (a smuggling-style end of data).
+    public mutating func bareLineFeed(dotLine: Bool, at position: SourcePosition) {
+        guard isInData || dotLine else { return }
+        if message == nil { beginMessage(at: position, chunked: false) }
+        message!.bareLFLines += 1
+        if dotLine, message!.smugglingPattern == nil { message!.smugglingPattern = position }
+    }
+
     /// Bytes were lost (capture gap): drop partial state and resynchronise on the next line.
     public mutating func gap(at position: SourcePosition) {
         resolveHeld()
@@ -380,6 +389,8 @@ public struct SessionBuilder {
             break
         }
         cmd.pipelined = awaitingReplies > 0
+        cmd.beforeGreeting = !cmd.inferred && !sawGreeting && session.exchanges.allSatisfy { $0.reply == nil }
+            && session.connected == true
         let idx = addExchange(Exchange(command: cmd, reply: nil, stage: cmd.stage, tls: tlsActive,
                                        transaction: transactionFor(cmd.verb)))
         appendLine(.client, cmd.raw, cmd.position, inferred: cmd.inferred, exchange: idx)
@@ -527,6 +538,14 @@ public struct SessionBuilder {
         reply.endPosition = max(reply.endPosition, reply.position)
 
         var target: Int?
+        // A banner that arrives after the client already spoke (pregreet) is still the greeting.
+        if !sawGreeting, session.exchanges.allSatisfy({ $0.reply == nil }), [220, 421, 554].contains(reply.code),
+           pendingHead < pending.count, session.exchanges[pending[pendingHead]].command?.beforeGreeting == true {
+            sawGreeting = true
+            let idx = addExchange(Exchange(command: nil, reply: reply, stage: .greeting, tls: tlsActive))
+            applyGreeting(reply)
+            return idx
+        }
         if pendingHead < pending.count {
             if reply.code == 354 || reply.code == 221 {
                 // Replies lost from the paste: skip to the command this reply can only belong to.
@@ -609,6 +628,8 @@ public struct SessionBuilder {
 
     private mutating func applyGreeting(_ reply: Reply) {
         session.connected = true
+        // A greeting a log reader had to infer says nothing about the server's name or software.
+        guard !reply.inferred else { return }
         let banner = ServerIdentity.parseBanner(reply.lines.first ?? "")
         if let host = banner.host { session.attributes["banner-host"] = host }
         if let host = banner.host, !host.isEmpty, !host.allSatisfy({ $0 == "*" }),

@@ -105,7 +105,7 @@ QUIT
 
     @Test func escapingOutsideCode() {
         let e = MarkdownRenderer.escape("*bold* _it_ <b>x</b> [a](b) # h | t & `c` 1. ~s~")
-        for special in ["*", "_", "<", ">", "[", "]", "(", ")", "#", "|", "&", "`", "~"] {
+        for special in ["*", "_", "<", ">", "[", "]", "#", "|", "&", "`", "~"] {
             // Every special character is preceded by a backslash.
             var prev: Character = " "
             for ch in e {
@@ -114,6 +114,8 @@ QUIT
             }
         }
         #expect(MarkdownRenderer.escape("1. not a list").hasPrefix("1\\."))
+        #expect(MarkdownRenderer.escape("- not a list").hasPrefix("\\- "))
+        #expect(MarkdownRenderer.escape("see (RFC 5321) a-b") == "see (RFC 5321) a-b")
         #expect(MarkdownRenderer.escape("line\u{1B}[2J").contains("\\\\x1b"))
     }
 
@@ -205,8 +207,8 @@ QUIT
         var s = Session(input: "x", format: "x")
         s.server.address = "198.51.100.25"
         let sc = Scrubber(mode: .personal, table: PlaceholderTable(), session: s)
-        #expect(sc.text("Trying 198.51.100.25... from 192.0.2.9") == "Trying 198.51.100.25... from [ip1]")
-        #expect(sc.text("EHLO [IPv6:2001:db8::7]").contains("[ip2]"))
+        #expect(sc.text("Trying 198.51.100.25... from 192.0.2.9") == "Trying 198.51.100.25... from ip1")
+        #expect(sc.text("EHLO [IPv6:2001:db8::7]").contains("[IPv6:ip2]"))
         #expect(sc.text("at 12:30:45 code 5.7.1 Exim 4.96") == "at 12:30:45 code 5.7.1 Exim 4.96")
     }
 
@@ -214,5 +216,20 @@ QUIT
         let xs = try reportSessions(rejected)
         let out = Redactor(mode: .none).apply(xs[0])
         #expect(out.session.transactions[0].sender == "alice@example.com")
+    }
+}
+
+@Suite struct HTMLSummaryReportTests {
+    @Test func summaryPageParsesAndCounts() throws {
+        let xs = try reportSessions(authSample) + reportSessions(hostile)
+        let summary = TriageSummary(xs.map { ($0.session, $0.findings.map(\.reason.rawValue)) })
+        let html = HTMLRenderer.summary(summary, title: "Today <b>")
+        let parsed = parseHTML(html)
+        #expect(parsed.errors.isEmpty, "\(parsed.errors)")
+        #expect(!parsed.elements.contains("script"))
+        #expect(!parsed.elements.contains("b"))
+        #expect(parsed.text.contains("Outcome"))
+        #expect(parsed.text.contains("DELIVERED"))
+        #expect(parsed.text.contains("2 sessions"))
     }
 }

@@ -557,4 +557,109 @@ struct CaptureReassemblyTests {
             #expect(o.dialogue.last == "S: 250 ok")
         }
     }
+
+    @Test func tlsAlertDuringHandshakeIsNoted() throws {
+        var c = Conversation()
+        c.handshake()
+        c.server("220 mx ESMTP\r\n")
+        c.client("STARTTLS\r\n")
+        c.server("220 2.0.0 Ready to start TLS\r\n")
+        c.send(fromClient: true, T.clientHello(sni: "mx.example.com"))
+        c.send(fromClient: false, [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46])   // fatal protocol_version
+        c.close()
+        let out = try T.record(c.writer)
+        #expect(out[0].notes.contains { $0.contains("server sent TLS alert 70 (fatal) during the handshake") })
+        #expect(out[0].notes.contains { $0.contains("did not complete") })
+        #expect(out[0].events.contains("CLOSED server"))
+    }
+
+    @Test(arguments: 0..<20)
+    func shuffledAndDuplicatedSegmentsGiveTheSameDialogue(seed: Int) throws {
+        var rng = SplitMix(seed: UInt64(seed))
+        var c = Conversation(clientISN: UInt32.max - UInt32(seed * 37), serverISN: UInt32(seed * 1000))
+        c.handshake()
+        c.server("220 mx ESMTP\r\n")
+        c.client("EHLO x\r\n")
+        c.server("250 mx\r\n")
+        c.client("DATA\r\n")
+        c.server("354 go\r\n")
+        var body = ""
+        for k in 0..<40 { body += "line \(k) " + String(repeating: "b", count: k * 7) + "\r\n" }
+        body += ".\r\n"
+        // Cut the body into random pieces, "send" them all, then write them shuffled, some twice,
+        // some overlapping their neighbour.
+        let bytes = Array(body.utf8)
+        var pieces: [(UInt32, [UInt8])] = []
+        var at = 0
+        while at < bytes.count {
+            let n = min(bytes.count - at, Int(rng.next() % 97) + 1)
+            pieces.append(c.lose(fromClient: true, String(decoding: bytes[at..<(at + n)], as: UTF8.self)))
+            at += n
+        }
+        var order = Array(pieces.indices)
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        for i in order {
+            c.replay(fromClient: true, pieces[i])
+            if rng.next() % 5 == 0 { c.replay(fromClient: true, pieces[i]) }
+            if rng.next() % 7 == 0, i + 1 < pieces.count {
+                // Overlap: this piece plus the start of the next one.
+                let extra = pieces[i + 1].1.prefix(3)
+                c.replay(fromClient: true, (pieces[i].0, pieces[i].1 + extra))
+            }
+        }
+        c.server("250 queued\r\n")
+        c.close()
+        let out = try T.record(c.writer)
+        let expected = ["S: 220 mx ESMTP", "C: EHLO x", "S: 250 mx", "C: DATA", "S: 354 go"]
+            + body.split(separator: "\r\n", omittingEmptySubsequences: false).dropLast().map { "C: " + $0 }
+            + ["S: 250 queued"]
+        #expect(out.first?.dialogue == expected)
+        #expect(out.first?.events.contains("GAP") == false)
+        #expect(out.first?.notes.contains { $0.contains("different bytes") } == false)
+    }
+
+    @Test func bareLineFeedsInDataAreReported() throws {
+        var c = Conversation()
+        c.handshake()
+        c.server("220 mx ESMTP\r\n")
+        c.client("MAIL FROM:<a@x>\r\n")
+        c.server("250 ok\r\n")
+        c.client("RCPT TO:<b@y>\r\n")
+        c.server("250 ok\r\n")
+        c.client("DATA\r\n")
+        c.server("354 go\r\n")
+        c.client("Subject: x\r\n\r\nfirst\nsecond\r\n\n.\r\nmore\r\n.\r\n")
+        c.server("250 ok\r\n")
+        c.close()
+        let out = try T.record(c.writer)
+        let marks = out[0].events.filter { $0.hasPrefix("BARELF") || $0 == "C: ." }
+        #expect(marks == ["BARELF", "BARELF", "BARELF-DOT", "C: .", "C: ."])
+        let s = try T.sessions(c.writer)
+        #expect(s.first?.transactions.first?.message?.smugglingPattern != nil)
+        #expect(s.first?.transactions.first?.message?.bareLFLines == 3)
+    }
+
+    @Test func ftpGreetingIsNotSMTP() throws {
+        var c = Conversation()
+        c.serverPort = 2100
+        c.handshake()
+        c.server("220 ProFTPD Server ready.\r\n")
+        c.client("USER anonymous\r\n")
+        c.server("331 Password required\r\n")
+        c.close()
+        #expect(try T.record(c.writer).isEmpty)
+    }
+}
+
+/// Small deterministic generator for the shuffle tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

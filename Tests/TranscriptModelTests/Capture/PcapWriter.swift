@@ -214,6 +214,7 @@ struct RecordingSink: CaptureSink {
     mutating func server(_ line: ArraySlice<UInt8>, at: SourcePosition) { add("S: " + Bytes.string(line), at) }
     mutating func content(_ line: ArraySlice<UInt8>, at: SourcePosition) { add("CONTENT: " + Bytes.string(line), at) }
     mutating func note(_ text: String, kind: Note.Kind, at: SourcePosition) { add("NOTE(\(kind.rawValue)): " + text, at) }
+    mutating func bareLineFeed(dotLine: Bool, at: SourcePosition) { add(dotLine ? "BARELF-DOT" : "BARELF", at) }
     mutating func connecting(address: String, port: Int, at: SourcePosition) { add("CONNECTING \(address):\(port)", at) }
     mutating func connected(address: String, port: Int, at: SourcePosition) { add("CONNECTED", at) }
     mutating func connectFailed(_ failure: ConnectFailure, detail: String, at: SourcePosition) {

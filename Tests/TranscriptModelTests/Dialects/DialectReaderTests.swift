@@ -407,3 +407,40 @@ import Testing
         }
     }
 }
+
+
+@Suite struct DialectFallbackTests {
+    @Test func curlTriesTheNextAddressAfterOneFails() throws {
+        let all = try sessions("""
+        *   Trying [::1]:25...
+        * connect to ::1 port 25 from ::1 port 40000 failed: Connection refused
+        *   Trying 127.0.0.1:25...
+        * Connected to localhost (127.0.0.1) port 25 (#0)
+        < 220 mx.example.com ESMTP
+        > EHLO x
+        < 250 mx.example.com
+        """)
+        #expect(all.count == 1)
+        #expect(all[0].format == "curl")
+        #expect(all[0].outcome == .incomplete)
+        #expect(all[0].connectFailure == nil)
+    }
+
+    @Test func curlSilentConnectFailure() throws {
+        let s = try session("""
+        *   Trying 192.0.2.1:25...
+        * connect to 192.0.2.1 port 25 from 192.0.2.9 port 40000 failed: Connection refused
+        * Failed to connect to 192.0.2.1 port 25 after 0 ms: Couldn't connect to server
+        * Closing connection
+        """)
+        #expect(s.format == "curl")
+        #expect(s.outcome == .unreachable)
+        #expect(s.connectFailure == .refused)
+    }
+
+    @Test func curlDialogueWithoutInfoLines() throws {
+        let s = try session("< 220 mx ESMTP\n> EHLO x\n< 250 mx\n> MAIL FROM:<a@example.net>\n< 550 5.7.1 no\n")
+        #expect(s.format == "curl")
+        #expect(s.failedStage == .mail)
+    }
+}

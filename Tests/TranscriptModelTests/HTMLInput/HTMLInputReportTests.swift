@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TranscriptModel
 
@@ -100,5 +101,23 @@ private func readHTML(_ html: String) throws -> (text: String, sessions: [Sessio
             _ = HTMLInput.text(from: Array(junk.utf8))
         }
         #expect(HTMLInput.text(from: []).isEmpty)
+    }
+}
+
+/// The PHPMailer sample is HTML debug output: read through HTMLInput it must explain the same way as read
+/// directly by the PHPMailer reader (which understands the HTML form itself).
+@Suite struct HTMLInputSampleTests {
+    @Test func phpMailerHTMLSampleSameVerdictEitherWay() throws {
+        let url = repoRoot.appendingPathComponent("samples/phpmailer/phpmailer-smtpdebug2-html-user-unknown.txt")
+        let bytes = try [UInt8](Data(contentsOf: url))
+        #expect(HTMLInput.looksLikeHTML(Array(bytes.prefix(4096))))
+        var direct: [Session] = [], converted: [Session] = []
+        _ = try InputDriver.read(name: "a", bytes: bytes) { direct.append($0) }
+        let text = HTMLInput.text(from: bytes)
+        _ = try InputDriver.read(name: "b", bytes: text) { converted.append($0) }
+        #expect(direct.count == converted.count)
+        #expect(direct.map(\.outcome) == converted.map(\.outcome))
+        #expect(direct.map(\.failedStage) == converted.map(\.failedStage))
+        #expect(direct.map(\.format) == converted.map(\.format))
     }
 }

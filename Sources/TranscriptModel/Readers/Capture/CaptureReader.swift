@@ -60,17 +60,20 @@ public struct CaptureReader {
         }
         let format = source.container == .pcapng ? "pcapng" : "pcap"
         var engine = CaptureEngine<S>(input: input, format: format, options: options)
+        var count = 0
+        let counted: (S.Output) -> Void = { count += 1; emit($0) }
         do {
             while let packet = try source.next() {
-                engine.process(packet, linkType: source.linkType, emit: emit)
+                engine.process(packet, linkType: source.linkType, emit: counted)
             }
         } catch {
             // A damaged capture still yields the sessions read so far, then the error.
-            engine.finish(emit: emit)
+            engine.finish(emit: counted)
             throw error
         }
-        engine.finish(emit: emit)
+        engine.finish(emit: counted)
         var stats = engine.stats
+        stats.smtpSessions = count
         stats.linkType = source.linkType
         return stats
     }

@@ -9,6 +9,9 @@ protocol CaptureSink {
     /// A line of BDAT chunk content (cut at LF inside the chunk; the chunk's last piece may lack one).
     mutating func content(_ line: ArraySlice<UInt8>, at: SourcePosition)
     mutating func note(_ text: String, kind: Note.Kind, at: SourcePosition)
+    /// The client's message line just before this call ended in a bare LF (no CR); `dotLine`: a lone `.`
+    /// next to a bare LF (`\n.\n`, `\r\n.\n`, `\n.\r\n`), the SMTP smuggling pattern.
+    mutating func bareLineFeed(dotLine: Bool, at: SourcePosition)
     mutating func connecting(address: String, port: Int, at: SourcePosition)
     mutating func connected(address: String, port: Int, at: SourcePosition)
     mutating func connectFailed(_ failure: ConnectFailure, detail: String, at: SourcePosition)
@@ -36,6 +39,7 @@ struct BuilderSink: CaptureSink {
     // The builder counts BDAT octets per line as the line plus CRLF, which is what a chunk line carried.
     mutating func content(_ line: ArraySlice<UInt8>, at: SourcePosition) { builder.client(line, at: at) }
     mutating func note(_ text: String, kind: Note.Kind, at: SourcePosition) { builder.note(text, kind: kind, at: at) }
+    mutating func bareLineFeed(dotLine: Bool, at: SourcePosition) { builder.bareLineFeed(dotLine: dotLine, at: at) }
     mutating func connecting(address: String, port: Int, at: SourcePosition) {
         builder.connecting(host: nil, address: address, port: port, at: at)
     }

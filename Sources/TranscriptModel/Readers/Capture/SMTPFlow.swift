@@ -56,12 +56,13 @@ struct CaptureFlowEvent {
     enum Kind {
         var cost: Int {
             switch self {
-            case .line(let l), .content(let l): return l.count + 32
+            case .line(let l, _), .content(let l): return l.count + 32
             default: return 32
             }
         }
 
-        case line([UInt8])
+        /// A line; `bareLF`: it ended in LF without CR.
+        case line([UInt8], bareLF: Bool)
         case gap(Int64)
         /// BDAT chunk content, cut into lines.
         case content([UInt8])
@@ -97,6 +98,9 @@ final class CaptureFlow<Sink: CaptureSink> {
     var lastUsage = 0
     /// Reused line buffer (no allocation per line).
     private var scratch: [UInt8] = []
+    private var lastLineHadCR = false
+    /// The previous message line ended in a bare LF.
+    private var previousContentBareLF = false
 
     // Connection facts.
     var firstPacket = 0
@@ -127,6 +131,7 @@ final class CaptureFlow<Sink: CaptureSink> {
 
     // Conversation tracking, as events reach the sink (in order).
     var inData = false
+    var awaitingDataReply = false
     var pendingCommands: [(verb: String, time: Double)] = []
     var pendingHead = 0
     var lastCommand: String?
@@ -317,9 +322,13 @@ final class CaptureFlow<Sink: CaptureSink> {
     /// A flow on another port: SMTP when the server greets with 220 or the client opens with EHLO/HELO.
     private func decide(first b: UnsafeRawBufferPointer, dir d: Int) {
         func prefix(_ n: Int) -> ArraySlice<UInt8> { ArraySlice(b.prefix(n)) }
-        if d == 1, b.count >= 4, b[0] == 0x32, b[1] == 0x32, b[2] == 0x30, b[3] == 0x20 || b[3] == 0x2D {
+        // FTP greets with 220 too: not on its port, and not when the banner says FTP.
+        let firstLine = ArraySlice(b.prefix(while: { $0 != 0x0A }).prefix(512))
+        let ftp = ends[1].port == 21 || Bytes.contains(firstLine, lowercased: "ftp")
+        if d == 1, !ftp, b.count >= 4, b[0] == 0x32, b[1] == 0x32, b[2] == 0x30, b[3] == 0x20 || b[3] == 0x2D {
             kind = .smtp
-        } else if d == 0, Bytes.hasPrefix(prefix(5), lowercased: "ehlo ") || Bytes.hasPrefix(prefix(5), lowercased: "helo ") {
+        } else if d == 0, Bytes.hasPrefix(prefix(5), lowercased: "ehlo ") || Bytes.hasPrefix(prefix(5), lowercased: "helo ")
+                    || Bytes.hasPrefix(prefix(5), lowercased: "lhlo ") {
             kind = .smtp
         } else if d == 0, Bytes.hasPrefix(prefix(8), lowercased: "connect ") {
             tunnel = "HTTP CONNECT proxy"
@@ -428,7 +437,7 @@ final class CaptureFlow<Sink: CaptureSink> {
                     if kind == .ignored { return }
                 }
                 let rest = UnsafeRawBufferPointer(rebasing: b[i...])
-                if TLSHandshakeWatcher.looksLikeTLS(rest) {
+                if TLSHandshakeWatcher.looksLikeTLS(rest, expected: splitters[d].expectingTLS) {
                     splitters[d].mode = .tls
                     if splitters[0].linesSeen == 0, splitters[1].linesSeen == 0 { implicitTLS = true }
                 } else {
@@ -455,7 +464,11 @@ final class CaptureFlow<Sink: CaptureSink> {
                 let line = takeLine(d, UnsafeRawBufferPointer(rebasing: b[i..<lf]))
                 i = lf + 1
                 splitters[d].linesSeen += 1
-                if d == 0 { clientLine(line, packet: packet, time: time) } else { serverLine(line, packet: packet, time: time) }
+                if d == 0 {
+                    clientLine(line, bareLF: !lastLineHadCR, packet: packet, time: time)
+                } else {
+                    serverLine(line, packet: packet, time: time)
+                }
             case .bdat(let remaining):
                 let end = i + Int(min(remaining, Int64(n - i)))
                 splitters[d].mode = .bdat(remaining - Int64(end - i))
@@ -521,28 +534,40 @@ final class CaptureFlow<Sink: CaptureSink> {
             scratch.append(contentsOf: tail.prefix(StreamFramer.maxLine))
         }
         var end = scratch.count
-        if end > 0, scratch[end - 1] == 0x0D { end -= 1 }
+        if end > 0, scratch[end - 1] == 0x0D { end -= 1; lastLineHadCR = true } else { lastLineHadCR = false }
         return scratch[0..<end]
     }
 
     /// A line to the sink: at once when nothing queued can come before it (the common case, no copy),
     /// else queued in packet order.
-    private func emitLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, packet: Int, time: Double) {
+    private func emitLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, bareLF: Bool = false,
+                          packet: Int, time: Double) {
         if sink == nil, kind == .smtp { startSession() }
         let key = max(lastKeys[d], packet)
-        if sink != nil, heads[0] == queues[0].count, heads[1] == queues[1].count, key < futureMin(1 - d) {
+        if sink != nil, heads[0] == queues[0].count, heads[1] == queues[1].count, key < futureMin(1 - d),
+           !(d == 0 && awaitingDataReply) {
             lastKeys[d] = key
-            deliverLine(d, line, content: content, at: position(packet, time), time: time)
+            deliverLine(d, line, content: content, bareLF: bareLF, at: position(packet, time), time: time)
             return
         }
-        queue(d, packet: packet, time: time, content ? .content(Array(line)) : .line(Array(line)))
+        queue(d, packet: packet, time: time, content ? .content(Array(line)) : .line(Array(line), bareLF: bareLF))
     }
 
-    private func deliverLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, at: SourcePosition, time: Double) {
+    private func deliverLine(_ d: Int, _ line: ArraySlice<UInt8>, content: Bool, bareLF: Bool = false,
+                             at: SourcePosition, time: Double) {
         if content {
             sink?.content(line, at: at)
         } else if d == 0 {
+            let messageLine = inData
             trackClient(line, time: time)
+            if messageLine {
+                // Line ends matter only inside DATA (RFC 5321 wants CRLF; a bare LF next to `.` is smuggling).
+                let dot = line.count == 1 && line.first == 0x2E
+                if bareLF || (dot && previousContentBareLF) {
+                    sink?.bareLineFeed(dotLine: dot, at: at)
+                }
+                previousContentBareLF = dot ? false : bareLF
+            }
             sink?.client(line, at: at)
         } else {
             trackServer(line, time: time)
@@ -576,12 +601,15 @@ final class CaptureFlow<Sink: CaptureSink> {
         return CommandParser.knownVerbs.contains(verb) && (b[k] == 0x20 || b[k] == 0x0D || b[k] == 0x0A)
     }
 
-    private func clientLine(_ line: ArraySlice<UInt8>, packet: Int, time: Double) {
+    private func clientLine(_ line: ArraySlice<UInt8>, bareLF: Bool = false, packet: Int, time: Double) {
         // Decisions that change how the following bytes are cut: BDAT chunks and STARTTLS.
         let s = line
         if line.count >= 6, line.count < 64, Bytes.hasPrefix(s, lowercased: "bdat ") {
+            // RFC 3030 syntax only: `BDAT <size> [LAST]`. A server rejects anything else as a command and
+            // reads no chunk after it (`BDAT 5 X` is followed by commands, not 5 octets).
             let parts = s.split(whereSeparator: Bytes.isBlank)
-            if parts.count >= 2, let size = Bytes.integer(parts[1]), size > 0, size < 1 << 40 {
+            let tailOK = parts.count == 2 || (parts.count == 3 && Bytes.hasPrefix(parts[2], lowercased: "last") && parts[2].count == 4)
+            if tailOK, let size = Bytes.integer(parts[1]), size > 0, size < 1 << 40 {
                 emitLine(0, line, content: false, packet: packet, time: time)
                 splitters[0].mode = .bdat(Int64(size))
                 return
@@ -591,7 +619,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             splitters[0].mode = .sniff
             splitters[0].expectingTLS = true
         }
-        emitLine(0, line, content: false, packet: packet, time: time)
+        emitLine(0, line, content: false, bareLF: bareLF, packet: packet, time: time)
     }
 
     private func serverLine(_ line: ArraySlice<UInt8>, packet: Int, time: Double) {
@@ -679,7 +707,9 @@ final class CaptureFlow<Sink: CaptureSink> {
             startSession()
         }
         while true {
-            let hc = heads[0] < queues[0].count ? queues[0][heads[0]].key : nil
+            // Client bytes sent after DATA before its reply (an early talker) belong after that reply.
+            let clientBlocked = awaitingDataReply && !force
+            let hc = heads[0] < queues[0].count && !clientBlocked ? queues[0][heads[0]].key : nil
             let hs = heads[1] < queues[1].count ? queues[1][heads[1]].key : nil
             var pick: Int
             switch (hc, hs) {
@@ -692,7 +722,7 @@ final class CaptureFlow<Sink: CaptureSink> {
                 guard force || c < futureMin(1) else { compact(); return }
                 pick = 0
             case (nil, let s?):
-                guard force || s < futureMin(0) else { compact(); return }
+                guard force || clientBlocked || s < futureMin(0) else { compact(); return }
                 pick = 1
             }
             let ev = queues[pick][heads[pick]]
@@ -719,9 +749,11 @@ final class CaptureFlow<Sink: CaptureSink> {
         guard sink != nil else { return }
         let at = position(ev.packet, ev.time)
         switch ev.kind {
-        case .line(let line):
-            deliverLine(d, line[...], content: false, at: at, time: ev.time)
+        case .line(let line, let bareLF):
+            deliverLine(d, line[...], content: false, bareLF: bareLF, at: at, time: ev.time)
         case .gap:
+            // The reply to DATA may have been in the lost bytes: stop holding the client back.
+            if d == 1 { awaitingDataReply = false }
             sink?.gap(at: at)
         case .content(let line):
             sink?.content(line[...], at: at)
@@ -755,7 +787,11 @@ final class CaptureFlow<Sink: CaptureSink> {
         }
         pendingCommands.append((verb, time))
         lastCommand = verb
-        if pendingCommands.count - pendingHead > 256 { pendingHead += 1 }
+        if verb == "DATA" { awaitingDataReply = true }
+        if pendingCommands.count - pendingHead > 256 {
+            if pendingCommands[pendingHead].verb == "DATA" { awaitingDataReply = false }
+            pendingHead += 1
+        }
     }
 
     private func trackServer(_ line: ArraySlice<UInt8>, time: Double) {
@@ -773,6 +809,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         if pendingHead < pendingCommands.count {
             let c = pendingCommands[pendingHead]
             pendingHead += 1
+            if c.verb == "DATA" { awaitingDataReply = false }
             let ms = max(0, Int(((time - c.time) * 1000).rounded()))
             if latencies.count < 64 { latencies.append((c.verb, ms)) }
             if maxLatency == nil || ms > maxLatency!.ms { maxLatency = (c.verb, ms) }
@@ -929,11 +966,11 @@ final class CaptureFlow<Sink: CaptureSink> {
             let w = splitters[d].tls
             if splitters[d].mode == .tls, w.bytes > 0 {
                 let who = d == 0 ? "client" : "server"
-                if let alert = w.alert, !w.encrypted {
-                    s.note("the \(who) sent TLS alert \(alert.description) (level \(alert.level)) during the handshake",
+                // A clear-text alert means the handshake failed (certificate, version or cipher mismatch).
+                if let alert = w.alert {
+                    s.note("the \(who) sent TLS alert \(alert.description) (\(alert.level == 2 ? "fatal" : "warning")) during the handshake: it failed",
                            kind: .tls, at: at)
                 }
-                _ = who
             }
         }
         let enc = splitters[0].tlsBytes + splitters[1].tlsBytes

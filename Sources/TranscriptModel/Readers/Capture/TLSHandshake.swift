@@ -25,9 +25,10 @@ struct TLSHandshakeWatcher {
     private(set) var encrypted = false
     private static let handshakeLimit = 1 << 16
 
-    /// True when `b` starts a TLS handshake record (`16 03 0x`).
-    static func looksLikeTLS(_ b: UnsafeRawBufferPointer) -> Bool {
-        guard let f = b.first, f == 0x16 else { return false }
+    /// True when `b` starts a TLS handshake record (`16 03 0x`), or, when TLS is expected (after a 220 to
+    /// STARTTLS), any TLS record (an alert `15 03 0x` refusing the handshake).
+    static func looksLikeTLS(_ b: UnsafeRawBufferPointer, expected: Bool = false) -> Bool {
+        guard let f = b.first, f == 0x16 || (expected && f >= 0x14 && f <= 0x17) else { return false }
         if b.count >= 2 { return b[1] == 0x03 }
         return true
     }
@@ -61,7 +62,8 @@ struct TLSHandshakeWatcher {
             if recordType == 22, hello == nil, !encrypted, handshake.count < Self.handshakeLimit {
                 handshake.append(contentsOf: b[i..<(i + take)])
                 parseHandshake()
-            } else if recordType == 21, !encrypted, alert == nil, take >= 2, remaining == take {
+            } else if recordType == 21, alert == nil, remaining == 2, take == 2 {
+                // A 2-byte alert record is clear text (encrypted ones are longer).
                 alert = (b[i], b[i + 1])
             }
             remaining -= take

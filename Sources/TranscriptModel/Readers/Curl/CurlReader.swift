@@ -16,12 +16,17 @@ struct CurlCore: DialectCore {
             }
         }
         if info >= 1 && (sent + recv) >= 2 { return 0.96 }
+        // Only the dialogue copied, without curl's `*` lines: still unmistakably `> ` / `< ` marked.
+        if sent >= 1 && recv >= 2 { return 0.75 }
+        // A failed connection has no dialogue: curl's own `*   Trying` / `* Failed to connect` lines.
+        if info >= 2 && Score.count(lines, { Scan.find($0, "*   Trying ", limit: 200) != nil }) > 0 { return 0.8 }
         if info >= 2 && Score.count(lines, { Scan.find($0, "smtp", limit: 300) != nil }) > 0 { return 0.6 }
         return 0
     }
 
     private var slot: SessionSlot
     private var sawReply = false
+    private var lastAddressFailure: ConnectFailure?
 
     init(input: String) { slot = SessionSlot(input: input, format: Self.formatID) }
 
@@ -124,8 +129,23 @@ struct CurlCore: DialectCore {
             return
         }
         if slot.builder.session.connected != true, slot.builder.session.exchanges.isEmpty,
+           Scan.hasPrefix(info, "Failed to connect"), SessionSlot.failure(in: info) == nil {
+            // `Failed to connect to host port 25 after 0 ms: Couldn't connect to server`: the reason was
+            // on the per-address line before.
+            slot.builder.connectFailed(lastAddressFailure ?? .other, detail: Bytes.string(t), at: pos)
+            return
+        }
+        if slot.builder.session.connected != true, slot.builder.session.exchanges.isEmpty,
            let f = SessionSlot.failure(in: info) {
-            slot.builder.connectFailed(f, detail: Bytes.string(t), at: pos)
+            lastAddressFailure = f
+            // `connect to ::1 port 25 ... failed`: one address of several; curl goes on with the next
+            // (`Trying 127.0.0.1`). Only curl's final word (`Failed to connect to`, `curl: (7)`) decides.
+            if Scan.hasPrefix(info, "Failed to connect") || Scan.hasPrefix(info, "Could not resolve")
+                || Scan.hasPrefix(info, "Connection timed out") {
+                slot.builder.connectFailed(f, detail: Bytes.string(t), at: pos)
+            } else {
+                slot.note(t, .error, pos)
+            }
             return
         }
         slot.note(t, Bytes.contains(info, lowercased: "failed") ? .error : .tool, pos)

@@ -34,7 +34,9 @@ struct Pasted<Core: DialectCore>: LineReader {
     private var core: Core
     private var normalizer: PasteNormalizer?
     private var held: [([UInt8], Int)] = []
+    private var heldBytes = 0
     private static var holdLines: Int { 40 }
+    private static var holdBytes: Int { 256 * 1024 }
 
     init(input: String) { core = Core(input: input) }
 
@@ -44,7 +46,8 @@ struct Pasted<Core: DialectCore>: LineReader {
             return
         }
         held.append((Array(line), number))
-        if held.count >= Self.holdLines { release(emit: emit) }
+        heldBytes += line.count
+        if held.count >= Self.holdLines || heldBytes >= Self.holdBytes { release(emit: emit) }
     }
 
     mutating func finish(emit: (Session) -> Void) {

@@ -7,6 +7,8 @@
 public enum HTMLInput {
     /// Session attribute set when the page hid the e-mail addresses (Cloudflare's `[email protected]`).
     public static let addressesHiddenAttribute = "addresses-hidden"
+    /// An HTML page is parsed whole (it is not line-oriented); larger inputs should be refused.
+    public static let maxBytes = 64 << 20
 
     /// Whether an input's first bytes are HTML rather than a transcript that merely mentions tags
     /// (message content in DATA may well be HTML: markup after a `DATA`/`354` line does not count).
@@ -24,7 +26,7 @@ public enum HTMLInput {
             let l = lower(line.prefix(512))
             if startsContent(l) { break }
             lines += 1
-            if markers.contains(where: { contains(l, $0) }) { tagged += 1 }
+            if hasMarkup(l) { tagged += 1 }
         }
         return tagged >= 3 && tagged * 10 >= lines * 3
     }
@@ -126,15 +128,40 @@ public enum HTMLInput {
                                       "address", "figure", "figcaption", "details", "summary", "caption", "body",
                                       "center", "textarea", "listing", "xmp", "plaintext"]
     static let cells: Set<String> = ["td", "th"]
-    static let markers: [[UInt8]] = ["<br", "<pre", "<div", "<p>", "<p ", "<tr", "<td", "<li", "<span", "<table",
-                                     "</p>", "</div>", "&gt;", "&lt;", "&nbsp;", "<code", "<b>", "<font"].map { Array($0.utf8) }
+    static let tagNames: Set<String> = ["br", "pre", "div", "p", "tr", "td", "th", "li", "ul", "span", "table", "code",
+                                        "b", "i", "font", "a", "tt", "hr", "h1", "h2", "h3", "body", "html"]
+    static let entities: [[UInt8]] = ["&gt;", "&lt;", "&nbsp;", "&amp;", "&quot;", "&#"].map { Array($0.utf8) }
+
+    /// A known tag (`<br>`, `<br/>`, `</div>`, `<span class=...>`) or an entity; `<linux-kernel@...>` is not.
+    static func hasMarkup(_ l: [UInt8]) -> Bool {
+        if entities.contains(where: { contains(l, $0) }) { return true }
+        var i = 0
+        while i < l.count {
+            if l[i] == 0x3C {
+                var j = i + 1
+                if j < l.count, l[j] == 0x2F { j += 1 }
+                let start = j
+                while j < l.count, (l[j] >= 0x61 && l[j] <= 0x7A) || (l[j] >= 0x30 && l[j] <= 0x39) { j += 1 }
+                if j > start, j < l.count, l[j] == 0x3E || l[j] == 0x20 || l[j] == 0x2F || l[j] == 0x09,
+                   tagNames.contains(String(decoding: l[start..<j], as: UTF8.self)) {
+                    return true
+                }
+                i = max(j, i + 1)
+            } else {
+                i += 1
+            }
+        }
+        return false
+    }
 
     /// In a transcript, message content starts after these; markup below them is the message, not the page.
     static func startsContent(_ l: [UInt8]) -> Bool {
         var s = l[...]
         while let f = s.first, f == 0x20 || f == 0x09 { s = s.dropFirst() }
-        return s.elementsEqual(Array("data".utf8)) || s.starts(with: Array("354 ".utf8)) || s.starts(with: Array("354-".utf8))
-            || s.starts(with: Array("bdat ".utf8))
+        while let z = s.last, z == 0x20 || z == 0x09 || z == 0x0D { s = s.dropLast() }
+        // `DATA` typed or logged (`C: DATA`, `... T, DATA`), a 354 reply, a BDAT chunk anywhere on the line.
+        if s.elementsEqual(Array("data".utf8)) || s.reversed().starts(with: Array(" data".utf8).reversed()) { return true }
+        return contains(s, Array("354 ".utf8)) || contains(s, Array("354-".utf8)) || contains(s, Array("bdat ".utf8))
     }
 
     @inline(__always)

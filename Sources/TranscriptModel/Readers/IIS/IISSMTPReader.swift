@@ -53,7 +53,8 @@ struct IISSMTPCore: DialectCore {
             var o = Open(key: key, slot: SessionSlot(input: input, format: Self.formatID))
             o.slot.builder.direction = outbound ? .outbound : .inbound
             if outbound { o.slot.builder.server.address = ip } else { o.slot.builder.client.address = ip }
-            o.slot.builder.connected(address: nil, port: nil, at: pos)
+            // No `connected` event: the log has no greeting row, and a first command on a connection
+            // without a greeting would read as talking before the banner.
             open.append(o)
             return open.count - 1
         }()

@@ -28,9 +28,9 @@ public struct ExchangeTrackingReader: LineReader {
     public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
         var hits = 0, lines = 0
         for line in prefix where !line.isEmpty {
-            if LogBytes.starts(line, "#Software: Microsoft Exchange") { return 0.6 }
-            if LogBytes.starts(line, "#Log-type: Message Tracking") { return 0.97 }
-            if LogBytes.starts(line, "#Fields: date-time,client-ip") { return 0.97 }
+            // Above the protocol-log dialect's 0.96: both start with `#Software: Microsoft Exchange Server`.
+            if LogBytes.starts(line, "#Log-type: Message Tracking") { return 0.98 }
+            if LogBytes.starts(line, "#Fields: date-time,client-ip") { return 0.98 }
             if line.first == 0x23 { continue }
             lines += 1
             let f = csv(line)

@@ -177,11 +177,11 @@ public struct EximLogReader: LineReader {
 
     mutating func sweep(emit: (Session) -> Void) {
         lastSweep = now
-        for (k, s) in inbound where now - s.last > idleSeconds {
+        for (k, s) in inbound.filter({ now - $0.value.last > idleSeconds }).sorted(by: { ($0.value.start.line ?? 0) < ($1.value.start.line ?? 0) }) {
             inbound[k] = nil
             emitInbound(s, emit: emit)
         }
-        for (k, o) in outbound where now - o.last > 300 {
+        for (k, o) in outbound.filter({ now - $0.value.last > 300 }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
             outbound[k] = nil
             emitOutbound(o, emit: emit)
         }

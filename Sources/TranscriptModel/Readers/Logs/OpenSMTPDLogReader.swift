@@ -92,7 +92,7 @@ public struct OpenSMTPDLogReader: LineReader {
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number) }
         if now - lastSweep > 60 {
             lastSweep = now
-            for (k, d) in open where now - d.last > 900 { open[k] = nil; emitDraft(d, emit) }
+            for (k, d) in open.filter({ now - $0.value.last > 900 }).sorted(by: { ($0.value.start.line ?? 0) < ($1.value.start.line ?? 0) }) { open[k] = nil; emitDraft(d, emit) }
             if open.count > 50_000 {
                 for (k, d) in open.sorted(by: { $0.value.last < $1.value.last }).prefix(open.count - 50_000) {
                     open[k] = nil; stats.evicted += 1; emitDraft(d, emit)

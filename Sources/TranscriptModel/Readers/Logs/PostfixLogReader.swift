@@ -144,7 +144,8 @@ public struct PostfixLogReader: LineReader {
         let pos = SourcePosition(input: input, line: number, time: l.time)
         if let t = l.time { now = max(now, t) }
         let prog = l.program
-        let isPostfix = LogBytes.starts(prog, "postfix") || prog.isEmpty
+        // postgrey (the usual greylisting policy server) is read too: its verdict joins the client's session.
+        let isPostfix = LogBytes.starts(prog, "postfix") || prog.isEmpty || LogBytes.equals(prog, "postgrey")
         guard isPostfix else {
             stats.ignored += 1
             return
@@ -166,6 +167,8 @@ public struct PostfixLogReader: LineReader {
             known = queueLine(l.message, daemon: d, pos: pos, text: text, emit: emit)
         } else if LogBytes.equals(d, "postscreen") {
             known = postscreenLine(l.message, pos: pos, text: text, emit: emit)
+        } else if LogBytes.equals(d, "postgrey") {
+            known = postgreyLine(l.message, pos: pos, text: text)
         } else if LogBytes.equals(d, "dnsblog") {
             known = dnsblogLine(l.message, pos: pos, text: text)
         } else {
@@ -179,7 +182,7 @@ public struct PostfixLogReader: LineReader {
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        for (_, o) in outbound.sorted(by: { $0.key < $1.key }) { emitOutbound(o, emit: emit) }
+        for (_, o) in outbound.sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) { emitOutbound(o, emit: emit) }
         outbound.removeAll()
         var all: [Inbound] = Array(smtpd.values) + Array(postscreen.values)
         var seen = Set<ObjectIdentifier>()
@@ -195,20 +198,21 @@ public struct PostfixLogReader: LineReader {
     mutating func sweep(emit: (Session) -> Void) {
         linesSinceSweep = 0
         lastSweep = now
-        for (pid, o) in outbound where now - o.last > limits.outboundIdleSeconds {
+        // Expired entries go out in a stable order (by their first line), not dictionary order.
+        for (pid, o) in outbound.filter({ now - $0.value.last > limits.outboundIdleSeconds }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
             outbound[pid] = nil
             emitOutbound(o, emit: emit)
         }
-        for (pid, s) in smtpd where now - s.last > limits.idleSeconds {
+        for (pid, s) in smtpd.filter({ now - $0.value.last > limits.idleSeconds }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
             smtpd[pid] = nil
             emitInbound(s, emit: emit)
         }
-        for (key, s) in postscreen where now - s.last > 600 {
+        for (key, s) in postscreen.filter({ now - $0.value.last > 600 }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
             postscreen[key] = nil
             emitInbound(s, emit: emit)
         }
         var released = Set<ObjectIdentifier>()
-        for (qid, s) in held where now - s.last > limits.holdSeconds {
+        for (qid, s) in held.filter({ now - $0.value.last > limits.holdSeconds }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
             held[qid] = nil
             if released.insert(ObjectIdentifier(s)).inserted {
                 for q in s.qids { held[q] = nil }
@@ -358,6 +362,7 @@ public struct PostfixLogReader: LineReader {
             return postscreenLine(m, pos: pos, text: text, emit: emit)
         }
         if LogBytes.starts(m, "addr ") { return dnsblogLine(m, pos: pos, text: text) }
+        if LogBytes.starts(m, "action=") { return postgreyLine(m, pos: pos, text: text) }
         return smtpdLine(m, pid: 0, service: "postfix/smtpd", pos: pos, text: text, emit: emit)
     }
 
@@ -636,6 +641,26 @@ public struct PostfixLogReader: LineReader {
         return LogBytes.starts(m, "warning: ") || LogBytes.starts(m, "error: ")
     }
 
+    /// `action=greylist, reason=new, client_name=..., client_address=192.0.2.1[/32], sender=..., recipient=...`
+    mutating func postgreyLine(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String) -> Bool {
+        guard LogBytes.starts(m, "action=") else {
+            return LogBytes.starts(m, "Process Backgrounded") || LogBytes.starts(m, "cleaning") || LogBytes.starts(m, "whitelisted")
+                || LogBytes.find(m.prefix(40), "Server") != nil || LogBytes.starts(m, "Setting") || LogBytes.starts(m, "Binding")
+        }
+        if var ip = LogBytes.value(m, "client_address=") {
+            if let slash = ip.firstIndex(of: 0x2F) { ip = ip[ip.startIndex..<slash] }
+            let key = Bytes.string(ip)
+            // The check runs inside the smtpd session of that client (RCPT stage): attach there if open.
+            if let s = smtpd.values.first(where: { $0.client.address == key }) { s.add(LogNote(text: text(), pos: pos)) }
+            else {
+                var a = ipNotes[key] ?? []
+                if a.count < 20 { a.append(LogNote(text: text(), pos: pos)) }
+                ipNotes[key] = a
+            }
+        }
+        return true
+    }
+
     // MARK: - queue manager, cleanup, local delivery, bounce
 
     mutating func queueLine(_ m: ArraySlice<UInt8>, daemon: ArraySlice<UInt8>, pos: SourcePosition,
@@ -656,6 +681,11 @@ public struct PostfixLogReader: LineReader {
         }
         if LogBytes.starts(body, "removed") {
             q.removed = true
+            // The message is gone: its delivery attempts are over.
+            for (pid, o) in outbound.filter({ $0.value.qid == qid }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
+                outbound[pid] = nil
+                emitOutbound(o, emit: emit)
+            }
             if let s = held.removeValue(forKey: qid) {
                 s.pendingQids -= 1
                 if s.pendingQids <= 0 { emitInbound(s, emit: emit) }
@@ -701,11 +731,10 @@ public struct PostfixLogReader: LineReader {
             if let r = LogBytes.after(m, "connect to ") {
                 let o = outbound[pid]
                 let (h, ip, port, reason) = Self.connectFailure(r)
-                if let o {
-                    o.connectFailures.append((h, ip, port, reason, pos, note)); o.last = pos.time ?? now
-                } else {
-                    emitUnreachable(host: h, ip: ip, port: port, reason: reason, service: service, qid: nil, notes: [note], pos: pos, emit: emit)
-                }
+                // Without a queue id yet: the attempt's status line (with its id) usually follows.
+                let att = o ?? Outbound(pid: pid, qid: "", service: service, time: pos.time ?? now)
+                att.connectFailures.append((h, ip, port, reason, pos, note)); att.last = pos.time ?? now
+                if o == nil { outbound[pid] = att }
                 return true
             }
             if let tls = Self.tlsEstablished(m, pos: pos) {
@@ -724,6 +753,9 @@ public struct PostfixLogReader: LineReader {
         }
         let o: Outbound
         if let cur = outbound[pid], cur.qid == qid, pid != 0 || cur.service == service {
+            o = cur
+        } else if let cur = outbound[pid], cur.qid.isEmpty {
+            cur.qid = qid
             o = cur
         } else {
             if let cur = outbound.removeValue(forKey: pid) { emitOutbound(cur, emit: emit) }
@@ -1218,7 +1250,7 @@ public struct PostfixLogReader: LineReader {
         var b = SessionBuilder(input: input, format: Self.formatID)
         b.direction = .outbound
         b.attributes["service"] = service
-        if let qid {
+        if let qid, !qid.isEmpty {
             b.attributes["queue-id"] = qid
         }
         for n in notes where n.pos.line != pos.line { b.note(n.text, kind: .log, at: n.pos) }
@@ -1288,7 +1320,7 @@ public struct PostfixLogReader: LineReader {
         var b = SessionBuilder(input: input, format: Self.formatID)
         b.direction = .outbound
         b.attributes["service"] = o.service
-        b.attributes["queue-id"] = o.qid
+        if !o.qid.isEmpty { b.attributes["queue-id"] = o.qid }
         b.attributes["attempt"] = String(attempt)
         if o.pid != 0 { b.attributes["pid"] = String(o.pid) }
         let first = statuses.first

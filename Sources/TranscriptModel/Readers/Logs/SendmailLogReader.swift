@@ -53,7 +53,7 @@ public struct SendmailLogReader: LineReader {
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number) }
         if now - lastSweep > 60 {
             lastSweep = now
-            for (k, d) in open where now - d.last > idleSeconds { open[k] = nil; emitDraft(d, emit: emit) }
+            for (k, d) in open.filter({ now - $0.value.last > idleSeconds }).sorted(by: { ($0.value.start.line ?? 0) < ($1.value.start.line ?? 0) }) { open[k] = nil; emitDraft(d, emit: emit) }
             if open.count > 50_000 {
                 for (k, d) in open.sorted(by: { $0.value.last < $1.value.last }).prefix(open.count - 50_000) {
                     open[k] = nil; stats.evicted += 1; emitDraft(d, emit: emit)
@@ -309,7 +309,7 @@ public struct SendmailLogReader: LineReader {
             var reply = "250 2.0.0 (reply not logged)"
             if let o = stat.firstIndex(of: "("), let c = stat.lastIndex(of: ")"), o < c {
                 let inner = String(stat[stat.index(after: o)..<c])
-                reply = inner.first?.isNumber == true ? inner : "250 \(inner)"
+                reply = ReplyLine.matches(Array(inner.utf8)[...]) ? inner : "250 \(inner)"
             }
             d.delivered(from: nil, to: tos, reply: reply, pos)
             d.c("QUIT", pos); d.s("221 2.0.0 closing connection", pos); d.steps.append(.closed(.client, pos))

@@ -31,6 +31,7 @@ struct OpenSSLCore: DialectCore {
     private var facts = TLSFacts()
     private var inPEM = false
     private var inSessionBlock = false
+    private var connectedAt: SourcePosition?
 
     init(input: String) { slot = SessionSlot(input: input, format: Self.formatID) }
 
@@ -40,6 +41,7 @@ struct OpenSSLCore: DialectCore {
         // A new s_client command starts a new session.
         if Scan.find(t, "s_client", limit: 120) != nil, Scan.find(t, "openssl", limit: 120) != nil,
            !slot.builder.isInData {
+            reportConnected()
             if slot.hasBegun || phase != .before { slot.rotate(emit: emit) }
             phase = .before
             facts = TLSFacts()
@@ -65,12 +67,17 @@ struct OpenSSLCore: DialectCore {
         }
     }
 
-    mutating func finish(emit: (Session) -> Void) { slot.rotate(emit: emit) }
+    mutating func finish(emit: (Session) -> Void) {
+        reportConnected()
+        slot.rotate(emit: emit)
+    }
 
     private mutating func handshake(_ t: ArraySlice<UInt8>, _ pos: SourcePosition) {
         if Scan.hasPrefix(t, "CONNECTED(") {
             phase = .handshake
-            slot.builder.connected(address: nil, port: nil, at: pos)
+            // Reported to the builder once the dialogue starts: with -starttls the inferred STARTTLS step
+            // comes first, and a command on a connection without a greeting would read as a pregreet.
+            connectedAt = pos
             slot.note(t, .tool, pos)
             return
         }
@@ -120,6 +127,7 @@ struct OpenSSLCore: DialectCore {
             // The first reply after the handshake: s_client's own EHLO tail (STARTTLS mode) or the greeting.
             if let r = ReplyLine.parse(t), r.code == 220, !starttls {
                 facts.implicit = true
+                reportConnected()
                 slot.builder.tlsEstablished(facts, at: pos)
                 phase = .dialogue
                 slot.builder.server(t, at: pos)
@@ -140,6 +148,12 @@ struct OpenSSLCore: DialectCore {
         slot.builder.server(Array("220 ready to start TLS (done by s_client before the dialogue)".utf8)[...],
                             at: pos, inferred: true)
         slot.builder.tlsEstablished(facts, at: pos)
+        reportConnected()
+    }
+
+    private mutating func reportConnected() {
+        if let p = connectedAt { slot.builder.connected(address: nil, port: nil, at: p) }
+        connectedAt = nil
     }
 
     private mutating func dialogue(_ line: ArraySlice<UInt8>, _ t: ArraySlice<UInt8>, _ pos: SourcePosition) {

@@ -90,6 +90,13 @@ struct PHPMailerCore: DialectCore {
                 return
             }
             slot.note(s, .error, pos)
+            // A reply PHPMailer did not echo (SMTPDebug 1 prints no server lines) is only in the error
+            // (`RCPT TO command failed: 550 ...`); it stands in for the missing reply when it can only
+            // belong to the one command waiting.
+            if slot.builder.awaitingReplies == 1, let f = Scan.find(e, "command failed: ") {
+                let reply = Bytes.trimmed(e[(f + "command failed: ".utf8.count)...])
+                if ReplyLine.matches(reply) { slot.builder.server(reply, at: pos, inferred: true) }
+            }
             return
         }
         if Scan.hasPrefix(s, "SMTP NOTICE: EOF caught") {

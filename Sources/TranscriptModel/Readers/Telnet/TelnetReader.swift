@@ -36,6 +36,8 @@ struct TelnetCore: DialectCore {
     private let input: String
     private var builder: SessionBuilder
     private var started = false
+    /// The last shell command was a DNS lookup: its output lines are DNS evidence, not dialogue.
+    private var afterDNSCommand = false
 
     init(input: String) {
         self.input = input
@@ -59,8 +61,9 @@ struct TelnetCore: DialectCore {
         }
         if t.isEmpty && !builder.isInData && builder.isEmpty { return }
         if !builder.isInData, !t.isEmpty, !ReplyLine.matches(t), !Scan.startsWithVerb(t), isOutsideDialogue {
-            // Chat text around the paste ("here is what I got:"), not something typed to the server.
-            builder.note(Bytes.string(t), kind: .unparsed, at: pos)
+            // Chat text around the paste ("here is what I got:"), or the output of a `dig`/`host` run before
+            // the telnet: not something typed to the server.
+            builder.note(Bytes.string(t), kind: afterDNSCommand ? .dns : .unparsed, at: pos)
             return
         }
         if builder.session.closedBy != nil || builder.session.connectFailure != nil {
@@ -99,11 +102,14 @@ struct TelnetCore: DialectCore {
     private mutating func handle(_ tool: ToolLine, text: String, at pos: SourcePosition, emit: (Session) -> Void) {
         switch tool {
         case .shellCommand(let host, let port):
+            afterDNSCommand = false
             startNewSessionIfNeeded(emit: emit)
             builder.note(text, kind: .shell, at: pos)
             builder.connecting(host: host, address: nil, port: port, at: pos)
         case .shell:
             builder.note(text, kind: .shell, at: pos)
+            let words = text.split(separator: " ")
+            afterDNSCommand = words.contains { ["dig", "host", "nslookup", "drill", "kdig"].contains($0) }
         case .trying(let address):
             if builder.session.connected == true || !builder.session.exchanges.isEmpty
                 || builder.session.closedBy != nil {

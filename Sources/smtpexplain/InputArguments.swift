@@ -1,0 +1,141 @@
+import ArgumentParser
+import Explainer
+import Foundation
+import TranscriptModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What every reading command shares: the inputs, how to read them, and which sessions to keep.
+struct InputArguments: ParsableArguments {
+    @Argument(help: "Input files (transcripts, logs, captures, .gz); '-' or none for standard input.")
+    var files: [String] = []
+
+    @Option(name: .customLong("input-format"), help: ArgumentHelp(
+        "Skip detection and read inputs as this format.",
+        discussion: "Known: \(FormatDetector.formatIDs.joined(separator: ", "))."))
+    var inputFormat: String?
+
+    @Option(name: .long, help: "What to hide: credentials (AUTH payloads, the default) or none.")
+    var redact: RedactChoice = .credentials
+
+    @Option(name: .long, help: "YAML file of your own reply rules (tried before the built-in ones).")
+    var rules: String?
+
+    @Option(name: .long, help: "Only sessions active at or after this time (2026-11-28, '2026-11-28 14:00', epoch seconds, or -2h / -3d).")
+    var since: String?
+
+    @Option(name: .long, help: "Only sessions active at or before this time (same forms as --since).")
+    var until: String?
+
+    @Option(name: .long, help: "Only sessions with this client (address, host or HELO name; a trailing '.' matches a prefix).")
+    var client: String?
+
+    @Option(name: .long, help: "Only sessions with this envelope sender (address, @domain, or <> for the null sender).")
+    var sender: String?
+
+    @Option(name: .long, help: "Only sessions with this recipient (address or @domain).")
+    var recipient: String?
+
+    @Option(name: .customLong("queue-id"), help: "Only sessions with this queue id.")
+    var queueID: String?
+
+    @Flag(name: .customLong("only-failures"), help: "Only sessions that did not deliver.")
+    var onlyFailures = false
+
+    @Option(name: .long, help: "Packet captures: a BPF filter expression compiled by libpcap.")
+    var filter: String?
+
+    @Flag(name: .long, help: "Keep reading a growing file (logs) and print sessions as they close; Ctrl-C ends.")
+    var follow = false
+
+    @Flag(name: .shortAndLong, help: "Also print reading statistics (and lines a log reader did not understand) to standard error.")
+    var verbose = false
+
+    func validate() throws {
+        if let f = inputFormat, !FormatDetector.formatIDs.contains(f) {
+            throw ValidationError("unknown --input-format '\(f)' (known: \(FormatDetector.formatIDs.joined(separator: ", ")))")
+        }
+        if let s = since, TimeParser.parse(s) == nil { throw ValidationError("cannot read --since '\(s)'") }
+        if let u = until, TimeParser.parse(u) == nil { throw ValidationError("cannot read --until '\(u)'") }
+        if follow && (files.count != 1 || files == ["-"]) {
+            throw ValidationError("--follow needs exactly one file")
+        }
+    }
+
+    var sessionFilter: SessionFilter {
+        SessionFilter(since: since.flatMap(TimeParser.parse), until: until.flatMap(TimeParser.parse),
+                      client: client, sender: sender, recipient: recipient, queueID: queueID,
+                      onlyFailures: onlyFailures)
+    }
+
+    var inputOptions: InputOptions {
+        var o = InputOptions(forcedFormat: inputFormat)
+        o.capture.filter = filter
+        return o
+    }
+
+    /// Reads every input, explains every session that passes the filters and hands it on in input order.
+    /// Returns the inputs that could not be used (their one-line error is already on stderr).
+    func forEachSession(_ body: (ExplainedSession) -> Void) throws -> [InputError] {
+        let explainer = try makeExplainer(rulesFile: rules)
+        let filter = sessionFilter
+        let options = inputOptions
+        var errors: [InputError] = []
+        let inputs = files.isEmpty ? ["-"] : files
+        for input in inputs {
+            do {
+                let info = try SessionBuilder.$redactByDefault.withValue(redact == .credentials) {
+                    let emit: (Session) -> Void = { session in
+                        guard filter.isEmpty || filter.matches(session) else { return }
+                        body(explainer.explain(session))
+                    }
+                    if follow {
+                        return try FollowReader.read(path: input, options: options, emit: emit)
+                    }
+                    return try InputDriver.read(path: input, options: options, emit: emit)
+                }
+                if verbose {
+                    warn("\(input): \(info.format) (\(Int(info.confidence * 100))% sure), \(info.lines) \(info.format.hasPrefix("pcap") ? "packets" : "lines"), \(info.bytes) bytes"
+                         + (info.cutLines > 0 ? ", \(info.cutLines) over-long lines cut" : ""))
+                }
+                if let st = LogStatsRegistry.shared.take(input: input) {
+                    if verbose {
+                        writeStderr(Sanitizer.terminal(st.summaryLine) + "\n")
+                        for u in st.unrecognisedSamples {
+                            writeStderr("  not understood, line \(u.line): \(Sanitizer.terminal(u.text))\n")
+                        }
+                    }
+                }
+                if info.fallback {
+                    warn("smtpexplain: \(input): no known format recognised; read as an unmarked paste")
+                }
+            } catch let e as InputError {
+                errors.append(e)
+                warn("smtpexplain: \(e.description)")
+            }
+        }
+        return errors
+    }
+}
+
+/// `--since`/`--until`: dates and times in the local zone, epoch seconds, or a time relative to now.
+enum TimeParser {
+    static func parse(_ s: String) -> Double? {
+        let t = s.trimmingCharacters(in: .whitespaces)
+        if let v = Double(t), v > 1_000_000 { return v }
+        if t.hasPrefix("-"), let unit = t.last, let n = Double(t.dropFirst().dropLast()) {
+            let seconds: Double? = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800][String(unit)]
+            if let seconds { return Date().timeIntervalSince1970 - n * seconds }
+        }
+        for format in ["yyyy-MM-dd'T'HH:mm:ssXXXXX", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss",
+                       "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"] {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = TimeZone.current
+            f.dateFormat = format
+            if let d = f.date(from: t) { return d.timeIntervalSince1970 }
+        }
+        return nil
+    }
+}
