@@ -567,8 +567,11 @@ struct Dialogue {
     mutating func readReply(_ b: inout SessionBuilder, _ rec: inout Recorder) -> Int? {
         lastReplyLines = []
         var count = 0
+        // A whole reply gets at most three timeouts, however slowly a hostile server trickles lines.
+        let deadline = monotonicNow() + timeout * 3
         while open {
-            switch conn.readLine(timeout: timeout) {
+            let left = min(timeout, deadline - monotonicNow())
+            switch left > 0 ? conn.readLine(timeout: left) : .timeout {
             case .line(let l):
                 if firstLineAt == nil { firstLineAt = monotonicNow() }
                 let pos = rec.append(l)

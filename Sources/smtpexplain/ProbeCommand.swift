@@ -66,7 +66,7 @@ struct ProbeCommand: ParsableCommand {
 
     func validate() throws {
         let domain = target.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
-        if domain.isEmpty || domain.contains(" ") || target.contains("\n") || target.contains("\r") {
+        if domain.isEmpty || target.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false }) {
             throw ValidationError("'\(target)' is not an address or a domain")
         }
         if let d = dnsServer, Endpoint.parse(d, defaultPort: 53) == nil {
@@ -76,7 +76,7 @@ struct ProbeCommand: ParsableCommand {
             throw ValidationError("--server wants HOST or HOST:PORT, not '\(s)'")
         }
         if !(timeout > 0 && timeout <= 600) { throw ValidationError("--timeout must be between 0 and 600 seconds") }
-        for (name, v) in [("--from", from), ("--helo", helo ?? "")] where v.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ">" }) {
+        for (name, v) in [("--from", from), ("--helo", helo ?? "")] where v.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0.asciiValue.map { $0 < 0x20 } ?? false }) {
             throw ValidationError("\(name) contains characters that cannot go into an SMTP command")
         }
     }
