@@ -582,10 +582,19 @@ struct Dialogue {
                 let d = Array(l.prefix(4))
                 let isReply = d.count >= 3 && d[0...2].allSatisfy { (0x30...0x39).contains($0) }
                 let more = d.count == 4 && d[3] == 0x2D
-                if isReply && more && count < Self.maxReplyLines { continue }
+                if count >= Self.maxReplyLines {
+                    // A reply that never ends is a broken or hostile server: stop talking to it.
+                    let text = "smtpexplain: reply longer than \(Self.maxReplyLines) lines; giving up"
+                    let p = rec.tool(text)
+                    b.note(text, kind: .error, at: p)
+                    open = false
+                    closedNoted = true
+                    b.closed(by: .client, at: p)
+                    return nil
+                }
+                if isReply && more { continue }
                 if isReply { return Int(String(decoding: d[0...2], as: UTF8.self)) }
                 // Not a reply line: keep reading, bounded like a reply.
-                if count >= Self.maxReplyLines { return nil }
             case .eof:
                 lost(&b, &rec)
                 return nil
