@@ -12,13 +12,18 @@ struct ProbeCommand: ParsableCommand {
         commandName: "probe",
         abstract: "Check live whether a mail server would accept mail for an address: MX lookup, connect, EHLO, MAIL FROM, RCPT TO, QUIT.",
         discussion: """
-        Never sends DATA unless --send-test-message is given. Each connection attempt is explained like a
-        pasted transcript; the verdict says which step failed and why.
+        DATA is never sent unless --send-test-message is given. Each connection
+        attempt is explained like a pasted transcript; the last line says which
+        step failed and why.
+
         Examples:
           smtpexplain probe bob@example.com
-          smtpexplain probe example.com --server mx2.example.com --helo mail.example.net
-          smtpexplain probe bob@example.com --dns-server 1.1.1.1 --save-transcript probe.txt
-        Exit codes: 0 probed (whatever the verdict); 1 with --fail-on-problems when the recipient was not accepted; 2 usage.
+          smtpexplain probe example.com --server mx2.example.com:25
+          smtpexplain probe bob@example.com --dns-server 1.1.1.1
+          smtpexplain probe bob@example.com --save-transcript probe.txt
+
+        Exit codes: 0 probed (whatever the verdict); 1 with --fail-on-problems
+        when the recipient was not accepted; 2 usage.
         """
     )
 
