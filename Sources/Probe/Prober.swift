@@ -12,7 +12,8 @@ public struct ProbeOptions: Sendable {
     /// `HOST[:PORT]` to connect to instead of the MX hosts.
     public var server: String?
     public var port: UInt16 = 25
-    public var helo: String = Prober.defaultHeloName()
+    /// EHLO name; nil for this machine's fully qualified name (looked up only when needed).
+    public var helo: String?
     public var dnsServer: Endpoint = DNSClient.systemServer()
     /// Seconds for each connect, each reply and each DNS attempt.
     public var timeout: Double = 10
@@ -61,13 +62,31 @@ public struct Prober {
     static let maxHosts = 8
     static let maxAddressesPerHost = 4
 
-    public init(options: ProbeOptions) { self.options = options }
+    private let heloName: String
 
+    public init(options: ProbeOptions) {
+        self.options = options
+        self.heloName = options.helo ?? Self.defaultHeloName()
+    }
+
+    /// The machine's host name, made fully qualified through the system resolver (/etc/hosts first) when
+    /// it has no dot.
     public static func defaultHeloName() -> String {
         var buf = [CChar](repeating: 0, count: 256)
         guard gethostname(&buf, 255) == 0 else { return "localhost" }
         let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return name.isEmpty ? "localhost" : name
+        if name.isEmpty { return "localhost" }
+        if name.contains(".") { return name }
+        var hints = addrinfo()
+        hints.ai_flags = AI_CANONNAME
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(name, nil, &hints, &res) == 0, let first = res else { return name }
+        defer { freeaddrinfo(first) }
+        if let c = first.pointee.ai_canonname {
+            let canon = String(cString: c)
+            if canon.contains(".") { return canon }
+        }
+        return name
     }
 
     struct Host {
@@ -294,8 +313,8 @@ public struct Prober {
             return g / 100 == 5
         }
 
-        var ehlo = dialogue.command("EHLO \(options.helo)", &b, &rec)
-        if let c = ehlo, c / 100 == 5 { ehlo = dialogue.command("HELO \(options.helo)", &b, &rec) }
+        var ehlo = dialogue.command("EHLO \(heloName)", &b, &rec)
+        if let c = ehlo, c / 100 == 5 { ehlo = dialogue.command("HELO \(heloName)", &b, &rec) }
         guard let helo = ehlo else { return dialogue.finish(&b, &rec, quit: false) || true }
         if helo / 100 != 2 { return quitAndFinish(&dialogue, &b, &rec) }
 
@@ -409,7 +428,7 @@ public struct Prober {
             if let n = r.notAfter { b.attributes["tls-not-after"] = n }
             b.attributes["tls-expired"] = r.expired ? "yes" : "no"
             if let m = r.nameMatches { b.attributes["tls-name-match"] = m ? "yes" : "no" }
-            guard let again = d.command("EHLO \(options.helo)", &b, &rec) else {
+            guard let again = d.command("EHLO \(heloName)", &b, &rec) else {
                 _ = d.finish(&b, &rec, quit: false)
                 return .lost
             }
@@ -440,10 +459,10 @@ public struct Prober {
         let n = strftime(&buf, 64, "%a, %d %b %Y %H:%M:%S +0000", &tmv)
         let date = String(decoding: buf.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let rand = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let fromHeader = options.from.isEmpty ? "smtpexplain probe <postmaster@\(options.helo)>" : "<\(options.from)>"
+        let fromHeader = options.from.isEmpty ? "smtpexplain probe <postmaster@\(heloName)>" : "<\(options.from)>"
         return [
             "Date: \(date)",
-            "Message-ID: <\(now).\(rand)@\(options.helo)>",
+            "Message-ID: <\(now).\(rand)@\(heloName)>",
             "From: \(fromHeader)",
             "To: <\(options.recipient)>",
             "Subject: smtpexplain test message",
