@@ -98,3 +98,50 @@ final class FakeSMTPServer: Sendable {
         #expect(s.exchanges.count >= 2)
     }
 }
+
+/// A listener whose accept queue is full drops new SYNs, so a connection attempt times out without
+/// anything leaving loopback.
+@Suite struct ConnectTimeoutTests {
+    @Test func fullBacklogTimesOut() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        #expect(listen(fd, 0) == 0)
+        let port = UInt16(bigEndian: addr.sin_port)
+        let endpoint = Endpoint(address: "127.0.0.1", port: port)
+        // Fill the queue (never accepted).
+        var fillers: [Int32] = []
+        defer { fillers.forEach { _ = close($0) } }
+        var timedOut = false
+        for _ in 0..<8 {
+            switch connectTCP(endpoint, timeout: 0.3) {
+            case .connected(let c): fillers.append(c)
+            case .failed(let f, _):
+                #expect(f == .timedOut)
+                timedOut = true
+            }
+            if timedOut { break }
+        }
+        guard timedOut else {
+            print("ConnectTimeoutTests: this kernel never dropped a SYN on a full backlog; timeout not tested here")
+            return
+        }
+        var o = ProbeOptions(target: "bob@probe.test")
+        o.server = "127.0.0.1:\(port)"
+        o.dnsServer = TestDNSServer.shared?.endpoint ?? Endpoint(address: "127.0.0.1", port: 1)
+        o.timeout = 0.3
+        o.helo = "client.probe.test"
+        let r = Prober(options: o).run()
+        let s = try #require(r.sessions.last)
+        #expect(s.connectFailure == .timedOut)
+        #expect(s.outcome == .unreachable)
+        #expect(r.verdict.hasSuffix("failed: timed out after 0.3s"), "\(r.verdict)")
+        let ids = Set(Explainer(sessionRules: SessionRules.table + DNSRules.table).explain(s).findings.map(\.id))
+        #expect(ids.contains("connect-failed"))
+    }
+}
