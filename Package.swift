@@ -49,18 +49,26 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/Probe/COpenSSL",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "Probe", dependencies: ["TranscriptModel", "COpenSSL"], exclude: ["COpenSSL"]),
         .executableTarget(
             name: "smtpexplain",
             dependencies: [
                 "TranscriptModel",
                 "Explainer",
                 "ExplainServer",
+                "Probe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "TranscriptModelTests", dependencies: ["TranscriptModel"]),
         .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TranscriptModel"]),
+        .testTarget(name: "ProbeTests", dependencies: ["Probe", "Explainer", "TranscriptModel"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

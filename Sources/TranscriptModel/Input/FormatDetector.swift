@@ -24,6 +24,7 @@ public enum FormatDetector {
         RFCExampleReader.self,
         TelnetReader.self,
     ]
+        + [DNSOutputReader.self]
         + [PostfixLogReader.self]
         + [EximLogReader.self]
         + [SendmailLogReader.self]

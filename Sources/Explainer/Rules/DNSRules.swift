@@ -1,0 +1,213 @@
+import TranscriptModel
+
+/// Checks on the DNS step: what a pasted `dig`/`nslookup`/`host` output or the live probe found out about the
+/// domain's MX records (the `dns-*` session attributes, see `DNSFacts`), and whether the server tried matches;
+/// then the probe's STARTTLS checks (`starttls`, `tls-*` attributes).
+public enum DNSRules {
+    public static let table: [SessionRule] = [
+        SessionRule("dns-nxdomain", .error, .hostunknown,
+                    title: "The domain does not exist in DNS",
+                    explanation: "The DNS server answered NXDOMAIN: no such domain. No mail can be delivered to it, whatever the mail servers do.",
+                    actions: [
+                        "Check the spelling of the domain in the address.",
+                        "If the domain should exist, check its registration and delegation (`dig +trace DOMAIN NS`).",
+                        "Compare with a public resolver (`dig @1.1.1.1 DOMAIN MX`) in case your own resolver answers differently.",
+                    ]) { f in
+            guard DNSView(f).status == "NXDOMAIN" else { return [] }
+            return [RuleHit(evidence: DNSView(f).evidence(containing: "NXDOMAIN"))]
+        },
+        SessionRule("dns-lookup-failed", .error, .networkerror,
+                    title: "The DNS lookup failed",
+                    explanation: "The DNS server gave no usable answer (SERVFAIL, REFUSED or no answer at all). Senders cannot find the mail servers and will retry, then bounce.",
+                    actions: [
+                        "Ask another resolver (`dig @1.1.1.1 DOMAIN MX`): if it works there, your resolver is the problem.",
+                        "If it fails everywhere, check the domain's name servers and DNSSEC signatures (`dig +trace`, https://dnsviz.net).",
+                    ]) { f in
+            let v = DNSView(f)
+            guard let s = v.status, ["SERVFAIL", "REFUSED", "timeout", "error", "FORMERR", "NOTIMP"].contains(s) else { return [] }
+            return [RuleHit(evidence: v.evidence(containing: s == "timeout" ? "timed out" : s), detail: "Status: \(s).")]
+        },
+        SessionRule("dns-null-mx", .error, .notaccept,
+                    title: "The domain publishes a null MX: it accepts no mail",
+                    explanation: "An MX record of preference 0 pointing at \".\" (RFC 7505) says the domain never receives mail. Senders bounce at once without connecting.",
+                    actions: [
+                        "If the domain should receive mail, replace the null MX with MX records naming real mail servers.",
+                        "Otherwise use another address: this one cannot work.",
+                    ]) { f in
+            let v = DNSView(f)
+            guard v.facts.nullMX else { return [] }
+            return [RuleHit(evidence: v.evidence(containing: "handled by 0 ."))]
+        },
+        SessionRule("dns-no-mx", .warning, .hostunknown,
+                    title: "The domain has no MX record",
+                    explanation: "Without an MX record, senders fall back to the domain's own A/AAAA address (the implicit MX of RFC 5321 section 5.1). That works only if that host runs a mail server on port 25; many senders and spam filters also distrust domains without MX.",
+                    actions: [
+                        "Publish an MX record naming the mail server (`DOMAIN. 3600 IN MX 10 mail.DOMAIN.`).",
+                        "If the domain should not receive mail, publish a null MX instead (`MX 0 .`).",
+                    ]) { f in
+            let v = DNSView(f)
+            guard v.facts.noMX, v.facts.mx.isEmpty else { return [] }
+            return [RuleHit(evidence: v.evidence(containing: "no MX"))]
+        },
+        SessionRule("dns-mx-ip-literal", .error, .notcompliantrfc,
+                    title: "An MX record names an IP address instead of a host name",
+                    explanation: "MX records must name a host that has A/AAAA records; an address in their place is not valid (RFC 5321 section 5.1) and most senders ignore or refuse it.",
+                    actions: [
+                        "Give the mail server a host name with an A (and AAAA) record, and point the MX at that name.",
+                    ]) { f in
+            let v = DNSView(f)
+            let bad = v.facts.mx.filter { SessionFacts.isIPLiteral($0.host) }
+            guard !bad.isEmpty else { return [] }
+            return [RuleHit(evidence: v.evidence(containing: bad[0].host), detail: "MX: \(bad.map(\.host).joined(separator: ", ")).")]
+        },
+        SessionRule("dns-mx-cname", .warning, .notcompliantrfc,
+                    title: "An MX record points at an alias (CNAME)",
+                    explanation: "The host named by an MX must have its own A/AAAA records, not be a CNAME (RFC 2181 section 10.3). Many senders follow the alias anyway, but some refuse, and it adds a lookup that can fail.",
+                    actions: [
+                        "Point the MX at the canonical host name (the CNAME's target) instead.",
+                    ]) { f in
+            let v = DNSView(f)
+            let aliased = v.facts.mx.filter { m in v.facts.cnames.contains { $0.alias == m.host } }
+            guard let first = aliased.first else { return [] }
+            let target = v.facts.cnames.first { $0.alias == first.host }?.target ?? "?"
+            return [RuleHit(evidence: v.evidence(containing: first.host), detail: "\(first.host) is an alias for \(target).")]
+        },
+        SessionRule("dns-target-not-mx", .warning, .networkerror,
+                    title: "The server tested is not one of the domain's MX hosts",
+                    explanation: "The connection went to a host that the MX records do not name (nor one of their addresses). Other senders deliver to the MX hosts, so this test may say nothing about what they see.",
+                    actions: [
+                        "Test against the MX hosts in preference order (`smtpexplain probe ADDRESS`).",
+                        "If this host should receive the domain's mail, add or fix the MX record.",
+                    ]) { f in
+            let v = DNSView(f)
+            let s = f.session
+            guard s.connectAttempted, !v.facts.mx.isEmpty, !v.facts.nullMX else { return [] }
+            let host = s.server.host.map(DNSFacts.canonical)
+            let address = s.server.address
+            let mxNames = Set(v.facts.mx.map(\.host))
+            let aliases = Set(v.facts.cnames.filter { mxNames.contains($0.alias) }.map(\.target))
+            let mxAddresses = Set(v.facts.mx.flatMap { v.facts.addresses(of: $0.host) })
+            if let host, mxNames.contains(host) || aliases.contains(host) { return [] }
+            if let address, mxAddresses.contains(address) { return [] }
+            if let host, mxAddresses.contains(host) { return [] }
+            // Only a name or an address we can compare: an address when the MX addresses are unknown proves nothing.
+            let hostIsName = host.map { !SessionFacts.isIPLiteral($0) } ?? false
+            guard hostIsName || !mxAddresses.isEmpty else { return [] }
+            let tried = [host, address].compactMap { $0 }.joined(separator: " / ")
+            let ev = s.notes.first { $0.kind != .dns && ($0.text.contains(host ?? "\u{0}") || $0.text.contains(address ?? "\u{0}")) }
+                .map { [Evidence(position: $0.position, text: $0.text)] } ?? []
+            return [RuleHit(evidence: ev + v.evidence(containing: "mail is handled by"),
+                            detail: "Tried \(tried); MX: \(v.facts.mx.map(\.host).joined(separator: ", ")).")]
+        },
+        SessionRule("dns-banner-not-mx", .info, .notcompliantrfc,
+                    title: "The greeting names a different host from the MX",
+                    explanation: "The server connected to as an MX host greets with another name. Harmless behind a load balancer or at large providers, but on a single server it often means a wrong host name setting or a different machine answering (NAT, port forwarding to the wrong host).",
+                    actions: [
+                        "Check the server's announced name (Postfix myhostname, Exim primary_hostname, Exchange receive connector FQDN) matches the MX name.",
+                        "Check port 25 is forwarded to the intended mail server.",
+                    ]) { f in
+            let v = DNSView(f)
+            let s = f.session
+            guard let host = s.server.host.map(DNSFacts.canonical), v.facts.mx.contains(where: { $0.host == host }),
+                  let i = f.exchanges.firstIndex(where: { $0.stage == .greeting && $0.command == nil }),
+                  let r = f.exchanges[i].reply, r.code == 220 else { return [] }
+            let banner = DNSFacts.canonical(String((r.lines.first ?? "").split(separator: " ").first ?? ""))
+            guard SessionFacts.isNotFQDN(banner) == nil, banner != host,
+                  !v.facts.mx.contains(where: { $0.host == banner }) else { return [] }
+            return [RuleHit(exchanges: [i], evidence: f.evidence(i), detail: "MX host \(host), greeting \(banner).")]
+        },
+        SessionRule("dns-ptr-not-confirmed", .info, .requireptr,
+                    title: "The server's address has no forward-confirmed reverse DNS",
+                    explanation: "The address connected to has no PTR record, or its PTR name does not resolve back to it. Receiving is not affected, but the same host sending mail will be distrusted or refused by many servers.",
+                    actions: [
+                        "Ask whoever owns the address (hosting or ISP) to set its PTR to the server's host name, and give that name an A/AAAA record with this address.",
+                    ]) { f in
+            let v = DNSView(f)
+            guard let a = f.session.server.address,
+                  let c = v.facts.forwardConfirmed.first(where: { $0.address == a }), !c.confirmed else { return [] }
+            return [RuleHit(evidence: v.evidence(containing: "forward-confirmed"), detail: "Address: \(a).")]
+        },
+
+        // --- STARTTLS as the probe saw it (`starttls` and `tls-*` attributes set by `smtpexplain probe`) ---
+
+        SessionRule("starttls-not-offered", .info, .securityerror,
+                    title: "The server does not offer STARTTLS",
+                    explanation: "Its EHLO reply has no STARTTLS, so mail to it travels unencrypted, and senders that require TLS (MTA-STS, DANE, policy settings) will not deliver at all.",
+                    actions: [
+                        "Give the server a certificate for its MX name and enable STARTTLS (Postfix: smtpd_tls_security_level = may).",
+                        "If a firewall sits in front, check it does not strip STARTTLS from the EHLO reply (SMTP inspection).",
+                    ]) { f in
+            guard f.session.attributes["starttls"] == "not offered" else { return [] }
+            let i = f.exchanges.lastIndex { $0.command?.verb == "EHLO" }
+            return [RuleHit(exchanges: i.map { [$0] } ?? [], evidence: i.map { f.evidence($0) } ?? [])]
+        },
+        SessionRule("starttls-failed", .error, .failedstarttls,
+                    title: "STARTTLS was offered but did not work",
+                    explanation: "The server lists STARTTLS but refused the command or the TLS handshake failed. Senders that insist on TLS cannot deliver; others fall back to plain text or retry later.",
+                    actions: [
+                        "Look at the server's TLS log lines for this connection (certificate or key file errors, protocol or cipher settings).",
+                        "Test by hand: `openssl s_client -starttls smtp -crlf -connect HOST:25 -servername HOST`.",
+                    ]) { f in
+            guard let st = f.session.attributes["starttls"],
+                  st == "handshake failed" || st.hasPrefix("offered, refused") || st.hasPrefix("aborted") else { return [] }
+            let ev = f.session.notes.first { $0.kind == .error && $0.text.contains("TLS") || $0.text.contains("STARTTLS") }
+            return [RuleHit(evidence: ev.map { [Evidence(position: $0.position, text: $0.text)] } ?? [], detail: "STARTTLS: \(st).")]
+        },
+        SessionRule("tls-certificate-name-mismatch", .warning, .securityerror,
+                    title: "The TLS certificate does not name the MX host",
+                    explanation: "The certificate the server presented names neither the host connected to in its subject nor in its alternative names. Senders that verify (MTA-STS, DANE, strict policies) refuse to deliver.",
+                    actions: [
+                        "Install a certificate whose subject alternative names include the MX host name.",
+                        "Or point the MX record at the name the certificate is issued for.",
+                    ]) { f in
+            guard f.session.attributes["tls-name-match"] == "no" else { return [] }
+            return [RuleHit(evidence: tlsEvidence(f), detail: f.session.attributes["tls-subject"].map { "Certificate subject: \($0)." })]
+        },
+        SessionRule("tls-certificate-expired", .warning, .securityerror,
+                    title: "The TLS certificate has expired",
+                    explanation: "The server presents a certificate past its expiry date. Most MTAs still deliver over opportunistic TLS, but senders that verify certificates refuse.",
+                    actions: ["Renew the certificate and reload the mail server so it picks up the new file."]) { f in
+            guard f.session.attributes["tls-expired"] == "yes" else { return [] }
+            return [RuleHit(evidence: tlsEvidence(f), detail: f.session.attributes["tls-not-after"].map { "Expired: \($0)." })]
+        },
+        SessionRule("tls-certificate-untrusted", .info, .securityerror,
+                    title: "The TLS certificate does not verify",
+                    explanation: "The certificate is not signed by an authority this machine trusts (self-signed, or a missing intermediate). Opportunistic TLS between mail servers still works, but MTA-STS senders will not deliver.",
+                    actions: [
+                        "Use a certificate from a public authority (for example Let's Encrypt) and serve the full chain.",
+                    ]) { f in
+            let a = f.session.attributes
+            guard let v = a["tls-verify"], !v.hasPrefix("0 "), a["tls-expired"] != "yes", a["tls-name-match"] != "no" else { return [] }
+            return [RuleHit(evidence: tlsEvidence(f), detail: "Verification: \(v).")]
+        },
+        SessionRule("tls-old-protocol", .warning, .securityerror,
+                    title: "The server negotiated an outdated TLS version",
+                    explanation: "TLS 1.0 and 1.1 (and SSLv3) are deprecated (RFC 8996); up-to-date senders refuse them and fall back to plain text or fail.",
+                    actions: ["Enable TLS 1.2 and 1.3 on the server (Postfix: smtpd_tls_protocols = >=TLSv1.2)."]) { f in
+            guard let v = f.session.attributes["tls-version"], ["SSLv3", "TLSv1", "TLSv1.1"].contains(v) else { return [] }
+            return [RuleHit(evidence: tlsEvidence(f), detail: "Negotiated: \(v).")]
+        },
+    ]
+
+    static func tlsEvidence(_ f: SessionFacts) -> [Evidence] {
+        f.session.notes.first { $0.kind == .tls }.map { [Evidence(position: $0.position, text: $0.text)] } ?? []
+    }
+}
+
+/// The DNS facts of a session and their evidence lines.
+struct DNSView {
+    let facts: DNSFacts
+    let notes: [Note]
+
+    init(_ f: SessionFacts) {
+        facts = DNSFacts(attributes: f.session.attributes)
+        notes = f.session.notes.filter { $0.kind == .dns }
+    }
+
+    var status: String? { facts.status }
+
+    func evidence(containing s: String) -> [Evidence] {
+        let n = notes.first { $0.text.contains(s) } ?? notes.first
+        return n.map { [Evidence(position: $0.position, text: $0.text)] } ?? []
+    }
+}

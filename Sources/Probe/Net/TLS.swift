@@ -1,0 +1,153 @@
+import COpenSSL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the STARTTLS handshake showed: protocol, cipher, the certificate and how it verifies against the
+/// system trust store and the MX host name.
+public struct TLSResult: Sendable, Hashable {
+    public var version: String
+    public var cipher: String
+    public var subject: String?
+    public var issuer: String?
+    /// `YYYY-MM-DD` of the certificate's notAfter.
+    public var notAfter: String?
+    public var expired: Bool
+    /// Verification as `openssl s_client` prints it: `0 (ok)`, `18 (self-signed certificate)`.
+    public var verify: String
+    /// The certificate names the host we connected to (subject CN or SAN), nil when it was not checked.
+    public var nameMatches: Bool?
+}
+
+/// An OpenSSL client connection over an already connected non-blocking socket. Verification never aborts
+/// the handshake: its result is recorded and explained instead (the probe wants to see the dialogue).
+final class TLSConnection {
+    private let ctx: OpaquePointer
+    private let ssl: OpaquePointer
+
+    private init(ctx: OpaquePointer, ssl: OpaquePointer) {
+        self.ctx = ctx
+        self.ssl = ssl
+    }
+
+    deinit {
+        SSL_free(ssl)
+        SSL_CTX_free(ctx)
+    }
+
+    static func errorText() -> String {
+        var parts: [String] = []
+        while case let e = ERR_get_error(), e != 0, parts.count < 4 {
+            var buf = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(e, &buf, buf.count)
+            parts.append(String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return parts.isEmpty ? "handshake failed" : parts.joined(separator: "; ")
+    }
+
+    /// Handshake as a client; `host` is used for SNI and the name check unless it is an address.
+    static func handshake(fd: Int32, host: String, timeout: Double) -> Result<(TLSConnection, TLSResult), TLSFailure> {
+        guard let ctx = SSL_CTX_new(TLS_client_method()) else { return .failure(TLSFailure(text: errorText())) }
+        SSL_CTX_set_default_verify_paths(ctx)
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nil)
+        guard let ssl = SSL_new(ctx) else {
+            SSL_CTX_free(ctx)
+            return .failure(TLSFailure(text: errorText()))
+        }
+        let conn = TLSConnection(ctx: ctx, ssl: ssl)
+        SSL_set_fd(ssl, fd)
+        let isName = DNSMessage.family(of: host) == nil
+        if isName {
+            _ = host.withCString { SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: $0)) }
+            _ = SSL_set1_host(ssl, host)
+        }
+        let deadline = monotonicNow() + timeout
+        while true {
+            let r = SSL_connect(ssl)
+            if r == 1 { break }
+            let e = SSL_get_error(ssl, r)
+            if e == SSL_ERROR_WANT_READ, waitFor(fd, Int16(POLLIN), until: deadline) { continue }
+            if e == SSL_ERROR_WANT_WRITE, waitFor(fd, Int16(POLLOUT), until: deadline) { continue }
+            if e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE {
+                return .failure(TLSFailure(text: "TLS handshake timed out after \(formatSeconds(timeout))"))
+            }
+            return .failure(TLSFailure(text: errorText()))
+        }
+        var result = TLSResult(version: String(cString: SSL_get_version(ssl)),
+                               cipher: SSL_get_current_cipher(ssl).map { String(cString: SSL_CIPHER_get_name($0)) } ?? "?",
+                               expired: false, verify: "")
+        let code = SSL_get_verify_result(ssl)
+        result.verify = "\(code) (\(String(cString: X509_verify_cert_error_string(code))))"
+        if let cert = SSL_get1_peer_certificate(ssl) {
+            defer { X509_free(cert) }
+            result.subject = nameText(X509_get_subject_name(cert))
+            result.issuer = nameText(X509_get_issuer_name(cert))
+            if let t = X509_get0_notAfter(cert) {
+                var tmv = tm()
+                if ASN1_TIME_to_tm(t, &tmv) == 1 {
+                    result.notAfter = padded(Int(tmv.tm_year) + 1900, 4) + "-" + padded(Int(tmv.tm_mon) + 1, 2)
+                        + "-" + padded(Int(tmv.tm_mday), 2)
+                }
+                result.expired = X509_cmp_current_time(t) < 0
+            }
+            if isName {
+                result.nameMatches = host.withCString { X509_check_host(cert, $0, strlen($0), 0, nil) } == 1
+            }
+        } else {
+            result.verify = "no certificate"
+        }
+        return .success((conn, result))
+    }
+
+    private static func nameText(_ name: OpaquePointer?) -> String? {
+        guard let name else { return nil }
+        var buf = [CChar](repeating: 0, count: 512)
+        guard X509_NAME_oneline(name, &buf, Int32(buf.count)) != nil else { return nil }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    enum ReadResult { case data(Int), eof, timeout, error(String) }
+
+    func read(into buf: inout [UInt8], fd: Int32, deadline: Double) -> ReadResult {
+        while true {
+            let n = buf.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+            if n > 0 { return .data(Int(n)) }
+            let e = SSL_get_error(ssl, n)
+            switch e {
+            case SSL_ERROR_WANT_READ:
+                if !waitFor(fd, Int16(POLLIN), until: deadline) { return .timeout }
+            case SSL_ERROR_WANT_WRITE:
+                if !waitFor(fd, Int16(POLLOUT), until: deadline) { return .timeout }
+            case SSL_ERROR_ZERO_RETURN:
+                return .eof
+            case SSL_ERROR_SYSCALL:
+                // An unclean close (no close_notify) is how most MTAs end the connection after QUIT.
+                return .eof
+            default:
+                return .error(Self.errorText())
+            }
+        }
+    }
+
+    func write(_ bytes: [UInt8], fd: Int32, deadline: Double) -> Bool {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { SSL_write(ssl, $0.baseAddress! + off, Int32(bytes.count - off)) }
+            if n > 0 { off += Int(n); continue }
+            let e = SSL_get_error(ssl, n)
+            if e == SSL_ERROR_WANT_READ, waitFor(fd, Int16(POLLIN), until: deadline) { continue }
+            if e == SSL_ERROR_WANT_WRITE, waitFor(fd, Int16(POLLOUT), until: deadline) { continue }
+            return false
+        }
+        return true
+    }
+}
+
+struct TLSFailure: Error {
+    var text: String
+}
+
+func padded(_ n: Int, _ width: Int) -> String {
+    let s = String(n)
+    return String(repeating: "0", count: max(0, width - s.count)) + s
+}

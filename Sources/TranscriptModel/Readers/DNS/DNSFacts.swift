@@ -1,0 +1,150 @@
+import Foundation
+
+/// What a DNS lookup said about a mail domain, from pasted `dig`/`nslookup`/`host` output or from the live
+/// probe. Stored on the session as `dns-*` attributes so rules and renderers need no new model fields.
+public struct DNSFacts: Sendable, Hashable {
+    /// The server that answered (`127.0.0.53#53`).
+    public var server: String?
+    /// Status of the first lookup: NOERROR, NXDOMAIN, SERVFAIL, REFUSED, or `timeout`.
+    public var status: String?
+    /// The first question asked (`example.com MX`).
+    public var query: String?
+    /// MX records in preference order (host names without the trailing dot).
+    public var mx: [(preference: Int, host: String)] = []
+    /// The domain has no MX record (an answer without MX data, or `has no MX record`).
+    public var noMX = false
+    /// Host name -> addresses (A and AAAA), in the order seen.
+    public var addresses: [(host: String, addresses: [String])] = []
+    /// Alias -> canonical name.
+    public var cnames: [(alias: String, target: String)] = []
+    /// Address -> PTR names.
+    public var ptr: [(address: String, names: [String])] = []
+    /// Address -> whether its PTR name resolves back to it.
+    public var forwardConfirmed: [(address: String, confirmed: Bool)] = []
+
+    public init() {}
+
+    public var isEmpty: Bool {
+        server == nil && status == nil && mx.isEmpty && !noMX && addresses.isEmpty && cnames.isEmpty && ptr.isEmpty
+    }
+
+    /// RFC 7505: a single MX of preference 0 pointing at the root.
+    public var nullMX: Bool { mx.count == 1 && mx[0].host == "." }
+
+    public static func == (a: DNSFacts, b: DNSFacts) -> Bool { a.attributes == b.attributes }
+    public func hash(into h: inout Hasher) { h.combine(attributes) }
+
+    public mutating func addMX(_ preference: Int, _ host: String) {
+        let h = Self.canonical(host)
+        guard !mx.contains(where: { $0.preference == preference && $0.host == h }), mx.count < 64 else { return }
+        mx.append((preference, h))
+        mx.sort { $0.preference < $1.preference }
+    }
+
+    public mutating func addAddress(_ host: String, _ address: String) {
+        let h = Self.canonical(host)
+        if let i = addresses.firstIndex(where: { $0.host == h }) {
+            if !addresses[i].addresses.contains(address), addresses[i].addresses.count < 32 {
+                addresses[i].addresses.append(address)
+            }
+        } else if addresses.count < 64 {
+            addresses.append((h, [address]))
+        }
+    }
+
+    public mutating func addCNAME(_ alias: String, _ target: String) {
+        let a = Self.canonical(alias), t = Self.canonical(target)
+        guard !cnames.contains(where: { $0.alias == a }), cnames.count < 64 else { return }
+        cnames.append((a, t))
+    }
+
+    public mutating func addPTR(_ address: String, _ name: String) {
+        let n = Self.canonical(name)
+        if let i = ptr.firstIndex(where: { $0.address == address }) {
+            if !ptr[i].names.contains(n), ptr[i].names.count < 16 { ptr[i].names.append(n) }
+        } else if ptr.count < 64 {
+            ptr.append((address, [n]))
+        }
+    }
+
+    public mutating func setConfirmed(_ address: String, _ ok: Bool) {
+        if let i = forwardConfirmed.firstIndex(where: { $0.address == address }) {
+            forwardConfirmed[i].confirmed = ok
+        } else if forwardConfirmed.count < 64 {
+            forwardConfirmed.append((address, ok))
+        }
+    }
+
+    /// Lower-cased, without the trailing dot (the root stays ".").
+    public static func canonical(_ name: String) -> String {
+        let l = name.lowercased()
+        return l.count > 1 && l.hasSuffix(".") ? String(l.dropLast()) : l
+    }
+
+    /// The session attributes: `dns-server`, `dns-status`, `dns-query`, `dns-mx` (`10 a.example, 20 b.example`),
+    /// `dns-no-mx`, `dns-null-mx`, `dns-addresses` (`host=ip ip; host=ip`), `dns-cname` (`alias=target; ...`),
+    /// `dns-ptr` (`ip=name; ...`), `dns-ptr-confirmed` (`ip=yes; ip=no`).
+    public var attributes: [String: String] {
+        var a: [String: String] = [:]
+        if let server { a["dns-server"] = server }
+        if let status { a["dns-status"] = status }
+        if let query { a["dns-query"] = query }
+        if !mx.isEmpty { a["dns-mx"] = mx.map { "\($0.preference) \($0.host)" }.joined(separator: ", ") }
+        if noMX && mx.isEmpty { a["dns-no-mx"] = "yes" }
+        if nullMX { a["dns-null-mx"] = "yes" }
+        if !addresses.isEmpty {
+            a["dns-addresses"] = addresses.map { "\($0.host)=\($0.addresses.joined(separator: " "))" }.joined(separator: "; ")
+        }
+        if !cnames.isEmpty { a["dns-cname"] = cnames.map { "\($0.alias)=\($0.target)" }.joined(separator: "; ") }
+        if !ptr.isEmpty { a["dns-ptr"] = ptr.map { "\($0.address)=\($0.names.joined(separator: " "))" }.joined(separator: "; ") }
+        if !forwardConfirmed.isEmpty {
+            a["dns-ptr-confirmed"] = forwardConfirmed.map { "\($0.address)=\($0.confirmed ? "yes" : "no")" }.joined(separator: "; ")
+        }
+        return a
+    }
+
+    /// Parse the attributes back (for rules).
+    public init(attributes a: [String: String]) {
+        server = a["dns-server"]
+        status = a["dns-status"]
+        query = a["dns-query"]
+        noMX = a["dns-no-mx"] == "yes"
+        for item in Self.items(a["dns-mx"], ",") {
+            let p = item.split(separator: " ")
+            if p.count == 2, let n = Int(p[0]) { mx.append((n, String(p[1]))) }
+        }
+        for item in Self.items(a["dns-addresses"], ";") {
+            let kv = item.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { addresses.append((String(kv[0]), kv[1].split(separator: " ").map(String.init))) }
+        }
+        for item in Self.items(a["dns-cname"], ";") {
+            let kv = item.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { cnames.append((String(kv[0]), String(kv[1]))) }
+        }
+        for item in Self.items(a["dns-ptr"], ";") {
+            let kv = item.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { ptr.append((String(kv[0]), kv[1].split(separator: " ").map(String.init))) }
+        }
+        for item in Self.items(a["dns-ptr-confirmed"], ";") {
+            let kv = item.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { forwardConfirmed.append((String(kv[0]), kv[1] == "yes")) }
+        }
+    }
+
+    private static func items(_ s: String?, _ sep: Character) -> [String] {
+        guard let s else { return [] }
+        return s.split(separator: sep).map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Addresses known for a host (following CNAMEs).
+    public func addresses(of host: String) -> [String] {
+        var h = Self.canonical(host)
+        var hops = 0
+        while let c = cnames.first(where: { $0.alias == h }), hops < 8 {
+            h = c.target
+            hops += 1
+        }
+        return (addresses.first { $0.host == Self.canonical(host) }?.addresses ?? [])
+            + (h == Self.canonical(host) ? [] : (addresses.first { $0.host == h }?.addresses ?? []))
+    }
+}

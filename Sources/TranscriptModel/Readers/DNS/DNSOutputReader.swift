@@ -1,0 +1,489 @@
+import Foundation
+
+/// Pasted `dig`, `nslookup` and `host` output, alone or before (or between) telnet sessions; also the
+/// transcripts `smtpexplain probe --save-transcript` writes. DNS lines become notes of kind `.dns` and
+/// `DNSFacts` (`dns-*` attributes) on the session that follows them; every other line goes to the telnet
+/// reader unchanged, so the SMTP part is read exactly as a plain telnet paste.
+struct DNSOutputReader: LineReader {
+    static let formatID = "dns"
+    static let summary = "dig / nslookup / host output, alone or followed by a telnet session"
+
+    /// Only full tool output counts: `dig +short` lines alone are too plain to claim an input with.
+    static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
+        var strong = 0
+        var afterServer = false
+        for line in prefix where line.count < 512 {
+            let s = Bytes.string(line)
+            if DNSLineParser.strongMarkers.contains(where: { s.contains($0) }) { strong += 1 }
+            // nslookup's opening pair: `Server:` then `Address:`.
+            let t = s.trimmingCharacters(in: .whitespaces)
+            if afterServer && t.hasPrefix("Address:") { strong += 1 }
+            afterServer = t.hasPrefix("Server:")
+        }
+        return strong > 0 ? 0.95 : 0
+    }
+
+    private let input: String
+    private var inner: TelnetReader
+    private var parser = DNSLineParser()
+    private var pending: [(String, SourcePosition, Note.Kind)] = []
+    /// The last session from the telnet reader, held back so DNS lines after it (at the end) can join it.
+    private var held: Session?
+    private var inData = false
+    private var lastWasDNS = false
+    static let maxPending = 5_000
+
+    init(input: String) {
+        self.input = input
+        self.inner = TelnetReader(input: input)
+    }
+
+    mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
+        let t = Bytes.trimmed(line)
+        // Message content is never DNS output, whatever it looks like.
+        if inData {
+            if t.count == 1 && t.first == 0x2E { inData = false }
+        } else if t.count >= 3, Bytes.hasPrefix(t, lowercased: "354") {
+            inData = true
+        } else if t.isEmpty && lastWasDNS {
+            // Blank lines inside and after DNS output are part of it, not dialogue.
+            return
+        } else if Bytes.hasPrefix(t, lowercased: "smtpexplain: ") {
+            // The probe's own remarks in a saved transcript: never dialogue.
+            let text = Bytes.string(t)
+            let kind: Note.Kind = text.hasPrefix("smtpexplain: TLS established: ") ? .tls
+                : (text.contains("failed") || text.contains("no reply") || text.contains("error")) ? .error : .tool
+            if pending.count < Self.maxPending { pending.append((text, SourcePosition(input: input, line: number), kind)) }
+            return
+        } else if t.count < 512, parser.consume(Bytes.string(t)) {
+            if pending.count < Self.maxPending {
+                pending.append((Bytes.string(t), SourcePosition(input: input, line: number), .dns))
+            }
+            lastWasDNS = true
+            return
+        }
+        lastWasDNS = false
+        forward(line, number, emit)
+    }
+
+    private mutating func forward(_ line: ArraySlice<UInt8>, _ number: Int, _ emit: (Session) -> Void) {
+        var out: [Session] = []
+        inner.read(line: line, number: number) { out.append($0) }
+        for s in out { take(s, emit) }
+    }
+
+    private mutating func take(_ s: Session, _ emit: (Session) -> Void) {
+        if let h = held { emit(h) }
+        held = merged(s)
+    }
+
+    mutating func finish(emit: (Session) -> Void) {
+        var out: [Session] = []
+        inner.finish { out.append($0) }
+        for s in out { take(s, emit) }
+        if var h = held {
+            if !pending.isEmpty { h = merged(h) }
+            emit(h)
+            held = nil
+        } else if !pending.isEmpty || !parser.facts.isEmpty {
+            // DNS output alone: a session with no connection, explained by the DNS rules.
+            var b = SessionBuilder(input: input, format: Self.formatID)
+            for (text, pos, kind) in pending { b.note(text, kind: kind, at: pos) }
+            pending = []
+            b.attributes = parser.facts.attributes
+            let last = b.session.notes.last?.position ?? SourcePosition(input: input, line: 1)
+            let f = parser.facts
+            if f.nullMX {
+                b.connectFailed(.other, detail: "the domain publishes a null MX (RFC 7505): it accepts no mail", at: last)
+            } else if let st = f.status, st != "NOERROR" {
+                b.connectFailed(.nameNotResolved, detail: "DNS lookup failed: \(st)", at: last)
+            }
+            emit(b.finish())
+        }
+    }
+
+    /// Insert the pending DNS lines into the session in line order and set the facts known so far.
+    private mutating func merged(_ session: Session) -> Session {
+        var s = session
+        s.format = Self.formatID
+        for (k, v) in parser.facts.attributes { s.attributes[k] = v }
+        guard !pending.isEmpty else { return Self.dnsOnlyVerdict(s, parser.facts) }
+        let notes = pending.map { Note(kind: $0.2, text: $0.0, position: $0.1) }
+        let lines = pending.map { p -> TranscriptLine in
+            let role: TranscriptLine.Role = p.2 == .dns ? .dns : p.2 == .tls ? .tls : p.2 == .error ? .error : .tool
+            return TranscriptLine(role: role, text: p.0, position: p.1)
+        }
+        pending = []
+        for n in notes where n.kind == .tls { Self.applyTLS(n, to: &s) }
+        s.notes = Self.merge(s.notes, notes) { $0.position.line ?? 0 }
+        s.lines = Self.merge(s.lines, lines) { $0.position.line ?? 0 }
+        if let first = notes.first?.position, (s.start?.line ?? Int.max) > (first.line ?? 0) { s.start = first }
+        if let last = notes.last?.position, (s.end?.line ?? 0) < (last.line ?? 0) { s.end = last }
+        return Self.dnsOnlyVerdict(s, parser.facts)
+    }
+
+    /// `smtpexplain: TLS established: TLSv1.3, cipher X, subject S, issuer I, expires D, verify V, ...`
+    static func applyTLS(_ n: Note, to s: inout Session) {
+        var f = s.tls ?? TLSFacts()
+        f.position = f.position ?? n.position
+        let body = n.text.dropFirst("smtpexplain: TLS established: ".count)
+        for (i, part) in body.components(separatedBy: ", ").enumerated() {
+            if i == 0 { f.version = part; s.attributes["tls-version"] = part; continue }
+            for (prefix, key) in [("cipher ", "tls-cipher"), ("subject ", "tls-subject"), ("issuer ", "tls-issuer"),
+                                  ("expires ", "tls-not-after"), ("verify ", "tls-verify")] where part.hasPrefix(prefix) {
+                var v = String(part.dropFirst(prefix.count))
+                if key == "tls-not-after" {
+                    s.attributes["tls-expired"] = v.hasSuffix(" (EXPIRED)") ? "yes" : "no"
+                    v = String(v.prefix(10))
+                }
+                s.attributes[key] = v
+                switch key {
+                case "tls-cipher": f.cipher = v
+                case "tls-subject": f.subject = v
+                case "tls-issuer": f.issuer = v
+                case "tls-verify": f.verify = v
+                default: break
+                }
+            }
+            if part.hasPrefix("certificate names ") { s.attributes["tls-name-match"] = "yes" }
+            if part.hasPrefix("certificate does NOT name ") { s.attributes["tls-name-match"] = "no" }
+        }
+        s.tls = f
+        s.attributes["starttls"] = "established"
+    }
+
+    /// A session with DNS output but no connection: when the lookup failed (or found a null MX) nothing
+    /// could be connected to, so the session is unreachable at the connect step.
+    static func dnsOnlyVerdict(_ session: Session, _ f: DNSFacts) -> Session {
+        guard !session.connectAttempted, session.exchanges.isEmpty else { return session }
+        var s = session
+        let failure: ConnectFailure
+        if f.nullMX {
+            failure = .other
+        } else if let st = f.status, st != "NOERROR" {
+            failure = .nameNotResolved
+        } else {
+            return s
+        }
+        s.connectAttempted = true
+        s.connected = false
+        s.connectFailure = failure
+        s.connectFailurePosition = s.notes.last { $0.kind == .dns }?.position
+        Verdict.decide(&s)
+        return s
+    }
+
+    private static func merge<T>(_ a: [T], _ b: [T], key: (T) -> Int) -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j >= b.count || (i < a.count && key(a[i]) <= key(b[j])) {
+                out.append(a[i]); i += 1
+            } else {
+                out.append(b[j]); j += 1
+            }
+        }
+        return out
+    }
+}
+
+/// Recognises the lines of dig, nslookup and host output (and `dig +short` output after its command
+/// line) and collects what they say.
+public struct DNSLineParser: Sendable {
+    public private(set) var facts = DNSFacts()
+    /// After `dig +short TYPE NAME`: bare answer lines belong to it.
+    private var short: (name: String, type: String, answers: Int)?
+    /// After nslookup's `Name:` line: the next `Address:` lines are that name's.
+    private var nslookupName: String?
+    /// After nslookup's `Server:` or host's `Using domain server:`: the next `Address:` is the server's.
+    private var expectServerAddress = false
+    private var lastQueryType: String?
+
+    public init() {}
+
+    static let strongMarkers = ["; <<>> DiG", ";; ->>HEADER<<-", ";; ANSWER SECTION:", "Non-authoritative answer:",
+                                " mail is handled by ", " has address ", " has IPv6 address ", " domain name pointer ",
+                                "mail exchanger = ", "** server can't find ", "Using domain server:", ";; SERVER: ",
+                                "\tIN\tMX\t", "\tIN\tA\t", "\tIN\tAAAA\t", "\tIN\tCNAME\t", "\tIN\tPTR\t"]
+
+    static let recordTypes: Set<String> = ["A", "AAAA", "MX", "CNAME", "PTR", "NS", "SOA", "TXT", "SRV", "CAA", "DS",
+                                           "DNSKEY", "RRSIG", "NSEC", "NSEC3", "SPF", "TLSA", "HINFO", "ANY"]
+
+    /// True when the line is DNS output (or a DNS tool's command line, which is also recorded).
+    public mutating func consume(_ line: String) -> Bool {
+        let s = line.trimmingCharacters(in: .whitespaces)
+        if let cmd = Self.dnsCommand(s) {
+            command(cmd)
+            // The command line itself stays with the telnet reader (shell evidence), facts noted.
+            return false
+        }
+        if s.isEmpty { return false }
+        if Self.isShellOrTool(s) {
+            closeShort()
+            return false
+        }
+        if s.hasPrefix(";") { comment(s); return true }
+        let words = s.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+
+        // host(1)
+        if let r = s.range(of: " mail is handled by ") {
+            let rest = s[r.upperBound...].split(separator: " ")
+            if rest.count >= 2, let p = Int(rest[0]) { facts.addMX(p, String(rest[1])) }
+            return true
+        }
+        if let r = s.range(of: " has IPv6 address ") ?? s.range(of: " has address ") {
+            facts.addAddress(String(s[..<r.lowerBound]), String(s[r.upperBound...]).trimmingCharacters(in: .whitespaces))
+            return true
+        }
+        if let r = s.range(of: " is an alias for ") {
+            facts.addCNAME(String(s[..<r.lowerBound]), String(s[r.upperBound...]))
+            return true
+        }
+        if let r = s.range(of: " domain name pointer ") {
+            if let ip = Self.address(fromReverse: String(s[..<r.lowerBound])) { facts.addPTR(ip, String(s[r.upperBound...])) }
+            return true
+        }
+        if s.hasSuffix(" has no MX record") { facts.noMX = true; return true }
+        if s.hasPrefix("Host "), let r = s.range(of: " not found: ") {
+            // `Host x not found: 3(NXDOMAIN)`
+            let tail = s[r.upperBound...]
+            if let open = tail.firstIndex(of: "("), let close = tail.firstIndex(of: ")") , open < close {
+                setStatus(String(tail[tail.index(after: open)..<close]))
+            }
+            return true
+        }
+        if s.hasPrefix("Using domain server:") { expectServerAddress = true; return true }
+        if s.hasPrefix("Aliases:") { return true }
+
+        // nslookup
+        if s.hasPrefix("Server:") {
+            expectServerAddress = true
+            return true
+        }
+        if s == "Non-authoritative answer:" || s.hasPrefix("Authoritative answers can be found from") { return true }
+        if s.hasPrefix("Name:") {
+            let v = String(s.dropFirst(5)).trimmingCharacters(in: .whitespaces)
+            if expectServerAddress {
+                if facts.server == nil { facts.server = v }
+            } else {
+                nslookupName = v
+            }
+            return true
+        }
+        if s.hasPrefix("Address:") || s.hasPrefix("Addresses:") {
+            let v = String(s.drop { $0 != ":" }.dropFirst()).trimmingCharacters(in: .whitespaces)
+            if expectServerAddress {
+                facts.server = v
+                expectServerAddress = false
+            } else if let n = nslookupName, !v.isEmpty {
+                facts.addAddress(n, v)
+            }
+            return true
+        }
+        if let r = s.range(of: "mail exchanger = ") {
+            let owner = s[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
+            let rest = s[r.upperBound...].split(separator: " ")
+            if rest.count >= 2, let p = Int(rest[0]) { facts.addMX(p, String(rest[1])) }
+            if facts.query == nil { facts.query = "\(DNSFacts.canonical(owner)) MX" }
+            return true
+        }
+        if let r = s.range(of: "canonical name = ") {
+            facts.addCNAME(s[..<r.lowerBound].trimmingCharacters(in: .whitespaces), String(s[r.upperBound...]))
+            return true
+        }
+        if s.contains(".arpa"), let r = s.range(of: "\tname = ") ?? s.range(of: " name = ") {
+            if let ip = Self.address(fromReverse: s[..<r.lowerBound].trimmingCharacters(in: .whitespaces)) {
+                facts.addPTR(ip, String(s[r.upperBound...]))
+            }
+            return true
+        }
+        if s.hasPrefix("** server can't find ") {
+            if let c = s.lastIndex(of: ":") { setStatus(s[s.index(after: c)...].trimmingCharacters(in: .whitespaces)) }
+            return true
+        }
+        if s.hasPrefix("*** Can't find ") || s.hasPrefix("*** ") && s.contains("can't find") {
+            if s.hasSuffix("No answer"), lastQueryType == "MX" { facts.noMX = true; setStatus("NOERROR") }
+            return true
+        }
+
+        // dig answer lines: `name TTL [class] TYPE rdata`
+        if words.count >= 4, let ttlIndex = words.indices.dropFirst().first, words[ttlIndex].allSatisfy(\.isNumber) {
+            var i = ttlIndex + 1
+            if ["IN", "CH", "HS"].contains(words[i].uppercased()) { i += 1 }
+            if i < words.count, Self.recordTypes.contains(words[i].uppercased()) {
+                record(owner: words[0], type: words[i].uppercased(), data: Array(words[(i + 1)...]))
+                return true
+            }
+        }
+
+        // dig +short output
+        if var sh = short {
+            // A reply line means the dialogue started: the short answers are over.
+            if let w = words.first, w.count >= 3, w.prefix(3).allSatisfy(\.isNumber), w.count == 3 || w.dropFirst(3).first == "-" {
+                closeShort()
+                return false
+            }
+            sh.answers += 1
+            short = sh
+            switch sh.type {
+            case "MX":
+                if words.count == 2, let p = Int(words[0]) { facts.addMX(p, words[1]); return true }
+            case "A", "AAAA":
+                if words.count == 1 {
+                    if Self.isAddress(words[0]) { facts.addAddress(sh.name, words[0]) } else { facts.addCNAME(sh.name, words[0]) }
+                    return true
+                }
+            case "PTR":
+                if words.count == 1, let ip = Self.address(fromReverse: sh.name) ?? (Self.isAddress(sh.name) ? sh.name : nil) {
+                    facts.addPTR(ip, words[0])
+                    return true
+                }
+            default:
+                if words.count <= 3 && sh.answers <= 20 { return true }
+            }
+            sh.answers -= 1
+            short = sh
+        }
+        return false
+    }
+
+    private mutating func setStatus(_ st: String) {
+        if facts.status == nil || facts.status == "NOERROR" && st != "NOERROR" && facts.mx.isEmpty {
+            facts.status = st
+        }
+    }
+
+    private mutating func comment(_ s: String) {
+        if let r = s.range(of: "status: ") {
+            let st = s[r.upperBound...].prefix { $0 != "," }
+            setStatus(String(st))
+        } else if s.hasPrefix(";; SERVER:") {
+            let v = s.dropFirst(10).trimmingCharacters(in: .whitespaces)
+            facts.server = String(v.prefix { $0 != "(" && $0 != " " })
+        } else if s.contains("connection timed out") || s.contains("no servers could be reached") {
+            setStatus("timeout")
+        } else if s.hasPrefix(";; forward-confirmed: ") {
+            if let ip = s.dropFirst(22).split(separator: " ").first { facts.setConfirmed(String(ip), true) }
+        } else if s.hasPrefix(";; not forward-confirmed: "), let r = s.range(of: " resolve back to ") {
+            facts.setConfirmed(String(s[r.upperBound...]), false)
+        } else if !s.hasPrefix(";;"), s.hasPrefix(";"), !s.hasPrefix("; <<>>") {
+            // The question section: `;example.com.   IN  MX`
+            let w = s.dropFirst().split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if w.count >= 2, facts.query == nil, let t = w.last, Self.recordTypes.contains(String(t).uppercased()) {
+                facts.query = "\(DNSFacts.canonical(String(w[0]))) \(String(t).uppercased())"
+                lastQueryType = String(t).uppercased()
+            }
+        }
+    }
+
+    private mutating func record(owner: String, type: String, data: [String]) {
+        switch type {
+        case "MX": if data.count >= 2, let p = Int(data[0]) { facts.addMX(p, data[1]) }
+        case "A", "AAAA": if let ip = data.first { facts.addAddress(owner, ip) }
+        case "CNAME": if let t = data.first { facts.addCNAME(owner, t) }
+        case "PTR": if let t = data.first, let ip = Self.address(fromReverse: owner) { facts.addPTR(ip, t) }
+        case "SOA":
+            // An SOA in the authority section of an MX query: the domain exists but has no MX.
+            if lastQueryType == "MX", facts.mx.isEmpty { facts.noMX = true }
+        default: break
+        }
+    }
+
+    /// A dig/host/nslookup/drill command line: (tool, arguments).
+    static func dnsCommand(_ s: String) -> (String, [String])? {
+        var cmd = Substring(s)
+        for marker in ["$ ", "# ", "> ", "% "] {
+            if let r = s.range(of: marker), s.distance(from: s.startIndex, to: r.lowerBound) <= 60 {
+                cmd = s[r.upperBound...]
+                break
+            }
+        }
+        let words = cmd.split(separator: " ").map(String.init)
+        guard let tool = words.first?.lowercased(), ["dig", "host", "nslookup", "drill", "kdig"].contains(tool),
+              words.count >= 2 else { return nil }
+        return (tool, Array(words.dropFirst()))
+    }
+
+    private mutating func command(_ c: (String, [String])) {
+        closeShort()
+        var type = c.0 == "host" || c.0 == "nslookup" ? "A" : "A"
+        var name: String?
+        var isShort = false
+        var reverse = false
+        var args = c.1[...]
+        while let a = args.popFirst() {
+            let u = a.uppercased()
+            if a == "+short" { isShort = true; continue }
+            if a == "-x" { reverse = true; continue }
+            if a == "-t" || a == "-q" || a == "-type" , let t = args.popFirst() { type = t.uppercased(); continue }
+            if u.hasPrefix("-TYPE=") || u.hasPrefix("-QUERY=") || u.hasPrefix("-Q=") {
+                type = String(u.split(separator: "=").last ?? "A"); continue
+            }
+            if a.hasPrefix("@") {
+                if facts.server == nil { facts.server = String(a.dropFirst()) + "#53" }
+                continue
+            }
+            if a.hasPrefix("+") || a.hasPrefix("-") { continue }
+            if Self.recordTypes.contains(u), c.0 != "nslookup" || name != nil { type = u; continue }
+            if name == nil { name = a } else if c.0 == "nslookup" || c.0 == "host", facts.server == nil { facts.server = a + "#53" }
+        }
+        if reverse { type = "PTR" }
+        guard let n = name else { return }
+        if type == "PTR", let rev = Self.reverse(n), reverse { name = rev }
+        lastQueryType = type
+        if facts.query == nil { facts.query = "\(DNSFacts.canonical(name ?? n)) \(type)" }
+        if isShort { short = (name ?? n, type, 0) }
+    }
+
+    private mutating func closeShort() {
+        if let sh = short, sh.type == "MX", sh.answers == 0, facts.mx.isEmpty { facts.noMX = true }
+        short = nil
+        nslookupName = nil
+        expectServerAddress = false
+    }
+
+    static func isShellOrTool(_ s: String) -> Bool {
+        s.hasPrefix("Trying ") || s.hasPrefix("Connected to ") || s.hasPrefix("Escape character")
+            || s.hasPrefix("telnet") || s.hasPrefix("nc ") || s.hasPrefix("Connection ")
+            || ToolLine.shellLine(Array(s.utf8)[...]) != nil
+    }
+
+    static func isAddress(_ s: String) -> Bool {
+        let p = s.split(separator: ".", omittingEmptySubsequences: false)
+        if p.count == 4, p.allSatisfy({ UInt8($0) != nil }) { return true }
+        return s.contains(":") && s.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+    }
+
+    /// `25.2.0.192.in-addr.arpa.` -> `192.0.2.25` (IPv6 nibble names too).
+    static func address(fromReverse name: String) -> String? {
+        let n = DNSFacts.canonical(name)
+        if n.hasSuffix(".in-addr.arpa") {
+            let parts = n.dropLast(13).split(separator: ".")
+            guard parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) else { return nil }
+            return parts.reversed().joined(separator: ".")
+        }
+        if n.hasSuffix(".ip6.arpa") {
+            let nibbles = n.dropLast(9).split(separator: ".")
+            guard nibbles.count == 32, nibbles.allSatisfy({ $0.count == 1 && $0.first!.isHexDigit }) else { return nil }
+            let hex = nibbles.reversed().joined()
+            var groups: [String] = []
+            var i = hex.startIndex
+            while i < hex.endIndex {
+                let j = hex.index(i, offsetBy: 4)
+                let g = hex[i..<j].drop { $0 == "0" }
+                groups.append(g.isEmpty ? "0" : String(g))
+                i = j
+            }
+            return groups.joined(separator: ":")
+        }
+        return nil
+    }
+
+    /// `192.0.2.25` -> `25.2.0.192.in-addr.arpa`.
+    static func reverse(_ ip: String) -> String? {
+        let p = ip.split(separator: ".")
+        guard p.count == 4, p.allSatisfy({ UInt8($0) != nil }) else { return nil }
+        return p.reversed().joined(separator: ".") + ".in-addr.arpa"
+    }
+}

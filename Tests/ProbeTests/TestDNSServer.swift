@@ -1,0 +1,146 @@
+import Foundation
+import Probe
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A tiny authoritative DNS responder on 127.0.0.1 (UDP and TCP, same ephemeral port) serving the test
+/// zone, so the probe resolves test domains without leaving loopback. Names in `truncated` are answered
+/// over UDP with only the TC bit set, so the client must retry over TCP.
+final class TestDNSServer: Sendable {
+    let port: UInt16
+    let records: [DNSRecord]
+    let truncated: Set<String>
+
+    /// One server for the whole test process, started on first use.
+    static let shared: TestDNSServer? = TestDNSServer(records: TestZone.records, truncated: ["big.probe.test"])
+
+    init?(records: [DNSRecord], truncated: Set<String>) {
+        self.records = records
+        self.truncated = truncated
+        let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard udp >= 0 else { return nil }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(udp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { close(udp); return nil }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(udp, $0, &len) }
+        }
+        port = UInt16(bigEndian: addr.sin_port)
+        let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        let tbound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(tcp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard tbound == 0, listen(tcp, 16) == 0 else { close(udp); close(tcp); return nil }
+        let server = self
+        Thread.detachNewThread { server.serveUDP(udp) }
+        Thread.detachNewThread { server.serveTCP(tcp) }
+    }
+
+    var endpoint: Endpoint { Endpoint(address: "127.0.0.1", port: port) }
+
+    private func serveUDP(_ fd: Int32) {
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            var from = sockaddr_storage()
+            var fromLen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let n = buf.withUnsafeMutableBytes { b in
+                withUnsafeMutablePointer(to: &from) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, b.baseAddress, b.count, 0, $0, &fromLen) }
+                }
+            }
+            guard n > 0, let q = try? DNSMessage.decode(Array(buf[0..<n])) else { continue }
+            var reply = answer(q)
+            if let name = q.questions.first?.name.lowercased(), truncated.contains(name) {
+                reply.answers = []
+                reply.truncated = true
+            }
+            guard let out = try? reply.encode() else { continue }
+            _ = out.withUnsafeBytes { b in
+                withUnsafePointer(to: &from) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, b.baseAddress, b.count, 0, $0, fromLen) }
+                }
+            }
+        }
+    }
+
+    private func serveTCP(_ fd: Int32) {
+        while true {
+            let c = accept(fd, nil, nil)
+            guard c >= 0 else { continue }
+            var got: [UInt8] = []
+            var buf = [UInt8](repeating: 0, count: 4096)
+            while got.count < 2 || got.count < 2 + (Int(got[0]) << 8 | Int(got[1])) {
+                let n = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { break }
+                got += buf[0..<n]
+            }
+            if got.count >= 2, let q = try? DNSMessage.decode(Array(got.dropFirst(2))), let out = try? answer(q).encode() {
+                let framed = [UInt8(out.count >> 8), UInt8(out.count & 0xFF)] + out
+                _ = framed.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }
+            close(c)
+        }
+    }
+
+    func answer(_ q: DNSMessage) -> DNSMessage {
+        var r = DNSMessage(id: q.id, questions: q.questions)
+        r.isResponse = true
+        r.authoritative = true
+        r.recursionAvailable = true
+        guard let question = q.questions.first else { r.rcode = 1; return r }
+        var name = question.name.lowercased()
+        for _ in 0..<8 {
+            if question.type != .cname, let c = records.first(where: { $0.name == name && $0.type == .cname }),
+               case .cname(let target) = c.data {
+                r.answers.append(c)
+                name = target
+                continue
+            }
+            break
+        }
+        r.answers += records.filter { $0.name == name && $0.type == question.type }
+        if r.answers.isEmpty && !records.contains(where: { $0.name == name || $0.name.hasSuffix("." + name) }) {
+            r.rcode = 3
+        }
+        return r
+    }
+}
+
+/// The test zone: probe.test and friends, all pointing at loopback.
+enum TestZone {
+    static let records: [DNSRecord] = [
+        .mx("probe.test", 10, "mx.probe.test"),
+        .a("mx.probe.test", "127.0.0.1"),
+        .ptr("1.0.0.127.in-addr.arpa", "mx.probe.test"),
+        // Relay test: another domain whose MX is the lab server (which only accepts probe.test).
+        .mx("elsewhere.test", 10, "mx.probe.test"),
+        // No MX: the domain's own address is the implicit MX.
+        .a("nomx.probe.test", "127.0.0.1"),
+        // RFC 7505 null MX.
+        .mx("nullmx.probe.test", 0, "."),
+        // First MX refuses connections (nothing listens on 127.0.0.2), the second is the lab.
+        .mx("backup.probe.test", 10, "down.probe.test"),
+        .mx("backup.probe.test", 20, "mx.probe.test"),
+        .a("down.probe.test", "127.0.0.2"),
+        // Only MX refuses connections.
+        .mx("refused.probe.test", 10, "down.probe.test"),
+        // MX pointing at an alias.
+        .mx("cname.probe.test", 10, "alias.probe.test"),
+        .cname("alias.probe.test", "mx.probe.test"),
+        // MX naming an address instead of a host.
+        .mx("iplit.probe.test", 10, "127.0.0.1"),
+        // Answered over TCP only (UDP answer truncated).
+        .mx("big.probe.test", 10, "mx.probe.test"),
+        .mx("big.probe.test", 20, "mx2.probe.test"),
+        .a("mx2.probe.test", "127.0.0.1"),
+    ]
+}
