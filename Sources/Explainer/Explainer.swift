@@ -7,7 +7,7 @@ public struct Explainer: Sendable {
     public var replyRules: [ReplyRule]
     public let userRules: [ReplyRule]
 
-    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table,
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table,
                 replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
         self.userRules = userRules

@@ -11,8 +11,11 @@ struct Explain: ParsableCommand {
 
     @OptionGroup var inputs: InputArguments
 
-    @Option(name: .long, help: "Output format: text, json or jsonl (one session per line).")
+    @Option(name: .long, help: "Output format: text, json, jsonl (one session per line), html (one self-contained page) or markdown.")
     var format: OutputFormat = .text
+
+    @Option(name: [.customShort("o"), .long], help: "Write the report to this file instead of standard output.")
+    var output: String?
 
     @Option(name: .long, help: "Colour: auto (terminal, honours NO_COLOR), always or never.")
     var color: ColorChoice = .auto
@@ -25,9 +28,11 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         let text = TextRenderer(color: color.enabled(), brief: brief)
-        var out = Output()
+        var out = try Output(path: output)
         var count = 0
         var problems = false
+        // HTML is one document with an index, so it needs every session first.
+        var collected: [ExplainedSession] = []
 
         if format == .json { out.write("{\"version\":\(JSONRenderer.version),\"sessions\":[") }
         let errors = try inputs.forEachSession { x in
@@ -40,6 +45,10 @@ struct Explain: ParsableCommand {
                 out.write((count > 1 ? "," : "") + JSONRenderer.line(x))
             case .jsonl:
                 out.write(JSONRenderer.line(x) + "\n")
+            case .markdown:
+                out.write((count > 1 ? "\n" : "") + MarkdownRenderer.render(x, number: count, of: 0))
+            case .html:
+                collected.append(x)
             }
             // Following a live log: show each session as soon as it closes.
             if inputs.follow { out.flush() }
@@ -50,6 +59,9 @@ struct Explain: ParsableCommand {
             for e in errors { JSONRenderer.write(e, into: &w) }
             w.endArray()
             out.write("],\"errors\":" + w.output + "}\n")
+        } else if format == .html {
+            let title = inputs.files.count == 1 ? "smtpexplain: \(inputs.files[0])" : "smtpexplain report"
+            out.write(HTMLRenderer.document(collected, title: title, errors: errors))
         } else if format == .text && count == 0 && errors.isEmpty {
             out.write("No SMTP session found in the input.\n")
         }

@@ -9,7 +9,24 @@ import Glibc
 enum FollowReader {
     static let stop = Atomic<Bool>(false)
 
+    /// `--interface`: a live capture, each session printed as it closes.
+    static func live(interface: String, options: InputOptions, emit: (Session) -> Void) throws {
+        installHandlers()
+        do {
+            try CaptureReader(input: interface, options: options.capture)
+                .readLive(interface: interface, shouldStop: { stop.load(ordering: .relaxed) }, emit: emit)
+        } catch let e as CaptureError {
+            throw InputError(input: interface, position: e.packet.map { "packet \($0)" }, message: e.message)
+        }
+    }
+
     static func read(path: String, options: InputOptions, emit: (Session) -> Void) throws -> InputInfo {
+        installHandlers()
+        return try InputDriver.follow(path: path, options: options, shouldStop: { stop.load(ordering: .relaxed) },
+                                      emit: emit)
+    }
+
+    private static func installHandlers() {
         // A parent may have left these blocked in the mask we inherited; we need them.
         var set = sigset_t()
         sigemptyset(&set)
@@ -18,7 +35,5 @@ enum FollowReader {
         sigprocmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in FollowReader.stop.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in FollowReader.stop.store(true, ordering: .relaxed) }
-        return try InputDriver.follow(path: path, options: options, shouldStop: { stop.load(ordering: .relaxed) },
-                                      emit: emit)
     }
 }

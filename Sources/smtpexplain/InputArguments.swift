@@ -16,7 +16,7 @@ struct InputArguments: ParsableArguments {
         discussion: "Known: \(FormatDetector.formatIDs.joined(separator: ", "))."))
     var inputFormat: String?
 
-    @Option(name: .long, help: "What to hide: credentials (AUTH payloads, the default) or none.")
+    @Option(name: .long, help: "What to hide: credentials (AUTH payloads and passwords, the default), personal (also address local parts, client IPs, subjects) or none.")
     var redact: RedactChoice = .credentials
 
     @Option(name: .long, help: "YAML file of your own reply rules (tried before the built-in ones).")
@@ -46,6 +46,9 @@ struct InputArguments: ParsableArguments {
     @Option(name: .long, help: "Packet captures: a BPF filter expression compiled by libpcap.")
     var filter: String?
 
+    @Option(name: .long, help: "Capture live from this network interface (libpcap; needs root or CAP_NET_RAW); Ctrl-C ends.")
+    var interface: String?
+
     @Flag(name: .long, help: "Keep reading a growing file (logs) and print sessions as they close; Ctrl-C ends.")
     var follow = false
 
@@ -58,6 +61,9 @@ struct InputArguments: ParsableArguments {
         }
         if let s = since, TimeParser.parse(s) == nil { throw ValidationError("cannot read --since '\(s)'") }
         if let u = until, TimeParser.parse(u) == nil { throw ValidationError("cannot read --until '\(u)'") }
+        if interface != nil && !files.isEmpty {
+            throw ValidationError("--interface reads the network, not files")
+        }
         if follow && (files.count != 1 || files == ["-"]) {
             throw ValidationError("--follow needs exactly one file")
         }
@@ -79,16 +85,31 @@ struct InputArguments: ParsableArguments {
     /// Returns the inputs that could not be used (their one-line error is already on stderr).
     func forEachSession(_ body: (ExplainedSession) -> Void) throws -> [InputError] {
         let explainer = try makeExplainer(rulesFile: rules)
+        let redactor = Redactor(mode: redact.mode)
         let filter = sessionFilter
         let options = inputOptions
         var errors: [InputError] = []
+        if let interface {
+            do {
+                try SessionBuilder.$redactByDefault.withValue(redact != .none) {
+                    try FollowReader.live(interface: interface, options: options) { session in
+                        guard filter.isEmpty || filter.matches(session) else { return }
+                        body(redactor.apply(explainer.explain(session)))
+                    }
+                }
+            } catch let e as InputError {
+                warn("smtpexplain: \(e.description)")
+                errors.append(e)
+            }
+            return errors
+        }
         let inputs = files.isEmpty ? ["-"] : files
         for input in inputs {
             do {
-                let info = try SessionBuilder.$redactByDefault.withValue(redact == .credentials) {
+                let info = try SessionBuilder.$redactByDefault.withValue(redact != .none) {
                     let emit: (Session) -> Void = { session in
                         guard filter.isEmpty || filter.matches(session) else { return }
-                        body(explainer.explain(session))
+                        body(redactor.apply(explainer.explain(session)))
                     }
                     if follow {
                         return try FollowReader.read(path: input, options: options, emit: emit)

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, jsonl
+    case text, json, jsonl, html, markdown
 }
 
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
@@ -26,14 +26,35 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum RedactChoice: String, ExpressibleByArgument, CaseIterable {
-    case credentials, none
+    case credentials, personal, none
+
+    var mode: RedactionMode {
+        switch self {
+        case .credentials: return .credentials
+        case .personal: return .personal
+        case .none: return .none
+        }
+    }
 }
 
-/// Buffered standard output: one write per few KB rather than per line.
+/// Buffered output (standard output, or `--output FILE`): one write per few KB rather than per line.
 struct Output {
     private var buffer: [UInt8] = []
+    private var fd: Int32 = 1
 
     init() { buffer.reserveCapacity(1 << 16) }
+
+    /// Write to a file instead of standard output; a file that cannot be created is a usage error.
+    init(path: String?) throws {
+        self.init()
+        guard let path, path != "-" else { return }
+        let f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard f >= 0 else {
+            warn("smtpexplain: cannot write \(path): \(String(cString: strerror(errno)))")
+            throw ExitCode(2)
+        }
+        fd = f
+    }
 
     mutating func write(_ s: String) {
         buffer.append(contentsOf: s.utf8)
@@ -43,7 +64,7 @@ struct Output {
     mutating func flush() {
         var offset = 0
         while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, buffer.count - offset) }
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, buffer.count - offset) }
             if n <= 0 { break }
             offset += n
         }

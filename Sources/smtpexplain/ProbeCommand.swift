@@ -146,18 +146,21 @@ struct ProbeCommand: ParsableCommand {
         var out = Output()
         let total = result.sessions.count
         if format == .json { out.write("{\"version\":\(JSONRenderer.version),\"sessions\":[") }
-        for (n, s) in result.sessions.enumerated() {
-            let x = explainer.explain(s)
+        let explained = result.sessions.map { explainer.explain($0) }
+        for (n, x) in explained.enumerated() {
             switch format {
             case .text: out.write((n > 0 ? "\n" : "") + text.render(x, number: n + 1, of: total))
             case .json: out.write((n > 0 ? "," : "") + JSONRenderer.line(x))
             case .jsonl: out.write(JSONRenderer.line(x) + "\n")
+            case .markdown: out.write((n > 0 ? "\n" : "") + MarkdownRenderer.render(x, number: n + 1, of: total))
+            case .html: break
             }
         }
         switch format {
-        case .text: out.write("\nProbe verdict: \(Sanitizer.terminal(result.verdict))\n")
+        case .text, .markdown: out.write("\nProbe verdict: \(Sanitizer.terminal(result.verdict))\n")
         case .json: out.write("],\"errors\":[]}\n")
         case .jsonl: break
+        case .html: out.write(HTMLRenderer.document(explained, title: "smtpexplain probe"))
         }
         out.flush()
         let accepted = result.sessions.last.map { s in

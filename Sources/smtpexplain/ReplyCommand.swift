@@ -59,7 +59,7 @@ struct ReplyCommand: ParsableCommand {
             out.write(w.output + "\n")
         case .jsonl:
             for q in queries { emit(q, explainer, into: &out) }
-        case .text:
+        case .text, .markdown, .html:
             let color = self.color.enabled()
             for q in queries { out.write(render(q, explainer.classify(q), color: color)) }
         }

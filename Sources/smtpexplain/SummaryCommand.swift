@@ -17,8 +17,11 @@ struct SummaryCommand: ParsableCommand {
 
     @OptionGroup var inputs: InputArguments
 
-    @Option(name: .long, help: "Output format: text or json.")
+    @Option(name: .long, help: "Output format: text, json or html.")
     var format: OutputFormat = .text
+
+    @Option(name: [.customShort("o"), .long], help: "Write the summary to this file instead of standard output.")
+    var output: String?
 
     @Option(name: .long, help: "How many entries each top list shows.")
     var top: Int = 10
@@ -28,10 +31,11 @@ struct SummaryCommand: ParsableCommand {
         let errors = try inputs.forEachSession { x in
             summary.add(x.session, reasons: x.findings.filter { $0.severity != .info }.map(\.reason.rawValue))
         }
-        var out = Output()
+        var out = try Output(path: output)
         switch format {
-        case .text: out.write(summary.text())
+        case .text, .markdown: out.write(summary.text())
         case .json, .jsonl: out.write(summary.json() + "\n")
+        case .html: out.write(HTMLRenderer.summary(summary))
         }
         out.flush()
         if !errors.isEmpty { throw ExitCode(2) }

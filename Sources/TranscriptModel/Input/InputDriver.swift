@@ -146,7 +146,7 @@ public enum InputDriver {
         return try capture(name: name, path: tmp, options: options, emit: emit)
     }
 
-    static func read<S: ByteSource>(name: String, source: inout S, options: InputOptions,
+    static func read<S: ByteSource>(name: String, source: inout S, options: InputOptions, allowHTML: Bool = true,
                                     emit: (Session) -> Void) throws -> InputInfo {
         var splitter = LineSplitter(maxLine: options.maxLineBytes)
         // Gather a bounded prefix for detection.
@@ -163,6 +163,26 @@ public enum InputDriver {
         if let bad = binaryOffset(pendingChunks.first ?? []) {
             throw InputError(input: name, position: "byte \(bad)",
                              message: "binary data: not a transcript, mail log or packet capture")
+        }
+        // A transcript pasted into a ticket or a web page: turn the HTML into text (libxml2), then read that.
+        if allowHTML, options.forcedFormat == nil,
+           HTMLInput.looksLikeHTML(Array(pendingChunks.joined().prefix(FormatDetector.prefixBytes))) {
+            var html = Array(pendingChunks.joined())
+            while let c = try source.next(name: name) {
+                html += c
+                if html.count > HTMLInput.maxBytes {
+                    throw InputError(input: name, message: "HTML page larger than \(HTMLInput.maxBytes >> 20) MiB")
+                }
+            }
+            let (text, hidden) = HTMLInput.convert(html)
+            guard !text.isEmpty else { throw InputError(input: name, message: "HTML page holds no text") }
+            var inner = MemorySource(bytes: text)
+            return try read(name: name, source: &inner, options: options, allowHTML: false) { s in
+                var s = s
+                s.attributes["input-markup"] = "html"
+                if hidden { HTMLInput.markAddressesHidden(&s) }
+                emit(s)
+            }
         }
         guard let choice = FormatDetector.choose(prefix: prefixLines, forced: options.forcedFormat) else {
             throw InputError(input: name, message: "unknown --input-format '\(options.forcedFormat ?? "")' (known: \(FormatDetector.formatIDs.joined(separator: ", ")))")
