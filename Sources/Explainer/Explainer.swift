@@ -50,7 +50,8 @@ public struct Explainer: Sendable {
             var explanation = ReplyExplanation(
                 codeMeaning: ReplyKnowledge.codeMeaning(reply.code, command: verb),
                 enhancedMeaning: reply.enhanced.flatMap { ReplyKnowledge.enhancedMeaning($0) },
-                classification: nil)
+                classification: nil,
+                positive: reply.isPositive)
             if reply.isFailure {
                 let c = ReplyKnowledge.classify(ReplyQuery(code: reply.code, enhanced: reply.enhanced,
                                                            text: reply.text, command: verb))

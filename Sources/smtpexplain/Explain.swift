@@ -62,7 +62,7 @@ struct Explain: ParsableCommand {
         } else if format == .html {
             let title = inputs.files.count == 1 ? "smtpexplain: \(inputs.files[0])" : "smtpexplain report"
             out.write(HTMLRenderer.document(collected, title: title, errors: errors))
-        } else if format == .text && count == 0 && errors.isEmpty {
+        } else if format == .text && !brief && count == 0 && errors.isEmpty {
             out.write("No SMTP session found in the input.\n")
         }
         out.flush()

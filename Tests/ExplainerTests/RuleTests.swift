@@ -152,8 +152,11 @@ private let quit = "QUIT\n221 2.0.0 Bye\n"
     }
 
     @Test func starttlsOfferedButNotUsedAndStripped() throws {
-        let x = try explain("220 mx.example.com ESMTP\nEHLO c.example.net\n250-mx.example.com\n250 STARTTLS\nMAIL FROM:<a@example.net>\n250 ok\nQUIT\n221 bye\n")
+        // Real clients only (a swaks run here); hand-typed telnet tests cannot do TLS anyway.
+        let x = try explain("=== Trying 192.0.2.1:25...\n=== Connected to 192.0.2.1.\n<-  220 mx.example.com ESMTP\n -> EHLO c.example.net\n<-  250-mx.example.com\n<-  250 STARTTLS\n -> MAIL FROM:<a@example.net>\n<-  250 ok\n -> QUIT\n<-  221 bye\n")
+        #expect(x.session.format == "swaks")
         #expect(ids(x).contains("starttls-not-used"))
+        #expect(!ids(try explain("220 mx.example.com ESMTP\nEHLO c.example.net\n250-mx.example.com\n250 STARTTLS\nMAIL FROM:<a@example.net>\n250 ok\nQUIT\n221 bye\n")).contains("starttls-not-used"))
         let y = try explain("220 mx.example.com ESMTP\nEHLO c.example.net\n250-mx.example.com\n250-XXXXXXXA\n250 8BITMIME\nQUIT\n221 bye\n")
         #expect(ids(y).contains("starttls-stripped"))
         #expect(!ids(y).contains("starttls-not-used"))

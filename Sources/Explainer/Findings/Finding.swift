@@ -51,11 +51,14 @@ public struct ReplyExplanation: Sendable {
     public var enhancedMeaning: String?
     /// The knowledge base's reading of the reply (failures only).
     public var classification: ReplyClassification?
+    /// The reply was a success or an intermediate reply.
+    public var positive: Bool = false
 
-    /// One line for display: the most specific thing we know.
+    /// One line for display: the most specific thing we know. For successes the code's meaning says it
+    /// all; the enhanced code's words are kept for refusals.
     public var summary: String {
         if let c = classification { return c.title }
-        if let e = enhancedMeaning { return "\(codeMeaning) (\(e))" }
+        if let e = enhancedMeaning, !positive { return "\(codeMeaning) (\(e))" }
         return codeMeaning
     }
 }

@@ -198,7 +198,8 @@ public enum SessionRules {
                     title: "STARTTLS was offered but the mail went in clear text",
                     explanation: "The server advertised STARTTLS, yet the client sent the envelope (and possibly the message and credentials) unencrypted. Anyone on the path can read it, and receivers that require TLS will refuse.",
                     actions: ["Enable STARTTLS in the sending client or server (Postfix smtp_tls_security_level = may or encrypt)."]) { f in
-            guard !f.session.tlsStarted, f.session.tls == nil,
+            // A hand-typed telnet test cannot do TLS anyway; this is about real clients and servers.
+            guard f.session.format != "telnet", !f.session.tlsStarted, f.session.tls == nil,
                   f.exchanges.contains(where: { $0.command?.verb == "EHLO" && $0.reply.map { r in !r.inferred && r.lines.dropFirst().contains { $0.uppercased().hasPrefix("STARTTLS") } } == true }),
                   let i = f.exchanges.firstIndex(where: { $0.command?.verb == "MAIL" || $0.command?.verb == "AUTH" })
             else { return [] }
