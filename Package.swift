@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "Explainer",
             dependencies: ["TranscriptModel", "CLibXML2", .product(name: "Yams", package: "Yams")],
-            exclude: ["Knowledge/README.md"]
+            exclude: ["Knowledge/README.md", "Summary/README.md"]
         ),
         // The local web page (`smtpexplain serve`): a library so the tests can start it in-process.
         .target(
