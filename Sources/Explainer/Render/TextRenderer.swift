@@ -86,7 +86,13 @@ public struct TextRenderer: Sendable {
             if let c = t?.cipher { tls += " \(c)" }
             parts.append(tls)
         }
-        return "  " + Sanitizer.terminal(parts.joined(separator: " · ")) + "\n"
+        var out = "  " + Sanitizer.terminal(parts.joined(separator: " · ")) + "\n"
+        // Captures measure time: show what explains slow or cut sessions.
+        let timings: [(String, String)] = [("banner-delay-ms", "banner after"), ("reply-latency-max-ms", "slowest reply"),
+                                          ("data-transfer-ms", "DATA transfer"), ("duration-ms", "session")]
+        let shown = timings.compactMap { key, label in s.attributes[key].map { "\(label) \($0) ms" } }
+        if !shown.isEmpty { out += "  timings: " + Sanitizer.terminal(shown.joined(separator: " · ")) + "\n" }
+        return out
     }
 
     private func transcriptLine(_ l: TranscriptLine) -> String {
