@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// `smtpexplain summary` counts what the sessions say: checked against the real-MTA expectations and the
+/// log samples' per-session table.
+@Suite struct SummaryCountsTests {
+    static let sharedCorpus: URL? = {
+        let url = BinaryRunner.repo.deletingLastPathComponent().appendingPathComponent("shared/corpus")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }()
+
+    func summary(_ files: [String]) throws -> [String: Any] {
+        let r = try BinaryRunner.run(["summary", "--format", "json"] + files)
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        return try #require(doc?["summary"] as? [String: Any])
+    }
+
+    @Test func realMTAServerLogs() throws {
+        guard let corpus = Self.sharedCorpus else { return }
+        let realMTA = corpus.appendingPathComponent("real-mta")
+        let tsv = try String(contentsOf: realMTA.appendingPathComponent("expected.tsv"), encoding: .utf8)
+        var expected: [String: Int] = [:]
+        var files: [String] = []
+        for line in tsv.split(separator: "\n") where !line.hasPrefix("#") {
+            let f = line.split(separator: "\t").map(String.init)
+            let log = realMTA.appendingPathComponent("\(f[0])/server.log").path
+            // An empty log (nothing listened: connection refused) holds no session.
+            guard let size = try? FileManager.default.attributesOfItem(atPath: log)[.size] as? Int, size > 0 else { continue }
+            files.append(log)
+            expected[f[1].split(separator: "|")[0].description, default: 0] += 1
+        }
+        let s = try summary(files)
+        let outcomes = try #require(s["outcomes"] as? [String: Int])
+        #expect(s["sessions"] as? Int == files.count)
+        for (outcome, n) in expected { #expect(outcomes[outcome] == n, "\(outcome)") }
+    }
+
+    @Test func logSamples() throws {
+        let folder = BinaryRunner.repo.appendingPathComponent("samples/logs")
+        let tsv = try String(contentsOf: folder.appendingPathComponent("expected.tsv"), encoding: .utf8)
+        var outcomes: [String: Int] = [:], stages: [String: Int] = [:], directions: [String: Int] = [:]
+        var files: [String] = []
+        var rows = 0
+        for line in tsv.split(separator: "\n") where !line.hasPrefix("#") {
+            let f = line.split(separator: "\t").map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard f.count >= 5 else { continue }
+            rows += 1
+            let path = folder.appendingPathComponent(f[0]).path
+            if !files.contains(path) { files.append(path) }
+            directions[f[2], default: 0] += 1
+            outcomes[f[3], default: 0] += 1
+            if f[3] != "delivered", f[4] != "none" { stages[f[4], default: 0] += 1 }
+        }
+        let s = try summary(files)
+        #expect(s["sessions"] as? Int == rows)
+        let gotOutcomes = try #require(s["outcomes"] as? [String: Int])
+        for (k, n) in outcomes { #expect(gotOutcomes[k] == n, "outcome \(k)") }
+        let gotStages = try #require(s["failedStages"] as? [String: Int])
+        for (k, n) in stages { #expect(gotStages[k] == n, "stage \(k)") }
+        let gotDirections = try #require(s["directions"] as? [String: Int])
+        for (k, n) in directions { #expect(gotDirections[k] == n, "direction \(k)") }
+    }
+}
