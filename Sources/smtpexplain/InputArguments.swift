@@ -52,6 +52,24 @@ struct InputArguments: ParsableArguments {
     @Flag(name: .long, help: "Keep reading a growing file (logs) and print sessions as they close; Ctrl-C ends.")
     var follow = false
 
+    @Option(name: .customLong("max-line-bytes"), help: "Limit: longer input lines are cut.")
+    var maxLineBytes: Int = 1 << 20
+
+    @Option(name: .customLong("max-reply-lines"), help: "Limit: lines kept per reply.")
+    var maxReplyLines: Int = 500
+
+    @Option(name: .customLong("max-exchanges"), help: "Limit: command/reply pairs kept per session.")
+    var maxExchanges: Int = 50_000
+
+    @Option(name: .customLong("max-flows"), help: "Limit: TCP connections tracked at once in a capture.")
+    var maxFlows: Int = 100_000
+
+    @Option(name: .customLong("max-flow-buffer"), help: "Limit: out-of-order bytes buffered per connection direction.")
+    var maxFlowBuffer: Int = 4 << 20
+
+    @Option(name: .customLong("max-decompressed"), help: "Limit: bytes a .gz input may inflate to.")
+    var maxDecompressed: Int = 64 << 30
+
     @Flag(name: .shortAndLong, help: "Also print reading statistics (and lines a log reader did not understand) to standard error.")
     var verbose = false
 
@@ -77,8 +95,17 @@ struct InputArguments: ParsableArguments {
 
     var inputOptions: InputOptions {
         var o = InputOptions(forcedFormat: inputFormat)
-        o.capture.filter = filter
+        o.maxLineBytes = max(512, maxLineBytes)
+        o.maxDecompressedBytes = max(1 << 20, maxDecompressed)
+        o.capture = CaptureOptions(filter: filter, maxFlows: maxFlows, maxBufferPerFlow: maxFlowBuffer)
         return o
+    }
+
+    var builderLimits: SessionBuilder.Limits {
+        var l = SessionBuilder.Limits()
+        l.replyLines = max(1, maxReplyLines)
+        l.exchanges = max(10, maxExchanges)
+        return l
     }
 
     /// Reads every input, explains every session that passes the filters and hands it on in input order.
@@ -91,11 +118,13 @@ struct InputArguments: ParsableArguments {
         var errors: [InputError] = []
         if let interface {
             do {
-                try SessionBuilder.$redactByDefault.withValue(redact != .none) {
+                try SessionBuilder.$defaultLimits.withValue(builderLimits) {
+                  try SessionBuilder.$redactByDefault.withValue(redact != .none) {
                     try FollowReader.live(interface: interface, options: options) { session in
                         guard filter.isEmpty || filter.matches(session) else { return }
                         body(redactor.apply(explainer.explain(session)))
                     }
+                  }
                 }
             } catch let e as InputError {
                 warn("smtpexplain: \(e.description)")
@@ -106,7 +135,8 @@ struct InputArguments: ParsableArguments {
         let inputs = files.isEmpty ? ["-"] : files
         for input in inputs {
             do {
-                let info = try SessionBuilder.$redactByDefault.withValue(redact != .none) {
+                let info = try SessionBuilder.$defaultLimits.withValue(builderLimits) {
+                  try SessionBuilder.$redactByDefault.withValue(redact != .none) {
                     let emit: (Session) -> Void = { session in
                         guard filter.isEmpty || filter.matches(session) else { return }
                         body(redactor.apply(explainer.explain(session)))
@@ -115,6 +145,7 @@ struct InputArguments: ParsableArguments {
                         return try FollowReader.read(path: input, options: options, emit: emit)
                     }
                     return try InputDriver.read(path: input, options: options, emit: emit)
+                  }
                 }
                 if verbose {
                     warn("\(input): \(info.format) (\(Int(info.confidence * 100))% sure), \(info.lines) \(info.format.hasPrefix("pcap") ? "packets" : "lines"), \(info.bytes) bytes"

@@ -127,3 +127,22 @@ import Testing
         #expect(r.stdout.contains("Examples"))
     }
 }
+
+/// Limits are flags with defaults (hostile-input issue).
+@Suite struct LimitFlagTests {
+    @Test func replyLinesAndLineBytesAreBounded() throws {
+        var text = "220 mx.example.com ESMTP\nEHLO c.example.net\n"
+        for i in 0..<50 { text += "250-CAP\(i)\n" }
+        text += "250 OK\nMAIL FROM:<" + String(repeating: "x", count: 5000) + "@example.net>\n250 ok\nQUIT\n221 bye\n"
+        let r = try BinaryRunner.run(["-", "--format", "json", "--max-reply-lines", "5", "--max-line-bytes", "1024"],
+                                     stdin: Data(text.utf8))
+        #expect(r.status == 0)
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let s = try #require((doc?["sessions"] as? [[String: Any]])?.first)
+        let ex = try #require(s["exchanges"] as? [[String: Any]])
+        let ehlo = try #require(ex.first { ($0["command"] as? [String: Any])?["verb"] as? String == "EHLO" })
+        #expect(((ehlo["reply"] as? [String: Any])?["lines"] as? [Any])?.count == 5)
+        let mail = try #require(ex.first { ($0["command"] as? [String: Any])?["verb"] as? String == "MAIL" })
+        #expect((((mail["command"] as? [String: Any])?["argument"] as? String)?.utf8.count ?? 0) <= 1024)
+    }
+}

@@ -28,6 +28,8 @@ public struct InputOptions: Sendable {
     /// Longer lines are cut (the rest is counted, not kept).
     public var maxLineBytes = 1 << 20
     public var readChunk = 1 << 20
+    /// Most bytes a gzip input may inflate to (gzip bombs).
+    public var maxDecompressedBytes = 64 << 30
     /// Filter and limits for packet captures.
     public var capture = CaptureOptions()
     public init(forcedFormat: String? = nil) { self.forcedFormat = forcedFormat }
@@ -93,7 +95,7 @@ public enum InputDriver {
             if let path, options.forcedFormat == nil { return try capture(name: name, path: path, options: options, emit: emit) }
             return try spoolAndCapture(name: name, first: first, rest: &source, options: options, emit: emit)
         case .gzip:
-            var gz = GzipSource(inner: source)
+            var gz = GzipSource(inner: source, maxOutput: options.maxDecompressedBytes)
             gz.prepend(first)
             guard let inner = try gz.next(name: name), !inner.isEmpty else {
                 throw InputError(input: name, message: "empty input (gzip holds no data)")

@@ -78,7 +78,10 @@ public struct SessionBuilder {
     /// Default for `redactCredentials`, so `--redact none` reaches the builders every reader makes.
     @TaskLocal public static var redactByDefault = true
 
-    public init(input: String, format: String, limits: Limits = Limits(),
+    /// Default limits for every builder the readers make (`--max-...` flags).
+    @TaskLocal public static var defaultLimits = Limits()
+
+    public init(input: String, format: String, limits: Limits = SessionBuilder.defaultLimits,
                 redactCredentials: Bool = SessionBuilder.redactByDefault) {
         self.session = Session(input: input, format: format)
         self.limits = limits
