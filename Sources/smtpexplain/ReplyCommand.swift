@@ -93,14 +93,7 @@ struct ReplyCommand: ParsableCommand {
         w.field("actions", strings: c.actions)
         w.field("provider", c.provider)
         w.key("blocklist")
-        if let b = c.blocklist {
-            w.beginObject()
-            w.field("name", b.name)
-            w.field("zone", b.zone)
-            w.field("lookup", b.lookupURL)
-            w.field("address", b.listedAddress)
-            w.endObject()
-        } else { w.null() }
+        JSONRenderer.write(c.blocklist, into: &w)
         w.key("findings")
         w.beginArray()
         w.beginObject()

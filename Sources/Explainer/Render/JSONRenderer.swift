@@ -240,15 +240,19 @@ public enum JSONRenderer {
         w.endArray()
         w.field("provider", f.provider)
         w.key("blocklist")
-        if let b = f.blocklist {
-            w.beginObject()
-            w.field("name", b.name)
-            w.field("zone", b.zone)
-            w.field("lookup", b.lookupURL)
-            w.field("address", b.listedAddress)
-            w.endObject()
-        } else { w.null() }
+        write(f.blocklist, into: &w)
         w.field("reference", f.reference)
+        w.endObject()
+    }
+
+    /// A named blocklist: `{"name","zone","lookup","address"}` or null.
+    public static func write(_ b: Blocklist?, into w: inout JSONWriter) {
+        guard let b else { w.null(); return }
+        w.beginObject()
+        w.field("name", b.name)
+        w.field("zone", b.zone)
+        w.field("lookup", b.lookupURL)
+        w.field("address", b.listedAddress)
         w.endObject()
     }
 
