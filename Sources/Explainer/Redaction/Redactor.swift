@@ -251,11 +251,27 @@ struct Scrubber {
     // MARK: - Credentials
 
     /// `AUTH PLAIN <payload>` in free text (tool and log lines), `PASS x`, `password=x`, `password: x`.
+    /// Cheap byte scan run on every printed string: only a string naming auth/pass/pwd/secret/token is
+    /// looked at word by word.
+    static func mayHoldSecret(_ s: String) -> Bool {
+        let needles: [[UInt8]] = [Array("auth".utf8), Array("pass".utf8), Array("pwd".utf8), Array("secret".utf8),
+                                  Array("token".utf8)]
+        let b = Array(s.utf8)
+        guard b.count >= 3 else { return false }
+        for i in 0..<(b.count - 2) {
+            let c = b[i] | 0x20
+            guard c == 0x61 || c == 0x70 || c == 0x73 || c == 0x74 else { continue }   // a p s t
+            for n in needles where n[0] == c && i + n.count <= b.count {
+                var k = 1
+                while k < n.count, (b[i + k] | 0x20) == n[k] { k += 1 }
+                if k == n.count { return true }
+            }
+        }
+        return false
+    }
+
     func credentials(_ s: String) -> String {
-        guard mode >= .credentials, !s.isEmpty else { return s }
-        let lower = s.lowercased()
-        guard lower.contains("auth") || lower.contains("pass") || lower.contains("pwd") || lower.contains("secret")
-            || lower.contains("token") else { return s }
+        guard mode >= .credentials, !s.isEmpty, Self.mayHoldSecret(s) else { return s }
         var words = s.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         var i = 0
         while i < words.count {
