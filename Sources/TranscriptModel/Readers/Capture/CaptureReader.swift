@@ -12,7 +12,7 @@ public struct CaptureOptions: Sendable {
     /// Seconds of capture time without a packet after which a connection is closed.
     public var idleTimeout: Double
 
-    public init(filter: String? = nil, maxFlows: Int = 100_000, maxBufferPerFlow: Int = 4 << 20,
+    public init(filter: String? = nil, maxFlows: Int = 40_000, maxBufferPerFlow: Int = 4 << 20,
                 totalBuffer: Int = 256 << 20, idleTimeout: Double = 300) {
         self.filter = filter
         self.maxFlows = max(1, maxFlows)
