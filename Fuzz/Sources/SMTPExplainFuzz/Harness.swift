@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// One libFuzzer binary, several targets: `FUZZ_TARGET` names one — `detect` (format detection and whatever
-/// reader it picks), a reader's format id (that reader forced), or `all-readers` (every reader in turn).
+/// reader it picks), a reader's format id (that reader forced), `all-readers` (every reader in turn), `capture`
+/// (libpcap and TCP reassembly) or `html` (the HTML reader).
 /// Each input goes through the whole path: read, rebuild, explain, render text and JSON.
 enum Harness {
     nonisolated(unsafe) static var target = "detect"
@@ -16,9 +17,27 @@ enum Harness {
             explain(bytes, forced: nil)
         case "all-readers":
             for id in FormatDetector.formatIDs { explain(bytes, forced: id) }
+        case "capture":
+            // Keep mutations inside the pcap/TCP layer: without a capture magic, give the bytes a pcap header.
+            explain(hasCaptureMagic(bytes) ? bytes : pcapHeader + bytes, forced: nil)
+        case "html":
+            // Keep mutations inside the HTML reader (libxml2 and the text it yields).
+            explain(HTMLInput.looksLikeHTML(Array(bytes.prefix(512))) ? bytes : Array("<html><body><pre>".utf8) + bytes,
+                    forced: nil)
         default:
             explain(bytes, forced: target)
         }
+    }
+
+    /// Little-endian pcap, version 2.4, snaplen 262144, Ethernet.
+    static let pcapHeader: [UInt8] = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                      0, 0, 4, 0, 1, 0, 0, 0]
+
+    static func hasCaptureMagic(_ b: [UInt8]) -> Bool {
+        guard b.count >= 4 else { return false }
+        let m = Array(b.prefix(4))
+        return [[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [0x4d, 0x3c, 0xb2, 0xa1], [0xa1, 0xb2, 0x3c, 0x4d],
+                [0x0a, 0x0d, 0x0d, 0x0a]].contains(m)
     }
 
     static func explain(_ bytes: [UInt8], forced: String?) {
@@ -53,7 +72,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     if let t = getenv("FUZZ_TARGET") { Harness.target = String(cString: t) }
     if Harness.target == "list" {
-        print((["detect", "all-readers"] + FormatDetector.formatIDs).joined(separator: "\n"))
+        print((["detect", "all-readers", "capture", "html"] + FormatDetector.formatIDs).joined(separator: "\n"))
         return 0
     }
     var c = argc
