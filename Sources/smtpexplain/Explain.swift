@@ -42,9 +42,11 @@ struct Explain: ParsableCommand {
             case .text:
                 out.write((count > 1 && !brief ? "\n" : "") + text.render(x, number: count, of: 0))
             case .json:
-                out.write((count > 1 ? "," : "") + JSONRenderer.line(x))
+                if count > 1 { out.write(",") }
+                out.write(bytes: JSONRenderer.lineBytes(x))
             case .jsonl:
-                out.write(JSONRenderer.line(x) + "\n")
+                out.write(bytes: JSONRenderer.lineBytes(x))
+                out.write("\n")
             case .markdown:
                 out.write((count > 1 ? "\n" : "") + MarkdownRenderer.render(x, number: count, of: 0))
             case .html:

@@ -57,11 +57,11 @@ struct KnowledgeEntry: Sendable {
         if let e = xCode, notEnhanced.contains(where: { $0.hasSuffix(".") ? e.hasPrefix($0) : e == $0 }) { return false }
         if !any.isEmpty {
             var ok = false
-            for s in any where text.contains(s) { ok = true; break }
+            for s in any where ByteSearch.contains(text, s) { ok = true; break }
             if !ok { return false }
         }
-        for s in all where !text.contains(s) { return false }
-        for s in none where text.contains(s) { return false }
+        for s in all where !ByteSearch.contains(text, s) { return false }
+        for s in none where ByteSearch.contains(text, s) { return false }
         return true
     }
 }

@@ -68,7 +68,7 @@ public enum ReplyKnowledge {
             }
         }
         // Blocklists: known lists first, then any zone named after "blocked using".
-        for bl in Blocklists.known where bl.any.contains(where: { lower.contains($0) }) {
+        for bl in Blocklists.known where ByteSearch.containsAny(lower, bl.any) {
             let ip = Blocklists.listedAddress(in: query.text, replyStart: replyStart)
             let list = bl.blocklist(ip: ip)
             let isDomainList = bl.reason == .spamdetected

@@ -240,7 +240,7 @@ enum ReplyScanner {
     static func connectionCommand(in lower: String) -> String? {
         let phrases = ["connect to ", "connection timed out", "connection refused", "no route to host",
                        "network is unreachable", "lost connection", "unable to connect"]
-        return phrases.contains(where: { lower.contains($0) }) ? "CONNECT" : nil
+        return ByteSearch.containsAny(lower, phrases) ? "CONNECT" : nil
     }
 
     /// IPv4 addresses in `text` in order of appearance.

@@ -254,56 +254,116 @@ struct Scrubber {
     /// Cheap byte scan run on every printed string: only a string naming auth/pass/pwd/secret/token is
     /// looked at word by word.
     static func mayHoldSecret(_ s: String) -> Bool {
-        let needles: [[UInt8]] = [Array("auth".utf8), Array("pass".utf8), Array("pwd".utf8), Array("secret".utf8),
-                                  Array("token".utf8)]
-        let b = Array(s.utf8)
-        guard b.count >= 3 else { return false }
-        for i in 0..<(b.count - 2) {
-            let c = b[i] | 0x20
-            guard c == 0x61 || c == 0x70 || c == 0x73 || c == 0x74 else { continue }   // a p s t
-            for n in needles where n[0] == c && i + n.count <= b.count {
-                var k = 1
-                while k < n.count, (b[i + k] | 0x20) == n[k] { k += 1 }
-                if k == n.count { return true }
+        var s = s
+        return s.withUTF8 { b in
+            guard b.count >= 3 else { return false }
+            var i = 0
+            while i < b.count - 2 {
+                let hit: Bool
+                switch b[i] | 0x20 {
+                case 0x61: hit = has(b, i, "auth") || has(b, i, "apikey") || has(b, i, "api_key")
+                case 0x70: hit = has(b, i, "pass") || has(b, i, "pwd")
+                case 0x73: hit = has(b, i, "secret")
+                case 0x74: hit = has(b, i, "token")
+                case 0x2D: hit = has(b, i, "-ap") || has(b, i, "-pw")
+                default: hit = false
+                }
+                guard hit else { i += 1; continue }
+                var ws = i, we = i
+                while ws > 0, b[ws - 1] != 0x20 { ws -= 1 }
+                while we < b.count, b[we] != 0x20 { we += 1 }
+                var ne = we + 1
+                while ne < b.count, b[ne] != 0x20 { ne += 1 }
+                let next = we < b.count ? UnsafeBufferPointer(rebasing: b[(we + 1)..<ne]) : nil
+                if wordMayHoldSecret(UnsafeBufferPointer(rebasing: b[ws..<we]), next: next) { return true }
+                i = we
             }
+            return false
         }
-        return false
+    }
+
+    /// Case-insensitive match of a lower-case ASCII literal at `i`.
+    @inline(__always)
+    static func has(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ lit: StaticString) -> Bool {
+        let n = lit.utf8CodeUnitCount
+        guard i + n <= b.count else { return false }
+        let p = lit.utf8Start
+        for k in 0..<n where (b[i + k] | 0x20) != p[k] && b[i + k] != p[k] { return false }
+        return true
+    }
+
+    /// The words `credentials` acts on: `AUTH <mechanism>`, `PASS`, a flag, or `key:`/`key=` with a secret key.
+    /// Prose ("SMTP AUTH on port 587", "passed") and Postfix's `auth=0/1` skip the word-by-word pass.
+    static func wordMayHoldSecret(_ w: UnsafeBufferPointer<UInt8>, next: UnsafeBufferPointer<UInt8>?) -> Bool {
+        if w.first == 0x2D { return true }
+        var a = 0, z = w.count
+        while a < z, wordEdge.contains(w[a]) || keyEdge.contains(w[a]) { a += 1 }
+        while z > a, wordEdge.contains(w[z - 1]) || keyEdge.contains(w[z - 1]) { z -= 1 }
+        let core = String(decoding: w[a..<z].lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        if core == "auth" {
+            guard let next else { return false }
+            return mechanisms.contains(String(decoding: next.lazy.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & 0xDF : $0 }, as: UTF8.self))
+        }
+        if core == "pass" || secretKeys.contains(core) { return true }
+        guard let sep = core.utf8.firstIndex(where: { $0 == 0x3D || $0 == 0x3A }) else { return false }
+        return secretKeys.contains(trim(String(core[..<sep]), keyEdge))
     }
 
     func credentials(_ s: String) -> String {
         guard mode >= .credentials, !s.isEmpty, Self.mayHoldSecret(s) else { return s }
-        var words = s.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        // Words are slices of `s`; a new string is built only when something is replaced.
+        let words = s.split(separator: " ", omittingEmptySubsequences: false)
+        var replaced: [Int: String] = [:]
         var i = 0
         while i < words.count {
-            let w = words[i].lowercased()
-            let bare = w.trimmingCharacters(in: CharacterSet(charactersIn: "\"'>:~<-*"))
-            // `AUTH <MECH> <payload>`: a base64-looking payload goes (prose naming a mechanism stays).
-            if bare == "auth", i + 2 < words.count, Self.mechanisms.contains(words[i + 1].uppercased()),
-               Self.looksBase64(words[i + 2]) {
-                words[i + 2] = Redaction.placeholder
-                i += 3
-                continue
-            }
-            // `PASS secret` (POP3/IMAP-style command), `password: secret`, `--password secret`.
-            let key = bare.hasSuffix(":") ? String(bare.dropLast()) : bare
-            let isFlag = ["--password", "--auth-password", "-ap", "-pw", "--pass"].contains(w)
-            if words[i] == "PASS" || isFlag || (w.hasSuffix(":") && Self.secretKeys.contains(key)) {
-                if i + 1 < words.count, !words[i + 1].isEmpty, words[i + 1] != Redaction.placeholder {
-                    words[i + 1] = Redaction.placeholder
-                    i += 2
+            let word = words[i]
+            // Keys, flags and `AUTH` are short; a long word is only looked at for `key=value`.
+            if word.utf8.count <= 32 {
+                let w = Self.asciiLower(word)
+                let bare = Self.trim(w, Self.wordEdge)
+                // `AUTH <MECH> <payload>`: a base64-looking payload goes (prose naming a mechanism stays).
+                if bare == "auth", i + 2 < words.count, Self.mechanisms.contains(words[i + 1].uppercased()),
+                   Self.looksBase64(String(words[i + 2])) {
+                    replaced[i + 2] = Redaction.placeholder
+                    i += 3
                     continue
+                }
+                // `PASS secret` (POP3/IMAP-style command), `password: secret`, `--password secret`.
+                if word == "PASS" || Self.passwordFlags.contains(w) || (w.hasSuffix(":") && Self.secretKeys.contains(bare)) {
+                    if i + 1 < words.count, !words[i + 1].isEmpty, words[i + 1] != Redaction.placeholder {
+                        replaced[i + 1] = Redaction.placeholder
+                        i += 2
+                        continue
+                    }
                 }
             }
             // `password=secret`, `pass="secret"`.
-            if let eq = words[i].firstIndex(of: "=") {
-                let key = words[i][..<eq].lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "\"'-{,"))
+            if let eq = word.utf8.firstIndex(of: 0x3D), word.utf8.distance(from: word.utf8.startIndex, to: eq) <= 32 {
+                let key = Self.trim(Self.asciiLower(word[..<eq]), Self.keyEdge)
                 if Self.secretKeys.contains(key) {
-                    words[i] = String(words[i][...eq]) + Redaction.placeholder
+                    replaced[i] = String(word[...eq]) + Redaction.placeholder
                 }
             }
             i += 1
         }
-        return words.joined(separator: " ")
+        if replaced.isEmpty { return s }
+        return words.indices.map { replaced[$0] ?? String(words[$0]) }.joined(separator: " ")
+    }
+
+    static let wordEdge = Set("\"'>:~<-*".utf8)
+    static let keyEdge = Set("\"'-{,".utf8)
+    static let passwordFlags: Set<String> = ["--password", "--auth-password", "-ap", "-pw", "--pass"]
+
+    static func asciiLower(_ w: Substring) -> String {
+        String(decoding: w.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    static func trim(_ w: String, _ edge: Set<UInt8>) -> String {
+        let u = Array(w.utf8)
+        var a = 0, b = u.count
+        while a < b, edge.contains(u[a]) { a += 1 }
+        while b > a, edge.contains(u[b - 1]) { b -= 1 }
+        return a == 0 && b == u.count ? w : String(decoding: u[a..<b], as: UTF8.self)
     }
 
     static func looksBase64(_ w: String) -> Bool {

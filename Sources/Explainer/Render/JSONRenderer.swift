@@ -28,6 +28,13 @@ public enum JSONRenderer {
         return w.output
     }
 
+    /// The same line as UTF-8 bytes, for writers that do not need a `String`.
+    public static func lineBytes(_ session: ExplainedSession) -> [UInt8] {
+        var w = JSONWriter()
+        write(session, into: &w)
+        return w.bytes
+    }
+
     public static func write(_ e: InputError, into w: inout JSONWriter) {
         w.beginObject()
         w.field("input", e.input)

@@ -1,43 +1,47 @@
 /// A small streaming JSON writer with a fixed key order, so the output is stable byte for byte.
+/// It writes UTF-8 bytes: JSON Lines of a gigabyte log go through here, so no per-character `String` work.
 public struct JSONWriter {
-    public private(set) var output = ""
+    public private(set) var bytes: [UInt8] = []
+    public var output: String { String(decoding: bytes, as: UTF8.self) }
     /// Elements written so far in each open container.
     private var counts: [Int] = [0]
     private var pendingKey = false
 
-    public init() { output.reserveCapacity(4096) }
+    public init() { bytes.reserveCapacity(4096) }
 
-    public mutating func beginObject() { value(); output.append("{"); counts.append(0) }
-    public mutating func endObject() { counts.removeLast(); output.append("}") }
-    public mutating func beginArray() { value(); output.append("["); counts.append(0) }
-    public mutating func endArray() { counts.removeLast(); output.append("]") }
+    public mutating func beginObject() { value(); bytes.append(0x7B); counts.append(0) }
+    public mutating func endObject() { counts.removeLast(); bytes.append(0x7D) }
+    public mutating func beginArray() { value(); bytes.append(0x5B); counts.append(0) }
+    public mutating func endArray() { counts.removeLast(); bytes.append(0x5D) }
 
     public mutating func key(_ k: String) {
-        if counts[counts.count - 1] > 0 { output.append(",") }
+        if counts[counts.count - 1] > 0 { bytes.append(0x2C) }
         counts[counts.count - 1] += 1
-        Self.quote(k, into: &output)
-        output.append(":")
+        Self.quote(k, into: &bytes)
+        bytes.append(0x3A)
         pendingKey = true
     }
 
     private mutating func value() {
         if pendingKey { pendingKey = false; return }
-        if counts[counts.count - 1] > 0 { output.append(",") }
+        if counts[counts.count - 1] > 0 { bytes.append(0x2C) }
         counts[counts.count - 1] += 1
     }
 
+    private mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
     public mutating func string(_ s: String?) {
         value()
-        if let s { Self.quote(s, into: &output) } else { output.append("null") }
+        if let s { Self.quote(s, into: &bytes) } else { raw("null") }
     }
-    public mutating func int(_ i: Int?) { value(); output.append(i.map(String.init) ?? "null") }
+    public mutating func int(_ i: Int?) { value(); raw(i.map(String.init) ?? "null") }
     public mutating func double(_ d: Double?) {
         value()
-        guard let d, d.isFinite else { output.append("null"); return }
-        output.append(d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d))
+        guard let d, d.isFinite else { raw("null"); return }
+        raw(d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d))
     }
-    public mutating func bool(_ b: Bool?) { value(); output.append(b.map { $0 ? "true" : "false" } ?? "null") }
-    public mutating func null() { value(); output.append("null") }
+    public mutating func bool(_ b: Bool?) { value(); raw(b.map { $0 ? "true" : "false" } ?? "null") }
+    public mutating func null() { value(); raw("null") }
 
     public mutating func field(_ k: String, _ s: String?) { key(k); string(s) }
     public mutating func field(_ k: String, _ i: Int?) { key(k); int(i) }
@@ -50,26 +54,49 @@ public struct JSONWriter {
         endArray()
     }
 
-    /// JSON string escaping; every control character is escaped, so output is also terminal-safe.
-    static func quote(_ s: String, into out: inout String) {
-        out.append("\"")
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            default:
-                if u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value)
-                    || (0x2028...0x2029).contains(u.value) {
-                    let hex = String(u.value, radix: 16)
-                    out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+    /// JSON string escaping; every control character is escaped (C0, DEL, C1, and U+2028/2029 which some
+    /// JavaScript parsers treat as line ends), so output is also terminal-safe. Runs of plain bytes are copied
+    /// at once.
+    static func quote(_ s: String, into out: inout [UInt8]) {
+        out.append(0x22)
+        var s = s
+        s.withUTF8 { u in
+            let n = u.count
+            var start = 0
+            var i = 0
+            while i < n {
+                let b = u[i]
+                var escape: String? = nil
+                var width = 1
+                switch b {
+                case 0x22: escape = "\\\""
+                case 0x5C: escape = "\\\\"
+                case 0x0A: escape = "\\n"
+                case 0x0D: escape = "\\r"
+                case 0x09: escape = "\\t"
+                case 0x00..<0x20, 0x7F: escape = hex(UInt32(b))
+                case 0xC2 where i + 1 < n && (0x80...0x9F).contains(u[i + 1]):
+                    escape = hex(UInt32(u[i + 1])); width = 2
+                case 0xE2 where i + 2 < n && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9):
+                    escape = hex(0x2000 | UInt32(u[i + 2] - 0x80)); width = 3
+                default: break
+                }
+                if let escape {
+                    if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<i])) }
+                    out.append(contentsOf: escape.utf8)
+                    i += width
+                    start = i
                 } else {
-                    out.unicodeScalars.append(u)
+                    i += 1
                 }
             }
+            if start < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<n])) }
         }
-        out.append("\"")
+        out.append(0x22)
+    }
+
+    private static func hex(_ v: UInt32) -> String {
+        let h = String(v, radix: 16)
+        return "\\u" + String(repeating: "0", count: 4 - h.count) + h
     }
 }
