@@ -35,23 +35,26 @@ struct Explain: ParsableCommand {
         var collected: [ExplainedSession] = []
 
         if format == .json { out.write("{\"version\":\(JSONRenderer.version),\"sessions\":[") }
-        let errors = try inputs.forEachSession { x in
-            count += 1
-            if x.session.outcome != .delivered { problems = true }
+        let format = format, brief = brief
+        // Rendering runs beside the reader (see InputArguments.forEachSession); HTML needs every session.
+        let errors = try inputs.forEachSession(transform: { x, n -> Rendered in
+            let delivered = x.session.outcome == .delivered
             switch format {
             case .text:
-                out.write((count > 1 && !brief ? "\n" : "") + text.render(x, number: count, of: 0))
+                return Rendered(delivered: delivered, bytes: Array(((n > 1 && !brief ? "\n" : "") + text.render(x, number: n, of: 0)).utf8))
             case .json:
-                if count > 1 { out.write(",") }
-                out.write(bytes: JSONRenderer.lineBytes(x))
+                return Rendered(delivered: delivered, bytes: (n > 1 ? [0x2C] : []) + JSONRenderer.lineBytes(x))
             case .jsonl:
-                out.write(bytes: JSONRenderer.lineBytes(x))
-                out.write("\n")
+                return Rendered(delivered: delivered, bytes: JSONRenderer.lineBytes(x) + [0x0A])
             case .markdown:
-                out.write((count > 1 ? "\n" : "") + MarkdownRenderer.render(x, number: count, of: 0))
+                return Rendered(delivered: delivered, bytes: Array(((n > 1 ? "\n" : "") + MarkdownRenderer.render(x, number: n, of: 0)).utf8))
             case .html:
-                collected.append(x)
+                return Rendered(delivered: delivered, bytes: [], session: x)
             }
+        }) { r in
+            count += 1
+            if !r.delivered { problems = true }
+            if let x = r.session { collected.append(x) } else { out.write(bytes: r.bytes) }
             // Following a live log: show each session as soon as it closes.
             if inputs.follow { out.flush() }
         }
@@ -71,4 +74,11 @@ struct Explain: ParsableCommand {
         if !errors.isEmpty { throw ExitCode(2) }
         if failOnProblems && problems { throw ExitCode(1) }
     }
+}
+
+/// One session, rendered off the main thread.
+private struct Rendered: Sendable {
+    var delivered: Bool
+    var bytes: [UInt8]
+    var session: ExplainedSession? = nil
 }

@@ -8,6 +8,9 @@ import Glibc
 
 /// What every reading command shares: the inputs, how to read them, and which sessions to keep.
 struct InputArguments: ParsableArguments {
+    /// `SMTPEXPLAIN_THREADS=1` keeps everything on one thread (for comparing timings and for debugging).
+    static let singleThreaded = ProcessInfo.processInfo.environment["SMTPEXPLAIN_THREADS"] == "1"
+
     @Argument(help: "Input files (transcripts, logs, captures, .gz); '-' or none for standard input.")
     var files: [String] = []
 
@@ -111,8 +114,23 @@ struct InputArguments: ParsableArguments {
     /// Reads every input, explains every session that passes the filters and hands it on in input order.
     /// Returns the inputs that could not be used (their one-line error is already on stderr).
     func forEachSession(_ body: (ExplainedSession) -> Void) throws -> [InputError] {
+        try forEachSession(transform: { x, _ in x }, body)
+    }
+
+    /// Reads every input; each session is explained, redacted and passed through `transform` (rendering;
+    /// it also gets the session's number, from 1), then handed to `body` in input order. Reading files, the transform runs on worker threads while the
+    /// reader goes on; following a file or an interface, and `--redact personal` (whose placeholders are
+    /// numbered in order), stay on one thread.
+    func forEachSession<R: Sendable>(transform: @escaping @Sendable (ExplainedSession, Int) -> R,
+                                     _ body: (R) -> Void) throws -> [InputError] {
         let explainer = try makeExplainer(rulesFile: rules)
         let redactor = Redactor(mode: redact.mode)
+        let workers = min(4, ProcessInfo.processInfo.activeProcessorCount)
+        let pipeline: SessionPipeline<(Int, Session), R>? =
+            follow || interface != nil || redact == .personal || workers < 2 || Self.singleThreaded ? nil
+            : SessionPipeline(workers: workers) { transform(redactor.apply(explainer.explain($0.1)), $0.0) }
+        var number = 0
+        defer { pipeline?.finish(deliver: body) }
         let filter = sessionFilter
         let options = inputOptions
         var errors: [InputError] = []
@@ -122,7 +140,8 @@ struct InputArguments: ParsableArguments {
                   try SessionBuilder.$redactByDefault.withValue(redact != .none) {
                     try FollowReader.live(interface: interface, options: options) { session in
                         guard filter.isEmpty || filter.matches(session) else { return }
-                        body(redactor.apply(explainer.explain(session)))
+                        number += 1
+                        body(transform(redactor.apply(explainer.explain(session)), number))
                     }
                   }
                 }
@@ -139,7 +158,12 @@ struct InputArguments: ParsableArguments {
                   try SessionBuilder.$redactByDefault.withValue(redact != .none) {
                     let emit: (Session) -> Void = { session in
                         guard filter.isEmpty || filter.matches(session) else { return }
-                        body(redactor.apply(explainer.explain(session)))
+                        number += 1
+                        if let pipeline {
+                            pipeline.submit((number, session), deliver: body)
+                        } else {
+                            body(transform(redactor.apply(explainer.explain(session)), number))
+                        }
                     }
                     if follow {
                         return try FollowReader.read(path: input, options: options, emit: emit)

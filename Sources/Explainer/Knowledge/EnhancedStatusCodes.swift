@@ -111,11 +111,32 @@ public enum EnhancedStatusCodes {
 
     /// Splits "5.7.1" into (class, subject, detail); class is nil for "X".
     static func parts(_ code: String) -> (cls: Int?, subject: Int, detail: Int)? {
-        let f = code.trimmingCharacters(in: .whitespaces).split(separator: ".", omittingEmptySubsequences: false)
-        guard f.count == 3, let s = Int(f[1]), let d = Int(f[2]), s >= 0, d >= 0, s < 1000, d < 1000 else { return nil }
-        let c0 = f[0].uppercased()
-        if c0 == "X" { return (nil, s, d) }
-        guard let c = Int(c0), c == 2 || c == 4 || c == 5 else { return nil }
+        // Bytes, not Foundation: this runs for every reply of every session.
+        var fields: [Int] = []
+        var value = 0, digits = 0, isX = false
+        var u = Substring(code).utf8[...]
+        while let f = u.first, f == 0x20 || f == 0x09 { u = u.dropFirst() }
+        while let l = u.last, l == 0x20 || l == 0x09 { u = u.dropLast() }
+        for b in u {
+            switch b {
+            case 0x30...0x39:
+                guard !isX, digits < 6 else { return nil }
+                value = value * 10 + Int(b - 0x30); digits += 1
+            case 0x58, 0x78:   // "X" class
+                guard fields.isEmpty, digits == 0, !isX else { return nil }
+                isX = true
+            case 0x2E:
+                guard digits > 0 || isX, fields.count < 2 else { return nil }
+                fields.append(isX ? -1 : value)
+                value = 0; digits = 0; isX = false
+            default:
+                return nil
+            }
+        }
+        guard fields.count == 2, digits > 0, fields[1] >= 0, fields[1] < 1000, value < 1000 else { return nil }
+        let (c, s, d) = (fields[0], fields[1], value)
+        if c == -1 { return (nil, s, d) }
+        guard c == 2 || c == 4 || c == 5 else { return nil }
         return (c, s, d)
     }
 

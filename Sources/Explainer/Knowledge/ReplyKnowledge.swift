@@ -135,7 +135,12 @@ public enum ReplyKnowledge {
     }
 
     static func normalizedCommand(_ c: String?) -> String? {
-        guard let c = c?.trimmingCharacters(in: .whitespaces).uppercased(), !c.isEmpty else { return nil }
+        guard var c else { return nil }
+        // Most commands arrive as upper-case verbs already; only the others pay for Foundation.
+        if c.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || ($0 >= 0x61 && $0 <= 0x7A) || $0 >= 0x80 }) {
+            c = c.trimmingCharacters(in: .whitespaces).uppercased()
+        }
+        guard !c.isEmpty else { return nil }
         switch c {
         case "MAIL FROM", "MAIL FROM:": return "MAIL"
         case "RCPT TO", "RCPT TO:": return "RCPT"

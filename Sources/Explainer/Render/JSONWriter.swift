@@ -17,7 +17,14 @@ public struct JSONWriter {
     public mutating func key(_ k: String) {
         if counts[counts.count - 1] > 0 { bytes.append(0x2C) }
         counts[counts.count - 1] += 1
-        Self.quote(k, into: &bytes)
+        // Most keys are our own plain ASCII names; header and parameter names from input get escaped.
+        if k.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            bytes.append(0x22)
+            bytes.append(contentsOf: k.utf8)
+            bytes.append(0x22)
+        } else {
+            Self.quote(k, into: &bytes)
+        }
         bytes.append(0x3A)
         pendingKey = true
     }

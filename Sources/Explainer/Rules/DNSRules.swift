@@ -13,8 +13,8 @@ public enum DNSRules {
                         "If the domain should exist, check its registration and delegation (`dig +trace DOMAIN NS`).",
                         "Compare with a public resolver (`dig @1.1.1.1 DOMAIN MX`) in case your own resolver answers differently.",
                     ]) { f in
-            guard DNSView(f).status == "NXDOMAIN" else { return [] }
-            return [RuleHit(evidence: DNSView(f).evidence(containing: "NXDOMAIN"))]
+            guard f.dns.status == "NXDOMAIN" else { return [] }
+            return [RuleHit(evidence: f.dns.evidence(containing: "NXDOMAIN"))]
         },
         SessionRule("dns-lookup-failed", .error, .networkerror,
                     title: "The DNS lookup failed",
@@ -23,7 +23,7 @@ public enum DNSRules {
                         "Ask another resolver (`dig @1.1.1.1 DOMAIN MX`): if it works there, your resolver is the problem.",
                         "If it fails everywhere, check the domain's name servers and DNSSEC signatures (`dig +trace`, https://dnsviz.net).",
                     ]) { f in
-            let v = DNSView(f)
+            let v = f.dns
             guard let s = v.status, ["SERVFAIL", "REFUSED", "timeout", "error", "FORMERR", "NOTIMP"].contains(s) else { return [] }
             return [RuleHit(evidence: v.evidence(containing: s == "timeout" ? "timed out" : s), detail: "Status: \(s).")]
         },
@@ -34,7 +34,7 @@ public enum DNSRules {
                         "If the domain should receive mail, replace the null MX with MX records naming real mail servers.",
                         "Otherwise use another address: this one cannot work.",
                     ]) { f in
-            let v = DNSView(f)
+            let v = f.dns
             guard v.facts.nullMX else { return [] }
             return [RuleHit(evidence: v.evidence(containing: "handled by 0 ."))]
         },
@@ -45,7 +45,7 @@ public enum DNSRules {
                         "Publish an MX record naming the mail server (`DOMAIN. 3600 IN MX 10 mail.DOMAIN.`).",
                         "If the domain should not receive mail, publish a null MX instead (`MX 0 .`).",
                     ]) { f in
-            let v = DNSView(f)
+            let v = f.dns
             guard v.facts.noMX, v.facts.mx.isEmpty else { return [] }
             return [RuleHit(evidence: v.evidence(containing: "no MX"))]
         },
@@ -55,7 +55,7 @@ public enum DNSRules {
                     actions: [
                         "Give the mail server a host name with an A (and AAAA) record, and point the MX at that name.",
                     ]) { f in
-            let v = DNSView(f)
+            let v = f.dns
             let bad = v.facts.mx.filter { SessionFacts.isIPLiteral($0.host) }
             guard !bad.isEmpty else { return [] }
             return [RuleHit(evidence: v.evidence(containing: bad[0].host), detail: "MX: \(bad.map(\.host).joined(separator: ", ")).")]
@@ -66,7 +66,7 @@ public enum DNSRules {
                     actions: [
                         "Point the MX at the canonical host name (the CNAME's target) instead.",
                     ]) { f in
-            let v = DNSView(f)
+            let v = f.dns
             let aliased = v.facts.mx.filter { m in v.facts.cnames.contains { $0.alias == m.host } }
             guard let first = aliased.first else { return [] }
             let target = v.facts.cnames.first { $0.alias == first.host }?.target ?? "?"
@@ -79,7 +79,7 @@ public enum DNSRules {
                         "Test against the MX hosts in preference order (`smtpexplain probe ADDRESS`).",
                         "If this host should receive the domain's mail, add or fix the MX record.",
                     ]) { f in
-            let v = DNSView(f)
+            let v = f.dns
             let s = f.session
             guard s.connectAttempted, !v.facts.mx.isEmpty, !v.facts.nullMX else { return [] }
             let host = s.server.host.map(DNSFacts.canonical)
@@ -106,7 +106,7 @@ public enum DNSRules {
                         "Check the server's announced name (Postfix myhostname, Exim primary_hostname, Exchange receive connector FQDN) matches the MX name.",
                         "Check port 25 is forwarded to the intended mail server.",
                     ]) { f in
-            let v = DNSView(f)
+            let v = f.dns
             let s = f.session
             guard let host = s.server.host.map(DNSFacts.canonical), v.facts.mx.contains(where: { $0.host == host }),
                   let i = f.exchanges.firstIndex(where: { $0.stage == .greeting && $0.command == nil }),
@@ -122,7 +122,7 @@ public enum DNSRules {
                     actions: [
                         "Ask whoever owns the address (hosting or ISP) to set its PTR to the server's host name, and give that name an A/AAAA record with this address.",
                     ]) { f in
-            let v = DNSView(f)
+            let v = f.dns
             guard let a = f.session.server.address,
                   let c = v.facts.forwardConfirmed.first(where: { $0.address == a }), !c.confirmed else { return [] }
             return [RuleHit(evidence: v.evidence(containing: "forward-confirmed"), detail: "Address: \(a).")]
@@ -199,9 +199,9 @@ struct DNSView {
     let facts: DNSFacts
     let notes: [Note]
 
-    init(_ f: SessionFacts) {
-        facts = DNSFacts(attributes: f.session.attributes)
-        notes = f.session.notes.filter { $0.kind == .dns }
+    init(_ session: Session) {
+        facts = DNSFacts(attributes: session.attributes)
+        notes = session.notes.filter { $0.kind == .dns }
     }
 
     var status: String? { facts.status }

@@ -8,9 +8,12 @@ public struct SessionFacts: Sendable {
     public let lastCommandIndex: Int?
     /// The server (or the network) ended the connection without the client having sent QUIT.
     public let serverDropped: Bool
+    /// DNS facts and notes (from a dig/nslookup paste), read once for all the DNS rules.
+    let dns: DNSView
 
     init(_ session: Session) {
         self.session = session
+        self.dns = DNSView(session)
         self.lastCommandIndex = session.exchanges.lastIndex { $0.command != nil }
         self.serverDropped = session.closedBy != nil && session.closedBy != .client && !session.quitSent
     }

@@ -660,7 +660,8 @@ public struct SessionBuilder {
             if ok {
                 if let first = reply.lines.first {
                     let name = first.split(separator: " ").first.map(String.init)
-                    session.server.heloName = name ?? session.server.heloName
+                    // A reply a log did not hold ("(reply not logged)") names no host.
+                    if let name, !name.hasPrefix("(") { session.server.heloName = name }
                 }
                 if cmd.verb != "HELO" {
                     session.capabilities = ServerIdentity.parseCapabilities(reply)

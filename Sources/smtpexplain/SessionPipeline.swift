@@ -1,0 +1,90 @@
+import Foundation
+
+/// Explaining and rendering a session costs more than reading it, so while the reader goes on, sessions
+/// are handed in batches to worker threads and their results come back in input order. The number of
+/// batches in flight is bounded, so memory still follows open sessions, not input size.
+final class SessionPipeline<Item: Sendable, Result: Sendable>: @unchecked Sendable {
+    private let work: @Sendable (Item) -> Result
+    private let cond = NSCondition()
+    // Guarded by `cond`.
+    private var waiting: [(seq: Int, items: [Item])] = []
+    private var done: [Int: [Result]] = [:]
+    private var closed = false
+    // Used by the submitting thread only.
+    private var batch: [Item] = []
+    private var submitted = 0
+    private var delivered = 0
+    private var threads: [Thread] = []
+    private let batchSize: Int
+    private let maxInFlight: Int
+
+    init(workers: Int, batchSize: Int = 32, work: @escaping @Sendable (Item) -> Result) {
+        self.work = work
+        self.batchSize = max(1, batchSize)
+        self.maxInFlight = max(2, workers * 2)
+        for _ in 0..<max(1, workers) {
+            let t = Thread { [self] in self.workerLoop() }
+            t.stackSize = 8 << 20
+            threads.append(t)
+            t.start()
+        }
+    }
+
+    /// Queue one item; results that are ready are passed to `deliver` on this thread, in order.
+    func submit(_ item: Item, deliver: (Result) -> Void) {
+        batch.append(item)
+        guard batch.count >= batchSize else { return }
+        enqueueBatch()
+        drain(wait: submitted - delivered >= maxInFlight, deliver: deliver)
+    }
+
+    /// Deliver everything still pending, then stop the workers.
+    func finish(deliver: (Result) -> Void) {
+        if !batch.isEmpty { enqueueBatch() }
+        while delivered < submitted { drain(wait: true, deliver: deliver) }
+        cond.lock()
+        closed = true
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    private func enqueueBatch() {
+        cond.lock()
+        waiting.append((submitted, batch))
+        cond.signal()
+        cond.unlock()
+        submitted += 1
+        batch = []
+        batch.reserveCapacity(batchSize)
+    }
+
+    /// Hand over finished batches in sequence; with `wait`, block until at least the next one is done.
+    private func drain(wait: Bool, deliver: (Result) -> Void) {
+        var mustWait = wait
+        while true {
+            cond.lock()
+            while mustWait, done[delivered] == nil { cond.wait() }
+            let ready = done.removeValue(forKey: delivered)
+            cond.unlock()
+            guard let ready else { return }
+            for r in ready { deliver(r) }
+            delivered += 1
+            mustWait = false
+        }
+    }
+
+    private func workerLoop() {
+        while true {
+            cond.lock()
+            while waiting.isEmpty, !closed { cond.wait() }
+            if waiting.isEmpty { cond.unlock(); return }
+            let (seq, items) = waiting.removeFirst()
+            cond.unlock()
+            let results = items.map(work)
+            cond.lock()
+            done[seq] = results
+            cond.broadcast()
+            cond.unlock()
+        }
+    }
+}
