@@ -41,16 +41,23 @@ public enum ServerIdentity {
     public static func parseBanner(_ text: String) -> Banner {
         let first = text.split(separator: " ", maxSplits: 1).first.map(String.init)
         var software: String?
-        let lower = text.lowercased()
-        for marker in softwareMarkers where lower.contains(marker.needle) {
+        // ASCII-lower-cased bytes: every session's banner goes through ~40 markers.
+        let lower = asciiLower(text)
+        for marker in softwareMarkerBytes where LogBytes.find(lower[...], bytes: marker.needle) != nil {
             software = marker.name
-            if marker.name == "Exim", let r = lower.range(of: "exim ") {
-                let version = lower[r.upperBound...].prefix { $0.isNumber || $0 == "." }
-                if !version.isEmpty { software = "Exim \(version)" }
+            if marker.name == "Exim", let r = LogBytes.find(lower[...], "exim ") {
+                let version = lower[(r + 5)...].prefix { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }
+                if !version.isEmpty { software = "Exim \(String(decoding: version, as: UTF8.self))" }
             }
             break
         }
         return Banner(host: first, software: software)
+    }
+
+    static let softwareMarkerBytes: [(needle: [UInt8], name: String)] = softwareMarkers.map { (Array($0.needle.utf8), $0.name) }
+
+    static func asciiLower(_ s: String) -> [UInt8] {
+        s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
     }
 
     /// `192.0.2.1`, `[192.0.2.1]`, `2001:db8::1`: an address rather than a name.
@@ -86,20 +93,21 @@ public enum ServerIdentity {
     /// Exchange `Queued mail for delivery` has none, Gmail `OK  1700000000 a1si123 - gsmtp`.
     public static func queueID(in reply: Reply) -> String? {
         let text = reply.text
-        let patterns = ["queued as ", "id=", "ok id=", "message accepted for delivery "]
-        let lower = text.lowercased()
-        for p in patterns {
-            guard let r = lower.range(of: p) else { continue }
-            let offset = lower.distance(from: lower.startIndex, to: r.upperBound)
-            let tail = text.dropFirst(offset)
-            let stops: Set<Character> = [">", ")", ",", ";"]
-            let id = tail.prefix { (c: Character) -> Bool in !c.isWhitespace && !stops.contains(c) }
-            if !id.isEmpty { return String(id.prefix(80)) }
+        let bytes = Array(text.utf8)
+        let lower = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        for p in queuePatterns {
+            guard let r = LogBytes.find(lower[...], bytes: p) else { continue }
+            let tail = bytes[(r + p.count)...]
+            // up to white space or one of > ) , ;
+            let id = tail.prefix { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x3E || $0 == 0x29 || $0 == 0x2C || $0 == 0x3B) }
+            if !id.isEmpty { return String(String(decoding: id, as: UTF8.self).prefix(80)) }
         }
-        if lower.hasSuffix("gsmtp") {
+        if lower.count >= 5, lower.suffix(5).elementsEqual("gsmtp".utf8) {
             let parts = text.split(separator: " ")
             if parts.count >= 3, parts[0].uppercased() == "OK" { return String(parts[parts.count - 3]) }
         }
         return nil
     }
+
+    static let queuePatterns: [[UInt8]] = ["queued as ", "id=", "ok id=", "message accepted for delivery "].map { Array($0.utf8) }
 }
