@@ -66,6 +66,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        // Per-component timings of the hot paths (`swift run -c release Benchmarks`); see scripts/bench for
+        // the whole tool against its peers.
+        .executableTarget(name: "Benchmarks", dependencies: ["TranscriptModel", "Explainer"], path: "Benchmarks"),
         .testTarget(name: "TranscriptModelTests", dependencies: ["TranscriptModel"]),
         .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TranscriptModel"]),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "Explainer", "TranscriptModel"]),

@@ -38,8 +38,12 @@ struct KnowledgeEntry: Sendable {
     var provider: String? = nil
     var blocklist: Blocklist? = nil
     var reference: String? = nil
+    /// `any`, `all` and `none` as ids in `ReplyKnowledge.phrases`, set when the table is compiled.
+    var anyIDs: [Int32] = []
+    var allIDs: [Int32] = []
+    var noneIDs: [Int32] = []
 
-    func matches(code: Int?, enhanced xCode: String?, command: String?, text: String) -> Bool {
+    func matches(code: Int?, enhanced xCode: String?, command: String?, found: PhraseSet) -> Bool {
         if let r = codes {
             guard let c = code, r.contains(c) else { return false }
         }
@@ -55,13 +59,13 @@ struct KnowledgeEntry: Sendable {
         if let c = command, notCommands.contains(c) { return false }
         if noCommand, command != nil { return false }
         if let e = xCode, notEnhanced.contains(where: { $0.hasSuffix(".") ? e.hasPrefix($0) : e == $0 }) { return false }
-        if !any.isEmpty {
+        if !anyIDs.isEmpty {
             var ok = false
-            for s in any where ByteSearch.contains(text, s) { ok = true; break }
+            for s in anyIDs where found.contains(s) { ok = true; break }
             if !ok { return false }
         }
-        for s in all where !ByteSearch.contains(text, s) { return false }
-        for s in none where ByteSearch.contains(text, s) { return false }
+        for s in allIDs where !found.contains(s) { return false }
+        for s in noneIDs where found.contains(s) { return false }
         return true
     }
 }

@@ -45,11 +45,22 @@ public enum ReplyKnowledge {
         // stable sort by tier so table order decides within a tier
         return all.enumerated().sorted { a, b in
             a.element.tier != b.element.tier ? a.element.tier < b.element.tier : a.offset < b.offset
-        }.map(\.element)
+        }.map { e in
+            var e = e.element
+            e.anyIDs = e.any.compactMap(phrases.id)
+            e.allIDs = e.all.compactMap(phrases.id)
+            e.noneIDs = e.none.compactMap(phrases.id)
+            return e
+        }
     }()
+
+    /// Every phrase the rows test, found in one pass per reply.
+    static let phrases = PhraseIndex((KnowledgeTable.providers + KnowledgeTable.texts + KnowledgeTable.statuses
+                                      + KnowledgeTable.replies).flatMap { $0.any + $0.all + $0.none })
 
     public static func classify(_ query: ReplyQuery) -> ReplyClassification {
         let lower = matchText(query.text)
+        let found = phrases.find(in: lower)
         let xCode = query.enhanced.flatMap(registryForm)
         let code = query.code
         let command = normalizedCommand(query.command)
@@ -57,15 +68,13 @@ public enum ReplyKnowledge {
 
         // A success reply is a success whatever its text says ("250 ok, spam score 0.1").
         if let c = code, c < 400 || (c / 100 == 2) {
-            for e in entries where e.tier == .code && e.matches(code: code, enhanced: xCode, command: command, text: lower) {
-                return make(e, code: code, query: query, replyStart: replyStart)
+            if let i = firstMatch(codeEntries, code: code, enhanced: xCode, command: command, found: found) {
+                return make(codeEntries[i], code: code, query: query, replyStart: replyStart)
             }
             return fallback(code: code, query: query)
         }
-        for e in entries where e.tier == .provider {
-            if e.matches(code: code, enhanced: xCode, command: command, text: lower) {
-                return make(e, code: code, query: query, replyStart: replyStart)
-            }
+        if let i = firstMatch(providerEntries, code: code, enhanced: xCode, command: command, found: found) {
+            return make(providerEntries[i], code: code, query: query, replyStart: replyStart)
         }
         // Blocklists: known lists first, then any zone named after "blocked using".
         for bl in Blocklists.known where ByteSearch.containsAny(lower, bl.any) {
@@ -97,12 +106,23 @@ public enum ReplyKnowledge {
                           "Until delisted, send through another relay that is not listed."],
                 blocklist: list, reference: nil)
         }
-        for e in entries where e.tier != .provider {
-            if e.matches(code: code, enhanced: xCode, command: command, text: lower) {
-                return make(e, code: code, query: query, replyStart: replyStart)
-            }
+        if let i = firstMatch(otherEntries, code: code, enhanced: xCode, command: command, found: found) {
+            return make(otherEntries[i], code: code, query: query, replyStart: replyStart)
         }
         return fallback(code: code, query: query)
+    }
+
+    static let codeEntries = entries.filter { $0.tier == .code }
+    static let providerEntries = entries.filter { $0.tier == .provider }
+    static let otherEntries = entries.filter { $0.tier != .provider }
+
+    /// Index of the first row that matches. Rows are looked at in place: copying a row per test (a dozen
+    /// retains) cost more than the test itself.
+    static func firstMatch(_ rows: [KnowledgeEntry], code: Int?, enhanced: String?, command: String?, found: PhraseSet) -> Int? {
+        rows.withUnsafeBufferPointer { buf in
+            for i in buf.indices where buf[i].matches(code: code, enhanced: enhanced, command: command, found: found) { return i }
+            return nil
+        }
     }
 
     public static func codeMeaning(_ code: Int, command: String?) -> String {

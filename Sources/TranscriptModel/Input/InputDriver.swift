@@ -293,14 +293,14 @@ struct MemorySource: ByteSource {
 }
 
 /// Splits chunks into lines on LF; a trailing CR is removed. Lines longer than `maxLine` are cut.
-struct LineSplitter {
+package struct LineSplitter {
     let maxLine: Int
     private var carry: [UInt8] = []
     private var carryCut = false
     private(set) var lineNumber = 0
     private(set) var cutLines = 0
 
-    init(maxLine: Int) { self.maxLine = maxLine }
+    package init(maxLine: Int) { self.maxLine = maxLine }
 
     /// Lines of a chunk for detection, without consuming it.
     func peekLines(_ chunk: [UInt8], into out: inout [ArraySlice<UInt8>], limit: Int) {
@@ -312,7 +312,7 @@ struct LineSplitter {
         }
     }
 
-    mutating func push(_ chunk: [UInt8], _ feed: (ArraySlice<UInt8>, Int) -> Void) {
+    package mutating func push(_ chunk: [UInt8], _ feed: (ArraySlice<UInt8>, Int) -> Void) {
         var start = 0
         if !carry.isEmpty {
             guard let nl = chunk.firstIndex(of: Bytes.lf) else {
@@ -343,7 +343,7 @@ struct LineSplitter {
         if start < chunk.count { appendCarry(chunk[start...]) }
     }
 
-    mutating func finish(_ feed: (ArraySlice<UInt8>, Int) -> Void) {
+    package mutating func finish(_ feed: (ArraySlice<UInt8>, Int) -> Void) {
         guard !carry.isEmpty else { return }
         lineNumber += 1
         let line = carry

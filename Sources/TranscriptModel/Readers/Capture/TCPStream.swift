@@ -1,5 +1,5 @@
 /// What one direction of a TCP connection delivers, in sequence order.
-enum StreamEvent {
+package enum StreamEvent {
     /// In-order bytes, with the packet that carried them.
     case data(UnsafeRawBufferPointer, packet: Int, time: Double)
     /// Bytes that will never be seen (lost from the capture, cut by the snap length, or given up on).
@@ -14,7 +14,7 @@ enum StreamEvent {
 ///
 /// Sequence numbers are turned into 64-bit offsets from the first byte, relative to the next
 /// expected byte, so wraparound at 2^32 needs no special case.
-struct TCPStream {
+package struct TCPStream {
     struct Chunk {
         var offset: Int64
         var length: Int64
@@ -77,6 +77,8 @@ struct TCPStream {
         return m
     }
 
+    package init() {}
+
     /// Offset of a sequence number, taken as the nearest one to `next` (within 2^31).
     @inline(__always)
     func offset(of seq: UInt32) -> Int64 {
@@ -85,7 +87,7 @@ struct TCPStream {
     }
 
     /// A SYN: the first data byte is `isn + 1`.
-    mutating func syn(isn: UInt32) {
+    package mutating func syn(isn: UInt32) {
         if !started || (!sawSYN && deliveredBytes == 0 && held.isEmpty) {
             started = true
             base = isn &+ 1
@@ -95,7 +97,7 @@ struct TCPStream {
     }
 
     /// A segment from this direction's sender.
-    mutating func segment(seq: UInt32, payload: UnsafeRawBufferPointer, declaredLength: Int, fin: Bool,
+    package mutating func segment(seq: UInt32, payload: UnsafeRawBufferPointer, declaredLength: Int, fin: Bool,
                           packet: Int, time: Double, deliver: (StreamEvent) -> Void) {
         if !started {
             started = true
@@ -311,7 +313,7 @@ struct TCPStream {
     }
 
     /// The connection is over: deliver everything held, with gaps for the holes.
-    mutating func flush(packet: Int, time: Double, deliver: (StreamEvent) -> Void) {
+    package mutating func flush(packet: Int, time: Double, deliver: (StreamEvent) -> Void) {
         settleAck(packet: packet, time: time, deliver: deliver)
         while !held.isEmpty { skipHole(packet: packet, time: time, deliver: deliver) }
         settleAck(packet: packet, time: time, deliver: deliver)
