@@ -273,8 +273,9 @@ enum Stamp {
         var len = 11 + clen
         var value = Double(daysFromCivil(y, mo, d)) * 86400 + secs
         if len < u.count, u[len] == 0x5A { len += 1 }
-        else if len + 5 < u.count + 0, u[len] == 0x2B || u[len] == 0x2D, len + 6 <= u.count,
-                Bytes.isDigit(u[len + 1]), Bytes.isDigit(u[len + 2]), u[len + 3] == 0x3A {
+        else if len + 6 <= u.count, u[len] == 0x2B || u[len] == 0x2D,
+                Bytes.isDigit(u[len + 1]), Bytes.isDigit(u[len + 2]), u[len + 3] == 0x3A,
+                Bytes.isDigit(u[len + 4]), Bytes.isDigit(u[len + 5]) {
             let oh = Int(u[len + 1] - 48) * 10 + Int(u[len + 2] - 48)
             let om = Int(u[len + 4] - 48) * 10 + Int(u[len + 5] - 48)
             let off = Double(oh * 3600 + om * 60)
