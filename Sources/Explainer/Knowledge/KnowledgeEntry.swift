@@ -43,29 +43,33 @@ struct KnowledgeEntry: Sendable {
     var allIDs: [Int32] = []
     var noneIDs: [Int32] = []
 
-    func matches(code: Int?, enhanced xCode: String?, command: String?, found: PhraseSet) -> Bool {
-        if let r = codes {
+    /// Tested through a pointer so that only the fields looked at are read: copying a whole row per test
+    /// (a dozen retains and releases) cost more than the test.
+    static func matches(_ e: UnsafePointer<KnowledgeEntry>, code: Int?, enhanced xCode: String?, command: String?,
+                        found: PhraseSet) -> Bool {
+        if let r = e.pointee.codes {
             guard let c = code, r.contains(c) else { return false }
         }
-        if !enhanced.isEmpty {
-            guard let e = xCode else { return false }
+        if !e.pointee.enhanced.isEmpty {
+            guard let x = xCode else { return false }
             var ok = false
-            for p in enhanced where p.hasSuffix(".") ? e.hasPrefix(p) : e == p { ok = true; break }
+            for p in e.pointee.enhanced where p.hasSuffix(".") ? x.hasPrefix(p) : x == p { ok = true; break }
             if !ok { return false }
         }
-        if let cs = commands {
-            guard let c = command, cs.contains(c) else { return false }
+        if e.pointee.commands != nil {
+            guard let c = command, e.pointee.commands!.contains(c) else { return false }
         }
-        if let c = command, notCommands.contains(c) { return false }
-        if noCommand, command != nil { return false }
-        if let e = xCode, notEnhanced.contains(where: { $0.hasSuffix(".") ? e.hasPrefix($0) : e == $0 }) { return false }
-        if !anyIDs.isEmpty {
+        if let c = command, !e.pointee.notCommands.isEmpty, e.pointee.notCommands.contains(c) { return false }
+        if e.pointee.noCommand, command != nil { return false }
+        if let x = xCode, !e.pointee.notEnhanced.isEmpty,
+           e.pointee.notEnhanced.contains(where: { $0.hasSuffix(".") ? x.hasPrefix($0) : x == $0 }) { return false }
+        if !e.pointee.anyIDs.isEmpty {
             var ok = false
-            for s in anyIDs where found.contains(s) { ok = true; break }
+            for s in e.pointee.anyIDs where found.contains(s) { ok = true; break }
             if !ok { return false }
         }
-        for s in allIDs where !found.contains(s) { return false }
-        for s in noneIDs where found.contains(s) { return false }
+        for s in e.pointee.allIDs where !found.contains(s) { return false }
+        for s in e.pointee.noneIDs where found.contains(s) { return false }
         return true
     }
 }

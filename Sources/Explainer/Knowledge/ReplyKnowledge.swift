@@ -120,7 +120,10 @@ public enum ReplyKnowledge {
     /// retains) cost more than the test itself.
     static func firstMatch(_ rows: [KnowledgeEntry], code: Int?, enhanced: String?, command: String?, found: PhraseSet) -> Int? {
         rows.withUnsafeBufferPointer { buf in
-            for i in buf.indices where buf[i].matches(code: code, enhanced: enhanced, command: command, found: found) { return i }
+            guard let base = buf.baseAddress else { return nil }
+            for i in buf.indices where KnowledgeEntry.matches(base + i, code: code, enhanced: enhanced, command: command, found: found) {
+                return i
+            }
             return nil
         }
     }

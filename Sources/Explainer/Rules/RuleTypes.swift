@@ -71,5 +71,5 @@ public struct ReplyContext: Sendable {
     public var text: String
     public var classification: ReplyClassification
 
-    public func mentions(_ needles: String...) -> Bool { needles.contains { text.contains($0) } }
+    public func mentions(_ needles: String...) -> Bool { needles.contains { ByteSearch.contains(text, $0) } }
 }
