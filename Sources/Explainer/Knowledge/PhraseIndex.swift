@@ -1,13 +1,19 @@
 /// Every phrase of the knowledge table in one Aho–Corasick automaton: a single pass over a reply finds all
 /// the phrases it contains, where testing row by row meant hundreds of substring searches per reply.
+/// States live in flat arrays (no allocation per state), so building it costs little at start-up.
 struct PhraseIndex: Sendable {
     private var ids: [String: Int32] = [:]
-    /// Per state: outgoing edges as (byte, state), few per state; the root has a full table instead.
-    private var edges: [[(UInt8, Int32)]] = [[]]
+    /// The root's transitions as a full table; other states keep a linked list of edges.
     private var root = [Int32](repeating: 0, count: 256)
+    private var firstEdge: [Int32] = [-1]
+    private var edgeByte: [UInt8] = []
+    private var edgeTarget: [Int32] = []
+    private var nextEdge: [Int32] = []
     private var fail: [Int32] = [0]
-    /// Phrases that end at a state, including those ending at its fail states.
-    private var output: [[Int32]] = [[]]
+    /// The phrase ending exactly at a state (-1: none); phrases are unique, so there is at most one.
+    private var own: [Int32] = [-1]
+    /// The nearest state along the fail chain that ends a phrase (0: none).
+    private var outLink: [Int32] = [0]
 
     var count: Int { ids.count }
 
@@ -18,25 +24,33 @@ struct PhraseIndex: Sendable {
             var s: Int32 = 0
             for b in p.utf8 {
                 if let next = step(s, b) { s = next; continue }
-                edges.append([]); fail.append(0); output.append([])
-                let n = Int32(edges.count - 1)
-                if s == 0 { root[Int(b)] = n } else { edges[Int(s)].append((b, n)) }
+                let n = Int32(firstEdge.count)
+                firstEdge.append(-1); fail.append(0); own.append(-1); outLink.append(0)
+                if s == 0 {
+                    root[Int(b)] = n
+                } else {
+                    edgeByte.append(b); edgeTarget.append(n); nextEdge.append(firstEdge[Int(s)])
+                    firstEdge[Int(s)] = Int32(edgeByte.count - 1)
+                }
                 s = n
             }
-            output[Int(s)].append(id)
+            own[Int(s)] = id
         }
         // Breadth first: a state's fail link is the longest proper suffix that is also a prefix.
         var queue: [Int32] = root.filter { $0 != 0 }
         var head = 0
         while head < queue.count {
             let s = queue[head]; head += 1
-            for (b, n) in edges[Int(s)] {
+            var e = firstEdge[Int(s)]
+            while e >= 0 {
+                let b = edgeByte[Int(e)], n = edgeTarget[Int(e)]
                 var f = fail[Int(s)]
                 while f != 0, step(f, b) == nil { f = fail[Int(f)] }
                 let target = f == 0 ? root[Int(b)] : step(f, b)!
                 fail[Int(n)] = target
-                output[Int(n)].append(contentsOf: output[Int(fail[Int(n)])])
+                outLink[Int(n)] = own[Int(target)] >= 0 ? target : outLink[Int(target)]
                 queue.append(n)
+                e = nextEdge[Int(e)]
             }
         }
     }
@@ -44,7 +58,11 @@ struct PhraseIndex: Sendable {
     @inline(__always)
     private func step(_ s: Int32, _ b: UInt8) -> Int32? {
         if s == 0 { let n = root[Int(b)]; return n == 0 ? nil : n }
-        for (e, n) in edges[Int(s)] where e == b { return n }
+        var e = firstEdge[Int(s)]
+        while e >= 0 {
+            if edgeByte[Int(e)] == b { return edgeTarget[Int(e)] }
+            e = nextEdge[Int(e)]
+        }
         return nil
     }
 
@@ -62,7 +80,9 @@ struct PhraseIndex: Sendable {
                     if s == 0 { break }
                     s = fail[Int(s)]
                 }
-                for id in output[Int(s)] { found.insert(id) }
+                if own[Int(s)] >= 0 { found.insert(own[Int(s)]) }
+                var o = outLink[Int(s)]
+                while o != 0 { found.insert(own[Int(o)]); o = outLink[Int(o)] }
             }
         }
         return found
