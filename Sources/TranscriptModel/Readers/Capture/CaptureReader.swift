@@ -11,10 +11,13 @@ public struct CaptureOptions: Sendable {
     public var totalBuffer: Int
     /// Seconds of capture time without a packet after which a connection is closed.
     public var idleTimeout: Double
+    /// TLS secrets (`--tls-keylog`): with them the dialogue inside STARTTLS or implicit TLS is decrypted.
+    public var tlsKeyLog: TLSKeyLog?
 
     public init(filter: String? = nil, maxFlows: Int = 40_000, maxBufferPerFlow: Int = 4 << 20,
-                totalBuffer: Int = 256 << 20, idleTimeout: Double = 300) {
+                totalBuffer: Int = 256 << 20, idleTimeout: Double = 300, tlsKeyLog: TLSKeyLog? = nil) {
         self.filter = filter
+        self.tlsKeyLog = tlsKeyLog
         self.maxFlows = max(1, maxFlows)
         self.maxBufferPerFlow = max(1 << 12, maxBufferPerFlow)
         self.totalBuffer = max(1 << 16, totalBuffer)
@@ -186,6 +189,7 @@ struct CaptureEngine<Sink: CaptureSink> {
             }
             let kind: CaptureFlow<Sink>.Kind = SMTPPorts.all.contains(server.port) ? .smtp : .undecided
             let f = CaptureFlow<Sink>(input: input, format: format, client: client, server: server, kind: kind)
+            f.keyLog = options.tlsKeyLog
             flows[key] = f
             flow = f
         }
