@@ -36,9 +36,9 @@ public struct TLSKeyLog: Sendable {
     /// killed mid-line) does not lose every other connection's keys.
     public init(parsing text: String) {
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so CRLF files need it named as a separator.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             number += 1
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard let label = fields.first, !label.hasPrefix("#") else { continue }
             let name = String(label)
