@@ -3,7 +3,7 @@ import Testing
 @testable import TranscriptModel
 
 @Suite("Capture: TLS decryption with a key log")
-struct TLSDecryptionTests {
+struct CaptureTLSDecryptionTests {
     typealias T = CaptureTestSupport
 
     // MARK: - Key log
