@@ -122,7 +122,10 @@ final class CaptureFlow<Sink: CaptureSink> {
     var implicitTLS = false
     var clientHello: TLSHandshakeWatcher.Hello?
     var tlsReported = false
+    /// IP fragments that could not be put back together, and datagrams that were.
     var fragments = 0
+    var reassembledDatagrams = 0
+    var reassembledFragments = 0
     var zeroWindowSince: [(packet: Int, time: Double)?] = [nil, nil]
     var zeroWindowTotal = 0.0
     var zeroWindowNotes = 0
@@ -1025,8 +1028,13 @@ final class CaptureFlow<Sink: CaptureSink> {
             s.note("the SYN was sent \(synCount) times before the server answered", kind: .tcp,
                    at: position(synAckPacket!, synAckTime ?? 0))
         }
+        if reassembledDatagrams > 0 {
+            s.note("\(reassembledDatagrams) IP datagram(s) of this connection arrived in \(reassembledFragments) fragments and were reassembled (a link with a small MTU on the path, or a sender without path-MTU discovery)",
+                   kind: .tcp, at: at)
+        }
         if fragments > 0 {
-            s.note("\(fragments) IP fragment(s) of this connection were not reassembled", kind: .tcp, at: at)
+            s.note("\(fragments) IP fragment(s) of this connection were not reassembled: the rest of their datagram never arrived (lost, or not captured)",
+                   kind: .tcp, at: at)
         }
         for d in 0..<2 {
             let w = splitters[d].tls
@@ -1089,6 +1097,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             a["tcp-gaps"] = String(streams[0].gaps + streams[1].gaps)
         }
         if zeroWindowTotal > 0 { a["tcp-zero-window-ms"] = String(Int(zeroWindowTotal)) }
+        if reassembledDatagrams > 0 { a["ip-fragmented-datagrams"] = String(reassembledDatagrams) }
         if implicitTLS { a["tls-implicit"] = "yes" }
         if let tunnel { a["proxy"] = tunnel }
         if let dec = decryptor, dec.applicationBytes(0) + dec.applicationBytes(1) > 0 {
