@@ -74,6 +74,10 @@ struct IPv4Reassembler {
     private var pairs: [Pair: Int] = [:]
     private struct Pair: Hashable { var source: UInt64; var destination: UInt64 }
     private var order = 0
+    /// Datagrams in arrival order, for evicting the oldest without a scan; entries whose datagram is gone
+    /// are skipped when reached.
+    private var arrivals: [(order: Int, key: Key)] = []
+    private var arrivalsHead = 0
     private(set) var bufferedBytes = 0
     /// Datagrams given up because a fragment was impossible (beyond 64 KiB, misaligned) or limits were hit.
     private(set) var refused = 0
@@ -101,6 +105,12 @@ struct IPv4Reassembler {
             }
             order += 1
             table[key] = Pending(source: f.source, destination: f.destination, proto: f.proto, started: time, order: order)
+            arrivals.append((order, key))
+            if arrivals.count - arrivalsHead > 4 * max(maxDatagrams, 64) {
+                // Completed datagrams leave stale entries: drop them (at most `maxDatagrams` stay live).
+                arrivals = arrivals[arrivalsHead...].filter { table[$0.key]?.order == $0.order }
+                arrivalsHead = 0
+            }
             pairs[Pair(source: key.source, destination: key.destination), default: 0] += 1
         }
         var p = table[key]!
@@ -115,7 +125,7 @@ struct IPv4Reassembler {
         if capturedEnd > start {
             // First copy wins: only bytes not captured yet are written.
             for gap in Self.uncovered(start..<capturedEnd, by: p.captured) {
-                for i in gap { p.data[i] = f.payload[i - start] }
+                p.data.replaceSubrange(gap, with: UnsafeRawBufferPointer(rebasing: f.payload[(gap.lowerBound - start)..<(gap.upperBound - start)]))
             }
             p.captured = Self.merged(p.captured, start..<capturedEnd)
         }
@@ -179,8 +189,17 @@ struct IPv4Reassembler {
         evicted(Self.datagram(p, complete: false, packet: p.headPacket ?? 0, time: p.headTime))
     }
 
-    private func oldestKey() -> Key? {
-        table.min { $0.value.order < $1.value.order }?.key
+    private mutating func oldestKey() -> Key? {
+        while arrivalsHead < arrivals.count {
+            let a = arrivals[arrivalsHead]
+            if table[a.key]?.order == a.order { return a.key }
+            arrivalsHead += 1
+            if arrivalsHead > 1024, arrivalsHead * 2 > arrivals.count {
+                arrivals.removeFirst(arrivalsHead)
+                arrivalsHead = 0
+            }
+        }
+        return nil
     }
 
     private static func datagram(_ p: Pending, complete: Bool, packet: Int, time: Double) -> Datagram {
