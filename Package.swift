@@ -33,7 +33,7 @@ let package = Package(
         ),
         .target(
             name: "TranscriptModel",
-            dependencies: ["CPcap", "CLibXML2", "CZlib"]
+            dependencies: ["CPcap", "CLibXML2", "CZlib", "COpenSSL"]
         ),
         .target(
             name: "Explainer",
@@ -51,10 +51,10 @@ let package = Package(
         ),
         .systemLibrary(
             name: "COpenSSL",
-            path: "Sources/Probe/COpenSSL",
+            path: "Sources/COpenSSL",
             providers: [.apt(["libssl-dev"])]
         ),
-        .target(name: "Probe", dependencies: ["TranscriptModel", "COpenSSL"], exclude: ["COpenSSL"]),
+        .target(name: "Probe", dependencies: ["TranscriptModel", "COpenSSL"]),
         .executableTarget(
             name: "smtpexplain",
             dependencies: [
@@ -69,7 +69,7 @@ let package = Package(
         // Per-component timings of the hot paths (`swift run -c release Benchmarks`); see scripts/bench for
         // the whole tool against its peers.
         .executableTarget(name: "Benchmarks", dependencies: ["TranscriptModel", "Explainer"], path: "Benchmarks"),
-        .testTarget(name: "TranscriptModelTests", dependencies: ["TranscriptModel"]),
+        .testTarget(name: "TranscriptModelTests", dependencies: ["TranscriptModel", "COpenSSL"]),
         .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TranscriptModel"]),
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "Explainer", "TranscriptModel"]),
         .testTarget(

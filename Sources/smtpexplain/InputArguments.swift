@@ -49,6 +49,14 @@ struct InputArguments: ParsableArguments {
     @Option(name: .long, help: "Packet captures: a BPF filter expression compiled by libpcap.")
     var filter: String?
 
+    // Only this flag, not SSLKEYLOGFILE: that variable tells programs where to write keys, and reading a
+    // capture should not change because of it.
+    @Option(name: .customLong("tls-keylog"), help: ArgumentHelp(
+        "Packet captures: decrypt TLS (after STARTTLS, or on port 465) with the secrets in this key log.",
+        discussion: "NSS key log format, as written by programs run with SSLKEYLOGFILE (OpenSSL, Python, curl, browsers). TLS 1.3 and TLS 1.2 with AES-GCM or ChaCha20-Poly1305.",
+        valueName: "file"))
+    var tlsKeylog: String?
+
     @Option(name: .long, help: "Capture live from this network interface (libpcap; needs root or CAP_NET_RAW); Ctrl-C ends.")
     var interface: String?
 
@@ -104,6 +112,30 @@ struct InputArguments: ParsableArguments {
         return o
     }
 
+    /// The `--tls-keylog` secrets; an unreadable file, or one without a single usable line, is a usage error.
+    /// Damaged lines are reported (with their numbers) and skipped.
+    func loadKeyLog() throws -> TLSKeyLog? {
+        guard let path = tlsKeylog else { return nil }
+        let log: TLSKeyLog
+        do {
+            log = try TLSKeyLog(contentsOfFile: path)
+        } catch let e as TLSKeyLogError {
+            warn("smtpexplain: --tls-keylog \(e.description)")
+            throw ExitCode(2)
+        }
+        for p in log.problems.prefix(5) {
+            warn("smtpexplain: --tls-keylog \(path): \(p.description) (line skipped)")
+        }
+        if log.problems.count > 5 {
+            warn("smtpexplain: --tls-keylog \(path): \(log.problems.count - 5) more bad lines skipped")
+        }
+        if log.isEmpty {
+            warn("smtpexplain: --tls-keylog \(path): no TLS secrets found (expected lines like `CLIENT_RANDOM <64 hex digits> <96 hex digits>` or `CLIENT_TRAFFIC_SECRET_0 ...`)")
+            throw ExitCode(2)
+        }
+        return log
+    }
+
     var builderLimits: SessionBuilder.Limits {
         var l = SessionBuilder.Limits()
         l.replyLines = max(1, maxReplyLines)
@@ -132,7 +164,8 @@ struct InputArguments: ParsableArguments {
         var number = 0
         defer { pipeline?.finish(deliver: body) }
         let filter = sessionFilter
-        let options = inputOptions
+        var options = inputOptions
+        options.capture.tlsKeyLog = try loadKeyLog()
         var errors: [InputError] = []
         if let interface {
             do {

@@ -16,10 +16,10 @@ struct CaptureCorpusTests {
         return out.sorted()
     }
 
-    static func read(_ path: String) -> (sessions: [Session], error: CaptureError?) {
+    static func read(_ path: String, options: CaptureOptions = CaptureOptions()) -> (sessions: [Session], error: CaptureError?) {
         var out: [Session] = []
         do {
-            try CaptureReader(input: path).read(path: path) { out.append($0) }
+            try CaptureReader(input: path, options: options).read(path: path) { out.append($0) }
             return (out, nil)
         } catch let e as CaptureError {
             return (out, e)
@@ -176,16 +176,21 @@ struct CaptureCorpusTests {
             guard cols.count >= 3 else { continue }
             let path = "\(dir)/\(cols[0])/capture.pcap"
             guard FileManager.default.fileExists(atPath: path) else { continue }
-            let (sessions, error) = Self.read(path)
+            // The TLS secrets of the scenario's connection, when it used TLS: its dialogue is then decrypted.
+            let keyLogPath = "\(dir)/\(cols[0])/tls-keylog.txt"
+            let keyLog = FileManager.default.fileExists(atPath: keyLogPath) ? try TLSKeyLog(contentsOfFile: keyLogPath) : nil
+            let (sessions, error) = Self.read(path, options: CaptureOptions(tlsKeyLog: keyLog))
             #expect(error == nil, "\(cols[0])")
             // The SMTP session of the scenario: the one with dialogue, else the connection attempt.
             let s = sessions.first { !$0.exchanges.isEmpty } ?? sessions.first
             guard let s else { Issue.record("\(cols[0]): no session"); continue }
             var outcomes = cols[1].split(separator: "|").map(String.init)
             var stages = cols[2].split(separator: "|").map(String.init)
-            if s.tls != nil, s.notes.contains(where: { $0.text.contains("not visible without the TLS keys") }) {
-                // Deliberate: the dialogue after STARTTLS is encrypted; decrypting with tls-keylog.txt is a later
-                // feature, so the capture alone cannot show the delivery.
+            if keyLog != nil {
+                #expect(s.attributes["tls-decrypted"] == "keylog", "\(cols[0]): TLS not decrypted with tls-keylog.txt")
+            } else if s.tls != nil, s.notes.contains(where: { $0.text.contains("not visible without the TLS keys") }) {
+                // Deliberate: without the scenario's key log the dialogue after STARTTLS stays encrypted, so the
+                // capture alone cannot show how it ended.
                 outcomes = ["incomplete"]
                 stages = ["none"]
             }
@@ -195,6 +200,32 @@ struct CaptureCorpusTests {
             checked += 1
         }
         #expect(checked >= 12)
+    }
+
+    /// The real Postfix STARTTLS capture, decrypted with its key log, has the same dialogue as the terminal
+    /// transcript recorded on the client side of that very connection.
+    @Test func realMTAStarttlsCaptureDecryptsLikeItsTranscript() throws {
+        guard let shared = CaptureTestSupport.sharedDirectory else { return }
+        let dir = shared + "/corpus/real-mta/pf-starttls-delivered"
+        guard FileManager.default.fileExists(atPath: dir + "/capture.pcap") else { return }
+        let keyLog = try TLSKeyLog(contentsOfFile: dir + "/tls-keylog.txt")
+        let (sessions, error) = Self.read(dir + "/capture.pcap", options: CaptureOptions(tlsKeyLog: keyLog))
+        #expect(error == nil)
+        let s = try #require(sessions.first { !$0.exchanges.isEmpty })
+        var transcript: [Session] = []
+        _ = try InputDriver.read(path: dir + "/transcript.txt", options: InputOptions()) { transcript.append($0) }
+        let t = try #require(transcript.first)
+        func dialogue(_ x: Session) -> [String] {
+            x.exchanges.map { "\($0.command?.raw ?? "-") -> \($0.reply.map { String($0.code) } ?? "-")" }
+        }
+        #expect(dialogue(s) == dialogue(t))
+        #expect(dialogue(s).contains("MAIL FROM:<carol@example.net> -> 250"))
+        #expect(s.exchanges.filter(\.tls).count == 6)   // EHLO, MAIL, RCPT, DATA, the message, QUIT
+        #expect(s.transactions.first?.queueID == "A3CD3F7A091")
+        #expect(s.outcome == .delivered)
+        #expect(s.tls?.version == "TLSv1.3")
+        #expect(s.notes.contains { $0.text.contains("decrypted with the key log (TLSv1.3, TLS_AES_256_GCM_SHA384") })
+        #expect(!s.notes.contains { $0.text.contains("not visible") })
     }
 
     @Test func starttlsCaptureReportsTLSFacts() throws {

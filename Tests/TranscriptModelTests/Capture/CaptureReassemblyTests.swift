@@ -504,7 +504,7 @@ struct CaptureReassemblyTests {
         #expect(out[0].dialogue.suffix(4) == ["C: line one", "C: line two", "C: .", "S: 250 ok"])
     }
 
-    @Test func ipv4FragmentsAreReported() throws {
+    @Test func ipv4FragmentsAreReassembled() throws {
         var c = Conversation()
         c.handshake()
         c.server("220 mx ESMTP\r\n")
@@ -520,9 +520,10 @@ struct CaptureReassemblyTests {
         c.server("250 mx\r\n")
         c.close()
         let out = try T.record(c.writer)
-        #expect(out[0].notes.contains { $0.contains("IP fragment(s) of this connection were not reassembled") })
-        #expect(out[0].events.contains("GAP"))
-        #expect(out[0].dialogue.last == "S: 250 mx")
+        #expect(out[0].dialogue == ["S: 220 mx ESMTP", "C: EHLO fragmented.example", "S: 250 mx"])
+        #expect(out[0].notes.contains { $0.contains("1 IP datagram(s) of this connection arrived in 2 fragments and were reassembled") })
+        #expect(!out[0].events.contains("GAP"))
+        #expect(out[0].attributes["ip-fragmented-datagrams"] == "1")
     }
 
     @Test func totalBufferLimitForcesHolesOut() throws {

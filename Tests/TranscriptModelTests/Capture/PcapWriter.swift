@@ -65,10 +65,10 @@ enum Frames {
     }
 
     static func ipv4(src: [UInt8], dst: [UInt8], payload: [UInt8], options: [UInt8] = [],
-                     flagsFragment: UInt16 = 0x4000) -> [UInt8] {
+                     flagsFragment: UInt16 = 0x4000, id: UInt16 = 1) -> [UInt8] {
         let ihl = 20 + options.count
         var h: [UInt8] = [0x40 | UInt8(ihl / 4), 0]
-        h += be16(UInt16(ihl + payload.count)) + [0, 1] + be16(flagsFragment) + [64, 6, 0, 0]
+        h += be16(UInt16(ihl + payload.count)) + be16(id) + be16(flagsFragment) + [64, 6, 0, 0]
         return h + src + dst + options + payload
     }
 
@@ -170,6 +170,28 @@ struct Conversation {
 
     mutating func replay(fromClient: Bool, _ seg: (UInt32, [UInt8])) {
         packet(fromClient: fromClient, seq: seg.0, ack: fromClient ? sseq : cseq, flags: 0x18, payload: seg.1)
+    }
+
+    /// Sends `text` as one TCP segment cut into IPv4 fragments: `pieces` are (offset, length) ranges of the
+    /// TCP segment (header included), written in the given order (overlaps and gaps allowed); `edit` may
+    /// change a piece's bytes. The sequence number advances as if the segment was sent whole.
+    mutating func fragmented(fromClient: Bool, _ text: String, pieces: [(Int, Int)], id: UInt16 = 77,
+                             edit: ((Int, inout [UInt8]) -> Void)? = nil) {
+        let bytes = Array(text.utf8)
+        let seq = fromClient ? cseq : sseq
+        let segment = Frames.tcp(srcPort: fromClient ? clientPort : serverPort, dstPort: fromClient ? serverPort : clientPort,
+                                 seq: seq, ack: fromClient ? sseq : cseq, flags: 0x18, payload: bytes)
+        let (src, dst) = fromClient ? (clientIP, serverIP) : (serverIP, clientIP)
+        time += step
+        for (i, (offset, length)) in pieces.enumerated() {
+            let end = min(segment.count, offset + length)
+            var piece = Array(segment[offset..<end])
+            edit?(i, &piece)
+            let more: UInt16 = end < segment.count ? 0x2000 : 0
+            let ip = Frames.ipv4(src: src, dst: dst, payload: piece, flagsFragment: more | UInt16(offset / 8), id: id)
+            writer.add(time: time, frame: Frames.ethernet(ip, v6: false))
+        }
+        if fromClient { cseq &+= UInt32(bytes.count) } else { sseq &+= UInt32(bytes.count) }
     }
 
     mutating func ack(fromClient: Bool, window: UInt16 = 65535, advance: Double? = nil) {

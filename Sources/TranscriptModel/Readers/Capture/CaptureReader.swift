@@ -11,10 +11,13 @@ public struct CaptureOptions: Sendable {
     public var totalBuffer: Int
     /// Seconds of capture time without a packet after which a connection is closed.
     public var idleTimeout: Double
+    /// TLS secrets (`--tls-keylog`): with them the dialogue inside STARTTLS or implicit TLS is decrypted.
+    public var tlsKeyLog: TLSKeyLog?
 
     public init(filter: String? = nil, maxFlows: Int = 40_000, maxBufferPerFlow: Int = 4 << 20,
-                totalBuffer: Int = 256 << 20, idleTimeout: Double = 300) {
+                totalBuffer: Int = 256 << 20, idleTimeout: Double = 300, tlsKeyLog: TLSKeyLog? = nil) {
         self.filter = filter
+        self.tlsKeyLog = tlsKeyLog
         self.maxFlows = max(1, maxFlows)
         self.maxBufferPerFlow = max(1 << 12, maxBufferPerFlow)
         self.totalBuffer = max(1 << 16, totalBuffer)
@@ -37,7 +40,9 @@ public struct CaptureReader {
     public struct Statistics: Sendable {
         public var packets = 0
         public var tcpPackets = 0
+        /// IP fragments read, and IPv4 datagrams put back together from them.
         public var fragments = 0
+        public var reassembledDatagrams = 0
         public var smtpSessions = 0
         public var linkType: Int32 = 0
     }
@@ -124,6 +129,7 @@ struct CaptureEngine<Sink: CaptureSink> {
     let options: CaptureOptions
     var flows: [TCPFlowKey: CaptureFlow<Sink>] = [:]
     var stats = CaptureReader.Statistics()
+    var fragments = IPv4Reassembler()
     private var lastSweep = -Double.infinity
     private var now = 0.0
     private var totalUsage = 0
@@ -141,10 +147,27 @@ struct CaptureEngine<Sink: CaptureSink> {
         switch PacketDecoder.decode(linkType: linkType, p.data, wireLength: p.wireLength) {
         case .tcp(let seg):
             stats.tcpPackets += 1
-            segment(seg, packet: p.number, time: p.time, fragment: false, emit: emit)
+            if !fragments.isEmpty {
+                // A packet coming back acknowledges what was sent (so missing fragments were lost from the
+                // capture, not the wire), and a FIN or RST ends the connection: read what arrived first.
+                var given: [IPv4Reassembler.Datagram] = []
+                fragments.flush(from: seg.destination, to: seg.source) { given.append($0) }
+                if seg.flags.contains(.fin) || seg.flags.contains(.rst) {
+                    fragments.flush(from: seg.source, to: seg.destination) { given.append($0) }
+                }
+                for d in given { datagram(d, emit: emit) }
+            }
+            segment(seg, packet: p.number, time: p.time, fragment: nil, emit: emit)
+        case .ipv4Fragment(let f):
+            stats.fragments += 1
+            var given: [IPv4Reassembler.Datagram] = []
+            if let d = fragments.add(f, packet: p.number, time: p.time, evicted: { given.append($0) }) {
+                given.append(d)
+            }
+            for d in given { datagram(d, emit: emit) }
         case .fragment(let first):
             stats.fragments += 1
-            if let seg = first { segment(seg, packet: p.number, time: p.time, fragment: true, emit: emit) }
+            if let seg = first { segment(seg, packet: p.number, time: p.time, fragment: .lost(1), emit: emit) }
         case .other, .unsupportedLink:
             break
         }
@@ -153,7 +176,27 @@ struct CaptureEngine<Sink: CaptureSink> {
         }
     }
 
-    private mutating func segment(_ seg: TCPSegment, packet: Int, time: Double, fragment: Bool,
+    /// How a segment came out of IP fragments: reassembled from `n` of them, or the start of a datagram
+    /// whose other `n` fragments were not all seen.
+    enum FragmentOrigin {
+        case reassembled(Int)
+        case lost(Int)
+    }
+
+    /// A datagram out of the reassembler: its TCP segment goes on like any other. A datagram given up
+    /// without its first fragment has no TCP header and cannot be placed.
+    private mutating func datagram(_ d: IPv4Reassembler.Datagram, emit: (Sink.Output) -> Void) {
+        if d.complete { stats.reassembledDatagrams += 1 }
+        d.bytes.withUnsafeBytes { buf in
+            var src = d.source, dst = d.destination
+            guard d.proto == 6, let seg = PacketDecoder.tcp(buf, at: 0, end: d.declaredLength, src: &src, dst: &dst) else { return }
+            stats.tcpPackets += 1
+            segment(seg, packet: d.packet, time: d.time, fragment: d.complete ? .reassembled(d.fragments) : .lost(d.fragments),
+                    emit: emit)
+        }
+    }
+
+    private mutating func segment(_ seg: TCPSegment, packet: Int, time: Double, fragment: FragmentOrigin?,
                                   emit: (Sink.Output) -> Void) {
         let key = TCPFlowKey(seg.source, seg.destination)
         let isSYN = seg.flags.contains(.syn) && !seg.flags.contains(.ack)
@@ -186,12 +229,17 @@ struct CaptureEngine<Sink: CaptureSink> {
             }
             let kind: CaptureFlow<Sink>.Kind = SMTPPorts.all.contains(server.port) ? .smtp : .undecided
             let f = CaptureFlow<Sink>(input: input, format: format, client: client, server: server, kind: kind)
+            f.keyLog = options.tlsKeyLog
             flows[key] = f
             flow = f
         }
         guard let f = flow else { return }
         if f.kind == .ignored { f.lastTime = time; return }
-        if fragment { f.fragments += 1 }
+        switch fragment {
+        case .reassembled(let n)?: f.reassembledDatagrams += 1; f.reassembledFragments += n
+        case .lost(let n)?: f.fragments += n
+        case nil: break
+        }
         f.segment(seg, fromClient: seg.source == f.ends[0], packet: packet, time: time, emit: emit)
         if f.state == .closed {
             totalUsage -= f.lastUsage
@@ -230,6 +278,11 @@ struct CaptureEngine<Sink: CaptureSink> {
     /// Close idle connections (by capture time), drop old tombstones, keep under `maxFlows`.
     private mutating func sweep(emit: (Sink.Output) -> Void) {
         lastSweep = now
+        if !fragments.isEmpty {
+            var given: [IPv4Reassembler.Datagram] = []
+            fragments.expire(now: now) { given.append($0) }
+            for d in given { datagram(d, emit: emit) }
+        }
         var expired: [TCPFlowKey] = []
         for (key, f) in flows where now - f.lastTime > options.idleTimeout {
             expired.append(key)
@@ -263,6 +316,9 @@ struct CaptureEngine<Sink: CaptureSink> {
     }
 
     mutating func finish(emit: (Sink.Output) -> Void) {
+        var given: [IPv4Reassembler.Datagram] = []
+        fragments.flushAll { given.append($0) }
+        for d in given { datagram(d, emit: emit) }
         var open = flows.values.filter { $0.state != .closed }
         open.sort { $0.firstPacket < $1.firstPacket }
         for f in open {

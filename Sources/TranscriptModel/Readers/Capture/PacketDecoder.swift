@@ -59,7 +59,9 @@ struct TCPSegment {
 enum PacketDecoder {
     enum Result {
         case tcp(TCPSegment)
-        /// An IPv4 fragment (or IPv6 fragment header) other than a complete datagram: not reassembled.
+        /// A fragment of an IPv4 datagram carrying TCP, for `IPv4Reassembler`.
+        case ipv4Fragment(IPv4Fragment)
+        /// An IPv6 fragment: not reassembled; the first one's TCP header is still read.
         case fragment(first: TCPSegment?)
         case other
         case unsupportedLink
@@ -138,10 +140,16 @@ enum PacketDecoder {
             var dst = TCPEndpoint(hi: 0, lo: UInt64(be32(d, off + 16)), port: 0, v6: false)
             // Total length may be 0 with TSO captures; then trust the capture.
             let ipEnd = total >= ihl ? off + total : d.count + max(lost, 0)
-            if fragOffset != 0 { return .fragment(first: nil) }
-            let seg = tcp(d, at: off + ihl, end: ipEnd, src: &src, dst: &dst)
-            if moreFragments { return .fragment(first: seg) }
-            if let seg { return .tcp(seg) }
+            if moreFragments || fragOffset != 0 {
+                let start = off + ihl
+                let capturedEnd = min(d.count, ipEnd)
+                let payload = start < capturedEnd ? UnsafeRawBufferPointer(rebasing: d[start..<capturedEnd])
+                    : UnsafeRawBufferPointer(start: nil, count: 0)
+                return .ipv4Fragment(IPv4Fragment(source: src, destination: dst, id: be16(d, off + 4), proto: d[off + 9],
+                                                  offset: Int(fragOffset) * 8, more: moreFragments, payload: payload,
+                                                  declaredLength: max(0, ipEnd - start)))
+            }
+            if let seg = tcp(d, at: off + ihl, end: ipEnd, src: &src, dst: &dst) { return .tcp(seg) }
             return .other
         case 0x86DD:
             guard d.count >= off + 40, d[off] >> 4 == 6 else { return .other }
@@ -190,7 +198,8 @@ enum PacketDecoder {
         }
     }
 
-    private static func tcp(_ d: UnsafeRawBufferPointer, at off: Int, end ipEnd: Int,
+    /// The TCP segment at `off`; `ipEnd`: where the IP payload ends (past `d.count` when the capture cut it).
+    static func tcp(_ d: UnsafeRawBufferPointer, at off: Int, end ipEnd: Int,
                             src: inout TCPEndpoint, dst: inout TCPEndpoint) -> TCPSegment? {
         guard d.count >= off + 20 else { return nil }
         let dataOffset = Int(d[off + 12] >> 4) * 4

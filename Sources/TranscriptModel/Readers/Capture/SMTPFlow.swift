@@ -40,12 +40,15 @@ struct StreamFramer {
     var afterGap = false
     var tls = TLSHandshakeWatcher()
     var tlsLostSync = false
+    /// The raw bytes are TLS being decrypted with the key log; `mode` frames the decrypted SMTP.
+    var decrypting = false
     /// TLS bytes after framing was lost (counted, not parsed).
     var tlsUnparsedBytes: Int64 = 0
     /// The `.sniff` was armed by STARTTLS: a gap now means the TLS handshake lost bytes.
     var expectingTLS = false
-    /// Encrypted dialogue went this way (application data, or TLS we lost track of).
-    var carriedEncryptedData: Bool { tls.applicationRecords > 0 || tlsUnparsedBytes > 0 }
+    /// Encrypted dialogue went this way (application data, or TLS we lost track of) and was not decrypted
+    /// to the end.
+    var carriedEncryptedData: Bool { !decrypting && (tls.applicationRecords > 0 || tlsUnparsedBytes > 0) }
     var tlsBytes: Int64 { tls.bytes + tlsUnparsedBytes }
     var linesSeen = 0
     static let maxLine = 1 << 16
@@ -119,7 +122,10 @@ final class CaptureFlow<Sink: CaptureSink> {
     var implicitTLS = false
     var clientHello: TLSHandshakeWatcher.Hello?
     var tlsReported = false
+    /// IP fragments that could not be put back together, and datagrams that were.
     var fragments = 0
+    var reassembledDatagrams = 0
+    var reassembledFragments = 0
     var zeroWindowSince: [(packet: Int, time: Double)?] = [nil, nil]
     var zeroWindowTotal = 0.0
     var zeroWindowNotes = 0
@@ -128,6 +134,9 @@ final class CaptureFlow<Sink: CaptureSink> {
     var endReason: String?
     /// SMTP carried through a proxy's tunnel (HTTP CONNECT, SOCKS 5), decided by the first bytes.
     var tunnel: String?
+    /// Secrets for decrypting TLS (`--tls-keylog`), and the connection's decryption once TLS starts.
+    var keyLog: TLSKeyLog?
+    var decryptor: TLSDecryptor?
 
     // Conversation tracking, as events reach the sink (in order).
     var inData = false
@@ -156,7 +165,7 @@ final class CaptureFlow<Sink: CaptureSink> {
 
     var usage: Int {
         streams[0].bufferedBytes + streams[1].bufferedBytes + splitters[0].partial.count + splitters[1].partial.count
-            + queuedBytes
+            + queuedBytes + (decryptor?.bufferedBytes ?? 0)
     }
 
     // MARK: - Sink creation
@@ -387,6 +396,15 @@ final class CaptureFlow<Sink: CaptureSink> {
     }
 
     private func feed(_ d: Int, _ b: UnsafeRawBufferPointer, packet: Int, time: Double) {
+        if splitters[d].decrypting {
+            decrypt(d, b, packet: packet, time: time)
+            return
+        }
+        frame(d, b, packet: packet, time: time)
+    }
+
+    /// Cuts a direction's bytes (clear text, or decrypted TLS) by the current mode.
+    private func frame(_ d: Int, _ b: UnsafeRawBufferPointer, packet: Int, time: Double) {
         var i = 0
         let n = b.count
         while i < n {
@@ -437,7 +455,8 @@ final class CaptureFlow<Sink: CaptureSink> {
                     if kind == .ignored { return }
                 }
                 let rest = UnsafeRawBufferPointer(rebasing: b[i...])
-                if TLSHandshakeWatcher.looksLikeTLS(rest, expected: splitters[d].expectingTLS) {
+                // Inside decrypted TLS a second TLS layer is not followed: the bytes are read as lines.
+                if !splitters[d].decrypting, TLSHandshakeWatcher.looksLikeTLS(rest, expected: splitters[d].expectingTLS) {
                     splitters[d].mode = .tls
                     if splitters[0].linesSeen == 0, splitters[1].linesSeen == 0 { implicitTLS = true }
                 } else {
@@ -495,6 +514,10 @@ final class CaptureFlow<Sink: CaptureSink> {
                 i += take
                 splitters[d].mode = remaining - Int64(take) > 0 ? .skip(remaining - Int64(take)) : .lines
             case .tls:
+                if startDecrypting(d) {
+                    decrypt(d, UnsafeRawBufferPointer(rebasing: b[i...]), packet: packet, time: time)
+                    return
+                }
                 if !splitters[d].tlsLostSync {
                     let done = splitters[d].tls.feed(UnsafeRawBufferPointer(rebasing: b[i...]))
                     if done { helloParsed(d, packet: packet, time: time) }
@@ -502,6 +525,46 @@ final class CaptureFlow<Sink: CaptureSink> {
                     splitters[d].tlsUnparsedBytes += Int64(n - i)
                 }
                 return
+            }
+        }
+    }
+
+    // MARK: - TLS decryption
+
+    /// TLS begins in direction `d`: decrypt it when there is a key log and nothing has stopped it.
+    private func startDecrypting(_ d: Int) -> Bool {
+        guard let keyLog, !splitters[d].tlsLostSync, splitters[d].tls.bytes == 0 else { return false }
+        if decryptor == nil { decryptor = TLSDecryptor(keyLog: keyLog) }
+        guard decryptor?.isStopped(d) == false else { return false }
+        splitters[d].decrypting = true
+        splitters[d].mode = .lines
+        splitters[d].partial = []
+        return true
+    }
+
+    private func decrypt(_ d: Int, _ b: UnsafeRawBufferPointer, packet: Int, time: Double) {
+        // Versions, cipher, clear alerts and byte counts still come from the handshake watcher.
+        if splitters[d].tls.feed(b) { helloParsed(d, packet: packet, time: time) }
+        guard let events = decryptor?.feed(b, dir: d) else { return }
+        decrypted(events, packet: packet, time: time)
+    }
+
+    private func decrypted(_ events: [TLSDecryptor.Event], packet: Int, time: Double) {
+        for e in events {
+            switch e {
+            case .plaintext(let dir, let bytes):
+                // Decrypted application data is framed exactly like clear text, at the record's packet.
+                guard splitters[dir].decrypting else { continue }
+                bytes.withUnsafeBytes { frame(dir, $0, packet: packet, time: time) }
+            case .note(let dir, let text):
+                queue(dir, packet: packet, time: time, .note(text, .tls))
+            case .stopped(let dir):
+                guard splitters[dir].decrypting else { continue }
+                // What follows is counted as encrypted bytes, as without a key log.
+                splitters[dir].decrypting = false
+                splitters[dir].mode = .tls
+                splitters[dir].partial = []
+                splitters[dir].partialOverflow = false
             }
         }
     }
@@ -658,6 +721,9 @@ final class CaptureFlow<Sink: CaptureSink> {
     }
 
     private func gap(_ d: Int, bytes n: Int64, packet: Int, time: Double) {
+        if splitters[d].decrypting, let events = decryptor?.gap(dir: d, bytes: n) {
+            decrypted(events, packet: packet, time: time)
+        }
         var sp = splitters[d]
         sp.partial = []
         sp.partialOverflow = false
@@ -856,6 +922,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         for d in 0..<2 {
             withStream(d) { s in s.flush(packet: packet, time: time) { self.streamEvent($0, dir: d) } }
         }
+        if let events = decryptor?.finish() { decrypted(events, packet: packet, time: time) }
         for d in 0..<2 {
             if let partial = splitters[d].partial.isEmpty ? nil : splitters[d].partial, splitters[d].mode == .lines {
                 // An unterminated last line is still evidence.
@@ -889,11 +956,13 @@ final class CaptureFlow<Sink: CaptureSink> {
         let at = position(packet, time)
         if !failed {
             tcpNotes(into: &s, closer: closer, reset: reset, at: at)
-            let encryptedDialogue = splitters[0].carriedEncryptedData && splitters[1].carriedEncryptedData
+            let encrypted = splitters.allSatisfy { $0.tls.applicationRecords > 0 || $0.tlsUnparsedBytes > 0 }
+            let encryptedDialogue = encrypted && !splitters.allSatisfy(\.decrypting)
             if let closer, encryptedDialogue {
                 // Who closed an encrypted dialogue says nothing about how it went (QUIT is invisible).
                 let who = closer == 0 ? "client" : "server"
-                s.note("the \(who) \(reset ? "reset" : "closed") the connection after the encrypted part of the dialogue; its outcome is not visible without the TLS keys",
+                let why = decryptor == nil ? "without the TLS keys" : "because decryption stopped (see above)"
+                s.note("the \(who) \(reset ? "reset" : "closed") the connection after the encrypted part of the dialogue; its outcome is not visible \(why)",
                        kind: .tls, at: at)
             } else if let closer {
                 s.closed(by: closer == 0 ? .client : .server, reset: reset, at: at)
@@ -959,8 +1028,13 @@ final class CaptureFlow<Sink: CaptureSink> {
             s.note("the SYN was sent \(synCount) times before the server answered", kind: .tcp,
                    at: position(synAckPacket!, synAckTime ?? 0))
         }
+        if reassembledDatagrams > 0 {
+            s.note("\(reassembledDatagrams) IP datagram(s) of this connection arrived in \(reassembledFragments) fragments and were reassembled (a link with a small MTU on the path, or a sender without path-MTU discovery)",
+                   kind: .tcp, at: at)
+        }
         if fragments > 0 {
-            s.note("\(fragments) IP fragment(s) of this connection were not reassembled", kind: .tcp, at: at)
+            s.note("\(fragments) IP fragment(s) of this connection were not reassembled: the rest of their datagram never arrived (lost, or not captured)",
+                   kind: .tcp, at: at)
         }
         for d in 0..<2 {
             let w = splitters[d].tls
@@ -975,7 +1049,10 @@ final class CaptureFlow<Sink: CaptureSink> {
         }
         let enc = splitters[0].tlsBytes + splitters[1].tlsBytes
         if enc > 0 {
-            if tlsReported || splitters[0].carriedEncryptedData && splitters[1].carriedEncryptedData {
+            if splitters.allSatisfy(\.decrypting), let dec = decryptor {
+                s.note("\(enc) bytes of TLS followed (client \(splitters[0].tlsBytes), server \(splitters[1].tlsBytes)), decrypted with the key log: \(dec.decryptedRecords(0) + dec.decryptedRecords(1)) records, \(dec.applicationBytes(0) + dec.applicationBytes(1)) bytes of SMTP",
+                       kind: .tls, at: at)
+            } else if tlsReported || splitters[0].carriedEncryptedData && splitters[1].carriedEncryptedData {
                 s.note("\(enc) bytes of TLS followed (client \(splitters[0].tlsBytes), server \(splitters[1].tlsBytes)); the rest of the dialogue is encrypted",
                        kind: .tls, at: at)
                 if !tlsReported {
@@ -1020,8 +1097,12 @@ final class CaptureFlow<Sink: CaptureSink> {
             a["tcp-gaps"] = String(streams[0].gaps + streams[1].gaps)
         }
         if zeroWindowTotal > 0 { a["tcp-zero-window-ms"] = String(Int(zeroWindowTotal)) }
+        if reassembledDatagrams > 0 { a["ip-fragmented-datagrams"] = String(reassembledDatagrams) }
         if implicitTLS { a["tls-implicit"] = "yes" }
         if let tunnel { a["proxy"] = tunnel }
+        if let dec = decryptor, dec.applicationBytes(0) + dec.applicationBytes(1) > 0 {
+            a["tls-decrypted"] = splitters.allSatisfy(\.decrypting) ? "keylog" : "partial"
+        }
         let enc = splitters[0].tlsBytes + splitters[1].tlsBytes
         if enc > 0 { a["tls-bytes"] = String(enc) }
         if let l = lastDataTime, lastTime - l >= 1 { a["idle-before-close-ms"] = ms(lastTime - l) }
@@ -1032,6 +1113,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         streams[0].releaseMemory()
         streams[1].releaseMemory()
         splitters = [StreamFramer(), StreamFramer()]
+        decryptor = nil
         queues = [[], []]
         heads = [0, 0]
         queuedBytes = 0

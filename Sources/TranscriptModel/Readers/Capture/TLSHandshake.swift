@@ -8,6 +8,8 @@ struct TLSHandshakeWatcher {
         var offeredVersions: [UInt16] = []
         var cipher: UInt16?
         var serverName: String?
+        /// client_random or server_random: the key log is indexed by the client's.
+        var random: [UInt8] = []
     }
 
     private var header: [UInt8] = []
@@ -86,8 +88,9 @@ struct TLSHandshakeWatcher {
 
     static func parseHello(_ body: ArraySlice<UInt8>, isServer: Bool) -> Hello? {
         var r = TLSByteReader(body)
-        guard let legacy = r.u16(), r.skip(32), let sidLen = r.u8(), r.skip(Int(sidLen)) else { return nil }
+        guard let legacy = r.u16(), let random = r.bytes(32), let sidLen = r.u8(), r.skip(Int(sidLen)) else { return nil }
         var hello = Hello(isServer: isServer, version: legacy)
+        hello.random = Array(random)
         if isServer {
             guard let cipher = r.u16(), r.skip(1) else { return nil }
             hello.cipher = cipher
