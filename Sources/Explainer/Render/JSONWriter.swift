@@ -18,7 +18,10 @@ public struct JSONWriter {
         if counts[counts.count - 1] > 0 { bytes.append(0x2C) }
         counts[counts.count - 1] += 1
         // Most keys are our own plain ASCII names; header and parameter names from input get escaped.
-        if k.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+        var k = k
+        let special = Self.special
+        let plain = k.withUTF8 { u in !u.contains { special[Int($0)] || $0 >= 0x80 } }
+        if plain {
             bytes.append(0x22)
             bytes.append(contentsOf: k.utf8)
             bytes.append(0x22)
@@ -67,12 +70,15 @@ public struct JSONWriter {
     static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
         var s = s
+        let special = Self.special
         s.withUTF8 { u in
             let n = u.count
             var start = 0
             var i = 0
             while i < n {
                 let b = u[i]
+                // Most bytes need nothing: skip them with one table lookup each.
+                if !special[Int(b)] { i += 1; continue }
                 var escape: String? = nil
                 var width = 1
                 switch b {
@@ -101,6 +107,10 @@ public struct JSONWriter {
         }
         out.append(0x22)
     }
+
+    /// Bytes that may need escaping: C0 controls, `"`, `\\`, DEL, and the lead bytes of C1 controls (0xC2) and
+    /// of U+2028/2029 (0xE2).
+    static let special: [Bool] = (0..<256).map { b in b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || b == 0xC2 || b == 0xE2 }
 
     private static func hex(_ v: UInt32) -> String {
         let h = String(v, radix: 16)
