@@ -74,7 +74,10 @@ public struct ExchangeTrackingReader: LineReader {
         Bytes.string(s).replacingOccurrences(of: "\"\"", with: "\"")
     }
 
-    let input: String
+    /// The file the current line comes from (changes when several logs are read merged).
+    public var input: String
+    /// Place of the current line in a merged stream (nil for a single input).
+    public var sequence: Int?
     var clock = LogClock()
     public private(set) var stats: LogReaderStats
     var index: [String: Int] = [:]
@@ -100,13 +103,13 @@ public struct ExchangeTrackingReader: LineReader {
             guard let i = index[name], i < f.count, !f[i].isEmpty else { return nil }
             return Self.unquote(f[i])
         }
-        guard let event = get("event-id"), Self.events.contains(event) else { stats.unrecognised(line, number: number); return }
+        guard let event = get("event-id"), Self.events.contains(event) else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input); return }
         stats.understood += 1
         let source = get("source") ?? ""
         guard source == "SMTP", ["RECEIVE", "SEND", "FAIL", "DEFER", "SENDEXTERNAL"].contains(event) else { return }
         var time: Double?
         if let d = index["date-time"], d < f.count, let (t, _) = clock.iso(f[d]) { time = t }
-        let pos = SourcePosition(input: input, line: number, time: time)
+        let pos = SourcePosition(input: input, line: number, time: time, sequence: sequence)
         let inbound = event == "RECEIVE"
         let d = LogSessionDraft(input: input, format: Self.formatID, direction: inbound ? .inbound : .outbound,
                                 start: pos, time: time ?? 0)

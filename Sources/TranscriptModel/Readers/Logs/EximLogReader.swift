@@ -36,7 +36,10 @@ public struct EximLogReader: LineReader {
         return min(0.95, 0.45 + 0.1 * Double(min(dated, 5)) / 5 + 0.4 * Double(hits) / Double(max(dated, 1)))
     }
 
-    let input: String
+    /// The file the current line comes from (changes when several logs are read merged).
+    public var input: String
+    /// Place of the current line in a merged stream (nil for a single input).
+    public var sequence: Int?
     var clock = LogClock()
     var header = LogHeaderParser()
     public private(set) var stats: LogReaderStats
@@ -135,7 +138,7 @@ public struct EximLogReader: LineReader {
                 if let f = line.first, f == Bytes.space || f == Bytes.tab || LogBytes.starts(line, "Envelope-")
                     || (line.count > 2 && line[line.startIndex + 1] == Bytes.space && line[line.startIndex] >= 0x41 && line[line.startIndex] <= 0x5A)
                     || LogBytes.find(line.prefix(40), ": ") != nil && lastSession != nil {
-                    lastSession?.add(LogNote(text: Bytes.string(line), pos: SourcePosition(input: input, line: number)))
+                    lastSession?.add(LogNote(text: Bytes.string(line), pos: SourcePosition(input: input, line: number, sequence: sequence)))
                     stats.understood += 1
                 } else {
                     stats.ignored += 1
@@ -147,7 +150,7 @@ public struct EximLogReader: LineReader {
             if let (t, r) = clock.iso(rest, allowSpace: true) { time = t; rest = r.drop { $0 == Bytes.space } }
         }
         if let t = time { now = max(now, t) }
-        let pos = SourcePosition(input: input, line: number, time: time)
+        let pos = SourcePosition(input: input, line: number, time: time, sequence: sequence)
         var pid: String?
         if let f = rest.first, f == 0x5B, let close = rest.prefix(12).firstIndex(of: 0x5D),
            rest[(rest.startIndex + 1)..<close].allSatisfy(Bytes.isDigit), close > rest.startIndex + 1 {
@@ -162,14 +165,14 @@ public struct EximLogReader: LineReader {
         } else {
             known = connectionLine(rest, pid: pid, pos: pos, text: text, emit: emit)
         }
-        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number) }
+        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         if now - lastSweep > 60 { sweep(emit: emit) }
     }
 
     public mutating func finish(emit: (Session) -> Void) {
         for (_, o) in outbound.sorted(by: { $0.value.last < $1.value.last }) { emitOutbound(o, emit: emit) }
         outbound.removeAll()
-        for s in inbound.values.sorted(by: { ($0.start.line ?? 0) < ($1.start.line ?? 0) }) { emitInbound(s, emit: emit) }
+        for s in inbound.values.sorted(by: { $0.start.order < $1.start.order }) { emitInbound(s, emit: emit) }
         inbound.removeAll()
         byMessage.removeAll()
         LogStatsRegistry.shared.record(stats)
@@ -177,11 +180,11 @@ public struct EximLogReader: LineReader {
 
     mutating func sweep(emit: (Session) -> Void) {
         lastSweep = now
-        for (k, s) in inbound.filter({ now - $0.value.last > idleSeconds }).sorted(by: { ($0.value.start.line ?? 0) < ($1.value.start.line ?? 0) }) {
+        for (k, s) in inbound.filter({ now - $0.value.last > idleSeconds }).sorted(by: { $0.value.start.order < $1.value.start.order }) {
             inbound[k] = nil
             emitInbound(s, emit: emit)
         }
-        for (k, o) in outbound.filter({ now - $0.value.last > 300 }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
+        for (k, o) in outbound.filter({ now - $0.value.last > 300 }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
             outbound[k] = nil
             emitOutbound(o, emit: emit)
         }
@@ -672,18 +675,18 @@ public struct EximLogReader: LineReader {
         var ni = 0
         let notes = x.notes
         func flush(_ line: Int?) {
-            while ni < notes.count, line == nil || (notes[ni].pos.line ?? 0) <= line! {
+            while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
                 b.note(notes[ni].text, kind: .log, at: notes[ni].pos); ni += 1
             }
         }
-        flush(x.start.line)
+        flush(x.start.order)
         b.connected(address: nil, port: nil, at: x.start)
         for step in x.steps {
             switch step {
-            case .client(let t, let p): flush(p.line); b.client(Array(t.utf8)[...], at: p, inferred: true)
-            case .server(let t, let p): flush(p.line); b.server(Array(t.utf8)[...], at: p, inferred: true)
+            case .client(let t, let p): flush(p.order); b.client(Array(t.utf8)[...], at: p, inferred: true)
+            case .server(let t, let p): flush(p.order); b.server(Array(t.utf8)[...], at: p, inferred: true)
             case .tls(let f, let p): b.tlsEstablished(f, at: p)
-            case .closed(let c, let p): flush(p.line); b.closed(by: c, at: p)
+            case .closed(let c, let p): flush(p.order); b.closed(by: c, at: p)
             }
         }
         flush(nil)

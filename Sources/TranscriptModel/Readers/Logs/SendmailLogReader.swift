@@ -29,7 +29,10 @@ public struct SendmailLogReader: LineReader {
         return min(0.95, 0.6 + 0.35 * Double(hits) / Double(max(headed, 1)))
     }
 
-    let input: String
+    /// The file the current line comes from (changes when several logs are read merged).
+    public var input: String
+    /// Place of the current line in a merged stream (nil for a single input).
+    public var sequence: Int?
     var header = LogHeaderParser()
     public private(set) var stats: LogReaderStats
     var open: [Int: LogSessionDraft] = [:]
@@ -48,12 +51,12 @@ public struct SendmailLogReader: LineReader {
         let l = header.parse(line)
         guard Self.isSendmail(l.program) else { stats.ignored += 1; return }
         if let t = l.time { now = max(now, t) }
-        let pos = SourcePosition(input: input, line: number, time: l.time)
+        let pos = SourcePosition(input: input, line: number, time: l.time, sequence: sequence)
         let known = handle(l.message, pid: l.pid ?? 0, pos: pos, text: Bytes.string(line), emit: emit)
-        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number) }
+        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         if now - lastSweep > 60 {
             lastSweep = now
-            for (k, d) in open.filter({ now - $0.value.last > idleSeconds }).sorted(by: { ($0.value.start.line ?? 0) < ($1.value.start.line ?? 0) }) { open[k] = nil; emitDraft(d, emit: emit) }
+            for (k, d) in open.filter({ now - $0.value.last > idleSeconds }).sorted(by: { $0.value.start.order < $1.value.start.order }) { open[k] = nil; emitDraft(d, emit: emit) }
             if open.count > 50_000 {
                 for (k, d) in open.sorted(by: { $0.value.last < $1.value.last }).prefix(open.count - 50_000) {
                     open[k] = nil; stats.evicted += 1; emitDraft(d, emit: emit)
@@ -63,7 +66,7 @@ public struct SendmailLogReader: LineReader {
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        for d in open.values.sorted(by: { ($0.start.line ?? 0) < ($1.start.line ?? 0) }) { emitDraft(d, emit: emit) }
+        for d in open.values.sorted(by: { $0.start.order < $1.start.order }) { emitDraft(d, emit: emit) }
         open.removeAll()
         LogStatsRegistry.shared.record(stats)
     }
