@@ -17,7 +17,7 @@ public enum MessageStoryText {
         let h = m / 60
         if h < 24 { return "\(h)h" + (m % 60 > 0 ? "\(m % 60)m" : "") }
         let d = h / 24
-        return "\(d)d" + (h % 24 > 0 ? "\(h % 24)h" : "")
+        return "\(d)d" + (h % 24 > 0 || (d < 2 && m % 60 > 0) ? "\(h % 24)h" : "") + (d < 2 && m % 60 > 0 ? "\(m % 60)m" : "")
     }
 
     static func clip(_ s: String, _ n: Int = 140) -> String {

@@ -26,6 +26,11 @@ final class LogSessionDraft {
     var tlsDone = false
     var mailFrom: String?
     var queueIDs: [String] = []
+    /// The message whose retry chain ends in this session: its story rides on it.
+    var story: MessageTrack?
+    /// Further messages whose chains ended in this session (one session carries one story; these are told
+    /// on their own).
+    var moreStories: [MessageTrack] = []
 
     init(input: String, format: String, direction: Session.Direction, start: SourcePosition, time: Double) {
         self.input = input
@@ -124,6 +129,7 @@ final class LogSessionDraft {
         if let q = queueIDs.first {
             for i in s.transactions.indices where s.transactions[i].queueID == nil { s.transactions[i].queueID = q }
         }
+        if let t = story, !t.told, t.history.isChain { t.attach(to: &s) }
         return s
     }
 

@@ -16,6 +16,7 @@ final class MessageTrack {
     var openAttempts = 0
     /// Groups result lines logged together into one attempt (local delivery agents log no attempt id).
     var groupKey: Double?
+    var groupTag: String?
     var endDetail: String?
     var endPosition: SourcePosition?
     var last: Double
@@ -150,8 +151,11 @@ final class MessageTrack {
         case .pending: s.outcome = .deferred
         }
         if outcome != .delivered {
-            let failed = h.attempts.last { $0.status != .sent }
-            s.failedStage = Self.stage(failed?.inReplyTo) ?? (failed?.relay == "none" ? .connect : nil)
+            let failed = h.lastDeferral ?? h.attempts.last { $0.status != .sent }
+            let reply = (failed?.reply ?? "").lowercased()
+            let connect = failed?.relay == "none" || reply.hasPrefix("connect to") || reply.contains("connection refused")
+                || reply.contains("connection timed out") || reply.contains("no route to host")
+            s.failedStage = Self.stage(failed?.inReplyTo) ?? (connect ? .connect : nil)
         }
         return s
     }
