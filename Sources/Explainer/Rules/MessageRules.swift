@@ -77,21 +77,23 @@ public enum MessageRules {
     static func deferralMeaning(_ h: MessageHistory) -> (detail: String?, reason: Reason?, finalReason: Reason?, actions: [String]) {
         var finalReason: Reason?
         if let b = h.attempts.last(where: { $0.status == .bounced }), let r = b.reply {
-            let c = ReplyKnowledge.classify(query(r, b.inReplyTo, deferred: false))
+            let c = ReplyKnowledge.classify(query(r, b.inReplyTo, dsn: b.dsn, deferred: false))
             finalReason = c.reason
         }
         guard let d = h.lastDeferral ?? h.firstDeferral, let reply = d.reply, !reply.isEmpty else {
             return (nil, nil, finalReason, [])
         }
-        let c = ReplyKnowledge.classify(query(reply, d.inReplyTo, deferred: true))
+        let c = ReplyKnowledge.classify(query(reply, d.inReplyTo, dsn: d.dsn, deferred: true))
         let title = c.title.prefix(1).lowercased() + c.title.dropFirst()
         let detail = " The deferrals mean: \(title). \(c.explanation)"
         return (detail, c.reason == .undefined ? nil : c.reason, finalReason, Array(c.actions.prefix(3)))
     }
 
-    static func query(_ reply: String, _ inReplyTo: String?, deferred: Bool) -> ReplyQuery {
+    static func query(_ reply: String, _ inReplyTo: String?, dsn: String?, deferred: Bool) -> ReplyQuery {
         var q = ReplyQuery.parse(reply)
-        if q.code == nil && q.enhanced == nil { q.code = deferred ? 451 : 550 }
+        // The log's DSN code stands in for a reply logged without one (Sendmail `dsn=5.1.1, stat=User unknown`).
+        if q.enhanced == nil, let d = dsn, d.first == "4" || d.first == "5" { q.enhanced = d }
+        if q.code == nil { q.code = (q.enhanced?.first ?? (deferred ? "4" : "5")) == "4" ? 451 : 550 }
         if q.command == nil, let w = inReplyTo?.uppercased() {
             if w.hasPrefix("RCPT") { q.command = "RCPT" }
             else if w.hasPrefix("MAIL") { q.command = "MAIL" }
