@@ -763,6 +763,11 @@ public struct EximLogReader: LineReader {
         t.received(time: pos.time, client: client, sender: sender, size: LogBytes.value(r, "S=").flatMap { Bytes.integer($0) },
                    messageID: LogBytes.value(r, "id=").map(Bytes.string), position: pos)
         t.note(text, pos)
+        // `<= <> R=parent`: the bounce Exim sends for a failed message.
+        if sender.isEmpty, let parent = LogBytes.value(r, "R="), let p = tracks[Bytes.string(parent)] {
+            let n = "bounce \(id) sent to the sender"
+            p.endDetail = p.endDetail.map { $0 + "; " + n } ?? n
+        }
     }
 
     /// One recipient's result: `=>`/`->` delivered, `==` deferred, `**` failed (`retry timeout exceeded`: expired).
@@ -800,6 +805,7 @@ public struct EximLogReader: LineReader {
         t.record(number: number, recipient: to, status: status, time: pos.time, relay: relay,
                  delay: LogBytes.value(r, "QT=").flatMap(Self.duration), reply: reply, inReplyTo: inReplyTo, position: pos)
         if status != .sent { t.note(text, pos) }
+        if status == .expired, t.endDetail == nil { t.endDetail = "retry timeout exceeded" }
     }
 
     /// Exim's `QT=1d2h3m4s` / `QT=45s`.
