@@ -9,7 +9,7 @@ public enum MessageRules {
                     title: "The message was deferred repeatedly, then given up",
                     explanation: "The sending MTA kept the message and retried after each temporary (4xx) refusal; the retries never succeeded and it finally returned the message to its sender (expired queue lifetime or retry timeout, or a permanent refusal at the last attempt).",
                     actions: [
-                        "Fix the cause of the deferrals (below), then ask the sender to send the message again: a returned message is not retried.",
+                        "Fix the cause of the deferrals, then ask the sender to send the message again: a returned message is not retried.",
                         "To keep such messages longer, raise the queue lifetime (Postfix maximal_queue_lifetime, default 5d; Exim retry rules; Sendmail Timeout.queuereturn; Exchange message expiration).",
                     ]) { f in
             guard let h = f.session.history, h.deferrals > 0,
@@ -26,7 +26,7 @@ public enum MessageRules {
                     title: "Delivered, but only after deferrals",
                     explanation: "The receiving side refused the message temporarily at first; the sending MTA retried as it should and a later attempt was accepted. Each deferral delayed the message.",
                     actions: [
-                        "Nothing is lost. If the delay matters, remove the cause of the deferrals (below) or allow-list the sender with the receiver.",
+                        "Nothing is lost. If the delay matters, remove the cause of the deferrals or ask the receiver to allow-list the sender.",
                     ]) { f in
             guard let h = f.session.history, h.deferrals > 0, h.end?.outcome == .delivered else { return [] }
             let over = h.span.map { " after " + MessageStoryText.duration($0) } ?? ""

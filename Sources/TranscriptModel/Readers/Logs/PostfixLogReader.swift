@@ -786,8 +786,8 @@ public struct PostfixLogReader: LineReader {
             if let old = dormant.removeValue(forKey: qid) { emitStory(old, emit: emit) }
             let uid = r.prefix { $0 != Bytes.space }
             let t = track(q, qid)
-            t.received(time: pos.time, client: "local submission (uid=\(Bytes.string(uid)))",
-                       sender: LogBytes.value(r, "from=").map(Bytes.string), position: pos)
+            // pickup's `from=<billing>` is the login name; qmgr logs the envelope sender.
+            t.received(time: pos.time, client: "local submission (uid=\(Bytes.string(uid)))", position: pos)
             t.note(text(), pos)
             return true
         }
