@@ -106,6 +106,13 @@ import Testing
         #expect(html.contains("<h3>Message 9C1E21C0F3</h3>"))
     }
 
+    @Test func personalRedactionReachesTheStory() throws {
+        let r = try BinaryRunner.run([Self.dir + "postfix-deferred-greylisted.log", "--redact", "personal", "--format", "json"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("\"history\":{\"queueId\":\"9C1E21C0F3\""))
+        for secret in ["alice@example.com", "dan@example.org", "192.0.2.58"] { #expect(!r.stdout.contains(secret), "\(secret)") }
+    }
+
     // MARK: Exim, Sendmail, OpenSMTPD
 
     @Test func eximDeferredThenDeliveredAndRetryTimeoutExceeded() throws {

@@ -150,6 +150,29 @@ public struct MessageHistory: Sendable, Hashable, Codable {
         return max(0, e - s)
     }
 
+    /// Rewrite every text the story holds (addresses, client, replies): redaction.
+    public mutating func mapText(_ f: (String) -> String) {
+        if var r = received {
+            r.client = r.client.map(f)
+            r.sender = r.sender.map(f)
+            r.messageID = r.messageID.map(f)
+            received = r
+        }
+        func attempt(_ a: Attempt) -> Attempt {
+            var a = a
+            a.recipients = a.recipients.map(f)
+            a.relay = a.relay.map(f)
+            a.reply = a.reply.map(f)
+            return a
+        }
+        attempts = attempts.map(attempt)
+        firstDeferral = firstDeferral.map(attempt)
+        if var e = end {
+            e.detail = e.detail.map(f)
+            end = e
+        }
+    }
+
     /// A story worth telling: more than one attempt, a deferral followed by an end, or an expiry.
     public var isChain: Bool {
         attemptCount >= 2 || end?.outcome == .expired
