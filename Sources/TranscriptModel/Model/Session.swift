@@ -49,8 +49,9 @@ public struct Session: Sendable {
     public var attributes: [String: String] = [:]
 
     /// MTA logs: the story of the message this session ends (received, every delivery attempt, the end),
-    /// when the message needed more than one attempt or expired. A session with a history and no dialogue
-    /// (`isMessageStory`) stands for a message whose last attempt was reported before its end was logged.
+    /// when the message was deferred and retried, or expired (Exchange tracking: when the message took more
+    /// than one row). A session with a history and no dialogue (`isMessageStory`) stands for a message whose
+    /// chain ended when no attempt session was open (end logged later, log ended or went quiet, local delivery).
     public var history: MessageHistory?
 
     /// A message story without an SMTP session of its own (see `history`).

@@ -835,7 +835,7 @@ public struct EximLogReader: LineReader {
 
     /// An attempt's session; the one that ends its message's chain carries the story.
     mutating func emitOutbound(_ o: Outbound, emit: (Session) -> Void, story: MessageTrack? = nil) {
-        guard let t = story, !t.told, t.history.isChain, t.history.end != nil else {
+        guard let t = story, !t.told, t.worthTelling, t.history.end != nil else {
             emitAttempt(o, emit: emit)
             return
         }

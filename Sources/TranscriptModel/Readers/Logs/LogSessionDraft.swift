@@ -129,7 +129,7 @@ final class LogSessionDraft {
         if let q = queueIDs.first {
             for i in s.transactions.indices where s.transactions[i].queueID == nil { s.transactions[i].queueID = q }
         }
-        if let t = story, !t.told, t.history.isChain { t.attach(to: &s) }
+        if let t = story, t.worthOwnSession { t.attach(to: &s) }
         return s
     }
 

@@ -73,11 +73,14 @@ final class MessageTrack {
         if let time { last = max(last, time) }
     }
 
-    /// A story that deserves a session of its own when no attempt can carry it: a retry chain (deferrals) or
-    /// an expiry. Several attempts that all went through tell nothing their sessions do not.
-    var worthOwnSession: Bool {
-        !told && history.isChain && (history.deferrals > 0 || expired)
+    /// A story worth telling: a retry chain (deferrals) or an expiry. Several attempts that all went through
+    /// at once (recipients delivered in parallel, a content filter hop) tell nothing their sessions do not.
+    var worthTelling: Bool {
+        history.isChain && (history.deferrals > 0 || expired)
     }
+
+    /// A story not told yet that deserves a session of its own when no attempt can carry it.
+    var worthOwnSession: Bool { !told && worthTelling }
 
     /// Every recipient the message was queued for has a final status.
     var allFinal: Bool {

@@ -331,7 +331,7 @@ public struct OpenSMTPDLogReader: LineReader {
         guard t.allFinal || status == .expired else { return }
         tracks[msgid] = nil
         if t.history.end == nil { t.end(t.outcome(removed: true), time: pos.time, position: pos) }
-        if t.history.isChain {
+        if t.worthTelling {
             if d.story == nil { d.story = t } else if d.moreStories.count < 1_000 { d.moreStories.append(t) }
         }
     }

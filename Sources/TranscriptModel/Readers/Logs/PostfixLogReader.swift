@@ -454,7 +454,8 @@ public struct PostfixLogReader: LineReader {
         if let r = LogBytes.after(body, "client=") {
             guard let qid else { return false }
             let s = session(pid: pid, service: service, pos: pos)
-            s.add(LogNote(text: text(), pos: pos))
+            let note = LogNote(text: text(), pos: pos)
+            s.add(note)
             let p = Self.peer(after: r)
             if s.client.address == nil { s.client = Peer(host: p.host, address: p.ip, port: p.port) }
             if let user = LogBytes.value(r, "sasl_username=") { s.client.heloName = s.client.heloName; _ = user }
@@ -466,7 +467,7 @@ public struct PostfixLogReader: LineReader {
                 q.inbound = s
                 let t = track(q, qid)
                 t.received(time: pos.time, client: Bytes.string(r.prefix { $0 != 0x2C && $0 != Bytes.space }.prefix(200)), position: pos)
-                t.note(text(), pos)
+                t.note(note.text, pos)
             }
             return true
         }
@@ -725,13 +726,13 @@ public struct PostfixLogReader: LineReader {
                 t.expired = true
                 t.endDetail = "returned to sender"
                 t.endPosition = pos
-                t.note(text(), pos)
+                t.note(note.text, pos)
             } else if q.track?.history.received?.size == nil {
                 // `from=<a>, size=1840, nrcpt=2 (queue active)` (repeated on every retry: the first one counts).
                 let t = track(q, qid)
                 t.received(time: pos.time, sender: q.sender, size: LogBytes.value(body, "size=").flatMap { Bytes.integer($0) },
                            recipients: LogBytes.value(body, "nrcpt=").flatMap { Bytes.integer($0) }, position: pos)
-                t.note(text(), pos)
+                t.note(note.text, pos)
             }
             return true
         }
@@ -739,7 +740,7 @@ public struct PostfixLogReader: LineReader {
             q.removed = true
             let t = q.track
             if let t, t.history.end == nil { t.end(t.outcome(removed: true), time: pos.time, position: pos) }
-            t?.note(text(), pos)
+            t?.note(note.text, pos)
             // The message is gone: its delivery attempts are over.
             for (pid, o) in outbound.filter({ $0.value.qid == qid }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
                 outbound[pid] = nil
@@ -772,7 +773,7 @@ public struct PostfixLogReader: LineReader {
             if let t = q.track {
                 let n = "non-delivery notification \(Bytes.string(Bytes.trimmed(r)))"
                 t.endDetail = t.endDetail.map { $0 + "; " + n } ?? n
-                t.note(text(), pos)
+                t.note(note.text, pos)
             }
             return true
         }
@@ -788,7 +789,7 @@ public struct PostfixLogReader: LineReader {
             let t = track(q, qid)
             // pickup's `from=<billing>` is the login name; qmgr logs the envelope sender.
             t.received(time: pos.time, client: "local submission (uid=\(Bytes.string(uid)))", position: pos)
-            t.note(text(), pos)
+            t.note(note.text, pos)
             return true
         }
         if LogBytes.starts(body, "milter-reject: ") || LogBytes.starts(body, "reject: ") {
@@ -1383,7 +1384,7 @@ public struct PostfixLogReader: LineReader {
         let t = q?.track
         if let t, o.attempt != nil { t.openAttempts -= 1 }
         guard let q, let t, o.attempt != nil, !t.told, t.openAttempts <= 0, q.removed || t.expired || t.allFinal,
-              t.history.isChain else {
+              t.worthTelling else {
             emitAttempt(o, emit: emit)
             return
         }

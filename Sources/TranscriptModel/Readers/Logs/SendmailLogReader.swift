@@ -405,7 +405,7 @@ public struct SendmailLogReader: LineReader {
         }
         stats.sessions += 1
         var session = d.finish()
-        if let t = story, !t.told, t.history.isChain { t.attach(to: &session) }
+        if let t = story, t.worthOwnSession { t.attach(to: &session) }
         emit(session)
         return true
     }
