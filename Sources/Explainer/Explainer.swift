@@ -7,7 +7,7 @@ public struct Explainer: Sendable {
     public var replyRules: [ReplyRule]
     public let userRules: [ReplyRule]
 
-    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table,
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table,
                 replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
         self.userRules = userRules
@@ -74,19 +74,30 @@ public struct Explainer: Sendable {
             for hit in rule.detect(facts) {
                 var text = rule.explanation
                 if let d = hit.detail { text += " " + d }
-                add(Finding(id: rule.id, severity: rule.severity, reason: rule.reason, title: rule.title,
-                            explanation: text, actions: rule.actions, evidence: hit.evidence,
+                var actions = hit.actions
+                for a in rule.actions where !actions.contains(a) { actions.append(a) }
+                add(Finding(id: rule.id, severity: rule.severity, reason: hit.reason ?? rule.reason, title: hit.title ?? rule.title,
+                            explanation: text, actions: Array(actions.prefix(6)), evidence: hit.evidence,
                             exchanges: hit.exchanges), to: &findings)
             }
         }
 
         findings = order(findings, session)
-        let primary = primaryFinding(findings, session)
+        var primary = primaryFinding(findings, session)
+        // The attempt that ends an expired message: the message's fate explains more than this deferral.
+        if let h = session.history, h.end?.outcome == .expired, session.outcome != .delivered,
+           let gaveUp = findings.first(where: { $0.id == "message-gave-up" }) {
+            primary = gaveUp
+        }
         // A delivered session's reason is `delivered`; refused recipients along the way stay findings.
         let reason = session.outcome == .delivered ? .delivered : primary?.reason
+        var summary = session.isMessageStory && session.history != nil
+            ? "" : VerdictSummary.sentence(session, primary: primary)
+        if let h = session.history {
+            summary += (summary.isEmpty ? "" : " ") + "Message \(h.queueID): " + MessageStoryText.headline(h) + "."
+        }
         return ExplainedSession(session: session, findings: findings, replies: replies,
-                                primaryReason: reason,
-                                summary: VerdictSummary.sentence(session, primary: primary))
+                                primaryReason: reason, summary: summary)
     }
 
     /// The verb the knowledge base reads a reply against.

@@ -63,6 +63,9 @@ struct InputArguments: ParsableArguments {
     @Flag(name: .long, help: "Keep reading a growing file (logs) and print sessions as they close; Ctrl-C ends.")
     var follow = false
 
+    @Flag(name: .customLong("no-merge"), help: "Read each log file on its own (by default logs of the same format, e.g. maillog.1.gz maillog, are merged in time order so sessions and messages crossing a rotation are told once).")
+    var noMerge = false
+
     @Option(name: .customLong("max-line-bytes"), help: "Limit: longer input lines are cut.")
     var maxLineBytes: Int = 1 << 20
 
@@ -150,8 +153,8 @@ struct InputArguments: ParsableArguments {
     }
 
     /// Reads every input; each session is explained, redacted and passed through `transform` (rendering;
-    /// it also gets the session's number, from 1), then handed to `body` in input order. Reading files, the transform runs on worker threads while the
-    /// reader goes on; following a file or an interface, and `--redact personal` (whose placeholders are
+    /// it also gets the session's number, from 1), then handed to `body` in input order. Reading files, the
+    /// transform runs on worker threads while the reader goes on; following a file or an interface, and `--redact personal` (whose placeholders are
     /// numbered in order), stay on one thread.
     func forEachSession<R: Sendable>(transform: @escaping @Sendable (ExplainedSession, Int) -> R,
                                      _ body: (R) -> Void) throws -> [InputError] {
@@ -185,19 +188,27 @@ struct InputArguments: ParsableArguments {
             return errors
         }
         let inputs = files.isEmpty ? ["-"] : files
-        for input in inputs {
+        let plan: [InputPlanItem] = noMerge || follow || inputs.count < 2
+            ? inputs.map { .single($0) } : InputDriver.plan(inputs, options: options)
+        func emit(_ session: Session) {
+            guard filter.isEmpty || filter.matches(session) else { return }
+            number += 1
+            if let pipeline {
+                pipeline.submit((number, session), deliver: body)
+            } else {
+                body(transform(redactor.apply(explainer.explain(session)), number))
+            }
+        }
+        for item in plan {
+            guard case .single(let input) = item else {
+                if case .merged(let paths, _) = item {
+                    errors += readMerged(paths, options: options, emit: emit)
+                }
+                continue
+            }
             do {
                 let info = try SessionBuilder.$defaultLimits.withValue(builderLimits) {
                   try SessionBuilder.$redactByDefault.withValue(redact != .none) {
-                    let emit: (Session) -> Void = { session in
-                        guard filter.isEmpty || filter.matches(session) else { return }
-                        number += 1
-                        if let pipeline {
-                            pipeline.submit((number, session), deliver: body)
-                        } else {
-                            body(transform(redactor.apply(explainer.explain(session)), number))
-                        }
-                    }
                     if follow {
                         return try FollowReader.read(path: input, options: options, emit: emit)
                     }
@@ -225,6 +236,31 @@ struct InputArguments: ParsableArguments {
             }
         }
         return errors
+    }
+
+    /// Logs of one format read together in time order. Each file that cannot be used gets its one error line;
+    /// the others are still explained.
+    private func readMerged(_ paths: [String], options: InputOptions, emit: (Session) -> Void) -> [InputError] {
+        let result = SessionBuilder.$defaultLimits.withValue(builderLimits) {
+            SessionBuilder.$redactByDefault.withValue(redact != .none) {
+                InputDriver.readMerged(paths: paths, options: options, emit: emit)
+            }
+        }
+        if verbose {
+            if !result.label.isEmpty { warn("merged in time order (\(result.format)): \(result.label)") }
+            for m in result.inputs {
+                warn("\(m.input): \(m.info.format) (\(Int(m.info.confidence * 100))% sure), \(m.info.lines) lines, \(m.info.bytes) bytes"
+                     + (m.info.cutLines > 0 ? ", \(m.info.cutLines) over-long lines cut" : ""))
+            }
+        }
+        if let st = LogStatsRegistry.shared.take(input: result.label), verbose {
+            writeStderr(Sanitizer.terminal(st.summaryLine) + "\n")
+            for u in st.unrecognisedSamples {
+                writeStderr("  not understood, \(u.input.map { "\($0) " } ?? "")line \(u.line): \(Sanitizer.terminal(u.text))\n")
+            }
+        }
+        for e in result.errors { warn("smtpexplain: \(e.description)") }
+        return result.errors
     }
 }
 

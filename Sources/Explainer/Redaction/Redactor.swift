@@ -104,6 +104,7 @@ public struct Redactor: Sendable {
             tls.subject = tls.subject.map(scrub.text)
             s.tls = tls
         }
+        s.history?.mapText(scrub.text)
         x.session = s
 
         x.summary = scrub.text(x.summary)

@@ -103,7 +103,17 @@ public enum HTMLRenderer {
         identity(t, sec, s)
         conversation(t, sec, x, number)
         transactions(t, sec, s)
+        history(t, sec, s)
         findings(t, sec, x, number)
+    }
+
+    /// The message's story (MTA logs): arrival, each kept attempt, the end.
+    static func history(_ t: HTMLTree, _ sec: HTMLTree.Node, _ s: Session) {
+        guard let h = s.history else { return }
+        t.element(sec, "h3", text: "Message " + h.queueID)
+        t.element(sec, "p", class: "summary", text: MessageStoryText.headline(h))
+        let ol = t.element(sec, "ol", class: "plain history")
+        for l in MessageStoryText.lines(h) { t.element(ol, "li", text: l) }
     }
 
     static func fact(_ t: HTMLTree, _ dl: HTMLTree.Node, _ k: String, _ v: String) {
@@ -163,7 +173,8 @@ public enum HTMLRenderer {
         let answered = Set(s.lines.lazy.filter { $0.role == .server }.compactMap(\.exchange))
         for l in s.lines {
             let tr = t.element(tbody, "tr", class: "r-\(l.role.rawValue)" + (l.inferred ? " inferred" : ""))
-            let num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
+            var num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
+            if l.position.input != s.input, l.position.sequence != nil { num = TextRenderer.fileName(l.position.input) + ":" + num }
             t.element(tr, "td", class: "num", text: num)
             if let base {
                 let td = t.element(tr, "td", class: "time")

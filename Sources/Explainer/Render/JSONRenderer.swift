@@ -139,7 +139,67 @@ public enum JSONRenderer {
         w.beginObject()
         for k in s.attributes.keys.sorted() { w.field(k, s.attributes[k]) }
         w.endObject()
+        w.key("history")
+        write(s.history, into: &w)
         w.endObject()
+    }
+
+    /// A message's story (MTA logs): `{"queueId","received","attempts","attemptCount","omittedAttempts",
+    /// "deferrals","end","headline"}` or null.
+    static func write(_ h: MessageHistory?, into w: inout JSONWriter) {
+        guard let h else { w.null(); return }
+        w.beginObject()
+        w.field("queueId", h.queueID)
+        w.key("received")
+        if let r = h.received {
+            w.beginObject()
+            w.field("time", r.time)
+            w.field("client", r.client)
+            w.field("sender", r.sender)
+            w.field("size", r.size)
+            w.field("recipients", r.recipients)
+            w.field("messageId", r.messageID)
+            positionFields(r.position, into: &w)
+            w.endObject()
+        } else { w.null() }
+        w.key("attempts")
+        w.beginArray()
+        for a in h.attempts {
+            w.beginObject()
+            w.field("number", a.number)
+            w.field("time", a.time)
+            w.field("status", a.status.rawValue)
+            w.field("recipients", strings: a.recipients)
+            w.field("recipientCount", a.recipientCount)
+            w.field("relay", a.relay)
+            w.field("delay", a.delay)
+            w.field("dsn", a.dsn)
+            w.field("reply", a.reply)
+            w.field("inReplyTo", a.inReplyTo)
+            positionFields(a.position, into: &w)
+            w.endObject()
+        }
+        w.endArray()
+        w.field("attemptCount", h.attemptCount)
+        w.field("omittedAttempts", h.omittedAttempts)
+        w.field("deferrals", h.deferrals)
+        w.key("end")
+        if let e = h.end {
+            w.beginObject()
+            w.field("outcome", e.outcome.rawValue)
+            w.field("time", e.time)
+            w.field("totalDelay", e.totalDelay)
+            w.field("detail", e.detail)
+            positionFields(e.position, into: &w)
+            w.endObject()
+        } else { w.null() }
+        w.field("headline", MessageStoryText.headline(h))
+        w.endObject()
+    }
+
+    static func positionFields(_ p: SourcePosition?, into w: inout JSONWriter) {
+        guard let p else { w.field("line", nil as Int?); return }
+        positionFields(p, into: &w)
     }
 
     static func write(_ t: Transaction, into w: inout JSONWriter) {
@@ -264,6 +324,8 @@ public enum JSONRenderer {
     }
 
     static func positionFields(_ p: SourcePosition, into w: inout JSONWriter) {
+        // Logs read merged: each position names its file.
+        if p.sequence != nil { w.field("input", p.input) }
         w.field("line", p.line)
         if p.packet != nil { w.field("packet", p.packet) }
         if p.time != nil { w.field("time", p.time) }

@@ -43,7 +43,10 @@ public enum MarkdownRenderer {
             var lastExchangeShown = -1
             let answered = Set(s.lines.lazy.filter { $0.role == .server }.compactMap(\.exchange))
             for l in s.lines {
-                let num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
+                var num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
+                if l.position.input != s.input, l.position.sequence != nil {
+                    num = Sanitizer.terminal(TextRenderer.fileName(l.position.input)) + ":" + num
+                }
                 let gutter = String(repeating: " ", count: max(0, 5 - num.count)) + num
                 var text = Sanitizer.terminal(l.text)
                 if l.inferred { text += "   (inferred)" }
@@ -62,6 +65,11 @@ public enum MarkdownRenderer {
             }
             if s.elidedLines > 0 { block.append("        … \(s.elidedLines) more lines not shown") }
             out += fenced(block, info: "text")
+        }
+
+        if let h = s.history {
+            out += "\n**Message " + codeSpan(h.queueID) + "**: " + escape(MessageStoryText.headline(h)) + "\n\n"
+            for l in MessageStoryText.lines(h) { out += "- " + escape(l) + "\n" }
         }
 
         if !x.findings.isEmpty {

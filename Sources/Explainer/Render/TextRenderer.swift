@@ -50,7 +50,7 @@ public struct TextRenderer: Sendable {
 
         var lastExchangeShown = -1
         for line in s.lines {
-            out += transcriptLine(line)
+            out += transcriptLine(line, input: s.input)
             if let ex = line.exchange, ex >= 0, ex != lastExchangeShown, ex < s.exchanges.count,
                s.exchanges[ex].reply != nil, line.role == .server || line.role == .client && s.exchanges[ex].reply?.inferred == true {
                 lastExchangeShown = ex
@@ -61,6 +61,7 @@ public struct TextRenderer: Sendable {
             out += paint("        … \(s.elidedLines) more lines not shown (message content or limits)", .dim) + "\n"
         }
         out += "\n" + verdict(x)
+        if let h = s.history { out += history(h) }
         if !x.findings.isEmpty {
             out += "\n" + paint("Findings", .bold) + "\n"
             for f in x.findings { out += finding(f) }
@@ -95,8 +96,18 @@ public struct TextRenderer: Sendable {
         return out
     }
 
-    private func transcriptLine(_ l: TranscriptLine) -> String {
-        let num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
+    /// The message's story (MTA logs): arrival, each kept attempt, the end.
+    private func history(_ h: MessageHistory) -> String {
+        var out = "\n" + paint("Message \(Sanitizer.terminal(h.queueID))", .bold) + ": "
+            + Sanitizer.terminal(MessageStoryText.headline(h)) + "\n"
+        for l in MessageStoryText.lines(h) { out += wrap(Sanitizer.terminal(l), indent: "  ", hanging: "      ") }
+        return out
+    }
+
+    private func transcriptLine(_ l: TranscriptLine, input: String) -> String {
+        var num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
+        // Logs read merged: a line from another file than the session's first says which.
+        if l.position.input != input, l.position.sequence != nil { num = Sanitizer.terminal(Self.fileName(l.position.input)) + ":" + num }
         let gutter = String(repeating: " ", count: max(0, 6 - num.count)) + num
         let tag: String
         let style: Style
@@ -169,6 +180,11 @@ public struct TextRenderer: Sendable {
             for a in f.actions { out += wrap("- " + Sanitizer.terminal(a), indent: "        ", hanging: "          ") }
         }
         return out
+    }
+
+    /// The last path component.
+    static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
     }
 
     private func wrap(_ text: String, indent: String, hanging: String? = nil, width: Int = 100) -> String {

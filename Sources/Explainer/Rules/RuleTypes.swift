@@ -29,11 +29,21 @@ public struct RuleHit: Sendable {
     public var exchanges: [Int]
     public var evidence: [Evidence]
     public var detail: String?
+    /// A title naming this case (`Gave up after 5 deferrals over 5d2h`), instead of the row's.
+    public var title: String?
+    /// A reason for this case, instead of the row's.
+    public var reason: Reason?
+    /// Next steps for this case, listed before the row's.
+    public var actions: [String]
 
-    public init(exchanges: [Int] = [], evidence: [Evidence], detail: String? = nil) {
+    public init(exchanges: [Int] = [], evidence: [Evidence], detail: String? = nil, title: String? = nil,
+                reason: Reason? = nil, actions: [String] = []) {
         self.exchanges = exchanges
         self.evidence = evidence
         self.detail = detail
+        self.title = title
+        self.reason = reason
+        self.actions = actions
     }
 }
 

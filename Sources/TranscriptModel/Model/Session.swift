@@ -48,6 +48,15 @@ public struct Session: Sendable {
     /// Free-form facts readers want to pass on (queue ids, log `commands=` tally, ...).
     public var attributes: [String: String] = [:]
 
+    /// MTA logs: the story of the message this session ends (received, every delivery attempt, the end),
+    /// when the message was deferred and retried, or expired (Exchange tracking: when the message took more
+    /// than one row). A session with a history and no dialogue (`isMessageStory`) stands for a message whose
+    /// chain ended when no attempt session was open (end logged later, log ended or went quiet, local delivery).
+    public var history: MessageHistory?
+
+    /// A message story without an SMTP session of its own (see `history`).
+    public var isMessageStory: Bool { attributes["story"] == "message" }
+
     public enum Direction: String, Sendable, Codable { case inbound, outbound }
 
     public init(input: String, format: String) {

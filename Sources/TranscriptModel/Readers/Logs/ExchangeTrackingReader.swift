@@ -1,11 +1,14 @@
 import Foundation
 
 /// Microsoft Exchange message tracking logs (`MSGTRK*.LOG`, CSV with a `#Fields:` header, or the same rows
-/// without it). Each SMTP row is one session: `RECEIVE` (source SMTP) an accepted inbound message, `SEND` a
-/// delivered outbound one, `FAIL`/`DEFER` a refused delivery with the recipient status as the reply. Other
-/// events (DELIVER, DSN, EXPAND, RESOLVE, SUBMIT, HAREDIRECT*, NOTIFYMAPI, AGENTINFO, ...) are understood as
-/// message history but do not make sessions. The SMTP protocol logs (SmtpReceive/SmtpSend) are a
-/// transcript dialect of their own (`exchange`).
+/// without it). The rows of one message (by message id, else internal message id: RECEIVE, AGENTINFO,
+/// DEFER, SEND, DELIVER, FAIL, DSN, ...) are one story and one session: it is rebuilt from the message's last
+/// SMTP delivery row (`SEND` delivered, `FAIL`/`DEFER` refused with the recipient status as the reply), else
+/// from its SMTP `RECEIVE` row (an accepted inbound message), and carries every row as evidence and the
+/// message's history (received, each attempt, the end). A message is told once its recipients all have a
+/// final row and two minutes of log time passed, or after three days of quiet, or at the end of the input.
+/// Messages with no SMTP row (mailbox submission and delivery) make no session unless retried. The SMTP
+/// protocol logs (SmtpReceive/SmtpSend) are a transcript dialect of their own (`exchange`).
 public struct ExchangeTrackingReader: LineReader {
     public static let formatID = "exchange-tracking"
     public static let summary = "Microsoft Exchange message tracking log (MSGTRK CSV)"
@@ -74,15 +77,70 @@ public struct ExchangeTrackingReader: LineReader {
         Bytes.string(s).replacingOccurrences(of: "\"\"", with: "\"")
     }
 
-    let input: String
+    /// The file the current line comes from (changes when several logs are read merged).
+    public var input: String
+    /// Place of the current line in a merged stream (nil for a single input).
+    public var sequence: Int?
     var clock = LogClock()
     public private(set) var stats: LogReaderStats
     var index: [String: Int] = [:]
+    /// Merged reads: each file's own `#Fields:` header.
+    var indexByInput: [String: [String: Int]] = [:]
+    var defaultIndex: [String: Int] = [:]
+    /// Messages whose rows are still coming, by message id (else internal message id).
+    var messages: [String: Message] = [:]
+    var now = 0.0
+    var lastSweep = 0.0
+    /// A message not waiting for a retry is told after this much quiet (its delivery, DSN and agent rows
+    /// follow within seconds).
+    public var settleSeconds = 120.0
+    /// A message still waiting (deferred) is told as it stands after this much quiet (Exchange's message
+    /// expiration is 2 days by default).
+    public var storyIdleSeconds = 3 * 86_400.0
+    public var maxOpen = 50_000
 
     public init(input: String) {
         self.input = input
         self.stats = LogReaderStats(input: input, format: Self.formatID)
-        for (i, f) in Self.defaultFields.enumerated() { index[f] = i }
+        for (i, f) in Self.defaultFields.enumerated() { defaultIndex[f] = i }
+        index = defaultIndex
+    }
+
+    /// The row an SMTP session is rebuilt from.
+    struct Row {
+        var event: String
+        var pos: SourcePosition
+        var client: Peer
+        var server: Peer
+        var messageID: String?
+        var connector: String?
+        var internalID: String?
+        var recipients: [String]
+        var status: String
+        var sender: String?
+    }
+
+    /// The rows of one message: the story, the SMTP rows a session is rebuilt from, the evidence.
+    final class Message {
+        var notes: [(text: String, pos: SourcePosition)] = []
+        var receive: Row?
+        /// The last SMTP delivery row (SEND, FAIL, DEFER).
+        var delivery: Row?
+        var internalIDs: [String] = []
+        var track: MessageTrack
+        var rows = 0
+        var last: Double
+        var first: SourcePosition
+        var lastEvent = ""
+        init(key: String, pos: SourcePosition) {
+            track = MessageTrack(queueID: key, time: pos.time ?? 0)
+            last = pos.time ?? 0
+            first = pos
+        }
+        /// Not waiting for a retry: every recipient has a final row, or the last row was not a deferral.
+        var settled: Bool {
+            track.allFinal || lastEvent != "DEFER"
+        }
     }
 
     public mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
@@ -91,53 +149,147 @@ public struct ExchangeTrackingReader: LineReader {
         if let f = LogBytes.after(line, "#Fields: ") {
             index = [:]
             for (i, name) in f.split(separator: 0x2C).enumerated() { index[Bytes.string(Bytes.trimmed(name))] = i }
+            if sequence != nil { indexByInput[input] = index }
             stats.understood += 1
             return
         }
         if line.first == 0x23 { stats.understood += 1; return }
+        // Merged reads: the columns of the file this row comes from.
+        if sequence != nil { index = indexByInput[input] ?? defaultIndex }
         let f = Self.csv(line)
         func get(_ name: String) -> String? {
             guard let i = index[name], i < f.count, !f[i].isEmpty else { return nil }
             return Self.unquote(f[i])
         }
-        guard let event = get("event-id"), Self.events.contains(event) else { stats.unrecognised(line, number: number); return }
+        guard let event = get("event-id"), Self.events.contains(event) else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input); return }
         stats.understood += 1
-        let source = get("source") ?? ""
-        guard source == "SMTP", ["RECEIVE", "SEND", "FAIL", "DEFER", "SENDEXTERNAL"].contains(event) else { return }
         var time: Double?
         if let d = index["date-time"], d < f.count, let (t, _) = clock.iso(f[d]) { time = t }
-        let pos = SourcePosition(input: input, line: number, time: time)
-        let inbound = event == "RECEIVE"
-        let d = LogSessionDraft(input: input, format: Self.formatID, direction: inbound ? .inbound : .outbound,
-                                start: pos, time: time ?? 0)
-        d.note(Bytes.string(line), pos)
-        d.client = Peer(host: get("client-hostname"), address: get("client-ip"))
-        d.server = Peer(host: get("server-hostname"), address: get("server-ip"))
-        if let m = get("message-id") { d.attributes["message-id"] = m }
-        if let c = get("connector-id") { d.attributes["connector"] = c }
-        d.attributes["event"] = event
-        if let q = get("internal-message-id") { d.queueIDs = [q] }
-        let rcpts = (get("recipient-address") ?? "").split(separator: ";").map(String.init)
+        if let t = time { now = max(now, t) }
+        let pos = SourcePosition(input: input, line: number, time: time, sequence: sequence)
+        let text = Bytes.string(line)
+        let source = get("source") ?? ""
+        let messageID = get("message-id")
+        let internalID = get("internal-message-id")
+        guard let key = messageID ?? internalID else {
+            // A row of no message (NOTIFYMAPI, LOAD, ...): history without a story.
+            return
+        }
+        let m: Message
+        if let x = messages[key] { m = x } else {
+            m = Message(key: key, pos: pos)
+            messages[key] = m
+            if messages.count > maxOpen, let oldest = messages.min(by: { $0.value.last < $1.value.last }) {
+                messages[oldest.key] = nil
+                stats.evicted += 1
+                tell(oldest.value, emit: emit)
+            }
+        }
+        m.rows += 1
+        m.last = max(m.last, time ?? m.last)
+        m.lastEvent = event
+        if m.notes.count < 200 { m.notes.append((text, pos)) }
+        if let i = internalID, !m.internalIDs.contains(i), m.internalIDs.count < 20 { m.internalIDs.append(i) }
+        let recipients = (get("recipient-address") ?? "").split(separator: ";").map(String.init)
         let status = get("recipient-status") ?? ""
         let sender = get("sender-address")
-        if event == "RECEIVE" || event == "SEND" || event == "SENDEXTERNAL" {
-            var reply = status.split(separator: ";").first.map(String.init) ?? ""
+        let row = Row(event: event, pos: pos, client: Peer(host: get("client-hostname"), address: get("client-ip")),
+                      server: Peer(host: get("server-hostname"), address: get("server-ip")), messageID: messageID,
+                      connector: get("connector-id"), internalID: internalID, recipients: recipients, status: status,
+                      sender: sender)
+        let t = m.track
+        switch event {
+        case "RECEIVE":
+            let client = source == "SMTP" ? row.client.address.map { "\(row.client.host ?? "")[\($0)]" } : "mailbox submission (\(source))"
+            t.received(time: time, client: client, sender: sender ?? get("return-path"), size: get("total-bytes").flatMap { Int($0) },
+                       recipients: get("recipient-count").flatMap { Int($0) }, messageID: messageID, position: pos)
+            if source == "SMTP", m.receive == nil { m.receive = row }
+        case "SEND", "SENDEXTERNAL", "DELIVER", "DUPLICATEDELIVER", "FAIL", "DEFER", "MODERATIONEXPIRE":
+            let st: MessageHistory.Status
+            switch event {
+            case "DEFER": st = .deferred
+            case "FAIL", "MODERATIONEXPIRE":
+                let s = status.lowercased()
+                st = event == "MODERATIONEXPIRE" || s.contains("queue.expired") || s.contains("4.4.7") || s.contains("expired") ? .expired : .bounced
+            default: st = .sent
+            }
+            let number: Int
+            if let k = t.groupKey, let tm = time, abs(k - tm) < 1 { number = t.attempts } else { number = t.nextAttempt(); t.groupKey = time }
+            var relay: String?
+            if event == "DELIVER" || event == "DUPLICATEDELIVER" { relay = "mailbox " + (row.server.host ?? "") }
+            else if let a = row.server.address { relay = "\(row.server.host ?? "")[\(a)]" }
+            var reply = status.split(separator: ";").first.map(String.init) ?? status
+            if st != .sent { reply = status }
+            for r in recipients.isEmpty ? [nil] : recipients.map({ Optional($0) }) {
+                t.record(number: number, recipient: r, status: st, time: time, relay: relay, reply: reply.isEmpty ? nil : reply, position: pos)
+            }
+            if source == "SMTP", event != "DELIVER", event != "DUPLICATEDELIVER", event != "MODERATIONEXPIRE" { m.delivery = row }
+        case "DSN":
+            t.endDetail = "delivery status notification sent"
+            t.endPosition = pos
+        default:
+            break
+        }
+        if now - lastSweep > 30 { sweep(emit: emit) }
+    }
+
+    public mutating func finish(emit: (Session) -> Void) {
+        for m in messages.values.sorted(by: { $0.first.order < $1.first.order }) { tell(m, emit: emit) }
+        messages.removeAll()
+        LogStatsRegistry.shared.record(stats)
+    }
+
+    mutating func sweep(emit: (Session) -> Void) {
+        lastSweep = now
+        let done = messages.filter { now - $0.value.last > ($0.value.settled ? settleSeconds : storyIdleSeconds) }
+        for (k, m) in done.sorted(by: { $0.value.first.order < $1.value.first.order }) {
+            messages[k] = nil
+            tell(m, emit: emit)
+        }
+    }
+
+    /// One session per message: rebuilt from its last SMTP delivery row (else its SMTP RECEIVE row), with
+    /// every row of the message as evidence and, when it took more than one row, the message's story.
+    mutating func tell(_ m: Message, emit: (Session) -> Void) {
+        let t = m.track
+        if t.history.end == nil, !t.history.attempts.isEmpty {
+            t.end(t.outcome(removed: m.settled), time: m.last, position: t.endPosition ?? m.notes.last?.pos)
+        }
+        guard let row = m.delivery ?? m.receive else {
+            // No SMTP row (mailbox submission and delivery): a story only when deliveries were retried.
+            if t.worthOwnSession { stats.sessions += 1; emit(t.storySession(input: input, format: Self.formatID)) }
+            return
+        }
+        let pos = row.pos
+        let inbound = row.event == "RECEIVE"
+        let d = LogSessionDraft(input: input, format: Self.formatID, direction: inbound ? .inbound : .outbound,
+                                start: pos, time: pos.time ?? 0)
+        for n in m.notes { d.note(n.text, n.pos) }
+        d.client = row.client
+        d.server = row.server
+        if let mid = row.messageID { d.attributes["message-id"] = mid }
+        if let c = row.connector { d.attributes["connector"] = c }
+        d.attributes["event"] = row.event
+        if m.rows > 1 { d.attributes["events"] = "\(m.rows)" }
+        d.queueIDs = m.internalIDs
+        let rcpts = row.recipients
+        if row.event == "RECEIVE" || row.event == "SEND" || row.event == "SENDEXTERNAL" {
+            var reply = row.status.split(separator: ";").first.map(String.init) ?? ""
             if Int(reply.prefix(3)) == nil { reply = "250 2.6.0 Queued mail for delivery" }
-            d.delivered(from: sender, to: rcpts.isEmpty ? ["(recipient not logged)"] : rcpts, reply: reply, pos)
+            d.delivered(from: row.sender, to: rcpts.isEmpty ? ["(recipient not logged)"] : rcpts, reply: reply, pos)
         } else {
             // FAIL / DEFER: `550 5.1.1 RESOLVER.ADR.RecipNotFound; not found` (one per recipient, `;`-separated).
-            var reply = status
-            if Int(reply.prefix(3)) == nil { reply = (event == "FAIL" ? "550 " : "451 ") + reply }
-            d.mail(sender, pos)
+            var reply = row.status
+            if Int(reply.prefix(3)) == nil { reply = (row.event == "FAIL" ? "550 " : "451 ") + reply }
+            d.mail(row.sender, pos)
             for r in rcpts.isEmpty ? ["(recipient not logged)"] : rcpts { d.c("RCPT TO:<\(r)>", pos); d.s(reply, pos) }
         }
         d.c("QUIT", pos); d.s("221 2.0.0 Service closing transmission channel", pos)
         d.steps.append(.closed(.client, pos))
         stats.sessions += 1
-        emit(d.finish())
-    }
-
-    public mutating func finish(emit: (Session) -> Void) {
-        LogStatsRegistry.shared.record(stats)
+        var session = d.finish()
+        // Rows of one message are one story: a message that took more than one row carries it.
+        if m.rows > 1 { t.attach(to: &session) }
+        emit(session)
     }
 }

@@ -36,7 +36,10 @@ public struct EximLogReader: LineReader {
         return min(0.95, 0.45 + 0.1 * Double(min(dated, 5)) / 5 + 0.4 * Double(hits) / Double(max(dated, 1)))
     }
 
-    let input: String
+    /// The file the current line comes from (changes when several logs are read merged).
+    public var input: String
+    /// Place of the current line in a merged stream (nil for a single input).
+    public var sequence: Int?
     var clock = LogClock()
     var header = LogHeaderParser()
     public private(set) var stats: LogReaderStats
@@ -47,7 +50,12 @@ public struct EximLogReader: LineReader {
     var now = 0.0
     var lastSweep = 0.0
     var lastSession: Inbound?
+    /// Message id → its story (arrival, deliveries, defers, bounces) until `Completed`.
+    var tracks: [String: MessageTrack] = [:]
     public var idleSeconds = 600.0
+    /// A message silent this long (log time) with its story still open is taken for gone. Exim's default
+    /// retry rule ends after 4 days; its longest interval is 6 hours.
+    public var storyIdleSeconds = 6 * 86_400.0
     public var maxOpen = 50_000
 
     public init(input: String) {
@@ -135,7 +143,7 @@ public struct EximLogReader: LineReader {
                 if let f = line.first, f == Bytes.space || f == Bytes.tab || LogBytes.starts(line, "Envelope-")
                     || (line.count > 2 && line[line.startIndex + 1] == Bytes.space && line[line.startIndex] >= 0x41 && line[line.startIndex] <= 0x5A)
                     || LogBytes.find(line.prefix(40), ": ") != nil && lastSession != nil {
-                    lastSession?.add(LogNote(text: Bytes.string(line), pos: SourcePosition(input: input, line: number)))
+                    lastSession?.add(LogNote(text: Bytes.string(line), pos: SourcePosition(input: input, line: number, sequence: sequence)))
                     stats.understood += 1
                 } else {
                     stats.ignored += 1
@@ -147,7 +155,7 @@ public struct EximLogReader: LineReader {
             if let (t, r) = clock.iso(rest, allowSpace: true) { time = t; rest = r.drop { $0 == Bytes.space } }
         }
         if let t = time { now = max(now, t) }
-        let pos = SourcePosition(input: input, line: number, time: time)
+        let pos = SourcePosition(input: input, line: number, time: time, sequence: sequence)
         var pid: String?
         if let f = rest.first, f == 0x5B, let close = rest.prefix(12).firstIndex(of: 0x5D),
            rest[(rest.startIndex + 1)..<close].allSatisfy(Bytes.isDigit), close > rest.startIndex + 1 {
@@ -162,30 +170,39 @@ public struct EximLogReader: LineReader {
         } else {
             known = connectionLine(rest, pid: pid, pos: pos, text: text, emit: emit)
         }
-        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number) }
+        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         if now - lastSweep > 60 { sweep(emit: emit) }
     }
 
     public mutating func finish(emit: (Session) -> Void) {
         for (_, o) in outbound.sorted(by: { $0.value.last < $1.value.last }) { emitOutbound(o, emit: emit) }
         outbound.removeAll()
-        for s in inbound.values.sorted(by: { ($0.start.line ?? 0) < ($1.start.line ?? 0) }) { emitInbound(s, emit: emit) }
+        for s in inbound.values.sorted(by: { $0.start.order < $1.start.order }) { emitInbound(s, emit: emit) }
         inbound.removeAll()
         byMessage.removeAll()
+        // Retry chains the log ends in the middle of: still queued.
+        for t in tracks.values.filter(\.worthOwnSession).sorted(by: { $0.last < $1.last }) { emitStory(t, emit: emit) }
+        tracks.removeAll()
         LogStatsRegistry.shared.record(stats)
     }
 
     mutating func sweep(emit: (Session) -> Void) {
         lastSweep = now
-        for (k, s) in inbound.filter({ now - $0.value.last > idleSeconds }).sorted(by: { ($0.value.start.line ?? 0) < ($1.value.start.line ?? 0) }) {
+        for (k, s) in inbound.filter({ now - $0.value.last > idleSeconds }).sorted(by: { $0.value.start.order < $1.value.start.order }) {
             inbound[k] = nil
             emitInbound(s, emit: emit)
         }
-        for (k, o) in outbound.filter({ now - $0.value.last > 300 }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
+        for (k, o) in outbound.filter({ now - $0.value.last > 300 }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
             outbound[k] = nil
             emitOutbound(o, emit: emit)
         }
         if byMessage.count > 200_000 { byMessage.removeAll() }
+        let quiet = tracks.filter { now - $0.value.last > storyIdleSeconds }.map(\.key)
+            + (tracks.count > 200_000 ? tracks.sorted { $0.value.last < $1.value.last }.prefix(20_000).map(\.key) : [])
+        for k in quiet {
+            guard let t = tracks.removeValue(forKey: k) else { continue }
+            if t.worthOwnSession { emitStory(t, emit: emit) }
+        }
         if inbound.count > maxOpen {
             for (k, s) in inbound.sorted(by: { $0.value.last < $1.value.last }).prefix(inbound.count - maxOpen) {
                 inbound[k] = nil; stats.evicted += 1; emitInbound(s, emit: emit)
@@ -554,6 +571,7 @@ public struct EximLogReader: LineReader {
                               emit: (Session) -> Void) -> Bool {
         let note = LogNote(text: text, pos: pos)
         if let r = LogBytes.after(b, "<= ") {
+            arrival(id, r, pos: pos, text: text)
             // Arrival. SMTP when it names a host.
             if LogBytes.find(r, " H=") != nil || LogBytes.find(r, " P=esmtp") != nil || LogBytes.find(r, " P=smtp") != nil {
                 guard let x = session(for: r, pid: pid, pos: pos) else { return true }
@@ -597,13 +615,21 @@ public struct EximLogReader: LineReader {
             if let open = LogBytes.find(r, " <"), open == toEnd, let close = r[open...].firstIndex(of: 0x3E) {
                 to = Bytes.string(r[(open + 2)..<close])
             }
+            recordDelivery(id, kind: kind, to: to, r, host: hf, pos: pos, text: text)
             let isRemote = hf?.ip != nil || LogBytes.find(r, " T=remote_smtp") != nil || LogBytes.find(r, " T=smtp") != nil
                 || LogBytes.find(r, "SMTP error") != nil || LogBytes.find(r, "Connection refused") != nil
                 || LogBytes.find(r, "Connection timed out") != nil
-            guard isRemote, kind != "*>" else { return true }
+            // No connection behind these: the host's retry time has not come, or the retry period is over.
+            let noAttempt = hf?.ip == nil && (LogBytes.find(r, "retry timeout exceeded") != nil
+                                              || LogBytes.find(r, "retry time not reached") != nil)
+            guard isRemote, kind != "*>", !noAttempt else { return true }
             let o: Outbound
             if kind == "->" || kind == ">>", let cur = outbound[id], cur.ip == hf?.ip { o = cur }
-            else {
+            else if let cur = outbound[id], cur.recipients.isEmpty, hf == nil || cur.ip == hf?.ip {
+                // The attempt's own `H=host [ip] Connection refused` line came first.
+                o = cur
+                if o.tls == nil { o.tls = Self.tlsField(r, pos: pos) }
+            } else {
                 if let cur = outbound.removeValue(forKey: id) { emitOutbound(cur, emit: emit) }
                 o = Outbound(msgID: id, time: pos.time ?? now)
                 o.host = hf?.host; o.ip = hf?.ip; o.port = hf?.port
@@ -619,7 +645,14 @@ public struct EximLogReader: LineReader {
         if LogBytes.starts(b, "Completed") {
             byMessage[id]?.add(note)
             byMessage[id] = nil
-            if let o = outbound.removeValue(forKey: id) { emitOutbound(o, emit: emit) }
+            // The message's chain ends: its last attempt (or a session of its own) tells the story.
+            let t = tracks.removeValue(forKey: id)
+            if let t {
+                t.note(text, pos)
+                if t.history.end == nil { t.end(t.outcome(removed: true), time: pos.time, position: pos) }
+            }
+            if let o = outbound.removeValue(forKey: id) { emitOutbound(o, emit: emit, story: t) }
+            if let t, t.worthOwnSession { emitStory(t, emit: emit) }
             return true
         }
         if LogBytes.starts(b, "H=") {
@@ -628,7 +661,9 @@ public struct EximLogReader: LineReader {
             if LogBytes.find(b, "rejected") != nil || LogBytes.find(b, " F=<") != nil && LogBytes.find(b, "SMTP error") == nil {
                 return hostLine(b, pid: pid, pos: pos, note: note, emit: emit)
             }
-            if let o = outbound[id] { o.notes.append(note) } else {
+            if let o = outbound[id], o.recipients.isEmpty { o.notes.append(note) } else {
+                // A host line after an attempt's results starts the next attempt.
+                if let cur = outbound.removeValue(forKey: id) { emitOutbound(cur, emit: emit) }
                 let o = Outbound(msgID: id, time: pos.time ?? now)
                 if let hf = Self.hostField(b) { o.host = hf.host; o.ip = hf.ip; o.port = hf.port }
                 o.notes.append(note)
@@ -672,18 +707,18 @@ public struct EximLogReader: LineReader {
         var ni = 0
         let notes = x.notes
         func flush(_ line: Int?) {
-            while ni < notes.count, line == nil || (notes[ni].pos.line ?? 0) <= line! {
+            while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
                 b.note(notes[ni].text, kind: .log, at: notes[ni].pos); ni += 1
             }
         }
-        flush(x.start.line)
+        flush(x.start.order)
         b.connected(address: nil, port: nil, at: x.start)
         for step in x.steps {
             switch step {
-            case .client(let t, let p): flush(p.line); b.client(Array(t.utf8)[...], at: p, inferred: true)
-            case .server(let t, let p): flush(p.line); b.server(Array(t.utf8)[...], at: p, inferred: true)
+            case .client(let t, let p): flush(p.order); b.client(Array(t.utf8)[...], at: p, inferred: true)
+            case .server(let t, let p): flush(p.order); b.server(Array(t.utf8)[...], at: p, inferred: true)
             case .tls(let f, let p): b.tlsEstablished(f, at: p)
-            case .closed(let c, let p): flush(p.line); b.closed(by: c, at: p)
+            case .closed(let c, let p): flush(p.order); b.closed(by: c, at: p)
             }
         }
         flush(nil)
@@ -705,7 +740,115 @@ public struct EximLogReader: LineReader {
         return (what, Bytes.string(LogBytes.unfoldReply(r[(i + 2)...])[...]))
     }
 
-    mutating func emitOutbound(_ o: Outbound, emit: (Session) -> Void) {
+    /// The story of a message (arrival, deliveries, defers, bounces) for `Session.history`.
+    mutating func track(_ id: String, _ pos: SourcePosition) -> MessageTrack {
+        if let t = tracks[id] { return t }
+        let t = MessageTrack(queueID: id, time: pos.time ?? now)
+        tracks[id] = t
+        return t
+    }
+
+    /// `<= sender H=host [ip] P=esmtps S=3120 id=...` or `<= sender U=user P=local S=880`.
+    mutating func arrival(_ id: String, _ r: ArraySlice<UInt8>, pos: SourcePosition, text: String) {
+        let t = track(id, pos)
+        let e = r.firstIndex(of: Bytes.space) ?? r.endIndex
+        var sender = Bytes.string(r[r.startIndex..<e])
+        if sender == "<>" { sender = "" }
+        var client: String?
+        if let h = LogBytes.find(r, " H=").flatMap({ Self.hostField(r[($0 + 1)...]) }) {
+            client = "\(h.host ?? h.helo ?? "")[\(h.ip ?? "")]"
+        } else if let u = LogBytes.value(r, "U=") {
+            client = "local submission (U=\(Bytes.string(u)))"
+        }
+        t.received(time: pos.time, client: client, sender: sender, size: LogBytes.value(r, "S=").flatMap { Bytes.integer($0) },
+                   messageID: LogBytes.value(r, "id=").map(Bytes.string), position: pos)
+        t.note(text, pos)
+        // `<= <> R=parent`: the bounce Exim sends for a failed message.
+        if sender.isEmpty, let parent = LogBytes.value(r, "R="), let p = tracks[Bytes.string(parent)] {
+            let n = "bounce \(id) sent to the sender"
+            p.endDetail = p.endDetail.map { $0 + "; " + n } ?? n
+        }
+    }
+
+    /// One recipient's result: `=>`/`->` delivered, `==` deferred, `**` failed (`retry timeout exceeded`: expired).
+    mutating func recordDelivery(_ id: String, kind: String, to: String, _ r: ArraySlice<UInt8>,
+                                 host hf: (host: String?, helo: String?, ip: String?, port: Int?)?, pos: SourcePosition, text: String) {
+        let status: MessageHistory.Status
+        switch kind {
+        case "=>", "->", ">>": status = .sent
+        case "**": status = LogBytes.find(r, "retry timeout exceeded") != nil ? .expired : .bounced
+        case "==":
+            // Not an attempt: Exim only says the host's retry time has not come.
+            if LogBytes.find(r, "retry time not reached") != nil { return }
+            status = .deferred
+        default: return
+        }
+        let t = track(id, pos)
+        let number: Int
+        if let k = t.groupKey, k == pos.time ?? -1 { number = t.attempts } else { number = t.nextAttempt(); t.groupKey = pos.time }
+        var reply: String?
+        var inReplyTo: String?
+        if let e = Self.remoteError(r) {
+            reply = e.reply
+            inReplyTo = e.after.split(separator: ":").first.map { String($0).trimmingTrailingSpace }
+        } else if status == .sent, let cq = LogBytes.find(r, "C=\"") {
+            var v = r[(cq + 3)...]
+            if let q = v.firstIndex(of: 0x22) { v = v[v.startIndex..<q] }
+            reply = Bytes.string(v)
+        } else if status != .sent {
+            if let k = LogBytes.find(r, "): ") { reply = Bytes.string(r[(k + 3)...]) }
+            else if let k = LogBytes.find(r, ": ") { reply = Bytes.string(r[(k + 2)...]) }
+        }
+        var relay: String?
+        if let hf, hf.ip != nil { relay = "\(hf.host ?? "")[\(hf.ip!)]" + (hf.port.map { ":\($0)" } ?? "") }
+        else if let o = outbound[id], o.recipients.isEmpty, let ip = o.ip { relay = "\(o.host ?? "")[\(ip)]" }
+        t.record(number: number, recipient: to, status: status, time: pos.time, relay: relay,
+                 delay: LogBytes.value(r, "QT=").flatMap(Self.duration), reply: reply, inReplyTo: inReplyTo, position: pos)
+        if status != .sent { t.note(text, pos) }
+        if status == .expired, t.endDetail == nil { t.endDetail = "retry timeout exceeded" }
+    }
+
+    /// Exim's `QT=1d2h3m4s` / `QT=45s`.
+    static func duration(_ s: ArraySlice<UInt8>) -> Double? {
+        var total = 0.0, n = 0.0, any = false
+        for c in s {
+            if Bytes.isDigit(c) { n = n * 10 + Double(c - 0x30); continue }
+            switch c {
+            case 0x64: total += n * 86_400   // d
+            case 0x68: total += n * 3_600    // h
+            case 0x6D: total += n * 60       // m
+            case 0x73: total += n            // s
+            case 0x77: total += n * 604_800  // w
+            default: return any ? total : nil
+            }
+            any = true
+            n = 0
+        }
+        return any ? total : nil
+    }
+
+    mutating func emitStory(_ t: MessageTrack, emit: (Session) -> Void) {
+        if t.history.end == nil { t.end(t.outcome(removed: false), time: t.last, position: nil) }
+        stats.sessions += 1
+        emit(t.storySession(input: input, format: Self.formatID))
+    }
+
+    /// An attempt's session; the one that ends its message's chain carries the story.
+    mutating func emitOutbound(_ o: Outbound, emit: (Session) -> Void, story: MessageTrack? = nil) {
+        guard let t = story, !t.told, t.worthTelling, t.history.end != nil else {
+            emitAttempt(o, emit: emit)
+            return
+        }
+        var out: [Session] = []
+        emitAttempt(o) { out.append($0) }
+        if var last = out.popLast() {
+            t.attach(to: &last)
+            out.append(last)
+        }
+        for s in out { emit(s) }
+    }
+
+    mutating func emitAttempt(_ o: Outbound, emit: (Session) -> Void) {
         var b = SessionBuilder(input: input, format: Self.formatID)
         b.direction = .outbound
         b.attributes["queue-id"] = o.msgID

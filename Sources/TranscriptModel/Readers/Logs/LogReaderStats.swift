@@ -8,6 +8,8 @@ public struct LogReaderStats: Sendable, Hashable {
     public struct Sample: Sendable, Hashable {
         public var line: Int
         public var text: String
+        /// The file, when several logs were read merged.
+        public var input: String?
     }
 
     public var input: String
@@ -35,10 +37,10 @@ public struct LogReaderStats: Sendable, Hashable {
     /// SMTP-related lines (understood + unrecognised).
     public var mailLines: Int { understood + unrecognised }
 
-    mutating func unrecognised(_ line: ArraySlice<UInt8>, number: Int) {
+    mutating func unrecognised(_ line: ArraySlice<UInt8>, number: Int, input: String? = nil) {
         unrecognised += 1
         if unrecognisedSamples.count < Self.sampleLimit {
-            unrecognisedSamples.append(Sample(line: number, text: Bytes.string(line.prefix(600))))
+            unrecognisedSamples.append(Sample(line: number, text: Bytes.string(line.prefix(600)), input: input))
         }
     }
 

@@ -26,6 +26,11 @@ final class LogSessionDraft {
     var tlsDone = false
     var mailFrom: String?
     var queueIDs: [String] = []
+    /// The message whose retry chain ends in this session: its story rides on it.
+    var story: MessageTrack?
+    /// Further messages whose chains ended in this session (one session carries one story; these are told
+    /// on their own).
+    var moreStories: [MessageTrack] = []
 
     init(input: String, format: String, direction: Session.Direction, start: SourcePosition, time: Double) {
         self.input = input
@@ -94,11 +99,11 @@ final class LogSessionDraft {
         var ni = 0
         let notes = self.notes
         func flush(_ line: Int?) {
-            while ni < notes.count, line == nil || (notes[ni].pos.line ?? 0) <= line! {
+            while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
                 b.note(notes[ni].text, kind: .log, at: notes[ni].pos); ni += 1
             }
         }
-        flush(start.line)
+        flush(start.order)
         if connected {
             if direction == .outbound {
                 b.connecting(host: server.host, address: server.address, port: server.port, at: start)
@@ -112,11 +117,11 @@ final class LogSessionDraft {
         }
         for step in steps {
             switch step {
-            case .client(let t, let p): flush(p.line); b.client(Array(t.utf8)[...], at: p, inferred: true)
-            case .server(let t, let p): flush(p.line); b.server(Array(t.utf8)[...], at: p, inferred: true)
+            case .client(let t, let p): flush(p.order); b.client(Array(t.utf8)[...], at: p, inferred: true)
+            case .server(let t, let p): flush(p.order); b.server(Array(t.utf8)[...], at: p, inferred: true)
             case .tls(let f, let p): b.tlsEstablished(f, at: p)
-            case .closed(let c, let p): flush(p.line); b.closed(by: c, at: p)
-            case .connectFailed(let f, let d, let p): flush(p.line); b.connectFailed(f, detail: d, at: p)
+            case .closed(let c, let p): flush(p.order); b.closed(by: c, at: p)
+            case .connectFailed(let f, let d, let p): flush(p.order); b.connectFailed(f, detail: d, at: p)
             }
         }
         flush(nil)
@@ -124,6 +129,7 @@ final class LogSessionDraft {
         if let q = queueIDs.first {
             for i in s.transactions.indices where s.transactions[i].queueID == nil { s.transactions[i].queueID = q }
         }
+        if let t = story, t.worthOwnSession { t.attach(to: &s) }
         return s
     }
 

@@ -29,12 +29,20 @@ public struct OpenSMTPDLogReader: LineReader {
         return min(0.95, 0.6 + 0.35 * Double(hits) / Double(max(headed, 1)))
     }
 
-    let input: String
+    /// The file the current line comes from (changes when several logs are read merged).
+    public var input: String
+    /// Place of the current line in a merged stream (nil for a single input).
+    public var sequence: Int?
     var header = LogHeaderParser()
     public private(set) var stats: LogReaderStats
     var open: [String: LogSessionDraft] = [:]
+    /// Message id (the first 8 hex digits of its envelope ids) → the message's story.
+    var tracks: [String: MessageTrack] = [:]
     var now = 0.0
     var lastSweep = 0.0
+    /// A message silent this long (log time) with its story open is taken for gone (OpenSMTPD keeps a
+    /// message 4 days by default).
+    public var storyIdleSeconds = 6 * 86_400.0
 
     public init(input: String) {
         self.input = input
@@ -81,7 +89,7 @@ public struct OpenSMTPDLogReader: LineReader {
         let l = header.parse(line)
         guard LogBytes.equals(l.program, "smtpd") || l.program.isEmpty else { stats.ignored += 1; return }
         if let t = l.time { now = max(now, t) }
-        let pos = SourcePosition(input: input, line: number, time: l.time)
+        let pos = SourcePosition(input: input, line: number, time: l.time, sequence: sequence)
         let text = Bytes.string(line)
         let known: Bool
         if let (id, kind, r) = Self.sessionEvent(l.message) {
@@ -89,27 +97,48 @@ public struct OpenSMTPDLogReader: LineReader {
         } else {
             known = oldFormat(l.message, pos, text, emit)
         }
-        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number) }
+        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         if now - lastSweep > 60 {
             lastSweep = now
-            for (k, d) in open.filter({ now - $0.value.last > 900 }).sorted(by: { ($0.value.start.line ?? 0) < ($1.value.start.line ?? 0) }) { open[k] = nil; emitDraft(d, emit) }
+            for (k, d) in open.filter({ now - $0.value.last > 900 }).sorted(by: { $0.value.start.order < $1.value.start.order }) { open[k] = nil; emitDraft(d, emit) }
             if open.count > 50_000 {
                 for (k, d) in open.sorted(by: { $0.value.last < $1.value.last }).prefix(open.count - 50_000) {
                     open[k] = nil; stats.evicted += 1; emitDraft(d, emit)
                 }
             }
+            let quiet = tracks.filter { now - $0.value.last > storyIdleSeconds }.map(\.key)
+                + (tracks.count > 200_000 ? tracks.sorted { $0.value.last < $1.value.last }.prefix(20_000).map(\.key) : [])
+            for k in quiet {
+                if let t = tracks.removeValue(forKey: k), t.worthOwnSession { emitStory(t, emit) }
+            }
         }
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        for d in open.values.sorted(by: { ($0.start.line ?? 0) < ($1.start.line ?? 0) }) { emitDraft(d, emit) }
+        for d in open.values.sorted(by: { $0.start.order < $1.start.order }) { emitDraft(d, emit) }
         open.removeAll()
+        for t in tracks.values.filter(\.worthOwnSession).sorted(by: { $0.last < $1.last }) { emitStory(t, emit) }
+        tracks.removeAll()
         LogStatsRegistry.shared.record(stats)
+    }
+
+    mutating func track(_ msgid: String, _ pos: SourcePosition) -> MessageTrack {
+        if let t = tracks[msgid] { return t }
+        let t = MessageTrack(queueID: msgid, time: pos.time ?? now)
+        tracks[msgid] = t
+        return t
+    }
+
+    mutating func emitStory(_ t: MessageTrack, _ emit: (Session) -> Void) {
+        if t.history.end == nil { t.end(t.outcome(removed: false), time: t.last, position: nil) }
+        stats.sessions += 1
+        emit(t.storySession(input: input, format: Self.formatID))
     }
 
     mutating func emitDraft(_ d: LogSessionDraft, _ emit: (Session) -> Void) {
         stats.sessions += 1
         emit(d.finish())
+        for t in d.moreStories where t.worthOwnSession { emitStory(t, emit) }
     }
 
     mutating func draft(_ id: String, _ dir: Session.Direction, _ pos: SourcePosition) -> LogSessionDraft {
@@ -183,9 +212,17 @@ public struct OpenSMTPDLogReader: LineReader {
             d.mail(from, pos)
             if let to = Self.field(r, "to=") { d.c("RCPT TO:<\(to)>", pos); d.s("250 2.1.5 Destination address valid", pos) }
             if let e = Self.field(r, "evpid="), !d.queueIDs.contains(String(e.prefix(8))) { d.queueIDs.append(String(e.prefix(8))) }
+            if let e = Self.field(r, "evpid=") { track(String(e.prefix(8)), pos).received(time: pos.time, sender: from, position: pos) }
             return true
         }
         if LogBytes.starts(r, "message ") {
+            if let msgid = Self.field(r, "msgid="), !msgid.isEmpty {
+                let t = track(msgid, pos)
+                let client = d.client.address.map { "\(d.client.host ?? "")[\($0)]" }
+                t.received(time: pos.time, client: client, size: Self.field(r, "size=").flatMap { Int($0) },
+                           recipients: Self.field(r, "nrcpt=").flatMap { Int($0) }, position: pos)
+                t.note(text, pos)
+            }
             if d.mailFrom == nil { d.mail(nil, pos) }
             let msgid = Self.field(r, "msgid=") ?? ""
             if !msgid.isEmpty, !d.queueIDs.contains(msgid) { d.queueIDs.append(msgid) }
@@ -232,6 +269,9 @@ public struct OpenSMTPDLogReader: LineReader {
             let from = Self.field(r, "from=")
             let to = Self.field(r, "to=") ?? ""
             if let e = Self.field(r, "evpid="), !d.queueIDs.contains(String(e.prefix(8))) { d.queueIDs.append(String(e.prefix(8))) }
+            if let e = Self.field(r, "evpid=") {
+                recordDelivery(String(e.prefix(8)), r, session: id, result: result, stat: stat, to: to, draft: d, pos: pos, text: text)
+            }
             let hasCode = Int(stat.prefix(3)) != nil
             if result == "Ok" {
                 d.delivered(from: from, to: [to], reply: hasCode ? stat : "250 \(stat)", pos)
@@ -260,6 +300,40 @@ public struct OpenSMTPDLogReader: LineReader {
             return true
         }
         return LogBytes.starts(r, "failed-command") || LogBytes.starts(r, "server-") || LogBytes.starts(r, "smtp-")
+    }
+
+    /// `mta delivery evpid=... to=<b> relay="192.0.2.30 (mail.example.org)" delay=1s result="TempFail" stat="451 ..."`
+    /// for the message's story; an mta session is one attempt.
+    mutating func recordDelivery(_ msgid: String, _ r: ArraySlice<UInt8>, session: String, result: String, stat: String,
+                                 to: String, draft d: LogSessionDraft, pos: SourcePosition, text: String) {
+        let status: MessageHistory.Status
+        switch result {
+        case "Ok": status = .sent
+        case "TempFail": status = .deferred
+        case "PermFail", "Loop": status = stat.lowercased().contains("expire") ? .expired : .bounced
+        default: return
+        }
+        let t = track(msgid, pos)
+        let number: Int
+        if t.groupTag == session { number = t.attempts } else { number = t.nextAttempt(); t.groupTag = session }
+        var relay = Self.field(r, "relay=")
+        if let rl = relay, let open = rl.firstIndex(of: "("), rl.hasSuffix(")") {
+            let ip = rl[..<open].trimmingCharacters(in: [" "])
+            relay = String(rl[rl.index(after: open)..<rl.index(before: rl.endIndex)]) + "[\(ip)]"
+        }
+        var reply = stat
+        if let colon = reply.range(of: ": "), reply.distance(from: reply.startIndex, to: colon.lowerBound) <= 9,
+           Int(reply.prefix(3)) != nil { reply.replaceSubrange(colon, with: " ") }
+        t.record(number: number, recipient: to, status: status, time: pos.time, relay: relay,
+                 delay: Self.field(r, "delay=").flatMap { EximLogReader.duration(Array($0.utf8)[...]) },
+                 reply: reply, position: pos)
+        if status != .sent { t.note(text, pos) }
+        guard t.allFinal || status == .expired else { return }
+        tracks[msgid] = nil
+        if t.history.end == nil { t.end(t.outcome(removed: true), time: pos.time, position: pos) }
+        if t.worthTelling {
+            if d.story == nil { d.story = t } else if d.moreStories.count < 1_000 { d.moreStories.append(t) }
+        }
     }
 
     mutating func oldFormat(_ m: ArraySlice<UInt8>, _ pos: SourcePosition, _ text: String, _ emit: (Session) -> Void) -> Bool {

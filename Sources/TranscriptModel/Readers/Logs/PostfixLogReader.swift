@@ -22,6 +22,10 @@ public struct PostfixLogReader: LineReader {
         public var holdSeconds = 900.0
         /// An outbound attempt with no new line for this long is closed.
         public var outboundIdleSeconds = 300.0
+        /// A deferred message silent for this long (log time) is taken for gone: its story is told as it
+        /// stands (`pending`). Postfix retries at least every `maximal_backoff_time` (4000 s by default) and
+        /// gives up after `maximal_queue_lifetime` (5 days), so a retry chain normally ends well before.
+        public var storyIdleSeconds = 6 * 86_400.0
         public init() {}
     }
 
@@ -38,7 +42,10 @@ public struct PostfixLogReader: LineReader {
     }
 
     public var limits = Limits()
-    let input: String
+    /// The file the current line comes from (changes when several logs are read merged).
+    public var input: String
+    /// Place of the current line in a merged stream (nil for a single input).
+    public var sequence: Int?
     var header = LogHeaderParser()
     public private(set) var stats: LogReaderStats
 
@@ -47,6 +54,8 @@ public struct PostfixLogReader: LineReader {
     var queue: [String: QueueInfo] = [:]
     var outbound: [Int: Outbound] = [:]
     var postscreen: [String: Inbound] = [:]
+    /// Deferred messages silent for a while (forgotten from `queue`): their story waits for the next retry.
+    var dormant: [String: MessageTrack] = [:]
     /// Lines of a pid before its `connect from` (DNS warnings), and postscreen/dnsblog lines for a client
     /// address, carried into the next smtpd session.
     var preNotes: [Int: [LogNote]] = [:]
@@ -105,7 +114,8 @@ public struct PostfixLogReader: LineReader {
         var inbound: Inbound?
         var last: Double
         var removed = false
-        var attempts = 0
+        /// The message's story (arrival, attempts, end).
+        var track: MessageTrack?
         init(time: Double) { last = time }
     }
 
@@ -131,6 +141,8 @@ public struct PostfixLogReader: LineReader {
         var lostWhile: (what: String, pos: SourcePosition, timedOut: Bool)?
         var refused: (reply: [UInt8], pos: SourcePosition)?
         var last: Double
+        /// The message's attempt number, given at the first status line.
+        var attempt: Int?
         init(pid: Int, qid: String, service: String, time: Double) {
             self.pid = pid; self.qid = qid; self.service = service; self.last = time
         }
@@ -142,7 +154,7 @@ public struct PostfixLogReader: LineReader {
         stats.lines += 1
         if Bytes.trimmed(line).isEmpty { stats.ignored += 1; return }
         let l = header.parse(line)
-        let pos = SourcePosition(input: input, line: number, time: l.time)
+        let pos = SourcePosition(input: input, line: number, time: l.time, sequence: sequence)
         if let t = l.time { now = max(now, t) }
         let prog = l.program
         // postgrey (the usual greylisting policy server) is read too: its verdict joins the client's session.
@@ -177,20 +189,27 @@ public struct PostfixLogReader: LineReader {
             // Postfix's own housekeeping, no session.
             known = true
         }
-        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number) }
+        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         linesSinceSweep += 1
         if linesSinceSweep >= 8192 || now - lastSweep > 120 { sweep(emit: emit) }
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        for (_, o) in outbound.sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) { emitOutbound(o, emit: emit) }
+        for (_, o) in outbound.sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) { emitOutbound(o, emit: emit) }
         outbound.removeAll()
         var all: [Inbound] = Array(smtpd.values) + Array(postscreen.values)
         var seen = Set<ObjectIdentifier>()
         for (_, s) in held where seen.insert(ObjectIdentifier(s)).inserted { all.append(s) }
-        all.sort { ($0.connectPos?.line ?? $0.notes.first?.pos.line ?? 0) < ($1.connectPos?.line ?? $1.notes.first?.pos.line ?? 0) }
+        all.sort { ($0.connectPos?.order ?? $0.notes.first?.pos.order ?? 0) < ($1.connectPos?.order ?? $1.notes.first?.pos.order ?? 0) }
         for s in all { emitInbound(s, emit: emit) }
         smtpd.removeAll(); postscreen.removeAll(); held.removeAll()
+        // Retry chains the log ends in the middle of: still queued.
+        var open = dormant.values.filter { $0.worthOwnSession }
+        for q in queue.values { if let t = q.track, t.worthOwnSession { open.append(t) } }
+        for t in open.sorted(by: { ($0.history.attempts.first?.position?.order ?? 0) < ($1.history.attempts.first?.position?.order ?? 0) }) {
+            emitStory(t, emit: emit)
+        }
+        dormant.removeAll()
         LogStatsRegistry.shared.record(stats)
     }
 
@@ -200,20 +219,20 @@ public struct PostfixLogReader: LineReader {
         linesSinceSweep = 0
         lastSweep = now
         // Expired entries go out in a stable order (by their first line), not dictionary order.
-        for (pid, o) in outbound.filter({ now - $0.value.last > limits.outboundIdleSeconds }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
+        for (pid, o) in outbound.filter({ now - $0.value.last > limits.outboundIdleSeconds }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
             outbound[pid] = nil
             emitOutbound(o, emit: emit)
         }
-        for (pid, s) in smtpd.filter({ now - $0.value.last > limits.idleSeconds }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
+        for (pid, s) in smtpd.filter({ now - $0.value.last > limits.idleSeconds }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
             smtpd[pid] = nil
             emitInbound(s, emit: emit)
         }
-        for (key, s) in postscreen.filter({ now - $0.value.last > 600 }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
+        for (key, s) in postscreen.filter({ now - $0.value.last > 600 }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
             postscreen[key] = nil
             emitInbound(s, emit: emit)
         }
         var released = Set<ObjectIdentifier>()
-        for (qid, s) in held.filter({ now - $0.value.last > limits.holdSeconds }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
+        for (qid, s) in held.filter({ now - $0.value.last > limits.holdSeconds }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
             held[qid] = nil
             if released.insert(ObjectIdentifier(s)).inserted {
                 for q in s.qids { held[q] = nil }
@@ -227,7 +246,18 @@ public struct PostfixLogReader: LineReader {
         // default): forget them, so memory does not grow with mail that never shows `removed` in this log.
         if now - lastQueueSweep > 600 {
             lastQueueSweep = now
-            for (k, q) in queue where now - q.last > 7_200 { queue[k] = nil }
+            for (k, q) in queue where now - q.last > 7_200 {
+                queue[k] = nil
+                // A retry chain waits (small: its history only) for the next attempt.
+                if let t = q.track, t.worthOwnSession, t.history.end == nil { dormant[k] = t }
+            }
+            let quiet = dormant.filter { now - $0.value.last > limits.storyIdleSeconds }
+            let over = dormant.count - quiet.count - limits.queueIDs
+            var gone = quiet.map(\.key)
+            if over > 0 { gone += dormant.filter { now - $0.value.last <= limits.storyIdleSeconds }.sorted { $0.value.last < $1.value.last }.prefix(over).map(\.key) }
+            for k in gone.sorted(by: { dormant[$0]!.last < dormant[$1]!.last }) {
+                if let t = dormant.removeValue(forKey: k) { emitStory(t, emit: emit) }
+            }
         }
         if smtpd.count > limits.openSessions {
             for (pid, s) in smtpd.sorted(by: { $0.value.last < $1.value.last }).prefix(smtpd.count - limits.openSessions) {
@@ -242,6 +272,7 @@ public struct PostfixLogReader: LineReader {
         if let q = queue[qid] { q.last = now; return q }
         guard create else { return nil }
         let q = QueueInfo(time: now)
+        q.track = dormant.removeValue(forKey: qid)
         queue[qid] = q
         if queue.count > limits.queueIDs {
             // Forget the least recently seen tenth (their stories are long over or never complete).
@@ -423,13 +454,21 @@ public struct PostfixLogReader: LineReader {
         if let r = LogBytes.after(body, "client=") {
             guard let qid else { return false }
             let s = session(pid: pid, service: service, pos: pos)
-            s.add(LogNote(text: text(), pos: pos))
+            let note = LogNote(text: text(), pos: pos)
+            s.add(note)
             let p = Self.peer(after: r)
             if s.client.address == nil { s.client = Peer(host: p.host, address: p.ip, port: p.port) }
             if let user = LogBytes.value(r, "sasl_username=") { s.client.heloName = s.client.heloName; _ = user }
             s.events.append(.accepted(qid: qid, pos: pos))
             s.qids.append(qid)
-            queueInfo(qid)?.inbound = s
+            // A queue id given to a new message: an old story waiting under it is over.
+            if let old = dormant.removeValue(forKey: qid) { emitStory(old, emit: emit) }
+            if let q = queueInfo(qid) {
+                q.inbound = s
+                let t = track(q, qid)
+                t.received(time: pos.time, client: Bytes.string(r.prefix { $0 != 0x2C && $0 != Bytes.space }.prefix(200)), position: pos)
+                t.note(note.text, pos)
+            }
             return true
         }
         if LogBytes.starts(body, "reject_warning: ") || LogBytes.starts(body, "discard: ") || LogBytes.starts(body, "hold: ")
@@ -681,12 +720,29 @@ public struct PostfixLogReader: LineReader {
         if let story = q.inbound { story.last = max(story.last, pos.time ?? now) }
         if LogBytes.starts(body, "from=<") {
             if let f = LogBytes.value(body, "from=") { q.sender = Bytes.string(f) }
+            // `from=<a>, status=expired, returned to sender`: the queue lifetime is over.
+            if let close = body.firstIndex(of: 0x3E), LogBytes.starts(body[(close + 1)...], ", status=expired") {
+                let t = track(q, qid)
+                t.expired = true
+                t.endDetail = "returned to sender"
+                t.endPosition = pos
+                t.note(note.text, pos)
+            } else if q.track?.history.received?.size == nil {
+                // `from=<a>, size=1840, nrcpt=2 (queue active)` (repeated on every retry: the first one counts).
+                let t = track(q, qid)
+                t.received(time: pos.time, sender: q.sender, size: LogBytes.value(body, "size=").flatMap { Bytes.integer($0) },
+                           recipients: LogBytes.value(body, "nrcpt=").flatMap { Bytes.integer($0) }, position: pos)
+                t.note(note.text, pos)
+            }
             return true
         }
         if LogBytes.starts(body, "removed") {
             q.removed = true
+            let t = q.track
+            if let t, t.history.end == nil { t.end(t.outcome(removed: true), time: pos.time, position: pos) }
+            t?.note(note.text, pos)
             // The message is gone: its delivery attempts are over.
-            for (pid, o) in outbound.filter({ $0.value.qid == qid }).sorted(by: { ($0.value.notes.first?.pos.line ?? 0) < ($1.value.notes.first?.pos.line ?? 0) }) {
+            for (pid, o) in outbound.filter({ $0.value.qid == qid }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
                 outbound[pid] = nil
                 emitOutbound(o, emit: emit)
             }
@@ -694,6 +750,8 @@ public struct PostfixLogReader: LineReader {
                 s.pendingQids -= 1
                 if s.pendingQids <= 0 { emitInbound(s, emit: emit) }
             }
+            // No attempt session was open to carry the story: it goes out on its own.
+            if let t, t.worthOwnSession { emitStory(t, emit: emit) }
             queue[qid] = nil
             return true
         }
@@ -702,6 +760,36 @@ public struct PostfixLogReader: LineReader {
                 let a = Bytes.string(t)
                 if !q.recipients.contains(a) { q.recipients.append(a) }
             }
+            // Local, virtual, pipe, error and retry results are attempts of the message too.
+            if LogBytes.find(body, "status=") != nil, let st = Self.status(body, pos: pos) {
+                let t = track(q, qid)
+                let number: Int
+                if let k = t.groupKey, k == pos.time ?? -1 { number = t.attempts } else { number = t.nextAttempt(); t.groupKey = pos.time }
+                recordStatus(st, track: t, number: number)
+            }
+            return true
+        }
+        if let r = LogBytes.after(body, "sender non-delivery notification: ") {
+            if let t = q.track {
+                let n = "non-delivery notification \(Bytes.string(Bytes.trimmed(r)))"
+                t.endDetail = t.endDetail.map { $0 + "; " + n } ?? n
+                t.note(note.text, pos)
+            }
+            return true
+        }
+        if LogBytes.starts(body, "message-id=") {
+            var v = LogBytes.value(body, "message-id=") ?? []
+            if v.isEmpty { v = body.dropFirst(11) }
+            track(q, qid).received(time: pos.time, messageID: Bytes.string(v.prefix(300)), position: pos)
+            return true
+        }
+        if let r = LogBytes.after(body, "uid=") {
+            if let old = dormant.removeValue(forKey: qid) { emitStory(old, emit: emit) }
+            let uid = r.prefix { $0 != Bytes.space }
+            let t = track(q, qid)
+            // pickup's `from=<billing>` is the login name; qmgr logs the envelope sender.
+            t.received(time: pos.time, client: "local submission (uid=\(Bytes.string(uid)))", position: pos)
+            t.note(note.text, pos)
             return true
         }
         if LogBytes.starts(body, "milter-reject: ") || LogBytes.starts(body, "reject: ") {
@@ -777,9 +865,12 @@ public struct PostfixLogReader: LineReader {
         o.notes.append(note)
         if LogBytes.starts(body, "to=") {
             guard let st = Self.status(body, pos: pos) else { return false }
-            if let q = queueInfo(qid, create: false) {
+            if let q = queueInfo(qid) {
                 q.inbound?.add(note)
                 if q.recipients.count < 1000, !q.recipients.contains(st.to) { q.recipients.append(st.to) }
+                let t = track(q, qid)
+                if o.attempt == nil { o.attempt = t.nextAttempt(); t.openAttempts += 1 }
+                recordStatus(st, track: t, number: o.attempt!)
             }
             o.statuses.append(st)
             return true
@@ -884,28 +975,28 @@ public struct PostfixLogReader: LineReader {
         var ni = 0
         let notes = s.notes
         func flushNotes(upTo line: Int?) {
-            while ni < notes.count, line == nil || (notes[ni].pos.line ?? 0) <= line! {
+            while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
                 b.note(notes[ni].text, kind: .log, at: notes[ni].pos)
                 ni += 1
             }
         }
         if let c = s.connectPos {
-            flushNotes(upTo: c.line)
+            flushNotes(upTo: c.order)
             b.connected(address: nil, port: nil, at: c)
             b.server.address = nil
         }
         for step in steps {
             switch step {
             case .client(let t, let p):
-                flushNotes(upTo: p.line)
+                flushNotes(upTo: p.order)
                 b.client(Array(t.utf8)[...], at: p, inferred: true)
             case .server(let r, let p):
-                flushNotes(upTo: p.line)
+                flushNotes(upTo: p.order)
                 b.server(r[...], at: p, inferred: true)
             case .tls(let f, let p):
                 b.tlsEstablished(f, at: p)
             case .closed(let c, let p):
-                flushNotes(upTo: p.line)
+                flushNotes(upTo: p.order)
                 b.closed(by: c, at: p)
             }
         }
@@ -1260,9 +1351,9 @@ public struct PostfixLogReader: LineReader {
         if let qid, !qid.isEmpty {
             b.attributes["queue-id"] = qid
         }
-        for n in notes where n.pos.line != pos.line { b.note(n.text, kind: .log, at: n.pos) }
+        for n in notes where n.pos.order != pos.order { b.note(n.text, kind: .log, at: n.pos) }
         b.connecting(host: host, address: ip, port: port, at: pos)
-        if let n = notes.first(where: { $0.pos.line == pos.line }) { b.note(n.text, kind: .log, at: n.pos) }
+        if let n = notes.first(where: { $0.pos.order == pos.order }) { b.note(n.text, kind: .log, at: n.pos) }
         b.connectFailed(Self.failure(reason), detail: reason, at: pos)
         var s = b.finish()
         if let qid, let q = queue[qid] {
@@ -1285,15 +1376,79 @@ public struct PostfixLogReader: LineReader {
         return .other
     }
 
+    /// Emit an attempt's session(s). The attempt that ends its message's retry chain (the message was
+    /// removed, expired, or every recipient has a final status, and no other attempt is open) carries the
+    /// message's story.
     mutating func emitOutbound(_ o: Outbound, emit: (Session) -> Void) {
+        let q = o.qid.isEmpty ? nil : queue[o.qid]
+        let t = q?.track
+        if let t, o.attempt != nil { t.openAttempts -= 1 }
+        guard let q, let t, o.attempt != nil, !t.told, t.openAttempts <= 0, q.removed || t.expired || t.allFinal,
+              t.worthTelling else {
+            emitAttempt(o, emit: emit)
+            return
+        }
+        if t.history.end == nil { t.end(t.outcome(removed: q.removed), time: o.last, position: nil) }
+        var out: [Session] = []
+        emitAttempt(o) { out.append($0) }
+        if var last = out.popLast() {
+            t.attach(to: &last)
+            out.append(last)
+        }
+        for s in out { emit(s) }
+    }
+
+    /// The message's story on its own (see `MessageTrack.storySession`).
+    mutating func emitStory(_ t: MessageTrack, emit: (Session) -> Void) {
+        if t.history.end == nil { t.end(t.outcome(removed: false), time: t.last, position: nil) }
+        stats.sessions += 1
+        emit(t.storySession(input: input, format: Self.formatID))
+    }
+
+    func track(_ q: QueueInfo, _ qid: String) -> MessageTrack {
+        if let t = q.track { return t }
+        let t = MessageTrack(queueID: qid, time: now)
+        q.track = t
+        return t
+    }
+
+    func recordStatus(_ st: Status, track t: MessageTrack, number: Int) {
+        guard let status = MessageHistory.Status(rawValue: st.status) else { return }
+        let (reply, inReplyTo) = Self.storyReply(st.detail)
+        t.record(number: number, recipient: st.to, status: status, time: st.pos.time, relay: st.relay,
+                 delay: st.delay.flatMap { Double($0) }, dsn: st.dsn, reply: reply, inReplyTo: inReplyTo, position: st.pos)
+    }
+
+    /// What a status line says the other side answered: `451 4.7.1 ...` and the command it answered, or
+    /// Postfix's own reason (`connect to ...: Connection timed out`).
+    static func storyReply(_ detail: ArraySlice<UInt8>) -> (String, String?) {
+        var d = detail
+        if let r = LogBytes.after(d, "delivery temporarily suspended: ") { d = r }
+        if let r = LogBytes.after(d, "host "), let k = LogBytes.find(r, " said: ") {
+            var reply = r[(k + 7)...]
+            var inReply: String?
+            if let ir = LogBytes.find(reply, " (in reply to ") {
+                var w = reply[(ir + 14)...]
+                if let e = LogBytes.find(w, " command") { w = w[w.startIndex..<e] }
+                inReply = Bytes.string(w)
+                reply = reply[reply.startIndex..<ir]
+            }
+            return (Bytes.string(LogBytes.unfoldReply(reply)[...]), inReply)
+        }
+        if let r = LogBytes.after(d, "host "), let k = LogBytes.find(r, " refused to talk to me: ") {
+            return (Bytes.string(LogBytes.unfoldReply(r[(k + 24)...])[...]), "greeting")
+        }
+        return (Bytes.string(Bytes.trimmed(d)), nil)
+    }
+
+    mutating func emitAttempt(_ o: Outbound, emit: (Session) -> Void) {
         // Attempts are counted on the message (forgotten with it at `removed`).
         let q = o.qid.isEmpty ? nil : queueInfo(o.qid, create: false)
-        let attempt = (q?.attempts ?? 0) + 1
-        q?.attempts = attempt
+        let attempt = o.attempt ?? q.map { track($0, o.qid).nextAttempt() } ?? 1
         var notesLeft = o.notes
         // Each failed connection is a session of its own.
         for cf in o.connectFailures {
-            notesLeft.removeAll { $0.pos.line == cf.pos.line }
+            notesLeft.removeAll { $0.pos.order == cf.pos.order }
             emitUnreachable(host: cf.host, ip: cf.ip, port: cf.port, reason: cf.reason, service: o.service, qid: o.qid,
                             notes: [cf.note], pos: cf.pos, emit: emit)
         }
@@ -1341,14 +1496,14 @@ public struct PostfixLogReader: LineReader {
         let p0 = notes.first?.pos ?? first?.pos ?? SourcePosition(input: input)
         var ni = 0
         func flush(_ line: Int?) {
-            while ni < notes.count, line == nil || (notes[ni].pos.line ?? 0) <= line! {
+            while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
                 b.note(notes[ni].text, kind: .log, at: notes[ni].pos); ni += 1
             }
         }
         b.connecting(host: relay?.host, address: relay?.ip, port: relay?.port, at: p0)
         b.connected(address: relay?.ip, port: relay?.port, at: p0)
-        func c(_ t: String, _ p: SourcePosition) { flush(p.line); b.client(Array(t.utf8)[...], at: p, inferred: true) }
-        func s(_ r: [UInt8], _ p: SourcePosition) { flush(p.line); b.server(r[...], at: p, inferred: true) }
+        func c(_ t: String, _ p: SourcePosition) { flush(p.order); b.client(Array(t.utf8)[...], at: p, inferred: true) }
+        func s(_ r: [UInt8], _ p: SourcePosition) { flush(p.order); b.server(r[...], at: p, inferred: true) }
         func s(_ r: String, _ p: SourcePosition) { s(Array(r.utf8), p) }
 
         // What each status says about the dialogue.
@@ -1405,7 +1560,7 @@ public struct PostfixLogReader: LineReader {
             return
         }
         if lost == "greeting" {
-            flush(lostPos.line)
+            flush(lostPos.order)
             b.closed(by: .unknown, at: lostPos)
             finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit)
             return
@@ -1466,11 +1621,11 @@ public struct PostfixLogReader: LineReader {
     mutating func finishOutbound(_ b: inout SessionBuilder, o: Outbound, q: QueueInfo?, statuses: [Status], emit: (Session) -> Void) {
         // Remaining evidence lines.
         var session = b.finish()
-        let shown = Set(session.notes.compactMap(\.position.line))
-        var extra = o.notes.filter { !shown.contains($0.pos.line ?? -1) }
+        let shown = Set(session.notes.map(\.position.order))
+        var extra = o.notes.filter { !shown.contains($0.pos.order) }
         // The message's own lines (qmgr from=, cleanup) belong to every attempt's evidence.
-        if let q { extra += q.notes.filter { n in !shown.contains(n.pos.line ?? -1) && !extra.contains { $0.pos.line == n.pos.line } } }
-        for n in extra.sorted(by: { ($0.pos.line ?? 0) < ($1.pos.line ?? 0) }) {
+        if let q { extra += q.notes.filter { n in !shown.contains(n.pos.order) && !extra.contains { $0.pos.order == n.pos.order } } }
+        for n in extra.sorted(by: { $0.pos.order < $1.pos.order }) {
             session.notes.append(Note(kind: .log, text: n.text, position: n.pos))
         }
         for i in session.transactions.indices where session.transactions[i].queueID == nil {

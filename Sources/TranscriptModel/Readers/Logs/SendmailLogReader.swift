@@ -29,13 +29,21 @@ public struct SendmailLogReader: LineReader {
         return min(0.95, 0.6 + 0.35 * Double(hits) / Double(max(headed, 1)))
     }
 
-    let input: String
+    /// The file the current line comes from (changes when several logs are read merged).
+    public var input: String
+    /// Place of the current line in a merged stream (nil for a single input).
+    public var sequence: Int?
     var header = LogHeaderParser()
     public private(set) var stats: LogReaderStats
     var open: [Int: LogSessionDraft] = [:]
+    /// Queue id → the message's story, until every recipient has a final status or a DSN ends it.
+    var tracks: [String: MessageTrack] = [:]
     var now = 0.0
     var lastSweep = 0.0
     public var idleSeconds = 600.0
+    /// A message silent this long (log time) with its story still open is taken for gone (Sendmail's
+    /// Timeout.queuereturn is 5 days by default).
+    public var storyIdleSeconds = 6 * 86_400.0
 
     public init(input: String) {
         self.input = input
@@ -48,24 +56,69 @@ public struct SendmailLogReader: LineReader {
         let l = header.parse(line)
         guard Self.isSendmail(l.program) else { stats.ignored += 1; return }
         if let t = l.time { now = max(now, t) }
-        let pos = SourcePosition(input: input, line: number, time: l.time)
+        let pos = SourcePosition(input: input, line: number, time: l.time, sequence: sequence)
         let known = handle(l.message, pid: l.pid ?? 0, pos: pos, text: Bytes.string(line), emit: emit)
-        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number) }
+        if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         if now - lastSweep > 60 {
             lastSweep = now
-            for (k, d) in open.filter({ now - $0.value.last > idleSeconds }).sorted(by: { ($0.value.start.line ?? 0) < ($1.value.start.line ?? 0) }) { open[k] = nil; emitDraft(d, emit: emit) }
+            for (k, d) in open.filter({ now - $0.value.last > idleSeconds }).sorted(by: { $0.value.start.order < $1.value.start.order }) { open[k] = nil; emitDraft(d, emit: emit) }
             if open.count > 50_000 {
                 for (k, d) in open.sorted(by: { $0.value.last < $1.value.last }).prefix(open.count - 50_000) {
                     open[k] = nil; stats.evicted += 1; emitDraft(d, emit: emit)
                 }
             }
+            let quiet = tracks.filter { now - $0.value.last > storyIdleSeconds }.map(\.key)
+                + (tracks.count > 200_000 ? tracks.sorted { $0.value.last < $1.value.last }.prefix(20_000).map(\.key) : [])
+            for k in quiet {
+                if let t = tracks.removeValue(forKey: k), t.worthOwnSession { emitStory(t, emit: emit) }
+            }
         }
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        for d in open.values.sorted(by: { ($0.start.line ?? 0) < ($1.start.line ?? 0) }) { emitDraft(d, emit: emit) }
+        for d in open.values.sorted(by: { $0.start.order < $1.start.order }) { emitDraft(d, emit: emit) }
         open.removeAll()
+        for t in tracks.values.filter(\.worthOwnSession).sorted(by: { $0.last < $1.last }) { emitStory(t, emit: emit) }
+        tracks.removeAll()
         LogStatsRegistry.shared.record(stats)
+    }
+
+    mutating func track(_ qid: String, _ pos: SourcePosition) -> MessageTrack {
+        if let t = tracks[qid] { return t }
+        let t = MessageTrack(queueID: qid, time: pos.time ?? now)
+        tracks[qid] = t
+        return t
+    }
+
+    mutating func emitStory(_ t: MessageTrack, emit: (Session) -> Void) {
+        if t.history.end == nil { t.end(t.outcome(removed: false), time: t.last, position: nil) }
+        stats.sessions += 1
+        emit(t.storySession(input: input, format: Self.formatID))
+    }
+
+    /// `delay=1+02:03:04` → seconds.
+    static func delay(_ s: ArraySlice<UInt8>) -> Double? {
+        var days = 0
+        var rest = s
+        if let plus = s.firstIndex(of: 0x2B) { days = Bytes.integer(s[s.startIndex..<plus]) ?? 0; rest = s[(plus + 1)...] }
+        let parts = rest.split(separator: 0x3A).map { Bytes.integer($0) }
+        guard parts.count == 3, let h = parts[0], let m = parts[1], let sec = parts[2] else { return nil }
+        return Double(days * 86_400 + h * 3_600 + m * 60 + sec)
+    }
+
+    /// `QID: NEWQID: DSN: Cannot send message for 5 days` (expired), `DSN: User unknown` (bounced). Delay
+    /// warnings and return receipts are not an end.
+    mutating func dsnLine(_ qid: String, _ reason: ArraySlice<UInt8>, pos: SourcePosition, text: String, emit: (Session) -> Void) {
+        guard let t = tracks[qid] else { return }
+        if LogBytes.starts(reason, "Warning") || LogBytes.starts(reason, "Return receipt") || LogBytes.starts(reason, "Relayed")
+            || LogBytes.starts(reason, "Delivered") { t.note(text, pos); return }
+        t.note(text, pos)
+        tracks[qid] = nil
+        if LogBytes.starts(reason, "Cannot send message") { t.expired = true }
+        if t.history.end == nil {
+            t.end(t.outcome(removed: true), time: pos.time, position: pos, detail: "DSN: " + Bytes.string(reason))
+        }
+        if t.worthOwnSession { emitStory(t, emit: emit) }
     }
 
     mutating func emitDraft(_ d: LogSessionDraft, emit: (Session) -> Void) {
@@ -135,6 +188,16 @@ public struct SendmailLogReader: LineReader {
             let relay = LogBytes.find(m, "relay=").map { m[($0 + 6)...] }
             let isSMTP = LogBytes.find(m, "proto=ESMTP") != nil || LogBytes.find(m, "proto=SMTP") != nil
                 || LogBytes.find(m, "daemon=MTA") != nil
+            if let q = qid {
+                let t = track(q, pos)
+                var client = relay.map { r in Bytes.string(r.prefix { $0 != 0x2C }) }
+                if !isSMTP, let c = client { client = "local submission (\(c))" }
+                t.received(time: pos.time, client: client, sender: from,
+                           size: LogBytes.value(m, "size=").flatMap { Bytes.integer($0) },
+                           recipients: LogBytes.value(m, "nrcpts=").flatMap { Bytes.integer($0) },
+                           messageID: LogBytes.value(m, "msgid=").map(Bytes.string), position: pos)
+                t.note(text, pos)
+            }
             guard isSMTP else { return true }
             let d = inbound(pid, pos)
             d.note(text, pos)
@@ -152,6 +215,10 @@ public struct SendmailLogReader: LineReader {
         }
         if LogBytes.starts(m, "to=") {
             return delivery(m, qid: qid, pid: pid, pos: pos, text: text, emit: emit)
+        }
+        if let q = qid, let k = LogBytes.find(m.prefix(40), ": DSN: ") {
+            dsnLine(q, m[(k + 7)...], pos: pos, text: text, emit: emit)
+            return true
         }
         if let k = LogBytes.find(m, " did not issue MAIL/EXPN/VRFY/ETRN") {
             let d = inbound(pid, pos)
@@ -278,10 +345,6 @@ public struct SendmailLogReader: LineReader {
         guard let statK = LogBytes.find(m, "stat=") else { return false }
         let stat = Bytes.string(m[(statK + 5)...])
         let mailer = LogBytes.value(m, "mailer=").map(Bytes.string) ?? ""
-        guard ["esmtp", "smtp", "relay", "dsmtp", "smtp8"].contains(mailer) else {
-            if let d = open[pid] { d.note(text, pos) }
-            return true
-        }
         // Recipients: `to=<a>,<b>,` up to `, delay=`.
         var tos: [String] = []
         if let dk = LogBytes.find(m, ", delay=") ?? LogBytes.find(m, ", ctladdr=") {
@@ -291,6 +354,12 @@ public struct SendmailLogReader: LineReader {
                 if let l = t.last, l == 0x3E { t = t.dropLast() }
                 tos.append(Bytes.string(t))
             }
+        }
+        let story = qid.flatMap { q in recordDelivery(q, m, stat: stat, tos: tos, pid: pid, pos: pos, text: text) }
+        guard ["esmtp", "smtp", "relay", "dsmtp", "smtp8"].contains(mailer) else {
+            if let d = open[pid] { d.note(text, pos) }
+            if let t = story, t.worthOwnSession { emitStory(t, emit: emit) }
+            return true
         }
         let d = LogSessionDraft(input: input, format: Self.formatID, direction: .outbound, start: pos, time: pos.time ?? now)
         d.note(text, pos)
@@ -318,6 +387,13 @@ public struct SendmailLogReader: LineReader {
             for p in ["Deferred: ", "Service unavailable: ", "Host unknown", "User unknown: "] where reason.hasPrefix(p) {
                 reason = String(reason.dropFirst(p.count))
             }
+            let dsn = LogBytes.value(m, "dsn=").map(Bytes.string) ?? ""
+            let connection = ["Connection refused", "Connection timed out", "Host unknown", "No route", "Network is unreachable",
+                              "Connection reset", "Name server", "timeout"].contains { stat.contains($0) }
+            if Int(reason.prefix(3)) == nil, !connection, dsn.hasPrefix("5") || dsn.hasPrefix("4") {
+                // `dsn=5.1.1, stat=User unknown`: the recipient was refused; the reply text is not logged.
+                reason = "\(dsn.hasPrefix("5") ? "550" : "450") \(dsn) \(reason)"
+            }
             if let code = Int(reason.prefix(3)), code >= 400, code < 600 {
                 d.mail(nil, pos)
                 for t in tos { d.c("RCPT TO:<\(t)>", pos); d.s(reason, pos) }
@@ -328,7 +404,42 @@ public struct SendmailLogReader: LineReader {
             }
         }
         stats.sessions += 1
-        emit(d.finish())
+        var session = d.finish()
+        if let t = story, t.worthOwnSession { t.attach(to: &session) }
+        emit(session)
         return true
+    }
+
+    /// One `to=` line's result for the message's story. Returns the track when this line ends the chain
+    /// (every recipient of `nrcpts=` has a final status).
+    mutating func recordDelivery(_ qid: String, _ m: ArraySlice<UInt8>, stat: String, tos: [String], pid: Int,
+                                 pos: SourcePosition, text: String) -> MessageTrack? {
+        let dsn = LogBytes.value(m, "dsn=").map(Bytes.string)
+        let status: MessageHistory.Status
+        if stat.hasPrefix("Sent") { status = .sent }
+        else if stat.hasPrefix("Deferred") || dsn?.hasPrefix("4") == true { status = .deferred }
+        else { status = .bounced }
+        let t = track(qid, pos)
+        let number: Int
+        // One delivery run (a queue runner process) is one attempt.
+        if let k = t.groupKey, k == Double(pid), pid != 0 { number = t.attempts } else { number = t.nextAttempt(); t.groupKey = Double(pid) }
+        var reply = stat
+        for p in ["Deferred: ", "Sent (", "Service unavailable: "] where reply.hasPrefix(p) { reply = String(reply.dropFirst(p.count)) }
+        if stat.hasPrefix("Sent ("), reply.hasSuffix(")") { reply.removeLast() }
+        var relay = LogBytes.value(m, "relay=").map(Bytes.string)
+        if let k = LogBytes.find(m, "relay=") {
+            var e = m[(k + 6)...]
+            if let comma = e.firstIndex(of: 0x2C) { e = e[e.startIndex..<comma] }
+            relay = Bytes.string(Bytes.trimmed(e))
+        }
+        for to in tos.isEmpty ? ["(recipient not logged)"] : tos {
+            t.record(number: number, recipient: to, status: status, time: pos.time, relay: relay,
+                     delay: LogBytes.value(m, "delay=").flatMap(Self.delay), dsn: dsn, reply: reply, position: pos)
+        }
+        if status != .sent { t.note(text, pos) }
+        guard t.allFinal else { return nil }
+        tracks[qid] = nil
+        if t.history.end == nil { t.end(t.outcome(removed: true), time: pos.time, position: pos) }
+        return t
     }
 }

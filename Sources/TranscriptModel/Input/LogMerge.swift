@@ -1,0 +1,406 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A log reader whose input can be several files read as one stream in time order (`maillog.1 maillog`, in
+/// any order, `.gz` rotations too), so a session or a message story crossing a rotation is told once.
+protocol MergeableLogReader: LineReader {
+    /// The file the next lines come from: positions and evidence name it.
+    var input: String { get set }
+    /// Place of the next line in the merged stream (`SourcePosition.sequence`).
+    var sequence: Int? { get set }
+    /// The time of a line as the reader reads it (nil when the line carries none: it then follows the line
+    /// before it in its own file).
+    static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double?
+}
+
+extension PostfixLogReader: MergeableLogReader {
+    static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? { parser.parse(line).time }
+}
+
+extension SendmailLogReader: MergeableLogReader {
+    static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? { parser.parse(line).time }
+}
+
+extension OpenSMTPDLogReader: MergeableLogReader {
+    static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? { parser.parse(line).time }
+}
+
+extension EximLogReader: MergeableLogReader {
+    static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? {
+        if let (t, _) = parser.clock.iso(line, allowSpace: true) { return t }
+        return parser.parse(line).time
+    }
+}
+
+extension ExchangeTrackingReader: MergeableLogReader {
+    static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? {
+        guard let f = line.first, f != 0x23 else { return nil }
+        return parser.clock.iso(line)?.0
+    }
+}
+
+/// One input of a merged read: what `--verbose` reports for it.
+public struct MergedInputInfo: Sendable {
+    public var input: String
+    public var info: InputInfo
+}
+
+/// What a merged read did: per-file facts, the statistics label, and the files that failed (the others were
+/// still read).
+public struct MergedReadResult: Sendable {
+    public var inputs: [MergedInputInfo] = []
+    public var errors: [InputError] = []
+    /// The name the reader's statistics are recorded under (`LogStatsRegistry`): the files joined by ` + `.
+    public var label: String = ""
+    public var format: String = ""
+}
+
+/// How the CLI reads a list of inputs: alone, or merged with other logs of the same format.
+public enum InputPlanItem: Sendable, Equatable {
+    case single(String)
+    /// Logs of one format (`format`), in the order given.
+    case merged([String], format: String)
+}
+
+extension InputDriver {
+    /// Group the inputs: logs of the same format (as detection, or `--input-format`, says) are read together
+    /// in time order; everything else (transcripts, captures, standard input, files that cannot be opened)
+    /// stays one input. A group takes the place of its first file.
+    public static func plan(_ paths: [String], options: InputOptions = InputOptions()) -> [InputPlanItem] {
+        var formats: [String?] = []
+        for p in paths { formats.append(p == "-" ? nil : mergeableFormat(path: p, options: options)) }
+        var count: [String: Int] = [:]
+        for f in formats { if let f { count[f, default: 0] += 1 } }
+        var out: [InputPlanItem] = []
+        var placed = Set<String>()
+        for (p, f) in zip(paths, formats) {
+            guard let f, count[f, default: 0] > 1 else { out.append(.single(p)); continue }
+            if placed.insert(f).inserted {
+                out.append(.merged(zip(paths, formats).filter { $0.1 == f }.map(\.0), format: f))
+            }
+        }
+        return out
+    }
+
+    /// The log format of a file when it is a log a merged read can take, else nil. Reads a bounded prefix.
+    static func mergeableFormat(path: String, options: InputOptions) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return nil }
+        do {
+            var stream = try LineStream.open(fd: fd, name: path, options: options, chunk: 64 << 10)
+            guard let stream else { return nil }
+            return stream.format
+        } catch {
+            return nil
+        }
+    }
+
+    /// Read logs of one format as one stream: a k-way merge by time holding one pending line per file,
+    /// earliest first; equal times keep the order of the files' first times (then the order given), and a
+    /// line without a time follows the line before it in its own file. Each session's lines keep their own
+    /// file and line number (`SourcePosition.input`, `.line`; `.sequence` is the merged order). A file that
+    /// cannot be opened or fails midway is reported in `errors`; the others are still read.
+    public static func readMerged(paths: [String], options: InputOptions = InputOptions(),
+                                  emit: (Session) -> Void) -> MergedReadResult {
+        var result = MergedReadResult()
+        var streams: [LineStream] = []
+        for p in paths {
+            let fd = open(p, O_RDONLY)
+            guard fd >= 0 else {
+                result.errors.append(InputError(input: p, message: "cannot open: \(String(cString: strerror(errno)))"))
+                continue
+            }
+            do {
+                guard let s = try LineStream.open(fd: fd, name: p, options: options, chunk: 256 << 10, ownsFD: true) else {
+                    close(fd)
+                    result.errors.append(InputError(input: p, message: "not a log of the other files' format"))
+                    continue
+                }
+                streams.append(s)
+            } catch let e as InputError {
+                close(fd)
+                result.errors.append(e)
+            } catch {
+                close(fd)
+                result.errors.append(InputError(input: p, message: "\(error)"))
+            }
+        }
+        defer { for s in streams { s.closeFile() } }
+        guard let first = streams.first else { return result }
+        // One format for the group: the one most files were detected as (`plan` only groups equal ones).
+        let format = options.forcedFormat ?? first.format
+        streams = streams.filter { s in
+            if s.format == format { return true }
+            s.closeFile()
+            result.errors.append(InputError(input: s.name, message: "detected as \(s.format), not \(format): read it on its own"))
+            return false
+        }
+        guard let type = FormatDetector.lineReaders.first(where: { $0.formatID == format }) as? any MergeableLogReader.Type else {
+            return result
+        }
+        result.format = format
+        var merger = LogMerger(streams: streams)
+        merger.prime(type: type, errors: &result.errors)
+        result.label = merger.streams.map(\.name).joined(separator: " + ")
+        var confidence: [String: Double] = [:]
+        for s in merger.streams { confidence[s.name] = s.confidence }
+        func annotate(_ s: Session) {
+            var s = s
+            // The session belongs to the file it started in; its lines name their own files.
+            if let i = s.start?.input, !i.isEmpty { s.input = i }
+            s.formatConfidence = confidence[s.input] ?? s.formatConfidence
+            emit(s)
+        }
+        merger.run(type: type, label: result.label, errors: &result.errors, emit: annotate)
+        for s in merger.streams {
+            result.inputs.append(MergedInputInfo(input: s.name, info: InputInfo(
+                format: s.format, confidence: s.confidence, fallback: false, lines: s.lineNumber, bytes: s.bytes,
+                cutLines: s.cutLines)))
+        }
+        return result
+    }
+}
+
+/// The k-way merge itself.
+struct LogMerger {
+    var streams: [LineStream]
+    /// Per stream: the pending line and its time; nil when the stream is done.
+    var pending: [(line: ArraySlice<UInt8>, number: Int, time: Double)?] = []
+    var parsers: [LogHeaderParser] = []
+    /// Untimed lines read before a stream's first timed line, fed before anything else.
+    var leading: [[(line: ArraySlice<UInt8>, number: Int)]] = []
+
+    init(streams: [LineStream]) {
+        self.streams = streams
+    }
+
+    /// Read each file up to its first timed line; order the files by that time (then as given).
+    mutating func prime(type: any MergeableLogReader.Type, errors: inout [InputError]) {
+        var firsts: [(stream: LineStream, lead: [(ArraySlice<UInt8>, Int)], first: (ArraySlice<UInt8>, Int, Double)?, rank: Int)] = []
+        for (rank, var s) in streams.enumerated() {
+            var parser = LogHeaderParser()
+            var lead: [(ArraySlice<UInt8>, Int)] = []
+            var first: (ArraySlice<UInt8>, Int, Double)?
+            do {
+                while let line = try s.next() {
+                    if let t = type.lineTime(line, parser: &parser) { first = (line, s.lineNumber, t); break }
+                    // Bounded: a file that never shows a time is fed in order before the others.
+                    lead.append((line, s.lineNumber))
+                    if lead.count >= 10_000 { break }
+                }
+            } catch let e as InputError {
+                errors.append(e)
+                s.failed = true
+            } catch {
+                errors.append(InputError(input: s.name, message: "\(error)"))
+                s.failed = true
+            }
+            firsts.append((s, lead, first, rank))
+        }
+        firsts.sort { a, b in
+            switch (a.first?.2, b.first?.2) {
+            case let (x?, y?) where x != y: return x < y
+            case (nil, _?): return false
+            case (_?, nil): return true
+            default: return a.rank < b.rank
+            }
+        }
+        streams = firsts.map(\.stream)
+        leading = firsts.map { $0.lead.map { (line: $0.0, number: $0.1) } }
+        pending = firsts.map { f in f.first.map { (line: $0.0, number: $0.1, time: $0.2) } }
+        parsers = firsts.map { _ in LogHeaderParser() }
+    }
+
+    mutating func run(type: any MergeableLogReader.Type, label: String, errors: inout [InputError],
+                      emit: (Session) -> Void) {
+        runTyped(type, label: label, errors: &errors, emit: emit)
+    }
+
+    private mutating func runTyped<R: MergeableLogReader>(_ type: R.Type, label: String, errors: inout [InputError],
+                                                          emit: (Session) -> Void) {
+        var reader = R(input: label)
+        var sequence = 0
+        var current = -1
+        func feed(_ i: Int, _ line: ArraySlice<UInt8>, _ number: Int) {
+            if i != current { reader.input = streams[i].name; current = i }
+            sequence += 1
+            reader.sequence = sequence
+            reader.read(line: line, number: number, emit: emit)
+        }
+        for i in leading.indices { for l in leading[i] { feed(i, l.line, l.number) } }
+        leading = []
+        let n = streams.count
+        while true {
+            // Earliest pending line; equal times go to the earlier-ranked file (streams are in rank order).
+            var best = -1
+            var bestTime = 0.0
+            for i in 0..<n {
+                guard let p = pending[i] else { continue }
+                if best < 0 || p.time < bestTime { best = i; bestTime = p.time }
+            }
+            guard best >= 0, let p = pending[best] else { break }
+            feed(best, p.line, p.number)
+            pending[best] = nil
+            guard !streams[best].failed else { continue }
+            // Advance that file; untimed lines follow their predecessor at once.
+            do {
+                while let line = try streams[best].next() {
+                    if let t = R.lineTime(line, parser: &parsers[best]) {
+                        pending[best] = (line, streams[best].lineNumber, t)
+                        break
+                    }
+                    feed(best, line, streams[best].lineNumber)
+                }
+            } catch let e as InputError {
+                errors.append(e)
+                streams[best].failed = true
+            } catch {
+                errors.append(InputError(input: streams[best].name, message: "\(error)"))
+                streams[best].failed = true
+            }
+        }
+        reader.sequence = sequence + 1
+        reader.finish(emit: emit)
+    }
+}
+
+/// Lines of one file, pulled one at a time (gzip inflated), for the merge. Detects the file's format from
+/// its first lines like `InputDriver.read` does.
+struct LineStream {
+    let name: String
+    let fd: Int32
+    let ownsFD: Bool
+    var source: any ByteSource
+    let maxLine: Int
+    var format = ""
+    var confidence = 0.0
+    private var chunk: [UInt8] = []
+    private var offset = 0
+    private var carry: [UInt8] = []
+    private var carryCut = false
+    private var done = false
+    private(set) var lineNumber = 0
+    private(set) var bytes = 0
+    private(set) var cutLines = 0
+    var failed = false
+
+    init(name: String, fd: Int32, ownsFD: Bool, source: any ByteSource, maxLine: Int) {
+        self.name = name
+        self.fd = fd
+        self.ownsFD = ownsFD
+        self.source = source
+        self.maxLine = maxLine
+    }
+
+    func closeFile() { if ownsFD { close(fd) } }
+
+    /// A stream over `fd` when it holds a log a merged read can take (nil for captures, HTML, binary data,
+    /// transcripts); the bytes read to decide are read again.
+    static func open(fd: Int32, name: String, options: InputOptions, chunk: Int, ownsFD: Bool = false) throws -> LineStream? {
+        var file = FileSource(fd: fd, chunk: chunk)
+        guard let first = try file.next(name: name), !first.isEmpty else { return nil }
+        var source: any ByteSource
+        switch CaptureContainer.detect(Array(first.prefix(4))) {
+        case .pcap, .pcapng: return nil
+        case .gzip:
+            var gz = GzipSource(inner: file, maxOutput: options.maxDecompressedBytes, outChunk: chunk)
+            gz.prepend(first)
+            source = gz
+        case .unknown:
+            source = QueuedSource(queued: [first], rest: file)
+        }
+        // Detection prefix.
+        var head: [[UInt8]] = []
+        var total = 0
+        var lines = 0
+        while total < FormatDetector.prefixBytes, lines < FormatDetector.prefixLines {
+            guard let c = try source.next(name: name), !c.isEmpty else { break }
+            head.append(c)
+            total += c.count
+            lines += c.reduce(0) { $0 + ($1 == Bytes.lf ? 1 : 0) }
+        }
+        guard let firstChunk = head.first, InputDriver.binaryOffset(firstChunk) == nil else { return nil }
+        let joined = Array(head.joined().prefix(FormatDetector.prefixBytes))
+        if options.forcedFormat == nil, HTMLInput.looksLikeHTML(joined) { return nil }
+        var prefix: [ArraySlice<UInt8>] = []
+        var start = 0
+        while prefix.count < FormatDetector.prefixLines, let nl = joined[start...].firstIndex(of: Bytes.lf) {
+            prefix.append(LineSplitter.dropCR(joined[start..<nl]))
+            start = nl + 1
+        }
+        guard let choice = FormatDetector.choose(prefix: prefix, forced: options.forcedFormat), !choice.fallback,
+              choice.reader is any MergeableLogReader.Type else { return nil }
+        var s = LineStream(name: name, fd: fd, ownsFD: ownsFD, source: QueuedSource(queued: head, rest: source),
+                           maxLine: options.maxLineBytes)
+        s.format = choice.reader.formatID
+        s.confidence = choice.confidence
+        return s
+    }
+
+    /// The next line without its terminator (a trailing CR removed), nil at the end.
+    mutating func next() throws -> ArraySlice<UInt8>? {
+        while true {
+            if offset < chunk.count {
+                let nl: Int? = chunk.withUnsafeBufferPointer { buf in
+                    guard let base = buf.baseAddress,
+                          let p = memchr(base + offset, Int32(Bytes.lf), buf.count - offset) else { return nil }
+                    return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                }
+                if let nl {
+                    lineNumber += 1
+                    defer { offset = nl + 1 }
+                    if carry.isEmpty {
+                        var line = chunk[offset..<nl]
+                        if line.count > maxLine { line = line.prefix(maxLine); cutLines += 1 }
+                        return LineSplitter.dropCR(line)
+                    }
+                    appendCarry(chunk[offset..<nl])
+                    let line = carry
+                    carry = []
+                    if carryCut { cutLines += 1; carryCut = false }
+                    return LineSplitter.dropCR(line[...])
+                }
+                appendCarry(chunk[offset...])
+                offset = chunk.count
+            }
+            if done {
+                guard !carry.isEmpty else { return nil }
+                lineNumber += 1
+                let line = carry
+                carry = []
+                if carryCut { cutLines += 1; carryCut = false }
+                return LineSplitter.dropCR(line[...])
+            }
+            guard let c = try source.next(name: name) else { done = true; continue }
+            bytes += c.count
+            chunk = c
+            offset = 0
+        }
+    }
+
+    private mutating func appendCarry(_ b: ArraySlice<UInt8>) {
+        let room = maxLine - carry.count
+        if room <= 0 { carryCut = carryCut || !b.isEmpty; return }
+        if b.count > room { carry.append(contentsOf: b.prefix(room)); carryCut = true } else { carry.append(contentsOf: b) }
+    }
+}
+
+/// Chunks already read, then the rest of a source.
+struct QueuedSource: ByteSource {
+    var queued: [[UInt8]]
+    var rest: any ByteSource
+    init(queued: [[UInt8]], rest: any ByteSource) {
+        self.queued = queued
+        self.rest = rest
+    }
+    mutating func next(name: String) throws -> [UInt8]? {
+        if !queued.isEmpty { return queued.removeFirst() }
+        return try rest.next(name: name)
+    }
+}
