@@ -494,6 +494,7 @@ public struct EximLogReader: LineReader {
             || LogBytes.starts(r, "Connections=") || LogBytes.starts(r, "mail accepted") || LogBytes.find(r.prefix(60), "verb not allowed") != nil
             || LogBytes.starts(r, "accepting ") || LogBytes.starts(r, "Accept") || Bytes.trimmed(r).isEmpty
             || LogBytes.starts(r, "rcpt for ") || LogBytes.starts(r, "DNS list lookup") || LogBytes.starts(r, "remote ") || LogBytes.starts(r, "dkim") || LogBytes.starts(r, "DKIM")
+            || LogBytes.find(r.prefix(60), " authenticator (") != nil
     }
 
     /// `H=host (helo) [ip] ... F=<from> rejected RCPT <to>: reason` and friends.
@@ -694,6 +695,19 @@ public struct EximLogReader: LineReader {
             || LogBytes.find(b.prefix(200), "tmp-reject from cutthrough") != nil || LogBytes.find(b.prefix(200), "reject from cutthrough") != nil
             || LogBytes.starts(b, "Accept ") || LogBytes.starts(b, "DMARC") || LogBytes.starts(b, "ARC") || LogBytes.starts(b, "SPF")
             || LogBytes.starts(b, "[") || LogBytes.find(b.prefix(40), "ACL") != nil || LogBytes.starts(b, "tick")
+            // TLS checks of a delivery: DANE, OCSP stapling, revoked certificates.
+            || LogBytes.starts(b, "dane:") || LogBytes.find(b.prefix(40), "OCSP") != nil || LogBytes.starts(b, "client claims: ocsp")
+            || LogBytes.starts(b, "Server certificate") || LogBytes.starts(b, "local_scan()")
+            || Self.isHostError(b)
+    }
+
+    /// A delivery's connection error by host: `mx.example.net [192.0.2.1] Connection refused`.
+    static func isHostError(_ b: ArraySlice<UInt8>) -> Bool {
+        guard let open = LogBytes.find(b.prefix(300), " ["), let close = b[open...].prefix(200).firstIndex(of: 0x5D) else { return false }
+        let rest = b[(close + 1)...].drop { $0 == Bytes.space }
+        return LogBytes.starts(rest, "Connection refused") || LogBytes.starts(rest, "Connection timed out")
+            || LogBytes.starts(rest, "Network Error") || LogBytes.starts(rest, "Network is unreachable")
+            || LogBytes.starts(rest, "No route to host") || LogBytes.starts(rest, "Connection reset")
     }
 
     // MARK: - Emitting
