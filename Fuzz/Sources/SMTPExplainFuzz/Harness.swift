@@ -6,7 +6,7 @@ import Glibc
 
 /// One libFuzzer binary, several targets: `FUZZ_TARGET` names one — `detect` (format detection and whatever
 /// reader it picks), a reader's format id (that reader forced), `all-readers` (every reader in turn), `capture`
-/// (libpcap and TCP reassembly) or `html` (the HTML reader).
+/// (libpcap and TCP reassembly), `tls` (captures decrypted with a key log) or `html` (the HTML reader).
 /// Each input goes through the whole path: read, rebuild, explain, render text and JSON.
 enum Harness {
     nonisolated(unsafe) static var target = "detect"
@@ -20,6 +20,12 @@ enum Harness {
         case "capture":
             // Keep mutations inside the pcap/TCP layer: without a capture magic, give the bytes a pcap header.
             explain(hasCaptureMagic(bytes) ? bytes : pcapHeader + bytes, forced: nil)
+        case "tls":
+            // Captures decrypted with a key log (the real-MTA STARTTLS session's): mutated records, lengths,
+            // handshakes and sequence numbers reach the TLS record layer and the decryptor.
+            var options = InputOptions()
+            options.capture.tlsKeyLog = tlsKeyLog
+            explain(hasCaptureMagic(bytes) ? bytes : pcapHeader + bytes, forced: nil, options: options)
         case "html":
             // Keep mutations inside the HTML reader (libxml2 and the text it yields).
             explain(HTMLInput.looksLikeHTML(Array(bytes.prefix(512))) ? bytes : Array("<html><body><pre>".utf8) + bytes,
@@ -40,10 +46,19 @@ enum Harness {
                 [0x0a, 0x0d, 0x0d, 0x0a]].contains(m)
     }
 
-    static func explain(_ bytes: [UInt8], forced: String?) {
+    /// `FUZZ_TLS_KEYLOG`, else the real-MTA STARTTLS capture's key log in the shared corpus.
+    nonisolated(unsafe) static var tlsKeyLog: TLSKeyLog? = {
+        let path = getenv("FUZZ_TLS_KEYLOG").map { String(cString: $0) }
+            ?? "../shared/corpus/real-mta/pf-starttls-delivered/tls-keylog.txt"
+        return try? TLSKeyLog(contentsOfFile: path)
+    }()
+
+    static func explain(_ bytes: [UInt8], forced: String?, options: InputOptions? = nil) {
         let explainer = Explainer()
         let text = TextRenderer(color: false)
-        _ = try? InputDriver.read(name: "fuzz", bytes: bytes, options: InputOptions(forcedFormat: forced)) { s in
+        var options = options ?? InputOptions()
+        options.forcedFormat = forced
+        _ = try? InputDriver.read(name: "fuzz", bytes: bytes, options: options) { s in
             let x = explainer.explain(s)
             let rendered = text.render(x, number: 1, of: 1) + JSONRenderer.line(x)
             // Terminal safety is part of the contract: a raw ESC in the output is a finding.
@@ -72,7 +87,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     if let t = getenv("FUZZ_TARGET") { Harness.target = String(cString: t) }
     if Harness.target == "list" {
-        print((["detect", "all-readers", "capture", "html"] + FormatDetector.formatIDs).joined(separator: "\n"))
+        print((["detect", "all-readers", "capture", "tls", "html"] + FormatDetector.formatIDs).joined(separator: "\n"))
         return 0
     }
     var c = argc

@@ -93,7 +93,7 @@ extension InputDriver {
         var st = stat()
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return nil }
         do {
-            var stream = try LineStream.open(fd: fd, name: path, options: options, chunk: 64 << 10)
+            let stream = try LineStream.open(fd: fd, name: path, options: options, chunk: 64 << 10)
             guard let stream else { return nil }
             return stream.format
         } catch {
