@@ -119,6 +119,14 @@ private let quit = "QUIT\n221 2.0.0 Bye\n"
         #expect(f.severity == .warning)
     }
 
+    @Test func overQuotaWithTryAgainLaterIsNotGreylisting() throws {
+        // Seen in a real Postfix log: the retry hint must not hide the full mailbox.
+        let x = try explain(banner + helo + mail + "RCPT TO:<b@example.com>\n452 4.1.1 <b@example.com> user is over quota, please try again later\n" + quit)
+        #expect(!x.findings.contains { $0.id == "greylisted" })
+        #expect(x.session.outcome == .deferred)
+        #expect(x.findings.contains { $0.reason == .mailboxfull })
+    }
+
     @Test func everyReplyGetsAMeaning() throws {
         let x = try explain(banner + helo + mail + rcpt + data + quit)
         for (i, ex) in x.session.exchanges.enumerated() where ex.reply != nil {

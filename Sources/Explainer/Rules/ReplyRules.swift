@@ -73,7 +73,11 @@ public enum ReplyRules {
                     "If retries from a pool of IPs keep failing, ask the receiving admin to whitelist the sender.",
                   ]) { c in
             c.classification.reason == .greylisted
-                || (c.reply.code / 100 == 4 && c.mentions("greylist", "graylist", "grey-list", "try again later", "postgrey"))
+                || (c.reply.code / 100 == 4 && c.mentions("greylist", "graylist", "grey-list", "postgrey"))
+                // "try again later" alone only when the knowledge base found nothing more specific
+                // ("user is over quota, please try again later" is a full mailbox).
+                || (c.reply.code / 100 == 4 && c.mentions("try again later")
+                    && [.undefined, .systemerror, .onhold].contains(c.classification.reason))
         },
         ReplyRule("blocklisted", severity: .error, reason: .blocked,
                   title: nil, explanation: nil,
