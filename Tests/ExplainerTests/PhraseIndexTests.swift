@@ -1,16 +1,16 @@
 import Testing
 @testable import Explainer
+import TranscriptModel
 
 /// The phrase automaton must find exactly what a substring search finds, for every phrase of the table.
 @Suite struct PhraseIndexTests {
-    static let phrases = (KnowledgeTable.providers + KnowledgeTable.texts + KnowledgeTable.statuses + KnowledgeTable.replies)
-        .flatMap { $0.any + $0.all + $0.none }
+    static let phrases = ReplyKnowledge.rows.flatMap { $0.any + $0.all + $0.none }
 
     func agrees(_ index: PhraseIndex, _ phrases: [String], on text: String) {
         let found = index.find(in: text)
         for p in Set(phrases) where !p.isEmpty {
             let id = index.id(p)!
-            #expect(found.contains(id) == ByteSearch.contains(text, p), "\(p) in \(text)")
+            #expect(found.contains(id) == Bytes.contains(text, p), "\(p) in \(text)")
         }
     }
 

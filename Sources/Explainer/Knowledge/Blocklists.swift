@@ -1,3 +1,4 @@
+import TranscriptModel
 import Foundation
 
 /// A DNS blocklist (or a provider's own reputation list) named in a reply.
@@ -135,7 +136,7 @@ enum Blocklists {
     /// Zone named after "blocked using" / "listed in" / "listed at" for lists we do not know.
     static func namedZone(in lower: String) -> String? {
         for marker in ["blocked using ", "listed in ", "listed at ", "listed on ", "found in "] {
-            guard ByteSearch.contains(lower, marker), let r = lower.range(of: marker) else { continue }
+            guard Bytes.contains(lower, marker), let r = lower.range(of: marker) else { continue }
             let rest = lower[r.upperBound...]
             let zone = rest.prefix { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
             let z = String(zone).trimmingCharacters(in: CharacterSet(charactersIn: ".-"))

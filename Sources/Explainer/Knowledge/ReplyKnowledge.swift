@@ -1,3 +1,4 @@
+import TranscriptModel
 import Foundation
 
 /// What the knowledge base concluded about one reply.
@@ -40,10 +41,12 @@ public struct ReplyClassification: Sendable {
 ///  5. basic reply code by command (`KnowledgeTable.replies`)
 ///  6. class fallback (2xx/4xx/5xx, or no code at all)
 public enum ReplyKnowledge {
+    /// Every row of the knowledge table, in table order.
+    static let rows = KnowledgeTable.providers + KnowledgeTable.texts + KnowledgeTable.statuses + KnowledgeTable.replies
+
     static let entries: [KnowledgeEntry] = {
-        let all = KnowledgeTable.providers + KnowledgeTable.texts + KnowledgeTable.statuses + KnowledgeTable.replies
         // stable sort by tier so table order decides within a tier
-        return all.enumerated().sorted { a, b in
+        return rows.enumerated().sorted { a, b in
             a.element.tier != b.element.tier ? a.element.tier < b.element.tier : a.offset < b.offset
         }.map { e in
             var e = e.element
@@ -55,8 +58,7 @@ public enum ReplyKnowledge {
     }()
 
     /// Every phrase the rows test, found in one pass per reply.
-    static let phrases = PhraseIndex((KnowledgeTable.providers + KnowledgeTable.texts + KnowledgeTable.statuses
-                                      + KnowledgeTable.replies).flatMap { $0.any + $0.all + $0.none })
+    static let phrases = PhraseIndex(rows.flatMap { $0.any + $0.all + $0.none })
 
     public static func classify(_ query: ReplyQuery) -> ReplyClassification {
         let lower = matchText(query.text)
@@ -77,7 +79,7 @@ public enum ReplyKnowledge {
             return make(providerEntries[i], code: code, query: query, replyStart: replyStart)
         }
         // Blocklists: known lists first, then any zone named after "blocked using".
-        for bl in Blocklists.known where ByteSearch.containsAny(lower, bl.any) {
+        for bl in Blocklists.known where bl.any.contains(where: { Bytes.contains(lower, $0) }) {
             let ip = Blocklists.listedAddress(in: query.text, replyStart: replyStart)
             let list = bl.blocklist(ip: ip)
             let isDomainList = bl.reason == .spamdetected

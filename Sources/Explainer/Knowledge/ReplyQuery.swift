@@ -1,3 +1,4 @@
+import TranscriptModel
 import Foundation
 
 /// One reply to classify: its basic code, enhanced code, text and the command it answered.
@@ -240,7 +241,7 @@ enum ReplyScanner {
     static func connectionCommand(in lower: String) -> String? {
         let phrases = ["connect to ", "connection timed out", "connection refused", "no route to host",
                        "network is unreachable", "lost connection", "unable to connect"]
-        return ByteSearch.containsAny(lower, phrases) ? "CONNECT" : nil
+        return phrases.contains { Bytes.contains(lower, $0) } ? "CONNECT" : nil
     }
 
     /// IPv4 addresses in `text` in order of appearance.

@@ -300,7 +300,7 @@ struct Scrubber {
         var a = 0, z = w.count
         while a < z, wordEdge.contains(w[a]) || keyEdge.contains(w[a]) { a += 1 }
         while z > a, wordEdge.contains(w[z - 1]) || keyEdge.contains(w[z - 1]) { z -= 1 }
-        let core = String(decoding: w[a..<z].lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        let core = String(decoding: Bytes.asciiLowercased(w[a..<z]), as: UTF8.self)
         if core == "auth" {
             guard let next else { return false }
             return mechanisms.contains(String(decoding: next.lazy.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & 0xDF : $0 }, as: UTF8.self))
@@ -356,7 +356,7 @@ struct Scrubber {
     static let passwordFlags: Set<String> = ["--password", "--auth-password", "-ap", "-pw", "--pass"]
 
     static func asciiLower(_ w: Substring) -> String {
-        String(decoding: w.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        String(decoding: Bytes.asciiLowercased(w.utf8), as: UTF8.self)
     }
 
     static func trim(_ w: String, _ edge: Set<UInt8>) -> String {

@@ -81,5 +81,5 @@ public struct ReplyContext: Sendable {
     public var text: String
     public var classification: ReplyClassification
 
-    public func mentions(_ needles: String...) -> Bool { needles.contains { ByteSearch.contains(text, $0) } }
+    public func mentions(_ needles: String...) -> Bool { needles.contains { Bytes.contains(text, $0) } }
 }

@@ -124,7 +124,7 @@ public enum UserRules {
                          explanation: node["explanation"]?.string, actions: actions) { c in
             if let codes, !codes(c.reply.code) { return false }
             if let e = enhanced, !(c.reply.enhanced ?? "").hasPrefix(e) { return false }
-            if !texts.isEmpty, !texts.contains(where: { ByteSearch.contains(c.text, $0) }) { return false }
+            if !texts.isEmpty, !texts.contains(where: { Bytes.contains(c.text, $0) }) { return false }
             if !commands.isEmpty, !commands.contains(c.verb ?? "") { return false }
             if !stageSet.isEmpty, !stageSet.contains(c.exchange.stage) { return false }
             return true

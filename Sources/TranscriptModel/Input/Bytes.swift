@@ -70,6 +70,24 @@ public enum Bytes {
         return false
     }
 
+    /// Byte-exact substring test on two strings' UTF-8 (`memfind`), for hot paths that hold `String`s:
+    /// Foundation's Unicode-aware `contains` is far slower.
+    public static func contains(_ text: String, _ needle: String) -> Bool {
+        var t = text, n = needle
+        return t.withUTF8 { h in
+            n.withUTF8 { p in
+                guard p.count > 0, let pb = p.baseAddress else { return true }
+                guard let hb = h.baseAddress else { return false }
+                return memfind(hb, h.count, pb, p.count) != nil
+            }
+        }
+    }
+
+    /// ASCII letters lower-cased, other bytes unchanged (so offsets stay those of the input).
+    public static func asciiLowercased<S: Sequence>(_ s: S) -> [UInt8] where S.Element == UInt8 {
+        s.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+    }
+
     /// Decode as UTF-8, replacing invalid sequences (inputs are hostile; never trap).
     @inlinable
     public static func string(_ s: ArraySlice<UInt8>) -> String { String(decoding: s, as: UTF8.self) }

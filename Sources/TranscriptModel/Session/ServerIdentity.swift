@@ -42,7 +42,7 @@ public enum ServerIdentity {
         let first = text.split(separator: " ", maxSplits: 1).first.map(String.init)
         var software: String?
         // ASCII-lower-cased bytes: every session's banner goes through ~40 markers.
-        let lower = asciiLower(text)
+        let lower = Bytes.asciiLowercased(text.utf8)
         for marker in softwareMarkerBytes where LogBytes.find(lower[...], bytes: marker.needle) != nil {
             software = marker.name
             if marker.name == "Exim", let r = LogBytes.find(lower[...], "exim ") {
@@ -55,10 +55,6 @@ public enum ServerIdentity {
     }
 
     static let softwareMarkerBytes: [(needle: [UInt8], name: String)] = softwareMarkers.map { (Array($0.needle.utf8), $0.name) }
-
-    static func asciiLower(_ s: String) -> [UInt8] {
-        s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-    }
 
     /// `192.0.2.1`, `[192.0.2.1]`, `2001:db8::1`: an address rather than a name.
     public static func isAddressLiteral(_ s: String) -> Bool {
@@ -94,7 +90,7 @@ public enum ServerIdentity {
     public static func queueID(in reply: Reply) -> String? {
         let text = reply.text
         let bytes = Array(text.utf8)
-        let lower = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        let lower = Bytes.asciiLowercased(bytes)
         for p in queuePatterns {
             guard let r = LogBytes.find(lower[...], bytes: p) else { continue }
             let tail = bytes[(r + p.count)...]

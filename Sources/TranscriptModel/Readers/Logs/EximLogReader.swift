@@ -842,9 +842,8 @@ public struct EximLogReader: LineReader {
     }
 
     mutating func emitStory(_ t: MessageTrack, emit: (Session) -> Void) {
-        if t.history.end == nil { t.end(t.outcome(removed: false), time: t.last, position: nil) }
         stats.sessions += 1
-        emit(t.storySession(input: input, format: Self.formatID))
+        emit(t.closedStorySession(input: input, format: Self.formatID))
     }
 
     /// An attempt's session; the one that ends its message's chain carries the story.
@@ -853,13 +852,7 @@ public struct EximLogReader: LineReader {
             emitAttempt(o, emit: emit)
             return
         }
-        var out: [Session] = []
-        emitAttempt(o) { out.append($0) }
-        if var last = out.popLast() {
-            t.attach(to: &last)
-            out.append(last)
-        }
-        for s in out { emit(s) }
+        t.tell(on: { emitAttempt(o, emit: $0) }, emit: emit)
     }
 
     mutating func emitAttempt(_ o: Outbound, emit: (Session) -> Void) {

@@ -113,6 +113,23 @@ final class MessageTrack {
         told = true
     }
 
+    /// Emit an attempt's sessions (`produce`); the last of them carries the story.
+    func tell(on produce: ((Session) -> Void) -> Void, emit: (Session) -> Void) {
+        var out: [Session] = []
+        produce { out.append($0) }
+        if var last = out.popLast() {
+            attach(to: &last)
+            out.append(last)
+        }
+        for s in out { emit(s) }
+    }
+
+    /// The story on its own, closed first if its end was never logged (see `storySession`).
+    func closedStorySession(input: String, format: String) -> Session {
+        if history.end == nil { end(outcome(removed: false), time: last, position: nil) }
+        return storySession(input: input, format: format)
+    }
+
     /// The story as a session of its own (the last attempt went out before the end was logged, or the chain
     /// was cut: the log ended or went quiet). No dialogue: the outcome comes from the history.
     func storySession(input: String, format: String) -> Session {

@@ -130,9 +130,8 @@ public struct OpenSMTPDLogReader: LineReader {
     }
 
     mutating func emitStory(_ t: MessageTrack, _ emit: (Session) -> Void) {
-        if t.history.end == nil { t.end(t.outcome(removed: false), time: t.last, position: nil) }
         stats.sessions += 1
-        emit(t.storySession(input: input, format: Self.formatID))
+        emit(t.closedStorySession(input: input, format: Self.formatID))
     }
 
     mutating func emitDraft(_ d: LogSessionDraft, _ emit: (Session) -> Void) {

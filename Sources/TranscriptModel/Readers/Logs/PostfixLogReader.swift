@@ -1389,20 +1389,13 @@ public struct PostfixLogReader: LineReader {
             return
         }
         if t.history.end == nil { t.end(t.outcome(removed: q.removed), time: o.last, position: nil) }
-        var out: [Session] = []
-        emitAttempt(o) { out.append($0) }
-        if var last = out.popLast() {
-            t.attach(to: &last)
-            out.append(last)
-        }
-        for s in out { emit(s) }
+        t.tell(on: { emitAttempt(o, emit: $0) }, emit: emit)
     }
 
     /// The message's story on its own (see `MessageTrack.storySession`).
     mutating func emitStory(_ t: MessageTrack, emit: (Session) -> Void) {
-        if t.history.end == nil { t.end(t.outcome(removed: false), time: t.last, position: nil) }
         stats.sessions += 1
-        emit(t.storySession(input: input, format: Self.formatID))
+        emit(t.closedStorySession(input: input, format: Self.formatID))
     }
 
     func track(_ q: QueueInfo, _ qid: String) -> MessageTrack {

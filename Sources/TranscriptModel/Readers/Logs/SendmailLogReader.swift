@@ -91,9 +91,8 @@ public struct SendmailLogReader: LineReader {
     }
 
     mutating func emitStory(_ t: MessageTrack, emit: (Session) -> Void) {
-        if t.history.end == nil { t.end(t.outcome(removed: false), time: t.last, position: nil) }
         stats.sessions += 1
-        emit(t.storySession(input: input, format: Self.formatID))
+        emit(t.closedStorySession(input: input, format: Self.formatID))
     }
 
     /// `delay=1+02:03:04` → seconds.
