@@ -163,12 +163,14 @@ struct InputArguments: ParsableArguments {
         let workers = min(4, ProcessInfo.processInfo.activeProcessorCount)
         let pipeline: SessionPipeline<(Int, Session), R>? =
             follow || interface != nil || redact == .personal || workers < 2 || Self.singleThreaded ? nil
-            : SessionPipeline(workers: workers) { transform(redactor.apply(explainer.explain($0.1)), $0.0) }
+            : SessionPipeline(workers: workers) { transform(redactor.apply(explainer.explain($0.1.resolved())), $0.0) }
         var number = 0
         defer { pipeline?.finish(deliver: body) }
         let filter = sessionFilter
         var options = inputOptions
         options.capture.tlsKeyLog = try loadKeyLog()
+        // Costly session builds move to the workers too; a filter must see the built session first.
+        options.deferBuilding = pipeline != nil && filter.isEmpty
         var errors: [InputError] = []
         if let interface {
             do {
@@ -196,7 +198,7 @@ struct InputArguments: ParsableArguments {
             if let pipeline {
                 pipeline.submit((number, session), deliver: body)
             } else {
-                body(transform(redactor.apply(explainer.explain(session)), number))
+                body(transform(redactor.apply(explainer.explain(session.resolved())), number))
             }
         }
         for item in plan {

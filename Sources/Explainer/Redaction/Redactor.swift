@@ -26,6 +26,8 @@ public struct Redactor: Sendable {
 
     public func apply(_ x: ExplainedSession) -> ExplainedSession {
         guard mode != .none else { return x }
+        // Most sessions hold no secret: one read-only look at every printed string spares rebuilding them all.
+        if mode == .credentials, !Self.mayHoldCredentials(x) { return x }
         var x = x
         var s = x.session
         // Credentials the parser kept (`--redact none` at parse time, or a reader that did not redact);
@@ -132,6 +134,47 @@ public struct Redactor: Sendable {
             x.replies[k] = e
         }
         return x
+    }
+
+    /// Whether `apply` in `credentials` mode could change anything: an AUTH command, or any string it rewrites
+    /// that names auth/pass/secret/token (`Scrubber.mayHoldSecret`). Covers the same strings as `apply`.
+    static func mayHoldCredentials(_ x: ExplainedSession) -> Bool {
+        let s = x.session
+        let hit = Scrubber.mayHoldSecret
+        func any(_ t: String?) -> Bool { t.map(hit) ?? false }
+        func any(_ r: Reply?) -> Bool { r?.lines.contains(where: hit) ?? false }
+        func any(_ b: Blocklist?) -> Bool { b.map { any($0.listedAddress) || hit($0.lookupURL) } ?? false }
+        if any(s.client.host) || any(s.client.address) || any(s.client.heloName) || any(s.server.host)
+            || any(s.server.heloName) || any(s.tls?.subject) || hit(x.summary) { return true }
+        for e in s.exchanges {
+            if let c = e.command {
+                if c.verb == "AUTH" || c.verb == "AUTH-RESPONSE" { return true }
+                if hit(c.raw) || hit(c.argument) || any(c.address) || c.parameters.contains(where: { any($0.value) }) { return true }
+            }
+            if any(e.reply) { return true }
+        }
+        for t in s.transactions {
+            if any(t.sender) || any(t.senderReply) || any(t.finalReply) { return true }
+            if t.recipients.contains(where: { hit($0.address) || any($0.reply) }) { return true }
+            if t.message?.headers.contains(where: { hit($0.value) }) ?? false { return true }
+        }
+        if s.notes.contains(where: { hit($0.text) }) || s.lines.contains(where: { hit($0.text) }) { return true }
+        if s.attributes.contains(where: { $0.key != HTMLInput.addressesHiddenAttribute && hit($0.value) }) { return true }
+        if var h = s.history {
+            var found = false
+            h.mapText { found = found || hit($0); return $0 }
+            if found { return true }
+        }
+        for f in x.findings {
+            if hit(f.title) || hit(f.explanation) || f.actions.contains(where: hit) || any(f.blocklist) || any(f.reference)
+                || f.evidence.contains(where: { hit($0.text) }) { return true }
+        }
+        for e in x.replies.values {
+            if hit(e.codeMeaning) { return true }
+            if let c = e.classification, hit(c.title) || hit(c.explanation) || c.actions.contains(where: hit)
+                || any(c.blocklist) || any(c.reference) { return true }
+        }
+        return false
     }
 
     /// Every session of one report, with placeholders shared across them.
@@ -260,15 +303,12 @@ struct Scrubber {
             guard b.count >= 3 else { return false }
             var i = 0
             while i < b.count - 2 {
-                let hit: Bool
-                switch b[i] | 0x20 {
-                case 0x61: hit = has(b, i, "auth") || has(b, i, "apikey") || has(b, i, "api_key")
-                case 0x70: hit = has(b, i, "pass") || has(b, i, "pwd")
-                case 0x73: hit = has(b, i, "secret")
-                case 0x74: hit = has(b, i, "token")
-                case 0x2D: hit = has(b, i, "-ap") || has(b, i, "-pw")
-                default: hit = false
-                }
+                // Four bytes at once, ASCII-lower-cased, against the keys' first letters (prose is the usual input).
+                let w = word(b, i), w3 = w & 0xFF_FFFF
+                let hit = w == 0x6874_7561 /* auth */ || w == 0x7373_6170 /* pass */ || w3 == 0x64_7770 /* pwd */
+                    || w3 == 0x70_612D /* -ap */ || w3 == 0x77_702D /* -pw */
+                    || (w == 0x7263_6573 /* secr */ && has(b, i, "secret")) || (w == 0x656B_6F74 /* toke */ && has(b, i, "token"))
+                    || (w3 == 0x69_7061 /* api */ && (has(b, i, "apikey") || has(b, i, "api_key")))
                 guard hit else { i += 1; continue }
                 var ws = i, we = i
                 while ws > 0, b[ws - 1] != 0x20 { ws -= 1 }
@@ -283,6 +323,15 @@ struct Scrubber {
         }
     }
 
+    /// Up to four bytes from `i`, each OR 0x20 (ASCII lower case), little-endian; bytes past the end are 0.
+    @inline(__always)
+    static func word(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32 {
+        if i + 4 <= b.count { return UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt32.self) | 0x2020_2020 }
+        var w: UInt32 = 0
+        for k in 0..<(b.count - i) { w |= UInt32(b[i + k] | 0x20) << (8 * UInt32(k)) }
+        return w
+    }
+
     /// Case-insensitive match of a lower-case ASCII literal at `i`.
     @inline(__always)
     static func has(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ lit: StaticString) -> Bool {
@@ -293,21 +342,29 @@ struct Scrubber {
         return true
     }
 
-    /// The words `credentials` acts on: `AUTH <mechanism>`, `PASS`, a flag, or `key:`/`key=` with a secret key.
-    /// Prose ("SMTP AUTH on port 587", "passed") and Postfix's `auth=0/1` skip the word-by-word pass.
+    /// The words `credentials` acts on: `AUTH <mechanism>`, `PASS`, a flag, `key:` before a value, or
+    /// `key=value`/`key:value` with a secret key. Prose ("SMTP AUTH on port 587", "check the password",
+    /// "passed") and Postfix's `auth=0/1` skip the word-by-word pass. Must be true wherever `credentials`
+    /// would replace something; strings are only built for the rare word that gets this far.
     static func wordMayHoldSecret(_ w: UnsafeBufferPointer<UInt8>, next: UnsafeBufferPointer<UInt8>?) -> Bool {
-        if w.first == 0x2D { return true }
+        guard let first = w.first else { return false }
+        if first == 0x2D { return true }
+        if w.count == 4, w[0] == 0x50, w[1] == 0x41, w[2] == 0x53, w[3] == 0x53 { return true }   // `PASS`
         var a = 0, z = w.count
         while a < z, wordEdge.contains(w[a]) || keyEdge.contains(w[a]) { a += 1 }
         while z > a, wordEdge.contains(w[z - 1]) || keyEdge.contains(w[z - 1]) { z -= 1 }
-        let core = String(decoding: Bytes.asciiLowercased(w[a..<z]), as: UTF8.self)
-        if core == "auth" {
+        let core = UnsafeBufferPointer(rebasing: w[a..<z])
+        if core.count == 4, has(core, 0, "auth") {
             guard let next else { return false }
             return mechanisms.contains(String(decoding: next.lazy.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & 0xDF : $0 }, as: UTF8.self))
         }
-        if core == "pass" || secretKeys.contains(core) { return true }
-        guard let sep = core.utf8.firstIndex(where: { $0 == 0x3D || $0 == 0x3A }) else { return false }
-        return secretKeys.contains(trim(String(core[..<sep]), keyEdge))
+        if let sep = core.firstIndex(where: { $0 == 0x3D || $0 == 0x3A }) {
+            let key = String(decoding: Bytes.asciiLowercased(core[..<sep]), as: UTF8.self)
+            return secretKeys.contains(trim(key, keyEdge))
+        }
+        // `password: value` (the value is the next word).
+        guard w[w.count - 1] == 0x3A, core.count <= 16 else { return false }
+        return secretKeys.contains(String(decoding: Bytes.asciiLowercased(core), as: UTF8.self))
     }
 
     func credentials(_ s: String) -> String {

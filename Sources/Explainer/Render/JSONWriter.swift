@@ -15,42 +15,74 @@ public struct JSONWriter {
     public mutating func endArray() { counts.removeLast(); bytes.append(0x5D) }
 
     public mutating func key(_ k: String) {
-        if counts[counts.count - 1] > 0 { bytes.append(0x2C) }
-        counts[counts.count - 1] += 1
-        // Most keys are our own plain ASCII names; header and parameter names from input get escaped.
+        separate()
+        // Most keys are our own plain ASCII names, copied as they are; header and parameter names from input
+        // get escaped.
         var k = k
-        let special = Self.special
-        let plain = k.withUTF8 { u in !u.contains { special[Int($0)] || $0 >= 0x80 } }
-        if plain {
+        let copied = k.withUTF8 { u -> Bool in
+            let special = Self.special
+            if u.contains(where: { special[Int($0)] || $0 >= 0x80 }) { return false }
             bytes.append(0x22)
-            bytes.append(contentsOf: k.utf8)
+            bytes.append(contentsOf: u)
             bytes.append(0x22)
-        } else {
-            Self.quote(k, into: &bytes)
+            return true
         }
+        if !copied { Self.quote(k, into: &bytes) }
         bytes.append(0x3A)
         pendingKey = true
     }
 
-    private mutating func value() {
-        if pendingKey { pendingKey = false; return }
-        if counts[counts.count - 1] > 0 { bytes.append(0x2C) }
-        counts[counts.count - 1] += 1
+    /// A comma before every element but the first of its container.
+    @inline(__always)
+    private mutating func separate() {
+        let last = counts.count - 1
+        if counts[last] > 0 { bytes.append(0x2C) }
+        counts[last] += 1
     }
 
-    private mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+    private mutating func value() {
+        if pendingKey { pendingKey = false; return }
+        separate()
+    }
+
+    private mutating func raw(_ s: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    private mutating func raw(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Decimal digits straight into the buffer (no `String` per number).
+    private mutating func digits(_ i: Int) {
+        if i < 0 { bytes.append(0x2D) }
+        var m = i.magnitude
+        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes hold any 64-bit magnitude
+        var n = 0
+        withUnsafeMutableBytes(of: &tmp) { t in
+            repeat { t[23 - n] = UInt8(truncatingIfNeeded: m % 10) + 0x30; m /= 10; n += 1 } while m > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: t[(24 - n)...]))
+        }
+    }
 
     public mutating func string(_ s: String?) {
         value()
         if let s { Self.quote(s, into: &bytes) } else { raw("null") }
     }
-    public mutating func int(_ i: Int?) { value(); raw(i.map(String.init) ?? "null") }
+    public mutating func int(_ i: Int?) {
+        value()
+        if let i { digits(i) } else { raw("null") }
+    }
     public mutating func double(_ d: Double?) {
         value()
         guard let d, d.isFinite else { raw("null"); return }
-        raw(d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d))
+        if d == d.rounded() && abs(d) < 1e15 { digits(Int(d)) } else { raw(String(d)) }
     }
-    public mutating func bool(_ b: Bool?) { value(); raw(b.map { $0 ? "true" : "false" } ?? "null") }
+    public mutating func bool(_ b: Bool?) {
+        value()
+        if let b { raw(b ? "true" : "false") } else { raw("null") }
+    }
     public mutating func null() { value(); raw("null") }
 
     public mutating func field(_ k: String, _ s: String?) { key(k); string(s) }

@@ -32,6 +32,9 @@ public struct InputOptions: Sendable {
     public var maxDecompressedBytes = 64 << 30
     /// Filter and limits for packet captures.
     public var capture = CaptureOptions()
+    /// Readers may emit placeholders (`Session.isPending`) for sessions that are costly to build; the caller
+    /// resolves them, e.g. on worker threads. Off: every emitted session is built.
+    public var deferBuilding = false
     public init(forcedFormat: String? = nil) { self.forcedFormat = forcedFormat }
 }
 
@@ -180,24 +183,26 @@ public enum InputDriver {
             guard !text.isEmpty else { throw InputError(input: name, message: "HTML page holds no text") }
             var inner = MemorySource(bytes: text)
             return try read(name: name, source: &inner, options: options, allowHTML: false) { s in
-                var s = s
-                s.attributes["input-markup"] = "html"
-                if hidden { HTMLInput.markAddressesHidden(&s) }
-                emit(s)
+                emit(s.adjusted { s in
+                    s.attributes["input-markup"] = "html"
+                    if hidden { HTMLInput.markAddressesHidden(&s) }
+                })
             }
         }
         guard let choice = FormatDetector.choose(prefix: prefixLines, forced: options.forcedFormat) else {
             throw InputError(input: name, message: "unknown --input-format '\(options.forcedFormat ?? "")' (known: \(FormatDetector.formatIDs.joined(separator: ", ")))")
         }
         var reader = choice.reader.init(input: name)
+        if options.deferBuilding { reader.deferBuilding() }
         let confidence = choice.confidence
         let format = choice.reader.formatID
+        let fallback = choice.fallback
         var counted = 0
         func annotate(_ s: Session) {
-            var s = s
-            s.formatConfidence = confidence
-            if choice.fallback { s.attributes["detection"] = "no known dialect recognised; read as an unmarked paste" }
-            emit(s)
+            emit(s.adjusted { s in
+                s.formatConfidence = confidence
+                if fallback { s.attributes["detection"] = "no known dialect recognised; read as an unmarked paste" }
+            })
         }
         func feed(_ line: ArraySlice<UInt8>, _ number: Int) {
             counted = number

@@ -17,4 +17,11 @@ public protocol LineReader {
     mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void)
     /// The input ended: close every open session.
     mutating func finish(emit: (Session) -> Void)
+    /// From now on, sessions that are costly to build may be emitted as placeholders (`Session.isPending`,
+    /// see `PendingBuild`). Readers that build cheaply ignore it.
+    mutating func deferBuilding()
+}
+
+extension LineReader {
+    public mutating func deferBuilding() {}
 }

@@ -150,14 +150,16 @@ extension InputDriver {
         result.label = merger.streams.map(\.name).joined(separator: " + ")
         var confidence: [String: Double] = [:]
         for s in merger.streams { confidence[s.name] = s.confidence }
+        let known = confidence
         func annotate(_ s: Session) {
-            var s = s
-            // The session belongs to the file it started in; its lines name their own files.
-            if let i = s.start?.input, !i.isEmpty { s.input = i }
-            s.formatConfidence = confidence[s.input] ?? s.formatConfidence
-            emit(s)
+            emit(s.adjusted { s in
+                // The session belongs to the file it started in; its lines name their own files.
+                if let i = s.start?.input, !i.isEmpty { s.input = i }
+                s.formatConfidence = known[s.input] ?? s.formatConfidence
+            })
         }
-        merger.run(type: type, label: result.label, errors: &result.errors, emit: annotate)
+        merger.run(type: type, label: result.label, deferBuilding: options.deferBuilding, errors: &result.errors,
+                   emit: annotate)
         for s in merger.streams {
             result.inputs.append(MergedInputInfo(input: s.name, info: InputInfo(
                 format: s.format, confidence: s.confidence, fallback: false, lines: s.lineNumber, bytes: s.bytes,
@@ -217,14 +219,15 @@ struct LogMerger {
         parsers = firsts.map { _ in LogHeaderParser() }
     }
 
-    mutating func run(type: any MergeableLogReader.Type, label: String, errors: inout [InputError],
-                      emit: (Session) -> Void) {
-        runTyped(type, label: label, errors: &errors, emit: emit)
+    mutating func run(type: any MergeableLogReader.Type, label: String, deferBuilding: Bool = false,
+                      errors: inout [InputError], emit: (Session) -> Void) {
+        runTyped(type, label: label, deferBuilding: deferBuilding, errors: &errors, emit: emit)
     }
 
-    private mutating func runTyped<R: MergeableLogReader>(_ type: R.Type, label: String, errors: inout [InputError],
-                                                          emit: (Session) -> Void) {
+    private mutating func runTyped<R: MergeableLogReader>(_ type: R.Type, label: String, deferBuilding: Bool,
+                                                          errors: inout [InputError], emit: (Session) -> Void) {
         var reader = R(input: label)
+        if deferBuilding { reader.deferBuilding() }
         var sequence = 0
         var current = -1
         func feed(_ i: Int, _ line: ArraySlice<UInt8>, _ number: Int) {

@@ -54,6 +54,9 @@ public struct Session: Sendable {
     /// chain ended when no attempt session was open (end logged later, log ended or went quiet, local delivery).
     public var history: MessageHistory?
 
+    /// Set on a placeholder still to be built (see `PendingBuild`).
+    var pendingBuild: PendingBuild?
+
     /// A message story without an SMTP session of its own (see `history`).
     public var isMessageStory: Bool { attributes["story"] == "message" }
 

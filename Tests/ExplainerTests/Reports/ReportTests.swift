@@ -158,6 +158,42 @@ QUIT
         }
     }
 
+    /// `Redactor` skips sessions that hold nothing secret after one read-only look; a secret placed in any one
+    /// printed string must still make it rewrite the session.
+    @Test func credentialsInAnyOneStringAreFound() throws {
+        let clean = try #require(try reportSessions(rejected).first)
+        let r = Redactor(mode: .credentials)
+        #expect(JSONRenderer.document([r.apply(clean)]) == JSONRenderer.document([clean]))
+        let secret = "password=hunter2"
+        let p = clean.session.exchanges[1].reply!.position
+        let places: [(String, (inout ExplainedSession) -> Void)] = [
+            ("client host", { $0.session.client.host = secret }),
+            ("helo", { $0.session.client.heloName = secret }),
+            ("command", { $0.session.exchanges[1].command!.raw = "HELO " + secret }),
+            ("command argument", { $0.session.exchanges[1].command!.argument = secret }),
+            ("reply", { $0.session.exchanges[1].reply!.lines = ["ok " + secret] }),
+            ("transaction sender", { $0.session.transactions[0].sender = secret }),
+            ("recipient", { $0.session.transactions[0].recipients[0].address = secret }),
+            ("note", { $0.session.notes.append(Note(kind: .tool, text: "debug " + secret, position: p)) }),
+            ("line", { $0.session.lines[0].text = "220 " + secret }),
+            ("attribute", { $0.session.attributes["x"] = secret }),
+            ("summary", { $0.summary = secret }),
+            ("finding title", { $0.findings[0].title = secret }),
+            ("finding action", { $0.findings[0].actions.append(secret) }),
+            ("evidence", { $0.findings[0].evidence.append(Evidence(position: p, text: secret)) }),
+            ("reply meaning", { k in
+                let i = k.replies.keys.sorted()[0]
+                k.replies[i]!.codeMeaning = secret
+            }),
+        ]
+        for (place, put) in places {
+            var x = clean
+            put(&x)
+            let out = JSONRenderer.document([r.apply(x)])
+            #expect(!out.contains("hunter2"), "secret in \(place) was not redacted")
+        }
+    }
+
     @Test func passwordLookingArguments() {
         let s = Scrubber(mode: .credentials, table: PlaceholderTable(), session: Session(input: "x", format: "x"))
         #expect(s.text("PASS hunter2") == "PASS [redacted]")

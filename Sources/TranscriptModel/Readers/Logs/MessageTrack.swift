@@ -109,7 +109,8 @@ final class MessageTrack {
 
     /// Attach the history to the session that ends the chain.
     func attach(to s: inout Session) {
-        s.history = history
+        let h = history
+        s = s.adjusted { $0.history = h }
         told = true
     }
 

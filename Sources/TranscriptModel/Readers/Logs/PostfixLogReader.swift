@@ -905,6 +905,10 @@ public struct PostfixLogReader: LineReader {
     }
 
     var pendingTLS: [Int: (TLSFacts, SourcePosition)] = [:]
+    /// Emit placeholders for the costly session builds (see `deferBuilding`).
+    var defers = false
+
+    public mutating func deferBuilding() { defers = true }
 
     /// `mx.example.com[192.0.2.1]:25: Connection timed out`
     static func connectFailure(_ r: ArraySlice<UInt8>) -> (String?, String?, Int?, String) {
@@ -963,51 +967,77 @@ public struct PostfixLogReader: LineReader {
         for q in s.qids where held[q] === s { held[q] = nil }
         // The story is told: later lines of these messages no longer reach (and keep alive) this session.
         for q in s.qids where queue[q]?.inbound === s { queue[q]?.inbound = nil }
-        var b = SessionBuilder(input: input, format: Self.formatID)
-        b.direction = .inbound
-        b.client = s.client
-        if let h = s.helo { b.client.heloName = h }
-        b.attributes["service"] = s.service
-        if s.pid != 0 { b.attributes["pid"] = String(s.pid) }
-        if !s.qids.isEmpty { b.attributes["queue-id"] = s.qids.joined(separator: " ") }
-        if let first = s.notes.first { b.attributes["log-first-line"] = String(first.pos.line ?? 0) }
-        let steps = replayInbound(s)
-        var ni = 0
-        let notes = s.notes
-        func flushNotes(upTo line: Int?) {
-            while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
-                b.note(notes[ni].text, kind: .log, at: notes[ni].pos)
-                ni += 1
-            }
-        }
-        if let c = s.connectPos {
-            flushNotes(upTo: c.order)
-            b.connected(address: nil, port: nil, at: c)
-            b.server.address = nil
-        }
-        for step in steps {
-            switch step {
-            case .client(let t, let p):
-                flushNotes(upTo: p.order)
-                b.client(Array(t.utf8)[...], at: p, inferred: true)
-            case .server(let r, let p):
-                flushNotes(upTo: p.order)
-                b.server(r[...], at: p, inferred: true)
-            case .tls(let f, let p):
-                b.tlsEstablished(f, at: p)
-            case .closed(let c, let p):
-                flushNotes(upTo: p.order)
-                b.closed(by: c, at: p)
-            }
-        }
-        flushNotes(upTo: nil)
-        if s.tally != nil { b.attributes["commands"] = s.tally!.map { $0.ok == $0.total ? "\($0.verb.lowercased())=\($0.ok)" : "\($0.verb.lowercased())=\($0.ok)/\($0.total)" }.joined(separator: " ") }
-        var session = b.finish()
-        for (i, t) in session.transactions.enumerated() where t.delivered && t.queueID == nil {
-            session.transactions[i].queueID = s.qids.first
-        }
+        // The dialogue is decided now (it reads the queue's sender and recipients, which later lines change);
+        // replaying it through SessionBuilder, the costly part, may happen on another thread.
+        let replay = InboundReplay(input: input, inbound: s, steps: replayInbound(s))
         stats.sessions += 1
-        emit(session)
+        emit(defers ? Session(input: input, format: Self.formatID, pending: replay.build) : replay.build())
+    }
+
+    /// An smtpd session's rebuilt dialogue and its evidence, as values.
+    struct InboundReplay: Sendable {
+        let input: String
+        let client: Peer
+        let helo: String?
+        let service: String
+        let pid: Int
+        let qids: [String]
+        let notes: [LogNote]
+        let connectPos: SourcePosition?
+        let tally: [(verb: String, ok: Int, total: Int)]?
+        let steps: [Step]
+
+        init(input: String, inbound s: Inbound, steps: [Step]) {
+            self.input = input
+            client = s.client; helo = s.helo; service = s.service; pid = s.pid; qids = s.qids; notes = s.notes
+            connectPos = s.connectPos; tally = s.tally
+            self.steps = steps
+        }
+
+        func build() -> Session {
+            var b = SessionBuilder(input: input, format: PostfixLogReader.formatID)
+            b.direction = .inbound
+            b.client = client
+            if let h = helo { b.client.heloName = h }
+            b.attributes["service"] = service
+            if pid != 0 { b.attributes["pid"] = String(pid) }
+            if !qids.isEmpty { b.attributes["queue-id"] = qids.joined(separator: " ") }
+            if let first = notes.first { b.attributes["log-first-line"] = String(first.pos.line ?? 0) }
+            var ni = 0
+            func flushNotes(upTo line: Int?) {
+                while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
+                    b.note(notes[ni].text, kind: .log, at: notes[ni].pos)
+                    ni += 1
+                }
+            }
+            if let c = connectPos {
+                flushNotes(upTo: c.order)
+                b.connected(address: nil, port: nil, at: c)
+                b.server.address = nil
+            }
+            for step in steps {
+                switch step {
+                case .client(let t, let p):
+                    flushNotes(upTo: p.order)
+                    b.client(Array(t.utf8)[...], at: p, inferred: true)
+                case .server(let r, let p):
+                    flushNotes(upTo: p.order)
+                    b.server(r[...], at: p, inferred: true)
+                case .tls(let f, let p):
+                    b.tlsEstablished(f, at: p)
+                case .closed(let c, let p):
+                    flushNotes(upTo: p.order)
+                    b.closed(by: c, at: p)
+                }
+            }
+            flushNotes(upTo: nil)
+            if tally != nil { b.attributes["commands"] = tally!.map { $0.ok == $0.total ? "\($0.verb.lowercased())=\($0.ok)" : "\($0.verb.lowercased())=\($0.ok)/\($0.total)" }.joined(separator: " ") }
+            var session = b.finish()
+            for (i, t) in session.transactions.enumerated() where t.delivered && t.queueID == nil {
+                session.transactions[i].queueID = qids.first
+            }
+            return session
+        }
     }
 
     /// Rebuild the dialogue of an smtpd session from what its lines prove.
@@ -1473,159 +1503,187 @@ public struct PostfixLogReader: LineReader {
 
     mutating func emitRelaySession(_ o: Outbound, statuses: [Status], notes: [LogNote], queueInfo q: QueueInfo?,
                                    attempt: Int, emit: (Session) -> Void) {
-        var b = SessionBuilder(input: input, format: Self.formatID)
-        b.direction = .outbound
-        b.attributes["service"] = o.service
-        if !o.qid.isEmpty { b.attributes["queue-id"] = o.qid }
-        b.attributes["attempt"] = String(attempt)
-        if o.pid != 0 { b.attributes["pid"] = String(o.pid) }
-        let first = statuses.first
-        let relay = first?.relay.map { LogBytes.hostAddress(Array($0.utf8)[...]) }
-        if let st = first {
-            if let d = st.dsn { b.attributes["dsn"] = d }
-            b.attributes["status"] = st.status
-            if let d = st.delay { b.attributes["delay"] = d }
-        }
-        let p0 = notes.first?.pos ?? first?.pos ?? SourcePosition(input: input)
-        var ni = 0
-        func flush(_ line: Int?) {
-            while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
-                b.note(notes[ni].text, kind: .log, at: notes[ni].pos); ni += 1
-            }
-        }
-        b.connecting(host: relay?.host, address: relay?.ip, port: relay?.port, at: p0)
-        b.connected(address: relay?.ip, port: relay?.port, at: p0)
-        func c(_ t: String, _ p: SourcePosition) { flush(p.order); b.client(Array(t.utf8)[...], at: p, inferred: true) }
-        func s(_ r: [UInt8], _ p: SourcePosition) { flush(p.order); b.server(r[...], at: p, inferred: true) }
-        func s(_ r: String, _ p: SourcePosition) { s(Array(r.utf8), p) }
-
-        // What each status says about the dialogue.
-        struct Said { var reply: [UInt8]?; var inReplyTo: String?; var lost: String?; var refused: Bool }
-        func said(_ st: Status) -> Said {
-            var d = st.detail
-            if let r = LogBytes.after(d, "delivery temporarily suspended: ") { d = r }
-            if let r = LogBytes.after(d, "host "), let k = LogBytes.find(r, " said: ") {
-                var reply = r[(k + 7)...]
-                var inReply: String?
-                if let ir = LogBytes.find(reply, " (in reply to ") {
-                    let what = Bytes.string(reply[(ir + 14)...])
-                    reply = reply[reply.startIndex..<ir]
-                    if what.hasPrefix("RCPT") { inReply = "RCPT" }
-                    else if what.hasPrefix("MAIL") { inReply = "MAIL" }
-                    else if what.hasPrefix("end of DATA") { inReply = "." }
-                    else if what.hasPrefix("DATA") { inReply = "DATA" }
-                    else if what.hasPrefix("EHLO") || what.hasPrefix("HELO") || what.hasPrefix("LHLO") { inReply = "EHLO" }
-                    else if what.hasPrefix("STARTTLS") { inReply = "STARTTLS" }
-                    else if what.hasPrefix("QUIT") { inReply = "QUIT" }
-                    else if what.hasPrefix("AUTH") { inReply = "AUTH" }
-                    else { inReply = String(what.prefix(10)) }
-                }
-                return Said(reply: LogBytes.unfoldReply(reply), inReplyTo: inReply, lost: nil, refused: false)
-            }
-            if let r = LogBytes.after(d, "host "), let k = LogBytes.find(r, " refused to talk to me: ") {
-                return Said(reply: LogBytes.unfoldReply(r[(k + 24)...]), inReplyTo: "greeting", lost: nil, refused: true)
-            }
-            if let r = LogBytes.after(d, "lost connection with ") ?? LogBytes.after(d, "conversation with ") {
-                return Said(reply: nil, inReplyTo: nil, lost: Self.whileWhat(r), refused: false)
-            }
-            if LogBytes.starts(d, "SASL authentication failed"), let k = LogBytes.find(d, " said: ") {
-                return Said(reply: LogBytes.unfoldReply(d[(k + 7)...]), inReplyTo: "AUTH", lost: nil, refused: false)
-            }
-            if st.status == "sent", ReplyLine.matches(d) {
-                return Said(reply: LogBytes.unfoldReply(d), inReplyTo: ".", lost: nil, refused: false)
-            }
-            if st.status == "sent" {
-                return Said(reply: Array("250 \(Bytes.string(d))".utf8), inReplyTo: ".", lost: nil, refused: false)
-            }
-            return Said(reply: nil, inReplyTo: nil, lost: nil, refused: false)
-        }
-        let saids = statuses.map(said)
-        let greetingRefused = saids.first { $0.refused } ?? o.refused.map { Said(reply: $0.reply, inReplyTo: "greeting", lost: nil, refused: true) }
-        let lost = saids.compactMap(\.lost).first ?? o.lostWhile?.what
-        let lostPos = o.lostWhile?.pos ?? first?.pos ?? p0
-        let host = relay?.host ?? "server"
-        if let g = greetingRefused, let r = g.reply {
-            s(r, first?.pos ?? p0)
-            c("QUIT", first?.pos ?? p0)
-            s("221 (reply not logged)", first?.pos ?? p0)
-            b.closed(by: .client, at: first?.pos ?? p0)
-            finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit)
-            return
-        }
-        if lost == "greeting" {
-            flush(lostPos.order)
-            b.closed(by: .unknown, at: lostPos)
-            finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit)
-            return
-        }
-        s("220 \(host) (greeting not logged)", p0)
-        let myName = "(this server)"
-        let lhlo = o.service.hasSuffix("lmtp")
-        c("\(lhlo ? "LHLO" : "EHLO") \(myName)", p0)
-        if let r = saids.first(where: { $0.inReplyTo == "EHLO" })?.reply { s(r, first?.pos ?? p0); return closeOutbound(&b, o, q, statuses, first?.pos ?? p0, emit) }
-        if lost == "EHLO" { b.closed(by: .unknown, at: lostPos); finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit); return }
-        s("250 \(host)", p0)
-        if let t = o.tls {
-            c("STARTTLS", t.1)
-            s("220 2.0.0 Ready to start TLS", t.1)
-            b.tlsEstablished(t.0, at: t.1)
-            c("\(lhlo ? "LHLO" : "EHLO") \(myName)", t.1)
-            s("250 \(host)", t.1)
-        } else if let r = saids.first(where: { $0.inReplyTo == "STARTTLS" })?.reply {
-            c("STARTTLS", first?.pos ?? p0); s(r, first?.pos ?? p0)
-            return closeOutbound(&b, o, q, statuses, first?.pos ?? p0, emit)
-        }
-        if let sf = o.saslFailure ?? saids.first(where: { $0.inReplyTo == "AUTH" }).map({ ($0.reply ?? [], first?.pos ?? p0) }) {
-            c("AUTH PLAIN", sf.1); s(sf.0, sf.1)
-            return closeOutbound(&b, o, q, statuses, sf.1, emit)
-        }
-        let mp = first?.pos ?? p0
-        c("MAIL FROM:<\(q?.sender ?? "")>", mp)
-        if let r = saids.first(where: { $0.inReplyTo == "MAIL" })?.reply { s(r, mp); return closeOutbound(&b, o, q, statuses, mp, emit) }
-        if lost == "MAIL" { b.closed(by: .unknown, at: lostPos); finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit); return }
-        s("250 2.1.0 Ok", mp)
-        var accepted = 0
-        for (st, sd) in zip(statuses, saids) {
-            c("RCPT TO:<\(st.to)>", st.pos)
-            if sd.inReplyTo == "RCPT", let r = sd.reply { s(r, st.pos) }
-            else if lost == "RCPT" && sd.reply == nil { b.closed(by: .unknown, at: lostPos); finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit); return }
-            else { s("250 2.1.5 Ok", st.pos); accepted += 1 }
-        }
-        let lp = statuses.last?.pos ?? mp
-        guard accepted > 0 else { return closeOutbound(&b, o, q, statuses, lp, emit) }
-        c("DATA", lp)
-        if let r = saids.first(where: { $0.inReplyTo == "DATA" })?.reply { s(r, lp); return closeOutbound(&b, o, q, statuses, lp, emit) }
-        if lost == "DATA" { b.closed(by: .unknown, at: lostPos); finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit); return }
-        s("354 End data with <CR><LF>.<CR><LF>", lp)
-        if lost == "." { c(".", lostPos); b.closed(by: .unknown, at: lostPos); finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit); return }
-        c(".", lp)
-        if let r = saids.first(where: { $0.inReplyTo == "." })?.reply { s(r, lp) }
-        closeOutbound(&b, o, q, statuses, lp, emit)
-    }
-
-    mutating func closeOutbound(_ b: inout SessionBuilder, _ o: Outbound, _ q: QueueInfo?, _ statuses: [Status],
-                                _ p: SourcePosition, _ emit: (Session) -> Void) {
-        b.client(Array("QUIT".utf8)[...], at: p, inferred: true)
-        b.server(Array("221 2.0.0 Bye".utf8)[...], at: p, inferred: true)
-        b.closed(by: .client, at: p)
-        finishOutbound(&b, o: o, q: q, statuses: statuses, emit: emit)
-    }
-
-    mutating func finishOutbound(_ b: inout SessionBuilder, o: Outbound, q: QueueInfo?, statuses: [Status], emit: (Session) -> Void) {
-        // Remaining evidence lines.
-        var session = b.finish()
-        let shown = Set(session.notes.map(\.position.order))
-        var extra = o.notes.filter { !shown.contains($0.pos.order) }
-        // The message's own lines (qmgr from=, cleanup) belong to every attempt's evidence.
-        if let q { extra += q.notes.filter { n in !shown.contains(n.pos.order) && !extra.contains { $0.pos.order == n.pos.order } } }
-        for n in extra.sorted(by: { $0.pos.order < $1.pos.order }) {
-            session.notes.append(Note(kind: .log, text: n.text, position: n.pos))
-        }
-        for i in session.transactions.indices where session.transactions[i].queueID == nil {
-            session.transactions[i].queueID = o.qid
-        }
+        let replay = RelayReplay(input: input, service: o.service, qid: o.qid, pid: o.pid, tls: o.tls,
+                                 saslFailure: o.saslFailure, lostWhile: o.lostWhile, refused: o.refused,
+                                 attemptNotes: o.notes, statuses: statuses, notes: notes, attempt: attempt,
+                                 sender: q?.sender, queueNotes: q?.notes)
         stats.sessions += 1
-        emit(session)
+        emit(defers ? Session(input: input, format: Self.formatID, pending: replay.build) : replay.build())
+    }
+
+    /// One delivery attempt to a relay, as values (the queue's sender and lines copied as they are now), and
+    /// its dialogue rebuilt from the status lines.
+    struct RelayReplay: Sendable {
+        let input: String
+        let service: String
+        let qid: String
+        let pid: Int
+        let tls: (TLSFacts, SourcePosition)?
+        let saslFailure: (reply: [UInt8], pos: SourcePosition)?
+        let lostWhile: (what: String, pos: SourcePosition, timedOut: Bool)?
+        let refused: (reply: [UInt8], pos: SourcePosition)?
+        /// Every line of the attempt (some are left out of `notes` as they made other sessions).
+        let attemptNotes: [LogNote]
+        let statuses: [Status]
+        let notes: [LogNote]
+        let attempt: Int
+        let sender: String?
+        /// The message's own lines (nil when the queue id is unknown).
+        let queueNotes: [LogNote]?
+
+        func build() -> Session {
+            var b = SessionBuilder(input: input, format: PostfixLogReader.formatID)
+            b.direction = .outbound
+            b.attributes["service"] = service
+            if !qid.isEmpty { b.attributes["queue-id"] = qid }
+            b.attributes["attempt"] = String(attempt)
+            if pid != 0 { b.attributes["pid"] = String(pid) }
+            let first = statuses.first
+            let relay = first?.relay.map { LogBytes.hostAddress(Array($0.utf8)[...]) }
+            if let st = first {
+                if let d = st.dsn { b.attributes["dsn"] = d }
+                b.attributes["status"] = st.status
+                if let d = st.delay { b.attributes["delay"] = d }
+            }
+            let p0 = notes.first?.pos ?? first?.pos ?? SourcePosition(input: input)
+            var ni = 0
+            func flush(_ line: Int?) {
+                while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
+                    b.note(notes[ni].text, kind: .log, at: notes[ni].pos); ni += 1
+                }
+            }
+            b.connecting(host: relay?.host, address: relay?.ip, port: relay?.port, at: p0)
+            b.connected(address: relay?.ip, port: relay?.port, at: p0)
+            func c(_ t: String, _ p: SourcePosition) { flush(p.order); b.client(Array(t.utf8)[...], at: p, inferred: true) }
+            func s(_ r: [UInt8], _ p: SourcePosition) { flush(p.order); b.server(r[...], at: p, inferred: true) }
+            func s(_ r: String, _ p: SourcePosition) { s(Array(r.utf8), p) }
+
+            // What each status says about the dialogue.
+            struct Said { var reply: [UInt8]?; var inReplyTo: String?; var lost: String?; var refused: Bool }
+            func said(_ st: Status) -> Said {
+                var d = st.detail
+                if let r = LogBytes.after(d, "delivery temporarily suspended: ") { d = r }
+                if let r = LogBytes.after(d, "host "), let k = LogBytes.find(r, " said: ") {
+                    var reply = r[(k + 7)...]
+                    var inReply: String?
+                    if let ir = LogBytes.find(reply, " (in reply to ") {
+                        let what = Bytes.string(reply[(ir + 14)...])
+                        reply = reply[reply.startIndex..<ir]
+                        if what.hasPrefix("RCPT") { inReply = "RCPT" }
+                        else if what.hasPrefix("MAIL") { inReply = "MAIL" }
+                        else if what.hasPrefix("end of DATA") { inReply = "." }
+                        else if what.hasPrefix("DATA") { inReply = "DATA" }
+                        else if what.hasPrefix("EHLO") || what.hasPrefix("HELO") || what.hasPrefix("LHLO") { inReply = "EHLO" }
+                        else if what.hasPrefix("STARTTLS") { inReply = "STARTTLS" }
+                        else if what.hasPrefix("QUIT") { inReply = "QUIT" }
+                        else if what.hasPrefix("AUTH") { inReply = "AUTH" }
+                        else { inReply = String(what.prefix(10)) }
+                    }
+                    return Said(reply: LogBytes.unfoldReply(reply), inReplyTo: inReply, lost: nil, refused: false)
+                }
+                if let r = LogBytes.after(d, "host "), let k = LogBytes.find(r, " refused to talk to me: ") {
+                    return Said(reply: LogBytes.unfoldReply(r[(k + 24)...]), inReplyTo: "greeting", lost: nil, refused: true)
+                }
+                if let r = LogBytes.after(d, "lost connection with ") ?? LogBytes.after(d, "conversation with ") {
+                    return Said(reply: nil, inReplyTo: nil, lost: PostfixLogReader.whileWhat(r), refused: false)
+                }
+                if LogBytes.starts(d, "SASL authentication failed"), let k = LogBytes.find(d, " said: ") {
+                    return Said(reply: LogBytes.unfoldReply(d[(k + 7)...]), inReplyTo: "AUTH", lost: nil, refused: false)
+                }
+                if st.status == "sent", ReplyLine.matches(d) {
+                    return Said(reply: LogBytes.unfoldReply(d), inReplyTo: ".", lost: nil, refused: false)
+                }
+                if st.status == "sent" {
+                    return Said(reply: Array("250 \(Bytes.string(d))".utf8), inReplyTo: ".", lost: nil, refused: false)
+                }
+                return Said(reply: nil, inReplyTo: nil, lost: nil, refused: false)
+            }
+            let saids = statuses.map(said)
+            let greetingRefused = saids.first { $0.refused } ?? refused.map { Said(reply: $0.reply, inReplyTo: "greeting", lost: nil, refused: true) }
+            let lost = saids.compactMap(\.lost).first ?? lostWhile?.what
+            let lostPos = lostWhile?.pos ?? first?.pos ?? p0
+            let host = relay?.host ?? "server"
+            if let g = greetingRefused, let r = g.reply {
+                s(r, first?.pos ?? p0)
+                c("QUIT", first?.pos ?? p0)
+                s("221 (reply not logged)", first?.pos ?? p0)
+                b.closed(by: .client, at: first?.pos ?? p0)
+                return finish(&b)
+            }
+            if lost == "greeting" {
+                flush(lostPos.order)
+                b.closed(by: .unknown, at: lostPos)
+                return finish(&b)
+            }
+            s("220 \(host) (greeting not logged)", p0)
+            let myName = "(this server)"
+            let lhlo = service.hasSuffix("lmtp")
+            c("\(lhlo ? "LHLO" : "EHLO") \(myName)", p0)
+            if let r = saids.first(where: { $0.inReplyTo == "EHLO" })?.reply { s(r, first?.pos ?? p0); return close(&b, first?.pos ?? p0) }
+            if lost == "EHLO" { b.closed(by: .unknown, at: lostPos); return finish(&b) }
+            s("250 \(host)", p0)
+            if let t = tls {
+                c("STARTTLS", t.1)
+                s("220 2.0.0 Ready to start TLS", t.1)
+                b.tlsEstablished(t.0, at: t.1)
+                c("\(lhlo ? "LHLO" : "EHLO") \(myName)", t.1)
+                s("250 \(host)", t.1)
+            } else if let r = saids.first(where: { $0.inReplyTo == "STARTTLS" })?.reply {
+                c("STARTTLS", first?.pos ?? p0); s(r, first?.pos ?? p0)
+                return close(&b, first?.pos ?? p0)
+            }
+            if let sf = saslFailure ?? saids.first(where: { $0.inReplyTo == "AUTH" }).map({ ($0.reply ?? [], first?.pos ?? p0) }) {
+                c("AUTH PLAIN", sf.1); s(sf.0, sf.1)
+                return close(&b, sf.1)
+            }
+            let mp = first?.pos ?? p0
+            c("MAIL FROM:<\(sender ?? "")>", mp)
+            if let r = saids.first(where: { $0.inReplyTo == "MAIL" })?.reply { s(r, mp); return close(&b, mp) }
+            if lost == "MAIL" { b.closed(by: .unknown, at: lostPos); return finish(&b) }
+            s("250 2.1.0 Ok", mp)
+            var accepted = 0
+            for (st, sd) in zip(statuses, saids) {
+                c("RCPT TO:<\(st.to)>", st.pos)
+                if sd.inReplyTo == "RCPT", let r = sd.reply { s(r, st.pos) }
+                else if lost == "RCPT" && sd.reply == nil { b.closed(by: .unknown, at: lostPos); return finish(&b) }
+                else { s("250 2.1.5 Ok", st.pos); accepted += 1 }
+            }
+            let lp = statuses.last?.pos ?? mp
+            guard accepted > 0 else { return close(&b, lp) }
+            c("DATA", lp)
+            if let r = saids.first(where: { $0.inReplyTo == "DATA" })?.reply { s(r, lp); return close(&b, lp) }
+            if lost == "DATA" { b.closed(by: .unknown, at: lostPos); return finish(&b) }
+            s("354 End data with <CR><LF>.<CR><LF>", lp)
+            if lost == "." { c(".", lostPos); b.closed(by: .unknown, at: lostPos); return finish(&b) }
+            c(".", lp)
+            if let r = saids.first(where: { $0.inReplyTo == "." })?.reply { s(r, lp) }
+            return close(&b, lp)
+        }
+
+        func close(_ b: inout SessionBuilder, _ p: SourcePosition) -> Session {
+            b.client(Array("QUIT".utf8)[...], at: p, inferred: true)
+            b.server(Array("221 2.0.0 Bye".utf8)[...], at: p, inferred: true)
+            b.closed(by: .client, at: p)
+            return finish(&b)
+        }
+
+        func finish(_ b: inout SessionBuilder) -> Session {
+            // Remaining evidence lines.
+            var session = b.finish()
+            let shown = Set(session.notes.map(\.position.order))
+            var extra = attemptNotes.filter { !shown.contains($0.pos.order) }
+            // The message's own lines (qmgr from=, cleanup) belong to every attempt's evidence.
+            if let queueNotes {
+                extra += queueNotes.filter { n in !shown.contains(n.pos.order) && !extra.contains { $0.pos.order == n.pos.order } }
+            }
+            for n in extra.sorted(by: { $0.pos.order < $1.pos.order }) {
+                session.notes.append(Note(kind: .log, text: n.text, position: n.pos))
+            }
+            for i in session.transactions.indices where session.transactions[i].queueID == nil {
+                session.transactions[i].queueID = qid
+            }
+            return session
+        }
     }
 }
 
