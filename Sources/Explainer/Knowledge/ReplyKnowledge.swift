@@ -136,6 +136,13 @@ public enum ReplyKnowledge {
 
     /// "5.7.1" -> "Permanent failure: security or policy status: delivery not authorized, message refused".
     public static func enhancedMeaning(_ enhanced: String) -> String? {
+        meanings.value(for: enhanced, makeMeaning)
+    }
+
+    /// The same few codes come back in reply after reply: their wording is put together once.
+    private static let meanings = SmallCache<String?>(capacity: 4_096)
+
+    private static func makeMeaning(_ enhanced: String) -> String? {
         guard let p = EnhancedStatusCodes.parts(enhanced) else { return nil }
         let cls = p.cls.flatMap(EnhancedStatusCodes.className)
         let subject = EnhancedStatusCodes.subjectName(p.subject)
@@ -274,5 +281,25 @@ public enum ReplyKnowledge {
                 actions: ["Read the full reply text for the receiver's stated reason.", "Contact the receiving side's postmaster with the reply and the time of the attempt."],
                 reference: "RFC 5321 §4.2.1")
         }
+    }
+}
+
+/// A bounded, thread-safe memo keyed by a short string; once full, new keys are worked out every time.
+final class SmallCache<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var map: [String: Value] = [:]
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func value(for key: String, _ make: (String) -> Value) -> Value {
+        lock.lock()
+        if let v = map[key] { lock.unlock(); return v }
+        lock.unlock()
+        let v = make(key)
+        lock.lock()
+        if map.count < capacity { map[key] = v }
+        lock.unlock()
+        return v
     }
 }

@@ -137,7 +137,7 @@ public enum JSONRenderer {
 
         w.key("attributes")
         w.beginObject()
-        for k in s.attributes.keys.sorted() { w.field(k, s.attributes[k]) }
+        for k in s.attributes.keys.sorted() { w.field(name: k, s.attributes[k]) }
         w.endObject()
         w.key("history")
         write(s.history, into: &w)
@@ -228,7 +228,7 @@ public enum JSONRenderer {
             w.field("chunked", m.chunked)
             w.key("headers")
             w.beginObject()
-            for h in m.headers { w.field(h.name, h.value) }
+            for h in m.headers { w.field(name: h.name, h.value) }
             w.endObject()
             w.endObject()
         } else { w.null() }
@@ -252,7 +252,7 @@ public enum JSONRenderer {
             w.field("address", c.address)
             w.key("parameters")
             w.beginObject()
-            for p in c.parameters { w.field(p.key, p.value ?? "") }
+            for p in c.parameters { w.field(name: p.key, p.value ?? "") }
             w.endObject()
             w.field("authMechanism", c.authMechanism)
             w.field("inferred", c.inferred)

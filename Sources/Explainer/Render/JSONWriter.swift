@@ -3,31 +3,40 @@
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     public var output: String { String(decoding: bytes, as: UTF8.self) }
-    /// Elements written so far in each open container.
-    private var counts: [Int] = [0]
+    /// Bit `d` set: the open container at depth `d` already holds an element (the next one needs a comma).
+    /// The renderers nest a few levels; 64 is far beyond them.
+    private var filled: UInt64 = 0
+    private var depth = 0
     private var pendingKey = false
 
-    public init() { bytes.reserveCapacity(4096) }
+    /// A session's line is usually 5–20 KB: start big enough to grow once at most.
+    public init() { bytes.reserveCapacity(16 << 10) }
 
-    public mutating func beginObject() { value(); bytes.append(0x7B); counts.append(0) }
-    public mutating func endObject() { counts.removeLast(); bytes.append(0x7D) }
-    public mutating func beginArray() { value(); bytes.append(0x5B); counts.append(0) }
-    public mutating func endArray() { counts.removeLast(); bytes.append(0x5D) }
+    public mutating func beginObject() { value(); bytes.append(0x7B); open() }
+    public mutating func endObject() { depth -= 1; bytes.append(0x7D) }
+    public mutating func beginArray() { value(); bytes.append(0x5B); open() }
+    public mutating func endArray() { depth -= 1; bytes.append(0x5D) }
 
-    public mutating func key(_ k: String) {
+    private mutating func open() {
+        depth += 1
+        precondition(depth < 64, "JSON nested deeper than the renderers ever write")
+        filled &= ~(1 << UInt64(depth))
+    }
+
+    /// One of our own key names: plain ASCII by construction, copied as it is.
+    public mutating func key(_ k: StaticString) {
         separate()
-        // Most keys are our own plain ASCII names, copied as they are; header and parameter names from input
-        // get escaped.
-        var k = k
-        let copied = k.withUTF8 { u -> Bool in
-            let special = Self.special
-            if u.contains(where: { special[Int($0)] || $0 >= 0x80 }) { return false }
-            bytes.append(0x22)
-            bytes.append(contentsOf: u)
-            bytes.append(0x22)
-            return true
-        }
-        if !copied { Self.quote(k, into: &bytes) }
+        bytes.append(0x22)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+        bytes.append(0x22)
+        bytes.append(0x3A)
+        pendingKey = true
+    }
+
+    /// A key that comes from the input or the data (header, parameter and attribute names): escaped.
+    public mutating func key(name k: String) {
+        separate()
+        Self.quote(k, into: &bytes)
         bytes.append(0x3A)
         pendingKey = true
     }
@@ -35,9 +44,9 @@ public struct JSONWriter {
     /// A comma before every element but the first of its container.
     @inline(__always)
     private mutating func separate() {
-        let last = counts.count - 1
-        if counts[last] > 0 { bytes.append(0x2C) }
-        counts[last] += 1
+        let bit: UInt64 = 1 << UInt64(depth)
+        if filled & bit != 0 { bytes.append(0x2C) }
+        filled |= bit
     }
 
     private mutating func value() {
@@ -85,11 +94,13 @@ public struct JSONWriter {
     }
     public mutating func null() { value(); raw("null") }
 
-    public mutating func field(_ k: String, _ s: String?) { key(k); string(s) }
-    public mutating func field(_ k: String, _ i: Int?) { key(k); int(i) }
-    public mutating func field(_ k: String, _ b: Bool?) { key(k); bool(b) }
-    public mutating func field(_ k: String, _ d: Double?) { key(k); double(d) }
-    public mutating func field(_ k: String, strings: [String]) {
+    public mutating func field(_ k: StaticString, _ s: String?) { key(k); string(s) }
+    public mutating func field(_ k: StaticString, _ i: Int?) { key(k); int(i) }
+    public mutating func field(_ k: StaticString, _ b: Bool?) { key(k); bool(b) }
+    public mutating func field(_ k: StaticString, _ d: Double?) { key(k); double(d) }
+    public mutating func field(name k: String, _ s: String?) { key(name: k); string(s) }
+    public mutating func field(name k: String, _ i: Int?) { key(name: k); int(i) }
+    public mutating func field(_ k: StaticString, strings: [String]) {
         key(k)
         beginArray()
         for s in strings { string(s) }

@@ -132,19 +132,19 @@ public struct TriageSummary: Sendable {
         w.field("first", first)
         w.field("last", last)
         w.key("outcomes"); w.beginObject()
-        for o in Outcome.allCases { w.field(o.rawValue, outcomes[o] ?? 0) }
+        for o in Outcome.allCases { w.field(name: o.rawValue, outcomes[o] ?? 0) }
         w.endObject()
         w.key("directions"); w.beginObject()
-        for d in ["inbound", "outbound", "unknown"] { w.field(d, directions[d] ?? 0) }
+        for d in ["inbound", "outbound", "unknown"] { w.field(name: d, directions[d] ?? 0) }
         w.endObject()
         w.key("failedStages"); w.beginObject()
-        for st in Stage.allCases where st != .other { w.field(st.rawValue, failedStages[st] ?? 0) }
+        for st in Stage.allCases where st != .other { w.field(name: st.rawValue, failedStages[st] ?? 0) }
         w.endObject()
         w.key("formats"); w.beginObject()
-        for (k, v) in formats.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
+        for (k, v) in formats.sorted(by: { $0.key < $1.key }) { w.field(name: k, v) }
         w.endObject()
         func list(_ name: String, _ items: [Count]) {
-            w.key(name); w.beginArray()
+            w.key(name: name); w.beginArray()
             for c in items { w.beginObject(); w.field("value", c.value); w.field("count", c.count); w.endObject() }
             w.endArray()
         }
