@@ -9,7 +9,7 @@ import Glibc
 /// What every reading command shares: the inputs, how to read them, and which sessions to keep.
 struct InputArguments: ParsableArguments {
     /// `SMTPEXPLAIN_THREADS=1` keeps everything on one thread (for comparing timings and for debugging).
-    static let singleThreaded = ProcessInfo.processInfo.environment["SMTPEXPLAIN_THREADS"] == "1"
+    static let singleThreaded = getenv("SMTPEXPLAIN_THREADS").map { String(cString: $0) } == "1"
 
     @Argument(help: "Input files (transcripts, logs, captures, .gz); '-' or none for standard input.")
     var files: [String] = []
@@ -160,10 +160,12 @@ struct InputArguments: ParsableArguments {
                                      _ body: (R) -> Void) throws -> [InputError] {
         let explainer = try makeExplainer(rulesFile: rules)
         let redactor = Redactor(mode: redact.mode)
-        let workers = min(4, ProcessInfo.processInfo.activeProcessorCount)
+        // The processor count is only looked up once there is enough work for threads (see SessionPipeline).
         let pipeline: SessionPipeline<(Int, Session), R>? =
-            follow || interface != nil || redact == .personal || workers < 2 || Self.singleThreaded ? nil
-            : SessionPipeline(workers: workers) { transform(redactor.apply(explainer.explain($0.1.resolved())), $0.0) }
+            follow || interface != nil || redact == .personal || Self.singleThreaded ? nil
+            : SessionPipeline(workers: { min(4, ProcessInfo.processInfo.activeProcessorCount) }) {
+                transform(redactor.apply(explainer.explain($0.1.resolved())), $0.0)
+            }
         var number = 0
         defer { pipeline?.finish(deliver: body) }
         let filter = sessionFilter

@@ -16,13 +16,25 @@ final class SessionPipeline<Item: Sendable, Result: Sendable>: @unchecked Sendab
     private var delivered = 0
     private var threads: [Thread] = []
     private let batchSize: Int
-    private let maxInFlight: Int
 
-    init(workers: Int, batchSize: Int = 32, work: @escaping @Sendable (Item) -> Result) {
+    private let workers: () -> Int
+    private var maxInFlight = 2
+    /// Fewer than two processors: batches are worked on the calling thread.
+    private var inline = false
+
+    /// Threads start with the first full batch: a pasted transcript (a few sessions) is done on the calling
+    /// thread, without paying for starting threads or counting processors.
+    init(workers: @escaping () -> Int, batchSize: Int = 32, work: @escaping @Sendable (Item) -> Result) {
         self.work = work
         self.batchSize = max(1, batchSize)
-        self.maxInFlight = max(2, workers * 2)
-        for _ in 0..<max(1, workers) {
+        self.workers = workers
+    }
+
+    private func startWorkers() {
+        let n = workers()
+        guard n >= 2 else { inline = true; return }
+        maxInFlight = n * 2
+        for _ in 0..<n {
             let t = Thread { [self] in self.workerLoop() }
             t.stackSize = 8 << 20
             threads.append(t)
@@ -34,12 +46,23 @@ final class SessionPipeline<Item: Sendable, Result: Sendable>: @unchecked Sendab
     func submit(_ item: Item, deliver: (Result) -> Void) {
         batch.append(item)
         guard batch.count >= batchSize else { return }
+        if threads.isEmpty, !inline { startWorkers() }
+        if inline {
+            for item in batch { deliver(work(item)) }
+            batch.removeAll(keepingCapacity: true)
+            return
+        }
         enqueueBatch()
         drain(wait: submitted - delivered >= maxInFlight, deliver: deliver)
     }
 
     /// Deliver everything still pending, then stop the workers.
     func finish(deliver: (Result) -> Void) {
+        if threads.isEmpty {   // never started, or one processor
+            for item in batch { deliver(work(item)) }
+            batch = []
+            return
+        }
         if !batch.isEmpty { enqueueBatch() }
         while delivered < submitted { drain(wait: true, deliver: deliver) }
         cond.lock()

@@ -46,8 +46,8 @@ public enum Bytes {
     }
 
     /// ASCII case-insensitive search; `needle` must be lower-case ASCII.
-    public static func contains(_ s: ArraySlice<UInt8>, lowercased needle: String) -> Bool {
-        let n = Array(needle.utf8)
+    public static func contains(_ s: ArraySlice<UInt8>, lowercased needle: StaticString) -> Bool {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
         guard !n.isEmpty, s.count >= n.count else { return n.isEmpty }
         let first = n[0]
         var i = s.startIndex

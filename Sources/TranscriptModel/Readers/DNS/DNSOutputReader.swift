@@ -12,13 +12,14 @@ struct DNSOutputReader: LineReader {
     static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
         var strong = 0
         var afterServer = false
+        // Every paste is scored against every reader: bytes only, no Foundation string search.
         for line in prefix where line.count < 512 {
             let s = Bytes.string(line)
-            if DNSLineParser.strongMarkers.contains(where: { s.contains($0) }) { strong += 1 }
+            if DNSLineParser.strongMarkers.contains(where: { Bytes.contains(s, $0) }) { strong += 1 }
             // nslookup's opening pair: `Server:` then `Address:`.
-            let t = s.trimmingCharacters(in: .whitespaces)
-            if afterServer && t.hasPrefix("Address:") { strong += 1 }
-            afterServer = t.hasPrefix("Server:")
+            let t = Bytes.trimmed(line)
+            if afterServer && t.starts(with: "Address:".utf8) { strong += 1 }
+            afterServer = t.starts(with: "Server:".utf8)
         }
         return strong > 0 ? 0.95 : 0
     }
