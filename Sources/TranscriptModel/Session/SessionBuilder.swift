@@ -452,8 +452,7 @@ public struct SessionBuilder {
             } else if let colon = line.firstIndex(of: 0x3A), colon > line.startIndex,
                       !Bytes.isBlank(line[line.startIndex]) {
                 let name = Bytes.string(line[line.startIndex..<colon])
-                let interesting = ["from", "to", "cc", "subject", "message-id", "date", "reply-to"]
-                if interesting.contains(name.lowercased()), message!.header(name) == nil {
+                if Self.summaryHeaders.contains(name.lowercased()), message!.header(name) == nil {
                     let value = Bytes.string(Bytes.trimmed(line[(colon + 1)...]).prefix(500))
                     message!.headers.append(.init(name: name, value: value))
                 }
@@ -466,6 +465,9 @@ public struct SessionBuilder {
             session.elidedLines += 1
         }
     }
+
+    /// Headers kept in the message summary.
+    static let summaryHeaders: Set<String> = ["from", "to", "cc", "subject", "message-id", "date", "reply-to"]
 
     private mutating func endOfData(at position: SourcePosition, inferred: Bool) {
         mode = .commands
