@@ -1,6 +1,6 @@
 // Per-component timings of the hot paths, so a regression shows where it happened:
 //   swift run -c release Benchmarks [--mb N] [--rounds R] [COMPONENT ...]
-// Components: line-split, postfix-read, tcp-reassembly, reply-classify, explain, json.
+// Components: line-split, postfix-scan, postfix-read, tcp-reassembly, reply-classify, explain, json.
 // Inputs are generated in memory (no files), the same bytes every run; each component reports the best of
 // R rounds. `scripts/bench` measures the whole tool against its peers; this measures its parts.
 import Explainer
@@ -19,7 +19,7 @@ struct Options {
             case "--mb": i += 1; megabytes = max(1, Int(args[i]) ?? megabytes)
             case "--rounds": i += 1; rounds = max(1, Int(args[i]) ?? rounds)
             case "-h", "--help":
-                print("Benchmarks [--mb N] [--rounds R] [line-split|postfix-read|tcp-reassembly|reply-classify|explain|json ...]")
+                print("Benchmarks [--mb N] [--rounds R] [line-split|postfix-scan|postfix-read|tcp-reassembly|reply-classify|explain|json ...]")
                 exit(0)
             default: only.insert(args[i])
             }
@@ -133,6 +133,21 @@ if wanted("line-split") {
         return n
     }
     row("line-split", "\(r.result) lines", r.seconds, megabytes: logMB, items: r.result, unit: "lines")
+}
+
+// The reader's serial part when the CLI explains in a pipeline: sessions are decided but left as
+// placeholders, built later on the worker threads (`InputOptions.deferBuilding`).
+if wanted("postfix-scan") {
+    let all = lines(of: log)
+    let r = best(options.rounds) {
+        var reader = PostfixLogReader(input: "bench.log")
+        reader.deferBuilding()
+        var n = 0
+        for (k, line) in all.enumerated() { reader.read(line: line, number: k + 1) { _ in n += 1 } }
+        reader.finish(emit: { _ in n += 1 })
+        return n
+    }
+    row("postfix-scan", "\(all.count) lines -> \(r.result) placeholders", r.seconds, megabytes: logMB, items: r.result, unit: "sessions")
 }
 
 var sessions: [Session] = []

@@ -18,6 +18,25 @@ import Testing
         #expect(try BinaryRunner.run([Self.log, "--since", "not a date"]).status == 2)
     }
 
+    /// Large inputs are built, explained and rendered on worker threads; the output must not change.
+    @Test func workerThreadsKeepTheOutputByteForByte() throws {
+        let one = try ["samples/logs/postfix-inbound.log", "samples/logs/postfix-outbound.log"].map {
+            try String(contentsOf: BinaryRunner.repo.appendingPathComponent($0), encoding: .utf8)
+        }.joined()
+        // Enough sessions for several batches in flight at once.
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("threads-\(getpid()).log")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try String(repeating: one, count: 40).write(to: url, atomically: true, encoding: .utf8)
+        for extra in [[], ["--only-failures"], ["--redact", "personal"]] {
+            let args = [url.path, "--format", "jsonl"] + extra
+            let threaded = try BinaryRunner.run(args)
+            let single = try BinaryRunner.run(args, environment: ["SMTPEXPLAIN_THREADS": "1"])
+            #expect(threaded.status == 0)
+            #expect(threaded.stdout.split(separator: "\n").count > 200, "\(extra)")
+            #expect(threaded.stdout == single.stdout, "\(extra)")
+        }
+    }
+
     @Test func summaryCountsOutcomes() throws {
         let r = try BinaryRunner.run(["summary", "--format", "json", Self.log])
         #expect(r.status == 0)
