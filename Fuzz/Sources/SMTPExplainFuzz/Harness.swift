@@ -56,10 +56,16 @@ enum Harness {
     static func explain(_ bytes: [UInt8], forced: String?, options: InputOptions? = nil) {
         let explainer = Explainer()
         let text = TextRenderer(color: false)
+        let redactor = Redactor(mode: .credentials)
         var options = options ?? InputOptions()
         options.forcedFormat = forced
-        _ = try? InputDriver.read(name: "fuzz", bytes: bytes, options: options) { s in
-            let x = explainer.explain(s)
+        // As the CLI does: costly sessions arrive as placeholders and are built after the reader moved on,
+        // then explained, redacted and rendered.
+        options.deferBuilding = true
+        var sessions: [Session] = []
+        _ = try? InputDriver.read(name: "fuzz", bytes: bytes, options: options) { sessions.append($0) }
+        for s in sessions {
+            let x = redactor.apply(explainer.explain(s.resolved()))
             let rendered = text.render(x, number: 1, of: 1) + JSONRenderer.line(x)
             // Terminal safety is part of the contract: a raw ESC in the output is a finding.
             if rendered.utf8.contains(0x1B) { abort() }
