@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Ports where SMTP is expected without looking at the content.
 enum SMTPPorts {
     static let all: Set<UInt16> = [25, 465, 587, 2525]
@@ -573,13 +579,9 @@ final class CaptureFlow<Sink: CaptureSink> {
     private func findLF(_ b: UnsafeRawBufferPointer, from: Int, to: Int? = nil) -> Int? {
         let end = to ?? b.count
         guard from < end else { return nil }
-        let base = b.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        var i = from
-        while i < end {
-            if base[i] == 0x0A { return i }
-            i += 1
-        }
-        return nil
+        let base = b.baseAddress!
+        guard let hit = memchr(base + from, 0x0A, end - from) else { return nil }
+        return base.distance(to: UnsafeRawPointer(hit))
     }
 
     /// The line ending at the current LF (partial bytes first), without CR, in a reused buffer: valid
