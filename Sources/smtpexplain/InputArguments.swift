@@ -76,7 +76,7 @@ struct InputArguments: ParsableArguments {
     var maxExchanges: Int = 50_000
 
     @Option(name: .customLong("max-flows"), help: "Limit: TCP connections tracked at once in a capture.")
-    var maxFlows: Int = 40_000
+    var maxFlows: Int = 32_000
 
     @Option(name: .customLong("max-flow-buffer"), help: "Limit: out-of-order bytes buffered per connection direction.")
     var maxFlowBuffer: Int = 4 << 20

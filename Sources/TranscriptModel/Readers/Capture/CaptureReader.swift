@@ -14,7 +14,7 @@ public struct CaptureOptions: Sendable {
     /// TLS secrets (`--tls-keylog`): with them the dialogue inside STARTTLS or implicit TLS is decrypted.
     public var tlsKeyLog: TLSKeyLog?
 
-    public init(filter: String? = nil, maxFlows: Int = 40_000, maxBufferPerFlow: Int = 4 << 20,
+    public init(filter: String? = nil, maxFlows: Int = 32_000, maxBufferPerFlow: Int = 4 << 20,
                 totalBuffer: Int = 256 << 20, idleTimeout: Double = 300, tlsKeyLog: TLSKeyLog? = nil) {
         self.filter = filter
         self.tlsKeyLog = tlsKeyLog
