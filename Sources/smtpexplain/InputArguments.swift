@@ -160,12 +160,11 @@ struct InputArguments: ParsableArguments {
                                      _ body: (R) -> Void) throws -> [InputError] {
         let explainer = try makeExplainer(rulesFile: rules)
         let redactor = Redactor(mode: redact.mode)
+        let process: @Sendable (Session, Int) -> R = { transform(redactor.apply(explainer.explain($0.resolved())), $1) }
         // The processor count is only looked up once there is enough work for threads (see SessionPipeline).
         let pipeline: SessionPipeline<(Int, Session), R>? =
             follow || interface != nil || redact == .personal || Self.singleThreaded ? nil
-            : SessionPipeline(workers: { min(4, ProcessInfo.processInfo.activeProcessorCount) }) {
-                transform(redactor.apply(explainer.explain($0.1.resolved())), $0.0)
-            }
+            : SessionPipeline(workers: { min(4, ProcessInfo.processInfo.activeProcessorCount) }) { process($0.1, $0.0) }
         var number = 0
         defer { pipeline?.finish(deliver: body) }
         let filter = sessionFilter
@@ -181,7 +180,7 @@ struct InputArguments: ParsableArguments {
                     try FollowReader.live(interface: interface, options: options) { session in
                         guard filter.isEmpty || filter.matches(session) else { return }
                         number += 1
-                        body(transform(redactor.apply(explainer.explain(session)), number))
+                        body(process(session, number))
                     }
                   }
                 }
@@ -200,7 +199,7 @@ struct InputArguments: ParsableArguments {
             if let pipeline {
                 pipeline.submit((number, session), deliver: body)
             } else {
-                body(transform(redactor.apply(explainer.explain(session.resolved())), number))
+                body(process(session, number))
             }
         }
         for item in plan {

@@ -47,28 +47,25 @@ final class SessionPipeline<Item: Sendable, Result: Sendable>: @unchecked Sendab
         batch.append(item)
         guard batch.count >= batchSize else { return }
         if threads.isEmpty, !inline { startWorkers() }
-        if inline {
-            for item in batch { deliver(work(item)) }
-            batch.removeAll(keepingCapacity: true)
-            return
-        }
+        if inline { return workBatchHere(deliver) }
         enqueueBatch()
         drain(wait: submitted - delivered >= maxInFlight, deliver: deliver)
     }
 
     /// Deliver everything still pending, then stop the workers.
     func finish(deliver: (Result) -> Void) {
-        if threads.isEmpty {   // never started, or one processor
-            for item in batch { deliver(work(item)) }
-            batch = []
-            return
-        }
+        if threads.isEmpty { return workBatchHere(deliver) }   // never started, or one processor
         if !batch.isEmpty { enqueueBatch() }
         while delivered < submitted { drain(wait: true, deliver: deliver) }
         cond.lock()
         closed = true
         cond.broadcast()
         cond.unlock()
+    }
+
+    private func workBatchHere(_ deliver: (Result) -> Void) {
+        for item in batch { deliver(work(item)) }
+        batch.removeAll(keepingCapacity: true)
     }
 
     private func enqueueBatch() {

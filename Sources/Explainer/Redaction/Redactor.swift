@@ -356,7 +356,7 @@ struct Scrubber {
         let core = UnsafeBufferPointer(rebasing: w[a..<z])
         if core.count == 4, has(core, 0, "auth") {
             guard let next else { return false }
-            return mechanisms.contains(String(decoding: next.lazy.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & 0xDF : $0 }, as: UTF8.self))
+            return mechanisms.contains(Bytes.asciiUppercased(next))
         }
         if let sep = core.firstIndex(where: { $0 == 0x3D || $0 == 0x3A }) {
             let key = String(decoding: Bytes.asciiLowercased(core[..<sep]), as: UTF8.self)

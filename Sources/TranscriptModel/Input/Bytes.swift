@@ -88,6 +88,27 @@ public enum Bytes {
         s.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
     }
 
+    /// ASCII letters upper-cased, other bytes unchanged, as a `String` (protocol keywords and mechanisms).
+    public static func asciiUppercased<S: Sequence>(_ s: S) -> String where S.Element == UInt8 {
+        String(decoding: s.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & 0xDF : $0 }, as: UTF8.self)
+    }
+
+    /// The value of one hexadecimal digit (either case); nil for any other byte.
+    @inlinable
+    public static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: return b - 0x30
+        case 0x41...0x46: return b - 0x41 + 10
+        case 0x61...0x66: return b - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    /// Bytes as two lower-case hexadecimal digits each.
+    public static func hex<S: Sequence>(_ b: S, separator: String = "") -> String where S.Element == UInt8 {
+        b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: separator)
+    }
+
     /// Decode as UTF-8, replacing invalid sequences (inputs are hostile; never trap).
     @inlinable
     public static func string(_ s: ArraySlice<UInt8>) -> String { String(decoding: s, as: UTF8.self) }

@@ -69,19 +69,16 @@ public enum ServerIdentity {
         var caps = Capabilities()
         caps.position = reply.position
         // Keywords are ASCII (RFC 5321 ehlo-keyword): split and upper-case on bytes, not Characters.
-        func upper(_ w: ArraySlice<UInt8>) -> String {
-            String(decoding: w.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & 0xDF : $0 }, as: UTF8.self)
-        }
         for line in reply.lines.dropFirst() {
             let parts = Array(line.utf8).split(whereSeparator: { $0 == 0x20 || $0 == 0x3D })
             guard let kw = parts.first else { continue }
-            let keyword = upper(kw)
+            let keyword = Bytes.asciiUppercased(kw)
             caps.keywords.append(keyword)
             switch keyword {
             case "SIZE":
                 caps.size = parts.count > 1 ? Bytes.integer(parts[1]) : 0
             case "AUTH":
-                caps.authMechanisms.append(contentsOf: parts.dropFirst().map(upper))
+                caps.authMechanisms.append(contentsOf: parts.dropFirst().map { Bytes.asciiUppercased($0) })
             default:
                 break
             }

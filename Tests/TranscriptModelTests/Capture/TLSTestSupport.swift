@@ -89,12 +89,12 @@ enum TLSTest {
         var serverTraffic = [UInt8](repeating: 0x44, count: 48)
 
         func keyLog(random: [UInt8] = TLSTest.clientRandom) -> TLSKeyLog {
-            let r = TLSDecryptor.hex(random)
+            let r = Bytes.hex(random)
             return TLSKeyLog(parsing: """
-            CLIENT_HANDSHAKE_TRAFFIC_SECRET \(r) \(TLSDecryptor.hex(clientHandshake))
-            SERVER_HANDSHAKE_TRAFFIC_SECRET \(r) \(TLSDecryptor.hex(serverHandshake))
-            CLIENT_TRAFFIC_SECRET_0 \(r) \(TLSDecryptor.hex(clientTraffic))
-            SERVER_TRAFFIC_SECRET_0 \(r) \(TLSDecryptor.hex(serverTraffic))
+            CLIENT_HANDSHAKE_TRAFFIC_SECRET \(r) \(Bytes.hex(clientHandshake))
+            SERVER_HANDSHAKE_TRAFFIC_SECRET \(r) \(Bytes.hex(serverHandshake))
+            CLIENT_TRAFFIC_SECRET_0 \(r) \(Bytes.hex(clientTraffic))
+            SERVER_TRAFFIC_SECRET_0 \(r) \(Bytes.hex(serverTraffic))
             """)
         }
     }

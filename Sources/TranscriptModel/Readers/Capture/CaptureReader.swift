@@ -150,21 +150,18 @@ struct CaptureEngine<Sink: CaptureSink> {
             if !fragments.isEmpty {
                 // A packet coming back acknowledges what was sent (so missing fragments were lost from the
                 // capture, not the wire), and a FIN or RST ends the connection: read what arrived first.
-                var given: [IPv4Reassembler.Datagram] = []
-                fragments.flush(from: seg.destination, to: seg.source) { given.append($0) }
-                if seg.flags.contains(.fin) || seg.flags.contains(.rst) {
-                    fragments.flush(from: seg.source, to: seg.destination) { given.append($0) }
+                let ends = seg.flags.contains(.fin) || seg.flags.contains(.rst)
+                reassembled(emit: emit) { r, out in
+                    r.flush(from: seg.destination, to: seg.source, evicted: out)
+                    if ends { r.flush(from: seg.source, to: seg.destination, evicted: out) }
                 }
-                for d in given { datagram(d, emit: emit) }
             }
             segment(seg, packet: p.number, time: p.time, fragment: nil, emit: emit)
         case .ipv4Fragment(let f):
             stats.fragments += 1
-            var given: [IPv4Reassembler.Datagram] = []
-            if let d = fragments.add(f, packet: p.number, time: p.time, evicted: { given.append($0) }) {
-                given.append(d)
+            reassembled(emit: emit) { r, out in
+                if let d = r.add(f, packet: p.number, time: p.time, evicted: out) { out(d) }
             }
-            for d in given { datagram(d, emit: emit) }
         case .fragment(let first):
             stats.fragments += 1
             if let seg = first { segment(seg, packet: p.number, time: p.time, fragment: .lost(1), emit: emit) }
@@ -181,6 +178,15 @@ struct CaptureEngine<Sink: CaptureSink> {
     enum FragmentOrigin {
         case reassembled(Int)
         case lost(Int)
+    }
+
+    /// The datagrams `take` gets out of the reassembler, read in order. They are collected first: reading
+    /// one changes the engine, which `take` is borrowing the reassembler from.
+    private mutating func reassembled(emit: (Sink.Output) -> Void,
+                                      _ take: (inout IPv4Reassembler, (IPv4Reassembler.Datagram) -> Void) -> Void) {
+        var given: [IPv4Reassembler.Datagram] = []
+        take(&fragments) { given.append($0) }
+        for d in given { datagram(d, emit: emit) }
     }
 
     /// A datagram out of the reassembler: its TCP segment goes on like any other. A datagram given up
@@ -279,9 +285,8 @@ struct CaptureEngine<Sink: CaptureSink> {
     private mutating func sweep(emit: (Sink.Output) -> Void) {
         lastSweep = now
         if !fragments.isEmpty {
-            var given: [IPv4Reassembler.Datagram] = []
-            fragments.expire(now: now) { given.append($0) }
-            for d in given { datagram(d, emit: emit) }
+            let now = now
+            reassembled(emit: emit) { r, out in r.expire(now: now, evicted: out) }
         }
         var expired: [TCPFlowKey] = []
         for (key, f) in flows where now - f.lastTime > options.idleTimeout {
@@ -316,9 +321,7 @@ struct CaptureEngine<Sink: CaptureSink> {
     }
 
     mutating func finish(emit: (Sink.Output) -> Void) {
-        var given: [IPv4Reassembler.Datagram] = []
-        fragments.flushAll { given.append($0) }
-        for d in given { datagram(d, emit: emit) }
+        reassembled(emit: emit) { r, out in r.flushAll(evicted: out) }
         var open = flows.values.filter { $0.state != .closed }
         open.sort { $0.firstPacket < $1.firstPacket }
         for f in open {

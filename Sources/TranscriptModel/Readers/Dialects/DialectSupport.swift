@@ -319,7 +319,7 @@ enum PythonRepr {
                 case 0x74: out.append(0x09)       // \t
                 case 0x30: out.append(0)          // \0
                 case 0x78:                        // \xNN
-                    if i + 1 < t.endIndex, let h = hex(t[i]), let l = hex(t[i + 1]) {
+                    if i + 1 < t.endIndex, let h = Bytes.hexValue(t[i]), let l = Bytes.hexValue(t[i + 1]) {
                         out.append(h << 4 | l)
                         i += 2
                     }
@@ -331,15 +331,6 @@ enum PythonRepr {
             i += 1
         }
         return out   // unterminated (line cut): keep what there is
-    }
-
-    private static func hex(_ b: UInt8) -> UInt8? {
-        switch b {
-        case 0x30...0x39: return b - 0x30
-        case 0x61...0x66: return b - 0x61 + 10
-        case 0x41...0x46: return b - 0x41 + 10
-        default: return nil
-        }
     }
 
     /// Split decoded wire bytes into lines on CRLF (or LF); a final line terminator adds no empty line.

@@ -158,7 +158,7 @@ struct TLSDecryptor {
             stopBoth("no ClientHello was seen for this connection, so its secrets cannot be looked up in the key log")
             return
         }
-        let short = Self.hex(cr.prefix(8)) + "…"
+        let short = Bytes.hex(cr.prefix(8)) + "…"
         let versionName = TLSHandshakeWatcher.versionName(v)
         let cipherName = TLSHandshakeWatcher.cipherName(cipher)
         guard let s = TLSCipherSuite.lookup(cipher) else {
@@ -436,9 +436,6 @@ struct TLSDecryptor {
 
     static func who(_ d: Int) -> String { d == 0 ? "client" : "server" }
 
-    static func hex<S: Sequence>(_ b: S) -> String where S.Element == UInt8 {
-        b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-    }
 
     static let alertNames: [UInt8: String] = [
         10: "unexpected_message", 20: "bad_record_mac", 22: "record_overflow", 40: "handshake_failure",

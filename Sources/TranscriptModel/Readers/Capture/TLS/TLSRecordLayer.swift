@@ -35,7 +35,7 @@ struct TLSRecordLayer {
                 let type = header[0]
                 need = Int(header[3]) << 8 | Int(header[4])
                 if type < 20 || type > 24 || header[1] != 3 {
-                    failure = "bytes that are not a TLS record header (\(Self.hex(header)))"
+                    failure = "bytes that are not a TLS record header (\(Bytes.hex(header, separator: " ")))"
                     return
                 }
                 if need > Self.maxFragment {
@@ -57,9 +57,6 @@ struct TLSRecordLayer {
         }
     }
 
-    private static func hex(_ b: [UInt8]) -> String {
-        b.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: " ")
-    }
 }
 
 /// Handshake messages cut from the handshake content of successive records (a message may span records,
