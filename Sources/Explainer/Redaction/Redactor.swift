@@ -148,7 +148,12 @@ public struct Redactor: Sendable {
             || any(s.server.heloName) || any(s.tls?.subject) || hit(x.summary) { return true }
         for e in s.exchanges {
             if let c = e.command {
-                if c.verb == "AUTH" || c.verb == "AUTH-RESPONSE" { return true }
+                // The same tests as the first loop of `apply`: a bare `AUTH LOGIN` (all a log shows) holds nothing.
+                if c.verb == "AUTH-RESPONSE", c.argument != "*", !c.argument.isEmpty, c.argument != Redaction.placeholder {
+                    return true
+                }
+                if c.verb == "AUTH", c.authMechanism != nil, c.argument.utf8.contains(0x20),
+                   !c.argument.hasSuffix(Redaction.placeholder) { return true }
                 if hit(c.raw) || hit(c.argument) || any(c.address) || c.parameters.contains(where: { any($0.value) }) { return true }
             }
             if any(e.reply) { return true }
@@ -316,7 +321,8 @@ struct Scrubber {
                 var ne = we + 1
                 while ne < b.count, b[ne] != 0x20 { ne += 1 }
                 let next = we < b.count ? UnsafeBufferPointer(rebasing: b[(we + 1)..<ne]) : nil
-                if wordMayHoldSecret(UnsafeBufferPointer(rebasing: b[ws..<we]), next: next) { return true }
+                let third = ne + 1 < b.count && b[ne + 1] != 0x20
+                if wordMayHoldSecret(UnsafeBufferPointer(rebasing: b[ws..<we]), next: next, third: third) { return true }
                 i = we
             }
             return false
@@ -345,8 +351,9 @@ struct Scrubber {
     /// The words `credentials` acts on: `AUTH <mechanism>`, `PASS`, a flag, `key:` before a value, or
     /// `key=value`/`key:value` with a secret key. Prose ("SMTP AUTH on port 587", "check the password",
     /// "passed") and Postfix's `auth=0/1` skip the word-by-word pass. Must be true wherever `credentials`
-    /// would replace something; strings are only built for the rare word that gets this far.
-    static func wordMayHoldSecret(_ w: UnsafeBufferPointer<UInt8>, next: UnsafeBufferPointer<UInt8>?) -> Bool {
+    /// would replace something; strings are only built for the rare word that gets this far. `third`: a
+    /// non-empty word follows `next` (an `AUTH <MECH>` without one has no payload to hide).
+    static func wordMayHoldSecret(_ w: UnsafeBufferPointer<UInt8>, next: UnsafeBufferPointer<UInt8>?, third: Bool) -> Bool {
         guard let first = w.first else { return false }
         if first == 0x2D { return true }
         if w.count == 4, w[0] == 0x50, w[1] == 0x41, w[2] == 0x53, w[3] == 0x53 { return true }   // `PASS`
@@ -355,7 +362,7 @@ struct Scrubber {
         while z > a, wordEdge.contains(w[z - 1]) || keyEdge.contains(w[z - 1]) { z -= 1 }
         let core = UnsafeBufferPointer(rebasing: w[a..<z])
         if core.count == 4, has(core, 0, "auth") {
-            guard let next else { return false }
+            guard let next, third else { return false }
             return mechanisms.contains(Bytes.asciiUppercased(next))
         }
         if let sep = core.firstIndex(where: { $0 == 0x3D || $0 == 0x3A }) {

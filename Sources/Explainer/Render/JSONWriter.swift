@@ -1,8 +1,14 @@
 /// A small streaming JSON writer with a fixed key order, so the output is stable byte for byte.
 /// It writes UTF-8 bytes: JSON Lines of a gigabyte log go through here, so no per-character `String` work.
-public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
-    public var output: String { String(decoding: bytes, as: UTF8.self) }
+/// The bytes live in one buffer the writer owns (no array uniqueness check per append); it is not copyable,
+/// so two writers never share it.
+public struct JSONWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
+    /// The bytes written so far.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    public var output: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
     /// Bit `d` set: the open container at depth `d` already holds an element (the next one needs a comma).
     /// The renderers nest a few levels; 64 is far beyond them.
     private var filled: UInt64 = 0
@@ -10,12 +16,51 @@ public struct JSONWriter {
     private var pendingKey = false
 
     /// A session's line is usually 5–20 KB: start big enough to grow once at most.
-    public init() { bytes.reserveCapacity(16 << 10) }
+    public init() {
+        capacity = 16 << 10
+        base = .allocate(capacity: capacity)
+    }
 
-    public mutating func beginObject() { value(); bytes.append(0x7B); open() }
-    public mutating func endObject() { depth -= 1; bytes.append(0x7D) }
-    public mutating func beginArray() { value(); bytes.append(0x5B); open() }
-    public mutating func endArray() { depth -= 1; bytes.append(0x5D) }
+    deinit { base.deallocate() }
+
+    /// Room for `n` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ n: Int) {
+        if count + n > capacity { grow(count + n) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var c = capacity * 2
+        while c < needed { c *= 2 }
+        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        b.update(from: base, count: count)
+        base.deallocate()
+        base = b
+        capacity = c
+    }
+
+    @inline(__always)
+    private mutating func append(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count += 1
+    }
+
+    @inline(__always)
+    private mutating func append(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        reserve(n)
+        (base + count).update(from: p, count: n)
+        count += n
+    }
+
+    private mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
+        if let p = b.baseAddress { append(p, b.count) }
+    }
+
+    public mutating func beginObject() { value(); append(0x7B); open() }
+    public mutating func endObject() { depth -= 1; append(0x7D) }
+    public mutating func beginArray() { value(); append(0x5B); open() }
+    public mutating func endArray() { depth -= 1; append(0x5D) }
 
     private mutating func open() {
         depth += 1
@@ -26,18 +71,21 @@ public struct JSONWriter {
     /// One of our own key names: plain ASCII by construction, copied as it is.
     public mutating func key(_ k: StaticString) {
         separate()
-        bytes.append(0x22)
-        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
-        bytes.append(0x22)
-        bytes.append(0x3A)
+        let n = k.utf8CodeUnitCount
+        reserve(n + 3)
+        base[count] = 0x22
+        (base + count + 1).update(from: k.utf8Start, count: n)
+        base[count + n + 1] = 0x22
+        base[count + n + 2] = 0x3A
+        count += n + 3
         pendingKey = true
     }
 
     /// A key that comes from the input or the data (header, parameter and attribute names): escaped.
     public mutating func key(name k: String) {
         separate()
-        Self.quote(k, into: &bytes)
-        bytes.append(0x3A)
+        quote(k)
+        append(0x3A)
         pendingKey = true
     }
 
@@ -45,7 +93,7 @@ public struct JSONWriter {
     @inline(__always)
     private mutating func separate() {
         let bit: UInt64 = 1 << UInt64(depth)
-        if filled & bit != 0 { bytes.append(0x2C) }
+        if filled & bit != 0 { append(0x2C) }
         filled |= bit
     }
 
@@ -54,30 +102,29 @@ public struct JSONWriter {
         separate()
     }
 
-    private mutating func raw(_ s: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
-    }
+    private mutating func raw(_ s: StaticString) { append(s.utf8Start, s.utf8CodeUnitCount) }
 
     private mutating func raw(_ s: String) {
         var s = s
-        s.withUTF8 { bytes.append(contentsOf: $0) }
+        s.withUTF8 { append($0) }
     }
 
     /// Decimal digits straight into the buffer (no `String` per number).
     private mutating func digits(_ i: Int) {
-        if i < 0 { bytes.append(0x2D) }
+        if i < 0 { append(0x2D) }
         var m = i.magnitude
-        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes hold any 64-bit magnitude
-        var n = 0
-        withUnsafeMutableBytes(of: &tmp) { t in
-            repeat { t[23 - n] = UInt8(truncatingIfNeeded: m % 10) + 0x30; m /= 10; n += 1 } while m > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: t[(24 - n)...]))
-        }
+        var n = 1
+        var t = m / 10
+        while t > 0 { n += 1; t /= 10 }
+        reserve(n)
+        var k = count + n
+        repeat { k -= 1; base[k] = UInt8(truncatingIfNeeded: m % 10) + 0x30; m /= 10 } while m > 0
+        count += n
     }
 
     public mutating func string(_ s: String?) {
         value()
-        if let s { Self.quote(s, into: &bytes) } else { raw("null") }
+        if let s { quote(s) } else { raw("null") }
     }
     public mutating func int(_ i: Int?) {
         value()
@@ -110,18 +157,20 @@ public struct JSONWriter {
     /// JSON string escaping; every control character is escaped (C0, DEL, C1, and U+2028/2029 which some
     /// JavaScript parsers treat as line ends), so output is also terminal-safe. Runs of plain bytes are copied
     /// at once.
-    static func quote(_ s: String, into out: inout [UInt8]) {
-        out.append(0x22)
+    private mutating func quote(_ s: String) {
         var s = s
-        let special = Self.special
         s.withUTF8 { u in
+            // Room for the common case (nothing to escape) at once.
+            reserve(u.count + 2)
+            base[count] = 0x22
+            count += 1
             let n = u.count
             var start = 0
             var i = 0
             while i < n {
                 let b = u[i]
                 // Most bytes need nothing: skip them with one table lookup each.
-                if !special[Int(b)] { i += 1; continue }
+                if !Self.special[Int(b)] { i += 1; continue }
                 var escape: String? = nil
                 var width = 1
                 switch b {
@@ -130,25 +179,25 @@ public struct JSONWriter {
                 case 0x0A: escape = "\\n"
                 case 0x0D: escape = "\\r"
                 case 0x09: escape = "\\t"
-                case 0x00..<0x20, 0x7F: escape = hex(UInt32(b))
+                case 0x00..<0x20, 0x7F: escape = Self.hex(UInt32(b))
                 case 0xC2 where i + 1 < n && (0x80...0x9F).contains(u[i + 1]):
-                    escape = hex(UInt32(u[i + 1])); width = 2
+                    escape = Self.hex(UInt32(u[i + 1])); width = 2
                 case 0xE2 where i + 2 < n && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9):
-                    escape = hex(0x2000 | UInt32(u[i + 2] - 0x80)); width = 3
+                    escape = Self.hex(0x2000 | UInt32(u[i + 2] - 0x80)); width = 3
                 default: break
                 }
-                if let escape {
-                    if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<i])) }
-                    out.append(contentsOf: escape.utf8)
+                if var escape {
+                    if start < i { append(UnsafeBufferPointer(rebasing: u[start..<i])) }
+                    escape.withUTF8 { append($0) }
                     i += width
                     start = i
                 } else {
                     i += 1
                 }
             }
-            if start < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<n])) }
+            if start < n { append(UnsafeBufferPointer(rebasing: u[start..<n])) }
+            append(0x22)
         }
-        out.append(0x22)
     }
 
     /// Bytes that may need escaping: C0 controls, `"`, `\\`, DEL, and the lead bytes of C1 controls (0xC2) and
