@@ -301,32 +301,93 @@ struct Scrubber {
 
     /// `AUTH PLAIN <payload>` in free text (tool and log lines), `PASS x`, `password=x`, `password: x`.
     /// Cheap byte scan run on every printed string: only a string naming auth/pass/pwd/secret/token is
-    /// looked at word by word.
+    /// looked at word by word. Sixteen bytes at a time look for an anchor pair (pa, pw, ap, au, cr, ok, in
+    /// any case): every key has one within its first four bytes (pass; pwd, -pw; -ap, api; auth; secret;
+    /// token), so the keys are only compared near anchors.
     static func mayHoldSecret(_ s: String) -> Bool {
         var s = s
         return s.withUTF8 { b in
-            guard b.count >= 3 else { return false }
-            var i = 0
-            while i < b.count - 2 {
-                // Four bytes at once, ASCII-lower-cased, against the keys' first letters (prose is the usual input).
-                let w = word(b, i), w3 = w & 0xFF_FFFF
-                let hit = w == 0x6874_7561 /* auth */ || w == 0x7373_6170 /* pass */ || w3 == 0x64_7770 /* pwd */
-                    || w3 == 0x70_612D /* -ap */ || w3 == 0x77_702D /* -pw */
-                    || (w == 0x7263_6573 /* secr */ && has(b, i, "secret")) || (w == 0x656B_6F74 /* toke */ && has(b, i, "token"))
-                    || (w3 == 0x69_7061 /* api */ && (has(b, i, "apikey") || has(b, i, "api_key")))
-                guard hit else { i += 1; continue }
-                var ws = i, we = i
-                while ws > 0, b[ws - 1] != 0x20 { ws -= 1 }
-                while we < b.count, b[we] != 0x20 { we += 1 }
-                var ne = we + 1
-                while ne < b.count, b[ne] != 0x20 { ne += 1 }
-                let next = we < b.count ? UnsafeBufferPointer(rebasing: b[(we + 1)..<ne]) : nil
-                let third = ne + 1 < b.count && b[ne + 1] != 0x20
-                if wordMayHoldSecret(UnsafeBufferPointer(rebasing: b[ws..<we]), next: next, third: third) { return true }
-                i = we
+            let n = b.count
+            guard n >= 3 else { return false }
+            var unchecked = 0   // key starts below this were looked at
+            func near(_ k: Int) -> Bool {
+                var start = max(unchecked, k - 2)
+                while start <= min(k, n - 3) {
+                    if keyAt(b, start), wordAt(b, start) { return true }
+                    start += 1
+                }
+                unchecked = max(unchecked, k + 1)
+                return false
+            }
+            var j = 0
+            while j + 17 <= n {
+                let m = anchorPairs(b.baseAddress! + j)
+                if m != 0 {
+                    for k in 0..<16 where m & (1 << k) != 0 { if near(j + k) { return true } }
+                }
+                j += 16
+            }
+            if j + 1 >= n { return false }
+            if n >= 17 {
+                // The last bytes: one more window, ending at the end, without the pairs already seen.
+                let start = n - 17
+                let m = anchorPairs(b.baseAddress! + start) >> UInt32(j - start)
+                if m != 0 {
+                    for k in 0..<16 where m & (1 << k) != 0 { if near(j + k) { return true } }
+                }
+                return false
+            }
+            while j + 1 < n {
+                if isAnchorPair(b[j] | 0x20, b[j + 1] | 0x20), near(j) { return true }
+                j += 1
             }
             return false
         }
+    }
+
+    /// Bit `k` set: an anchor pair starts at byte `k` of the 17 bytes at `p`.
+    @inline(__always)
+    static func anchorPairs(_ p: UnsafePointer<UInt8>) -> UInt32 {
+        typealias V = SIMD16<UInt8>
+        let lower = V(repeating: 0x20)
+        let a = UnsafeRawPointer(p).loadUnaligned(as: V.self) | lower
+        let b = UnsafeRawPointer(p + 1).loadUnaligned(as: V.self) | lower
+        func eq(_ v: V, _ c: UInt8) -> SIMDMask<SIMD16<Int8>> { v .== V(repeating: c) }
+        let hit = (eq(a, 0x70) .& (eq(b, 0x61) .| eq(b, 0x77)))       // pa, pw
+            .| (eq(a, 0x61) .& (eq(b, 0x70) .| eq(b, 0x75)))          // ap, au
+            .| (eq(a, 0x63) .& eq(b, 0x72)) .| (eq(a, 0x6F) .& eq(b, 0x6B))   // cr, ok
+        guard any(hit) else { return 0 }
+        var bits: UInt32 = 0
+        for k in 0..<16 where hit[k] { bits |= 1 << k }
+        return bits
+    }
+
+    @inline(__always)
+    static func isAnchorPair(_ a: UInt8, _ b: UInt8) -> Bool {
+        (a == 0x70 && (b == 0x61 || b == 0x77)) || (a == 0x61 && (b == 0x70 || b == 0x75))
+            || (a == 0x63 && b == 0x72) || (a == 0x6F && b == 0x6B)
+    }
+
+    /// A key (ASCII case ignored) starts at `i`; needs `i + 3 <= b.count`.
+    @inline(__always)
+    static func keyAt(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        let w = word(b, i), w3 = w & 0xFF_FFFF
+        return w == 0x6874_7561 /* auth */ || w == 0x7373_6170 /* pass */ || w3 == 0x64_7770 /* pwd */
+            || w3 == 0x70_612D /* -ap */ || w3 == 0x77_702D /* -pw */
+            || (w == 0x7263_6573 /* secr */ && has(b, i, "secret")) || (w == 0x656B_6F74 /* toke */ && has(b, i, "token"))
+            || (w3 == 0x69_7061 /* api */ && (has(b, i, "apikey") || has(b, i, "api_key")))
+    }
+
+    /// The space-separated word around `i` may hold a secret (`wordMayHoldSecret` with the words after it).
+    static func wordAt(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        var ws = i, we = i
+        while ws > 0, b[ws - 1] != 0x20 { ws -= 1 }
+        while we < b.count, b[we] != 0x20 { we += 1 }
+        var ne = we + 1
+        while ne < b.count, b[ne] != 0x20 { ne += 1 }
+        let next = we < b.count ? UnsafeBufferPointer(rebasing: b[(we + 1)..<ne]) : nil
+        let third = ne + 1 < b.count && b[ne + 1] != 0x20
+        return wordMayHoldSecret(UnsafeBufferPointer(rebasing: b[ws..<we]), next: next, third: third)
     }
 
     /// Up to four bytes from `i`, each OR 0x20 (ASCII lower case), little-endian; bytes past the end are 0.
