@@ -319,35 +319,45 @@ struct Scrubber {
                 unchecked = max(unchecked, k + 1)
                 return false
             }
+            /// Anchors in the window at `w`, from position `from` on.
+            func window(_ w: Int, from: Int) -> Bool {
+                let (lo, hi) = anchorPairs(b.baseAddress! + w)
+                return lo | hi != 0 && lanes(lo, hi, w, from: from)
+            }
+            func lanes(_ lo: UInt64, _ hi: UInt64, _ w: Int, from: Int) -> Bool {
+                var m = lo, base = w
+                while true {
+                    while m != 0 {
+                        let k = base + m.trailingZeroBitCount >> 3
+                        m &= m - 1
+                        if k >= from, near(k) { return true }
+                    }
+                    if base > w { return false }
+                    m = hi
+                    base = w + 8
+                }
+            }
             var j = 0
             while j + 17 <= n {
-                let m = anchorPairs(b.baseAddress! + j)
-                if m != 0 {
-                    for k in 0..<16 where m & (1 << k) != 0 { if near(j + k) { return true } }
-                }
+                if window(j, from: j) { return true }
                 j += 16
             }
             if j + 1 >= n { return false }
-            if n >= 17 {
-                // The last bytes: one more window, ending at the end, without the pairs already seen.
-                let start = n - 17
-                let m = anchorPairs(b.baseAddress! + start) >> UInt32(j - start)
-                if m != 0 {
-                    for k in 0..<16 where m & (1 << k) != 0 { if near(j + k) { return true } }
-                }
-                return false
+            // The last bytes: one more window, ending at the end, without the pairs already seen.
+            if n >= 17 { return window(n - 17, from: j) }
+            // A short string: one window over a copy padded with NULs (a NUL reads as a space, in no pair).
+            var pad: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            let (lo, hi) = withUnsafeMutableBytes(of: &pad) { raw in
+                raw.copyMemory(from: UnsafeRawBufferPointer(b))
+                return anchorPairs(raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
             }
-            while j + 1 < n {
-                if isAnchorPair(b[j] | 0x20, b[j + 1] | 0x20), near(j) { return true }
-                j += 1
-            }
-            return false
+            return lo | hi != 0 && lanes(lo, hi, 0, from: 0)
         }
     }
 
-    /// Bit `k` set: an anchor pair starts at byte `k` of the 17 bytes at `p`.
+    /// 0x01 in byte `k` of the pair of words: an anchor pair starts at byte `k` of the 17 bytes at `p`.
     @inline(__always)
-    static func anchorPairs(_ p: UnsafePointer<UInt8>) -> UInt32 {
+    static func anchorPairs(_ p: UnsafePointer<UInt8>) -> (UInt64, UInt64) {
         typealias V = SIMD16<UInt8>
         let lower = V(repeating: 0x20)
         let a = UnsafeRawPointer(p).loadUnaligned(as: V.self) | lower
@@ -356,16 +366,7 @@ struct Scrubber {
         let hit = (eq(a, 0x70) .& (eq(b, 0x61) .| eq(b, 0x77)))       // pa, pw
             .| (eq(a, 0x61) .& (eq(b, 0x70) .| eq(b, 0x75)))          // ap, au
             .| (eq(a, 0x63) .& eq(b, 0x72)) .| (eq(a, 0x6F) .& eq(b, 0x6B))   // cr, ok
-        guard any(hit) else { return 0 }
-        var bits: UInt32 = 0
-        for k in 0..<16 where hit[k] { bits |= 1 << k }
-        return bits
-    }
-
-    @inline(__always)
-    static func isAnchorPair(_ a: UInt8, _ b: UInt8) -> Bool {
-        (a == 0x70 && (b == 0x61 || b == 0x77)) || (a == 0x61 && (b == 0x70 || b == 0x75))
-            || (a == 0x63 && b == 0x72) || (a == 0x6F && b == 0x6B)
+        return unsafeBitCast(V().replacing(with: 1, where: hit), to: (UInt64, UInt64).self)
     }
 
     /// A key (ASCII case ignored) starts at `i`; needs `i + 3 <= b.count`.
