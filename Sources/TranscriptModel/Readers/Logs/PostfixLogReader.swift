@@ -1045,12 +1045,12 @@ public struct PostfixLogReader: LineReader {
         var steps: [Step] = []
         let start = s.connectPos ?? s.notes.first?.pos ?? SourcePosition(input: input)
         let endPos = s.disconnectPos ?? s.end?.pos ?? s.notes.last?.pos ?? start
-        var tally: [String: (ok: Int, total: Int)] = [:]
+        var tally = VerbCounts<(ok: Int, total: Int)>()
         for t in s.tally ?? [] { tally[t.verb] = (t.ok, t.total) }
         func used(_ verb: String) -> Int { tally[verb]?.total ?? 0 }
-        var remainingFail: [String: Int] = [:]
+        var remainingFail = VerbCounts<Int>()
         for (k, v) in tally { remainingFail[k] = v.total - v.ok }
-        var remainingOK: [String: Int] = [:]
+        var remainingOK = VerbCounts<Int>()
         for (k, v) in tally { remainingOK[k] = v.ok }
         func take(_ verb: String, ok: Bool) {
             if ok { remainingOK[verb, default: 0] -= 1 } else { remainingFail[verb, default: 0] -= 1 }
