@@ -105,6 +105,8 @@ public struct DNSFacts: Sendable, Hashable {
 
     /// Parse the attributes back (for rules).
     public init(attributes a: [String: String]) {
+        // Every session's rules ask; most sessions hold no DNS attribute at all.
+        guard a.keys.contains(where: { $0.utf8.starts(with: "dns-".utf8) }) else { return }
         server = a["dns-server"]
         status = a["dns-status"]
         query = a["dns-query"]
