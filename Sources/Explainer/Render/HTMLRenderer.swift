@@ -174,7 +174,7 @@ public enum HTMLRenderer {
         for l in s.lines {
             let tr = t.element(tbody, "tr", class: "r-\(l.role.rawValue)" + (l.inferred ? " inferred" : ""))
             var num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
-            if l.position.input != s.input, l.position.sequence != nil { num = TextRenderer.fileName(l.position.input) + ":" + num }
+            if l.position.sequence != nil, l.position.input != s.input { num = TextRenderer.fileName(l.position.input) + ":" + num }
             t.element(tr, "td", class: "num", text: num)
             if let base {
                 let td = t.element(tr, "td", class: "time")

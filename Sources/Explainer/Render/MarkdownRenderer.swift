@@ -44,7 +44,7 @@ public enum MarkdownRenderer {
             let answered = Set(s.lines.lazy.filter { $0.role == .server }.compactMap(\.exchange))
             for l in s.lines {
                 var num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
-                if l.position.input != s.input, l.position.sequence != nil {
+                if l.position.sequence != nil, l.position.input != s.input {
                     num = Sanitizer.terminal(TextRenderer.fileName(l.position.input)) + ":" + num
                 }
                 let gutter = String(repeating: " ", count: max(0, 5 - num.count)) + num

@@ -107,7 +107,7 @@ public struct TextRenderer: Sendable {
     private func transcriptLine(_ l: TranscriptLine, input: String) -> String {
         var num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
         // Logs read merged: a line from another file than the session's first says which.
-        if l.position.input != input, l.position.sequence != nil { num = Sanitizer.terminal(Self.fileName(l.position.input)) + ":" + num }
+        if l.position.sequence != nil, l.position.input != input { num = Sanitizer.terminal(Self.fileName(l.position.input)) + ":" + num }
         let gutter = String(repeating: " ", count: max(0, 6 - num.count)) + num
         let tag: String
         let style: Style

@@ -1,7 +1,15 @@
+import Foundation
+
 /// Where an event came from, so every finding can point at its evidence.
 public struct SourcePosition: Sendable, Hashable, Codable {
     /// Input name as given on the command line (`-` for stdin).
-    public var input: String
+    public var input: String {
+        get { name.string }
+        set { name = InputName(newValue) }
+    }
+    /// A position is copied into every command, reply, line and note, on several threads: a path longer than
+    /// a small string would make each copy a shared reference count to bump.
+    private var name: InputName
     /// 1-based line number in the input (transcripts, logs).
     public var line: Int?
     /// 1-based packet number (captures).
@@ -13,7 +21,7 @@ public struct SourcePosition: Sendable, Hashable, Codable {
     public var sequence: Int?
 
     public init(input: String, line: Int? = nil, packet: Int? = nil, time: Double? = nil, sequence: Int? = nil) {
-        self.input = input
+        self.name = InputName(input)
         self.line = line
         self.packet = packet
         self.time = time
@@ -32,5 +40,93 @@ public struct SourcePosition: Sendable, Hashable, Codable {
         }
         if let packet { return "packet \(packet)" }
         return "-"
+    }
+}
+
+extension SourcePosition {
+    public static func == (a: SourcePosition, b: SourcePosition) -> Bool {
+        a.line == b.line && a.packet == b.packet && a.time == b.time && a.sequence == b.sequence && a.name == b.name
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(input)
+        h.combine(line)
+        h.combine(packet)
+        h.combine(time)
+        h.combine(sequence)
+    }
+
+    private enum CodingKeys: String, CodingKey { case input, line, packet, time, sequence }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(input: try c.decode(String.self, forKey: .input),
+                  line: try c.decodeIfPresent(Int.self, forKey: .line),
+                  packet: try c.decodeIfPresent(Int.self, forKey: .packet),
+                  time: try c.decodeIfPresent(Double.self, forKey: .time),
+                  sequence: try c.decodeIfPresent(Int.self, forKey: .sequence))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(input, forKey: .input)
+        try c.encodeIfPresent(line, forKey: .line)
+        try c.encodeIfPresent(packet, forKey: .packet)
+        try c.encodeIfPresent(time, forKey: .time)
+        try c.encodeIfPresent(sequence, forKey: .sequence)
+    }
+}
+
+/// An input's name: a small string as it is, a longer one as its number in a process-wide table (so copying
+/// it is copying a number). The table holds a bounded number of names (the web page names uploads after
+/// their files); past that, names are kept as strings.
+struct InputName: Sendable, Equatable {
+    private enum Storage: Sendable { case string(String), number(UInt32) }
+    private let storage: Storage
+
+    init(_ s: String) {
+        // 15 UTF-8 bytes fit in a String's own storage: no reference to count.
+        if s.utf8.count <= 15 { storage = .string(s); return }
+        storage = InputNameTable.shared.number(s).map(Storage.number) ?? .string(s)
+    }
+
+    var string: String {
+        switch storage {
+        case .string(let s): return s
+        case .number(let n): return InputNameTable.shared.name(n)
+        }
+    }
+
+    static func == (a: InputName, b: InputName) -> Bool {
+        switch (a.storage, b.storage) {
+        case let (.number(x), .number(y)): return x == y
+        case let (.string(x), .string(y)): return x == y
+        default: return a.string == b.string
+        }
+    }
+}
+
+final class InputNameTable: @unchecked Sendable {
+    static let shared = InputNameTable()
+    static let capacity = 4_096
+    private let lock = NSLock()
+    private var numbers: [String: UInt32] = [:]
+    private var names: [String] = []
+
+    func number(_ s: String) -> UInt32? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let n = numbers[s] { return n }
+        guard names.count < Self.capacity else { return nil }
+        let n = UInt32(names.count)
+        names.append(s)
+        numbers[s] = n
+        return n
+    }
+
+    func name(_ n: UInt32) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        return names[Int(n)]
     }
 }
