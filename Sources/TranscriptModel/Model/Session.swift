@@ -1,7 +1,12 @@
 /// One rebuilt SMTP session (a connection, or a connection attempt), whatever input it came from.
 public struct Session: Sendable {
     /// Input name (file path or `-`).
-    public var input: String
+    public var input: String {
+        get { inputName.string }
+        set { inputName = InputName(newValue) }
+    }
+    /// Copied with every session, on several threads: a long path is kept as a number (see `InputName`).
+    private var inputName: InputName
     /// Reader/dialect id (`telnet`, `swaks`, `postfix-log`, `pcap`, ...).
     public var format: String
     /// How sure the detector was of `format` (0...1); 1 when forced with `--input-format`.
@@ -63,7 +68,7 @@ public struct Session: Sendable {
     public enum Direction: String, Sendable, Codable { case inbound, outbound }
 
     public init(input: String, format: String) {
-        self.input = input
+        self.inputName = InputName(input)
         self.format = format
     }
 
