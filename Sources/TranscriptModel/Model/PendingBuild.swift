@@ -35,7 +35,7 @@ extension Session {
             change(&s)
             return s
         }
-        var s = Session(input: input, format: format)
+        var s = emptyCopy()
         s.pendingBuild = PendingBuild {
             var built = p.recipe()
             change(&built)

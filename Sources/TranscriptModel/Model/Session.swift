@@ -72,6 +72,13 @@ public struct Session: Sendable {
         self.format = format
     }
 
+    /// An empty session for the same input and format.
+    func emptyCopy() -> Session {
+        var s = Session(input: "", format: format)
+        s.inputName = inputName
+        return s
+    }
+
     /// The greeting reply, if any.
     public var greeting: Reply? {
         exchanges.first { $0.stage == .greeting && $0.command == nil }?.reply

@@ -28,6 +28,15 @@ public struct SourcePosition: Sendable, Hashable, Codable {
         self.sequence = sequence
     }
 
+    /// A position in an input whose name is already looked up (readers make one per line).
+    init(name: InputName, line: Int? = nil, packet: Int? = nil, time: Double? = nil, sequence: Int? = nil) {
+        self.name = name
+        self.line = line
+        self.packet = packet
+        self.time = time
+        self.sequence = sequence
+    }
+
     /// Reading order: the merged sequence when there is one, else the line (or packet) number.
     @inline(__always)
     public var order: Int { sequence ?? line ?? packet ?? 0 }
@@ -103,6 +112,19 @@ struct InputName: Sendable, Equatable {
         case let (.string(x), .string(y)): return x == y
         default: return a.string == b.string
         }
+    }
+}
+
+/// The name a reader last made positions for: it rarely changes, so the shared table is asked once per name,
+/// not once per line.
+struct InputNameCache {
+    private var last: (string: String, name: InputName)?
+
+    mutating func callAsFunction(_ s: String) -> InputName {
+        if let last, last.string == s { return last.name }
+        let n = InputName(s)
+        last = (s, n)
+        return n
     }
 }
 

@@ -91,6 +91,8 @@ final class CaptureFlow<Sink: CaptureSink> {
     enum State { case synSent, established, closed }
 
     let input: String
+    /// `input` as positions hold it, looked up once per connection.
+    private let inputName: InputName
     let format: String
     /// Index 0: client to server; 1: server to client.
     var ends: [TCPEndpoint]
@@ -160,13 +162,14 @@ final class CaptureFlow<Sink: CaptureSink> {
 
     init(input: String, format: String, client: TCPEndpoint, server: TCPEndpoint, kind: Kind) {
         self.input = input
+        self.inputName = InputName(input)
         self.format = format
         self.ends = [client, server]
         self.kind = kind
     }
 
     func position(_ packet: Int, _ time: Double) -> SourcePosition {
-        SourcePosition(input: input, packet: packet, time: time)
+        SourcePosition(name: inputName, packet: packet, time: time)
     }
 
     var usage: Int {

@@ -38,6 +38,8 @@ public struct EximLogReader: LineReader {
 
     /// The file the current line comes from (changes when several logs are read merged).
     public var input: String
+    /// `input` as positions hold it (one table lookup per name).
+    private var inputNames = InputNameCache()
     /// Place of the current line in a merged stream (nil for a single input).
     public var sequence: Int?
     var clock = LogClock()
@@ -143,7 +145,7 @@ public struct EximLogReader: LineReader {
                 if let f = line.first, f == Bytes.space || f == Bytes.tab || LogBytes.starts(line, "Envelope-")
                     || (line.count > 2 && line[line.startIndex + 1] == Bytes.space && line[line.startIndex] >= 0x41 && line[line.startIndex] <= 0x5A)
                     || LogBytes.find(line.prefix(40), ": ") != nil && lastSession != nil {
-                    lastSession?.add(LogNote(text: Bytes.string(line), pos: SourcePosition(input: input, line: number, sequence: sequence)))
+                    lastSession?.add(LogNote(text: Bytes.string(line), pos: SourcePosition(name: inputNames(input), line: number, sequence: sequence)))
                     stats.understood += 1
                 } else {
                     stats.ignored += 1
@@ -155,7 +157,7 @@ public struct EximLogReader: LineReader {
             if let (t, r) = clock.iso(rest, allowSpace: true) { time = t; rest = r.drop { $0 == Bytes.space } }
         }
         if let t = time { now = max(now, t) }
-        let pos = SourcePosition(input: input, line: number, time: time, sequence: sequence)
+        let pos = SourcePosition(name: inputNames(input), line: number, time: time, sequence: sequence)
         var pid: String?
         if let f = rest.first, f == 0x5B, let close = rest.prefix(12).firstIndex(of: 0x5D),
            rest[(rest.startIndex + 1)..<close].allSatisfy(Bytes.isDigit), close > rest.startIndex + 1 {

@@ -31,6 +31,8 @@ public struct OpenSMTPDLogReader: LineReader {
 
     /// The file the current line comes from (changes when several logs are read merged).
     public var input: String
+    /// `input` as positions hold it (one table lookup per name).
+    private var inputNames = InputNameCache()
     /// Place of the current line in a merged stream (nil for a single input).
     public var sequence: Int?
     var header = LogHeaderParser()
@@ -89,7 +91,7 @@ public struct OpenSMTPDLogReader: LineReader {
         let l = header.parse(line)
         guard LogBytes.equals(l.program, "smtpd") || l.program.isEmpty else { stats.ignored += 1; return }
         if let t = l.time { now = max(now, t) }
-        let pos = SourcePosition(input: input, line: number, time: l.time, sequence: sequence)
+        let pos = SourcePosition(name: inputNames(input), line: number, time: l.time, sequence: sequence)
         let text = Bytes.string(line)
         let known: Bool
         if let (id, kind, r) = Self.sessionEvent(l.message) {

@@ -44,6 +44,8 @@ public struct PostfixLogReader: LineReader {
     public var limits = Limits()
     /// The file the current line comes from (changes when several logs are read merged).
     public var input: String
+    /// `input` as positions hold it (one table lookup per name).
+    private var inputNames = InputNameCache()
     /// Place of the current line in a merged stream (nil for a single input).
     public var sequence: Int?
     var header = LogHeaderParser()
@@ -154,7 +156,7 @@ public struct PostfixLogReader: LineReader {
         stats.lines += 1
         if Bytes.trimmed(line).isEmpty { stats.ignored += 1; return }
         let l = header.parse(line)
-        let pos = SourcePosition(input: input, line: number, time: l.time, sequence: sequence)
+        let pos = SourcePosition(name: inputNames(input), line: number, time: l.time, sequence: sequence)
         if let t = l.time { now = max(now, t) }
         let prog = l.program
         // postgrey (the usual greylisting policy server) is read too: its verdict joins the client's session.

@@ -31,6 +31,8 @@ public struct SendmailLogReader: LineReader {
 
     /// The file the current line comes from (changes when several logs are read merged).
     public var input: String
+    /// `input` as positions hold it (one table lookup per name).
+    private var inputNames = InputNameCache()
     /// Place of the current line in a merged stream (nil for a single input).
     public var sequence: Int?
     var header = LogHeaderParser()
@@ -56,7 +58,7 @@ public struct SendmailLogReader: LineReader {
         let l = header.parse(line)
         guard Self.isSendmail(l.program) else { stats.ignored += 1; return }
         if let t = l.time { now = max(now, t) }
-        let pos = SourcePosition(input: input, line: number, time: l.time, sequence: sequence)
+        let pos = SourcePosition(name: inputNames(input), line: number, time: l.time, sequence: sequence)
         let known = handle(l.message, pid: l.pid ?? 0, pos: pos, text: Bytes.string(line), emit: emit)
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         if now - lastSweep > 60 {
