@@ -37,7 +37,7 @@ struct Explain: ParsableCommand {
         if format == .json { out.write("{\"version\":\(JSONRenderer.version),\"sessions\":[") }
         let format = format, brief = brief
         // Rendering runs beside the reader (see InputArguments.forEachSession); HTML needs every session.
-        let errors = try inputs.forEachSession(transform: { x, n -> Rendered in
+        let errors = try inputs.forEachSession(transcript: format != .json && format != .jsonl, transform: { x, n -> Rendered in
             let delivered = x.session.outcome == .delivered
             switch format {
             case .text:

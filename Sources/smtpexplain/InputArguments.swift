@@ -139,25 +139,30 @@ struct InputArguments: ParsableArguments {
         return log
     }
 
-    var builderLimits: SessionBuilder.Limits {
+    /// `transcript`: whether the report prints transcript lines. Placeholders of `--redact personal` are
+    /// numbered in the order strings are met, transcript lines included, so that mode keeps them.
+    func builderLimits(transcript: Bool = true) -> SessionBuilder.Limits {
         var l = SessionBuilder.Limits()
         l.replyLines = max(1, maxReplyLines)
         l.exchanges = max(10, maxExchanges)
+        l.transcript = transcript || redact == .personal
         return l
     }
 
     /// Reads every input, explains every session that passes the filters and hands it on in input order.
     /// Returns the inputs that could not be used (their one-line error is already on stderr).
-    func forEachSession(_ body: (ExplainedSession) -> Void) throws -> [InputError] {
-        try forEachSession(transform: { x, _ in x }, body)
+    func forEachSession(transcript: Bool = true, _ body: (ExplainedSession) -> Void) throws -> [InputError] {
+        try forEachSession(transcript: transcript, transform: { x, _ in x }, body)
     }
 
     /// Reads every input; each session is explained, redacted and passed through `transform` (rendering;
     /// it also gets the session's number, from 1), then handed to `body` in input order. Reading files, the
     /// transform runs on worker threads while the reader goes on; following a file or an interface, and `--redact personal` (whose placeholders are
     /// numbered in order), stay on one thread.
-    func forEachSession<R: Sendable>(transform: @escaping @Sendable (ExplainedSession, Int) -> R,
+    /// `transcript: false` when the report never prints transcript lines (JSON, counts): they are not built.
+    func forEachSession<R: Sendable>(transcript: Bool = true, transform: @escaping @Sendable (ExplainedSession, Int) -> R,
                                      _ body: (R) -> Void) throws -> [InputError] {
+        let builderLimits = builderLimits(transcript: transcript)
         let explainer = try makeExplainer(rulesFile: rules)
         let redactor = Redactor(mode: redact.mode)
         let process: @Sendable (Session, Int) -> R = { transform(redactor.apply(explainer.explain($0.resolved())), $1) }
@@ -205,7 +210,7 @@ struct InputArguments: ParsableArguments {
         for item in plan {
             guard case .single(let input) = item else {
                 if case .merged(let paths, _) = item {
-                    errors += readMerged(paths, options: options, emit: emit)
+                    errors += readMerged(paths, options: options, limits: builderLimits, emit: emit)
                 }
                 continue
             }
@@ -243,8 +248,9 @@ struct InputArguments: ParsableArguments {
 
     /// Logs of one format read together in time order. Each file that cannot be used gets its one error line;
     /// the others are still explained.
-    private func readMerged(_ paths: [String], options: InputOptions, emit: (Session) -> Void) -> [InputError] {
-        let result = SessionBuilder.$defaultLimits.withValue(builderLimits) {
+    private func readMerged(_ paths: [String], options: InputOptions, limits: SessionBuilder.Limits,
+                            emit: (Session) -> Void) -> [InputError] {
+        let result = SessionBuilder.$defaultLimits.withValue(limits) {
             SessionBuilder.$redactByDefault.withValue(redact != .none) {
                 InputDriver.readMerged(paths: paths, options: options, emit: emit)
             }

@@ -28,7 +28,8 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         var summary = TriageSummary(top: max(1, top))
-        let errors = try inputs.forEachSession { x in
+        // Counts only: no transcript lines are printed, so none are built.
+        let errors = try inputs.forEachSession(transcript: false) { x in
             summary.add(x.session, reasons: x.findings.filter { $0.severity != .info }.map(\.reason.rawValue))
         }
         var out = try Output(path: output)

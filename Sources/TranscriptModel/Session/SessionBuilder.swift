@@ -18,6 +18,9 @@ public struct SessionBuilder {
         public var notes = 10_000
         /// Longest line kept verbatim (longer lines are cut for display, counted for the message).
         public var lineBytes = 4_096
+        /// Keep the transcript lines (`Session.lines`). The text, HTML and Markdown reports print them; a
+        /// caller that only writes JSON (which has no transcript) saves building them.
+        public var transcript = true
         public init() {}
     }
 
@@ -338,6 +341,7 @@ public struct SessionBuilder {
 
     private mutating func appendLine(_ role: TranscriptLine.Role, _ text: String, _ position: SourcePosition,
                                      inferred: Bool = false, exchange: Int? = nil) {
+        guard limits.transcript else { return }
         guard session.lines.count < limits.displayLines else {
             session.elidedLines += 1
             return
