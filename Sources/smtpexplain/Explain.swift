@@ -37,7 +37,9 @@ struct Explain: ParsableCommand {
         if format == .json { out.write("{\"version\":\(JSONRenderer.version),\"sessions\":[") }
         let format = format, brief = brief
         // Rendering runs beside the reader (see InputArguments.forEachSession); HTML needs every session.
-        let errors = try inputs.forEachSession(transcript: format != .json && format != .jsonl, transform: { x, n -> Rendered in
+        // JSON and the one-line brief text print no transcript lines, so they are not built.
+        let transcript = !(format == .json || format == .jsonl || (format == .text && brief))
+        let errors = try inputs.forEachSession(transcript: transcript, transform: { x, n -> Rendered in
             let delivered = x.session.outcome == .delivered
             switch format {
             case .text:

@@ -3,8 +3,8 @@ import Testing
 @testable import TranscriptModel
 @testable import Explainer
 
-/// JSON has no transcript, so the CLI does not build transcript lines for it (`Limits.transcript`). Whatever
-/// the input, leaving them out must not change one byte of the JSON.
+/// JSON and the brief text line show no transcript, so the CLI does not build transcript lines for them
+/// (`Limits.transcript`). Whatever the input, leaving them out must not change one byte of either.
 @Suite struct TranscriptLinesTests {
     static func explained(_ url: URL, transcript: Bool) throws -> [ExplainedSession] {
         var limits = SessionBuilder.Limits()
@@ -26,6 +26,8 @@ import Testing
             let bare = try Self.explained(f, transcript: false)
             let same = JSONRenderer.document(full) == JSONRenderer.document(bare)   // (a Bool: the documents are long)
             #expect(same, "\(f.lastPathComponent)")
+            let brief = TextRenderer(brief: true)
+            #expect(full.map { brief.briefLine($0) } == bare.map { brief.briefLine($0) }, "\(f.lastPathComponent)")
             #expect(bare.allSatisfy { $0.session.lines.isEmpty }, "\(f.lastPathComponent)")
             withLines += full.filter { !$0.session.lines.isEmpty }.count
         }
