@@ -60,8 +60,8 @@ public struct Explainer: Sendable {
                 if !(sawFailure && Verdict.isKnockOn(reply)) {
                     let ctx = ReplyContext(index: i, exchange: ex, reply: reply, verb: verb,
                                            text: reply.text.lowercased(), classification: c)
-                    if let k = Self.firstIndex(replyRules, where: { $0.matches(ctx) }) {
-                        add(finding(replyRules[k], ctx, session), to: &findings)
+                    if let rule = replyRules.first(where: { $0.matches(ctx) }) {
+                        add(finding(rule, ctx, session), to: &findings)
                     }
                 }
                 sawFailure = true
@@ -70,12 +70,8 @@ public struct Explainer: Sendable {
         }
 
         let facts = SessionFacts(session)
-        // Rules are read in place: copying one bumps reference counts that every worker thread shares.
-        for k in sessionRules.indices {
-            let hits = sessionRules.withUnsafeBufferPointer { $0[k].detect(facts) }
-            if hits.isEmpty { continue }
-            let rule = sessionRules[k]
-            for hit in hits {
+        for rule in sessionRules {
+            for hit in rule.detect(facts) {
                 var text = rule.explanation
                 if let d = hit.detail { text += " " + d }
                 var actions = hit.actions
@@ -102,14 +98,6 @@ public struct Explainer: Sendable {
         }
         return ExplainedSession(session: session, findings: findings, replies: replies,
                                 primaryReason: reason, summary: summary)
-    }
-
-    /// The first rule that holds, without copying the rules it passes over.
-    static func firstIndex<R>(_ rules: [R], where test: (borrowing R) -> Bool) -> Int? {
-        rules.withUnsafeBufferPointer { b in
-            for k in b.indices where test(b[k]) { return k }
-            return nil
-        }
     }
 
     /// The verb the knowledge base reads a reply against.

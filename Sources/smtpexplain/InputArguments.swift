@@ -141,7 +141,7 @@ struct InputArguments: ParsableArguments {
 
     /// `transcript`: whether the report prints transcript lines. Placeholders of `--redact personal` are
     /// numbered in the order strings are met, transcript lines included, so that mode keeps them.
-    func builderLimits(transcript: Bool = true) -> SessionBuilder.Limits {
+    func builderLimits(transcript: Bool) -> SessionBuilder.Limits {
         var l = SessionBuilder.Limits()
         l.replyLines = max(1, maxReplyLines)
         l.exchanges = max(10, maxExchanges)

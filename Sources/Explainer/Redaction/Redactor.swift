@@ -34,15 +34,14 @@ public struct Redactor: Sendable {
         // what they were is remembered so evidence and notes quoting them are cleaned too.
         var secrets: [String] = []
         for i in s.exchanges.indices {
-            guard var c = s.exchanges[i].command else { continue }
-            if c.verb == "AUTH-RESPONSE", c.argument != "*", !c.argument.isEmpty, c.argument != Redaction.placeholder {
+            guard var c = s.exchanges[i].command, Self.holdsAuthPayload(c) else { continue }
+            if c.verb == "AUTH-RESPONSE" {
                 secrets.append(c.raw)
                 secrets.append(c.argument)
                 c.argument = Redaction.placeholder
                 c.raw = Redaction.placeholder
                 c.redacted = true
-            } else if c.verb == "AUTH", let mech = c.authMechanism,
-                      c.argument.split(separator: " ").count > 1, !c.argument.hasSuffix(Redaction.placeholder) {
+            } else if let mech = c.authMechanism {
                 secrets.append(contentsOf: c.argument.split(separator: " ").dropFirst().map(String.init))
                 c.argument = "\(mech) \(Redaction.placeholder)"
                 c.raw = "AUTH \(mech) \(Redaction.placeholder)"
@@ -136,6 +135,19 @@ public struct Redactor: Sendable {
         return x
     }
 
+    /// An AUTH response, or an `AUTH <mechanism> <initial response>`, whose payload is still in clear.
+    static func holdsAuthPayload(_ c: Command) -> Bool {
+        switch c.verb {
+        case "AUTH-RESPONSE":
+            return c.argument != "*" && !c.argument.isEmpty && c.argument != Redaction.placeholder
+        case "AUTH":
+            return c.authMechanism != nil && c.argument.split(separator: " ").count > 1
+                && !c.argument.hasSuffix(Redaction.placeholder)
+        default:
+            return false
+        }
+    }
+
     /// Whether `apply` in `credentials` mode could change anything: an AUTH command, or any string it rewrites
     /// that names auth/pass/secret/token (`Scrubber.mayHoldSecret`). Covers the same strings as `apply`.
     static func mayHoldCredentials(_ x: ExplainedSession) -> Bool {
@@ -148,12 +160,8 @@ public struct Redactor: Sendable {
             || any(s.server.heloName) || any(s.tls?.subject) || hit(x.summary) { return true }
         for e in s.exchanges {
             if let c = e.command {
-                // The same tests as the first loop of `apply`: a bare `AUTH LOGIN` (all a log shows) holds nothing.
-                if c.verb == "AUTH-RESPONSE", c.argument != "*", !c.argument.isEmpty, c.argument != Redaction.placeholder {
-                    return true
-                }
-                if c.verb == "AUTH", c.authMechanism != nil, c.argument.utf8.contains(0x20),
-                   !c.argument.hasSuffix(Redaction.placeholder) { return true }
+                // A bare `AUTH LOGIN` (all a log shows) holds nothing.
+                if Self.holdsAuthPayload(c) { return true }
                 if hit(c.raw) || hit(c.argument) || any(c.address) || c.parameters.contains(where: { any($0.value) }) { return true }
             }
             if any(e.reply) { return true }
@@ -325,17 +333,16 @@ struct Scrubber {
                 return lo | hi != 0 && lanes(lo, hi, w, from: from)
             }
             func lanes(_ lo: UInt64, _ hi: UInt64, _ w: Int, from: Int) -> Bool {
-                var m = lo, base = w
-                while true {
+                func half(_ m: UInt64, _ base: Int) -> Bool {
+                    var m = m
                     while m != 0 {
                         let k = base + m.trailingZeroBitCount >> 3
                         m &= m - 1
                         if k >= from, near(k) { return true }
                     }
-                    if base > w { return false }
-                    m = hi
-                    base = w + 8
+                    return false
                 }
+                return half(lo, w) || half(hi, w + 8)
             }
             var j = 0
             while j + 17 <= n {
