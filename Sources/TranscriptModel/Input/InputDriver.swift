@@ -117,7 +117,8 @@ public enum InputDriver {
     static func capture(name: String, path: String, options: InputOptions, emit: (Session) -> Void) throws -> InputInfo {
         var format = "pcap"
         do {
-            let stats = try CaptureReader(input: name, options: options.capture).readWithStatistics(path: path) {
+            let stats = try CaptureReader(input: name, options: options.capture).readWithStatistics(path: path,
+                                                                                      deferBuilding: options.deferBuilding) {
                 format = $0.format
                 emit($0)
             }

@@ -52,9 +52,13 @@ public struct CaptureReader {
         _ = try readWithStatistics(path: path, emit: emit)
     }
 
+    /// `deferBuilding`: emit placeholders built on `resolved()` (see `DeferredSink`), so the caller can build
+    /// sessions on other threads while this one reads on.
     @discardableResult
-    public func readWithStatistics(path: String?, emit: (Session) -> Void) throws -> Statistics {
-        try run(path: path, sink: BuilderSink.self, emit: emit)
+    public func readWithStatistics(path: String?, deferBuilding: Bool = false,
+                                   emit: (Session) -> Void) throws -> Statistics {
+        deferBuilding ? try run(path: path, sink: DeferredSink.self, emit: emit)
+            : try run(path: path, sink: BuilderSink.self, emit: emit)
     }
 
     func run<S: CaptureSink>(path: String?, sink: S.Type, emit: (S.Output) -> Void) throws -> Statistics {

@@ -19,6 +19,15 @@ protocol CaptureSink {
     mutating func gap(at: SourcePosition)
     mutating func tlsEstablished(_ facts: TLSFacts, at: SourcePosition)
     mutating func finish(attributes: [String: String]) -> Output
+    /// Memory the sink holds besides its session (counted in the connection's buffers).
+    var heldBytes: Int { get }
+    /// Give back what `heldBytes` counts (memory pressure).
+    mutating func settle()
+}
+
+extension CaptureSink {
+    var heldBytes: Int { 0 }
+    mutating func settle() {}
 }
 
 /// The product sink: a `SessionBuilder`, plus the facts only a capture has.

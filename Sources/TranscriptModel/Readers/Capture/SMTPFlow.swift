@@ -174,7 +174,7 @@ final class CaptureFlow<Sink: CaptureSink> {
 
     var usage: Int {
         streams[0].bufferedBytes + streams[1].bufferedBytes + splitters[0].partial.count + splitters[1].partial.count
-            + queuedBytes + (decryptor?.bufferedBytes ?? 0)
+            + queuedBytes + (decryptor?.bufferedBytes ?? 0) + (sink?.heldBytes ?? 0)
     }
 
     // MARK: - Sink creation
@@ -293,6 +293,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             }
         }
         pump(force: true)
+        sink?.settle()
     }
 
     @inline(__always)
