@@ -65,7 +65,7 @@ public enum SessionRules {
                     ]) { f in
             guard let i = f.exchanges.firstIndex(where: { $0.stage == .greeting && $0.command == nil }),
                   let r = f.exchanges[i].reply, r.code == 220, !r.inferred else { return [] }
-            let host = String((r.lines.first ?? "").split(separator: " ").first ?? "")
+            let host = String(ASCIIText.firstWord(r.lines.first ?? ""))
             guard let kind = SessionFacts.isNotFQDN(host), kind != "masked" else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i), detail: "Announced name: \(host.isEmpty ? "(none)" : host).")]
         },
@@ -78,7 +78,8 @@ public enum SessionRules {
             guard let i = f.exchanges.firstIndex(where: { $0.stage == .greeting && $0.command == nil }),
                   let r = f.exchanges[i].reply, !r.inferred else { return [] }
             let text = r.lines.first ?? ""
-            guard text.filter({ $0 == "*" }).count >= 6 else { return [] }
+            let stars = ASCIIText.isASCII(text) ? ASCIIText.count(0x2A, in: text) : text.filter({ $0 == "*" }).count
+            guard stars >= 6 else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i))]
         },
         SessionRule("disconnect-after-helo", .error, .blocked,
@@ -200,7 +201,7 @@ public enum SessionRules {
                     actions: ["Enable STARTTLS in the sending client or server (Postfix smtp_tls_security_level = may or encrypt)."]) { f in
             // A hand-typed telnet test cannot do TLS anyway; this is about real clients and servers.
             guard f.session.format != "telnet", !f.session.tlsStarted, f.session.tls == nil,
-                  f.exchanges.contains(where: { $0.command?.verb == "EHLO" && $0.reply.map { r in !r.inferred && r.lines.dropFirst().contains { $0.uppercased().hasPrefix("STARTTLS") } } == true }),
+                  f.exchanges.contains(where: { $0.command?.verb == "EHLO" && $0.reply.map { r in !r.inferred && r.lines.dropFirst().contains { ASCIIText.hasPrefixIgnoringCase($0, "STARTTLS") } } == true }),
                   let i = f.exchanges.firstIndex(where: { $0.command?.verb == "MAIL" || $0.command?.verb == "AUTH" })
             else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i))]
@@ -212,7 +213,13 @@ public enum SessionRules {
                               "Compare with a capture taken on the server itself to confirm it offers STARTTLS."]) { f in
             guard let i = f.exchanges.firstIndex(where: { ex in
                 ex.command?.verb == "EHLO" && (ex.reply?.lines.dropFirst().contains { l in
-                    let w = l.split(separator: " ").first.map(String.init) ?? ""
+                    let w = ASCIIText.firstWord(l)
+                    // A keyword shorter than 6 bytes is shorter than 6 characters: most lines stop here,
+                    // and an ASCII one is tested on bytes.
+                    guard w.utf8.count >= 6 else { return false }
+                    let word = String(w)
+                    if ASCIIText.isASCII(word),
+                       ASCIIText.count(0x58, in: word) + ASCIIText.count(0x78, in: word) < w.utf8.count - 2 { return false }
                     return w.count >= 6 && w.filter({ $0 == "X" || $0 == "x" }).count >= w.count - 2 && w.uppercased() != "XCLIENT"
                 } ?? false)
             }) else { return [] }
