@@ -665,7 +665,7 @@ public struct SessionBuilder {
         case "EHLO", "HELO", "LHLO":
             if ok {
                 if let first = reply.lines.first {
-                    let name = first.split(separator: " ").first.map(String.init)
+                    let name = first.split(separator: " ", maxSplits: 1).first.map(String.init)
                     // A reply a log did not hold ("(reply not logged)") names no host.
                     if let name, !name.hasPrefix("(") { session.server.heloName = name }
                 }

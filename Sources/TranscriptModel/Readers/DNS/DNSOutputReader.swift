@@ -365,7 +365,7 @@ public struct DNSLineParser: Sendable {
         } else if s.contains("connection timed out") || s.contains("no servers could be reached") {
             setStatus("timeout")
         } else if s.hasPrefix(";; forward-confirmed: ") {
-            if let ip = s.dropFirst(22).split(separator: " ").first { facts.setConfirmed(String(ip), true) }
+            if let ip = s.dropFirst(22).split(separator: " ", maxSplits: 1).first { facts.setConfirmed(String(ip), true) }
         } else if s.hasPrefix(";; not forward-confirmed: "), let r = s.range(of: " resolve back to ") {
             facts.setConfirmed(String(s[r.upperBound...]), false)
         } else if !s.hasPrefix(";;"), s.hasPrefix(";"), !s.hasPrefix("; <<>>") {

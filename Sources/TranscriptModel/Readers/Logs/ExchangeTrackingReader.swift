@@ -218,7 +218,7 @@ public struct ExchangeTrackingReader: LineReader {
             var relay: String?
             if event == "DELIVER" || event == "DUPLICATEDELIVER" { relay = "mailbox " + (row.server.host ?? "") }
             else if let a = row.server.address { relay = "\(row.server.host ?? "")[\(a)]" }
-            var reply = status.split(separator: ";").first.map(String.init) ?? status
+            var reply = status.split(separator: ";", maxSplits: 1).first.map(String.init) ?? status
             if st != .sent { reply = status }
             for r in recipients.isEmpty ? [nil] : recipients.map({ Optional($0) }) {
                 t.record(number: number, recipient: r, status: st, time: time, relay: relay, reply: reply.isEmpty ? nil : reply, position: pos)
@@ -274,7 +274,7 @@ public struct ExchangeTrackingReader: LineReader {
         d.queueIDs = m.internalIDs
         let rcpts = row.recipients
         if row.event == "RECEIVE" || row.event == "SEND" || row.event == "SENDEXTERNAL" {
-            var reply = row.status.split(separator: ";").first.map(String.init) ?? ""
+            var reply = row.status.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
             if Int(reply.prefix(3)) == nil { reply = "250 2.6.0 Queued mail for delivery" }
             d.delivered(from: row.sender, to: rcpts.isEmpty ? ["(recipient not logged)"] : rcpts, reply: reply, pos)
         } else {

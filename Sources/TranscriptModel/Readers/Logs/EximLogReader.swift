@@ -806,7 +806,7 @@ public struct EximLogReader: LineReader {
         var inReplyTo: String?
         if let e = Self.remoteError(r) {
             reply = e.reply
-            inReplyTo = e.after.split(separator: ":").first.map { String($0).trimmingTrailingSpace }
+            inReplyTo = e.after.split(separator: ":", maxSplits: 1).first.map { String($0).trimmingTrailingSpace }
         } else if status == .sent, let cq = LogBytes.find(r, "C=\"") {
             var v = r[(cq + 3)...]
             if let q = v.firstIndex(of: 0x22) { v = v[v.startIndex..<q] }

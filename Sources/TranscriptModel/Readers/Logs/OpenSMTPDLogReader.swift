@@ -160,7 +160,7 @@ public struct OpenSMTPDLogReader: LineReader {
     /// A command line as OpenSMTPD logs it (`MAIL FROM:<a>  `), and its reply.
     func failed(_ d: LogSessionDraft, command: String, result: String, _ pos: SourcePosition) {
         let cmd = command.trimmingTrailingSpace
-        let verb = cmd.split(separator: " ").first.map { $0.uppercased() } ?? ""
+        let verb = cmd.split(separator: " ", maxSplits: 1).first.map { $0.uppercased() } ?? ""
         if verb == "EHLO" || verb == "HELO" { d.greet(pos); d.heloDone = true }
         else if verb == "MAIL" { d.helo(pos) }
         else if verb == "RCPT" { if d.mailFrom == nil { d.mail(nil, pos) } }

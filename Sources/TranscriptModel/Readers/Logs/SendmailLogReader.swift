@@ -369,12 +369,12 @@ public struct SendmailLogReader: LineReader {
             var e = m[(rk + 6)...]
             if let comma = e.firstIndex(of: 0x2C) { e = e[e.startIndex..<comma] }
             // `host. [ip]` or `[ip] [ip]`
-            let first = e.split(separator: Bytes.space).first ?? e
+            let first = e.split(separator: Bytes.space, maxSplits: 1).first ?? e
             let p = Self.relay(e)
             d.server = Peer(host: first.first == 0x5B ? nil : p.host, address: p.address, port: nil)
         }
         if let dsn = LogBytes.value(m, "dsn=") { d.attributes["dsn"] = Bytes.string(dsn) }
-        d.attributes["status"] = stat.split(separator: " ").first.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: ":")) } ?? stat
+        d.attributes["status"] = stat.split(separator: " ", maxSplits: 1).first.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: ":")) } ?? stat
         if stat.hasPrefix("Sent") {
             var reply = "250 2.0.0 (reply not logged)"
             if let o = stat.firstIndex(of: "("), let c = stat.lastIndex(of: ")"), o < c {

@@ -76,7 +76,7 @@ struct PostfixVerboseCore: DialectCore {
             var o = Open(pid: pid, slot: SessionSlot(input: input, format: Self.formatID), outbound: false)
             o.slot.builder.direction = .inbound
             let peer = Bytes.string(m.dropFirst(13))
-            o.slot.builder.client.host = peer.split(separator: "[").first.map(String.init)
+            o.slot.builder.client.host = peer.split(separator: "[", maxSplits: 1).first.map(String.init)
             if let a = peer.split(separator: "[").dropFirst().first { o.slot.builder.client.address = String(a.prefix { $0 != "]" }) }
             o.slot.builder.connected(address: nil, port: nil, at: pos)
             o.slot.note(m, .log, pos)
