@@ -4,7 +4,7 @@
 /// worker thread (see `PendingBuild`). A connection that says a lot (a long message, or memory pressure)
 /// is built in place from then on, so memory stays bounded by the recording cap per open connection.
 struct DeferredSink: CaptureSink {
-    /// Recorded line bytes beyond which the connection is built in place.
+    /// Memory held by a recording beyond which the connection is built in place.
     static let cap = 256 << 10
 
     private var recording: CaptureRecording?
@@ -15,7 +15,9 @@ struct DeferredSink: CaptureSink {
     }
 
     /// Bytes held by the recording (counted in the flow's memory use).
-    var heldBytes: Int { recording.map { $0.bytes.count + $0.events.count * 32 } ?? 0 }
+    var heldBytes: Int {
+        recording.map { $0.bytes.capacity + $0.events.capacity * MemoryLayout<CaptureRecording.Entry>.stride } ?? 0
+    }
 
     /// Build what was recorded now and go on in place.
     mutating func settle() {
@@ -35,7 +37,9 @@ struct DeferredSink: CaptureSink {
         let start = recording!.bytes.count
         recording!.bytes.append(contentsOf: line)
         record(.line(kind, start: start, end: start + line.count), at)
-        if recording!.bytes.count > Self.cap { settle() }
+        if recording!.bytes.capacity + recording!.events.capacity * MemoryLayout<CaptureRecording.Entry>.stride > Self.cap {
+            settle()
+        }
     }
 
     mutating func setPeers(client: Peer, server: Peer) {
@@ -111,7 +115,8 @@ struct CaptureRecording: Sendable {
         case connectFailed(ConnectFailure, String)
         case closed(Closer, reset: Bool)
         case gap
-        case tls(TLSFacts)
+        /// Boxed: the facts are ten times the size of the other cases, and every entry would pay for them.
+        indirect case tls(TLSFacts)
     }
 
     struct Entry: Sendable {
