@@ -94,6 +94,11 @@ final class SessionPipeline<Item: Sendable, Result: Sendable>: @unchecked Sendab
     }
 
     private func workerLoop() {
+        // The reading thread is the one everything waits for: with more threads than processors, the
+        // workers give way to it (a higher nice value; on Linux it applies to the calling thread only).
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        #endif
         while true {
             cond.lock()
             while waiting.isEmpty, !closed { cond.wait() }
