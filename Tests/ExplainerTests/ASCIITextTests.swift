@@ -32,6 +32,7 @@ import Testing
             #expect(ASCIIText.isASCII(s) == s.utf8.allSatisfy { $0 < 0x80 }, "\(s.debugDescription)")
             #expect(SessionFacts.isNotFQDN(s) == SessionFacts.isNotFQDNUnicode(s), "\(s.debugDescription)")
             #expect(SessionFacts.isIPLiteral(s) == Self.ipLiteralByCharacters(s), "\(s.debugDescription)")
+            #expect(SessionFacts.isPrivateAddress(s) == SessionFacts.isPrivateAddressUnicode(s), "\(s.debugDescription)")
             #expect(ASCIIText.firstWord(s) == (s.split(separator: " ").first ?? ""), "\(s.debugDescription)")
             #expect(ASCIIText.hasPrefixIgnoringCase(s, "STARTTLS") == s.uppercased().hasPrefix("STARTTLS"), "\(s.debugDescription)")
             if ASCIIText.isASCII(s) {
@@ -44,15 +45,22 @@ import Testing
     /// Dotted numbers, where the four-part test decides.
     @Test func dottedNumbersAgree() {
         var rng = SystemRandomNumberGenerator()
-        let numbers = ["0", "1", "255", "256", "-0", "-1", "+7", "010", "", "99999999999999999999", "a", "-", "+"]
-        var literals = 0
+        let numbers = ["0", "1", "255", "256", "-0", "-1", "+7", "010", "", "99999999999999999999", "a", "-", "+",
+                       "10", "172", "16", "31", "192", "168", "169", "254", "100", "64", "127", "FE80:", "fc", "Fd",
+                       "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809"]
+        var literals = 0, privates = 0
         for _ in 0..<40_000 {
             let s = (0..<Int.random(in: 3...5, using: &rng)).map { _ in numbers.randomElement(using: &rng)! }
                 .joined(separator: Bool.random(using: &rng) ? "." : "..")
             #expect(SessionFacts.isIPLiteral(s) == Self.ipLiteralByCharacters(s), "\(s.debugDescription)")
+            #expect(SessionFacts.isPrivateAddress(s) == SessionFacts.isPrivateAddressUnicode(s), "\(s.debugDescription)")
+            #expect(s.split(separator: ".").map { ASCIIText.int(Array($0.utf8)[...]) } == s.split(separator: ".").map { Int($0) },
+                    "\(s.debugDescription)")
             if Self.ipLiteralByCharacters(s) { literals += 1 }
+            if SessionFacts.isPrivateAddressUnicode(s) { privates += 1 }
         }
         #expect(literals > 300)
+        #expect(privates > 100)
     }
 
     @Test func knownAnswers() {

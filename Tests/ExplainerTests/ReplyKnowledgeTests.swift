@@ -61,6 +61,27 @@ import Testing
         #expect(!r.ruleID.isEmpty)
     }
 
+    /// Classifications are memoized per query: asked twice, or with only the listed address changed, the
+    /// answers are those worked out from scratch.
+    @Test func memoizedAnswersAreTheWorkedOutOnes() {
+        var queries = Self.cases.map { c -> ReplyQuery in
+            var q = ReplyQuery.parse(c.text)
+            if let cmd = c.command { q.command = cmd }
+            return q
+        }
+        queries += ["192.0.2.7", "198.51.100.9"].map {
+            ReplyQuery.parse("554 5.7.1 Service unavailable; Client host [\($0)] blocked using zen.spamhaus.org")
+        }
+        for q in queries + queries {
+            let a = ReplyKnowledge.classify(q), b = ReplyKnowledge.classifyUncached(q)
+            #expect(a.ruleID == b.ruleID && a.reason == b.reason && a.severity == b.severity && a.title == b.title)
+            #expect(a.explanation == b.explanation && a.actions == b.actions && a.provider == b.provider)
+            #expect(a.reference == b.reference && a.blocklist?.listedAddress == b.blocklist?.listedAddress)
+        }
+        let listed = queries.suffix(2).map { ReplyKnowledge.classify($0).blocklist?.listedAddress }
+        #expect(listed == ["192.0.2.7", "198.51.100.9"])
+    }
+
     // MARK: blocklists
 
     @Test func spamhausZenWithBracketedIP() throws {

@@ -60,7 +60,16 @@ public enum ReplyKnowledge {
     /// Every phrase the rows test, found in one pass per reply.
     static let phrases = PhraseIndex(rows.flatMap { $0.any + $0.all + $0.none })
 
+    /// The same replies come back again and again in a log ("Ok", "(reply not logged)", a provider's
+    /// standard refusal): the answer depends on the query alone, so short ones are worked out once.
     public static func classify(_ query: ReplyQuery) -> ReplyClassification {
+        guard query.text.utf8.count <= 512 else { return classifyUncached(query) }
+        return classifications.value(for: query) { classifyUncached($0) }
+    }
+
+    private static let classifications = SmallCache<ReplyQuery, ReplyClassification>(capacity: 4_096)
+
+    static func classifyUncached(_ query: ReplyQuery) -> ReplyClassification {
         let lower = matchText(query.text)
         let found = phrases.find(in: lower)
         let xCode = query.enhanced.flatMap(registryForm)
@@ -140,7 +149,7 @@ public enum ReplyKnowledge {
     }
 
     /// The same few codes come back in reply after reply: their wording is put together once.
-    private static let meanings = SmallCache<String?>(capacity: 4_096)
+    private static let meanings = SmallCache<String, String?>(capacity: 4_096)
 
     private static func makeMeaning(_ enhanced: String) -> String? {
         guard let p = EnhancedStatusCodes.parts(enhanced) else { return nil }
@@ -284,15 +293,15 @@ public enum ReplyKnowledge {
     }
 }
 
-/// A bounded, thread-safe memo keyed by a short string; once full, new keys are worked out every time.
-final class SmallCache<Value>: @unchecked Sendable {
+/// A bounded, thread-safe memo; once full, new keys are worked out every time.
+final class SmallCache<Key: Hashable, Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private var map: [String: Value] = [:]
+    private var map: [Key: Value] = [:]
     private let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 
-    func value(for key: String, _ make: (String) -> Value) -> Value {
+    func value(for key: Key, _ make: (Key) -> Value) -> Value {
         lock.lock()
         if let v = map[key] { lock.unlock(); return v }
         lock.unlock()

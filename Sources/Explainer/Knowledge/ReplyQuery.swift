@@ -2,7 +2,7 @@ import TranscriptModel
 import Foundation
 
 /// One reply to classify: its basic code, enhanced code, text and the command it answered.
-public struct ReplyQuery: Sendable {
+public struct ReplyQuery: Sendable, Hashable {
     public var code: Int?
     public var enhanced: String?
     public var text: String

@@ -109,6 +109,23 @@ public struct SessionFacts: Sendable {
 
     /// RFC 1918, loopback, link-local, CGNAT and IPv6 local ranges.
     public static func isPrivateAddress(_ a: String) -> Bool {
+        guard ASCIIText.isASCII(a) else { return isPrivateAddressUnicode(a) }
+        let u = Array(a.utf8)
+        let p = u.split(separator: 0x2E).compactMap(ASCIIText.int)
+        if p.count == 4 {
+            switch (p[0], p[1]) {
+            case (10, _), (127, _), (192, 168), (169, 254): return true
+            case (172, 16...31), (100, 64...127): return true
+            default: return false
+            }
+        }
+        let l = u.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        return l.elementsEqual("::1".utf8) || l.starts(with: "fe80:".utf8) || l.starts(with: "fc".utf8)
+            || l.starts(with: "fd".utf8)
+    }
+
+    /// `isPrivateAddress` for text beyond ASCII.
+    static func isPrivateAddressUnicode(_ a: String) -> Bool {
         let p = a.split(separator: ".").compactMap { Int($0) }
         if p.count == 4 {
             switch (p[0], p[1]) {
@@ -156,6 +173,28 @@ enum ASCIIText {
             if v > max { return false }   // digits only grow the value (and past Int.max `Int` says nil)
         }
         return !negative || v == 0
+    }
+
+    /// What `Int(String(part))` says, without making the string: an optional sign, then decimal digits,
+    /// within `Int`'s range.
+    static func int(_ part: ArraySlice<UInt8>) -> Int? {
+        var digits = part[...]
+        var negative = false
+        if let f = digits.first, f == 0x2B || f == 0x2D {
+            negative = f == 0x2D
+            digits = digits.dropFirst()
+        }
+        guard !digits.isEmpty else { return nil }
+        var m: UInt64 = 0
+        for d in digits {
+            guard d >= 0x30, d <= 0x39 else { return nil }
+            let (times10, o1) = m.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(d - 0x30))
+            guard !o1, !o2 else { return nil }
+            m = sum
+        }
+        if negative { return m <= UInt64(Int.max) + 1 ? Int(truncatingIfNeeded: 0 &- m) : nil }
+        return m <= UInt64(Int.max) ? Int(m) : nil
     }
 
     /// The first space-separated word (`split(separator: " ").first`).
