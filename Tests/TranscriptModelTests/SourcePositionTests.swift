@@ -31,6 +31,24 @@ import Testing
         #expect(SourcePosition(input: names[0], line: 1) == positions[0])
     }
 
+    /// The numbers are stored without optional flags: every combination of present and absent reads back,
+    /// compares and orders as the optionals did.
+    @Test func optionalNumbersReadBack() {
+        let lines: [Int?] = [nil, 0, 1, 99, Int.max], packets: [Int?] = [nil, 1, 7]
+        let times: [Double?] = [nil, 0, 1_773_210_300.25, -1, .infinity], sequences: [Int?] = [nil, 0, 40]
+        for l in lines { for p in packets { for t in times { for q in sequences {
+            var a = SourcePosition(input: "mail.log", line: l, packet: p, time: t, sequence: q)
+            #expect(a.line == l && a.packet == p && a.time == t && a.sequence == q)
+            #expect(a.order == (q ?? l ?? p ?? 0))
+            #expect(a == SourcePosition(input: "mail.log", line: l, packet: p, time: t, sequence: q))
+            a.line = nil; a.packet = 5; a.time = nil; a.sequence = 3
+            #expect(a.line == nil && a.packet == 5 && a.time == nil && a.sequence == 3)
+        } } } }
+        // A NaN time is a value, as it was: not equal to itself, and not nil.
+        let n = SourcePosition(input: "x", time: .nan)
+        #expect(n.time != nil && n.time!.isNaN && n != n)
+    }
+
     @Test func codableRoundTrip() throws {
         let p = SourcePosition(input: "/var/log/mail.log.2.gz", line: 12, time: 1_773_210_300, sequence: 40)
         let q = try JSONDecoder().decode(SourcePosition.self, from: JSONEncoder().encode(p))
