@@ -216,14 +216,24 @@ if wanted("reply-classify") {
         (535, "5.7.8", "Error: authentication failed: authentication failure", "AUTH"),
         (250, "2.0.0", "Ok: queued as 4F2A11C0A3", "."),
     ]
-    let queries = replies.map { ReplyQuery(code: $0.0, enhanced: $0.1, text: $0.2, command: $0.3) }
     let n = 20_000 * options.megabytes / 32 + 1000
+    // Every text distinct, as in a log (queue ids, addresses): classifications are memoized per query, and
+    // the same ten texts would only time the memo.
+    // A set per round, so no round finds the one before it in the memo.
+    let sets = (0..<options.rounds).map { round in
+        (0..<n).map { i in
+            let x = replies[i % replies.count]
+            return ReplyQuery(code: x.0, enhanced: x.1, text: x.2 + " (id \(round)-\(i))", command: x.3)
+        }
+    }
+    var round = 0
     let r = best(options.rounds) {
         var k = 0
-        for i in 0..<n { k &+= ReplyKnowledge.classify(queries[i % queries.count]).ruleID.utf8.count }
+        for q in sets[round % sets.count] { k &+= ReplyKnowledge.classify(q).ruleID.utf8.count }
+        round += 1
         return k
     }
-    row("reply-classify", "\(n) replies", r.seconds, items: n, unit: "replies")
+    row("reply-classify", "\(n) distinct replies", r.seconds, items: n, unit: "replies")
 }
 
 var explained: [ExplainedSession] = []
