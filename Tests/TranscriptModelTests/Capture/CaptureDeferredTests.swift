@@ -8,10 +8,11 @@ import Testing
 @Suite("Capture: sessions built later from a recording")
 struct CaptureDeferredTests {
     /// Every session of `path`, resolved, each as a full dump of its fields.
-    static func dumps(_ path: String, deferred: Bool) throws -> (dumps: [String], pending: Int) {
+    static func dumps(_ path: String, deferred: Bool,
+                      options: CaptureOptions = CaptureOptions()) throws -> (dumps: [String], pending: Int) {
         var out: [String] = []
         var pending = 0
-        try CaptureReader(input: path).readWithStatistics(path: path, deferBuilding: deferred) { s in
+        try CaptureReader(input: path, options: options).readWithStatistics(path: path, deferBuilding: deferred) { s in
             if s.isPending { pending += 1 }
             // Dictionaries iterate in an order of their own: attributes are compared sorted.
             var built = s.resolved()
@@ -72,6 +73,20 @@ struct CaptureDeferredTests {
         #expect(later.pending == 0)
         #expect(direct.dumps.count == 1)
         #expect(direct.dumps == later.dumps)
+    }
+
+    /// Under memory pressure (a total budget of 64 KB) a connection gives up its recording and is built
+    /// in place: a 92 KB message is recorded past the budget, below the recording's own cap.
+    @Test func memoryPressureBuildsInPlaceTheSame() throws {
+        let path = try Self.conversation(bodyLines: 1_000).writer.writeTemp("deferred-pressure.pcap")
+        let tight = CaptureOptions(totalBuffer: 1 << 16)
+        let direct = try Self.dumps(path, deferred: false, options: tight)
+        let later = try Self.dumps(path, deferred: true, options: tight)
+        #expect(later.pending == 0)
+        #expect(direct.dumps.count == 1)
+        #expect(direct.dumps == later.dumps)
+        // With the default budget the same connection stays a recording.
+        #expect(try Self.dumps(path, deferred: true).pending == 1)
     }
 
     @Test func everyCaptureSampleIsTheSame() throws {
