@@ -1,8 +1,9 @@
-/// The capture reader's thread is the bottleneck of a capture run: it decodes, reassembles and frames every
-/// packet. This sink records what a connection said (lines in one byte buffer, events in a small table)
-/// and hands back a placeholder session whose recipe replays the recording into a `BuilderSink` on a
-/// worker thread (see `PendingBuild`). A connection that says a lot (a long message, or memory pressure)
-/// is built in place from then on, so memory stays bounded by the recording cap per open connection.
+/// The capture reader's thread decodes, reassembles and frames every packet; building the sessions there
+/// as well made it the bottleneck of a capture run. This sink records what a connection said (lines in one
+/// byte buffer, events in a small table) and hands back a placeholder session whose recipe replays the
+/// recording into a `BuilderSink` on a worker thread (see `PendingBuild`). A connection that says a lot
+/// (a long message) or is asked to free memory is built in place from then on, so a recording never
+/// passes the cap, and the capture's buffer budget counts it (`heldBytes`).
 struct DeferredSink: CaptureSink {
     /// Memory held by a recording beyond which the connection is built in place.
     static let cap = 256 << 10
