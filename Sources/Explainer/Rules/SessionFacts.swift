@@ -55,7 +55,7 @@ public struct SessionFacts: Sendable {
         let trim: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x5B || $0 == 0x5D || $0 == 0x3C || $0 == 0x3E }
         while let f = u.first, trim(f) { u = u.dropFirst() }
         while let l = u.last, trim(l) { u = u.dropLast() }
-        let n = u.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        let n = Bytes.asciiLowercased(u)
         if n.isEmpty { return "empty" }
         if n.allSatisfy({ $0 == 0x2A }) { return "masked" }
         func has(suffix: String) -> Bool { n.count >= suffix.utf8.count && n.suffix(suffix.utf8.count).elementsEqual(suffix.utf8) }
@@ -99,7 +99,7 @@ public struct SessionFacts: Sendable {
         for part in n.split(separator: 0x2E) {
             parts += 1
             if parts > 4 { break }
-            ok = ok && ASCIIText.decimal(part, upTo: 255)
+            ok = ok && ASCIIText.int(part).map { (0...255).contains($0) } ?? false
         }
         if parts == 4, ok { return true }
         let isHex: (UInt8) -> Bool = { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }
@@ -119,7 +119,7 @@ public struct SessionFacts: Sendable {
             default: return false
             }
         }
-        let l = u.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        let l = Bytes.asciiLowercased(u)
         return l.elementsEqual("::1".utf8) || l.starts(with: "fe80:".utf8) || l.starts(with: "fc".utf8)
             || l.starts(with: "fd".utf8)
     }
@@ -136,88 +136,6 @@ public struct SessionFacts: Sendable {
         }
         let l = a.lowercased()
         return l == "::1" || l.hasPrefix("fe80:") || l.hasPrefix("fc") || l.hasPrefix("fd")
-    }
-}
-
-/// Byte-level versions of the rules' text tests. They hold for ASCII text only; callers check
-/// `isASCII` first and keep the `String` version (Unicode case mapping, grapheme clusters) for the rest.
-enum ASCIIText {
-    static func isASCII(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { b in
-            var i = 0
-            let n = b.count
-            // Eight bytes at a time: any high bit means non-ASCII.
-            while i + 8 <= n {
-                if UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
-                i += 8
-            }
-            while i < n { if b[i] >= 0x80 { return false }; i += 1 }
-            return true
-        }
-    }
-
-    /// What `Int(String(part)).map { (0...max).contains($0) } ?? false` says, without making the string.
-    static func decimal(_ part: ArraySlice<UInt8>, upTo max: Int) -> Bool {
-        var digits = part[...]
-        var negative = false
-        if let f = digits.first, f == 0x2B || f == 0x2D {
-            negative = f == 0x2D
-            digits = digits.dropFirst()
-        }
-        guard !digits.isEmpty else { return false }
-        var v = 0
-        for d in digits {
-            guard d >= 0x30, d <= 0x39 else { return false }
-            v = v * 10 + Int(d - 0x30)
-            if v > max { return false }   // digits only grow the value (and past Int.max `Int` says nil)
-        }
-        return !negative || v == 0
-    }
-
-    /// What `Int(String(part))` says, without making the string: an optional sign, then decimal digits,
-    /// within `Int`'s range.
-    static func int(_ part: ArraySlice<UInt8>) -> Int? {
-        var digits = part[...]
-        var negative = false
-        if let f = digits.first, f == 0x2B || f == 0x2D {
-            negative = f == 0x2D
-            digits = digits.dropFirst()
-        }
-        guard !digits.isEmpty else { return nil }
-        var m: UInt64 = 0
-        for d in digits {
-            guard d >= 0x30, d <= 0x39 else { return nil }
-            let (times10, o1) = m.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(UInt64(d - 0x30))
-            guard !o1, !o2 else { return nil }
-            m = sum
-        }
-        if negative { return m <= UInt64(Int.max) + 1 ? Int(truncatingIfNeeded: 0 &- m) : nil }
-        return m <= UInt64(Int.max) ? Int(m) : nil
-    }
-
-    /// The first space-separated word (`split(separator: " ").first`).
-    static func firstWord(_ s: String) -> Substring {
-        guard isASCII(s) else { return s.split(separator: " ", maxSplits: 1).first ?? "" }
-        let u = s.utf8
-        guard let start = u.firstIndex(where: { $0 != 0x20 }) else { return "" }
-        return s[start..<(u[start...].firstIndex(of: 0x20) ?? u.endIndex)]
-    }
-
-    /// Occurrences of one ASCII character.
-    static func count(_ byte: UInt8, in s: String) -> Int {
-        var n = 0
-        for b in s.utf8 where b == byte { n += 1 }
-        return n
-    }
-
-    /// `s.uppercased().hasPrefix(prefix)` for an upper-case ASCII `prefix`.
-    static func hasPrefixIgnoringCase(_ s: String, _ prefix: String) -> Bool {
-        guard isASCII(s) else { return s.uppercased().hasPrefix(prefix) }
-        let p = prefix.utf8
-        guard s.utf8.count >= p.count else { return false }
-        return zip(s.utf8, p).allSatisfy { ($0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0) == $1 }
     }
 }
 

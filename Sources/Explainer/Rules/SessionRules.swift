@@ -201,7 +201,7 @@ public enum SessionRules {
                     actions: ["Enable STARTTLS in the sending client or server (Postfix smtp_tls_security_level = may or encrypt)."]) { f in
             // A hand-typed telnet test cannot do TLS anyway; this is about real clients and servers.
             guard f.session.format != "telnet", !f.session.tlsStarted, f.session.tls == nil,
-                  f.exchanges.contains(where: { $0.command?.verb == "EHLO" && $0.reply.map { r in !r.inferred && r.lines.dropFirst().contains { ASCIIText.hasPrefixIgnoringCase($0, "STARTTLS") } } == true }),
+                  f.exchanges.contains(where: { $0.command?.verb == "EHLO" && $0.reply.map { r in !r.inferred && r.lines.dropFirst().contains { ASCIIText.hasPrefix($0, lowercased: "starttls") } } == true }),
                   let i = f.exchanges.firstIndex(where: { $0.command?.verb == "MAIL" || $0.command?.verb == "AUTH" })
             else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i))]
@@ -217,9 +217,7 @@ public enum SessionRules {
                     // A keyword shorter than 6 bytes is shorter than 6 characters: most lines stop here,
                     // and an ASCII one is tested on bytes.
                     guard w.utf8.count >= 6 else { return false }
-                    let word = String(w)
-                    if ASCIIText.isASCII(word),
-                       ASCIIText.count(0x58, in: word) + ASCIIText.count(0x78, in: word) < w.utf8.count - 2 { return false }
+                    if ASCIIText.isASCII(w), ASCIIText.count(0x58, 0x78, in: w) < w.utf8.count - 2 { return false }
                     return w.count >= 6 && w.filter({ $0 == "X" || $0 == "x" }).count >= w.count - 2 && w.uppercased() != "XCLIENT"
                 } ?? false)
             }) else { return [] }
