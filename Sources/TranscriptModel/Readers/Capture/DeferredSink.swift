@@ -16,9 +16,7 @@ struct DeferredSink: CaptureSink {
     }
 
     /// Bytes held by the recording (counted in the flow's memory use).
-    var heldBytes: Int {
-        recording.map { $0.bytes.capacity + $0.events.capacity * MemoryLayout<CaptureRecording.Entry>.stride } ?? 0
-    }
+    var heldBytes: Int { recording?.heldBytes ?? 0 }
 
     /// Build what was recorded now and go on in place.
     mutating func settle() {
@@ -27,69 +25,38 @@ struct DeferredSink: CaptureSink {
         live = r.replay()
     }
 
-    @inline(__always)
-    private mutating func record(_ event: CaptureRecording.Event, _ at: SourcePosition) {
-        recording!.events.append(.init(event: event, packet: at.packet ?? 0, time: at.time ?? 0))
-    }
-
-    @inline(__always)
-    private mutating func recordLine(_ kind: CaptureRecording.LineKind, _ line: ArraySlice<UInt8>,
-                                     _ at: SourcePosition) {
+    /// Record a line, or hand it to the builder once built in place.
+    private mutating func line(_ kind: CaptureRecording.LineKind, _ line: ArraySlice<UInt8>, _ at: SourcePosition) {
+        guard recording != nil else { return kind.send(line, at: at, to: &live!) }
         let start = recording!.bytes.count
         recording!.bytes.append(contentsOf: line)
-        record(.line(kind, start: start, end: start + line.count), at)
-        if recording!.bytes.capacity + recording!.events.capacity * MemoryLayout<CaptureRecording.Entry>.stride > Self.cap {
-            settle()
-        }
+        recording!.add(.line(kind, start: start, end: start + line.count), at)
+        if recording!.heldBytes > Self.cap { settle() }
+    }
+
+    /// Record any other event, or hand it to the builder once built in place.
+    private mutating func event(_ e: CaptureRecording.Event, _ at: SourcePosition) {
+        guard recording != nil else { return e.send(at: at, lines: [], to: &live!) }
+        recording!.add(e, at)
     }
 
     mutating func setPeers(client: Peer, server: Peer) {
         if recording != nil { recording!.peers = (client, server) } else { live!.setPeers(client: client, server: server) }
     }
 
-    mutating func client(_ line: ArraySlice<UInt8>, at: SourcePosition) {
-        if recording != nil { recordLine(.client, line, at) } else { live!.client(line, at: at) }
-    }
-
-    mutating func server(_ line: ArraySlice<UInt8>, at: SourcePosition) {
-        if recording != nil { recordLine(.server, line, at) } else { live!.server(line, at: at) }
-    }
-
-    mutating func content(_ line: ArraySlice<UInt8>, at: SourcePosition) {
-        if recording != nil { recordLine(.content, line, at) } else { live!.content(line, at: at) }
-    }
-
-    mutating func note(_ text: String, kind: Note.Kind, at: SourcePosition) {
-        if recording != nil { record(.note(text, kind), at) } else { live!.note(text, kind: kind, at: at) }
-    }
-
-    mutating func bareLineFeed(dotLine: Bool, at: SourcePosition) {
-        if recording != nil { record(.bareLineFeed(dotLine: dotLine), at) } else { live!.bareLineFeed(dotLine: dotLine, at: at) }
-    }
-
-    mutating func connecting(address: String, port: Int, at: SourcePosition) {
-        if recording != nil { record(.connecting(address, port), at) } else { live!.connecting(address: address, port: port, at: at) }
-    }
-
-    mutating func connected(address: String, port: Int, at: SourcePosition) {
-        if recording != nil { record(.connected(address, port), at) } else { live!.connected(address: address, port: port, at: at) }
-    }
-
+    mutating func client(_ l: ArraySlice<UInt8>, at: SourcePosition) { line(.client, l, at) }
+    mutating func server(_ l: ArraySlice<UInt8>, at: SourcePosition) { line(.server, l, at) }
+    mutating func content(_ l: ArraySlice<UInt8>, at: SourcePosition) { line(.content, l, at) }
+    mutating func note(_ text: String, kind: Note.Kind, at: SourcePosition) { event(.note(text, kind), at) }
+    mutating func bareLineFeed(dotLine: Bool, at: SourcePosition) { event(.bareLineFeed(dotLine: dotLine), at) }
+    mutating func connecting(address: String, port: Int, at: SourcePosition) { event(.connecting(address, port), at) }
+    mutating func connected(address: String, port: Int, at: SourcePosition) { event(.connected(address, port), at) }
     mutating func connectFailed(_ failure: ConnectFailure, detail: String, at: SourcePosition) {
-        if recording != nil { record(.connectFailed(failure, detail), at) } else { live!.connectFailed(failure, detail: detail, at: at) }
+        event(.connectFailed(failure, detail), at)
     }
-
-    mutating func closed(by closer: Closer, reset: Bool, at: SourcePosition) {
-        if recording != nil { record(.closed(closer, reset: reset), at) } else { live!.closed(by: closer, reset: reset, at: at) }
-    }
-
-    mutating func gap(at: SourcePosition) {
-        if recording != nil { record(.gap, at) } else { live!.gap(at: at) }
-    }
-
-    mutating func tlsEstablished(_ facts: TLSFacts, at: SourcePosition) {
-        if recording != nil { record(.tls(facts), at) } else { live!.tlsEstablished(facts, at: at) }
-    }
+    mutating func closed(by closer: Closer, reset: Bool, at: SourcePosition) { event(.closed(closer, reset: reset), at) }
+    mutating func gap(at: SourcePosition) { event(.gap, at) }
+    mutating func tlsEstablished(_ facts: TLSFacts, at: SourcePosition) { event(.tls(facts), at) }
 
     mutating func finish(attributes: [String: String]) -> Session {
         guard var r = recording else { return live!.finish(attributes: attributes) }
@@ -104,10 +71,20 @@ struct DeferredSink: CaptureSink {
 
 /// What a connection said, in capture order, kept for `DeferredSink`.
 struct CaptureRecording: Sendable {
-    enum LineKind: Sendable { case client, server, content }
+    enum LineKind: Sendable {
+        case client, server, content
+
+        func send(_ line: ArraySlice<UInt8>, at: SourcePosition, to sink: inout BuilderSink) {
+            switch self {
+            case .client: sink.client(line, at: at)
+            case .server: sink.server(line, at: at)
+            case .content: sink.content(line, at: at)
+            }
+        }
+    }
 
     enum Event: Sendable {
-        /// `bytes[start..<end]`.
+        /// `lines[start..<end]` of the recording.
         case line(LineKind, start: Int, end: Int)
         case note(String, Note.Kind)
         case bareLineFeed(dotLine: Bool)
@@ -118,6 +95,21 @@ struct CaptureRecording: Sendable {
         case gap
         /// Boxed: the facts are ten times the size of the other cases, and every entry would pay for them.
         indirect case tls(TLSFacts)
+
+        /// The builder call this event stands for; `lines` is the recording's byte buffer.
+        func send(at: SourcePosition, lines: [UInt8], to sink: inout BuilderSink) {
+            switch self {
+            case .line(let kind, let start, let end): kind.send(lines[start..<end], at: at, to: &sink)
+            case .note(let text, let kind): sink.note(text, kind: kind, at: at)
+            case .bareLineFeed(let dot): sink.bareLineFeed(dotLine: dot, at: at)
+            case .connecting(let a, let p): sink.connecting(address: a, port: p, at: at)
+            case .connected(let a, let p): sink.connected(address: a, port: p, at: at)
+            case .connectFailed(let f, let d): sink.connectFailed(f, detail: d, at: at)
+            case .closed(let c, let reset): sink.closed(by: c, reset: reset, at: at)
+            case .gap: sink.gap(at: at)
+            case .tls(let facts): sink.tlsEstablished(facts, at: at)
+            }
+        }
     }
 
     struct Entry: Sendable {
@@ -141,29 +133,19 @@ struct CaptureRecording: Sendable {
         self.name = InputName(input)
     }
 
+    /// Memory the recording holds.
+    var heldBytes: Int { bytes.capacity + events.capacity * MemoryLayout<Entry>.stride }
+
+    mutating func add(_ event: Event, _ at: SourcePosition) {
+        events.append(Entry(event: event, packet: at.packet ?? 0, time: at.time ?? 0))
+    }
+
     /// A builder that has been told everything recorded.
     func replay() -> BuilderSink {
         var sink = BuilderSink(input: input, format: format)
         if let peers { sink.setPeers(client: peers.client, server: peers.server) }
         for e in events {
-            let at = SourcePosition(name: name, packet: e.packet, time: e.time)
-            switch e.event {
-            case .line(let kind, let start, let end):
-                let line = bytes[start..<end]
-                switch kind {
-                case .client: sink.client(line, at: at)
-                case .server: sink.server(line, at: at)
-                case .content: sink.content(line, at: at)
-                }
-            case .note(let text, let kind): sink.note(text, kind: kind, at: at)
-            case .bareLineFeed(let dot): sink.bareLineFeed(dotLine: dot, at: at)
-            case .connecting(let a, let p): sink.connecting(address: a, port: p, at: at)
-            case .connected(let a, let p): sink.connected(address: a, port: p, at: at)
-            case .connectFailed(let f, let d): sink.connectFailed(f, detail: d, at: at)
-            case .closed(let c, let reset): sink.closed(by: c, reset: reset, at: at)
-            case .gap: sink.gap(at: at)
-            case .tls(let facts): sink.tlsEstablished(facts, at: at)
-            }
+            e.event.send(at: SourcePosition(name: name, packet: e.packet, time: e.time), lines: bytes, to: &sink)
         }
         return sink
     }
