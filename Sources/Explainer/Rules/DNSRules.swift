@@ -111,7 +111,7 @@ public enum DNSRules {
             guard let host = s.server.host.map(DNSFacts.canonical), v.facts.mx.contains(where: { $0.host == host }),
                   let i = f.exchanges.firstIndex(where: { $0.stage == .greeting && $0.command == nil }),
                   let r = f.exchanges[i].reply, r.code == 220 else { return [] }
-            let banner = DNSFacts.canonical(String((r.lines.first ?? "").split(separator: " ", maxSplits: 1).first ?? ""))
+            let banner = DNSFacts.canonical(String(ASCIIText.firstWord(r.lines.first ?? "")))
             guard SessionFacts.isNotFQDN(banner) == nil, banner != host,
                   !v.facts.mx.contains(where: { $0.host == banner }) else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i), detail: "MX host \(host), greeting \(banner).")]
