@@ -37,6 +37,32 @@ import Testing
         }
     }
 
+    /// Messages still queued when the log ends go out sorted by their last time; six of them in one second
+    /// used to come out in the dictionary's order, which changes from process to process.
+    @Test func sessionsKeepOneOrderWhenLogTimesTie() throws {
+        let ids = (1...6).map { "1vXa\(["A", "B", "C", "D", "E", "F"][$0 - 1])\($0)-000Ab\($0)-Q\($0)" }
+        var lines: [String] = []
+        for (i, id) in ids.enumerated() {
+            lines.append("2026-03-02 10:15:07 \(id) <= user\(i)@example.org H=client.example.org [192.0.2.10] P=esmtp S=1234 id=\(i)@example.org")
+        }
+        for (i, id) in ids.enumerated() {
+            lines.append("2026-03-02 10:15:07 \(id) == rcpt\(i)@remote.example R=dnslookup T=remote_smtp defer (-44) H=mx.remote.example [198.51.100.7]: SMTP error from remote mail server after RCPT TO:<rcpt\(i)@remote.example>: 451 4.7.1 Try again later")
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tied-\(getpid()).log")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        for _ in 0..<5 {
+            let r = try BinaryRunner.run([url.path, "--format", "jsonl"])
+            #expect(r.status == 0)
+            let outbound = r.stdout.split(separator: "\n").compactMap { line -> String? in
+                let s = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                guard s?["direction"] as? String == "outbound" else { return nil }
+                return (s?["attributes"] as? [String: String])?["queue-id"]
+            }
+            #expect(outbound == ids)
+        }
+    }
+
     @Test func summaryCountsOutcomes() throws {
         let r = try BinaryRunner.run(["summary", "--format", "json", Self.log])
         #expect(r.status == 0)

@@ -269,7 +269,7 @@ struct CaptureEngine<Sink: CaptureSink> {
     /// Over the total budget: make the biggest buffers give up their holes.
     private mutating func relieve() {
         var candidates = flows.values.filter { $0.lastUsage > 0 }
-        candidates.sort { $0.lastUsage > $1.lastUsage }
+        candidates.sort { ($0.lastUsage, $1.firstPacket) > ($1.lastUsage, $0.firstPacket) }   // ties: oldest first
         for f in candidates {
             f.relieve()
             let u = f.usage
@@ -306,7 +306,7 @@ struct CaptureEngine<Sink: CaptureSink> {
         if flows.count > options.maxFlows {
             // Oldest first: tombstones and ignored flows cost nothing to drop.
             var all = Array(flows)
-            all.sort { $0.value.lastTime < $1.value.lastTime }
+            all.sort { ($0.value.lastTime, $0.value.firstPacket) < ($1.value.lastTime, $1.value.firstPacket) }   // ties: a stable order, not the dictionary's
             let excess = flows.count - options.maxFlows + options.maxFlows / 10
             for (key, f) in all.prefix(excess) {
                 if f.state != .closed {

@@ -234,7 +234,7 @@ public struct ExchangeTrackingReader: LineReader {
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        for m in messages.values.sorted(by: { $0.first.order < $1.first.order }) { tell(m, emit: emit) }
+        for (_, m) in messages.sortedStably(by: { $0.first.order < $1.first.order }) { tell(m, emit: emit) }
         messages.removeAll()
         LogStatsRegistry.shared.record(stats)
     }
@@ -242,7 +242,7 @@ public struct ExchangeTrackingReader: LineReader {
     mutating func sweep(emit: (Session) -> Void) {
         lastSweep = now
         let done = messages.filter { now - $0.value.last > ($0.value.settled ? settleSeconds : storyIdleSeconds) }
-        for (k, m) in done.sorted(by: { $0.value.first.order < $1.value.first.order }) {
+        for (k, m) in done.sortedStably(by: { $0.first.order < $1.first.order }) {
             messages[k] = nil
             tell(m, emit: emit)
         }

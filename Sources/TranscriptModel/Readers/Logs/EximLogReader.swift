@@ -177,36 +177,36 @@ public struct EximLogReader: LineReader {
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        for (_, o) in outbound.sorted(by: { $0.value.last < $1.value.last }) { emitOutbound(o, emit: emit) }
+        for (_, o) in outbound.sortedStably(by: { $0.last < $1.last }) { emitOutbound(o, emit: emit) }
         outbound.removeAll()
-        for s in inbound.values.sorted(by: { $0.start.order < $1.start.order }) { emitInbound(s, emit: emit) }
+        for (_, s) in inbound.sortedStably(by: { $0.start.order < $1.start.order }) { emitInbound(s, emit: emit) }
         inbound.removeAll()
         byMessage.removeAll()
         // Retry chains the log ends in the middle of: still queued.
-        for t in tracks.values.filter(\.worthOwnSession).sorted(by: { $0.last < $1.last }) { emitStory(t, emit: emit) }
+        for (_, t) in tracks.filter({ $0.value.worthOwnSession }).sortedStably(by: { $0.last < $1.last }) { emitStory(t, emit: emit) }
         tracks.removeAll()
         LogStatsRegistry.shared.record(stats)
     }
 
     mutating func sweep(emit: (Session) -> Void) {
         lastSweep = now
-        for (k, s) in inbound.filter({ now - $0.value.last > idleSeconds }).sorted(by: { $0.value.start.order < $1.value.start.order }) {
+        for (k, s) in inbound.filter({ now - $0.value.last > idleSeconds }).sortedStably(by: { $0.start.order < $1.start.order }) {
             inbound[k] = nil
             emitInbound(s, emit: emit)
         }
-        for (k, o) in outbound.filter({ now - $0.value.last > 300 }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
+        for (k, o) in outbound.filter({ now - $0.value.last > 300 }).sortedStably(by: { ($0.notes.first?.pos.order ?? 0) < ($1.notes.first?.pos.order ?? 0) }) {
             outbound[k] = nil
             emitOutbound(o, emit: emit)
         }
         if byMessage.count > 200_000 { byMessage.removeAll() }
-        let quiet = tracks.filter { now - $0.value.last > storyIdleSeconds }.map(\.key)
-            + (tracks.count > 200_000 ? tracks.sorted { $0.value.last < $1.value.last }.prefix(20_000).map(\.key) : [])
+        let quiet = tracks.keysStably(where: { now - $0.last > storyIdleSeconds }, by: { $0.last < $1.last })
+            + (tracks.count > 200_000 ? tracks.sortedStably(by: { $0.last < $1.last }).prefix(20_000).map(\.key) : [])
         for k in quiet {
             guard let t = tracks.removeValue(forKey: k) else { continue }
             if t.worthOwnSession { emitStory(t, emit: emit) }
         }
         if inbound.count > maxOpen {
-            for (k, s) in inbound.sorted(by: { $0.value.last < $1.value.last }).prefix(inbound.count - maxOpen) {
+            for (k, s) in inbound.sortedStably(by: { $0.last < $1.last }).prefix(inbound.count - maxOpen) {
                 inbound[k] = nil; stats.evicted += 1; emitInbound(s, emit: emit)
             }
         }

@@ -197,18 +197,18 @@ public struct PostfixLogReader: LineReader {
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        for (_, o) in outbound.sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) { emitOutbound(o, emit: emit) }
+        for (_, o) in outbound.sortedStably(by: { ($0.notes.first?.pos.order ?? 0) < ($1.notes.first?.pos.order ?? 0) }) { emitOutbound(o, emit: emit) }
         outbound.removeAll()
         var all: [Inbound] = Array(smtpd.values) + Array(postscreen.values)
         var seen = Set<ObjectIdentifier>()
         for (_, s) in held where seen.insert(ObjectIdentifier(s)).inserted { all.append(s) }
-        all.sort { ($0.connectPos?.order ?? $0.notes.first?.pos.order ?? 0) < ($1.connectPos?.order ?? $1.notes.first?.pos.order ?? 0) }
+        all.sort { ($0.connectPos?.order ?? $0.notes.first?.pos.order ?? 0, $0.pid) < ($1.connectPos?.order ?? $1.notes.first?.pos.order ?? 0, $1.pid) }
         for s in all { emitInbound(s, emit: emit) }
         smtpd.removeAll(); postscreen.removeAll(); held.removeAll()
         // Retry chains the log ends in the middle of: still queued.
-        var open = dormant.values.filter { $0.worthOwnSession }
-        for q in queue.values { if let t = q.track, t.worthOwnSession { open.append(t) } }
-        for t in open.sorted(by: { ($0.history.attempts.first?.position?.order ?? 0) < ($1.history.attempts.first?.position?.order ?? 0) }) {
+        var open = dormant.filter { $0.value.worthOwnSession }
+        for (qid, q) in queue { if let t = q.track, t.worthOwnSession { open[qid] = t } }
+        for (_, t) in open.sortedStably(by: { ($0.history.attempts.first?.position?.order ?? 0) < ($1.history.attempts.first?.position?.order ?? 0) }) {
             emitStory(t, emit: emit)
         }
         dormant.removeAll()
@@ -221,20 +221,20 @@ public struct PostfixLogReader: LineReader {
         linesSinceSweep = 0
         lastSweep = now
         // Expired entries go out in a stable order (by their first line), not dictionary order.
-        for (pid, o) in outbound.filter({ now - $0.value.last > limits.outboundIdleSeconds }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
+        for (pid, o) in outbound.filter({ now - $0.value.last > limits.outboundIdleSeconds }).sortedStably(by: { ($0.notes.first?.pos.order ?? 0) < ($1.notes.first?.pos.order ?? 0) }) {
             outbound[pid] = nil
             emitOutbound(o, emit: emit)
         }
-        for (pid, s) in smtpd.filter({ now - $0.value.last > limits.idleSeconds }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
+        for (pid, s) in smtpd.filter({ now - $0.value.last > limits.idleSeconds }).sortedStably(by: { ($0.notes.first?.pos.order ?? 0) < ($1.notes.first?.pos.order ?? 0) }) {
             smtpd[pid] = nil
             emitInbound(s, emit: emit)
         }
-        for (key, s) in postscreen.filter({ now - $0.value.last > 600 }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
+        for (key, s) in postscreen.filter({ now - $0.value.last > 600 }).sortedStably(by: { ($0.notes.first?.pos.order ?? 0) < ($1.notes.first?.pos.order ?? 0) }) {
             postscreen[key] = nil
             emitInbound(s, emit: emit)
         }
         var released = Set<ObjectIdentifier>()
-        for (qid, s) in held.filter({ now - $0.value.last > limits.holdSeconds }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
+        for (qid, s) in held.filter({ now - $0.value.last > limits.holdSeconds }).sortedStably(by: { ($0.notes.first?.pos.order ?? 0) < ($1.notes.first?.pos.order ?? 0) }) {
             held[qid] = nil
             if released.insert(ObjectIdentifier(s)).inserted {
                 for q in s.qids { held[q] = nil }
@@ -256,13 +256,13 @@ public struct PostfixLogReader: LineReader {
             let quiet = dormant.filter { now - $0.value.last > limits.storyIdleSeconds }
             let over = dormant.count - quiet.count - limits.queueIDs
             var gone = quiet.map(\.key)
-            if over > 0 { gone += dormant.filter { now - $0.value.last <= limits.storyIdleSeconds }.sorted { $0.value.last < $1.value.last }.prefix(over).map(\.key) }
-            for k in gone.sorted(by: { dormant[$0]!.last < dormant[$1]!.last }) {
+            if over > 0 { gone += dormant.keysStably(where: { now - $0.last <= limits.storyIdleSeconds }, by: { $0.last < $1.last }).prefix(over) }
+            for k in gone.sorted(by: { (dormant[$0]!.last, $0) < (dormant[$1]!.last, $1) }) {
                 if let t = dormant.removeValue(forKey: k) { emitStory(t, emit: emit) }
             }
         }
         if smtpd.count > limits.openSessions {
-            for (pid, s) in smtpd.sorted(by: { $0.value.last < $1.value.last }).prefix(smtpd.count - limits.openSessions) {
+            for (pid, s) in smtpd.sortedStably(by: { $0.last < $1.last }).prefix(smtpd.count - limits.openSessions) {
                 smtpd[pid] = nil
                 stats.evicted += 1
                 emitInbound(s, emit: emit)
@@ -278,7 +278,7 @@ public struct PostfixLogReader: LineReader {
         queue[qid] = q
         if queue.count > limits.queueIDs {
             // Forget the least recently seen tenth (their stories are long over or never complete).
-            let drop = queue.sorted { $0.value.last < $1.value.last }.prefix(limits.queueIDs / 10).map(\.key)
+            let drop = queue.sortedStably(by: { $0.last < $1.last }).prefix(limits.queueIDs / 10).map(\.key)
             for k in drop where k != qid { queue[k] = nil }
         }
         return q
@@ -744,7 +744,7 @@ public struct PostfixLogReader: LineReader {
             if let t, t.history.end == nil { t.end(t.outcome(removed: true), time: pos.time, position: pos) }
             t?.note(note.text, pos)
             // The message is gone: its delivery attempts are over.
-            for (pid, o) in outbound.filter({ $0.value.qid == qid }).sorted(by: { ($0.value.notes.first?.pos.order ?? 0) < ($1.value.notes.first?.pos.order ?? 0) }) {
+            for (pid, o) in outbound.filter({ $0.value.qid == qid }).sortedStably(by: { ($0.notes.first?.pos.order ?? 0) < ($1.notes.first?.pos.order ?? 0) }) {
                 outbound[pid] = nil
                 emitOutbound(o, emit: emit)
             }

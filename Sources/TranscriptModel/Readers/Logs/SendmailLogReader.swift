@@ -63,14 +63,14 @@ public struct SendmailLogReader: LineReader {
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         if now - lastSweep > 60 {
             lastSweep = now
-            for (k, d) in open.filter({ now - $0.value.last > idleSeconds }).sorted(by: { $0.value.start.order < $1.value.start.order }) { open[k] = nil; emitDraft(d, emit: emit) }
+            for (k, d) in open.filter({ now - $0.value.last > idleSeconds }).sortedStably(by: { $0.start.order < $1.start.order }) { open[k] = nil; emitDraft(d, emit: emit) }
             if open.count > 50_000 {
-                for (k, d) in open.sorted(by: { $0.value.last < $1.value.last }).prefix(open.count - 50_000) {
+                for (k, d) in open.sortedStably(by: { $0.last < $1.last }).prefix(open.count - 50_000) {
                     open[k] = nil; stats.evicted += 1; emitDraft(d, emit: emit)
                 }
             }
-            let quiet = tracks.filter { now - $0.value.last > storyIdleSeconds }.map(\.key)
-                + (tracks.count > 200_000 ? tracks.sorted { $0.value.last < $1.value.last }.prefix(20_000).map(\.key) : [])
+            let quiet = tracks.keysStably(where: { now - $0.last > storyIdleSeconds }, by: { $0.last < $1.last })
+                + (tracks.count > 200_000 ? tracks.sortedStably(by: { $0.last < $1.last }).prefix(20_000).map(\.key) : [])
             for k in quiet {
                 if let t = tracks.removeValue(forKey: k), t.worthOwnSession { emitStory(t, emit: emit) }
             }
@@ -78,9 +78,9 @@ public struct SendmailLogReader: LineReader {
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        for d in open.values.sorted(by: { $0.start.order < $1.start.order }) { emitDraft(d, emit: emit) }
+        for (_, d) in open.sortedStably(by: { $0.start.order < $1.start.order }) { emitDraft(d, emit: emit) }
         open.removeAll()
-        for t in tracks.values.filter(\.worthOwnSession).sorted(by: { $0.last < $1.last }) { emitStory(t, emit: emit) }
+        for (_, t) in tracks.filter({ $0.value.worthOwnSession }).sortedStably(by: { $0.last < $1.last }) { emitStory(t, emit: emit) }
         tracks.removeAll()
         LogStatsRegistry.shared.record(stats)
     }
