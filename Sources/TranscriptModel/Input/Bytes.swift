@@ -89,8 +89,17 @@ public enum Bytes {
     }
 
     /// ASCII letters upper-cased, other bytes unchanged, as a `String` (protocol keywords and mechanisms).
-    public static func asciiUppercased<S: Sequence>(_ s: S) -> String where S.Element == UInt8 {
-        String(decoding: s.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & 0xDF : $0 }, as: UTF8.self)
+    /// Written straight into the string: a keyword fits a small string, so nothing is allocated. Invalid
+    /// UTF-8 is repaired as `String(decoding:as:)` repairs it.
+    public static func asciiUppercased<C: Collection>(_ s: C) -> String where C.Element == UInt8 {
+        String(unsafeUninitializedCapacity: s.count) { out in
+            var i = 0
+            for b in s {
+                out[i] = b >= 0x61 && b <= 0x7A ? b & 0xDF : b
+                i += 1
+            }
+            return i
+        }
     }
 
     /// The value of one hexadecimal digit (either case); nil for any other byte.
@@ -114,7 +123,7 @@ public enum Bytes {
     public static func string(_ s: ArraySlice<UInt8>) -> String { String(decoding: s, as: UTF8.self) }
 
     /// Parse a non-negative decimal integer; nil when not all digits or too long.
-    public static func integer(_ s: ArraySlice<UInt8>) -> Int? {
+    public static func integer<C: Collection>(_ s: C) -> Int? where C.Element == UInt8 {
         guard !s.isEmpty, s.count <= 18 else { return nil }
         var v = 0
         for b in s {

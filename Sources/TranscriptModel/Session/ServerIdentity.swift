@@ -68,19 +68,23 @@ public enum ServerIdentity {
     public static func parseCapabilities(_ reply: Reply) -> Capabilities {
         var caps = Capabilities()
         caps.position = reply.position
-        // Keywords are ASCII (RFC 5321 ehlo-keyword): split and upper-case on bytes, not Characters.
+        // Keywords are ASCII (RFC 5321 ehlo-keyword): words (split at space or `=`) are read and upper-cased
+        // on the line's own bytes, not Characters or copies.
         for line in reply.lines.dropFirst() {
-            let parts = Array(line.utf8).split(whereSeparator: { $0 == 0x20 || $0 == 0x3D })
-            guard let kw = parts.first else { continue }
-            let keyword = Bytes.asciiUppercased(kw)
-            caps.keywords.append(keyword)
-            switch keyword {
-            case "SIZE":
-                caps.size = parts.count > 1 ? Bytes.integer(parts[1]) : 0
-            case "AUTH":
-                caps.authMechanisms.append(contentsOf: parts.dropFirst().map { Bytes.asciiUppercased($0) })
-            default:
-                break
+            var line = line
+            line.withUTF8 { u in
+                var words = EHLOWords(bytes: u)
+                guard let kw = words.next() else { return }
+                let keyword = Bytes.asciiUppercased(kw)
+                caps.keywords.append(keyword)
+                switch keyword {
+                case "SIZE":
+                    caps.size = words.next().map { Bytes.integer($0) } ?? 0
+                case "AUTH":
+                    while let m = words.next() { caps.authMechanisms.append(Bytes.asciiUppercased(m)) }
+                default:
+                    break
+                }
             }
         }
         return caps
@@ -107,4 +111,19 @@ public enum ServerIdentity {
     }
 
     static let queuePatterns: [[UInt8]] = ["queued as ", "id=", "ok id=", "message accepted for delivery "].map { Array($0.utf8) }
+}
+
+/// The words of an EHLO reply line: runs of bytes between spaces and `=` (`SIZE 1000`, `AUTH=LOGIN PLAIN`).
+private struct EHLOWords {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var at = 0
+
+    mutating func next() -> Slice<UnsafeBufferPointer<UInt8>>? {
+        func isSeparator(_ b: UInt8) -> Bool { b == 0x20 || b == 0x3D }
+        while at < bytes.count, isSeparator(bytes[at]) { at += 1 }
+        guard at < bytes.count else { return nil }
+        let start = at
+        while at < bytes.count, !isSeparator(bytes[at]) { at += 1 }
+        return bytes[start..<at]
+    }
 }
