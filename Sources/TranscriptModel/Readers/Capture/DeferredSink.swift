@@ -58,13 +58,13 @@ struct DeferredSink: CaptureSink {
     mutating func gap(at: SourcePosition) { event(.gap, at) }
     mutating func tlsEstablished(_ facts: TLSFacts, at: SourcePosition) { event(.tls(facts), at) }
 
-    mutating func finish(attributes: [String: String]) -> Session {
-        guard var r = recording else { return live!.finish(attributes: attributes) }
+    mutating func finish(facts: FlowFacts) -> Session {
+        guard var r = recording else { return live!.finish(facts: facts) }
         recording = nil
-        r.attributes = attributes
+        r.facts = facts
         return Session(input: r.input, format: r.format, pending: { [r] in
             var sink = r.replay()
-            return sink.finish(attributes: r.attributes)
+            return sink.finish(facts: r.facts!)
         })
     }
 }
@@ -125,7 +125,7 @@ struct CaptureRecording: Sendable {
     var peers: (client: Peer, server: Peer)?
     var events: [Entry] = []
     var bytes: [UInt8] = []
-    var attributes: [String: String] = [:]
+    var facts: FlowFacts?
 
     init(input: String, format: String) {
         self.input = input
