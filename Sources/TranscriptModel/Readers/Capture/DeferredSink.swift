@@ -59,12 +59,12 @@ struct DeferredSink: CaptureSink {
     mutating func tlsEstablished(_ facts: TLSFacts, at: SourcePosition) { event(.tls(facts), at) }
 
     mutating func finish(facts: FlowFacts) -> Session {
-        guard var r = recording else { return live!.finish(facts: facts) }
+        guard let r = recording else { return live!.finish(facts: facts) }
         recording = nil
-        r.facts = facts
+        // The facts travel in the closure, not in the recording: every open connection holds a recording.
         return Session(input: r.input, format: r.format, pending: { [r] in
             var sink = r.replay()
-            return sink.finish(facts: r.facts!)
+            return sink.finish(facts: facts)
         })
     }
 }
@@ -125,7 +125,6 @@ struct CaptureRecording: Sendable {
     var peers: (client: Peer, server: Peer)?
     var events: [Entry] = []
     var bytes: [UInt8] = []
-    var facts: FlowFacts?
 
     init(input: String, format: String) {
         self.input = input
