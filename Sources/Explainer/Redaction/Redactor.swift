@@ -158,18 +158,19 @@ public struct Redactor: Sendable {
         func any(_ b: Blocklist?) -> Bool { b.map { any($0.listedAddress) || hit($0.lookupURL) } ?? false }
         if any(s.client.host) || any(s.client.address) || any(s.client.heloName) || any(s.server.host)
             || any(s.server.heloName) || any(s.tls?.subject) || hit(x.summary) { return true }
-        for e in s.exchanges {
-            if let c = e.command {
+        // Index loops read elements in place; `for e in array` copies each one.
+        for i in s.exchanges.indices {
+            if let c = s.exchanges[i].command {
                 // A bare `AUTH LOGIN` (all a log shows) holds nothing.
                 if Self.holdsAuthPayload(c) { return true }
                 if hit(c.raw) || hit(c.argument) || any(c.address) || c.parameters.contains(where: { any($0.value) }) { return true }
             }
-            if any(e.reply) { return true }
+            if any(s.exchanges[i].reply) { return true }
         }
-        for t in s.transactions {
-            if any(t.sender) || any(t.senderReply) || any(t.finalReply) { return true }
-            if t.recipients.contains(where: { hit($0.address) || any($0.reply) }) { return true }
-            if t.message?.headers.contains(where: { hit($0.value) }) ?? false { return true }
+        for i in s.transactions.indices {
+            if any(s.transactions[i].sender) || any(s.transactions[i].senderReply) || any(s.transactions[i].finalReply) { return true }
+            if s.transactions[i].recipients.contains(where: { hit($0.address) || any($0.reply) }) { return true }
+            if s.transactions[i].message?.headers.contains(where: { hit($0.value) }) ?? false { return true }
         }
         if s.notes.contains(where: { hit($0.text) }) || s.lines.contains(where: { hit($0.text) }) { return true }
         if s.attributes.contains(where: { $0.key != HTMLInput.addressesHiddenAttribute && hit($0.value) }) { return true }

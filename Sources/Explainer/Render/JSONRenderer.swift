@@ -111,17 +111,18 @@ public enum JSONRenderer {
 
         w.key("transactions")
         w.beginArray()
-        for t in s.transactions { write(t, into: &w) }
+        // Index loops pass each element borrowed; `for x in array` copies it (a retain per field).
+        for i in s.transactions.indices { write(s.transactions[i], into: &w) }
         w.endArray()
 
         w.key("exchanges")
         w.beginArray()
-        for (i, ex) in s.exchanges.enumerated() { write(ex, index: i, explained: x, into: &w) }
+        for i in s.exchanges.indices { write(s.exchanges[i], index: i, explained: x, into: &w) }
         w.endArray()
 
         w.key("findings")
         w.beginArray()
-        for f in x.findings { write(f, into: &w) }
+        for i in x.findings.indices { write(x.findings[i], into: &w) }
         w.endArray()
 
         w.key("notes")
