@@ -247,8 +247,8 @@ struct RecordingSink: CaptureSink {
     mutating func tlsEstablished(_ facts: TLSFacts, at: SourcePosition) {
         add("TLS \(facts.version ?? "-") \(facts.cipher ?? "-") sni=\(facts.serverName ?? "-")\(facts.implicit ? " implicit" : "")", at)
     }
-    mutating func finish(facts: FlowFacts) -> Output {
-        out.attributes = facts.attributes
+    mutating func finish(attributes: [String: String]) -> Output {
+        out.attributes = attributes
         return out
     }
     private mutating func add(_ s: String, _ at: SourcePosition) {

@@ -269,7 +269,8 @@ struct CaptureEngine<Sink: CaptureSink> {
     /// Over the total budget: make the biggest buffers give up their holes.
     private mutating func relieve() {
         var candidates = flows.values.filter { $0.lastUsage > 0 }
-        candidates.sort { ($0.lastUsage, $1.firstPacket) > ($1.lastUsage, $0.firstPacket) }   // ties: oldest first
+        // Biggest first; ties oldest first (a stable order, not the dictionary's).
+        candidates.sort { $0.lastUsage != $1.lastUsage ? $0.lastUsage > $1.lastUsage : $0.firstPacket < $1.firstPacket }
         for f in candidates {
             f.relieve()
             let u = f.usage

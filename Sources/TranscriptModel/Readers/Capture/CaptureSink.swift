@@ -18,7 +18,7 @@ protocol CaptureSink {
     mutating func closed(by: Closer, reset: Bool, at: SourcePosition)
     mutating func gap(at: SourcePosition)
     mutating func tlsEstablished(_ facts: TLSFacts, at: SourcePosition)
-    mutating func finish(facts: FlowFacts) -> Output
+    mutating func finish(attributes: [String: String]) -> Output
     /// Memory the sink holds besides its session (counted in the connection's buffers).
     var heldBytes: Int { get }
     /// Give back what `heldBytes` counts (memory pressure).
@@ -64,72 +64,9 @@ struct BuilderSink: CaptureSink {
     mutating func gap(at: SourcePosition) { builder.gap(at: at) }
     mutating func tlsEstablished(_ facts: TLSFacts, at: SourcePosition) { builder.tlsEstablished(facts, at: at) }
 
-    mutating func finish(facts: FlowFacts) -> Session {
+    mutating func finish(attributes: [String: String]) -> Session {
         var s = builder.finish()
-        for (k, v) in facts.attributes { s.attributes[k] = v }
+        for (k, v) in attributes { s.attributes[k] = v }
         return s
-    }
-}
-
-/// A connection's timings and TCP counts, as its session's attributes (`connect-rtt-ms`, `tcp-gaps`, ...).
-struct FlowFacts: Sendable {
-    var duration: Double
-    var packets: Int
-    var clientBytes: Int64
-    var serverBytes: Int64
-    var connectRTT: Double?
-    var bannerDelay: Double?
-    var latencies: [(verb: String, ms: Int)] = []
-    var maxLatency: (verb: String, ms: Int)?
-    var dataTransferMs: Int?
-    var synCount = 0
-    var retransmissions = 0
-    var outOfOrder = 0
-    var missingBytes: Int64 = 0
-    var gaps = 0
-    var zeroWindowTotal = 0.0
-    var reassembledDatagrams = 0
-    var implicitTLS = false
-    var tunnel: String?
-    var tlsDecrypted: String?
-    var tlsBytes: Int64 = 0
-    var idleBeforeClose: Double?
-
-    init(duration: Double, packets: Int, clientBytes: Int64, serverBytes: Int64) {
-        self.duration = duration
-        self.packets = packets
-        self.clientBytes = clientBytes
-        self.serverBytes = serverBytes
-    }
-
-    var attributes: [String: String] {
-        var a: [String: String] = [:]
-        func ms(_ x: Double) -> String { String(Int((x * 1000).rounded())) }
-        if let connectRTT { a["connect-rtt-ms"] = ms(connectRTT) }
-        if let bannerDelay { a["banner-delay-ms"] = ms(bannerDelay) }
-        if !latencies.isEmpty {
-            a["reply-latency-ms"] = latencies.map { "\($0.verb):\($0.ms)" }.joined(separator: " ")
-        }
-        if let m = maxLatency { a["reply-latency-max-ms"] = "\(m.verb):\(m.ms)" }
-        if let d = dataTransferMs { a["data-transfer-ms"] = String(d) }
-        a["duration-ms"] = ms(duration)
-        a["capture-packets"] = String(packets)
-        a["client-bytes"] = String(clientBytes)
-        a["server-bytes"] = String(serverBytes)
-        if synCount > 1 { a["syn-attempts"] = String(synCount) }
-        if retransmissions > 0 { a["tcp-retransmissions"] = String(retransmissions) }
-        if outOfOrder > 0 { a["tcp-out-of-order"] = String(outOfOrder) }
-        if missingBytes > 0 {
-            a["tcp-missing-bytes"] = String(missingBytes)
-            a["tcp-gaps"] = String(gaps)
-        }
-        if zeroWindowTotal > 0 { a["tcp-zero-window-ms"] = String(Int(zeroWindowTotal)) }
-        if reassembledDatagrams > 0 { a["ip-fragmented-datagrams"] = String(reassembledDatagrams) }
-        if implicitTLS { a["tls-implicit"] = "yes" }
-        if let tunnel { a["proxy"] = tunnel }
-        if let tlsDecrypted { a["tls-decrypted"] = tlsDecrypted }
-        if tlsBytes > 0 { a["tls-bytes"] = String(tlsBytes) }
-        if let idleBeforeClose { a["idle-before-close-ms"] = ms(idleBeforeClose) }
-        return a
     }
 }

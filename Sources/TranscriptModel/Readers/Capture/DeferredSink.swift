@@ -58,13 +58,12 @@ struct DeferredSink: CaptureSink {
     mutating func gap(at: SourcePosition) { event(.gap, at) }
     mutating func tlsEstablished(_ facts: TLSFacts, at: SourcePosition) { event(.tls(facts), at) }
 
-    mutating func finish(facts: FlowFacts) -> Session {
-        guard let r = recording else { return live!.finish(facts: facts) }
+    mutating func finish(attributes: [String: String]) -> Session {
+        guard let r = recording else { return live!.finish(attributes: attributes) }
         recording = nil
-        // The facts travel in the closure, not in the recording: every open connection holds a recording.
         return Session(input: r.input, format: r.format, pending: { [r] in
             var sink = r.replay()
-            return sink.finish(facts: facts)
+            return sink.finish(attributes: attributes)
         })
     }
 }

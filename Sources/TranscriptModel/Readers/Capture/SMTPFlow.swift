@@ -974,7 +974,7 @@ final class CaptureFlow<Sink: CaptureSink> {
                 s.closed(by: closer == 0 ? .client : .server, reset: reset, at: at)
             }
         }
-        emit(s.finish(facts: facts()))
+        emit(s.finish(attributes: attributes()))
         releaseMemory()
     }
 
@@ -1075,34 +1075,44 @@ final class CaptureFlow<Sink: CaptureSink> {
         }
     }
 
-    /// The connection's numbers for its session's attributes. Only numbers are taken here, on the reader
-    /// thread; `FlowFacts.attributes` makes the strings later, on a worker.
-    func facts() -> FlowFacts {
-        var f = FlowFacts(duration: lastTime - firstTime, packets: packets,
-                          clientBytes: streams[0].deliveredBytes, serverBytes: streams[1].deliveredBytes)
-        if let syn = synTime, let sa = synAckTime { f.connectRTT = sa - syn }
+    func attributes() -> [String: String] {
+        var a: [String: String] = [:]
+        func ms(_ x: Double) -> String { String(Int((x * 1000).rounded())) }
+        if let syn = synTime, let sa = synAckTime { a["connect-rtt-ms"] = ms(sa - syn) }
         if let g = greetingTime {
-            if let sa = synAckTime { f.bannerDelay = g - sa }
-            else if !midStream { f.bannerDelay = g - firstTime }
+            if let sa = synAckTime { a["banner-delay-ms"] = ms(g - sa) }
+            else if !midStream { a["banner-delay-ms"] = ms(g - firstTime) }
         }
-        f.latencies = latencies
-        f.maxLatency = maxLatency
-        f.dataTransferMs = dataTransferMs
-        f.synCount = synCount
-        f.retransmissions = streams[0].retransmissions + streams[1].retransmissions
-        f.outOfOrder = streams[0].outOfOrder + streams[1].outOfOrder
-        f.missingBytes = streams[0].missingBytes + streams[1].missingBytes
-        f.gaps = streams[0].gaps + streams[1].gaps
-        f.zeroWindowTotal = zeroWindowTotal
-        f.reassembledDatagrams = reassembledDatagrams
-        f.implicitTLS = implicitTLS
-        f.tunnel = tunnel
+        if !latencies.isEmpty {
+            a["reply-latency-ms"] = latencies.map { "\($0.verb):\($0.ms)" }.joined(separator: " ")
+        }
+        if let m = maxLatency { a["reply-latency-max-ms"] = "\(m.verb):\(m.ms)" }
+        if let d = dataTransferMs { a["data-transfer-ms"] = String(d) }
+        a["duration-ms"] = ms(lastTime - firstTime)
+        a["capture-packets"] = String(packets)
+        a["client-bytes"] = String(streams[0].deliveredBytes)
+        a["server-bytes"] = String(streams[1].deliveredBytes)
+        if synCount > 1 { a["syn-attempts"] = String(synCount) }
+        let retx = streams[0].retransmissions + streams[1].retransmissions
+        if retx > 0 { a["tcp-retransmissions"] = String(retx) }
+        let ooo = streams[0].outOfOrder + streams[1].outOfOrder
+        if ooo > 0 { a["tcp-out-of-order"] = String(ooo) }
+        let missing = streams[0].missingBytes + streams[1].missingBytes
+        if missing > 0 {
+            a["tcp-missing-bytes"] = String(missing)
+            a["tcp-gaps"] = String(streams[0].gaps + streams[1].gaps)
+        }
+        if zeroWindowTotal > 0 { a["tcp-zero-window-ms"] = String(Int(zeroWindowTotal)) }
+        if reassembledDatagrams > 0 { a["ip-fragmented-datagrams"] = String(reassembledDatagrams) }
+        if implicitTLS { a["tls-implicit"] = "yes" }
+        if let tunnel { a["proxy"] = tunnel }
         if let dec = decryptor, dec.applicationBytes(0) + dec.applicationBytes(1) > 0 {
-            f.tlsDecrypted = splitters.allSatisfy(\.decrypting) ? "keylog" : "partial"
+            a["tls-decrypted"] = splitters.allSatisfy(\.decrypting) ? "keylog" : "partial"
         }
-        f.tlsBytes = splitters[0].tlsBytes + splitters[1].tlsBytes
-        if let l = lastDataTime, lastTime - l >= 1 { f.idleBeforeClose = lastTime - l }
-        return f
+        let enc = splitters[0].tlsBytes + splitters[1].tlsBytes
+        if enc > 0 { a["tls-bytes"] = String(enc) }
+        if let l = lastDataTime, lastTime - l >= 1 { a["idle-before-close-ms"] = ms(lastTime - l) }
+        return a
     }
 
     func releaseMemory() {
