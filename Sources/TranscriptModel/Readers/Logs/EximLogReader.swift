@@ -199,12 +199,7 @@ public struct EximLogReader: LineReader {
             emitOutbound(o, emit: emit)
         }
         if byMessage.count > 200_000 { byMessage.removeAll() }
-        let quiet = tracks.keysStably(where: { now - $0.last > storyIdleSeconds }, by: { $0.last < $1.last })
-            + (tracks.count > 200_000 ? tracks.sortedStably(by: { $0.last < $1.last }).prefix(20_000).map(\.key) : [])
-        for k in quiet {
-            guard let t = tracks.removeValue(forKey: k) else { continue }
-            if t.worthOwnSession { emitStory(t, emit: emit) }
-        }
+        for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds) { emitStory(t, emit: emit) }
         if inbound.count > maxOpen {
             for (k, s) in inbound.sortedStably(by: { $0.last < $1.last }).prefix(inbound.count - maxOpen) {
                 inbound[k] = nil; stats.evicted += 1; emitInbound(s, emit: emit)

@@ -69,11 +69,7 @@ public struct SendmailLogReader: LineReader {
                     open[k] = nil; stats.evicted += 1; emitDraft(d, emit: emit)
                 }
             }
-            let quiet = tracks.keysStably(where: { now - $0.last > storyIdleSeconds }, by: { $0.last < $1.last })
-                + (tracks.count > 200_000 ? tracks.sortedStably(by: { $0.last < $1.last }).prefix(20_000).map(\.key) : [])
-            for k in quiet {
-                if let t = tracks.removeValue(forKey: k), t.worthOwnSession { emitStory(t, emit: emit) }
-            }
+            for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds) { emitStory(t, emit: emit) }
         }
     }
 
