@@ -116,14 +116,23 @@ public struct Explainer: Sendable {
             && !kb.ruleID.hasPrefix("class.")
         var title = rule.title ?? kb.title
         var explanation = rule.explanation ?? kb.explanation
-        if Self.catchAll.contains(rule.id), specific, rule.title != nil {
+        // A stage's catch-all words ("check the address for typos") are wrong for a specific cause (a full
+        // mailbox, a blocklist): then the knowledge base speaks and its steps come first.
+        let catchAllGivesWay = Self.catchAll.contains(rule.id) && specific
+        if catchAllGivesWay, rule.title != nil {
             title = "\(rule.title!) — \(kb.title)"
         }
-        if rule.explanation != nil, specific, kb.explanation != explanation {
+        if catchAllGivesWay {
+            explanation = kb.explanation
+        } else if rule.explanation != nil, specific, kb.explanation != explanation {
             explanation += " " + kb.explanation
         }
         var actions = rule.actions
-        for a in kb.actions where !actions.contains(a) { actions.append(a) }
+        if catchAllGivesWay, !kb.actions.isEmpty {
+            actions = kb.actions
+        } else {
+            for a in kb.actions where !actions.contains(a) { actions.append(a) }
+        }
         if let b = kb.blocklist {
             let check = "Look up \(b.listedAddress ?? "the sending IP") at \(b.lookupURL) and request removal once the cause is fixed."
             if !actions.contains(check) { actions.insert(check, at: 0) }

@@ -419,7 +419,13 @@ enum KnowledgeTable {
         .text("userunknown", any: ["user unknown", "unknown user", "no such user", "user not found", "unknown recipient", "recipient unknown", "no mailbox here", "mailbox not found", "mailbox does not exist", "invalid recipient", "recipient not found", "no such recipient", "not a valid mailbox", "mailbox unavailable", "unknown or illegal", "user not exist", "user does not exist", "address not found", "no such mailbox", "not listed in domino directory", "not listed in public name & address book", "invalid final delivery userid", "invalid address", "account does not exist", "address does not exist", "no valid recipients", "unknown local part", "no such account", "recipient does not exist", "mailbox unknown", "bad recipient", "not a known user", "is not a valid user", "addressee unknown", "unable to deliver message to <", "inactive email address", "does not exist", "invalid mailbox", "no mailbox", "not found"],
               notCommands: ["MAIL", "EHLO", "HELO", "CONNECT"],
               .userunknown, "The recipient address does not exist",
-              actions: ["Check the address for typos (a common one is a swapped letter in the domain).", "Get a current address from the recipient by another channel.", "Remove the address from lists so it does not bounce again."]),
+              actions: ["Check the address for typos (a common one is a swapped letter in the domain).", "Get a current address from the recipient by another channel.", "If you run the receiving server: check that the user or alias exists and that the domain is one of its accepted domains.", "Remove the address from lists so it does not bounce again."]),
+        // A live 421 when the client went quiet: the server's idle timer, not a message that expired in a queue.
+        .text("idle-timeout", any: ["error: timeout exceeded", "command timeout", "incoming data timeout", "data timeout", "idle timeout", "inactivity timeout", "timeout - closing", "timeout waiting for", "timed out waiting for", "closing connection due to inactivity", "too slow"],
+              none: ["retry timeout", "message expired", "connection timed out"], codes: 421...421,
+              .networkerror, "The server closed the connection: the client was silent too long",
+              "The server waited for the client's next command or message data and gave up (its idle or data timeout). The client stalled: a slow or broken network path, a client busy with something else (a content scan, a DNS lookup), or a person typing by hand too slowly.",
+              actions: ["If you typed the session by hand, type faster or paste the commands; servers allow a few minutes at most.", "For a mail server or application that sends: check its logs at that time for what it waited on, and the network path (MTU, a firewall dropping packets) during large messages.", "Retry; a one-off stall clears by itself."]),
         // network and DNS
         .text("loop", any: ["too many hops", "hop count exceeded", "routing loop", "mail loop", "forwarded more than the maximum", "maximum hop count", "loop detected", "message is looping"],
               .networkerror, "The message is looping between servers",
@@ -435,7 +441,13 @@ enum KnowledgeTable {
               actions: ["Find the first temporary error for this message in the sending server's log; that is the real cause.", "Check that the recipient's MX hosts resolve and accept connections on port 25.", "Resend once the cause is fixed."]),
         .text("systemerror", any: ["internal system error", "system config error", "local configuration error", "insufficient permission", "queue file write error", "could not load drd", "unable to contact ldap", "service currently unavailable", "transaction failed", "temporary local problem", "local error in processing", "internal error", "server error", "system error", "configuration error", "service unavailable", "try again later", "service not available"],
               .systemerror, "The receiving system had an internal problem"),
-        .text("syntax", any: ["improper sequence of commands", "bad sequence of commands", "command parameter not implemented", "syntax error", "malformed address", "command unrecognized", "unrecognized command", "command not implemented", "command not recognized", "invalid command", "line too long", "may not follow", "need rcpt", "need mail", "protocol error", "too many syntax"],
+        // Out of order is not "not understood": the server knew the command, it came at the wrong time.
+        .text("sequence", any: ["improper sequence of commands", "bad sequence of commands", "may not follow", "need rcpt", "need mail", "need helo", "need ehlo", "no helo/ehlo given", "helo/ehlo first", "helo first", "ehlo first", "helo or ehlo required", "send hello first", "polite people say hello first", "sender not yet given", "must precede", "all rcpt commands were rejected", "sender already specified", "nested mail command"],
+              none: ["user unknown", "unknown user", "no such user", "does not exist"],
+              .syntaxerror, "The commands came in the wrong order",
+              "The server understood the command but not at this point of the dialogue: for example DATA before any accepted recipient, RCPT before MAIL, or MAIL before HELO/EHLO. The real problem is usually the command before it, which failed; look at that reply first.",
+              actions: ["Look at the reply to the command before this one; it usually failed first (a refused sender or recipient leaves DATA with nothing to send).", "If the client really sends commands out of order, fix or update the sending software."]),
+        .text("syntax", any: ["command parameter not implemented", "syntax error", "malformed address", "command unrecognized", "unrecognized command", "command not implemented", "command not recognized", "invalid command", "line too long", "protocol error", "too many syntax"],
               .syntaxerror, "The server did not understand the command"),
         .text("undefined", any: ["delivery to the following recipients failed permanently"],
               .undefined, "Delivery failed, reason not stated"),
@@ -589,7 +601,7 @@ enum KnowledgeTable {
         case .systemerror: return ["Retry later.", "If it persists, tell the recipient's admin: the problem is on their server."]
         case .systemfull: return ["Retry later.", "The recipient's admin must free disk or queue space."]
         case .toomanyconn: return ["Lower the number of parallel connections and recipients per message.", "Retry later."]
-        case .userunknown: return ["Check the address for typos.", "Get a current address from the recipient.", "Remove the address from lists."]
+        case .userunknown: return ["Check the address for typos.", "Get a current address from the recipient.", "If you run the receiving server: check that the user or alias exists and that the domain is one of its accepted domains.", "Remove the address from lists."]
         case .vacation: return []
         case .virusdetected: return ["Scan the sending machine and the attachment.", "Resend without the infected file."]
         case .greylisted: return ["Nothing: the sending server retries automatically within minutes.", "If retries never succeed, check that the sender retries from the same IP and sender address."]

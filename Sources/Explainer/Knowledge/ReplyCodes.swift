@@ -10,6 +10,7 @@ enum ReplyCodes {
         "554 CONNECT": "The server refuses to serve this client at all (RFC 5321 §3.1): usually the connecting IP is blocked; later commands will only get 503.",
         "521 CONNECT": "This host does not accept mail at all (RFC 7504); it is not a mail server for anyone.",
         "250 EHLO": "The server accepted the greeting and listed the SMTP extensions it supports.",
+        "250 HELO": "The server accepted the greeting. HELO lists no extensions (no STARTTLS, AUTH or SIZE); a client that needs them must send EHLO.",
         "501 EHLO": "The server refused the name the client gave in EHLO/HELO (malformed or not a valid host name).",
         "501 HELO": "The server refused the name the client gave in HELO (malformed or not a valid host name).",
         "550 EHLO": "The server refused the client's EHLO name or the client itself.",

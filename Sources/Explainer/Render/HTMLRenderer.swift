@@ -254,7 +254,7 @@ public enum HTMLRenderer {
         for (k, tr) in s.transactions.enumerated() {
             let row = t.element(tbody, "tr")
             t.element(row, "td", text: "\(k + 1)")
-            t.element(row, "td", text: "<\(tr.sender ?? "")>" + (tr.senderAccepted == false ? " (refused)" : ""))
+            t.element(row, "td", text: (tr.sender.map { "<\($0)>" } ?? "(no sender given)") + (tr.senderAccepted == false ? " (refused)" : ""))
             let rc = t.element(row, "td")
             if tr.recipients.isEmpty { t.text(rc, "(no recipients)") }
             let ul = tr.recipients.isEmpty ? nil : t.element(rc, "ul", class: "plain")

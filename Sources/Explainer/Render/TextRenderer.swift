@@ -49,10 +49,14 @@ public struct TextRenderer: Sendable {
         out += "\n"
 
         var lastExchangeShown = -1
+        // An inferred reply is annotated under its command only when no server line shows it (log
+        // replays print the inferred reply; the meaning belongs under that line, as in HTML and Markdown).
+        let answered = Set(s.lines.lazy.filter { $0.role == .server }.compactMap(\.exchange))
         for line in s.lines {
             out += transcriptLine(line, input: s.input)
             if let ex = line.exchange, ex >= 0, ex != lastExchangeShown, ex < s.exchanges.count,
-               s.exchanges[ex].reply != nil, line.role == .server || line.role == .client && s.exchanges[ex].reply?.inferred == true {
+               s.exchanges[ex].reply != nil,
+               line.role == .server || line.role == .client && s.exchanges[ex].reply?.inferred == true && !answered.contains(ex) {
                 lastExchangeShown = ex
                 out += annotations(x, ex)
             }
@@ -156,7 +160,9 @@ public struct TextRenderer: Sendable {
         out += "\n  " + Sanitizer.terminal(x.summary) + "\n"
         for (k, t) in s.transactions.enumerated() {
             let rcpts = t.recipients.map { "\($0.address)\($0.accepted == true ? "" : $0.accepted == false ? " (refused)" : " (no reply)")" }
-            out += "  transaction \(k + 1): from <\(Sanitizer.terminal(t.sender ?? ""))> to "
+            // No sender at all (RCPT before MAIL, or an address that did not parse) is not the null sender <>.
+            let from = t.sender.map { "<\(Sanitizer.terminal($0))>" } ?? "(no sender given)"
+            out += "  transaction \(k + 1): from \(from)\(t.senderAccepted == false ? " (refused)" : "") to "
                 + Sanitizer.terminal(rcpts.isEmpty ? "(no recipients)" : rcpts.joined(separator: ", "))
                 + (t.delivered ? " — accepted" + (t.queueID.map { " as \(Sanitizer.terminal($0))" } ?? "") : "") + "\n"
         }

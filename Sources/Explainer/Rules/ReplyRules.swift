@@ -57,6 +57,8 @@ public enum ReplyRules {
                     "Set the sending server's host name (Postfix myhostname/smtp_helo_name, Exchange connector FQDN, the client's \"local host name\") to its public FQDN.",
                     "Make sure that name has an A record and the sending IP has a matching PTR record.",
                   ]) { c in
+            // "no HELO/EHLO given" names HELO but is about order: the out-of-order row explains it.
+            if c.classification.ruleID == "text.sequence" { return false }
             // 500/502 to EHLO means the verb itself was not understood (an old server, or a firewall
             // rewriting it), not that the name was refused: the catch-all row explains that.
             if c.verb == "HELO" || c.verb == "EHLO" { return c.reply.code != 500 && c.reply.code != 502 }
@@ -93,6 +95,12 @@ public enum ReplyRules {
                   ]) { c in
             c.exchange.stage == .greeting
         },
+        // Before the per-stage rows: a RCPT refused for coming before MAIL says nothing about the recipient.
+        ReplyRule("out-of-order", severity: .error, reason: .syntaxerror, title: nil, explanation: nil,
+                  actions: []) { c in
+            c.classification.ruleID == "text.sequence"
+                || (c.reply.code == 503 && c.classification.reason == .syntaxerror)
+        },
         ReplyRule("rcpt-rejected", severity: .error, reason: nil,
                   title: "Recipient refused",
                   explanation: "The server would not take mail for this recipient: it is not configured to accept that user or domain, or the mailbox cannot receive.",
@@ -118,7 +126,7 @@ public enum ReplyRules {
                   actions: [
                     "Read the reply text for the policy; check the message's headers and the sending domain's SPF, DKIM and DMARC.",
                   ]) { c in
-            c.verb == "." || c.verb == "BDAT"
+            (c.verb == "." || c.verb == "BDAT") && c.exchange.stage == .message
         },
         ReplyRule("command-refused", severity: nil, reason: nil, title: nil, explanation: nil,
                   actions: []) { _ in true },

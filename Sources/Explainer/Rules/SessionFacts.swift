@@ -44,6 +44,8 @@ public struct SessionFacts: Sendable {
         guard serverDropped, let i = lastCommandIndex, let c = session.exchanges[i].command,
               verbs.contains(c.verb) else { return nil }
         if let r = session.exchanges[i].reply, r.isFailure { return nil }
+        // A closing reply of its own (421 on an idle timeout or shutdown) explains the hang-up.
+        if session.exchanges[(i + 1)...].contains(where: { $0.reply?.isFailure == true }) { return nil }
         return i
     }
 

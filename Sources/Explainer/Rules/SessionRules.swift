@@ -138,7 +138,9 @@ public enum SessionRules {
                 var ev: [Evidence] = []
                 if let s = m.start { ev.append(Evidence(position: s, text: "message content starts")) }
                 if let e = m.end { ev.append(Evidence(position: e, text: "last content line")) }
-                hits.append(RuleHit(evidence: ev))
+                // The server's timeout that ended the wait is a symptom of this, so this is the cause told.
+                let ending = f.session.decisiveExchange.flatMap { f.session.exchanges[$0].stage == .message ? [$0] : nil } ?? []
+                hits.append(RuleHit(exchanges: ending, evidence: ev))
             }
             return hits
         },

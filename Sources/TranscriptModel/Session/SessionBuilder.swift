@@ -363,7 +363,8 @@ public struct SessionBuilder {
     private mutating func command(_ line: ArraySlice<UInt8>, at position: SourcePosition, inferred: Bool) {
         var cmd = CommandParser.parse(line, at: position, inferred: inferred, redact: redactCredentials)
         if !sawGreeting && session.exchanges.isEmpty { /* pregreet or lost banner: keep going */ }
-        cmd.stage = CommandParser.stage(ofVerb: cmd.verb)
+        // A lone "." outside DATA ends no message (the DATA was refused, or there was none): a stray line.
+        cmd.stage = cmd.verb == "." ? .other : CommandParser.stage(ofVerb: cmd.verb)
         sent(cmd)
     }
 
@@ -704,7 +705,8 @@ public struct SessionBuilder {
                 beginMessage(at: reply.position, chunked: false)
             }
         case ".", "BDAT":
-            let last = cmd.verb == "." || cmd.stage == .message
+            // A stray "." (stage .other) ends no message.
+            let last = cmd.stage == .message
             if let t = session.exchanges[idx].transaction ?? transaction, last {
                 session.transactions[t].finalReply = reply
                 session.transactions[t].delivered = ok

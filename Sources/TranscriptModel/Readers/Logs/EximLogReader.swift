@@ -414,7 +414,10 @@ public struct EximLogReader: LineReader {
                 x.steps.append(.server("421 \(Bytes.string(c.drop { $0 != 0x3A }.dropFirst().drop { $0 == Bytes.space }))", pos))
                 close(x, .server, pos, emit: emit)
             } else if LogBytes.starts(r, "SMTP command timeout") {
-                x.steps.append(.server("421 SMTP incoming data timeout - closing connection.", pos))
+                // The client went quiet mid-dialogue; a HELO name in the line proves it got that far.
+                greet(x, pos)
+                if x.client.heloName != nil { helo(x, pos) }
+                x.steps.append(.server("421 SMTP command timeout - closing connection", pos))
                 close(x, .server, pos, emit: emit)
             } else if LogBytes.starts(r, "SMTP data timeout") {
                 mail(x, LogBytes.value(c, "F=").map(Bytes.string), pos)
