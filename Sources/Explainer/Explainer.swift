@@ -127,8 +127,13 @@ public struct Explainer: Sendable {
         } else if rule.explanation != nil, specific, kb.explanation != explanation {
             explanation += " " + kb.explanation
         }
+        let providerSpeaks = rule.yieldsToProvider && kb.ruleID.hasPrefix("kb.")
+        if providerSpeaks {
+            title = kb.title
+            explanation = kb.explanation
+        }
         var actions = rule.actions
-        if catchAllGivesWay, !kb.actions.isEmpty {
+        if catchAllGivesWay || providerSpeaks, !kb.actions.isEmpty {
             actions = kb.actions
         } else {
             for a in kb.actions where !actions.contains(a) { actions.append(a) }

@@ -116,4 +116,84 @@ import TranscriptModel
         let bounce = try explain(banner + ehlo + "MAIL FROM:<>\n550 5.7.1 Null sender refused\nQUIT\n221 Bye\n")
         #expect(TextRenderer().render(bounce, number: 1, of: 1).contains("transaction 1: from <> (refused) to (no recipients)"))
     }
+
+    @Test func malformedAddressIsNotAnUnknownUser() throws {
+        let x = try explain(banner + ehlo + "MAIL FROM:<a@example.net>\n250 2.1.0 Ok\n"
+                            + "RCPT TO: b@example.com\n501 5.1.3 Bad recipient address syntax\n")
+        let f = try #require(x.findings.first { $0.exchanges.contains(3) })
+        #expect(f.reason == .syntaxerror)
+        #expect(f.title.hasSuffix("The address is malformed"))
+        #expect(!f.actions.contains { $0.contains("current address") })
+        let exim = ReplyKnowledge.classify(ReplyQuery(code: 501, enhanced: nil,
+                                                      text: "<carol@example.net: '>' missing at end of address", command: "RCPT"))
+        #expect(exim.title == "The address is malformed")
+    }
+
+    @Test func authNotOfferedIsNotAWrongPassword() throws {
+        let x = try explain(banner + ehlo + "AUTH PLAIN AGFsaWNlAHNlY3JldA==\n503 5.5.1 Error: authentication not enabled\n")
+        #expect(!ids(x).contains("auth-failed"))
+        let f = try #require(x.findings.first { $0.exchanges.contains(2) })
+        #expect(f.reason == .securityerror)
+        #expect(f.title == "The server does not offer AUTH on this connection")
+        #expect(f.actions.contains { $0.contains("STARTTLS") })
+        // A refused password stays an authentication failure.
+        let wrong = try explain(banner + ehlo + "AUTH PLAIN AGFsaWNlAHNlY3JldA==\n535 5.7.8 Error: authentication failed: authentication failure\n")
+        #expect(ids(wrong).contains("auth-failed"))
+    }
+
+    @Test func secondMailFromIsAnOrderProblem() throws {
+        for text in ["503 sender already given", "503 5.5.1 Error: nested MAIL command", "500 Please identify yourself with HELO."] {
+            let c = ReplyKnowledge.classify(ReplyQuery(code: Int(text.prefix(3)), enhanced: nil,
+                                                       text: String(text.dropFirst(4)), command: "MAIL"))
+            #expect(c.title == "The commands came in the wrong order", "\(text)")
+        }
+    }
+
+    @Test func setupProblemsAreNamedNotTheirGenericClass() throws {
+        let cases: [(Int, String, Reason, String)] = [
+            (550, "5.7.1 Message rejected due to SPF policy: sender 203.0.113.5 not permitted", .authfailure, "sender authentication"),
+            (535, "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.", .securityerror, "SMTP AUTH is turned off"),
+            (550, "5.7.1 Client does not have permissions to send as this sender", .securityerror, "may not send as"),
+            (454, "4.7.0 TLS not available due to local problem", .securityerror, "cannot start TLS"),
+            (450, "4.1.8 <bounce@nonexistent.example>: Sender address rejected: Domain not found", .rejected, "sender's domain does not exist"),
+            (550, "5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient j@example.com not found by SMTP address lookup", .userunknown, "recipient was not found"),
+        ]
+        for (code, text, reason, words) in cases {
+            let c = ReplyKnowledge.classify(ReplyQuery(code: code, enhanced: nil, text: text, command: nil))
+            #expect(c.reason == reason, "\(text)")
+            #expect(c.title.contains(words), "\(text): \(c.title)")
+            #expect(!c.actions.isEmpty)
+        }
+    }
+
+    @Test func providerAuthRefusalKeepsTheProvidersWords() throws {
+        let x = try explain(banner + ehlo + "AUTH PLAIN AGFsaWNlAHNlY3JldA==\n"
+                            + "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.\n")
+        let f = try #require(x.findings.first { $0.id == "auth-failed" })
+        #expect(f.title == "Microsoft 365: SMTP AUTH is turned off for this tenant or mailbox")
+        #expect(!f.title.contains("password not accepted"))
+        #expect(f.actions.first?.contains("Authenticated SMTP") == true)
+    }
+
+    @Test func serverSideChecksAreNamed() throws {
+        let cases: [(Int, String, Reason, String)] = [
+            (451, "Could not complete sender verify callout", .rejected, "could not verify the sender"),
+            (550, "Sender verify failed", .rejected, "could not verify the sender"),
+            (450, "4.1.1 <u@example.com>: Recipient address rejected: unverified address: Address verification in progress", .systemerror, "could not yet check the recipient"),
+            (550, "5.1.1 <u@example.com>: Recipient address rejected: undeliverable address: verification failed", .userunknown, "recipient does not exist"),
+            (421, "4.7.0 mx.example.com Error: too many errors", .syntaxerror, "too many errors"),
+            (421, "too many nonmail commands (last was \"vrfy\")", .syntaxerror, "non-mail commands"),
+            (451, "4.3.0 <u@example.com>: Temporary lookup failure", .systemerror, "could not look something up"),
+            (504, "5.5.2 <foo>: Recipient address rejected: need fully-qualified address", .syntaxerror, "lacks a full domain"),
+            (554, "5.5.0 Rejecting commands due to pre-greeting traffic", .syntaxerror, "before the server's reply"),
+        ]
+        for (code, text, reason, words) in cases {
+            let c = ReplyKnowledge.classify(ReplyQuery(code: code, enhanced: nil, text: text, command: nil))
+            #expect(c.reason == reason, "\(text)")
+            #expect(c.title.contains(words), "\(text): \(c.title)")
+        }
+        // "verification failed" about a signature is sender authentication, not a recipient check.
+        let dkim = ReplyKnowledge.classify(ReplyQuery(code: 554, enhanced: nil, text: "5.7.1 Rejected: DKIM signature verification failed", command: nil))
+        #expect(dkim.reason == .authfailure)
+    }
 }

@@ -35,8 +35,10 @@ public enum ReplyRules {
                     "Check the user name (often the full address) and password; re-enter the password in the client.",
                     "For Microsoft 365 and Gmail, basic authentication may be disabled: use an app password or OAuth2, or ask the admin to enable SMTP AUTH for the mailbox.",
                     "Make sure the client authenticates after STARTTLS if the server only offers AUTH inside TLS.",
-                  ]) { c in
+                  ], yieldsToProvider: true) { c in
             guard c.verb == "AUTH" || c.verb == "AUTH-RESPONSE" else { return false }
+            // AUTH not on offer is a setup question the knowledge base answers; no credentials were judged.
+            if c.classification.ruleID == "text.auth-not-offered" { return false }
             return [535, 534, 538, 454, 504, 501, 500].contains(c.reply.code) || c.reply.code >= 500
         },
         ReplyRule("auth-required", severity: .error, reason: .securityerror,

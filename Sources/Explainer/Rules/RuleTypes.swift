@@ -56,16 +56,21 @@ public struct ReplyRule: Sendable {
     public let title: String?
     public let explanation: String?
     public let actions: [String]
+    /// A provider's own reply (the knowledge base's provider rows) says more than this row's general
+    /// words: its title, explanation and steps are used instead, under this row's id.
+    public let yieldsToProvider: Bool
     let matches: @Sendable (ReplyContext) -> Bool
 
     init(_ id: String, severity: Severity? = nil, reason: Reason? = nil, title: String? = nil,
-         explanation: String? = nil, actions: [String] = [], matches: @escaping @Sendable (ReplyContext) -> Bool) {
+         explanation: String? = nil, actions: [String] = [], yieldsToProvider: Bool = false,
+         matches: @escaping @Sendable (ReplyContext) -> Bool) {
         self.id = id
         self.severity = severity
         self.reason = reason
         self.title = title
         self.explanation = explanation
         self.actions = actions
+        self.yieldsToProvider = yieldsToProvider
         self.matches = matches
     }
 }
