@@ -207,6 +207,8 @@ enum VerdictSummary {
             return "Disconnected at \(stage ?? "an unknown step")\(why)."
         case .incomplete:
             if s.quitSent { return "Incomplete: the client quit before sending a message\(why)." }
+            // The finding already says why the end is missing.
+            if let p = primary, p.id == "encrypted-outcome" { return "Incomplete: \(p.title)." }
             return "Incomplete: the input ends before the session does\(why)."
         case .unreachable:
             return "Unreachable: no SMTP connection was made\(why)."

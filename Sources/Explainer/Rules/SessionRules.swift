@@ -208,6 +208,19 @@ public enum SessionRules {
             else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i))]
         },
+        SessionRule("encrypted-outcome", .warning, .undefined,
+                    title: "The rest of the dialogue is encrypted: its outcome is not in this input",
+                    explanation: "After TLS started, every command and reply, including the acceptance or the refusal, travelled encrypted. The capture shows that TLS began, not how the session ended.",
+                    actions: ["Capture again with the TLS secrets: run the client with SSLKEYLOGFILE=keys.log (curl, Python, swaks and other OpenSSL programs; Postfix 3.9+ has tls_keylog), then pass --tls-keylog keys.log.",
+                              "Or read the server's log for this connection; the time and addresses are above."]) { f in
+            // Captures only: a client's own debug output shows its TLS dialogue, or that TLS failed.
+            guard f.session.format == "pcap" || f.session.format == "pcapng",
+                  f.session.outcome == .incomplete, f.session.tlsStarted || f.session.tls != nil,
+                  !f.exchanges.contains(where: \.tls) else { return [] }
+            // From exchanges and the close, not transcript lines: JSON output builds none.
+            let start = f.exchanges.lastIndex { $0.command?.verb == "STARTTLS" }
+            return [RuleHit(exchanges: start.map { [$0] } ?? [], evidence: (start.map(f.evidence) ?? []) + f.closeEvidence)]
+        },
         SessionRule("starttls-stripped", .error, .securityerror,
                     title: "STARTTLS was removed from the server's EHLO reply on the way",
                     explanation: "The EHLO reply carries a masked keyword such as XXXXXXXA where STARTTLS should be. A firewall or proxy doing SMTP inspection rewrote it, which forces mail to go unencrypted (a downgrade).",
