@@ -122,9 +122,13 @@ public struct Explainer: Sendable {
         if catchAllGivesWay, rule.title != nil {
             title = "\(rule.title!) — \(kb.title)"
         }
+        // A row written for this very cause already says what the knowledge base's generic row would
+        // (greylisting twice, with "wait" twice); only a provider's own words add something.
+        let sameCause = !catchAllGivesWay && rule.reason != nil && rule.reason == kb.reason && !kb.ruleID.hasPrefix("kb.")
+            && rule.explanation != nil && !rule.actions.isEmpty
         if catchAllGivesWay {
             explanation = kb.explanation
-        } else if rule.explanation != nil, specific, kb.explanation != explanation {
+        } else if rule.explanation != nil, specific, kb.explanation != explanation, !sameCause {
             explanation += " " + kb.explanation
         }
         let providerSpeaks = rule.yieldsToProvider && kb.ruleID.hasPrefix("kb.")
@@ -135,7 +139,7 @@ public struct Explainer: Sendable {
         var actions = rule.actions
         if catchAllGivesWay || providerSpeaks, !kb.actions.isEmpty {
             actions = kb.actions
-        } else {
+        } else if !sameCause {
             for a in kb.actions where !actions.contains(a) { actions.append(a) }
         }
         if let b = kb.blocklist {

@@ -196,4 +196,17 @@ import TranscriptModel
         let dkim = ReplyKnowledge.classify(ReplyQuery(code: 554, enhanced: nil, text: "5.7.1 Rejected: DKIM signature verification failed", command: nil))
         #expect(dkim.reason == .authfailure)
     }
+
+    @Test func aRowForTheCauseIsNotRepeatedByTheGenericOne() throws {
+        let x = try explain(banner + ehlo + "MAIL FROM:<a@example.net>\n250 2.1.0 Ok\n"
+                            + "RCPT TO:<b@example.com>\n450 4.2.0 <b@example.com>: Recipient address rejected: Greylisted, see https://postgrey.example.com/\n")
+        let f = try #require(x.findings.first { $0.id == "greylisted" })
+        #expect(f.actions.filter { $0.contains("retries automatically") }.count == 1)
+        #expect(!f.explanation.contains("greylisting"))   // the knowledge base's own sentence, not appended
+        // A provider's words still add to a row of the same cause.
+        let m = try explain(banner + ehlo + "MAIL FROM:<a@example.net>\n250 2.1.0 Ok\n"
+                            + "RCPT TO:<b@example.org>\n550 5.7.64 TenantAttribution; Relay Access Denied\n")
+        let r = try #require(m.findings.first { $0.id == "relay-denied" })
+        #expect(r.explanation.count > 200)
+    }
 }
