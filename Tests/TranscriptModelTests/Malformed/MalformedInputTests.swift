@@ -32,6 +32,19 @@ import Testing
         }
     }
 
+    @Test func hugeCommandCountInAPostfixTallyIsNotReplayedOneByOne() throws {
+        let log = "Nov 28 09:00:00 mx postfix/smtpd[2211]: connect from mail.example.net[198.51.100.20]\n"
+            + "Nov 28 09:00:01 mx postfix/smtpd[2211]: disconnect from mail.example.net[198.51.100.20] ehlo=1 mail=1 rcpt=0/331200000000 data=0/9000000000 quit=1 commands=3/331200000003\n"
+        var sessions: [Session] = []
+        _ = try InputDriver.read(name: "maillog", bytes: Array(log.utf8)) { sessions.append($0.resolved()) }
+        let s = try #require(sessions.first)
+        let rcpts = s.exchanges.filter { $0.command?.verb == "RCPT" }.count
+        #expect(rcpts == PostfixLogReader.replayedCommandsPerVerb)
+        #expect(s.exchanges.count < 3 * PostfixLogReader.replayedCommandsPerVerb)
+        // The logged counts are still told as logged.
+        #expect(s.attributes["commands"]?.contains("rcpt=0/331200000000") == true)
+    }
+
     @Test func megabyteSingleLineIsCutNotKept() throws {
         var text = "220 mx.example.com ESMTP\nHELO c.example.net\n250 ok\nMAIL FROM:<"
         text += String(repeating: "a", count: 1 << 21) + "@example.net>\n250 ok\nQUIT\n221 bye\n"

@@ -580,6 +580,9 @@ public struct PostfixLogReader: LineReader {
         return f
     }
 
+    /// Most commands of one verb a session's tally is replayed with (Postfix's default recipient limit).
+    static let replayedCommandsPerVerb = 1_000
+
     /// `ehlo=2 starttls=1 mail=1 rcpt=0/1 data=1 quit=1 commands=7`
     static func tally(_ s: ArraySlice<UInt8>) -> [(verb: String, ok: Int, total: Int)]? {
         var out: [(String, Int, Int)] = []
@@ -1048,7 +1051,10 @@ public struct PostfixLogReader: LineReader {
         let start = s.connectPos ?? s.notes.first?.pos ?? SourcePosition(input: input)
         let endPos = s.disconnectPos ?? s.end?.pos ?? s.notes.last?.pos ?? start
         var tally = VerbCounts<(ok: Int, total: Int)>()
-        for t in s.tally ?? [] { tally[t.verb] = (t.ok, t.total) }
+        // Every counted command becomes a replayed step: a hostile "rcpt=331200000000" must not become
+        // that many (a real session's counts are far below the cap; the attribute keeps the logged ones).
+        let cap = Self.replayedCommandsPerVerb
+        for t in s.tally ?? [] { tally[t.verb] = (min(max(t.ok, 0), cap), min(max(t.total, 0), cap)) }
         func used(_ verb: String) -> Int { tally[verb]?.total ?? 0 }
         var remainingFail = VerbCounts<Int>()
         for (k, v) in tally { remainingFail[k] = v.total - v.ok }
