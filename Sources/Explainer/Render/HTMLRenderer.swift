@@ -393,7 +393,7 @@ public enum HTMLRenderer {
     }
 
     static func seconds(_ d: Double) -> String {
-        let ms = Int((d * 1000).rounded())
+        let ms = Int(saturating: (d * 1000).rounded())
         if ms < 1000 { return "\(ms) ms" }
         let whole = ms / 1000, frac = (ms % 1000) / 10
         return "\(whole).\(frac < 10 ? "0" : "")\(frac) s"
@@ -403,11 +403,11 @@ public enum HTMLRenderer {
 
     /// `2026-11-29 05:41:07.123Z`, without Foundation formatters.
     static func utc(_ t: Double) -> String {
-        var secs = time_t(t.rounded(.down))
+        var secs = time_t(Int(saturating: t.rounded(.down)))
         var tmv = tm()
         gmtime_r(&secs, &tmv)
         func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let ms = Int(((t - t.rounded(.down)) * 1000).rounded()) % 1000
+        let ms = Int(saturating: ((t - t.rounded(.down)) * 1000).rounded()) % 1000
         let msText = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
         return "\(tmv.tm_year + 1900)-\(two(tmv.tm_mon + 1))-\(two(tmv.tm_mday)) "
             + "\(two(tmv.tm_hour)):\(two(tmv.tm_min)):\(two(tmv.tm_sec)).\(msText)Z"

@@ -10,7 +10,7 @@ import TranscriptModel
 public enum MessageStoryText {
     /// `42s`, `25m`, `4h12m`, `5d2h`.
     public static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
+        let s = Int(saturating: seconds.rounded())
         if s < 60 { return "\(s)s" }
         let m = s / 60
         if m < 60 { return "\(m)m" + (s % 60 >= 1 && m < 10 ? "\(s % 60)s" : "") }
@@ -113,7 +113,7 @@ public enum MessageStoryText {
 
     /// `2026-11-28 11:05:00Z`.
     public static func utc(_ t: Double) -> String {
-        var secs = time_t(t.rounded(.down))
+        var secs = time_t(Int(saturating: t.rounded(.down)))
         var tmv = tm()
         gmtime_r(&secs, &tmv)
         func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }

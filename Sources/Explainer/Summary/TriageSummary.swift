@@ -196,7 +196,8 @@ public struct TriageSummary: Sendable {
     }
 
     static func iso(_ t: Double) -> String {
-        let s = Int(t.rounded(.down))
+        // Far past or future times (hostile input) stay inside what the civil-date arithmetic can take.
+        let s = Swift.min(Swift.max(Int(saturating: t.rounded(.down)), -(1 << 50)), 1 << 50)
         let days = s >= 0 ? s / 86400 : (s - 86399) / 86400
         let secs = s - days * 86400
         // civil from days (Howard Hinnant)

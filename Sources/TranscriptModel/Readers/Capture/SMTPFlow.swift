@@ -842,7 +842,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         if inData {
             if line.count == 1, line.first == 0x2E {
                 inData = false
-                if let start = dataStartTime { dataTransferMs = Int(((time - start) * 1000).rounded()) }
+                if let start = dataStartTime { dataTransferMs = Int(saturating: ((time - start) * 1000).rounded()) }
                 pendingCommands.append((".", time))
                 lastCommand = "."
             }
@@ -882,7 +882,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             let c = pendingCommands[pendingHead]
             pendingHead += 1
             if c.verb == "DATA" { awaitingDataReply = false }
-            let ms = max(0, Int(((time - c.time) * 1000).rounded()))
+            let ms = max(0, Int(saturating: ((time - c.time) * 1000).rounded()))
             if latencies.count < 64 { latencies.append((c.verb, ms)) }
             if maxLatency == nil || ms > maxLatency!.ms { maxLatency = (c.verb, ms) }
             if pendingHead == pendingCommands.count {
@@ -943,7 +943,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             sink = nil
             let span = (lastSynTime ?? time) - (synTime ?? time)
             var detail = "no answer to SYN"
-            if synCount > 1 { detail += " (sent \(synCount) times over \(Int(span.rounded())) s)" }
+            if synCount > 1 { detail += " (sent \(synCount) times over \(Int(saturating: span.rounded())) s)" }
             detail += ": filtered by a firewall, or the host is down?"
             s.connectFailed(.timedOut, detail: detail, at: position(synPacket ?? packet, synTime ?? time))
             sink = s
@@ -984,7 +984,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         }
         for d in 0..<2 {
             if let since = zeroWindowSince[d], lastTime - since.time >= 1 {
-                let ms = Int(max(0, (lastTime - since.time) * 1000))
+                let ms = Int(saturating: max(0, (lastTime - since.time) * 1000))
                 zeroWindowTotal += Double(ms)
                 s.note("the \(d == 0 ? "client" : "server") advertised a zero receive window from packet \(since.packet) until the end (\(ms) ms): the connection stalled",
                        kind: .tcp, at: position(since.packet, since.time))
@@ -1077,7 +1077,7 @@ final class CaptureFlow<Sink: CaptureSink> {
 
     func attributes() -> [String: String] {
         var a: [String: String] = [:]
-        func ms(_ x: Double) -> String { String(Int((x * 1000).rounded())) }
+        func ms(_ x: Double) -> String { String(Int(saturating: (x * 1000).rounded())) }
         if let syn = synTime, let sa = synAckTime { a["connect-rtt-ms"] = ms(sa - syn) }
         if let g = greetingTime {
             if let sa = synAckTime { a["banner-delay-ms"] = ms(g - sa) }

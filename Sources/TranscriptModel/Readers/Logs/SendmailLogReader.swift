@@ -100,7 +100,8 @@ public struct SendmailLogReader: LineReader {
         if let plus = s.firstIndex(of: 0x2B) { days = Bytes.integer(s[s.startIndex..<plus]) ?? 0; rest = s[(plus + 1)...] }
         let parts = rest.split(separator: 0x3A).map { Bytes.integer($0) }
         guard parts.count == 3, let h = parts[0], let m = parts[1], let sec = parts[2] else { return nil }
-        return Double(days * 86_400 + h * 3_600 + m * 60 + sec)
+        // In Double: 18-digit fields would overflow Int arithmetic.
+        return Double(days) * 86_400 + Double(h) * 3_600 + Double(m) * 60 + Double(sec)
     }
 
     /// `QID: NEWQID: DSN: Cannot send message for 5 days` (expired), `DSN: User unknown` (bounced). Delay
