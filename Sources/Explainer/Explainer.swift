@@ -36,8 +36,9 @@ public struct Explainer: Sendable {
     }
 
     /// Catch-all rows whose generic words give way to the knowledge base's specific ones.
+    /// `disconnected` ("lost, no reason given") gives way to a finding that names the reason.
     static let catchAll: Set<String> = ["rcpt-rejected", "mail-rejected", "message-rejected", "greeting-refused",
-                                        "command-refused", "blocklisted"]
+                                        "command-refused", "blocklisted", "disconnected"]
 
     public func explain(_ session: Session) -> ExplainedSession {
         var findings: [Finding] = []
@@ -189,7 +190,8 @@ public struct Explainer: Sendable {
             if let specific = about.first(where: { !Self.catchAll.contains($0.id) }) { return specific }
             if let any = about.first { return any }
         }
-        return findings.first { $0.severity == .error } ?? findings.first { $0.severity == .warning }
+        return findings.first { $0.severity == .error && !Self.catchAll.contains($0.id) }
+            ?? findings.first { $0.severity == .error } ?? findings.first { $0.severity == .warning }
     }
 }
 
@@ -210,9 +212,9 @@ enum VerdictSummary {
         case .disconnected:
             return "Disconnected at \(stage ?? "an unknown step")\(why)."
         case .incomplete:
-            if s.quitSent { return "Incomplete: the client quit before sending a message\(why)." }
             // The finding already says why the end is missing.
-            if let p = primary, p.id == "encrypted-outcome" { return "Incomplete: \(p.title)." }
+            if let p = primary, ["encrypted-outcome", "capture-one-sided", "starttls-failed"].contains(p.id) { return "Incomplete: \(p.title)." }
+            if s.quitSent { return "Incomplete: the client quit before sending a message\(why)." }
             return "Incomplete: the input ends before the session does\(why)."
         case .unreachable:
             return "Unreachable: no SMTP connection was made\(why)."

@@ -209,4 +209,18 @@ import TranscriptModel
         let r = try #require(m.findings.first { $0.id == "relay-denied" })
         #expect(r.explanation.count > 200)
     }
+
+    @Test func failedTLSHandshakeIsNamedFromTheClientsLine() throws {
+        let swaks = "=== Trying mx.example.com:25...\n=== Connected to mx.example.com.\n<-  220 mx.example.com ESMTP Postfix\n"
+            + " -> EHLO client.example.net\n<-  250-mx.example.com\n<-  250-STARTTLS\n<-  250 SIZE 10240000\n"
+            + " -> STARTTLS\n<-  220 2.0.0 Ready to start TLS\n"
+            + "*** TLS startup failed (connect(): error:0A000086:SSL routines::certificate verify failed)\n"
+        let x = try explain(swaks)
+        #expect(x.findings.first?.id == "starttls-failed")
+        #expect(x.summary == "Incomplete: STARTTLS was offered but did not work.")
+        // A session whose TLS worked says nothing of the kind.
+        let ok = try explain(swaks.replacingOccurrences(of: "*** TLS startup failed (connect(): error:0A000086:SSL routines::certificate verify failed)\n",
+                                                        with: "=== TLS started with cipher TLSv1.3:TLS_AES_256_GCM_SHA384:256\n ~> EHLO client.example.net\n<~  250 mx.example.com\n"))
+        #expect(!ids(ok).contains("starttls-failed"))
+    }
 }

@@ -4,6 +4,12 @@ import TranscriptModel
 /// domain's MX records (the `dns-*` session attributes, see `DNSFacts`), and whether the server tried matches;
 /// then the probe's STARTTLS checks (`starttls`, `tls-*` attributes).
 public enum DNSRules {
+    /// Words of a client's, server's or capture's line saying a TLS handshake failed.
+    static let tlsFailureWords = ["tls error", "tls session: (", "certificate verification failed", "certificate verify failed",
+                                  "handshake failed", "handshake failure", "ssl routines", "tls negotiation failed",
+                                  "sent tls alert", "unable to get local issuer certificate", "wrong version number",
+                                  "sslhandshakeexception", "starttls failed"]
+
     public static let table: [SessionRule] = [
         SessionRule("dns-nxdomain", .error, .hostunknown,
                     title: "The domain does not exist in DNS",
@@ -147,11 +153,27 @@ public enum DNSRules {
                     actions: [
                         "Look at the server's TLS log lines for this connection (certificate or key file errors, protocol or cipher settings).",
                         "Test by hand: `openssl s_client -starttls smtp -crlf -connect HOST:25 -servername HOST`.",
+                        "When the client checks certificates (\"certificate verify failed\"): the server must present a certificate for the name the client connects to, with its full chain, or the client must trust its issuer.",
                     ]) { f in
-            guard let st = f.session.attributes["starttls"],
-                  st == "handshake failed" || st.hasPrefix("offered, refused") || st.hasPrefix("aborted") else { return [] }
-            let ev = f.session.notes.first { $0.kind == .error && $0.text.contains("TLS") || $0.text.contains("STARTTLS") }
-            return [RuleHit(evidence: ev.map { [Evidence(position: $0.position, text: $0.text)] } ?? [], detail: "STARTTLS: \(st).")]
+            if let st = f.session.attributes["starttls"] {
+                guard st == "handshake failed" || st.hasPrefix("offered, refused") || st.hasPrefix("aborted") else { return [] }
+                let ev = f.session.notes.first { $0.kind == .error && $0.text.contains("TLS") || $0.text.contains("STARTTLS") }
+                return [RuleHit(evidence: ev.map { [Evidence(position: $0.position, text: $0.text)] } ?? [], detail: "STARTTLS: \(st).")]
+            }
+            // A transcript, log or capture: the server said go ahead, no encrypted dialogue followed, and a
+            // line of the input says the handshake failed.
+            guard let i = f.exchanges.lastIndex(where: { $0.command?.verb == "STARTTLS" && $0.reply?.code == 220 }),
+                  !f.exchanges.contains(where: \.tls), f.session.tls?.version == nil,
+                  let note = f.session.notes.first(where: { n in
+                      let t = n.text.lowercased()
+                      return tlsFailureWords.contains { Bytes.contains(t, $0) }
+                  })
+            else { return [] }
+            let lower = note.text.lowercased()
+            let fellBack = ["delivering unencrypted", "continuing without tls", "falling back", "retrying without"]
+                .contains { Bytes.contains(lower, $0) }
+            return [RuleHit(exchanges: [i], evidence: f.evidence(i) + [Evidence(position: note.position, text: note.text)],
+                            detail: fellBack ? "The client then sent the mail without TLS." : nil)]
         },
         SessionRule("tls-certificate-name-mismatch", .warning, .securityerror,
                     title: "The TLS certificate does not name the MX host",

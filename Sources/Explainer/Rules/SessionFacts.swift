@@ -10,10 +10,13 @@ public struct SessionFacts: Sendable {
     public let serverDropped: Bool
     /// DNS facts and notes (from a dig/nslookup paste), read once for all the DNS rules.
     let dns: DNSView
+    /// A capture holding one direction only ("client only", "server only"): the other side's silence proves nothing.
+    public let capturedOneSide: String?
 
     init(_ session: Session) {
         self.session = session
         self.dns = DNSView(session)
+        self.capturedOneSide = session.attributes["capture-sides"]
         self.lastCommandIndex = session.exchanges.lastIndex { $0.command != nil }
         self.serverDropped = session.closedBy != nil && session.closedBy != .client && !session.quitSent
     }

@@ -104,6 +104,14 @@ public enum SessionRules {
             guard let i = f.droppedRightAfter(["MAIL"]) else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i) + f.closeEvidence)]
         },
+        SessionRule("capture-one-sided", .warning, .undefined,
+                    title: "Only one side of the connection is in the capture",
+                    explanation: "The packets of one direction were not captured, so the other side's commands or replies are missing: whether the server accepted or refused anything cannot be told from this capture.",
+                    actions: ["Capture both directions: check the capture filter (a `src host` or `dst port` filter keeps one side), or capture on the mail server itself.",
+                              "With asymmetric routing, capture where both directions pass, or capture on both paths and merge the files (mergecap)."]) { f in
+            guard let side = f.capturedOneSide else { return [] }
+            return [RuleHit(evidence: f.closeEvidence, detail: "Captured: the \(side == "client only" ? "client's" : "server's") side only.")]
+        },
         SessionRule("disconnected", .error, .networkerror,
                     title: "The connection was lost mid-dialogue",
                     explanation: "The connection ended before the dialogue did, with no refusal to explain it: a crash or restart on the server, an idle timeout, or a network device cutting the connection.",
@@ -111,7 +119,8 @@ public enum SessionRules {
                         "Look at the server's log at that time for the reason (timeout, lost connection, too many errors).",
                         "If it happens during large messages, check MTU problems and timeouts on firewalls in between.",
                     ]) { f in
-            guard f.session.outcome == .disconnected, f.droppedRightAfter(["HELO", "EHLO", "MAIL"]) == nil else { return [] }
+            guard f.session.outcome == .disconnected, f.capturedOneSide == nil,
+                  f.droppedRightAfter(["HELO", "EHLO", "MAIL"]) == nil else { return [] }
             return [RuleHit(exchanges: f.session.decisiveExchange.map { [$0] } ?? [], evidence: f.closeEvidence)]
         },
         SessionRule("backspace-in-command", .warning, .syntaxerror,
@@ -193,6 +202,7 @@ public enum SessionRules {
                     explanation: "RFC 5321 clients must wait for the 220 banner. Spam software often does not, so servers such as Postfix postscreen treat early talkers as bots and drop them.",
                     actions: ["Make the client wait for the greeting before sending EHLO.",
                               "If this is a real mail server, check for a proxy or load balancer that delays the banner."]) { f in
+            guard f.capturedOneSide == nil else { return [] }
             let hits = f.exchanges.indices.filter { f.exchanges[$0].command?.beforeGreeting == true }
             guard !hits.isEmpty else { return [] }
             return [RuleHit(exchanges: hits, evidence: hits.flatMap { f.evidence($0) })]
@@ -312,14 +322,15 @@ public enum SessionRules {
             let hits = f.exchanges.indices.filter {
                 (f.exchanges[$0].command?.inferred ?? false) || (f.exchanges[$0].reply?.inferred ?? false)
             }
-            guard !hits.isEmpty, f.session.direction == nil else { return [] }
+            guard !hits.isEmpty, f.session.direction == nil, f.capturedOneSide == nil else { return [] }
             return [RuleHit(exchanges: hits, evidence: hits.flatMap { f.evidence($0) })]
         },
         SessionRule("reached-data", .info, .delivered,
                     title: "The session got as far as DATA",
                     explanation: "The server accepted the connection, the HELO, the sender and at least one recipient, so connectivity, DNS, blocklist and recipient checks all passed up to that point.",
                     actions: []) { f in
-            guard let i = f.exchanges.firstIndex(where: { $0.command?.verb == "DATA" && $0.reply?.code == 354 })
+            guard f.capturedOneSide == nil,
+                  let i = f.exchanges.firstIndex(where: { $0.command?.verb == "DATA" && $0.reply?.code == 354 })
                     ?? f.exchanges.firstIndex(where: { $0.command?.verb == "BDAT" && $0.reply?.isPositive == true })
             else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i))]

@@ -1090,6 +1090,13 @@ final class CaptureFlow<Sink: CaptureSink> {
         if let d = dataTransferMs { a["data-transfer-ms"] = String(d) }
         a["duration-ms"] = ms(lastTime - firstTime)
         a["capture-packets"] = String(packets)
+        // One direction only (a capture filter, asymmetric routing): rules about the other side's silence
+        // would be wrong.
+        if streams[0].deliveredBytes > 0, streams[1].deliveredBytes == 0, streams[1].missingBytes == 0 {
+            a["capture-sides"] = "client only"
+        } else if streams[1].deliveredBytes > 0, streams[0].deliveredBytes == 0, streams[0].missingBytes == 0, synPacket == nil {
+            a["capture-sides"] = "server only"
+        }
         a["client-bytes"] = String(streams[0].deliveredBytes)
         a["server-bytes"] = String(streams[1].deliveredBytes)
         if synCount > 1 { a["syn-attempts"] = String(synCount) }
