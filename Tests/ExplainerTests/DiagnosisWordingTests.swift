@@ -223,4 +223,17 @@ import TranscriptModel
                                                         with: "=== TLS started with cipher TLSv1.3:TLS_AES_256_GCM_SHA384:256\n ~> EHLO client.example.net\n<~  250 mx.example.com\n"))
         #expect(!ids(ok).contains("starttls-failed"))
     }
+
+    @Test func aMistypedMailFromFixedOnTheNextLineIsNotTheVerdict() throws {
+        let x = try explain(banner + ehlo + "MAIL FROM <a@example.net>\n501 5.5.4 Syntax: MAIL FROM:<address>\n"
+                            + "MAIL FROM:<a@example.net>\n250 2.1.0 Ok\nRCPT TO <b@example.com>\n501 5.5.4 Syntax: RCPT TO:<address>\nQUIT\n221 Bye\n")
+        #expect(x.session.failedStage == .rcpt)
+        let f = try #require(x.findings.first)
+        #expect(f.title == "Recipient refused — The command was written in the wrong form")
+        #expect(f.actions.first?.contains("RCPT TO:<") == true)
+        // A refused sender address that did parse is not got past by another sender.
+        let y = try explain(banner + ehlo + "MAIL FROM:<a@example.net>\n553 5.7.1 <a@example.net>: Sender address rejected: not owned by user\n"
+                            + "MAIL FROM:<other@example.net>\n250 2.1.0 Ok\nQUIT\n221 Bye\n")
+        #expect(y.session.failedStage == .mail)
+    }
 }

@@ -505,6 +505,12 @@ enum KnowledgeTable {
               .syntaxerror, "The commands came in the wrong order",
               "The server understood the command but not at this point of the dialogue: for example DATA before any accepted recipient, RCPT before MAIL, or MAIL before HELO/EHLO. The real problem is usually the command before it, which failed; look at that reply first.",
               actions: ["Look at the reply to the command before this one; it usually failed first (a refused sender or recipient leaves DATA with nothing to send).", "If the client really sends commands out of order, fix or update the sending software."]),
+        // "501 5.5.4 Syntax: MAIL FROM:<address>": the reply shows the form it wanted.
+        .text("command-syntax", any: ["syntax: ", "usage: ", "syntax error, command", "syntax error in", "bad syntax", "syntax error"],
+              none: ["helo", "ehlo", "address syntax"], codes: 500...501,
+              .syntaxerror, "The command was written in the wrong form",
+              "The server did not accept how the command was written. Its reply usually shows the form it expects: MAIL FROM:<address> and RCPT TO:<address>, with the colon straight after FROM or TO and the address in angle brackets.",
+              actions: ["Write the command exactly in the form the reply shows, for example MAIL FROM:<you@example.com> and RCPT TO:<them@example.com>.", "If software sent it, check how it formats SMTP commands (a client log or a capture shows them)."]),
         .text("syntax", any: ["command parameter not implemented", "syntax error", "malformed address", "command unrecognized", "unrecognized command", "command not implemented", "command not recognized", "invalid command", "line too long", "may not follow", "protocol error", "too many syntax"],
               .syntaxerror, "The server did not understand the command"),
         .text("undefined", any: ["delivery to the following recipients failed permanently"],

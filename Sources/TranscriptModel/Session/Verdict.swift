@@ -93,9 +93,10 @@ public enum Verdict {
         case .greeting, .connect:
             return false
         case .mail:
-            // Only a later MAIL of the same envelope gets past a refused one (not a bounce's MAIL FROM:<>).
+            // Only a later MAIL of the same envelope gets past a refused one (not a bounce's MAIL FROM:<>);
+            // one whose address did not even parse (a typing error) is got past by any accepted MAIL.
             let sender = ex.command?.address
-            return later.contains { $0.stage == .mail && $0.command?.address == sender && $0.reply?.isPositive == true }
+            return later.contains { $0.stage == .mail && (sender == nil || $0.command?.address == sender) && $0.reply?.isPositive == true }
         case .other:
             return false
         default:
