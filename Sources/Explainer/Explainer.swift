@@ -115,32 +115,24 @@ public struct Explainer: Sendable {
         let kb = ctx.classification
         let specific = !["undefined", "rejected", "onhold"].contains(kb.reason.rawValue) && !kb.ruleID.hasPrefix("code.")
             && !kb.ruleID.hasPrefix("class.")
+        // Whose words the finding uses:
+        // - the knowledge base's, when a stage's catch-all row meets a specific cause (its "check the
+        //   address for typos" is wrong for a full mailbox) or a provider's reply meets a row that yields to it;
+        // - the row's alone, when the row was written for this very cause (greylisting said twice, "wait" twice);
+        // - otherwise the row's, with the knowledge base's specifics added.
+        let catchAllGivesWay = Self.catchAll.contains(rule.id) && specific
+        let providerSpeaks = rule.yieldsToProvider && kb.ruleID.hasPrefix("kb.")
+        let sameCause = rule.reason != nil && rule.reason == kb.reason && !kb.ruleID.hasPrefix("kb.")
+            && rule.explanation != nil && !rule.actions.isEmpty
         var title = rule.title ?? kb.title
         var explanation = rule.explanation ?? kb.explanation
-        // A stage's catch-all words ("check the address for typos") are wrong for a specific cause (a full
-        // mailbox, a blocklist): then the knowledge base speaks and its steps come first.
-        let catchAllGivesWay = Self.catchAll.contains(rule.id) && specific
-        if catchAllGivesWay, rule.title != nil {
-            title = "\(rule.title!) — \(kb.title)"
-        }
-        // A row written for this very cause already says what the knowledge base's generic row would
-        // (greylisting twice, with "wait" twice); only a provider's own words add something.
-        let sameCause = !catchAllGivesWay && rule.reason != nil && rule.reason == kb.reason && !kb.ruleID.hasPrefix("kb.")
-            && rule.explanation != nil && !rule.actions.isEmpty
-        if catchAllGivesWay {
-            explanation = kb.explanation
-        } else if rule.explanation != nil, specific, kb.explanation != explanation, !sameCause {
-            explanation += " " + kb.explanation
-        }
-        let providerSpeaks = rule.yieldsToProvider && kb.ruleID.hasPrefix("kb.")
-        if providerSpeaks {
-            title = kb.title
-            explanation = kb.explanation
-        }
         var actions = rule.actions
-        if catchAllGivesWay || providerSpeaks, !kb.actions.isEmpty {
-            actions = kb.actions
+        if catchAllGivesWay || providerSpeaks {
+            if providerSpeaks { title = kb.title } else if let t = rule.title { title = "\(t) — \(kb.title)" }
+            explanation = kb.explanation
+            if !kb.actions.isEmpty { actions = kb.actions }
         } else if !sameCause {
+            if rule.explanation != nil, specific, kb.explanation != explanation { explanation += " " + kb.explanation }
             for a in kb.actions where !actions.contains(a) { actions.append(a) }
         }
         if let b = kb.blocklist {
