@@ -236,4 +236,20 @@ import TranscriptModel
                             + "MAIL FROM:<other@example.net>\n250 2.1.0 Ok\nQUIT\n221 Bye\n")
         #expect(y.session.failedStage == .mail)
     }
+
+    @Test func sClientRenegotiateOnACapitalRIsTheToolsTrap() throws {
+        let head = "$ openssl s_client -starttls smtp -crlf -connect mx.example.com:25\nCONNECTED(00000003)\n---\n"
+            + "SSL handshake has read 2417 bytes and written 402 bytes\n---\nread R BLOCK\n"
+            + "EHLO client.example.net\n250-mx.example.com\n250 PIPELINING\nMAIL FROM:<a@example.net>\n250 2.1.0 Ok\n"
+        let x = try explain(head + "RCPT TO:<b@example.com>\nRENEGOTIATING\n"
+                            + "40A7023A767F0000:error:0A00010A:SSL routines:can_renegotiate:wrong ssl version:../ssl/ssl_lib.c:2287:\n")
+        #expect(x.session.format == "openssl")
+        #expect(x.findings.first?.id == "s-client-renegotiate")
+        #expect(!ids(x).contains("disconnected"))
+        #expect(!ids(x).contains("lossy-paste"))   // s_client's own STARTTLS lost nothing
+        #expect(x.findings.first?.actions.first?.contains("lower case") == true)
+        // Typed in lower case, the same session goes on and says nothing of the kind.
+        let y = try explain(head + "rcpt to:<b@example.com>\n250 2.1.5 Ok\nquit\n221 2.0.0 Bye\n")
+        #expect(!ids(y).contains("s-client-renegotiate"))
+    }
 }

@@ -104,6 +104,17 @@ public enum SessionRules {
             guard let i = f.droppedRightAfter(["MAIL"]) else { return [] }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i) + f.closeEvidence)]
         },
+        SessionRule("s-client-renegotiate", .error, .syntaxerror,
+                    title: "openssl s_client took a command starting with R as \"renegotiate\"",
+                    explanation: "In its interactive mode s_client reads a line that begins with a capital R as its own renegotiate command (and one that begins with Q as quit), so the command, usually RCPT TO, never reached the server and the TLS session broke. The server did nothing wrong.",
+                    actions: ["Type SMTP commands in lower case (rcpt to:<address>), or start s_client with -ign_eof (OpenSSL 1.1) or -nocommands (OpenSSL 3).",
+                              "Or test with swaks --tls, which has no such trap."]) { f in
+            guard f.session.attributes["s_client"] == "renegotiated" else { return [] }
+            let last = f.exchanges.indices.last
+            let note = f.session.notes.first { $0.text == "RENEGOTIATING" }
+            return [RuleHit(exchanges: last.map { [$0] } ?? [],
+                            evidence: (last.map(f.evidence) ?? []) + (note.map { [Evidence(position: $0.position, text: $0.text)] } ?? []))]
+        },
         SessionRule("capture-one-sided", .warning, .undefined,
                     title: "Only one side of the connection is in the capture",
                     explanation: "The packets of one direction were not captured, so the other side's commands or replies are missing: whether the server accepted or refused anything cannot be told from this capture.",
@@ -119,7 +130,8 @@ public enum SessionRules {
                         "Look at the server's log at that time for the reason (timeout, lost connection, too many errors).",
                         "If it happens during large messages, check MTU problems and timeouts on firewalls in between.",
                     ]) { f in
-            guard f.session.outcome == .disconnected, f.capturedOneSide == nil,
+            // s_client breaking its own TLS session on a typed "R" is told by its own row.
+            guard f.session.outcome == .disconnected, f.capturedOneSide == nil, f.session.attributes["s_client"] == nil,
                   f.droppedRightAfter(["HELO", "EHLO", "MAIL"]) == nil else { return [] }
             return [RuleHit(exchanges: f.session.decisiveExchange.map { [$0] } ?? [], evidence: f.closeEvidence)]
         },
@@ -319,8 +331,11 @@ public enum SessionRules {
                     title: "Some steps were missing from the paste and were inferred",
                     explanation: "Lines the paste lost were reconstructed from what followed (for example a 354 reply implies a DATA command). They are marked as inferred.",
                     actions: ["If the exact exchange matters, capture the session again (swaks, or `script` around telnet)."]) { f in
+            // s_client -starttls does the STARTTLS itself before the dialogue shows: nothing was lost.
+            let toolDid: (Exchange) -> Bool = { f.session.format == "openssl" && $0.command?.verb == "STARTTLS" }
             let hits = f.exchanges.indices.filter {
-                (f.exchanges[$0].command?.inferred ?? false) || (f.exchanges[$0].reply?.inferred ?? false)
+                !toolDid(f.exchanges[$0])
+                    && ((f.exchanges[$0].command?.inferred ?? false) || (f.exchanges[$0].reply?.inferred ?? false))
             }
             guard !hits.isEmpty, f.session.direction == nil, f.capturedOneSide == nil else { return [] }
             return [RuleHit(exchanges: hits, evidence: hits.flatMap { f.evidence($0) })]

@@ -179,6 +179,7 @@ struct OpenSSLCore: DialectCore {
             }
             if t.elementsEqual("RENEGOTIATING".utf8) {
                 slot.note(t, .error, pos)
+                slot.builder.attributes["s_client"] = "renegotiated"
                 slot.note(Array("s_client took the typed line starting with R as its renegotiate command: the line was not sent. Type SMTP commands in lower case (rcpt to:) or start s_client with -ign_eof / -nocommands.".utf8)[...], .tool, pos)
                 return
             }
