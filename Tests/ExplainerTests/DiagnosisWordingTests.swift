@@ -252,4 +252,15 @@ import TranscriptModel
         let y = try explain(head + "rcpt to:<b@example.com>\n250 2.1.5 Ok\nquit\n221 2.0.0 Bye\n")
         #expect(!ids(y).contains("s-client-renegotiate"))
     }
+
+    @Test func noValidRecipientsAtDataPointsBackToTheRecipients() throws {
+        for command in ["DATA", "."] {
+            let c = ReplyKnowledge.classify(ReplyQuery(code: 554, enhanced: "5.5.1", text: "Error: no valid recipients", command: command))
+            #expect(c.title == "No recipient was accepted, so the message has nowhere to go", "\(command)")
+            #expect(c.reason == .userunknown)   // what bounce analyzers call it
+        }
+        // A bounce text without its command keeps the bounce reading.
+        let bounce = ReplyKnowledge.classify(ReplyQuery(code: 554, enhanced: nil, text: "no valid recipients", command: nil))
+        #expect(bounce.title == "The recipient address does not exist")
+    }
 }

@@ -369,6 +369,11 @@ enum KnowledgeTable {
               none: ["hostname", "helo"], .syntaxerror, "The address lacks a full domain name",
               "The address was given without a complete domain (user, or user@host), and the server only takes user@example.com.",
               actions: ["Write the address with its full domain (user@example.com).", "If software appends a bare host name, set its mail domain (Postfix myorigin and append_dot_mydomain)."]),
+        // The answer to DATA after every RCPT failed: a consequence; the refused recipients are the cause.
+        .text("no-valid-recipients", any: ["no valid recipients", "no recipients", "all recipients were rejected"], commands: ["DATA", "BDAT", "."],
+              .userunknown, "No recipient was accepted, so the message has nowhere to go",
+              "Every RCPT TO before this was refused (or none was sent), so the server refuses the message itself. The refusals of the recipients above are the cause.",
+              actions: ["Look at the replies to the RCPT TO commands above and fix what they name."]),
         // Before the unknown-user rows: "bad recipient address syntax" is a typing problem, not a missing mailbox.
         .text("address-syntax", any: ["address syntax", "malformed address", "missing at end of address", "unbalanced '<'", "unbalanced <", "invalid address format", "address is malformed", "syntax error in address", "syntax error in parameters scanning"],
               none: ["user unknown", "unknown user", "no such user", "does not exist"],
