@@ -107,7 +107,7 @@ public enum SessionRules {
         SessionRule("s-client-renegotiate", .error, .syntaxerror,
                     title: "openssl s_client took a command starting with R as \"renegotiate\"",
                     explanation: "In its interactive mode s_client reads a line that begins with a capital R as its own renegotiate command (and one that begins with Q as quit), so the command, usually RCPT TO, never reached the server and the TLS session broke. The server did nothing wrong.",
-                    actions: ["Type SMTP commands in lower case (rcpt to:<address>), or start s_client with -ign_eof (OpenSSL 1.1) or -nocommands (OpenSSL 3).",
+                    actions: ["Type SMTP commands in lower case (rcpt to:<address>), or start s_client with -ign_eof or -quiet, which turn the command letters off (OpenSSL 3 also has -nocommands).",
                               "Or test with swaks --tls, which has no such trap."]) { f in
             guard f.session.attributes["s_client"] == "renegotiated" else { return [] }
             let last = f.exchanges.indices.last
