@@ -40,6 +40,10 @@ public struct Explainer: Sendable {
     static let catchAll: Set<String> = ["rcpt-rejected", "mail-rejected", "message-rejected", "greeting-refused",
                                         "command-refused", "blocklisted", "disconnected"]
 
+    /// Findings that say themselves why a session has no end in the input; an incomplete session's summary
+    /// is then just their title.
+    static let tellWhyUnfinished: Set<String> = ["encrypted-outcome", "capture-one-sided", "starttls-failed"]
+
     public func explain(_ session: Session) -> ExplainedSession {
         var findings: [Finding] = []
         var replies: [Int: ReplyExplanation] = [:]
@@ -205,7 +209,7 @@ enum VerdictSummary {
             return "Disconnected at \(stage ?? "an unknown step")\(why)."
         case .incomplete:
             // The finding already says why the end is missing.
-            if let p = primary, ["encrypted-outcome", "capture-one-sided", "starttls-failed"].contains(p.id) { return "Incomplete: \(p.title)." }
+            if let p = primary, Explainer.tellWhyUnfinished.contains(p.id) { return "Incomplete: \(p.title)." }
             if s.quitSent { return "Incomplete: the client quit before sending a message\(why)." }
             return "Incomplete: the input ends before the session does\(why)."
         case .unreachable:

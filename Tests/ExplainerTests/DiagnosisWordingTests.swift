@@ -7,6 +7,16 @@ import TranscriptModel
     private let banner = "220 mx.example.com ESMTP Postfix\n"
     private let ehlo = "EHLO client.example.net\n250 mx.example.com\n"
 
+    /// Each reply (no command known) gets the reason and a title naming the words given.
+    private func expectReadings(_ cases: [(Int, String, Reason, String)], withSteps: Bool = false) {
+        for (code, text, reason, words) in cases {
+            let c = ReplyKnowledge.classify(ReplyQuery(code: code, enhanced: nil, text: text, command: nil))
+            #expect(c.reason == reason, "\(text)")
+            #expect(c.title.contains(words), "\(text): \(c.title)")
+            if withSteps { #expect(!c.actions.isEmpty) }
+        }
+    }
+
     private func all(_ text: String, name: String = "t.txt") throws -> [ExplainedSession] {
         var out: [Session] = []
         _ = try InputDriver.read(name: name, bytes: Array(text.utf8)) { out.append($0) }
@@ -158,12 +168,7 @@ import TranscriptModel
             (450, "4.1.8 <bounce@nonexistent.example>: Sender address rejected: Domain not found", .rejected, "sender's domain does not exist"),
             (550, "5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient j@example.com not found by SMTP address lookup", .userunknown, "recipient was not found"),
         ]
-        for (code, text, reason, words) in cases {
-            let c = ReplyKnowledge.classify(ReplyQuery(code: code, enhanced: nil, text: text, command: nil))
-            #expect(c.reason == reason, "\(text)")
-            #expect(c.title.contains(words), "\(text): \(c.title)")
-            #expect(!c.actions.isEmpty)
-        }
+        expectReadings(cases, withSteps: true)
     }
 
     @Test func providerAuthRefusalKeepsTheProvidersWords() throws {
@@ -187,11 +192,7 @@ import TranscriptModel
             (504, "5.5.2 <foo>: Recipient address rejected: need fully-qualified address", .syntaxerror, "lacks a full domain"),
             (554, "5.5.0 Rejecting commands due to pre-greeting traffic", .syntaxerror, "before the server's reply"),
         ]
-        for (code, text, reason, words) in cases {
-            let c = ReplyKnowledge.classify(ReplyQuery(code: code, enhanced: nil, text: text, command: nil))
-            #expect(c.reason == reason, "\(text)")
-            #expect(c.title.contains(words), "\(text): \(c.title)")
-        }
+        expectReadings(cases)
         // "verification failed" about a signature is sender authentication, not a recipient check.
         let dkim = ReplyKnowledge.classify(ReplyQuery(code: 554, enhanced: nil, text: "5.7.1 Rejected: DKIM signature verification failed", command: nil))
         #expect(dkim.reason == .authfailure)

@@ -323,6 +323,10 @@ enum KnowledgeTable {
 
     // MARK: 3. Generic text patterns (order matters: specific before general)
 
+    /// A gateway asking the server behind it whether a recipient exists (Postfix address verification, an
+    /// Exim callout): deferred while unanswered (4xx), refused when that server says no (5xx).
+    private static let recipientCheck = ["recipient verify", "recipient callout", "unverified address", "recipient verification", "undeliverable address"]
+
     static let texts: [KnowledgeEntry] = [
         // things that are not failures
         .text("greylist", any: ["greylist", "graylist", "grey-list", "gray-list", "greylisted", "postgrey"],
@@ -348,11 +352,11 @@ enum KnowledgeTable {
               .rejected, "The receiver could not verify the sender address",
               "Before accepting, the receiving server checked the MAIL FROM address by asking the sender domain's own mail server whether it exists (a callout). That check failed or found no such address.",
               actions: ["Make sure the sender address exists and the sender domain's mail servers accept RCPT TO for it, also from the null sender <>.", "Check that the sender domain's MX hosts are reachable on port 25 from the internet."]),
-        .text("recipient-verify.temp", any: ["recipient verify", "recipient callout", "unverified address", "address verification in progress", "recipient verification", "undeliverable address"],
+        .text("recipient-verify.temp", any: recipientCheck + ["address verification in progress"],
               none: ["dkim", "spf", "dmarc", "signature"], codes: 400...499, .systemerror, "The receiver could not yet check the recipient with the next server",
               "This server forwards mail for the domain and first asks the server behind it whether the recipient exists (address verification or a callout). That answer was not available yet, so it asks the sender to retry.",
               actions: ["Senders retry automatically; a first attempt is often deferred while the check runs.", "If it keeps failing, the receiving admin must make sure the server behind it (the mailbox server) is reachable and answers RCPT TO."]),
-        .text("recipient-verify", any: ["recipient verify", "recipient callout", "unverified address", "recipient verification", "undeliverable address"],
+        .text("recipient-verify", any: recipientCheck,
               none: ["sender", "dkim", "spf", "dmarc", "signature"], codes: 500...599, .userunknown, "The next server says the recipient does not exist",
               "This server forwards mail for the domain and asked the server behind it whether the recipient exists (address verification or a callout). That server refused the address.",
               actions: ["Check the address for typos and get a current one from the recipient.", "If you run the receiving side: check the mailbox exists on the server behind the gateway."]),

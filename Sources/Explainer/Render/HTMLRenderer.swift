@@ -167,10 +167,7 @@ public enum HTMLRenderer {
         t.element(hr, "th", class: "meaning", [("scope", "col")], text: "Meaning")
         let tbody = t.element(table, "tbody")
 
-        var lastExchangeShown = -1
-        // An inferred reply is explained on its own (synthesised) server line when it has one, else beside
-        // the command.
-        let answered = Set(s.lines.lazy.filter { $0.role == .server }.compactMap(\.exchange))
+        var placement = MeaningPlacement(s)
         for l in s.lines {
             let tr = t.element(tbody, "tr", class: "r-\(l.role.rawValue)" + (l.inferred ? " inferred" : ""))
             var num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
@@ -196,12 +193,7 @@ public enum HTMLRenderer {
                 t.element(tr, "td", class: "other", [("colspan", "2"), ("data-side", roleMark(l.role))], text: text)
             }
             let meaning = t.element(tr, "td", class: "meaning")
-            if let ex = l.exchange, ex >= 0, ex != lastExchangeShown, ex < s.exchanges.count,
-               s.exchanges[ex].reply != nil,
-               l.role == .server || l.role == .client && s.exchanges[ex].reply?.inferred == true && !answered.contains(ex) {
-                lastExchangeShown = ex
-                annotate(t, meaning, x, ex, number)
-            }
+            if let ex = placement.exchange(after: l) { annotate(t, meaning, x, ex, number) }
         }
         if s.elidedLines > 0 {
             let tr = t.element(tbody, "tr", class: "r-gap")

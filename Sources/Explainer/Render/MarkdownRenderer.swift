@@ -40,8 +40,7 @@ public enum MarkdownRenderer {
 
         if !s.lines.isEmpty {
             var block: [String] = []
-            var lastExchangeShown = -1
-            let answered = Set(s.lines.lazy.filter { $0.role == .server }.compactMap(\.exchange))
+            var placement = MeaningPlacement(s)
             for l in s.lines {
                 var num = l.position.line.map(String.init) ?? l.position.packet.map { "#\($0)" } ?? ""
                 if l.position.sequence != nil, l.position.input != s.input {
@@ -51,10 +50,7 @@ public enum MarkdownRenderer {
                 var text = Sanitizer.terminal(l.text)
                 if l.inferred { text += "   (inferred)" }
                 block.append("\(gutter) \(tag(l.role)) \(text)")
-                if let ex = l.exchange, ex >= 0, ex != lastExchangeShown, ex < s.exchanges.count,
-                   let r = s.exchanges[ex].reply, let e = x.replies[ex],
-                   l.role == .server || l.role == .client && r.inferred && !answered.contains(ex) {
-                    lastExchangeShown = ex
+                if let ex = placement.exchange(after: l), let r = s.exchanges[ex].reply, let e = x.replies[ex] {
                     block.append("        → \(r.code)\(r.enhanced.map { " " + $0 } ?? ""): " + Sanitizer.terminal(e.summary))
                     for id in x.findingIDs(forExchange: ex) {
                         if let f = x.findings.first(where: { $0.id == id }) {

@@ -48,18 +48,10 @@ public struct TextRenderer: Sendable {
         out += identity(s)
         out += "\n"
 
-        var lastExchangeShown = -1
-        // An inferred reply is annotated under its command only when no server line shows it (log
-        // replays print the inferred reply; the meaning belongs under that line, as in HTML and Markdown).
-        let answered = Set(s.lines.lazy.filter { $0.role == .server }.compactMap(\.exchange))
+        var placement = MeaningPlacement(s)
         for line in s.lines {
             out += transcriptLine(line, input: s.input)
-            if let ex = line.exchange, ex >= 0, ex != lastExchangeShown, ex < s.exchanges.count,
-               s.exchanges[ex].reply != nil,
-               line.role == .server || line.role == .client && s.exchanges[ex].reply?.inferred == true && !answered.contains(ex) {
-                lastExchangeShown = ex
-                out += annotations(x, ex)
-            }
+            if let ex = placement.exchange(after: line) { out += annotations(x, ex) }
         }
         if s.elidedLines > 0 {
             out += paint("        … \(s.elidedLines) more lines not shown (message content or limits)", .dim) + "\n"

@@ -994,11 +994,12 @@ final class CaptureFlow<Sink: CaptureSink> {
             s.note("the server reset the connection right after MAIL FROM: typical of a server that checked the client's address or the sender against a blocklist and dropped it",
                    kind: .tcp, at: at)
         }
-        let oneSided = streams[0].deliveredBytes > 0 && streams[1].deliveredBytes == 0 && streams[1].missingBytes == 0
+        let side = capturedSide
+        let oneSided = side == "client only"
         if oneSided {
             s.note("only the client's side of the connection is in the capture (asymmetric routing, or a capture filter on one direction?)",
                    kind: .tcp, at: at)
-        } else if streams[1].deliveredBytes > 0, streams[0].deliveredBytes == 0, streams[0].missingBytes == 0, synPacket == nil {
+        } else if side == "server only" {
             s.note("only the server's side of the connection is in the capture", kind: .tcp, at: at)
         }
         if oneSided {
@@ -1075,6 +1076,16 @@ final class CaptureFlow<Sink: CaptureSink> {
         }
     }
 
+    /// "client only" or "server only" when the capture holds one direction (a capture filter, asymmetric
+    /// routing); nil when it holds both.
+    var capturedSide: String? {
+        if streams[0].deliveredBytes > 0, streams[1].deliveredBytes == 0, streams[1].missingBytes == 0 { return "client only" }
+        if streams[1].deliveredBytes > 0, streams[0].deliveredBytes == 0, streams[0].missingBytes == 0, synPacket == nil {
+            return "server only"
+        }
+        return nil
+    }
+
     func attributes() -> [String: String] {
         var a: [String: String] = [:]
         func ms(_ x: Double) -> String { String(Int(saturating: (x * 1000).rounded())) }
@@ -1090,13 +1101,8 @@ final class CaptureFlow<Sink: CaptureSink> {
         if let d = dataTransferMs { a["data-transfer-ms"] = String(d) }
         a["duration-ms"] = ms(lastTime - firstTime)
         a["capture-packets"] = String(packets)
-        // One direction only (a capture filter, asymmetric routing): rules about the other side's silence
-        // would be wrong.
-        if streams[0].deliveredBytes > 0, streams[1].deliveredBytes == 0, streams[1].missingBytes == 0 {
-            a["capture-sides"] = "client only"
-        } else if streams[1].deliveredBytes > 0, streams[0].deliveredBytes == 0, streams[0].missingBytes == 0, synPacket == nil {
-            a["capture-sides"] = "server only"
-        }
+        // Rules about the other side's silence would be wrong on a one-sided capture.
+        if let side = capturedSide { a["capture-sides"] = side }
         a["client-bytes"] = String(streams[0].deliveredBytes)
         a["server-bytes"] = String(streams[1].deliveredBytes)
         if synCount > 1 { a["syn-attempts"] = String(synCount) }
