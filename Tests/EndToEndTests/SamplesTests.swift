@@ -27,6 +27,16 @@ import Testing
 
     @Test(arguments: rows("telnet"))
     func telnetSample(row: Row) throws {
+        try expectVerdict(row)
+    }
+
+    /// Captures: each file one connection, its verdict and findings as written down.
+    @Test(arguments: rows("pcap"))
+    func captureSample(row: Row) throws {
+        try expectVerdict(row)
+    }
+
+    private func expectVerdict(_ row: Row) throws {
         let doc = try BinaryRunner.json([row.file])
         let sessions = try #require(doc["sessions"] as? [[String: Any]])
         let s = try #require(sessions.first)

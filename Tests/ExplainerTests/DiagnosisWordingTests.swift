@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TranscriptModel
 @testable import Explainer
@@ -263,5 +264,26 @@ import TranscriptModel
         // A bounce text without its command keeps the bounce reading.
         let bounce = ReplyKnowledge.classify(ReplyQuery(code: 554, enhanced: nil, text: "no valid recipients", command: nil))
         #expect(bounce.title == "The recipient address does not exist")
+    }
+
+    @Test func aOneSidedCaptureSaysSoAndNothingAboutTheMissingSide() throws {
+        let own = ReportSamplesTests.samples.appendingPathComponent("pcap/relay-denied-client-side-only.pcap")
+        // A shared-corpus capture whose client also talks before any (uncaptured) greeting.
+        let shared = ReportSamplesTests.samples.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shared/corpus/pcap/arkime/tests/pcap/smtp-subject-multi-nospace.pcap")
+        for url in [own, shared] where FileManager.default.fileExists(atPath: url.path) {
+            var out: [Session] = []
+            _ = try InputDriver.read(path: url.path) { out.append($0.resolved()) }
+            let x = Explainer().explain(try #require(out.first))
+            #expect(x.findings.first?.id == "capture-one-sided", "\(url.lastPathComponent)")
+            for quiet in ["pregreet", "disconnected", "lossy-paste", "reached-data"] {
+                #expect(!ids(x).contains(quiet), "\(url.lastPathComponent): \(quiet)")
+            }
+        }
+    }
+
+    @Test func heloReplyDoesNotClaimExtensions() {
+        #expect(ReplyKnowledge.codeMeaning(250, command: "HELO").contains("HELO lists no extensions"))
+        #expect(ReplyKnowledge.codeMeaning(250, command: "EHLO").contains("listed the SMTP extensions"))
     }
 }
