@@ -36,6 +36,12 @@ import Testing
         try expectVerdict(row)
     }
 
+    /// Error messages of mail-sending code and apps, one per file.
+    @Test(arguments: rows("client-error"))
+    func clientErrorSample(row: Row) throws {
+        try expectVerdict(row)
+    }
+
     private func expectVerdict(_ row: Row) throws {
         let doc = try BinaryRunner.json([row.file])
         let sessions = try #require(doc["sessions"] as? [[String: Any]])

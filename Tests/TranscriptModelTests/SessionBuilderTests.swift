@@ -318,6 +318,22 @@ import Testing
         #expect(last.recipients.map(\.address) == ["c@y.example"])
     }
 
+    @Test func authRefusalFirstIsNotAGreeting() throws {
+        // A log that starts mid-session: 535 only ever answers AUTH.
+        let s = try session("535 5.7.3 Authentication unsuccessful\n")
+        #expect(s.exchanges.first?.command?.verb == "AUTH")
+        #expect(s.exchanges.first?.command?.inferred == true)
+        #expect(s.failedStage == .auth)
+    }
+
+    @Test func lastLineWithoutNewlineCountsForDetection() throws {
+        // A one-line paste from a web form has no final newline; its only line must still pick the reader.
+        let line = "System.Net.Mail.SmtpException: Failure sending mail. ---> System.Net.Sockets.SocketException: No connection could be made because the target machine actively refused it 192.0.2.7:587"
+        let info = try InputDriver.read(name: "t.txt", bytes: Array(line.utf8)) { _ in }
+        #expect(info.format == "client-error")
+        #expect(!info.fallback)
+    }
+
     @Test func malformedBdatIsNotAChunk() throws {
         let s = try session("220 mx ESMTP\nEHLO c\n250 CHUNKING\nMAIL FROM:<a@x.example>\n250 ok\nBDAT 5 X\n501 5.5.4 syntax\nQUIT\n221 bye\n")
         #expect(s.exchanges.contains { $0.command?.verb == "QUIT" && $0.reply?.code == 221 })

@@ -43,6 +43,17 @@ public enum SessionRules {
                     ]) { f in
             failure(f, .nameNotResolved)
         },
+        SessionRule("connect-failed", .error, .networkerror,
+                    title: "The connection to the server failed",
+                    explanation: "The client reports that it could not connect, without saying whether the connection was refused, timed out or the name did not resolve.",
+                    actions: [
+                        "Test the same host and port from the same machine: `nc -vz HOST PORT`, or in PowerShell `Test-NetConnection HOST -Port PORT`.",
+                        "Check the host name and port in the application's settings (587 for submission, 25 for server-to-server mail).",
+                        "Check firewalls between the client and the server; many networks block outbound port 25.",
+                    ]) { f in
+            // Other readers use `other` for cases with their own words (a null MX, Exim's retry times).
+            f.session.format == "client-error" ? failure(f, .other) : []
+        },
         SessionRule("name-resolves-internally", .warning, .networkerror,
                     title: "The server name resolved to an internal address",
                     explanation: "The host name was looked up to a private or loopback address. Your DNS answers differently from the public DNS (split DNS), so you may be testing a different server from the one the internet reaches.",
@@ -131,7 +142,9 @@ public enum SessionRules {
                         "If it happens during large messages, check MTU problems and timeouts on firewalls in between.",
                     ]) { f in
             // s_client breaking its own TLS session on a typed "R" is told by its own row.
+            // An application's error message that names its fault has its own finding.
             guard f.session.outcome == .disconnected, f.capturedOneSide == nil, f.session.attributes["s_client"] == nil,
+                  f.session.attributes["client-problem"] == nil,
                   f.droppedRightAfter(["HELO", "EHLO", "MAIL"]) == nil else { return [] }
             return [RuleHit(exchanges: f.session.decisiveExchange.map { [$0] } ?? [], evidence: f.closeEvidence)]
         },

@@ -22,6 +22,7 @@ public enum FormatDetector {
         MsmtpReader.self,
         MailKitReader.self,
         RFCExampleReader.self,
+        ClientErrorReader.self,
         TelnetReader.self,
     ]
         + [DNSOutputReader.self]

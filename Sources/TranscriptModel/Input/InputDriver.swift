@@ -159,13 +159,21 @@ public enum InputDriver {
         var prefixLines: [ArraySlice<UInt8>] = []
         var pendingChunks: [[UInt8]] = []
         var total = 0
+        var ended = false
         while prefixLines.count < FormatDetector.prefixLines, total < FormatDetector.prefixBytes {
-            guard let chunk = try source.next(name: name), !chunk.isEmpty else { break }
+            guard let chunk = try source.next(name: name), !chunk.isEmpty else { ended = true; break }
             total += chunk.count
             pendingChunks.append(chunk)
             splitter.peekLines(chunk, into: &prefixLines, limit: FormatDetector.prefixLines)
         }
         if total == 0 { throw InputError(input: name, message: "empty input") }
+        // A paste often ends without a newline; its last line (for a one-line error message, its only line)
+        // counts for detection too.
+        if ended, prefixLines.count < FormatDetector.prefixLines {
+            let all = pendingChunks.count == 1 ? pendingChunks[0] : Array(pendingChunks.joined())
+            let tail = all.lastIndex(of: Bytes.lf).map { $0 + 1 } ?? 0
+            if tail < all.count { prefixLines.append(LineSplitter.dropCR(all[tail...])) }
+        }
         if let bad = binaryOffset(pendingChunks.first ?? []) {
             throw InputError(input: name, position: "byte \(bad)",
                              message: "binary data: not a transcript, mail log or packet capture")

@@ -583,7 +583,8 @@ public struct SessionBuilder {
         }
 
         if target == nil {
-            if !sawGreeting && session.exchanges.allSatisfy({ $0.command == nil }) && session.exchanges.isEmpty {
+            // Replies that only ever answer a command (AUTH, DATA, QUIT) are not a greeting, even first.
+            if !sawGreeting && session.exchanges.isEmpty && ![221, 235, 334, 354, 534, 535, 538].contains(reply.code) {
                 sawGreeting = true
                 let idx = addExchange(Exchange(command: nil, reply: reply, stage: .greeting, tls: tlsActive))
                 applyGreeting(reply)
@@ -633,6 +634,8 @@ public struct SessionBuilder {
         case 354: return "DATA"
         case 221: return "QUIT"
         case 235: return nil
+        // Only AUTH is answered with these (RFC 4954).
+        case 534, 535, 538: return "AUTH"
         default: break
         }
         if reply.code == 250, let e = reply.enhanced {

@@ -9,16 +9,24 @@ struct PHPMailerCore: DialectCore {
     static var ownsTimestamps: Bool { true }
 
     static func scoreLines(_ lines: [ArraySlice<UInt8>]) -> Double {
-        var hits = 0
+        var hits = 0, dialogue = 0
         for l in lines.prefix(200) {
             if Scan.find(l, "CLIENT -> SERVER:", limit: 60) != nil || Scan.find(l, "SERVER -> CLIENT:", limit: 60) != nil
                 || Scan.find(l, "CLIENT -&gt; SERVER:", limit: 60) != nil
-                || Scan.find(l, "SERVER -&gt; CLIENT:", limit: 60) != nil
-                || Scan.find(l, "SMTP ERROR: ", limit: 60) != nil || Scan.find(l, "SMTP INBOUND: ", limit: 60) != nil {
+                || Scan.find(l, "SERVER -&gt; CLIENT:", limit: 60) != nil || Scan.find(l, "SMTP INBOUND: ", limit: 60) != nil {
+                dialogue += 1
+                hits += 1
+            } else if Scan.find(l, "SMTP ERROR: Failed to connect to server", limit: 60) != nil {
+                // Debug output of a connection that never opened: there is no dialogue to show.
+                dialogue += 1
+                hits += 1
+            } else if Scan.find(l, "SMTP ERROR: ", limit: 60) != nil {
                 hits += 1
             }
         }
-        return hits >= 2 ? 0.97 : (hits == 1 ? 0.8 : 0)
+        // Error lines alone (no debug dialogue) are PHPMailer's ErrorInfo: the client-error reader's.
+        if dialogue == 0 { return hits > 0 ? 0.5 : 0 }
+        return hits >= 2 ? 0.97 : 0.8
     }
 
     private enum Last { case none, server, client, other }

@@ -1,0 +1,340 @@
+/// What the error messages of mail-sending libraries and applications say, as a table: the words each one
+/// prints, and what those words tell about the SMTP session behind them. Needles are matched lower-cased,
+/// anywhere in a line; the first matching row of each kind wins.
+
+/// A fault the library reports that is not (only) a server reply. Raw values are the `client-problem`
+/// session attribute.
+public enum ClientProblem: String, Sendable, CaseIterable {
+    /// The client and server disagree on implicit TLS (465) versus STARTTLS (587/25).
+    case tlsModeMismatch = "tls-mode-mismatch"
+    /// The client did not accept the server's certificate.
+    case certificateRejected = "certificate-rejected"
+    /// The TLS handshake failed for another reason (protocol versions, ciphers, alerts).
+    case tlsHandshake = "tls-handshake"
+    /// The client wanted STARTTLS; the server's EHLO reply did not offer it.
+    case starttlsNotOffered = "starttls-not-offered"
+    /// The client wanted to log in; the server's EHLO reply did not offer AUTH.
+    case authNotOffered = "auth-not-offered"
+    /// The client library itself refused to send the password over an unencrypted connection.
+    case plaintextAuthRefused = "plaintext-auth-refused"
+    /// The application has no user name or password configured.
+    case credentialsMissing = "credentials-missing"
+    /// Connected, but no 220 greeting arrived.
+    case noGreeting = "no-greeting"
+    /// The server closed the connection without a reply the library could show.
+    case serverClosed = "server-closed"
+    /// The library gave up waiting for a reply.
+    case clientTimeout = "client-timeout"
+    /// The library refused an address before anything was sent.
+    case addressInvalid = "address-invalid"
+
+    /// When several are named (an outer and a nested exception), the more specific one is kept.
+    var rank: Int { Self.allCases.firstIndex(of: self)! }
+}
+
+/// The step a server reply answered, as far as the error message says.
+enum ClientStep: Sendable, Equatable {
+    case greeting
+    /// A command verb line (`AUTH`, `MAIL FROM`, `RCPT TO`, `DATA`, `.` for the end of the message).
+    case command(String)
+    case unknown
+}
+
+struct ClientErrorMarker: Sendable {
+    enum Meaning: Sendable {
+        /// A server reply follows the needle (code first, a Python tuple or dict, or text without a code).
+        case reply(ClientStep)
+        /// The library says the command failed but shows no reply.
+        case failed(String, code: Int)
+        case problem(ClientProblem)
+        case connect(ConnectFailure)
+        /// Names the command only: a stack frame or an error object's field.
+        case command(String)
+    }
+
+    let needle: [UInt8]
+    let meaning: Meaning
+    /// The library that prints these words; nil for words many print. Only rows naming a library make an
+    /// input read as an error message (a telnet paste saying "Connection refused" is still a telnet paste).
+    let library: String?
+
+    init(_ needle: String, _ meaning: Meaning, _ library: String? = nil) {
+        self.needle = Array(needle.utf8)
+        self.meaning = meaning
+        self.library = library
+    }
+}
+
+enum ClientErrorMarkers {
+    static let dotNet = ".NET System.Net.Mail"
+    static let python = "Python smtplib"
+    static let node = "Nodemailer"
+    static let java = "JavaMail / Jakarta Mail"
+    static let mailKit = "MailKit"
+    static let ruby = "Ruby Net::SMTP"
+    static let go = "Go net/smtp"
+    static let php = "PHPMailer"
+
+    /// Rows whose needle is followed by the server's reply, or that say a command failed.
+    static let replies: [ClientErrorMarker] = [
+        // Python smtplib exceptions: `(code, b'text')`, or `{'rcpt': (code, b'text')}` for recipients.
+        .init("smtpauthenticationerror: ", .reply(.command("AUTH")), python),
+        .init("smtpsenderrefused: ", .reply(.command("MAIL FROM")), python),
+        .init("smtprecipientsrefused: ", .reply(.command("RCPT TO")), python),
+        .init("smtpdataerror: ", .reply(.command(".")), python),
+        .init("smtpheloerror: ", .reply(.command("EHLO")), python),
+        .init("smtpconnecterror: ", .reply(.greeting), python),
+        .init("smtpresponseexception: ", .reply(.unknown), python),
+        // Nodemailer's error messages.
+        .init("invalid login: ", .reply(.command("AUTH")), node),
+        .init("mail command failed: ", .reply(.command("MAIL FROM")), node),
+        .init("can't send mail - all recipients were rejected: ", .reply(.command("RCPT TO")), node),
+        .init("recipient command failed: ", .reply(.command("RCPT TO")), node),
+        .init("data command failed: ", .reply(.command("DATA")), node),
+        .init("message failed: ", .reply(.command(".")), node),
+        // JavaMail / Jakarta Mail exceptions (`com.sun.mail.smtp.*`, `org.eclipse.angus.mail.smtp.*`).
+        .init("smtpaddressfailedexception: ", .reply(.command("RCPT TO")), java),
+        .init("smtpsenderfailedexception: ", .reply(.command("MAIL FROM")), java),
+        .init("smtpsendfailedexception: ", .reply(.unknown), java),
+        .init("authenticationfailedexception: ", .reply(.command("AUTH")), java),
+        // MailKit: `AuthenticationException: 535: 5.7.3 ...`, `SmtpCommandException: <text>`.
+        .init("mailkit.security.authenticationexception: ", .reply(.command("AUTH")), mailKit),
+        .init("smtpcommandexception: ", .reply(.unknown), mailKit),
+        // Ruby Net::SMTP.
+        .init("net::smtpauthenticationerror", .reply(.command("AUTH")), ruby),
+        .init("net::smtpfatalerror", .reply(.unknown), ruby),
+        .init("net::smtpserverbusy", .reply(.unknown), ruby),
+        .init("net::smtpsyntaxerror", .reply(.unknown), ruby),
+        .init("net::smtpunknownerror", .reply(.unknown), ruby),
+        // PHPMailer's ErrorInfo and debug error lines.
+        .init("smtp error: password command failed: ", .reply(.command("AUTH")), php),
+        .init("smtp error: username command failed: ", .reply(.command("AUTH")), php),
+        .init("smtp error: auth command failed: ", .reply(.command("AUTH")), php),
+        .init("smtp error: mail from command failed: ", .reply(.command("MAIL FROM")), php),
+        .init("smtp error: rcpt to command failed: ", .reply(.command("RCPT TO")), php),
+        .init("smtp error: data end command failed: ", .reply(.command(".")), php),
+        .init("smtp error: data command failed: ", .reply(.command("DATA")), php),
+        .init("smtp error: ehlo command failed: ", .reply(.command("EHLO")), php),
+        .init("smtp error: helo command failed: ", .reply(.command("HELO")), php),
+        .init("smtp error: starttls command failed: ", .reply(.command("STARTTLS")), php),
+        .init("smtp error: the following recipients failed: ", .reply(.command("RCPT TO")), php),
+        .init("smtp error: the following from address failed: ", .reply(.command("MAIL FROM")), php),
+        .init("smtp error: could not authenticate", .failed("AUTH", code: 535), php),
+        .init("smtp error: data not accepted", .failed(".", code: 554), php),
+        // .NET System.Net.Mail (and PowerShell's Send-MailMessage, which uses it): a status phrase, then this.
+        .init("the server response was: ", .reply(.unknown), dotNet),
+        // Desktop clients quoting the server.
+        .init("the mail server responded: ", .reply(.unknown), "Thunderbird"),
+        .init("the server responded: ", .reply(.unknown), "Outlook"),
+    ]
+
+    /// Rows naming a fault without a reply. The more specific words come first.
+    static let problems: [ClientErrorMarker] = [
+        // Implicit TLS against a plain-text port, or the other way round.
+        .init("wrong version number", .problem(.tlsModeMismatch)),
+        .init("wrong_version_number", .problem(.tlsModeMismatch)),
+        .init("first record does not look like a tls handshake", .problem(.tlsModeMismatch), go),
+        .init("unrecognized ssl message, plaintext connection", .problem(.tlsModeMismatch), java),
+        .init("handshake failed due to an unexpected packet format", .problem(.tlsModeMismatch), dotNet),
+        .init("ssl23_get_server_hello:unknown protocol", .problem(.tlsModeMismatch)),
+        .init("greeting never received", .problem(.noGreeting), node),
+        // Certificates.
+        .init("certificate verify failed", .problem(.certificateRejected)),
+        .init("certificate_verify_failed", .problem(.certificateRejected)),
+        .init("the remote certificate is invalid", .problem(.certificateRejected), dotNet),
+        .init("remotecertificatenamemismatch", .problem(.certificateRejected), dotNet),
+        .init("remotecertificatechainerrors", .problem(.certificateRejected), dotNet),
+        .init("pkix path building failed", .problem(.certificateRejected), java),
+        .init("unable to find valid certification path", .problem(.certificateRejected), java),
+        .init("no subject alternative", .problem(.certificateRejected), java),
+        .init("x509: certificate", .problem(.certificateRejected), go),
+        .init("self signed certificate", .problem(.certificateRejected)),
+        .init("self-signed certificate", .problem(.certificateRejected)),
+        .init("unable to verify the first certificate", .problem(.certificateRejected), node),
+        .init("unable to get local issuer certificate", .problem(.certificateRejected)),
+        .init("certificate has expired", .problem(.certificateRejected)),
+        .init("does not match certificate's altnames", .problem(.certificateRejected), node),
+        .init("hostname mismatch", .problem(.certificateRejected)),
+        .init("ssl.sslcertverificationerror", .problem(.certificateRejected), python),
+        // Other handshake failures.
+        .init("could not convert socket to tls", .problem(.tlsHandshake), java),
+        .init("sslhandshakeexception", .problem(.tlsHandshake)),
+        .init("handshake failure", .problem(.tlsHandshake)),
+        .init("handshake failed", .problem(.tlsHandshake)),
+        .init("no protocols available", .problem(.tlsHandshake)),
+        .init("unsupported protocol", .problem(.tlsHandshake)),
+        .init("ssl.sslerror", .problem(.tlsHandshake), python),
+        // Extensions the client needed and the server did not list.
+        .init("server does not support secure connections", .problem(.starttlsNotOffered), dotNet),
+        .init("starttls extension not supported by server", .problem(.starttlsNotOffered), python),
+        .init("does not support starttls", .problem(.starttlsNotOffered)),
+        .init("smtp auth extension not supported by server", .problem(.authNotOffered), python),
+        .init("does not advertise auth capability", .problem(.authNotOffered)),
+        .init("server doesn't support auth", .problem(.authNotOffered), go),
+        .init("smtp server does not support authentication", .problem(.authNotOffered), mailKit),
+        .init("smtp: unencrypted connection", .problem(.plaintextAuthRefused), go),
+        .init("no password specified", .problem(.credentialsMissing), java),
+        .init("missing credentials for \"plain\"", .problem(.credentialsMissing), node),
+        // The connection ended or stalled after it was made.
+        .init("net_io_connectionclosed", .problem(.serverClosed), dotNet),
+        .init("connection unexpectedly closed", .problem(.serverClosed), python),
+        .init("smtp server has unexpectedly disconnected", .problem(.serverClosed), mailKit),
+        .init("forcibly closed by the remote host", .problem(.serverClosed)),
+        .init("econnreset", .problem(.serverClosed)),
+        .init("the operation has timed out", .problem(.clientTimeout), dotNet),
+        .init("net::readtimeout", .problem(.clientTimeout), ruby),
+        .init("read timed out", .problem(.clientTimeout)),
+        // The library refused an address itself.
+        .init("not in the form required for an e-mail address", .problem(.addressInvalid), dotNet),
+        .init("addressexception", .problem(.addressInvalid), java),
+        // Connecting failed (the wording of `SessionSlot.failure` is tried as well).
+        .init("net::opentimeout", .connect(.timedOut), ruby),
+        .init("connect timed out", .connect(.timedOut)),
+        .init("connection timed out", .connect(.timedOut)),
+        .init("did not properly respond after a period of time", .connect(.timedOut), dotNet),
+        .init("connection timeout", .connect(.timedOut), node),
+        .init("i/o timeout", .connect(.timedOut), go),
+        .init("no such host is known", .connect(.nameNotResolved), dotNet),
+        .init("name or service not known", .connect(.nameNotResolved)),
+        .init("nodename nor servname provided", .connect(.nameNotResolved)),
+        .init("temporary failure in name resolution", .connect(.nameNotResolved)),
+        .init("no such host", .connect(.nameNotResolved)),
+        .init("getaddrinfo failed", .connect(.nameNotResolved)),
+        .init("network is unreachable", .connect(.networkUnreachable)),
+        .init("no route to host", .connect(.noRoute)),
+        .init("smtp connect() failed", .connect(.other), php),
+        .init("could not connect to smtp host", .connect(.other)),
+        .init("unable to connect to the remote server", .connect(.other), dotNet),
+    ]
+
+    /// Stack frames and error-object fields that name the command a reply answered; the rows at the end,
+    /// with no command, only name the library (a line matches the first row, so they come last).
+    static let commands: [ClientErrorMarker] = [
+        // .NET System.Net.Mail internals (`at System.Net.Mail.RecipientCommand.CheckResponse(...)`).
+        .init("recipientcommand.", .command("RCPT TO"), dotNet),
+        .init("smtpfailedrecipientexception", .command("RCPT TO"), dotNet),
+        .init("smtpfailedrecipientsexception", .command("RCPT TO"), dotNet),
+        .init("mailcommand.", .command("MAIL FROM"), dotNet),
+        .init("datastopcommand.", .command("."), dotNet),
+        .init("datacommand.", .command("DATA"), dotNet),
+        .init("authcommand.", .command("AUTH"), dotNet),
+        .init("starttlscommand.", .command("STARTTLS"), dotNet),
+        .init("ehellocommand.", .command("EHLO"), dotNet),
+        // MailKit.
+        .init("smtpclient.rcptto", .command("RCPT TO"), mailKit),
+        .init("recipientnotaccepted", .command("RCPT TO"), mailKit),
+        .init("smtpclient.mailfrom", .command("MAIL FROM"), mailKit),
+        .init("sendernotaccepted", .command("MAIL FROM"), mailKit),
+        .init("messagenotaccepted", .command("."), mailKit),
+        .init("smtpclient.authenticate", .command("AUTH"), mailKit),
+        // JavaMail's SMTPTransport.
+        .init("smtptransport.rcptto", .command("RCPT TO"), java),
+        .init("smtptransport.mailfrom", .command("MAIL FROM"), java),
+        .init("smtptransport.finishdata", .command("."), java),
+        .init("smtptransport.data(", .command("DATA"), java),
+        .init("smtptransport.authenticate", .command("AUTH"), java),
+        .init("smtptransport.starttls", .command("STARTTLS"), java),
+        // Nodemailer's `command: '...'` field and its action handlers.
+        .init("command: 'rcpt to'", .command("RCPT TO"), node),
+        .init("command: 'mail from'", .command("MAIL FROM"), node),
+        .init("command: 'data'", .command("DATA"), node),
+        .init("command: 'auth plain'", .command("AUTH PLAIN"), node),
+        .init("command: 'auth login'", .command("AUTH LOGIN"), node),
+        .init("command: 'auth xoauth2'", .command("AUTH XOAUTH2"), node),
+        .init("command: 'starttls'", .command("STARTTLS"), node),
+        .init("_actionauthcomplete", .command("AUTH"), node),
+        .init("_actionrcpt", .command("RCPT TO"), node),
+        .init("_actionmail", .command("MAIL FROM"), node),
+        .init("_actionsmtpstream", .command("."), node),
+        // Python frames (`File ".../smtplib.py", line 750, in login`).
+        .init(", in login", .command("AUTH"), python),
+        .init(", in starttls", .command("STARTTLS"), python),
+        // Ruby frames.
+        .init("check_auth_response", .command("AUTH"), ruby),
+        .init("in `rcptto'", .command("RCPT TO"), ruby),
+        .init("in `mailfrom'", .command("MAIL FROM"), ruby),
+        // The library only.
+        .init("system.net.mail.", .command(""), dotNet),
+        .init("mailkit.net.smtp.", .command(""), mailKit),
+        .init("nodemailer/lib/", .command(""), node),
+        .init("com.sun.mail.", .command(""), java),
+        .init("javax.mail.", .command(""), java),
+        .init("jakarta.mail.", .command(""), java),
+        .init("org.eclipse.angus.mail.", .command(""), java),
+        .init("net/smtp.rb", .command(""), ruby),
+        .init("smtplib.", .command(""), python),
+    ]
+
+    /// The status phrase .NET System.Net.Mail puts before "The server response was:", and its reply code
+    /// (the message shows the server's text without the code).
+    static let dotNetStatus: [(phrase: String, code: Int)] = [
+        ("mailbox unavailable.", 550),
+        ("the smtp server requires a secure connection or the client was not authenticated.", 530),
+        ("transaction failed.", 554),
+        ("syntax error, command unrecognized.", 500),
+        ("syntax error in parameters or arguments.", 501),
+        ("command not implemented.", 502),
+        ("bad sequence of commands.", 503),
+        ("command parameter not implemented.", 504),
+        ("insufficient system storage.", 452),
+        ("exceeded storage allocation.", 552),
+        ("mailbox name not allowed.", 553),
+        ("user not local; please try a different path.", 551),
+        ("service not available, closing transmission channel.", 421),
+        ("local error in processing.", 451),
+    ]
+
+    static func first(_ table: [ClientErrorMarker], in lower: LowerLine) -> (ClientErrorMarker, Int)? {
+        for m in table {
+            if let end = lower.end(of: m.needle) { return (m, end) }
+        }
+        return nil
+    }
+
+    private static let identifying: [[UInt8]] = (replies + problems + commands).filter { $0.library != nil }.map(\.needle)
+
+    /// A row that names a library: the input is one of these error messages.
+    static func identifies(_ lower: LowerLine) -> Bool {
+        identifying.contains { lower.end(of: $0) != nil }
+    }
+}
+
+/// A line lower-cased byte for byte (ASCII only), so offsets found in it are offsets in the line itself.
+struct LowerLine {
+    let raw: ArraySlice<UInt8>
+    let bytes: [UInt8]
+
+    init(_ raw: ArraySlice<UInt8>) {
+        self.raw = raw
+        self.bytes = Bytes.asciiLowercased(raw)
+    }
+
+    /// The offset just past the first occurrence of `needle`.
+    func end(of needle: [UInt8]) -> Int? {
+        guard !needle.isEmpty, bytes.count >= needle.count else { return nil }
+        return bytes.withUnsafeBufferPointer { hay in
+            needle.withUnsafeBufferPointer { n in
+                let first = n[0], last = hay.count - n.count
+                var i = 0
+                while i <= last {
+                    if hay[i] == first {
+                        var k = 1
+                        while k < n.count, hay[i + k] == n[k] { k += 1 }
+                        if k == n.count { return i + n.count }
+                    }
+                    i += 1
+                }
+                return nil
+            }
+        }
+    }
+
+    func end(of needle: String) -> Int? { end(of: Array(needle.utf8)) }
+    func contains(_ needle: String) -> Bool { end(of: needle) != nil }
+    func hasPrefix(_ p: String) -> Bool { bytes.starts(with: p.utf8) }
+
+    /// The line's own text from a byte offset on.
+    func original(from offset: Int) -> Substring {
+        Substring(Bytes.string(raw.dropFirst(offset)))
+    }
+}

@@ -1,0 +1,392 @@
+/// The error message an application printed when it could not send: a .NET `SmtpException` (or PowerShell's
+/// `Send-MailMessage`), a MailKit, JavaMail, Ruby or Go error, a Python traceback ending in an `smtplib`
+/// exception, a Nodemailer error object, PHPMailer's `ErrorInfo`, or Outlook's and Thunderbird's "the server
+/// responded" boxes. No dialogue is shown, so the session is rebuilt from what the message says: the server's
+/// reply and the command it answered (from the exception's name, a stack frame or an error field), or the
+/// fault before any reply (TLS, connecting, missing extensions). Steps the message implies are marked inferred.
+///
+/// One error is one session. A new one starts at a Python `Traceback` line, at a reply that differs from the
+/// one already read, or after a long run of lines with nothing to say.
+struct ClientErrorCore: DialectCore {
+    static let formatID = "client-error"
+    static let summary = "Error messages of mail-sending code and apps: .NET SmtpException / Send-MailMessage, MailKit, Python smtplib, Nodemailer, JavaMail, PHPMailer, Ruby, Go, Outlook, Thunderbird"
+
+    static func scoreLines(_ lines: [ArraySlice<UInt8>]) -> Double {
+        var marks = 0, dialogue = 0
+        for l in lines {
+            if ClientErrorMarkers.identifies(LowerLine(l.prefix(1024))) { marks += 1 } else if looksLikeDialogue(l) { dialogue += 1 }
+        }
+        guard marks > 0 else { return 0 }
+        // Debug output shows the dialogue around the same error: its own reader tells more.
+        return dialogue >= 2 ? 0.3 : 0.92
+    }
+
+    /// A line of some dialogue (a command, or another tool's direction marker).
+    static func looksLikeDialogue(_ l: ArraySlice<UInt8>) -> Bool {
+        let t = Scan.dropLeadingBlanks(l)
+        for p: StaticString in ["CLIENT -> SERVER", "SERVER -> CLIENT", "send: ", "reply: ", "DEBUG SMTP", "C: ", "S: ",
+                                "<- ", "-> ", "<-- ", "--> ", ">>> ", "<<< ", "SMTP>> ", "SMTP<< "] where Scan.hasPrefix(t, p) {
+            return true
+        }
+        if Scan.find(t, "] C: ", limit: 80) != nil || Scan.find(t, "] S: ", limit: 80) != nil { return true }
+        return Scan.startsWithVerb(t)
+    }
+
+    private struct Record {
+        var firstLine: Int
+        var lastPrimaryLine: Int
+        var library: String?
+        var step: ClientStep?
+        var hint: String?
+        var replies: [EmbeddedReply] = []
+        var replyLine = 0
+        var replyPhrase: String?
+        var failed: (verb: String, code: Int)?
+        var problem: ClientProblem?
+        var problemLine = 0
+        var connect: ConnectFailure?
+        var connectDetail = ""
+        var connectLine = 0
+        var peer = PeerFacts()
+        var notes: [(String, Note.Kind, Int)] = []
+
+        var hasReply: Bool { !replies.isEmpty || failed != nil }
+    }
+
+    /// Server, port and addresses the message names (a traceback names them before its exception line).
+    private struct PeerFacts {
+        var host: String?
+        var address: String?
+        var port: Int?
+        var sender: String?
+        var recipients: [String] = []
+    }
+
+    private let input: String
+    private var record: Record?
+    /// Command named by frames printed before the exception line (a Python traceback).
+    private var pendingHint: String?
+    private var pendingPeer = PeerFacts()
+    private var pendingLibrary: String?
+    private static let maxNotes = 20
+    /// Lines without anything to say after which a new error starts a new session.
+    private static let gap = 60
+
+    init(input: String) { self.input = input }
+
+    mutating func line(_ line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
+        let t = Bytes.trimmed(line)
+        guard !t.isEmpty else { return }
+        let text = Bytes.string(t.prefix(8192))
+        let lower = LowerLine(t.prefix(8192))
+        if lower.hasPrefix("traceback (most recent call last)") {
+            close(emit)
+            pendingHint = nil
+            pendingPeer = PeerFacts()
+            pendingLibrary = nil
+            return
+        }
+        // `535-...` then `535 ...`: the quoted reply goes on.
+        if var r = record, let last = r.replies.indices.last, r.replies[last].continues {
+            if r.replies[last].takeContinuation(Substring(text)) { record = r; return }
+            r.replies[last].continues = false
+            record = r
+        }
+        if let r = record, number - r.lastPrimaryLine > Self.gap { close(emit) }
+
+        var primary = false
+        if let (m, at) = ClientErrorMarkers.first(ClientErrorMarkers.replies, in: lower) {
+            primary = true
+            takeReply(m, rest: lower.original(from: at), lower: lower, number: number, emit: emit)
+        }
+        if let (m, _) = ClientErrorMarkers.first(ClientErrorMarkers.problems, in: lower) {
+            primary = true
+            open(number, m.library)
+            switch m.meaning {
+            case .problem(let p):
+                if record!.problem.map({ p.rank < $0.rank }) ?? true { record!.problem = p; record!.problemLine = number }
+            case .connect(let f):
+                takeConnect(SessionSlot.failure(in: t) ?? f, text, number)
+            default: break
+            }
+        } else if let f = SessionSlot.failure(in: t), record != nil || Self.looksLikeError(lower) {
+            primary = true
+            open(number, nil)
+            takeConnect(f, text, number)
+        }
+        if let (m, _) = ClientErrorMarkers.first(ClientErrorMarkers.commands, in: lower), case .command(let verb) = m.meaning {
+            if record == nil {
+                pendingHint = verb.isEmpty ? pendingHint : verb
+                pendingLibrary = m.library ?? pendingLibrary
+            } else if !verb.isEmpty, record!.hint == nil {
+                record!.hint = verb
+            }
+            if record != nil, record!.library == nil { record!.library = m.library }
+        }
+        if record != nil { Self.takePeer(lower, into: &record!.peer) } else { Self.takePeer(lower, into: &pendingPeer) }
+        guard var r = record, r.notes.count < Self.maxNotes else { return }
+        if primary {
+            r.lastPrimaryLine = number
+            r.notes.append((text, .error, number))
+        } else if let f = line.first, !Bytes.isBlank(f), !Self.isFrame(lower) {
+            r.notes.append((text, .tool, number))
+        }
+        record = r
+    }
+
+    mutating func finish(emit: (Session) -> Void) { close(emit) }
+
+    // MARK: reading
+
+    private static func looksLikeError(_ lower: LowerLine) -> Bool {
+        ["error", "exception", "failed", "unable", "could not"].contains { lower.contains($0) }
+    }
+
+    private static func isFrame(_ lower: LowerLine) -> Bool {
+        lower.hasPrefix("at ") || lower.hasPrefix("file \"") || lower.hasPrefix("+ ") || lower.hasPrefix("---")
+            || lower.hasPrefix("}") || lower.hasPrefix("...")
+    }
+
+    private mutating func open(_ number: Int, _ library: String?) {
+        if record == nil {
+            record = Record(firstLine: number, lastPrimaryLine: number, library: library ?? pendingLibrary)
+            pendingLibrary = nil
+            record!.hint = pendingHint
+            record!.peer = pendingPeer
+            pendingHint = nil
+            pendingPeer = PeerFacts()
+        } else if record!.library == nil {
+            record!.library = library
+        }
+    }
+
+    private mutating func takeReply(_ m: ClientErrorMarker, rest: Substring, lower: LowerLine, number: Int,
+                                    emit: (Session) -> Void) {
+        let phrase = ClientErrorMarkers.dotNetStatus.first { lower.contains($0.phrase) }
+        var found = EmbeddedReply.parse(rest)
+        if case .failed(let verb, let code) = m.meaning {
+            open(number, m.library)
+            if !record!.hasReply { record!.failed = (verb, code) }
+            return
+        }
+        // .NET with nothing after "The server response was:" still names the status.
+        if found.isEmpty, let phrase { found = [EmbeddedReply(code: phrase.code, lines: [""])] }
+        guard !found.isEmpty, case .reply(let step) = m.meaning else { open(number, m.library); return }
+        if let r = record, !r.replies.isEmpty {
+            // The same reply again (a wrapper exception, an error field repeating the message).
+            if r.replies.contains(where: { $0.lines.first == found[0].lines.first }) { return }
+            close(emit)
+        }
+        open(number, m.library)
+        record!.failed = nil
+        record!.replies = found
+        record!.replyLine = number
+        record!.replyPhrase = phrase?.phrase
+        if step != .unknown || record!.step == nil { record!.step = step }
+        if record!.library == nil || m.library != nil { record!.library = m.library ?? record!.library }
+        if phrase != nil, found[0].code == nil { found[0].code = nil }
+    }
+
+    private mutating func takeConnect(_ f: ConnectFailure, _ text: String, _ number: Int) {
+        guard record!.connect == nil || record!.connect == .other else { return }
+        record!.connect = f
+        record!.connectDetail = text
+        record!.connectLine = number
+    }
+
+    /// Server, port and addresses the message names.
+    private static func takePeer(_ lower: LowerLine, into peer: inout PeerFacts) {
+        // PowerShell echoes the command line: `+ Send-MailMessage -From 'a' -To 'b' -SmtpServer host -Port 587`.
+        if lower.contains("send-mailmessage ") {
+            if let v = parameter("-smtpserver", lower) { peer.host = v }
+            if let v = parameter("-port", lower), let p = Int(v) { peer.port = p }
+            if let v = parameter("-from", lower) { peer.sender = v }
+            if let v = parameter("-to", lower) {
+                peer.recipients = v.split(separator: ",").map { $0.trimmingCharacters(in: [" ", "'", "\""]) }.filter { !$0.isEmpty }
+            }
+        }
+        // `host: smtp.example.com, port: 465` (JavaMail), `refused it 192.0.2.1:25` (.NET),
+        // `ECONNREFUSED 192.0.2.1:587` (Node), `dial tcp 192.0.2.1:25:` (Go).
+        if let r = lower.end(of: "smtp host: ") {
+            let tail = lower.original(from: r)
+            let host = tail.prefix { $0 != "," && $0 != " " && $0 != ";" }
+            if !host.isEmpty { peer.host = String(host) }
+            if let p = lower.end(of: "port: ") {
+                let digits = lower.original(from: p).prefix { $0.isNumber }
+                if let port = Int(digits) { peer.port = port }
+            }
+        }
+        // Python: `smtplib.SMTP_SSL("mail.example.com", 587, ...)` on a traceback's source line.
+        for needle in ["smtp_ssl(", "smtplib.smtp("] {
+            guard let r = lower.end(of: needle) else { continue }
+            let args = lower.original(from: r).split(separator: ",", maxSplits: 2)
+            if let h = args.first?.trimmingCharacters(in: [" ", "'", "\""]), !h.isEmpty, !h.contains("(") { peer.host = h }
+            if args.count > 1, let p = Int(args[1].drop { $0 == " " }.prefix { $0.isNumber }) { peer.port = p }
+        }
+        for needle in ["refused it ", "econnrefused ", "etimedout ", "dial tcp ", "ehostunreach ", "enetunreach "] {
+            guard let r = lower.end(of: needle) else { continue }
+            let token = lower.original(from: r).prefix { !$0.isWhitespace && $0 != "," && $0 != ";" }
+            let (host, port) = Scan.hostPort(String(token))
+            guard let port, !host.isEmpty else { continue }
+            peer.address = host
+            peer.port = port
+        }
+    }
+
+    /// The value after ` -name ` on a PowerShell command line, without quotes; a list stays joined by commas.
+    private static func parameter(_ name: String, _ lower: LowerLine) -> String? {
+        guard let r = lower.end(of: " \(name) ") else { return nil }
+        var v = lower.original(from: r).trimmingLeading()
+        if let q = v.first, q == "'" || q == "\"" {
+            v = v.dropFirst()
+            var out = ""
+            // `'a@x','b@x'`: quoted items separated by commas.
+            while let end = v.firstIndex(of: q) {
+                out += (out.isEmpty ? "" : ",") + v[..<end]
+                v = v[v.index(after: end)...]
+                guard v.first == ",", let q2 = v.dropFirst().first, q2 == q else { break }
+                v = v.dropFirst(2)
+            }
+            return out.isEmpty ? nil : out
+        }
+        let token = v.prefix { !$0.isWhitespace }
+        return token.isEmpty ? nil : String(token)
+    }
+
+    // MARK: building
+
+    private mutating func close(_ emit: (Session) -> Void) {
+        guard let r = record else { return }
+        record = nil
+        emit(Self.session(from: r, input: input))
+    }
+
+    private static let notShown = " (not shown in the error message)"
+
+    private static func session(from r: Record, input: String) -> Session {
+        var b = SessionBuilder(input: input, format: formatID)
+        func pos(_ line: Int) -> SourcePosition { SourcePosition(input: input, line: line) }
+        let p0 = pos(r.firstLine)
+        // The connect failure notes its own line.
+        let connectNoted = !r.hasReply && r.problem == nil && r.connect != nil ? r.connectLine : nil
+        for (text, kind, line) in r.notes where line != connectNoted { b.note(text, kind: kind, at: pos(line)) }
+        if r.peer.host != nil || r.peer.address != nil || r.peer.port != nil {
+            b.connecting(host: r.peer.host, address: r.peer.address, port: r.peer.port, at: p0)
+        }
+        var assumed: [String] = []
+        if r.hasReply {
+            if r.step != .greeting { b.server(Array("220\(notShown)".utf8)[...], at: p0, inferred: true) }
+            var mailSent = false, rcptSent = false
+            func send(_ line: String, _ reply: String? = nil) {
+                b.client(Array(line.utf8)[...], at: p0, inferred: true)
+                if let reply { b.server(Array(reply.utf8)[...], at: p0, inferred: true) }
+            }
+            func envelope(upTo verb: String) {
+                if !mailSent, verb != "MAIL FROM" {
+                    send("MAIL FROM" + (r.peer.sender.map { ":<\($0)>" } ?? ""), "250\(notShown)")
+                    mailSent = true
+                }
+                if !rcptSent, verb == "DATA" || verb == "." {
+                    for rcpt in r.peer.recipients.isEmpty ? [nil] : r.peer.recipients.prefix(100).map(Optional.some) {
+                        send("RCPT TO" + (rcpt.map { ":<\($0)>" } ?? ""), "250\(notShown)")
+                    }
+                    rcptSent = true
+                }
+                if verb == "." { send("DATA", "354\(notShown)") }
+            }
+            if let failed = r.failed {
+                if failed.verb != "AUTH" && failed.verb != "EHLO" { envelope(upTo: failed.verb) }
+                send(failed.verb, "\(failed.code)\(notShown)")
+            }
+            for reply in r.replies {
+                let code = reply.code ?? assumedCode(r, reply)
+                if reply.code == nil { assumed.append("\(code)") }
+                let verb: String?
+                switch r.step {
+                case .greeting?: verb = nil
+                case .command(let v)?: verb = v
+                default: verb = r.hint ?? guessVerb(code: code, reply: reply)
+                }
+                if let verb {
+                    let base = verb.split(separator: " ").prefix(2).joined(separator: " ").uppercased()
+                    if ["RCPT TO", "DATA", "."].contains(base) || base == "MAIL FROM" { envelope(upTo: base) }
+                    if base == "MAIL FROM" { mailSent = true }
+                    if base == "RCPT TO" { rcptSent = true }
+                    let address = reply.address ?? (base == "MAIL FROM" ? r.peer.sender : (base == "RCPT TO" && r.peer.recipients.count == 1 ? r.peer.recipients.first : nil))
+                        ?? reply.bracketedAddress
+                    let line = (base == "MAIL FROM" || base == "RCPT TO") ? base + (address.map { ":<\($0)>" } ?? "") : verb
+                    send(line)
+                }
+                let rp = pos(r.replyLine)
+                for l in reply.wireLines(code: code) { b.server(Array(l.utf8)[...], at: rp) }
+            }
+        } else if let p = r.problem {
+            let pp = pos(r.problemLine)
+            switch p {
+            case .tlsModeMismatch, .noGreeting, .certificateRejected, .tlsHandshake, .clientTimeout:
+                b.connected(address: nil, port: nil, at: pp)
+                b.closed(by: .unknown, at: pp)
+            case .serverClosed:
+                b.connected(address: nil, port: nil, at: pp)
+                b.closed(by: .server, at: pp)
+            case .starttlsNotOffered, .authNotOffered, .plaintextAuthRefused:
+                // The library read the EHLO reply and stopped before the command it needed.
+                b.server(Array("220\(notShown)".utf8)[...], at: pp, inferred: true)
+                b.client(Array("EHLO".utf8)[...], at: pp, inferred: true)
+                b.server(Array("250\(notShown)".utf8)[...], at: pp, inferred: true)
+                b.closed(by: .client, at: pp)
+            case .credentialsMissing, .addressInvalid:
+                break
+            }
+        } else if let f = r.connect {
+            b.connectFailed(f, detail: r.connectDetail, at: pos(r.connectLine))
+        }
+        if !assumed.isEmpty {
+            b.note("The error message shows the server's text without its reply code; \(assumed.joined(separator: ", ")) is assumed"
+                   + (r.replyPhrase.map { " from \"\($0)\"" } ?? " from the status text") + ".", kind: .tool, at: pos(r.replyLine))
+        }
+        var s = b.finish()
+        s.direction = .outbound
+        if let lib = r.library { s.attributes["client-library"] = lib }
+        if let p = r.problem, !r.hasReply { s.attributes["client-problem"] = p.rawValue }
+        return s
+    }
+
+    /// The code of a reply quoted without one: .NET's status phrase, else the enhanced code's class and the
+    /// command the reply answered.
+    private static func assumedCode(_ r: Record, _ reply: EmbeddedReply) -> Int {
+        let temporary = reply.enhanced?.hasPrefix("4") == true
+        if let phrase = r.replyPhrase, let code = ClientErrorMarkers.dotNetStatus.first(where: { $0.phrase == phrase })?.code {
+            // .NET prints the same phrase for 450 and 550: the enhanced code tells which.
+            if temporary, code >= 500 { return code - 100 }
+            if reply.enhanced?.hasPrefix("5") == true, code < 500 { return code + 100 }
+            return code
+        }
+        let verb: String
+        switch r.step {
+        case .command(let v)?: verb = v
+        default: verb = r.hint ?? ""
+        }
+        switch verb.split(separator: " ").first.map(String.init) ?? "" {
+        case "AUTH": return temporary ? 454 : 535
+        case "DATA", ".": return temporary ? 451 : 554
+        case "STARTTLS": return 454
+        default: return temporary ? 450 : 550
+        }
+    }
+
+    /// The command a reply most likely answered when the message does not say.
+    private static func guessVerb(code: Int, reply: EmbeddedReply) -> String? {
+        let e = reply.enhanced ?? ""
+        let text = reply.lines.joined(separator: " ").lowercased()
+        if [534, 535, 538].contains(code) || ["5.7.8", "5.7.139", "5.7.9"].contains(e) { return "AUTH" }
+        if code == 530 || ["5.7.57", "5.7.60", "5.1.7", "5.1.8", "4.1.8"].contains(e) { return "MAIL FROM" }
+        if text.contains("relay") || ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1", "5.2.2", "4.2.2", "5.4.1"].contains(e) {
+            return "RCPT TO"
+        }
+        if code == 552 || e == "5.3.4" || e.hasPrefix("5.6.") { return "." }
+        return nil
+    }
+}
+
+typealias ClientErrorReader = Pasted<ClientErrorCore>

@@ -1,0 +1,177 @@
+/// A server reply quoted inside a library's error message, in the forms libraries print it:
+/// `535-5.7.8 text` (code first, more lines may follow), `535: 5.7.3 text` (MailKit), `(535, b'text')`
+/// (Python), `{'rcpt': (550, b'text'), ...}` (Python, per recipient), or the text alone (.NET, Thunderbird,
+/// PHPMailer), whose code must then be assumed.
+struct EmbeddedReply: Sendable, Equatable {
+    var code: Int?
+    /// Reply text lines without the code.
+    var lines: [String]
+    /// The recipient or sender the reply is about, when the error names it.
+    var address: String?
+    /// The last line ended in `ddd-`: the reply goes on in the next lines of the input.
+    var continues = false
+
+    static let maxLines = 20
+
+    /// Every reply in `text` (several for Python's per-recipient dict); empty when there is none.
+    static func parse(_ text: Substring) -> [EmbeddedReply] {
+        var t = text.drop { $0 == " " || $0 == "\t" }
+        if t.first == "{" { return pythonDict(t) }
+        if t.first == "(", let r = pythonTuple(t.dropFirst()) { return [r] }
+        // Ruby on Rails prints `Net::SMTPFatalError (550 ...`, others `Error: 550 ...`.
+        t = t.drop { $0 == " " || $0 == "(" || $0 == ":" }
+        if let r = codeFirst(t) { return [r] }
+        return textOnly(t).map { [$0] } ?? []
+    }
+
+    /// `535 5.7.8 text`, `535-...` (continued), `535: text`, `535` alone.
+    static func codeFirst(_ t: Substring) -> EmbeddedReply? {
+        guard let (code, rest, sep) = leadingCode(t) else { return nil }
+        var r = EmbeddedReply(code: code, lines: [String(rest.trimmingLeading())])
+        r.continues = sep == "-"
+        return r
+    }
+
+    /// A line of a reply that goes on: `535 5.7.8 more text` after `535-...`. Nil when the line is not one.
+    mutating func takeContinuation(_ line: Substring) -> Bool {
+        guard continues, lines.count < Self.maxLines,
+              let (code, rest, sep) = Self.leadingCode(line.drop { $0 == " " || $0 == "\t" }), code == self.code
+        else { return false }
+        lines.append(String(rest.trimmingLeading()))
+        continues = sep == "-"
+        return true
+    }
+
+    /// `ddd` followed by a blank, `-`, `:` or the end; the separator and the rest.
+    static func leadingCode(_ t: Substring) -> (Int, Substring, Character?)? {
+        let u = Array(t.utf8.prefix(4))
+        guard u.count >= 3, (0x32...0x35).contains(u[0]), Bytes.isDigit(u[1]), Bytes.isDigit(u[2]) else { return nil }
+        let code = Int(u[0] - 48) * 100 + Int(u[1] - 48) * 10 + Int(u[2] - 48)
+        var rest = t.dropFirst(3)
+        guard let sep = rest.first else { return (code, rest, nil) }
+        guard sep == " " || sep == "-" || sep == ":" else { return nil }
+        rest = rest.dropFirst()
+        if sep == ":", rest.first == " " { rest = rest.dropFirst() }
+        return (code, rest, sep)
+    }
+
+    /// `535, b'5.7.8 Username ...\n5.7.8  https://...')` (the `(` already read); a sender may follow.
+    static func pythonTuple(_ t: Substring) -> EmbeddedReply? {
+        let head = t.drop { $0 == " " }
+        let digits = head.prefix { $0.isASCII && $0.isNumber }
+        guard digits.count == 3, let code = Int(digits), head.dropFirst(3).first == "," else { return nil }
+        var body = head.dropFirst(4).drop { $0 == " " }
+        guard let bytes = PythonRepr.decode(Array(body.utf8)[...]) else { return nil }
+        let lines = PythonRepr.lines(bytes).prefix(maxLines).map { Bytes.string($0) }
+        var r = EmbeddedReply(code: code, lines: lines.isEmpty ? [""] : Array(lines))
+        // SMTPSenderRefused: `(553, b'...', 'a@example.net')`
+        body = body.dropFirst(Self.reprLength(body))
+        if let q = body.firstIndex(where: { $0 == "'" || $0 == "\"" }) {
+            let tail = body[body.index(after: q)...]
+            if let end = tail.firstIndex(where: { $0 == "'" || $0 == "\"" }), tail[..<end].contains("@") {
+                r.address = String(tail[..<end])
+            }
+        }
+        return r
+    }
+
+    /// `{'bob@example.org': (550, b'5.1.1 ...'), 'carol@example.org': (450, b'...')}`
+    static func pythonDict(_ t: Substring) -> [EmbeddedReply] {
+        var out: [EmbeddedReply] = []
+        var rest = t.dropFirst()
+        while out.count < 100 {
+            rest = rest.drop { $0 == " " || $0 == "," }
+            guard let q = rest.first, q == "'" || q == "\"" else { break }
+            let keyStart = rest.index(after: rest.startIndex)
+            guard let keyEnd = rest[keyStart...].firstIndex(of: q) else { break }
+            let address = String(rest[keyStart..<keyEnd])
+            rest = rest[rest.index(after: keyEnd)...].drop { $0 == ":" || $0 == " " }
+            guard rest.first == "(", var r = pythonTuple(rest.dropFirst()) else { break }
+            r.address = address
+            out.append(r)
+            // Skip to the end of this tuple: past its literal, then the closing parenthesis.
+            let body = rest.dropFirst().drop { $0 != "," }.dropFirst().drop { $0 == " " }
+            let after = body.dropFirst(reprLength(body))
+            guard let close = after.firstIndex(of: ")") else { break }
+            rest = after[after.index(after: close)...]
+        }
+        return out
+    }
+
+    /// The length of a Python string literal at the start of `s` (`b'...'` with escapes), or 0.
+    static func reprLength(_ s: Substring) -> Int {
+        var i = s.startIndex
+        var n = 0
+        if i < s.endIndex, s[i] == "b" { i = s.index(after: i); n += 1 }
+        guard i < s.endIndex, s[i] == "'" || s[i] == "\"" else { return 0 }
+        let q = s[i]
+        i = s.index(after: i); n += 1
+        while i < s.endIndex {
+            let c = s[i]
+            i = s.index(after: i); n += 1
+            if c == "\\", i < s.endIndex { i = s.index(after: i); n += 1; continue }
+            if c == q { return n }
+        }
+        return n
+    }
+
+    /// Text without a code: `5.7.1 Unable to relay`, `bob@example.org: Recipient address rejected: ...`,
+    /// PHPMailer's `a@example.net : MAIL FROM command failed,Sender address rejected,553,5.7.1`.
+    static func textOnly(_ t: Substring) -> EmbeddedReply? {
+        var text = t.trimmingLeading()
+        // A line cut right after the lead-in says nothing.
+        guard !text.isEmpty else { return nil }
+        var r = EmbeddedReply(code: nil, lines: [])
+        // PHPMailer keeps the code at the end: `...,553,5.7.1`.
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        if parts.count >= 3, let code = Int(parts[parts.count - 2]), (200...599).contains(code),
+           parts[parts.count - 1].allSatisfy({ $0.isNumber || $0 == "." }) {
+            r.code = code
+            let enhanced = parts[parts.count - 1]
+            let words = parts.dropLast(2).last.map(String.init) ?? ""
+            r.lines = [enhanced.isEmpty ? words : "\(enhanced) \(words)"]
+            if let at = text.firstIndex(of: ":"), text[..<at].contains("@") {
+                r.address = text[..<at].trimmingCharacters(in: .whitespaces)
+            }
+            return r
+        }
+        // `bob@example.org: text` names the address first.
+        if let colon = text.firstIndex(of: ":"), text[..<colon].contains("@"), !text[..<colon].contains(" ") {
+            r.address = String(text[..<colon]).trimmingCharacters(in: ["<", ">"])
+            text = text[text.index(after: colon)...].trimmingLeading()
+            if let c = codeFirst(text) { var c = c; c.address = r.address; return c }
+        }
+        r.lines = [String(text)]
+        return r
+    }
+
+    /// The enhanced status code at the start of the first line (`5.7.1`), if any.
+    var enhanced: String? {
+        guard let first = lines.first else { return nil }
+        let head = first.prefix { !$0.isWhitespace }
+        let parts = head.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, ["2", "4", "5"].contains(parts[0]), parts.dropFirst().allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) })
+        else { return nil }
+        return String(head)
+    }
+
+    /// The first `<local@domain>` in the text (Postfix and others name the address they refuse).
+    var bracketedAddress: String? {
+        for l in lines {
+            guard let open = l.firstIndex(of: "<"), let close = l[open...].firstIndex(of: ">") else { continue }
+            let inner = l[l.index(after: open)..<close]
+            if inner.contains("@"), !inner.contains(" ") { return String(inner) }
+        }
+        return nil
+    }
+
+    /// The server's lines, as it sent them.
+    func wireLines(code: Int) -> [String] {
+        let n = lines.count
+        return lines.enumerated().map { i, l in "\(code)\(i == n - 1 ? " " : "-")\(l)" }
+    }
+}
+
+extension Substring {
+    func trimmingLeading() -> Substring { drop { $0 == " " || $0 == "\t" } }
+}

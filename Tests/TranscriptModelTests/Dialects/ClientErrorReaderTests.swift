@@ -1,0 +1,220 @@
+import Foundation
+import Testing
+@testable import TranscriptModel
+
+/// Error messages of mail-sending code: the reply and command they quote, the fault they name, and inputs
+/// that only look like them.
+@Suite struct ClientErrorReaderTests {
+    private func one(_ text: String, sourceLine: Int = #line) throws -> Session {
+        let all = try sessions(text)
+        #expect(all.count == 1, "line \(sourceLine): \(all.count) sessions")
+        let s = try #require(all.first)
+        #expect(s.format == "client-error", "line \(sourceLine): detected \(s.format)")
+        return s
+    }
+
+    /// The exchange holding the real (not inferred) reply.
+    private func quoted(_ s: Session) throws -> Exchange {
+        try #require(s.exchanges.last { $0.reply?.inferred == false })
+    }
+
+    // MARK: the reply forms libraries print
+
+    @Test func pythonTupleKeepsEveryReplyLine() {
+        let r = EmbeddedReply.parse(" (535, b'5.7.8 Username and Password not accepted.\\n5.7.8  https://support.google.com/mail/?p=BadCredentials x - gsmtp')")
+        #expect(r.count == 1)
+        #expect(r.first?.code == 535)
+        #expect(r.first?.lines == ["5.7.8 Username and Password not accepted.", "5.7.8  https://support.google.com/mail/?p=BadCredentials x - gsmtp"])
+        #expect(r.first?.wireLines(code: 535).first == "535-5.7.8 Username and Password not accepted.")
+    }
+
+    @Test func pythonDictGivesOneReplyPerRecipient() {
+        let r = EmbeddedReply.parse("{'a@example.org': (550, b'5.1.1 it\\'s unknown (really)'), \"b@example.org\": (452, b'4.2.2 full')}")
+        #expect(r.map(\.address) == ["a@example.org", "b@example.org"])
+        #expect(r.map(\.code) == [550, 452])
+        #expect(r.first?.lines == ["5.1.1 it's unknown (really)"])
+    }
+
+    @Test func senderOfPythonSenderRefused() {
+        let r = EmbeddedReply.parse("(553, b'5.7.1 <a@example.net>: Sender address rejected: not owned by user x', 'a@example.net')")
+        #expect(r.first?.code == 553)
+        #expect(r.first?.address == "a@example.net")
+    }
+
+    @Test func codeFirstFormsAndTextOnly() {
+        #expect(EmbeddedReply.parse("535: 5.7.3 Authentication unsuccessful").first?.lines == ["5.7.3 Authentication unsuccessful"])
+        #expect(EmbeddedReply.parse("(550 5.7.1 blocked").first?.code == 550)   // Rails: `Net::SMTPFatalError (550 ...`
+        var cont = EmbeddedReply.parse("535-5.7.8 first").first!
+        #expect(cont.continues)
+        let second = cont.takeContinuation("535 5.7.8 second")
+        #expect(second)
+        #expect(!cont.continues)
+        let third = cont.takeContinuation("535 5.7.8 third")
+        #expect(!third)
+        let text = EmbeddedReply.parse("bob@example.org: Recipient address rejected: User unknown").first
+        #expect(text?.code == nil)
+        #expect(text?.address == "bob@example.org")
+        let php = EmbeddedReply.parse("a@example.net : MAIL FROM command failed,Sender address rejected,553,5.7.1").first
+        #expect(php?.code == 553)
+        #expect(php?.lines == ["5.7.1 Sender address rejected"])
+        #expect(EmbeddedReply.parse("   ").isEmpty)
+    }
+
+    // MARK: sessions
+
+    @Test func dotNetStatusPhraseGivesTheCodeAndTheFrameTheCommand() throws {
+        let s = try one("""
+        System.Net.Mail.SmtpException: Mailbox unavailable. The server response was: 4.2.2 <full@example.org>: mailbox full
+           at System.Net.Mail.RecipientCommand.CheckResponse(SmtpStatusCode statusCode, String response)
+           at System.Net.Mail.SmtpClient.Send(MailMessage message)
+        """)
+        let x = try quoted(s)
+        #expect(x.command?.verb == "RCPT")
+        #expect(x.command?.address == "full@example.org")
+        // The phrase is the one of 550, the enhanced code says temporary.
+        #expect(x.reply?.code == 450)
+        #expect(s.outcome == .deferred)
+        #expect(s.failedStage == .rcpt)
+        #expect(s.direction == .outbound)
+        #expect(s.notes.contains { $0.text.contains("450 is assumed from \"mailbox unavailable.\"") })
+    }
+
+    @Test func nodemailerReplyGoesOnOnTheNextLineAndTheCommandFieldNamesIt() throws {
+        let s = try one("""
+        Error: Invalid login: 535-5.7.8 Username and Password not accepted. For more information, go to
+        535 5.7.8  https://support.google.com/mail/?p=BadCredentials x - gsmtp
+            at SMTPConnection._formatError (/app/node_modules/nodemailer/lib/smtp-connection/index.js:798:19) {
+          code: 'EAUTH',
+          response: '535-5.7.8 Username and Password not accepted. For more information, go to\\n' +
+            '535 5.7.8  https://support.google.com/mail/?p=BadCredentials x - gsmtp',
+          responseCode: 535,
+          command: 'AUTH PLAIN'
+        }
+        """)
+        let x = try quoted(s)
+        #expect(x.command?.verb == "AUTH")
+        #expect(x.reply?.lines.count == 2)
+        #expect(x.reply?.position.line == 1)
+        #expect(s.failedStage == .auth)
+        #expect(s.attributes["client-library"] == "Nodemailer")
+        // The greeting was not shown: it is inferred, and names no server.
+        #expect(s.exchanges.first?.reply?.inferred == true)
+        #expect(s.server.host == nil)
+    }
+
+    @Test func tracebackFramesBeforeTheExceptionNameHostAndPort() throws {
+        let s = try one("""
+        Traceback (most recent call last):
+          File "/opt/x/notify.py", line 19, in <module>
+            with smtplib.SMTP_SSL("mail.example.com", 587) as smtp:
+          File "/usr/lib/python3.11/ssl.py", line 1382, in do_handshake
+            self._sslobj.do_handshake()
+        ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)
+        """)
+        #expect(s.attributes["client-problem"] == "tls-mode-mismatch")
+        #expect(s.server.host == "mail.example.com")
+        #expect(s.server.port == 587)
+        #expect(s.outcome == .disconnected)
+        #expect(s.exchanges.isEmpty)
+    }
+
+    @Test func twoTracebacksAreTwoSessions() throws {
+        let tb = """
+        Traceback (most recent call last):
+          File "/usr/lib/python3.11/smtplib.py", line 750, in login
+            raise last_exception
+        smtplib.SMTPAuthenticationError: (535, b'5.7.8 Username and Password not accepted.')
+
+        """
+        let all = try sessions(tb + tb.replacingOccurrences(of: "535, b'5.7.8", with: "454, b'4.7.0 Too many login attempts"))
+        #expect(all.count == 2)
+        #expect(all.map(\.outcome) == [.rejected, .deferred])
+        #expect(all.allSatisfy { $0.failedStage == .auth })
+    }
+
+    @Test func aNamedFaultOutranksTheConnectWordsAroundIt() throws {
+        // Nodemailer says ETIMEDOUT, but the connection was made: the greeting never came.
+        let s = try one("""
+        Error: Greeting never received
+            at SMTPConnection._formatError (/srv/node_modules/nodemailer/lib/smtp-connection/index.js:809:19) {
+          code: 'ETIMEDOUT',
+          command: 'CONN'
+        }
+        """)
+        #expect(s.attributes["client-problem"] == "no-greeting")
+        #expect(s.connectFailure == nil)
+        #expect(s.connected == true)
+        // JavaMail's outer "could not convert socket" and the nested certificate error: the certificate wins.
+        let j = try one("""
+        jakarta.mail.MessagingException: Could not convert socket to TLS;
+          nested exception is:
+        	javax.net.ssl.SSLHandshakeException: PKIX path building failed: unable to find valid certification path to requested target
+        """)
+        #expect(j.attributes["client-problem"] == "certificate-rejected")
+    }
+
+    @Test func powerShellCommandLineNamesServerAndEnvelope() throws {
+        let s = try one("""
+        Send-MailMessage : Unable to connect to the remote server
+        At line:1 char:1
+        + Send-MailMessage -SmtpServer mail.example.com -Port 2525 -From 'a@example.com' -To 'b@example.com','c@example.com' -Subject x
+            + CategoryInfo          : InvalidOperation: (System.Net.Mail.SmtpClient:SmtpClient) [Send-MailMessage], SmtpException
+        """)
+        #expect(s.server.host == "mail.example.com")
+        #expect(s.server.port == 2525)
+        #expect(s.connectFailure == .other)
+        #expect(s.outcome == .unreachable)
+        let refused = try one("""
+        System.Net.Mail.SmtpException: Failure sending mail. ---> System.Net.WebException: Unable to connect to the remote server ---> System.Net.Sockets.SocketException: No connection could be made because the target machine actively refused it 192.0.2.7:587
+        """)
+        #expect(refused.connectFailure == .refused)
+        #expect(refused.server.address == "192.0.2.7")
+        #expect(refused.server.port == 587)
+    }
+
+    @Test func phpMailerErrorInfoAloneIsAnErrorMessage() throws {
+        let s = try one("SMTP Error: Could not authenticate.\nMessage could not be sent. Mailer Error: SMTP Error: Could not authenticate.\n")
+        let x = try #require(s.exchanges.last)
+        #expect(x.command?.verb == "AUTH")
+        #expect(x.reply?.code == 535)
+        #expect(x.reply?.inferred == true)
+        #expect(s.outcome == .rejected)
+    }
+
+    // MARK: inputs that only look like error messages
+
+    @Test func othersKeepTheirReaders() throws {
+        // A telnet paste saying "Connection refused" names no library.
+        let telnet = try sessions("$ telnet mx.example.com 25\nTrying 192.0.2.1...\ntelnet: Unable to connect to remote host: Connection refused\n")
+        #expect(telnet.first?.format == "telnet")
+        // PHPMailer debug output with the dialogue around its error line.
+        let php = try sessions("""
+        2026-11-29 10:00:00	SERVER -> CLIENT: 220 mx.example.com ESMTP
+        2026-11-29 10:00:00	CLIENT -> SERVER: EHLO web.example.net
+        2026-11-29 10:00:00	SERVER -> CLIENT: 250 mx.example.com
+        2026-11-29 10:00:00	CLIENT -> SERVER: MAIL FROM:<a@example.net>
+        2026-11-29 10:00:00	SERVER -> CLIENT: 553 5.7.1 rejected
+        2026-11-29 10:00:00	SMTP ERROR: MAIL FROM command failed: 553 5.7.1 rejected
+        """)
+        #expect(php.first?.format == "phpmailer")
+        // smtplib debug output ending in its traceback.
+        let py = try sessions("""
+        send: 'ehlo client\\r\\n'
+        reply: b'250 mx.example.com\\r\\n'
+        send: 'AUTH PLAIN AGFAYg==\\r\\n'
+        reply: b'535 5.7.8 bad\\r\\n'
+        smtplib.SMTPAuthenticationError: (535, b'5.7.8 bad')
+        """)
+        #expect(py.first?.format == "smtplib")
+    }
+
+    @Test func boundedOnHostileInput() throws {
+        // Thousands of recipients in one dict and a reply that never stops continuing stay bounded.
+        let dict = "smtplib.SMTPRecipientsRefused: {" + (0..<5000).map { "'u\($0)@example.org': (550, b'5.1.1 no')" }.joined(separator: ", ") + "}\n"
+        let s = try one(dict)
+        #expect(s.exchanges.count <= 110)
+        let endless = "Error: Invalid login: 535-5.7.8 a\n" + String(repeating: "535-5.7.8 more\n", count: 5000)
+        let e = try one(endless)
+        #expect((e.exchanges.last?.reply?.lines.count ?? 0) <= EmbeddedReply.maxLines)
+    }
+}
