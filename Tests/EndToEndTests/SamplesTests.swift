@@ -42,6 +42,12 @@ import Testing
         try expectVerdict(row)
     }
 
+    /// Bounce messages, one per file.
+    @Test(arguments: rows("bounce"))
+    func bounceSample(row: Row) throws {
+        try expectVerdict(row)
+    }
+
     private func expectVerdict(_ row: Row) throws {
         let doc = try BinaryRunner.json([row.file])
         let sessions = try #require(doc["sessions"] as? [[String: Any]])

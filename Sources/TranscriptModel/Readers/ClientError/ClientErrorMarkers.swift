@@ -1,71 +1,11 @@
 /// What the error messages of mail-sending libraries and applications say, as a table: the words each one
 /// prints, and what those words tell about the SMTP session behind them. Needles are matched lower-cased,
-/// anywhere in a line; the first matching row of each kind wins.
+/// anywhere in a line; the first matching row of each table wins.
+enum ClientErrorMarkers: ErrorMessageKind {
+    static let formatID = "client-error"
+    static let summary = "Error messages of mail-sending code and apps: .NET SmtpException / Send-MailMessage, MailKit, Python smtplib, Nodemailer, JavaMail, PHPMailer, Symfony/Swift Mailer, Ruby, Go, Outlook, Thunderbird"
+    static let notShown = " (not shown in the error message)"
 
-/// A fault the library reports that is not (only) a server reply. Raw values are the `client-problem`
-/// session attribute.
-public enum ClientProblem: String, Sendable, CaseIterable {
-    /// The client and server disagree on implicit TLS (465) versus STARTTLS (587/25).
-    case tlsModeMismatch = "tls-mode-mismatch"
-    /// The client did not accept the server's certificate.
-    case certificateRejected = "certificate-rejected"
-    /// The TLS handshake failed for another reason (protocol versions, ciphers, alerts).
-    case tlsHandshake = "tls-handshake"
-    /// The client wanted STARTTLS; the server's EHLO reply did not offer it.
-    case starttlsNotOffered = "starttls-not-offered"
-    /// The client wanted to log in; the server's EHLO reply did not offer AUTH.
-    case authNotOffered = "auth-not-offered"
-    /// The client library itself refused to send the password over an unencrypted connection.
-    case plaintextAuthRefused = "plaintext-auth-refused"
-    /// The application has no user name or password configured.
-    case credentialsMissing = "credentials-missing"
-    /// Connected, but no 220 greeting arrived.
-    case noGreeting = "no-greeting"
-    /// The server closed the connection without a reply the library could show.
-    case serverClosed = "server-closed"
-    /// The library gave up waiting for a reply.
-    case clientTimeout = "client-timeout"
-    /// The library refused an address before anything was sent.
-    case addressInvalid = "address-invalid"
-
-    /// When several are named (an outer and a nested exception), the more specific one is kept.
-    var rank: Int { Self.allCases.firstIndex(of: self)! }
-}
-
-/// The step a server reply answered, as far as the error message says.
-enum ClientStep: Sendable, Equatable {
-    case greeting
-    /// A command verb line (`AUTH`, `MAIL FROM`, `RCPT TO`, `DATA`, `.` for the end of the message).
-    case command(String)
-    case unknown
-}
-
-struct ClientErrorMarker: Sendable {
-    enum Meaning: Sendable {
-        /// A server reply follows the needle (code first, a Python tuple or dict, or text without a code).
-        case reply(ClientStep)
-        /// The library says the command failed but shows no reply.
-        case failed(String, code: Int)
-        case problem(ClientProblem)
-        case connect(ConnectFailure)
-        /// Names the command only: a stack frame or an error object's field.
-        case command(String)
-    }
-
-    let needle: [UInt8]
-    let meaning: Meaning
-    /// The library that prints these words; nil for words many print. Only rows naming a library make an
-    /// input read as an error message (a telnet paste saying "Connection refused" is still a telnet paste).
-    let library: String?
-
-    init(_ needle: String, _ meaning: Meaning, _ library: String? = nil) {
-        self.needle = Array(needle.utf8)
-        self.meaning = meaning
-        self.library = library
-    }
-}
-
-enum ClientErrorMarkers {
     static let dotNet = ".NET System.Net.Mail"
     static let python = "Python smtplib"
     static let node = "Nodemailer"
@@ -74,9 +14,10 @@ enum ClientErrorMarkers {
     static let ruby = "Ruby Net::SMTP"
     static let go = "Go net/smtp"
     static let php = "PHPMailer"
+    static let symfony = "Symfony / Swift Mailer"
 
     /// Rows whose needle is followed by the server's reply, or that say a command failed.
-    static let replies: [ClientErrorMarker] = [
+    static let replies: [ErrorMarker] = [
         // Python smtplib exceptions: `(code, b'text')`, or `{'rcpt': (code, b'text')}` for recipients.
         .init("smtpauthenticationerror: ", .reply(.command("AUTH")), python),
         .init("smtpsenderrefused: ", .reply(.command("MAIL FROM")), python),
@@ -121,6 +62,9 @@ enum ClientErrorMarkers {
         .init("smtp error: the following from address failed: ", .reply(.command("MAIL FROM")), php),
         .init("smtp error: could not authenticate", .failed("AUTH", code: 535), php),
         .init("smtp error: data not accepted", .failed(".", code: 554), php),
+        // Symfony Mailer / Swift Mailer (Laravel): `Expected response code "250/251/252" but got code "550",
+        // with message "550 5.7.1 ...".`
+        .init("with message \"", .reply(.unknown), symfony),
         // .NET System.Net.Mail (and PowerShell's Send-MailMessage, which uses it): a status phrase, then this.
         .init("the server response was: ", .reply(.unknown), dotNet),
         // Desktop clients quoting the server.
@@ -129,7 +73,7 @@ enum ClientErrorMarkers {
     ]
 
     /// Rows naming a fault without a reply. The more specific words come first.
-    static let problems: [ClientErrorMarker] = [
+    static let problems: [ErrorMarker] = [
         // Implicit TLS against a plain-text port, or the other way round.
         .init("wrong version number", .problem(.tlsModeMismatch)),
         .init("wrong_version_number", .problem(.tlsModeMismatch)),
@@ -205,11 +149,12 @@ enum ClientErrorMarkers {
         .init("smtp connect() failed", .connect(.other), php),
         .init("could not connect to smtp host", .connect(.other)),
         .init("unable to connect to the remote server", .connect(.other), dotNet),
+        .init("connection could not be established with host", .connect(.other), symfony),
     ]
 
     /// Stack frames and error-object fields that name the command a reply answered; the rows at the end,
     /// with no command, only name the library (a line matches the first row, so they come last).
-    static let commands: [ClientErrorMarker] = [
+    static let commands: [ErrorMarker] = [
         // .NET System.Net.Mail internals (`at System.Net.Mail.RecipientCommand.CheckResponse(...)`).
         .init("recipientcommand.", .command("RCPT TO"), dotNet),
         .init("smtpfailedrecipientexception", .command("RCPT TO"), dotNet),
@@ -246,6 +191,14 @@ enum ClientErrorMarkers {
         .init("_actionrcpt", .command("RCPT TO"), node),
         .init("_actionmail", .command("MAIL FROM"), node),
         .init("_actionsmtpstream", .command("."), node),
+        // Symfony / Swift Mailer name the code they expected.
+        .init("expected response code \"250/251/252\"", .command("RCPT TO"), symfony),
+        .init("expected response code \"235\"", .command("AUTH"), symfony),
+        .init("expected response code \"354\"", .command("DATA"), symfony),
+        .init("expected response code 235", .command("AUTH"), symfony),
+        .init("expected response code 354", .command("DATA"), symfony),
+        .init("expected response code 250/251/252", .command("RCPT TO"), symfony),
+        .init("failed to authenticate on smtp server", .command("AUTH"), symfony),
         // Python frames (`File ".../smtplib.py", line 750, in login`).
         .init(", in login", .command("AUTH"), python),
         .init(", in starttls", .command("STARTTLS"), python),
@@ -267,7 +220,7 @@ enum ClientErrorMarkers {
 
     /// The status phrase .NET System.Net.Mail puts before "The server response was:", and its reply code
     /// (the message shows the server's text without the code).
-    static let dotNetStatus: [(phrase: String, code: Int)] = [
+    static let statusPhrases: [(phrase: String, code: Int)] = [
         ("mailbox unavailable.", 550),
         ("the smtp server requires a secure connection or the client was not authenticated.", 530),
         ("transaction failed.", 554),
@@ -283,58 +236,4 @@ enum ClientErrorMarkers {
         ("service not available, closing transmission channel.", 421),
         ("local error in processing.", 451),
     ]
-
-    static func first(_ table: [ClientErrorMarker], in lower: LowerLine) -> (ClientErrorMarker, Int)? {
-        for m in table {
-            if let end = lower.end(of: m.needle) { return (m, end) }
-        }
-        return nil
-    }
-
-    private static let identifying: [[UInt8]] = (replies + problems + commands).filter { $0.library != nil }.map(\.needle)
-
-    /// A row that names a library: the input is one of these error messages.
-    static func identifies(_ lower: LowerLine) -> Bool {
-        identifying.contains { lower.end(of: $0) != nil }
-    }
-}
-
-/// A line lower-cased byte for byte (ASCII only), so offsets found in it are offsets in the line itself.
-struct LowerLine {
-    let raw: ArraySlice<UInt8>
-    let bytes: [UInt8]
-
-    init(_ raw: ArraySlice<UInt8>) {
-        self.raw = raw
-        self.bytes = Bytes.asciiLowercased(raw)
-    }
-
-    /// The offset just past the first occurrence of `needle`.
-    func end(of needle: [UInt8]) -> Int? {
-        guard !needle.isEmpty, bytes.count >= needle.count else { return nil }
-        return bytes.withUnsafeBufferPointer { hay in
-            needle.withUnsafeBufferPointer { n in
-                let first = n[0], last = hay.count - n.count
-                var i = 0
-                while i <= last {
-                    if hay[i] == first {
-                        var k = 1
-                        while k < n.count, hay[i + k] == n[k] { k += 1 }
-                        if k == n.count { return i + n.count }
-                    }
-                    i += 1
-                }
-                return nil
-            }
-        }
-    }
-
-    func end(of needle: String) -> Int? { end(of: Array(needle.utf8)) }
-    func contains(_ needle: String) -> Bool { end(of: needle) != nil }
-    func hasPrefix(_ p: String) -> Bool { bytes.starts(with: p.utf8) }
-
-    /// The line's own text from a byte offset on.
-    func original(from offset: Int) -> Substring {
-        Substring(Bytes.string(raw.dropFirst(offset)))
-    }
 }

@@ -145,6 +145,37 @@ struct EmbeddedReply: Sendable, Equatable {
         return r
     }
 
+    /// Append an indented line of a wrapped reply to its last line; false when there is nothing to add or
+    /// the reply is long enough already.
+    mutating func wrap(_ line: Substring) -> Bool {
+        let t = line.trimmingLeading()
+        guard !t.isEmpty, let last = lines.indices.last, lines[last].utf8.count < 4096 else { return false }
+        lines[last] += (lines[last].isEmpty ? "" : " ") + t
+        return true
+    }
+
+    /// Without the bounce's own note on which command the reply answered: `(in reply to RCPT TO command)`.
+    func withoutInReplyTo() -> EmbeddedReply {
+        guard let last = lines.indices.last, let r = lines[last].range(of: "(in reply to ", options: .caseInsensitive) else {
+            return self
+        }
+        var copy = self
+        copy.lines[last] = String(lines[last][..<r.lowerBound]).trimmingCharacters(in: .whitespaces)
+        return copy
+    }
+
+    /// The command a bounce says the reply answered: `(in reply to RCPT TO command)`.
+    var inReplyTo: String? {
+        guard let last = lines.last, let r = last.range(of: "(in reply to ", options: .caseInsensitive) else { return nil }
+        let what = last[r.upperBound...].lowercased()
+        for (words, verb) in [("rcpt to", "RCPT TO"), ("mail from", "MAIL FROM"), ("end of data", "."), ("data", "DATA"),
+                              ("ehlo", "EHLO"), ("helo", "HELO"), ("starttls", "STARTTLS"), ("auth", "AUTH")]
+        where what.hasPrefix(words) {
+            return verb
+        }
+        return nil
+    }
+
     /// The enhanced status code at the start of the first line (`5.7.1`), if any.
     var enhanced: String? {
         guard let first = lines.first else { return nil }

@@ -1,22 +1,33 @@
-/// The error message an application printed when it could not send: a .NET `SmtpException` (or PowerShell's
-/// `Send-MailMessage`), a MailKit, JavaMail, Ruby or Go error, a Python traceback ending in an `smtplib`
-/// exception, a Nodemailer error object, PHPMailer's `ErrorInfo`, or Outlook's and Thunderbird's "the server
-/// responded" boxes. No dialogue is shown, so the session is rebuilt from what the message says: the server's
-/// reply and the command it answered (from the exception's name, a stack frame or an error field), or the
-/// fault before any reply (TLS, connecting, missing extensions). Steps the message implies are marked inferred.
+/// A message that reports a failed delivery without showing the dialogue: what an application printed
+/// (`ClientErrorMarkers`: a .NET `SmtpException`, a Python traceback, a Nodemailer error object, ...) or the
+/// bounce a mailbox received (`BounceMarkers`: Postfix, Exim, Exchange, Gmail, qmail, a DSN). The session is
+/// rebuilt from what the message says: the server's reply and the command it answered (from the exception's
+/// name, a stack frame, an error field or "in reply to RCPT TO command"), or the fault before any reply (TLS,
+/// connecting, missing extensions). Steps the message implies are marked inferred.
 ///
 /// One error is one session. A new one starts at a Python `Traceback` line, at a reply that differs from the
 /// one already read, or after a long run of lines with nothing to say.
-struct ClientErrorCore: DialectCore {
-    static let formatID = "client-error"
-    static let summary = "Error messages of mail-sending code and apps: .NET SmtpException / Send-MailMessage, MailKit, Python smtplib, Nodemailer, JavaMail, PHPMailer, Ruby, Go, Outlook, Thunderbird"
+struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
+    static var formatID: String { Kind.formatID }
+    static var summary: String { Kind.summary }
+    /// Bounces keep their dates so that a log (every line dated) is told from a bounce (see `scoreLines`).
+    static var ownsTimestamps: Bool { Kind.wrapsReplies }
 
     static func scoreLines(_ lines: [ArraySlice<UInt8>]) -> Double {
-        var marks = 0, dialogue = 0
+        var marks = 0, dialogue = 0, stamped = 0, filled = 0
+        var header = LogHeaderParser()
         for l in lines {
-            if ClientErrorMarkers.identifies(LowerLine(l.prefix(1024))) { marks += 1 } else if looksLikeDialogue(l) { dialogue += 1 }
+            if !Bytes.trimmed(l).isEmpty { filled += 1 }
+            // An MTA's log line quotes replies too (`status=bounced (host ... said: 550 ...)`): its reader's.
+            let h = header.parse(l)
+            if h.pid != nil, !h.program.isEmpty { continue }
+            if Stamp.date(l) != nil { stamped += 1 }
+            if Kind.identifies(LowerLine(l.prefix(1024))) { marks += 1 } else if looksLikeDialogue(l) { dialogue += 1 }
         }
         guard marks > 0 else { return 0 }
+        // Exim's log lines start with the date and say "SMTP error from remote mail server" as well; a
+        // bounce's lines do not start with dates.
+        if Kind.wrapsReplies, stamped * 2 >= filled { return 0.3 }
         // Debug output shows the dialogue around the same error: its own reader tells more.
         return dialogue >= 2 ? 0.3 : 0.92
     }
@@ -36,7 +47,12 @@ struct ClientErrorCore: DialectCore {
         var firstLine: Int
         var lastPrimaryLine: Int
         var library: String?
-        var step: ClientStep?
+        var step: ErrorStep?
+        /// A `replyFollows` row was read: the reply is on the next lines.
+        var awaiting: ErrorStep?
+        var awaitingLines = 0
+        /// The last reply may go on in indented lines (a bounce wraps long replies).
+        var wrapping = false
         var hint: String?
         var replies: [EmbeddedReply] = []
         var replyLine = 0
@@ -68,13 +84,30 @@ struct ClientErrorCore: DialectCore {
     private var pendingHint: String?
     private var pendingPeer = PeerFacts()
     private var pendingLibrary: String?
-    private static let maxNotes = 20
+    private static var maxNotes: Int { 20 }
     /// Lines without anything to say after which a new error starts a new session.
-    private static let gap = 60
+    private static var gap: Int { 60 }
 
     init(input: String) { self.input = input }
 
+    /// A bounce line and the indented lines that continue it (Postfix and DSNs wrap at 72 columns:
+    /// `...: Connection` / `    refused`), read as one line.
+    private var held: (bytes: [UInt8], number: Int)?
+
     mutating func line(_ line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
+        guard Kind.wrapsReplies else { return process(line, number: number, emit: emit) }
+        if var h = held, let f = h.bytes.first, !Bytes.isBlank(f), let g = line.first, Bytes.isBlank(g),
+           !Bytes.trimmed(line).isEmpty, h.bytes.count < 8192 {
+            h.bytes.append(Bytes.space)
+            h.bytes.append(contentsOf: Bytes.trimmed(line).prefix(8192))
+            held = h
+            return
+        }
+        if let h = held { process(h.bytes[...], number: h.number, emit: emit) }
+        held = (Array(line.prefix(8192)), number)
+    }
+
+    private mutating func process(_ line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
         let t = Bytes.trimmed(line)
         guard !t.isEmpty else { return }
         let text = Bytes.string(t.prefix(8192))
@@ -92,14 +125,44 @@ struct ClientErrorCore: DialectCore {
             r.replies[last].continues = false
             record = r
         }
+        // A bounce wraps a long reply onto indented lines.
+        if var r = record, r.wrapping, let last = r.replies.indices.last {
+            if let f = line.first, Bytes.isBlank(f), r.replies[last].wrap(Substring(text)) {
+                if let (m, _) = Kind.first(Kind.commands, in: lower), case .command(let verb) = m.meaning, !verb.isEmpty {
+                    r.hint = verb
+                }
+                record = r
+                return
+            }
+            r.wrapping = false
+            record = r
+        }
+        // The reply a `replyFollows` row announced.
+        if var r = record, let step = r.awaiting {
+            let found = EmbeddedReply.parse(Substring(text))
+            if let first = found.first, first.code != nil || first.enhanced != nil || r.awaitingLines >= 2 {
+                r.awaiting = nil
+                r.replies = found
+                r.replyLine = number
+                r.step = step
+                r.wrapping = true
+                r.lastPrimaryLine = number
+                if r.notes.count < Self.maxNotes { r.notes.append((text, .error, number)) }
+                record = r
+                return
+            }
+            r.awaitingLines += 1
+            if r.awaitingLines > 3 { r.awaiting = nil }
+            record = r
+        }
         if let r = record, number - r.lastPrimaryLine > Self.gap { close(emit) }
 
         var primary = false
-        if let (m, at) = ClientErrorMarkers.first(ClientErrorMarkers.replies, in: lower) {
+        if let (m, at) = Kind.first(Kind.replies, in: lower) {
             primary = true
             takeReply(m, rest: lower.original(from: at), lower: lower, number: number, emit: emit)
         }
-        if let (m, _) = ClientErrorMarkers.first(ClientErrorMarkers.problems, in: lower) {
+        if let (m, _) = Kind.first(Kind.problems, in: lower) {
             primary = true
             open(number, m.library)
             switch m.meaning {
@@ -114,7 +177,7 @@ struct ClientErrorCore: DialectCore {
             open(number, nil)
             takeConnect(f, text, number)
         }
-        if let (m, _) = ClientErrorMarkers.first(ClientErrorMarkers.commands, in: lower), case .command(let verb) = m.meaning {
+        if let (m, _) = Kind.first(Kind.commands, in: lower), case .command(let verb) = m.meaning {
             if record == nil {
                 pendingHint = verb.isEmpty ? pendingHint : verb
                 pendingLibrary = m.library ?? pendingLibrary
@@ -134,7 +197,11 @@ struct ClientErrorCore: DialectCore {
         record = r
     }
 
-    mutating func finish(emit: (Session) -> Void) { close(emit) }
+    mutating func finish(emit: (Session) -> Void) {
+        if let h = held { process(h.bytes[...], number: h.number, emit: emit) }
+        held = nil
+        close(emit)
+    }
 
     // MARK: reading
 
@@ -160,18 +227,30 @@ struct ClientErrorCore: DialectCore {
         }
     }
 
-    private mutating func takeReply(_ m: ClientErrorMarker, rest: Substring, lower: LowerLine, number: Int,
+    private mutating func takeReply(_ m: ErrorMarker, rest: Substring, lower: LowerLine, number: Int,
                                     emit: (Session) -> Void) {
-        let phrase = ClientErrorMarkers.dotNetStatus.first { lower.contains($0.phrase) }
-        var found = EmbeddedReply.parse(rest)
         if case .failed(let verb, let code) = m.meaning {
             open(number, m.library)
             if !record!.hasReply { record!.failed = (verb, code) }
             return
         }
+        if case .replyFollows(let step) = m.meaning {
+            if record?.hasReply == true { close(emit) }
+            open(number, m.library)
+            record!.awaiting = step
+            record!.awaitingLines = 0
+            // Exim names the address: `after RCPT TO:<sales@example.org>:`.
+            let named = EmbeddedReply(code: nil, lines: [String(rest)]).bracketedAddress
+            if let named, step == .command("RCPT TO") { record!.peer.recipients = [named] }
+            if let named, step == .command("MAIL FROM") { record!.peer.sender = named }
+            return
+        }
+        guard case .reply(let step) = m.meaning else { return }
+        let phrase = Kind.statusPhrases.first { lower.contains($0.phrase) }
+        var found = EmbeddedReply.parse(Self.unquoted(rest, after: m.needle))
         // .NET with nothing after "The server response was:" still names the status.
         if found.isEmpty, let phrase { found = [EmbeddedReply(code: phrase.code, lines: [""])] }
-        guard !found.isEmpty, case .reply(let step) = m.meaning else { open(number, m.library); return }
+        guard !found.isEmpty else { open(number, m.library); return }
         if let r = record, !r.replies.isEmpty {
             // The same reply again (a wrapper exception, an error field repeating the message).
             if r.replies.contains(where: { $0.lines.first == found[0].lines.first }) { return }
@@ -179,12 +258,27 @@ struct ClientErrorCore: DialectCore {
         }
         open(number, m.library)
         record!.failed = nil
+        record!.awaiting = nil
         record!.replies = found
         record!.replyLine = number
         record!.replyPhrase = phrase?.phrase
+        record!.wrapping = Kind.wrapsReplies
         if step != .unknown || record!.step == nil { record!.step = step }
         if record!.library == nil || m.library != nil { record!.library = m.library ?? record!.library }
-        if phrase != nil, found[0].code == nil { found[0].code = nil }
+    }
+
+    /// A reply the needle opened with a quote (`returned '550 ...'`, `with message "550 ..."`) ends at the
+    /// closing quote: the first one followed by the end, a blank or punctuation (`doesn't` is not one).
+    private static func unquoted(_ rest: Substring, after needle: [UInt8]) -> Substring {
+        guard let q = needle.last, q == 0x27 || q == 0x22 else { return rest }
+        let quote = Character(UnicodeScalar(q))
+        var i = rest.startIndex
+        while let k = rest[i...].firstIndex(of: quote) {
+            let next = rest.index(after: k)
+            if next == rest.endIndex || [" ", ".", ",", ";", ")", "\t"].contains(rest[next]) { return rest[..<k] }
+            i = next
+        }
+        return rest
     }
 
     private mutating func takeConnect(_ f: ConnectFailure, _ text: String, _ number: Int) {
@@ -204,6 +298,34 @@ struct ClientErrorCore: DialectCore {
             if let v = parameter("-to", lower) {
                 peer.recipients = v.split(separator: ",").map { $0.trimmingCharacters(in: [" ", "'", "\""]) }.filter { !$0.isEmpty }
             }
+        }
+        // Bounces: `host mx.example.org[198.51.100.25] said:` (Postfix), `host mx.example.org [198.51.100.25]`
+        // (Exim), `connect to mx.example.org[198.51.100.25]:25: Connection refused`, `Remote-MTA: dns; mx`.
+        for needle in ["host ", "connect to "] {
+            guard let r = lower.end(of: needle) else { continue }
+            let tail = lower.original(from: r)
+            let name = tail.prefix { $0 != "[" && $0 != " " && $0 != ":" }
+            let after = tail.dropFirst(name.count).drop { $0 == " " }
+            guard !name.isEmpty, name.contains("."), after.first == "[", let close = after.firstIndex(of: "]") else { continue }
+            peer.host = String(name)
+            peer.address = String(after[after.index(after: after.startIndex)..<close])
+            let port = after[after.index(after: close)...].dropFirst().prefix { $0.isNumber }
+            if after[after.index(after: close)...].first == ":", let p = Int(port) { peer.port = p }
+            break
+        }
+        if lower.hasPrefix("remote-mta: dns;") {
+            let h = lower.original(from: 16).trimmingCharacters(in: .whitespaces)
+            if !h.isEmpty { peer.host = h }
+        }
+        if lower.hasPrefix("final-recipient: rfc822;") {
+            let a = lower.original(from: 24).trimmingCharacters(in: .whitespaces)
+            if a.contains("@") { peer.recipients = [a] }
+        }
+        // Postfix bounce: `<j.doe@example.org>: host ...` names the recipient first.
+        if lower.bytes.first == 0x3C, let close = lower.bytes.firstIndex(of: 0x3E), close + 1 < lower.bytes.count,
+           lower.bytes[close + 1] == 0x3A {
+            let a = Bytes.string(lower.raw.dropFirst(1).prefix(close - 1))
+            if a.contains("@") { peer.recipients = [a] }
         }
         // `host: smtp.example.com, port: 465` (JavaMail), `refused it 192.0.2.1:25` (.NET),
         // `ECONNREFUSED 192.0.2.1:587` (Node), `dial tcp 192.0.2.1:25:` (Go).
@@ -261,7 +383,7 @@ struct ClientErrorCore: DialectCore {
         emit(Self.session(from: r, input: input))
     }
 
-    private static let notShown = " (not shown in the error message)"
+    private static var notShown: String { Kind.notShown }
 
     private static func session(from r: Record, input: String) -> Session {
         var b = SessionBuilder(input: input, format: formatID)
@@ -298,14 +420,15 @@ struct ClientErrorCore: DialectCore {
                 if failed.verb != "AUTH" && failed.verb != "EHLO" { envelope(upTo: failed.verb) }
                 send(failed.verb, "\(failed.code)\(notShown)")
             }
-            for reply in r.replies {
+            for quoted in r.replies {
+                let reply = quoted.withoutInReplyTo()
                 let code = reply.code ?? assumedCode(r, reply)
                 if reply.code == nil { assumed.append("\(code)") }
                 let verb: String?
                 switch r.step {
                 case .greeting?: verb = nil
                 case .command(let v)?: verb = v
-                default: verb = r.hint ?? guessVerb(code: code, reply: reply)
+                default: verb = quoted.inReplyTo ?? r.hint ?? guessVerb(code: code, reply: reply)
                 }
                 if let verb {
                     let base = verb.split(separator: " ").prefix(2).joined(separator: " ").uppercased()
@@ -356,7 +479,7 @@ struct ClientErrorCore: DialectCore {
     /// command the reply answered.
     private static func assumedCode(_ r: Record, _ reply: EmbeddedReply) -> Int {
         let temporary = reply.enhanced?.hasPrefix("4") == true
-        if let phrase = r.replyPhrase, let code = ClientErrorMarkers.dotNetStatus.first(where: { $0.phrase == phrase })?.code {
+        if let phrase = r.replyPhrase, let code = Kind.statusPhrases.first(where: { $0.phrase == phrase })?.code {
             // .NET prints the same phrase for 450 and 550: the enhanced code tells which.
             if temporary, code >= 500 { return code - 100 }
             if reply.enhanced?.hasPrefix("5") == true, code < 500 { return code + 100 }
@@ -384,9 +507,14 @@ struct ClientErrorCore: DialectCore {
         if text.contains("relay") || ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1", "5.2.2", "4.2.2", "5.4.1"].contains(e) {
             return "RCPT TO"
         }
-        if code == 552 || e == "5.3.4" || e.hasPrefix("5.6.") { return "." }
+        // Content, size and sender-authentication (SPF, DKIM, DMARC) checks answer the end of the message.
+        if code == 552 || e == "5.3.4" || e.hasPrefix("5.6.") || ["5.7.23", "5.7.26", "5.7.27"].contains(e)
+            || ["spam", "dmarc", "dkim", "virus", "content"].contains(where: { text.contains($0) }) {
+            return "."
+        }
         return nil
     }
 }
 
-typealias ClientErrorReader = Pasted<ClientErrorCore>
+typealias ClientErrorReader = Pasted<ErrorMessageCore<ClientErrorMarkers>>
+typealias BounceReader = Pasted<ErrorMessageCore<BounceMarkers>>

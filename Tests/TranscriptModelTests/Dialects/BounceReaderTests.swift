@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import TranscriptModel
+
+/// Bounce messages: the quoted reply (wrapped over lines as bounces do), the command it answered, the
+/// receiving server, and MTA logs that quote the same words staying with their log readers.
+@Suite struct BounceReaderTests {
+    private func one(_ text: String, sourceLine: Int = #line) throws -> Session {
+        let all = try sessions(text)
+        #expect(all.count == 1, "line \(sourceLine): \(all.count) sessions")
+        let s = try #require(all.first)
+        #expect(s.format == "bounce", "line \(sourceLine): detected \(s.format)")
+        return s
+    }
+
+    @Test func postfixReplyWrappedOverLinesNamesItsCommand() throws {
+        let s = try one("""
+        This is the mail system at host mail.example.net.
+
+        <j.doe@example.org>: host mx.example.org[198.51.100.25] said: 550 5.1.1
+            <j.doe@example.org>: Recipient address rejected: User unknown in virtual
+            mailbox table (in reply to RCPT TO command)
+        """)
+        let x = try #require(s.exchanges.last)
+        #expect(x.command?.verb == "RCPT")
+        #expect(x.command?.address == "j.doe@example.org")
+        #expect(x.reply?.code == 550)
+        #expect(x.reply?.enhanced == "5.1.1")
+        #expect(x.reply?.lines == ["<j.doe@example.org>: Recipient address rejected: User unknown in virtual mailbox table"])
+        #expect(s.server.host == "mx.example.org")
+        #expect(s.server.address == "198.51.100.25")
+        #expect(s.direction == .outbound)
+        #expect(s.failedStage == .rcpt)
+    }
+
+    @Test func eximReplyFollowsItsCommandLine() throws {
+        let s = try one("""
+        This message was created automatically by mail delivery software.
+
+          sales@example.org
+            host mx.example.org [198.51.100.25]
+            SMTP error from remote mail server after MAIL FROM:<news@example.net> SIZE=1234:
+            550 5.7.1 Service unavailable; Client host [192.0.2.45] blocked using
+            zen.spamhaus.org
+        """)
+        let x = try #require(s.exchanges.last)
+        #expect(x.command?.verb == "MAIL")
+        #expect(x.command?.address == "news@example.net")
+        #expect(x.reply?.lines.first?.hasSuffix("blocked using zen.spamhaus.org") == true)
+        #expect(s.failedStage == .mail)
+    }
+
+    @Test func foldedDiagnosticCodeEndsTheMessage() throws {
+        let s = try one("""
+        Reporting-MTA: dns; mail.example.net
+
+        Final-Recipient: rfc822; reader@example.org
+        Action: failed
+        Status: 5.7.1
+        Remote-MTA: dns; mx.example.org
+        Diagnostic-Code: smtp; 554 5.7.1 Message rejected as spam (in
+            reply to end of DATA command)
+        """)
+        #expect(s.failedStage == .message)
+        #expect(s.exchanges.last?.command?.verb == ".")
+        #expect(s.exchanges.last?.reply?.lines == ["Message rejected as spam"])
+        #expect(s.server.host == "mx.example.org")
+        #expect(s.transactions.first?.recipients.first?.address == "reader@example.org")
+    }
+
+    @Test func wrappedConnectFailureIsStillOne() throws {
+        let s = try one("""
+        This is the mail system at host mail.example.net.
+
+        <orders@example.org>: connect to mx.example.org[198.51.100.25]:25: Connection
+            refused
+        """)
+        #expect(s.connectFailure == .refused)
+        #expect(s.server.port == 25)
+        #expect(s.outcome == .unreachable)
+    }
+
+    @Test func logsQuotingTheSameWordsStayLogs() throws {
+        let postfix = try sessions("""
+        Nov 29 10:00:01 mail postfix/smtp[2001]: 4Q2WXY1k2Lz9sT7: to=<a@example.org>, relay=mx.example.org[198.51.100.25]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.1.1, status=bounced (host mx.example.org[198.51.100.25] said: 550 5.1.1 <a@example.org>: User unknown (in reply to RCPT TO command))
+        """)
+        #expect(postfix.first?.format == "postfix-log")
+        let exim = try sessions("""
+        2026-11-29 10:00:01 1vQxYz-000Abc-12 == a@example.org R=dnslookup T=remote_smtp defer (-44) H=mx.example.org [198.51.100.25]: SMTP error from remote mail server after RCPT TO:<a@example.org>: 451 4.7.1 Try again later
+        """)
+        #expect(exim.first?.format == "exim-log")
+    }
+}
