@@ -282,6 +282,16 @@ import TranscriptModel
         }
     }
 
+    @Test func microsoftLoginRefusedByPolicyIsNotAMissingLogin() throws {
+        // Microsoft 365 folds the failed login (535 5.7.139) into the 530 5.7.57 at MAIL FROM: the client did
+        // log in, so "configure authentication" would send the admin the wrong way.
+        let x = try explain(banner + ehlo + "MAIL FROM:<a@example.net>\n530 5.7.57 Client not authenticated to send mail. Error: 535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully.\nQUIT\n221 Bye\n")
+        let f = try #require(x.findings.first { $0.exchanges.contains(2) })
+        #expect(f.id == "auth-required")
+        #expect(f.title == "Microsoft 365: the login was refused by the tenant's sign-in rules")
+        #expect(!f.actions.contains { $0.hasPrefix("Configure the client to authenticate") })
+    }
+
     @Test func heloReplyDoesNotClaimExtensions() {
         #expect(ReplyKnowledge.codeMeaning(250, command: "HELO").contains("HELO lists no extensions"))
         #expect(ReplyKnowledge.codeMeaning(250, command: "EHLO").contains("listed the SMTP extensions"))

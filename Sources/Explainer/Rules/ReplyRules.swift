@@ -47,7 +47,7 @@ public enum ReplyRules {
                   actions: [
                     "Configure the client to authenticate with SMTP AUTH (user name and password) after STARTTLS.",
                     "If this is an MX receiving mail from the internet, port 25 should not demand authentication: check the port or connector used.",
-                  ]) { c in
+                  ], yieldsToProvider: true) { c in
             c.reply.code == 530 || c.mentions("authentication required", "authentication is required",
                                               "client was not authenticated", "sender is not authenticated",
                                               "must authenticate", "not authenticated")
