@@ -181,6 +181,26 @@ import Testing
         #expect(s.outcome == .rejected)
     }
 
+    /// One-line errors of scripts, containers and desktop clients: (text, outcome, stage, quoted code).
+    static let oneLiners: [(String, Outcome, Stage?, Int?)] = [
+        ("PHP Warning:  mail(): Failed to connect to mailserver at \"localhost\" port 25, verify your \"SMTP\" and \"smtp_port\" setting in php.ini", .unreachable, .connect, nil),
+        ("msmtp: recipient address bob@example.org not accepted by the server\nmsmtp: server message: 550 5.1.1 <bob@example.org>: User unknown", .rejected, .rcpt, 550),
+        ("sendmail: Authorization failed (535 5.7.8 Error: authentication failed: authentication failure)", .rejected, .auth, 535),
+        ("curl: (55) RCPT failed: 550", .rejected, .rcpt, 550),
+        ("Login to server smtp.example.com with username ana@example.com failed.", .rejected, .auth, 535),
+        ("Sending of the message failed.\nThe message could not be sent because connecting to Outgoing server (SMTP) smtp.example.com failed.", .unreachable, .connect, nil),
+        ("[2026-11-29 14:02:11] production.ERROR: Expected response code \"250/251/252\" but got code \"550\", with message \"550 5.7.1 <c@example.org>: Relay access denied\".", .rejected, .rcpt, 550),
+    ]
+
+    @Test func oneLineErrorsOfScriptsAndDesktopClients() throws {
+        for (text, outcome, stage, code) in Self.oneLiners {
+            let s = try one(text)
+            #expect(s.outcome == outcome, "\(text)")
+            #expect(s.failedStage == stage, "\(text)")
+            #expect(s.exchanges.last?.reply?.code == code, "\(text)")
+        }
+    }
+
     // MARK: inputs that only look like error messages
 
     @Test func othersKeepTheirReaders() throws {

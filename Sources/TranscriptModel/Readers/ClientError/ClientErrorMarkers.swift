@@ -3,7 +3,7 @@
 /// anywhere in a line; the first matching row of each table wins.
 enum ClientErrorMarkers: ErrorMessageKind {
     static let formatID = "client-error"
-    static let summary = "Error messages of mail-sending code and apps: .NET SmtpException / Send-MailMessage, MailKit, Python smtplib, Nodemailer, JavaMail, PHPMailer, Symfony/Swift Mailer, Ruby, Go, Outlook, Thunderbird"
+    static let summary = "Error messages of mail-sending code and apps: .NET SmtpException / Send-MailMessage, MailKit, Python smtplib, Nodemailer, JavaMail, PHPMailer, Symfony/Swift Mailer, PHP mail(), Ruby, Go, msmtp, sSMTP, curl, Outlook, Thunderbird"
     static let notShown = " (not shown in the error message)"
 
     static let dotNet = ".NET System.Net.Mail"
@@ -15,6 +15,11 @@ enum ClientErrorMarkers: ErrorMessageKind {
     static let go = "Go net/smtp"
     static let php = "PHPMailer"
     static let symfony = "Symfony / Swift Mailer"
+    static let outlook = "Outlook"
+    static let thunderbird = "Thunderbird"
+    static let curl = "curl"
+    static let msmtp = "msmtp"
+    static let ssmtp = "sSMTP"
 
     /// Rows whose needle is followed by the server's reply, or that say a command failed.
     static let replies: [ErrorMarker] = [
@@ -67,9 +72,17 @@ enum ClientErrorMarkers: ErrorMessageKind {
         .init("with message \"", .reply(.unknown), symfony),
         // .NET System.Net.Mail (and PowerShell's Send-MailMessage, which uses it): a status phrase, then this.
         .init("the server response was: ", .reply(.unknown), dotNet),
+        // Command-line senders used by scripts and containers.
+        .init("msmtp: server message: ", .reply(.unknown), msmtp),
+        .init("authorization failed (", .reply(.command("AUTH")), ssmtp),   // sSMTP runs as `sendmail: ...`
+        .init("curl: (55) rcpt failed: ", .reply(.command("RCPT TO")), curl),
+        .init("curl: (55) mail failed: ", .reply(.command("MAIL FROM")), curl),
+        .init("curl: (67) login denied", .failed("AUTH", code: 535), curl),
+        .init("msmtp: authentication failed", .failed("AUTH", code: 535), msmtp),
+        .init("login to server ", .failed("AUTH", code: 535), thunderbird),
         // Desktop clients quoting the server.
-        .init("the mail server responded: ", .reply(.unknown), "Thunderbird"),
-        .init("the server responded: ", .reply(.unknown), "Outlook"),
+        .init("the mail server responded: ", .reply(.unknown), thunderbird),
+        .init("the server responded: ", .reply(.unknown), outlook),
     ]
 
     /// Rows naming a fault without a reply. The more specific words come first.
@@ -126,6 +139,9 @@ enum ClientErrorMarkers: ErrorMessageKind {
         .init("forcibly closed by the remote host", .problem(.serverClosed)),
         .init("econnreset", .problem(.serverClosed)),
         .init("the operation has timed out", .problem(.clientTimeout), dotNet),
+        .init("timed out waiting for a response from the sending (smtp) server", .problem(.clientTimeout), outlook),
+        .init("the connection to the server was interrupted", .problem(.serverClosed), outlook),
+        .init("your server has unexpectedly terminated the connection", .problem(.serverClosed), outlook),
         .init("net::readtimeout", .problem(.clientTimeout), ruby),
         .init("read timed out", .problem(.clientTimeout)),
         // The library refused an address itself.
@@ -150,6 +166,11 @@ enum ClientErrorMarkers: ErrorMessageKind {
         .init("could not connect to smtp host", .connect(.other)),
         .init("unable to connect to the remote server", .connect(.other), dotNet),
         .init("connection could not be established with host", .connect(.other), symfony),
+        .init("failed to connect to mailserver at", .connect(.other), "PHP mail()"),
+        .init("cannot connect to your outgoing (smtp) e-mail server", .connect(.other), outlook),
+        .init("connecting to outgoing server (smtp)", .connect(.other), thunderbird),
+        .init("msmtp: cannot connect to", .connect(.other), msmtp),
+        .init("ssmtp: cannot open", .connect(.other), ssmtp),
     ]
 
     /// Stack frames and error-object fields that name the command a reply answered; the rows at the end,
@@ -199,6 +220,9 @@ enum ClientErrorMarkers: ErrorMessageKind {
         .init("expected response code 354", .command("DATA"), symfony),
         .init("expected response code 250/251/252", .command("RCPT TO"), symfony),
         .init("failed to authenticate on smtp server", .command("AUTH"), symfony),
+        // msmtp: `recipient address bob@example.org not accepted by the server`.
+        .init("msmtp: recipient address", .command("RCPT TO"), msmtp),
+        .init("msmtp: envelope from address", .command("MAIL FROM"), msmtp),
         // Python frames (`File ".../smtplib.py", line 750, in login`).
         .init(", in login", .command("AUTH"), python),
         .init(", in starttls", .command("STARTTLS"), python),

@@ -345,6 +345,23 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             if let h = args.first?.trimmingCharacters(in: [" ", "'", "\""]), !h.isEmpty, !h.contains("(") { peer.host = h }
             if args.count > 1, let p = Int(args[1].drop { $0 == " " }.prefix { $0.isNumber }) { peer.port = p }
         }
+        // PHP's mail(): `Failed to connect to mailserver at "localhost" port 25`; Thunderbird: `connecting to
+        // Outgoing server (SMTP) smtp.example.com failed`; msmtp: `cannot connect to smtp.example.com, port 587`.
+        for needle in ["mailserver at \"", "outgoing server (smtp) ", "msmtp: cannot connect to ", "ssmtp: cannot open "] {
+            guard let r = lower.end(of: needle) else { continue }
+            let tail = lower.original(from: r)
+            let host = tail.prefix { $0 != "\"" && $0 != " " && $0 != "," && $0 != ":" }
+            if !host.isEmpty { peer.host = String(host) }
+            let rest = tail.dropFirst(host.count).drop { !$0.isNumber && $0 != "\n" }
+            if let p = Int(rest.prefix { $0.isNumber }), p > 0, p < 65536, tail.dropFirst(host.count).prefix(12).contains(where: { $0 == ":" || $0 == "p" }) {
+                peer.port = p
+            }
+        }
+        // msmtp and curl name the refused address: `recipient address bob@example.org not accepted`.
+        if let r = lower.end(of: "recipient address ") {
+            let a = lower.original(from: r).prefix { !$0.isWhitespace }
+            if a.contains("@") { peer.recipients = [String(a)] }
+        }
         for needle in ["refused it ", "econnrefused ", "etimedout ", "dial tcp ", "ehostunreach ", "enetunreach "] {
             guard let r = lower.end(of: needle) else { continue }
             let token = lower.original(from: r).prefix { !$0.isWhitespace && $0 != "," && $0 != ";" }
