@@ -109,7 +109,11 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
 
     private mutating func process(_ line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
         let t = Bytes.trimmed(line)
-        guard !t.isEmpty else { return }
+        guard !t.isEmpty else {
+            // A blank line ends a wrapped reply.
+            record?.wrapping = false
+            return
+        }
         let text = Bytes.string(t.prefix(8192))
         let lower = LowerLine(t.prefix(8192))
         if lower.hasPrefix("traceback (most recent call last)") {
