@@ -34,6 +34,8 @@ enum BounceMarkers: ErrorMessageKind {
         .init("smtp error from remote mail server after", .replyFollows(.unknown), exim, atStart: true),
         // Exchange / Microsoft 365: `Remote Server returned '550 5.7.1 ...'`.
         .init("remote server returned '", .reply(.unknown), exchange),
+        // Microsoft 365's newer NDR layout: `Reported error: 550 5.1.10 RESOLVER.ADR.RecipientNotFound; ...`.
+        .init("reported error: ", .reply(.unknown), exchange),
         // Gmail: `The response from the remote server was:` then the reply.
         .init("the response from the remote server was:", .replyFollows(.unknown), gmail),
         .init("the response was:", .replyFollows(.unknown), gmail),
@@ -65,6 +67,9 @@ enum BounceMarkers: ErrorMessageKind {
         .init("(in reply to ehlo command)", .command("EHLO"), postfix),
         .init("(in reply to helo command)", .command("HELO"), postfix),
         .init("(in reply to starttls command)", .command("STARTTLS"), postfix),
+        // Yahoo ends the reply with the step: `... [RCPT_TO]`.
+        .init("[rcpt_to]", .command("RCPT TO")),
+        .init("[mail_from]", .command("MAIL FROM")),
         // qmail.
         .init("does not like recipient", .command("RCPT TO"), qmail),
         .init("does not like sender", .command("MAIL FROM"), qmail),
@@ -79,6 +84,7 @@ enum BounceMarkers: ErrorMessageKind {
         .init("diagnostic information for administrators", .command(""), exchange),
         .init("your message wasn't delivered to", .command(""), gmail),
         .init("this is the qmail-send program", .command(""), qmail),
+        .init("we were unable to deliver your message to the following address", .command(""), "Yahoo bounce"),
         .init("transcript of session follows", .command(""), sendmail),
         .init("reporting-mta: dns;", .command(""), dsn),
         .init("final-recipient: rfc822;", .command(""), dsn),
