@@ -72,6 +72,23 @@ struct ServerTests {
         }
     }
 
+    /// A textarea sends no final newline: a one-line error message pasted there is still read as one.
+    @Test func oneLineErrorPastedWithoutNewline() async throws {
+        let server = try makeServer()
+        var form = MultipartBody()
+        form.field("paste", "smtplib.SMTPAuthenticationError: (535, b'5.7.8 Username and Password not accepted.')")
+        form.file("file", filename: "", [])
+        let (fh, fb) = (form.headers, form.body)
+        try await server.application().test(.live) { client in
+            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
+                #expect(r.status == .ok)
+                #expect(r.text.contains("REJECTED"))
+                #expect(r.text.contains("client-error"))
+                #expect(r.text.contains("auth-failed"))
+            }
+        }
+    }
+
     @Test func pasteUrlEncoded() async throws {
         let server = try makeServer()
         let paste = String(decoding: try sample(relayDenied), as: UTF8.self)
