@@ -5,7 +5,8 @@
 enum BounceMarkers: ErrorMessageKind {
     static let formatID = "bounce"
     static let summary = "Bounce messages (NDR / DSN) as pasted from the mailbox: Postfix, Exim, qmail, Sendmail, Exchange / Microsoft 365, Gmail, Diagnostic-Code"
-    static let notShown = " (not shown in the bounce)"
+    static let noun = "bounce"
+    static let identifying = NeedleIndex((replies + problems + commands).filter { $0.library != nil })
     static var wrapsReplies: Bool { true }
 
     static let postfix = "Postfix bounce"

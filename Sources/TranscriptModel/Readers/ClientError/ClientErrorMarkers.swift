@@ -4,7 +4,8 @@
 enum ClientErrorMarkers: ErrorMessageKind {
     static let formatID = "client-error"
     static let summary = "Error messages of mail-sending code and apps: .NET SmtpException / Send-MailMessage, MailKit, Python smtplib, Nodemailer, JavaMail, PHPMailer, Symfony/Swift Mailer, PHP mail(), Ruby, Go, msmtp, sSMTP, curl, Outlook, Thunderbird"
-    static let notShown = " (not shown in the error message)"
+    static let noun = "error message"
+    static let identifying = NeedleIndex((replies + problems + commands).filter { $0.library != nil })
 
     static let dotNet = ".NET System.Net.Mail"
     static let python = "Python smtplib"

@@ -88,8 +88,10 @@ protocol ErrorMessageKind {
     static var problems: [ErrorMarker] { get }
     /// Rows naming the command a reply answered, or only who printed the message.
     static var commands: [ErrorMarker] { get }
-    /// The text of the replies the message implies but does not show (the 250 to MAIL before a refused RCPT).
-    static var notShown: String { get }
+    /// What the input is called in notes ("error message", "bounce").
+    static var noun: String { get }
+    /// The rows that name a library or server, indexed for detection (which scores every input).
+    static var identifying: NeedleIndex { get }
     /// Status phrases printed instead of a reply code, and the code each stands for.
     static var statusPhrases: [(phrase: String, code: Int)] { get }
     /// A long reply goes on in the indented lines after it (bounces wrap their text).
@@ -97,6 +99,8 @@ protocol ErrorMessageKind {
 }
 
 extension ErrorMessageKind {
+    /// The text of the replies the message implies but does not show (the 250 to MAIL before a refused RCPT).
+    static var notShown: String { " (not shown in the \(noun))" }
     static var statusPhrases: [(phrase: String, code: Int)] { [] }
     static var wrapsReplies: Bool { false }
 
@@ -108,12 +112,7 @@ extension ErrorMessageKind {
     }
 
     /// A row that names a library or server: the input is one of these messages.
-    static func identifies(_ lower: LowerLine) -> Bool {
-        for table in [replies, problems, commands] {
-            for m in table where m.library != nil && m.end(in: lower) != nil { return true }
-        }
-        return false
-    }
+    static func identifies(_ lower: LowerLine) -> Bool { identifying.matches(lower) }
 }
 
 /// A line lower-cased byte for byte (ASCII only), so offsets found in it are offsets in the line itself.
@@ -153,5 +152,30 @@ struct LowerLine {
     /// The line's own text from a byte offset on.
     func original(from offset: Int) -> Substring {
         Substring(Bytes.string(raw.dropFirst(offset)))
+    }
+}
+
+/// Needles grouped by their first byte, so that detection scans a line once for all of a family's rows.
+struct NeedleIndex: Sendable {
+    private var buckets: [[(needle: [UInt8], atStart: Bool)]] = Array(repeating: [], count: 256)
+
+    init(_ markers: [ErrorMarker]) {
+        for m in markers where !m.needle.isEmpty { buckets[Int(m.needle[0])].append((m.needle, m.atStart)) }
+    }
+
+    func matches(_ lower: LowerLine) -> Bool {
+        let start = lower.bytes.firstIndex { !Bytes.isBlank($0) } ?? lower.bytes.endIndex
+        return lower.bytes.withUnsafeBufferPointer { p in
+            var i = 0
+            while i < p.count {
+                for (n, atStart) in buckets[Int(p[i])] where (!atStart || i == start) && i + n.count <= p.count {
+                    var k = 1
+                    while k < n.count, p[i + k] == n[k] { k += 1 }
+                    if k == n.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
     }
 }

@@ -453,7 +453,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
                 }
                 if let verb {
                     let base = verb.split(separator: " ").prefix(2).joined(separator: " ").uppercased()
-                    if ["RCPT TO", "DATA", "."].contains(base) || base == "MAIL FROM" { envelope(upTo: base) }
+                    if ["MAIL FROM", "RCPT TO", "DATA", "."].contains(base) { envelope(upTo: base) }
                     if base == "MAIL FROM" { mailSent = true }
                     if base == "RCPT TO" { rcptSent = true }
                     let address = reply.address ?? (base == "MAIL FROM" ? r.peer.sender : (base == "RCPT TO" && r.peer.recipients.count == 1 ? r.peer.recipients.first : nil))
@@ -486,7 +486,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             b.connectFailed(f, detail: r.connectDetail, at: pos(r.connectLine))
         }
         if !assumed.isEmpty {
-            b.note("The error message shows the server's text without its reply code; \(assumed.joined(separator: ", ")) is assumed"
+            b.note("The \(Kind.noun) shows the server's text without its reply code; \(assumed.joined(separator: ", ")) is assumed"
                    + (r.replyPhrase.map { " from \"\($0)\"" } ?? " from the status text") + ".", kind: .tool, at: pos(r.replyLine))
         }
         var s = b.finish()
