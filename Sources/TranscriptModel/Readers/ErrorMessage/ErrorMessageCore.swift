@@ -28,8 +28,9 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         // Exim's log lines start with the date and say "SMTP error from remote mail server" as well; a
         // bounce's lines do not start with dates.
         if Kind.wrapsReplies, stamped * 2 >= filled { return 0.3 }
-        // Debug output shows the dialogue around the same error: its own reader tells more.
-        return dialogue >= 2 ? 0.3 : 0.92
+        // Debug output shows the dialogue around the same error: its own reader tells more. A bounce may
+        // quote a transcript (Sendmail's `>>>` / `<<<`) and is still a bounce.
+        return dialogue >= 2 && !Kind.wrapsReplies ? 0.3 : 0.92
     }
 
     /// A line of some dialogue (a command, or another tool's direction marker).
@@ -272,8 +273,11 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
     }
 
     /// A reply the needle opened with a quote (`returned '550 ...'`, `with message "550 ..."`) ends at the
-    /// closing quote: the first one followed by the end, a blank or punctuation (`doesn't` is not one).
+    /// closing quote: the first one followed by the end, a blank or punctuation (`doesn't` is not one); one
+    /// opened with a parenthesis ends at the last closing one.
     private static func unquoted(_ rest: Substring, after needle: [UInt8]) -> Substring {
+        // `(reason: 550 ... User unknown)`: up to the last closing parenthesis.
+        if needle.first == 0x28, let close = rest.lastIndex(of: ")") { return rest[..<close] }
         guard let q = needle.last, q == 0x27 || q == 0x22 else { return rest }
         let quote = Character(UnicodeScalar(q))
         var i = rest.startIndex
@@ -316,6 +320,11 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             let port = after[after.index(after: close)...].dropFirst().prefix { $0.isNumber }
             if after[after.index(after: close)...].first == ":", let p = Int(port) { peer.port = p }
             break
+        }
+        // Sendmail: `... while talking to mx.example.org.:`.
+        if let r = lower.end(of: "while talking to ") {
+            let h = lower.original(from: r).prefix { !$0.isWhitespace }.trimmingCharacters(in: [".", ":"])
+            if h.contains(".") { peer.host = h }
         }
         if lower.hasPrefix("remote-mta: dns;") {
             let h = lower.original(from: 16).trimmingCharacters(in: .whitespaces)
