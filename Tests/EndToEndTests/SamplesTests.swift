@@ -25,26 +25,10 @@ import Testing
         }
     }
 
-    @Test(arguments: rows("telnet"))
-    func telnetSample(row: Row) throws {
-        try expectVerdict(row)
-    }
-
-    /// Captures: each file one connection, its verdict and findings as written down.
-    @Test(arguments: rows("pcap"))
-    func captureSample(row: Row) throws {
-        try expectVerdict(row)
-    }
-
-    /// Error messages of mail-sending code and apps, one per file.
-    @Test(arguments: rows("client-error"))
-    func clientErrorSample(row: Row) throws {
-        try expectVerdict(row)
-    }
-
-    /// Bounce messages, one per file.
-    @Test(arguments: rows("bounce"))
-    func bounceSample(row: Row) throws {
+    /// Each sample folder with an expected.tsv: hand-typed telnet sessions, captures (one connection per
+    /// file), application error messages and bounces.
+    @Test(arguments: ["telnet", "pcap", "client-error", "bounce"].flatMap(rows))
+    func sample(row: Row) throws {
         try expectVerdict(row)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import TranscriptModel
 
 /// Read a transcript given as text through the driver, collecting every session.
@@ -14,6 +15,15 @@ func session(_ text: String, format: String? = nil) throws -> Session {
     let all = try sessions(text, format: format)
     guard all.count == 1 else { throw TestError("expected one session, got \(all.count)") }
     return all[0]
+}
+
+/// The one session `text` holds, expected to be read as `format` (the caller's line is named on failure).
+func onlySession(_ text: String, readAs format: String, sourceLine: Int) throws -> Session {
+    let all = try sessions(text)
+    #expect(all.count == 1, "line \(sourceLine): \(all.count) sessions")
+    let s = try #require(all.first)
+    #expect(s.format == format, "line \(sourceLine): detected \(s.format)")
+    return s
 }
 
 struct TestError: Error, CustomStringConvertible {

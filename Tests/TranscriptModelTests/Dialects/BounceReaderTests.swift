@@ -6,11 +6,7 @@ import Testing
 /// receiving server, and MTA logs that quote the same words staying with their log readers.
 @Suite struct BounceReaderTests {
     private func one(_ text: String, sourceLine: Int = #line) throws -> Session {
-        let all = try sessions(text)
-        #expect(all.count == 1, "line \(sourceLine): \(all.count) sessions")
-        let s = try #require(all.first)
-        #expect(s.format == "bounce", "line \(sourceLine): detected \(s.format)")
-        return s
+        try onlySession(text, readAs: "bounce", sourceLine: sourceLine)
     }
 
     @Test func postfixReplyWrappedOverLinesNamesItsCommand() throws {

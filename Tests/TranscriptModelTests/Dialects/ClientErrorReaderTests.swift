@@ -6,11 +6,7 @@ import Testing
 /// that only look like them.
 @Suite struct ClientErrorReaderTests {
     private func one(_ text: String, sourceLine: Int = #line) throws -> Session {
-        let all = try sessions(text)
-        #expect(all.count == 1, "line \(sourceLine): \(all.count) sessions")
-        let s = try #require(all.first)
-        #expect(s.format == "client-error", "line \(sourceLine): detected \(s.format)")
-        return s
+        try onlySession(text, readAs: "client-error", sourceLine: sourceLine)
     }
 
     /// The exchange holding the real (not inferred) reply.

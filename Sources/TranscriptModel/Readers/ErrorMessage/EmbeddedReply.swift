@@ -164,26 +164,9 @@ struct EmbeddedReply: Sendable, Equatable {
         return copy
     }
 
-    /// The command a bounce says the reply answered: `(in reply to RCPT TO command)`.
-    var inReplyTo: String? {
-        guard let last = lines.last, let r = last.range(of: "(in reply to ", options: .caseInsensitive) else { return nil }
-        let what = last[r.upperBound...].lowercased()
-        for (words, verb) in [("rcpt to", "RCPT TO"), ("mail from", "MAIL FROM"), ("end of data", "."), ("data", "DATA"),
-                              ("ehlo", "EHLO"), ("helo", "HELO"), ("starttls", "STARTTLS"), ("auth", "AUTH")]
-        where what.hasPrefix(words) {
-            return verb
-        }
-        return nil
-    }
-
     /// The enhanced status code at the start of the first line (`5.7.1`), if any.
     var enhanced: String? {
-        guard let first = lines.first else { return nil }
-        let head = first.prefix { !$0.isWhitespace }
-        let parts = head.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, ["2", "4", "5"].contains(parts[0]), parts.dropFirst().allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) })
-        else { return nil }
-        return String(head)
+        lines.first.flatMap { ReplyLine.splitEnhanced($0, code: code ?? 0).enhanced }
     }
 
     /// The first `<local@domain>` in the text (Postfix and others name the address they refuse).

@@ -127,22 +127,7 @@ struct LowerLine {
 
     /// The offset just past the first occurrence of `needle`.
     func end(of needle: [UInt8]) -> Int? {
-        guard !needle.isEmpty, bytes.count >= needle.count else { return nil }
-        return bytes.withUnsafeBufferPointer { hay in
-            needle.withUnsafeBufferPointer { n in
-                let first = n[0], last = hay.count - n.count
-                var i = 0
-                while i <= last {
-                    if hay[i] == first {
-                        var k = 1
-                        while k < n.count, hay[i + k] == n[k] { k += 1 }
-                        if k == n.count { return i + n.count }
-                    }
-                    i += 1
-                }
-                return nil
-            }
-        }
+        LogBytes.find(bytes[...], bytes: needle).map { $0 + needle.count }
     }
 
     func end(of needle: String) -> Int? { end(of: Array(needle.utf8)) }

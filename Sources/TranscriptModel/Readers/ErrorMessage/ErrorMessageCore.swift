@@ -311,14 +311,16 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         // (Exim), `connect to mx.example.org[198.51.100.25]:25: Connection refused`, `Remote-MTA: dns; mx`.
         for needle in ["host ", "connect to "] {
             guard let r = lower.end(of: needle) else { continue }
-            let tail = lower.original(from: r)
-            let name = tail.prefix { $0 != "[" && $0 != " " && $0 != ":" }
-            let after = tail.dropFirst(name.count).drop { $0 == " " }
-            guard !name.isEmpty, name.contains("."), after.first == "[", let close = after.firstIndex(of: "]") else { continue }
-            peer.host = String(name)
-            peer.address = String(after[after.index(after: after.startIndex)..<close])
-            let port = after[after.index(after: close)...].dropFirst().prefix { $0.isNumber }
-            if after[after.index(after: close)...].first == ":", let p = Int(port) { peer.port = p }
+            // `name[ip]:port` or `name [ip]`, up to the blank or colon after it.
+            let tail = lower.raw.dropFirst(r)
+            guard let close = tail.firstIndex(of: 0x5D), close - tail.startIndex < 300 else { continue }
+            var end = close + 1
+            if end < tail.endIndex, tail[end] == 0x3A { end += 1; while end < tail.endIndex, Bytes.isDigit(tail[end]) { end += 1 } }
+            let (name, ip, port) = LogBytes.hostAddress(tail[..<end])
+            guard let name, name.contains("."), !name.contains(" "), let ip else { continue }
+            peer.host = name
+            peer.address = ip
+            if let port { peer.port = port }
             break
         }
         // Sendmail: `... while talking to mx.example.org.:`.
@@ -413,8 +415,6 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         emit(Self.session(from: r, input: input))
     }
 
-    private static var notShown: String { Kind.notShown }
-
     private static func session(from r: Record, input: String) -> Session {
         var b = SessionBuilder(input: input, format: formatID)
         func pos(_ line: Int) -> SourcePosition { SourcePosition(input: input, line: line) }
@@ -427,7 +427,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         }
         var assumed: [String] = []
         if r.hasReply {
-            if r.step != .greeting { b.server(Array("220\(notShown)".utf8)[...], at: p0, inferred: true) }
+            if r.step != .greeting { b.server(Array("220\(Kind.notShown)".utf8)[...], at: p0, inferred: true) }
             var mailSent = false, rcptSent = false
             func send(_ line: String, _ reply: String? = nil) {
                 b.client(Array(line.utf8)[...], at: p0, inferred: true)
@@ -435,20 +435,20 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             }
             func envelope(upTo verb: String) {
                 if !mailSent, verb != "MAIL FROM" {
-                    send("MAIL FROM" + (r.peer.sender.map { ":<\($0)>" } ?? ""), "250\(notShown)")
+                    send("MAIL FROM" + (r.peer.sender.map { ":<\($0)>" } ?? ""), "250\(Kind.notShown)")
                     mailSent = true
                 }
                 if !rcptSent, verb == "DATA" || verb == "." {
                     for rcpt in r.peer.recipients.isEmpty ? [nil] : r.peer.recipients.prefix(100).map(Optional.some) {
-                        send("RCPT TO" + (rcpt.map { ":<\($0)>" } ?? ""), "250\(notShown)")
+                        send("RCPT TO" + (rcpt.map { ":<\($0)>" } ?? ""), "250\(Kind.notShown)")
                     }
                     rcptSent = true
                 }
-                if verb == "." { send("DATA", "354\(notShown)") }
+                if verb == "." { send("DATA", "354\(Kind.notShown)") }
             }
             if let failed = r.failed {
                 if failed.verb != "AUTH" && failed.verb != "EHLO" { envelope(upTo: failed.verb) }
-                send(failed.verb, "\(failed.code)\(notShown)")
+                send(failed.verb, "\(failed.code)\(Kind.notShown)")
             }
             for quoted in r.replies {
                 let reply = quoted.withoutInReplyTo()
@@ -458,7 +458,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
                 switch r.step {
                 case .greeting?: verb = nil
                 case .command(let v)?: verb = v
-                default: verb = quoted.inReplyTo ?? r.hint ?? guessVerb(code: code, reply: reply)
+                default: verb = r.hint ?? guessVerb(code: code, reply: reply)
                 }
                 if let verb {
                     let base = verb.split(separator: " ").prefix(2).joined(separator: " ").uppercased()
@@ -484,9 +484,9 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
                 b.closed(by: .server, at: pp)
             case .starttlsNotOffered, .authNotOffered, .plaintextAuthRefused:
                 // The library read the EHLO reply and stopped before the command it needed.
-                b.server(Array("220\(notShown)".utf8)[...], at: pp, inferred: true)
+                b.server(Array("220\(Kind.notShown)".utf8)[...], at: pp, inferred: true)
                 b.client(Array("EHLO".utf8)[...], at: pp, inferred: true)
-                b.server(Array("250\(notShown)".utf8)[...], at: pp, inferred: true)
+                b.server(Array("250\(Kind.notShown)".utf8)[...], at: pp, inferred: true)
                 b.closed(by: .client, at: pp)
             case .credentialsMissing, .addressInvalid:
                 break
