@@ -29,6 +29,22 @@ import Testing
         #expect(s.failedStage == .rcpt)
     }
 
+    @Test func multiLineReplyQuotedOnOneLineIsUnfolded() throws {
+        let s = try one("""
+        This is the mail system at host mail.example.net.
+
+        <ana@gmail.example>: host gmail-smtp-in.l.google.example[192.0.2.27] said:
+            550-5.7.1 [203.0.113.9] Our system has detected that this message is
+            550-5.7.1 likely unsolicited mail. 550 5.7.1 See the sender guidelines. - gsmtp
+            (in reply to end of DATA command)
+        """)
+        let x = try #require(s.exchanges.last)
+        #expect(x.command?.verb == ".")
+        #expect(x.reply?.code == 550)
+        #expect(x.reply?.enhanced == "5.7.1")
+        #expect(x.reply?.lines == ["[203.0.113.9] Our system has detected that this message is likely unsolicited mail. See the sender guidelines. - gsmtp"])
+    }
+
     @Test func eximReplyFollowsItsCommandLine() throws {
         let s = try one("""
         This message was created automatically by mail delivery software.

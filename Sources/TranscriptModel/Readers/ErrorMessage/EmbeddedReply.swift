@@ -27,6 +27,12 @@ struct EmbeddedReply: Sendable, Equatable {
     /// `535 5.7.8 text`, `535-...` (continued), `535: text`, `535` alone.
     static func codeFirst(_ t: Substring) -> EmbeddedReply? {
         guard let (code, rest, sep) = leadingCode(t) else { return nil }
+        // A multi-line reply quoted on one line (`550-5.7.1 a 550-5.7.1 b 550 5.7.1 c`, as Postfix bounces
+        // and logs quote Gmail): unfolded the way the log readers do it, and complete.
+        if sep == "-", rest.contains(" \(code) ") || rest.contains(" \(code)-") {
+            let unfolded = Bytes.string(LogBytes.unfoldReply(Array(t.utf8)[...])[...])
+            if let (_, text, _) = leadingCode(Substring(unfolded)) { return EmbeddedReply(code: code, lines: [String(text)]) }
+        }
         var r = EmbeddedReply(code: code, lines: [String(rest.trimmingLeading())])
         r.continues = sep == "-"
         return r
