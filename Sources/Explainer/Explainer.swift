@@ -7,7 +7,7 @@ public struct Explainer: Sendable {
     public var replyRules: [ReplyRule]
     public let userRules: [ReplyRule]
 
-    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + ClientErrorRules.table,
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + ClientErrorRules.table + ESPRules.table,
                 replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
         self.userRules = userRules
@@ -43,7 +43,7 @@ public struct Explainer: Sendable {
     /// Findings that say themselves why a session has no end in the input; an incomplete session's summary
     /// is then just their title.
     static let tellWhyUnfinished: Set<String> = Set(["encrypted-outcome", "capture-one-sided", "starttls-failed"])
-        .union(ClientErrorRules.ids)
+        .union(ClientErrorRules.ids).union(ESPRules.ids)
 
     public func explain(_ session: Session) -> ExplainedSession {
         var findings: [Finding] = []

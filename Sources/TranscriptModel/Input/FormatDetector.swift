@@ -22,6 +22,7 @@ public enum FormatDetector {
         MsmtpReader.self,
         MailKitReader.self,
         RFCExampleReader.self,
+        ESPEventReader.self,
         ClientErrorReader.self,
         BounceReader.self,
         TelnetReader.self,

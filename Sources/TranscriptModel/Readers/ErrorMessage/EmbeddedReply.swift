@@ -185,6 +185,27 @@ struct EmbeddedReply: Sendable, Equatable {
         return nil
     }
 
+    /// The command this reply most likely answered when the message quoting it does not say.
+    func likelyVerb(code: Int) -> String? {
+        let e = enhanced ?? ""
+        let text = lines.joined(separator: " ").lowercased()
+        if [534, 535, 538].contains(code) || ["5.7.8", "5.7.139", "5.7.9"].contains(e) { return "AUTH" }
+        if code == 530 || ["5.7.57", "5.7.60", "5.1.7", "5.1.8", "4.1.8"].contains(e) { return "MAIL FROM" }
+        if text.contains("relay") || ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1", "5.2.2", "4.2.2", "5.4.1"].contains(e) {
+            return "RCPT TO"
+        }
+        // Postfix names the address it refuses; its blocklist checks run at RCPT unless told otherwise.
+        if text.contains("recipient address rejected") || text.contains("blocked using ") { return "RCPT TO" }
+        if text.contains("sender address rejected") { return "MAIL FROM" }
+        // Content, size and sender-authentication (SPF, DKIM, DMARC) checks answer the end of the message.
+        let words = text.replacingOccurrences(of: "spamhaus", with: "").replacingOccurrences(of: "spamcop", with: "")
+        if code == 552 || e == "5.3.4" || e.hasPrefix("5.6.") || ["5.7.23", "5.7.26", "5.7.27"].contains(e)
+            || ["spam", "dmarc", "dkim", "virus", "content"].contains(where: { words.contains($0) }) {
+            return "."
+        }
+        return nil
+    }
+
     /// The server's lines, as it sent them.
     func wireLines(code: Int) -> [String] {
         let n = lines.count

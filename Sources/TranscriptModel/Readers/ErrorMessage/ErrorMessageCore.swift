@@ -458,7 +458,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
                 switch r.step {
                 case .greeting?: verb = nil
                 case .command(let v)?: verb = v
-                default: verb = r.hint ?? guessVerb(code: code, reply: reply)
+                default: verb = r.hint ?? reply.likelyVerb(code: code)
                 }
                 if let verb {
                     let base = verb.split(separator: " ").prefix(2).joined(separator: " ").uppercased()
@@ -526,23 +526,6 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         case "STARTTLS": return 454
         default: return temporary ? 450 : 550
         }
-    }
-
-    /// The command a reply most likely answered when the message does not say.
-    private static func guessVerb(code: Int, reply: EmbeddedReply) -> String? {
-        let e = reply.enhanced ?? ""
-        let text = reply.lines.joined(separator: " ").lowercased()
-        if [534, 535, 538].contains(code) || ["5.7.8", "5.7.139", "5.7.9"].contains(e) { return "AUTH" }
-        if code == 530 || ["5.7.57", "5.7.60", "5.1.7", "5.1.8", "4.1.8"].contains(e) { return "MAIL FROM" }
-        if text.contains("relay") || ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1", "5.2.2", "4.2.2", "5.4.1"].contains(e) {
-            return "RCPT TO"
-        }
-        // Content, size and sender-authentication (SPF, DKIM, DMARC) checks answer the end of the message.
-        if code == 552 || e == "5.3.4" || e.hasPrefix("5.6.") || ["5.7.23", "5.7.26", "5.7.27"].contains(e)
-            || ["spam", "dmarc", "dkim", "virus", "content"].contains(where: { text.contains($0) }) {
-            return "."
-        }
-        return nil
     }
 }
 

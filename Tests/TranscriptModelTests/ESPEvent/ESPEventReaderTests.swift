@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+@testable import TranscriptModel
+
+@Suite struct ESPEventReaderTests {
+    private func sample(_ name: String) throws -> String {
+        try String(contentsOf: repoRoot.appendingPathComponent("samples/esp-event/\(name)"), encoding: .utf8)
+    }
+
+    private func replies(_ s: Session) -> [String] {
+        s.exchanges.compactMap { ex in ex.reply.map { "\(ex.command?.verb ?? "-") \($0.code)" } }
+    }
+
+    @Test func sesBounceBecomesARefusedRecipient() throws {
+        let s = try onlySession(try sample("ses-bounce-user-unknown.json"), readAs: "esp-event", sourceLine: #line)
+        #expect(s.attributes["esp-provider"] == "Amazon SES")
+        #expect(s.direction == .outbound)
+        #expect(s.server.address == "198.51.100.20")
+        #expect(replies(s) == ["- 220", "MAIL 250", "RCPT 550"])
+        let rcpt = try #require(s.exchanges.last)
+        #expect(rcpt.command?.argument == "<j.doe@example.net>")
+        #expect(rcpt.reply?.enhanced == "5.1.1")
+        #expect(rcpt.reply?.inferred == false)
+        // The reply is on the recipient's line of the pretty-printed notification, the event on the first.
+        #expect(rcpt.reply?.position.line == 8)
+        #expect(s.notes.first?.position.line == 1)
+        #expect(s.exchanges[1].command?.argument == "<billing@shop.example>")
+    }
+
+    @Test func anSNSEnvelopeIsOpened() throws {
+        let s = try onlySession(try sample("ses-sns-delivery-delay-greylisted.json"), readAs: "esp-event", sourceLine: #line)
+        #expect(s.attributes["esp-event"] == "deferred")
+        #expect(replies(s).last == "RCPT 451")
+        #expect(s.notes.contains { $0.text.contains("TransientCommunicationFailure") })
+    }
+
+    @Test func aSendGridBatchIsOneSessionPerDeliveryEvent() throws {
+        let all = try sessions(try sample("sendgrid-webhook-batch.json"))
+        // The open event says nothing about the receiving server.
+        #expect(all.map { $0.attributes["esp-event"] ?? "?" } == ["bounced", "delivered", "deferred", "dropped"])
+        #expect(replies(all[0]).last == "RCPT 554")
+        #expect(replies(all[1]).last == ". 250")
+        #expect(all[1].exchanges.allSatisfy { $0.command?.inferred ?? true })
+        #expect(all[3].exchanges.isEmpty)
+        #expect(all[3].attributes["esp-problem"] == "suppressed")
+        #expect(all[0].attributes["esp-sending-ip"] == "149.72.0.10")
+        #expect(all[0].exchanges.first?.reply?.position.time == 1764921731)
+    }
+
+    @Test func mailgunGivesCodeAndTextApart() throws {
+        let s = try onlySession(try sample("mailgun-webhook-failed-permanent.json"), readAs: "esp-event", sourceLine: #line)
+        let last = try #require(s.exchanges.last?.reply)
+        #expect(last.code == 550)
+        #expect(last.enhanced == "5.1.1")
+        #expect(s.server.host == "gmail-smtp-in.l.google.com")
+        #expect(s.notes.contains { $0.text == "attempt-no: 1" })
+    }
+
+    @Test func jsonLinesOneSessionPerLine() throws {
+        let all = try sessions(try sample("mailjet-events.jsonl"))
+        #expect(all.count == 3)
+        // A domain without a mail host: nothing to connect to.
+        #expect(all[0].outcome == .unreachable)
+        #expect(all[0].connectFailure == .nameNotResolved)
+        #expect(all[1].exchanges.last?.reply?.code == 250)
+        #expect(all[1].exchanges.last?.reply?.position.line == 2)
+        #expect(all[2].attributes["esp-problem"] == "suppressed")
+    }
+
+    @Test func aReplyWithoutCodeGetsAnAssumedOneAndSaysSo() throws {
+        let s = try onlySession(#"{"event":"bounce","time":1764866400,"email":"nobody@example.net","mj_campaign_id":7,"hard_bounce":true,"error_related_to":"recipient","error":"user unknown"}"#,
+                                readAs: "esp-event", sourceLine: #line)
+        let reply = try #require(s.exchanges.last?.reply)
+        #expect(reply.code == 550)
+        #expect(reply.text == "user unknown")
+        #expect(s.notes.contains { $0.text.contains("550 is assumed") })
+    }
+
+    @Test func eventsThatAreNotDeliveryResultsSaySo() throws {
+        let opens = #"[{"email":"a@example.com","event":"open","sg_event_id":"x","sg_message_id":"y","timestamp":1764921900}]"#
+        let s = try onlySession(opens, readAs: "esp-event", sourceLine: #line)
+        #expect(s.exchanges.isEmpty)
+        #expect(s.notes.first?.text.contains("none of them a delivery result") == true)
+    }
+
+    @Test func brokenJSONIsNamedAndTheRestIsRead() throws {
+        let text = #"{"event":"bounce","sg_event_id":"a","email":"x@example.com","reason":"550 5.1.1 unknown""# + "\n"
+            + #"{"event":"bounce","sg_event_id":"b","email":"y@example.com","reason":"550 5.1.1 unknown","status":"5.1.1"}"#
+        let all = try sessions(text)
+        #expect(all.count == 2)
+        #expect(all.allSatisfy { $0.format == "esp-event" })
+        // The cut first line is named; the second event is read on its own.
+        #expect(all[0].notes.first?.kind == .error)
+        #expect(all[0].notes.first?.text.contains("line 1 is not valid") == true)
+        #expect(all[1].exchanges.last?.reply?.code == 550)
+        #expect(all[1].exchanges.last?.reply?.position.line == 2)
+    }
+
+    @Test func otherJSONIsNotAnEvent() throws {
+        let journal = #"{"MESSAGE":"connect from unknown[192.0.2.1]","SYSLOG_IDENTIFIER":"postfix/smtpd","_PID":"123","__REALTIME_TIMESTAMP":"1700000000000000"}"#
+        #expect(ESPEventReader.score([Array(journal.utf8)[...]]) == 0)
+        #expect(ESPEventReader.score([Array("Event: bounce \"sg_event_id\"".utf8)[...]]) == 0)
+    }
+}
