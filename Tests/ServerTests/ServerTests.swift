@@ -89,6 +89,22 @@ struct ServerTests {
         }
     }
 
+    @Test func webhookEventPastedIsExplained() async throws {
+        let server = try makeServer()
+        var form = MultipartBody()
+        form.field("paste", #"{"event":"bounce","email":"x@example.org","sg_event_id":"e1","sg_message_id":"m1","timestamp":1764921731,"reason":"550 5.1.1 <x@example.org>: Recipient address rejected: User unknown","status":"5.1.1","type":"bounce"}"#)
+        form.file("file", filename: "", [])
+        let (fh, fb) = (form.headers, form.body)
+        try await server.application().test(.live) { client in
+            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
+                #expect(r.status == .ok)
+                #expect(r.text.contains("REJECTED"))
+                #expect(r.text.contains("esp-event"))
+                #expect(r.text.contains("SendGrid event: bounce (bounce) for x@example.org"))
+            }
+        }
+    }
+
     @Test func pasteUrlEncoded() async throws {
         let server = try makeServer()
         let paste = String(decoding: try sample(relayDenied), as: UTF8.self)
