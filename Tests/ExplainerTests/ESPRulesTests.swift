@@ -43,4 +43,12 @@ import TranscriptModel
         #expect(s.findings.first?.reason == .userunknown)
         #expect(s.session.attributes["esp-problem"] == nil)
     }
+
+    @Test func aBounceWithoutAReplySaysSoAndInventsNoDialogue() throws {
+        let x = try explain(#"{"notificationType":"Bounce","bounce":{"bounceType":"Undetermined","bounceSubType":"Undetermined","bouncedRecipients":[{"emailAddress":"a@example.org"}]},"mail":{"source":"s@example.com"}}"#)
+        let s = try #require(x.first)
+        #expect(s.session.exchanges.isEmpty)
+        #expect(s.findings.map(\.id) == ["esp-no-reply"])
+        #expect(s.summary == "Incomplete: The email service reports a failure without the receiving server's reply.")
+    }
 }

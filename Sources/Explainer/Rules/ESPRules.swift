@@ -21,6 +21,14 @@ public enum ESPRules {
                 "Check how the address was collected (confirmed opt-in), and make unsubscribing easy (a `List-Unsubscribe` header with one-click unsubscribe).",
                 "Watch the complaint rate in the provider's dashboard and in Google Postmaster Tools.",
             ]),
+        row(.noReply, "esp-no-reply", .warning, .undefined,
+            title: "The email service reports a failure without the receiving server's reply",
+            explanation: "The event says the message was not delivered (or not yet), but quotes nothing the receiving server said, so the cause is only the service's own classification. Services do this when the server closed the connection or timed out, when DNS failed, or when they gave up after retrying.",
+            actions: [
+                "Open the message in the service's activity or event log: the delivery attempts there often show the last reply or the connection error.",
+                "Check the recipient domain's MX records (`dig +short MX DOMAIN`) and whether its servers answer on port 25.",
+                "If other recipients at the same domain also fail, ask the domain's admin whether they block the service's sending addresses.",
+            ]),
     ]
 
     /// Ids that say why a session from an event has no SMTP ending.

@@ -58,6 +58,7 @@ extension ESPEvent {
         switch kind {
         case .dropped: return .suppressed
         case .complained: return .complaint
+        case .bounced, .deferred: return quotedReply == nil && connectFailure == nil ? .noReply : nil
         default: return nil
         }
     }
@@ -87,12 +88,12 @@ extension ESPEvent {
             b.client(Array(line.utf8)[...], at: at, inferred: true)
             if let reply { b.server(Array(reply.utf8)[...], at: at, inferred: true) }
         }
-        b.server(Array("220\(notShown)".utf8)[...], at: at, inferred: true)
         let mail = "MAIL FROM" + (sender.map { ":<\($0)>" } ?? "")
         let rcpt = "RCPT TO" + (recipient.map { ":<\($0)>" } ?? "")
         guard var quoted = quotedReply else {
             // No reply quoted: a delivery or a complaint still means the server took the message.
             if kind == .delivered || kind == .complained {
+                b.server(Array("220\(notShown)".utf8)[...], at: at, inferred: true)
                 send(mail, "250\(notShown)")
                 send(rcpt, "250\(notShown)")
                 send("DATA", "354\(notShown)")
@@ -101,6 +102,7 @@ extension ESPEvent {
             }
             return finish(b)
         }
+        b.server(Array("220\(notShown)".utf8)[...], at: at, inferred: true)
         var assumed = false
         if quoted.code == nil {
             quoted.code = assumedCode
@@ -168,4 +170,6 @@ public enum ESPProblem: String, Sendable, CaseIterable {
     case suppressed
     /// The recipient reported the message as spam (a feedback-loop complaint).
     case complaint
+    /// A bounce or deferral without the receiving server's reply.
+    case noReply = "no-reply"
 }
