@@ -10,9 +10,7 @@ public struct ESPEventReader: LineReader {
     public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
         guard let first = prefix.first(where: { !Bytes.trimmed($0).isEmpty }),
               let open = first.firstIndex(where: { $0 == 0x7B || $0 == 0x5B }), open - first.startIndex < 200 else { return 0 }
-        for l in prefix {
-            for p in ESPProviders.table where p.markers.contains(where: { LogBytes.find(l, bytes: Array($0.utf8)) != nil }) { return 0.95 }
-        }
+        for l in prefix where ESPProviders.markerBytes.contains(where: { LogBytes.find(l, bytes: $0) != nil }) { return 0.95 }
         return 0
     }
 
@@ -28,15 +26,18 @@ public struct ESPEventReader: LineReader {
     public init(input: String) { self.input = input }
 
     public mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
+        // Moved out, not copied: the document being collected must stay uniquely referenced, or every line
+        // would copy it.
         var docs = documents
+        documents = JSONDocuments()
         docs.line(line, number: number) { read($0, emit: emit) }
         documents = docs
     }
 
     public mutating func finish(emit: (Session) -> Void) {
         var docs = documents
+        documents = JSONDocuments()
         docs.finish { read($0, emit: emit) }
-        documents = docs
         guard emitted == 0 else { return }
         // Nothing to explain: say why rather than print nothing.
         let why = skippedEvents > 0
@@ -54,7 +55,7 @@ public struct ESPEventReader: LineReader {
         }
         guard let root = JSONParser.parse(doc.bytes) else {
             // A brace in surrounding text is not a document; only complain about what looked like one.
-            guard doc.bytes.count > 2, ESPProviders.table.contains(where: { p in p.markers.contains { LogBytes.find(doc.bytes[...], bytes: Array($0.utf8)) != nil } }) else { return }
+            guard doc.bytes.count > 2, ESPProviders.markerBytes.contains(where: { LogBytes.find(doc.bytes[...], bytes: $0) != nil }) else { return }
             return problem("The JSON starting on line \(first) is not valid (cut off or edited?) and was skipped.", line: first, emit: emit)
         }
         var budget = Self.maxEventsPerDocument

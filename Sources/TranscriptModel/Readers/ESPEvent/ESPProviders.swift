@@ -14,6 +14,9 @@ struct ESPProvider: Sendable {
 enum ESPProviders {
     static let table: [ESPProvider] = [ses, sendGrid, mailgun, postmark, sparkPost, mandrill, brevo, mailjet, resend]
 
+    /// Every provider's markers, as bytes.
+    static let markerBytes: [[UInt8]] = table.flatMap { $0.markers.map { Array($0.utf8) } }
+
     /// Objects that wrap events rather than being one: Mailgun's webhook (`event-data`) and events API
     /// (`items`), an SNS envelope (`Message`, a JSON string), Mandrill's form field, Resend's `data`.
     static let containers = ["event-data", "items", "Message", "mandrill_events"]
