@@ -104,4 +104,49 @@ import Testing
         """)
         #expect(exim.first?.format == "exim-log")
     }
+
+    @Test func exchangeDiagnosticLineNamesRecipientAndServer() throws {
+        let s = try one("""
+        Delivery has failed to these recipients or groups:
+
+        Diagnostic information for administrators:
+
+        Generating server: mail.corp.example.com
+
+        jane@partner.example
+        mx1.partner.example #554 5.7.1 <jane@partner.example>: Recipient address rejected: Access denied ##
+        """)
+        let reply = try #require(s.exchanges.last?.reply)
+        #expect(reply.code == 554)
+        #expect(reply.enhanced == "5.7.1")
+        #expect(reply.lines == ["<jane@partner.example>: Recipient address rejected: Access denied"])
+        #expect(s.server.host == "mx1.partner.example")
+        #expect(s.failedStage == .rcpt)
+        #expect(s.transactions.first?.recipients.first?.address == "jane@partner.example")
+    }
+
+    @Test func exchange2003FormKeepsTheReplyAfterSmtp() throws {
+        let s = try one("""
+        Your message did not reach some or all of the intended recipients.
+
+              'bob@example.org' on 12/1/2026 10:12 AM
+                    <mail.corp.example.com #5.0.0 smtp; 550 5.1.1 <bob@example.org>... User unknown>
+        """)
+        #expect(s.exchanges.last?.reply?.code == 550)
+        #expect(s.exchanges.last?.reply?.enhanced == "5.1.1")
+        #expect(s.exchanges.last?.reply?.lines == ["<bob@example.org>... User unknown"])
+    }
+
+    @Test func aHashLineWithoutACodeIsNoReply() throws {
+        let all = try sessions("""
+        Delivery has failed to these recipients or groups:
+        # forwarded by the helpdesk
+        #550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##
+        """)
+        #expect(all.count == 1)
+        #expect(all.first?.exchanges.last?.reply?.code == 550)
+        // A root prompt in a telnet paste is not an Exchange line.
+        let telnet = try sessions("# telnet mx.example.org 25\n220 mx.example.org ESMTP\nQUIT\n221 Bye\n")
+        #expect(telnet.first?.format == "telnet")
+    }
 }

@@ -37,6 +37,13 @@ enum BounceMarkers: ErrorMessageKind {
         .init("remote server returned '", .reply(.unknown), exchange),
         // Microsoft 365's newer NDR layout: `Reported error: 550 5.1.10 RESOLVER.ADR.RecipientNotFound; ...`.
         .init("reported error: ", .reply(.unknown), exchange),
+        // Exchange 2003 / Outlook: `<mail.example.com #5.0.0 smtp;550 5.1.1 <rcpt>... User unknown>`. Before
+        // the `#` rows, which would take `5.0.0` for the reply.
+        .init(" smtp;", .reply(.unknown), needsCode: true),
+        // Exchange 2007 to 2016: `#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##`, or with the remote
+        // server first: `mx.example.org #554 5.7.1 ... ##`. Not identifying: a `#` line means nothing alone.
+        .init("#", .reply(.unknown), atStart: true, needsCode: true),
+        .init(" #", .reply(.unknown), needsCode: true),
         // Gmail: `The response from the remote server was:` then the reply.
         .init("the response from the remote server was:", .replyFollows(.unknown), gmail),
         .init("the response was:", .replyFollows(.unknown), gmail),
@@ -83,6 +90,8 @@ enum BounceMarkers: ErrorMessageKind {
         .init("mail delivery failed: returning message to sender", .command(""), exim),
         .init("delivery has failed to these recipients or groups", .command(""), exchange),
         .init("diagnostic information for administrators", .command(""), exchange),
+        .init("your message did not reach some or all of the intended recipients", .command(""), exchange),
+        .init("the following recipient(s) cannot be reached", .command(""), exchange),
         .init("your message wasn't delivered to", .command(""), gmail),
         .init("this is the qmail-send program", .command(""), qmail),
         .init("we were unable to deliver your message to the following address", .command(""), "Yahoo bounce"),

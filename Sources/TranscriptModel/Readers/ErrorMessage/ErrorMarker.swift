@@ -62,12 +62,15 @@ struct ErrorMarker: Sendable {
 
     /// The needle must open the line (after its indentation), not stand anywhere in it.
     let atStart: Bool
+    /// Only a reply with a code counts after this needle (it is too short to say much on its own: `#`).
+    let needsCode: Bool
 
-    init(_ needle: String, _ meaning: Meaning, _ library: String? = nil, atStart: Bool = false) {
+    init(_ needle: String, _ meaning: Meaning, _ library: String? = nil, atStart: Bool = false, needsCode: Bool = false) {
         self.needle = Array(needle.utf8)
         self.meaning = meaning
         self.library = library
         self.atStart = atStart
+        self.needsCode = needsCode
     }
 
     /// Where the needle ends in the line, if the line has it (where the row wants it).

@@ -256,6 +256,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         // .NET with nothing after "The server response was:" still names the status.
         if found.isEmpty, let phrase { found = [EmbeddedReply(code: phrase.code, lines: [""])] }
         guard !found.isEmpty else { open(number, m.library); return }
+        if m.needsCode, found[0].code == nil { return }
         if let r = record, !r.replies.isEmpty {
             // The same reply again (a wrapper exception, an error field repeating the message).
             if r.replies.contains(where: { $0.lines.first == found[0].lines.first }) { return }
@@ -278,6 +279,9 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
     private static func unquoted(_ rest: Substring, after needle: [UInt8]) -> Substring {
         // `(reason: 550 ... User unknown)`: up to the last closing parenthesis.
         if needle.first == 0x28, let close = rest.lastIndex(of: ")") { return rest[..<close] }
+        // Exchange: `#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##`, `<host #5.0.0 smtp;550 ...>`.
+        if needle.last == 0x23, let end = rest.range(of: " ##") { return rest[..<end.lowerBound] }
+        if needle.last == 0x3B, rest.hasSuffix(">") { return rest.dropLast() }
         guard let q = needle.last, q == 0x27 || q == 0x22 else { return rest }
         let quote = Character(UnicodeScalar(q))
         var i = rest.startIndex
@@ -335,6 +339,17 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         if lower.hasPrefix("final-recipient: rfc822;") {
             let a = lower.original(from: 24).trimmingCharacters(in: .whitespaces)
             if a.contains("@") { peer.recipients = [a] }
+        }
+        // Exchange 2007 and later: the recipient alone on the line before `#550 ...`, and the remote
+        // server (when it refused) before the `#`: `mx.example.org #554 5.7.1 ... ##`.
+        if !lower.bytes.contains(Bytes.space), lower.bytes.contains(0x40), lower.bytes.count < 255,
+           lower.bytes.first != 0x40, lower.bytes.last != 0x40 {
+            peer.recipients = [Bytes.string(lower.raw)]
+        }
+        if let hash = LogBytes.find(lower.bytes[...], bytes: Array(" #".utf8)), hash > 0, hash < 255,
+           hash + 2 < lower.bytes.count, Bytes.isDigit(lower.bytes[hash + 2]) {
+            let host = Bytes.string(lower.raw.prefix(hash))
+            if host.contains("."), !host.contains(" "), !host.contains("<"), !host.contains("@") { peer.host = host }
         }
         // Postfix bounce: `<j.doe@example.org>: host ...` names the recipient first.
         if lower.bytes.first == 0x3C, let close = lower.bytes.firstIndex(of: 0x3E), close + 1 < lower.bytes.count,
