@@ -68,6 +68,10 @@ final class PcapSource {
     private(set) var packetNumber = 0
     private(set) var live = false
     private var nanoseconds = true
+    /// Bytes read from a capture file at a time.
+    static let streamBuffer = 1 << 20
+    /// The stream's buffer; freed only after the stream is closed.
+    private var streamBufferMemory: UnsafeMutableRawPointer?
 
     init(path: String?, input: String, filter: String?) throws {
         self.input = input
@@ -89,13 +93,30 @@ final class PcapSource {
             close(fd)
             throw CaptureError(input: input, message: "cannot open: \(String(cString: strerror(errno)))")
         }
-        // Peek one byte (ungetc guarantees one): gzip starts with 0x1F, no capture magic does.
-        let first = getc(file)
+        // Peek one byte: gzip starts with 0x1F, no capture magic does. A file is peeked with pread, so that
+        // the stream is untouched and can still be given a large buffer (stdio's own is 4 KB, one read(2)
+        // per 4 KB for libpcap, which reads through it); a pipe with getc/ungetc.
+        var peek: UInt8 = 0
+        let first: Int32
+        if pread(fd, &peek, 1, 0) == 1 {
+            first = Int32(peek)
+            // Not for gzip: its stream is read and closed by the feeder thread, which may outlive `self`.
+            if first != 0x1F {
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.streamBuffer, alignment: 16)
+                if setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, Self.streamBuffer) == 0 {
+                    streamBufferMemory = buffer
+                } else {
+                    buffer.deallocate()
+                }
+            }
+        } else {
+            first = getc(file)
+            if first != EOF { ungetc(first, file) }
+        }
         if first == EOF {
             fclose(file)
             throw CaptureError(input: input, message: "empty input: not a packet capture")
         }
-        ungetc(first, file)
 
         let source: UnsafeMutablePointer<FILE>
         if first == 0x1F {
@@ -163,6 +184,7 @@ final class PcapSource {
     deinit {
         if let handle { pcap_close(handle) }
         if let gunzip, gunzip.isRunning { gunzip.terminate() }
+        streamBufferMemory?.deallocate()
     }
 
     /// `gzip -dc` fed from `file` by a helper thread, read through a pipe.
