@@ -173,6 +173,9 @@ public enum InputDriver {
             let all = pendingChunks.count == 1 ? pendingChunks[0] : Array(pendingChunks.joined())
             let tail = all.lastIndex(of: Bytes.lf).map { $0 + 1 } ?? 0
             if tail < all.count { prefixLines.append(LineSplitter.dropCR(all[tail...])) }
+        } else if prefixLines.isEmpty {
+            // A first line longer than the whole prefix (minified JSON): its start is all there is to go by.
+            prefixLines.append(Array(pendingChunks.joined().prefix(FormatDetector.prefixBytes))[...])
         }
         if let bad = binaryOffset(pendingChunks.first ?? []) {
             throw InputError(input: name, position: "byte \(bad)",
@@ -201,6 +204,7 @@ public enum InputDriver {
         guard let choice = FormatDetector.choose(prefix: prefixLines, forced: options.forcedFormat) else {
             throw InputError(input: name, message: "unknown --input-format '\(options.forcedFormat ?? "")' (known: \(FormatDetector.formatIDs.joined(separator: ", ")))")
         }
+        splitter.maxLine = max(splitter.maxLine, choice.reader.maxLineBytes)
         var reader = choice.reader.init(input: name)
         if options.deferBuilding { reader.deferBuilding() }
         let confidence = choice.confidence
@@ -312,7 +316,8 @@ struct MemorySource: ByteSource {
 
 /// Splits chunks into lines on LF; a trailing CR is removed. Lines longer than `maxLine` are cut.
 package struct LineSplitter {
-    let maxLine: Int
+    /// Settable until the first `push`.
+    var maxLine: Int
     private var carry: [UInt8] = []
     private var carryCut = false
     private(set) var lineNumber = 0

@@ -20,8 +20,12 @@ public protocol LineReader {
     /// From now on, sessions that are costly to build may be emitted as placeholders (`Session.isPending`,
     /// see `PendingBuild`). Readers that build cheaply ignore it.
     mutating func deferBuilding()
+    /// Lines longer than this are cut (at least the input options' limit). A reader of documents that come
+    /// as one long line (minified JSON) asks for more.
+    static var maxLineBytes: Int { get }
 }
 
 extension LineReader {
     public mutating func deferBuilding() {}
+    public static var maxLineBytes: Int { 0 }
 }

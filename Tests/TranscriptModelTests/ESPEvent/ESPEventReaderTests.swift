@@ -101,4 +101,14 @@ import Testing
         #expect(ESPEventReader.score([Array(journal.utf8)[...]]) == 0)
         #expect(ESPEventReader.score([Array("Event: bounce \"sg_event_id\"".utf8)[...]]) == 0)
     }
+
+    @Test func aMinifiedBatchOnOneLongLineIsDetectedAndReadWhole() throws {
+        // Longer than the detection prefix (64 KB) and than the usual line limit (1 MB).
+        let event = #"{"email":"a@example.org","event":"bounce","sg_event_id":"e","reason":"550 5.1.1 unknown","status":"5.1.1"}"#
+        let text = "[" + Array(repeating: event, count: 12_000).joined(separator: ",") + "]"
+        #expect(text.utf8.count > 1 << 20)
+        let all = try sessions(text)
+        #expect(all.count == 12_000)
+        #expect(all.allSatisfy { $0.format == "esp-event" && $0.exchanges.last?.reply?.code == 550 })
+    }
 }

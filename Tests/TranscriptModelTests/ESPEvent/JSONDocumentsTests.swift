@@ -60,4 +60,16 @@ import Testing
         #expect(out[0].bytes.count <= JSONDocuments.maxBytes)
         #expect(JSONParser.parse(out[1].bytes)?["after"]?.bool == true)
     }
+
+    @Test func aCutDocumentStopsBeingSkippedAtTheNextLineOpeningOne() {
+        var d = JSONDocuments()
+        var out: [JSONDocuments.Document] = []
+        // A line cut before its end: the array never closes.
+        d.line(Array(("[" + String(repeating: "{\"a\":1},", count: 1 << 20)).utf8)[...], number: 1) { out.append($0) }
+        d.line(Array(#"{"b": 2}"#.utf8)[...], number: 2) { out.append($0) }
+        d.finish { out.append($0) }
+        #expect(out.count == 2)
+        #expect(out[0].truncated)
+        #expect(JSONParser.parse(out[1].bytes)?["b"]?.int == 2)
+    }
 }

@@ -4,6 +4,8 @@
 /// the receiving server; each recipient's event becomes one session built from what it quotes.
 public struct ESPEventReader: LineReader {
     public static let formatID = "esp-event"
+    /// A document minified onto one line may be as long as a document may be.
+    public static var maxLineBytes: Int { JSONDocuments.maxBytes + 1 }
     public static let summary = "Email service events (JSON): Amazon SES, SendGrid, Mailgun, Postmark, SparkPost, Mandrill, Brevo, Mailjet, Resend"
 
     /// JSON (the first filled line opens an object or array, perhaps after a log prefix) naming a provider's keys.

@@ -251,6 +251,9 @@ struct JSONDocuments {
     private var current: Document?
     /// Inside a document that was given up: its bytes are counted through, not kept.
     private var skipping = false
+    /// The given-up document opened at the start of a line, so one opening at the start of a line ends it
+    /// (its own line may have been cut, and its depth can no longer be trusted).
+    private var skippedAtLineStart = false
     private var depth = 0
     private var inString = false
     private var escaped = false
@@ -263,6 +266,9 @@ struct JSONDocuments {
         if let c = current, !skipping, c.bytes.first == 0x7B, c.atLineStart, line.first == 0x7B {
             emit(c)
             current = nil
+        }
+        if skipping, skippedAtLineStart, line.first == 0x7B || line.first == 0x5B {
+            skipping = false
         }
         while i < line.endIndex {
             if current == nil, !skipping {
@@ -301,6 +307,7 @@ struct JSONDocuments {
             if current!.bytes.count + (i - start) > Self.maxBytes {
                 current!.truncated = true
                 emit(current!)
+                skippedAtLineStart = current!.atLineStart
                 current = nil
                 skipping = !ended
                 continue
