@@ -110,18 +110,15 @@ extension ESPEvent {
             if let status, quoted.enhanced == nil { quoted.lines[0] = "\(status) \(quoted.lines[0])" }
         }
         let code = quoted.code!
-        let verb = code < 400 ? "." : quoted.likelyVerb(code: code)
-        if let verb {
-            if verb != "MAIL FROM" { send(mail, "250\(notShown)") }
-            if verb == "MAIL FROM" { send(mail, nil) }
-            else if verb == "RCPT TO" { send(rcpt, nil) }
-            else if verb == "DATA" || verb == "." {
-                send(rcpt, "250\(notShown)")
-                if verb == "." { send("DATA", "354\(notShown)") }
-                send(verb, nil)
-            } else {
-                send(verb, nil)
-            }
+        // A positive reply answers the end of the message; a refusal whatever its words point to.
+        let ok = "250\(notShown)"
+        switch code < 400 ? "." : quoted.likelyVerb(code: code) {
+        case nil: break
+        case "MAIL FROM"?: send(mail, nil)
+        case "RCPT TO"?: send(mail, ok); send(rcpt, nil)
+        case "DATA"?: send(mail, ok); send(rcpt, ok); send("DATA", nil)
+        case "."?: send(mail, ok); send(rcpt, ok); send("DATA", "354\(notShown)"); send(".", nil)
+        case let verb?: send(verb, nil)   // AUTH, EHLO, STARTTLS: before any envelope
         }
         for l in quoted.wireLines(code: code) { b.server(Array(l.utf8)[...], at: replyAt) }
         if assumed {
