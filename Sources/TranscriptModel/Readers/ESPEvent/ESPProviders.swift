@@ -12,7 +12,7 @@ struct ESPProvider: Sendable {
 }
 
 enum ESPProviders {
-    static let table: [ESPProvider] = [ses, sendGrid, mailgun, postmark, sparkPost, mandrill, brevo, mailjet, resend]
+    static let table: [ESPProvider] = [ses, sendGrid, mailgun, postmark, sparkPost, mandrill, brevo, mailjet, resend, postal]
 
     /// Every provider's markers, as bytes.
     static let markerBytes: [[UInt8]] = table.flatMap { $0.markers.map { Array($0.utf8) } }
@@ -370,4 +370,47 @@ enum ESPProviders {
             let to = d["to"]?.array.compactMap(\.text) ?? []
             return (to.isEmpty ? [nil] : to.prefix(100).map(Optional.some)).map { r in var e = base; e.recipient = r; return e }
         })
+
+    // MARK: Postal (the open-source mail server's webhooks)
+
+    static let postal = ESPProvider(
+        name: "Postal", markers: ["\"MessageDeliveryFailed\"", "\"MessageDelayed\"", "\"MessageSent\"", "\"sent_with_ssl\""],
+        recognises: { ($0["event"]?.text ?? "").hasPrefix("Message") && $0["payload"]?.isObject == true },
+        events: { o in
+            let event = o["event"]?.text ?? ""
+            let p = o["payload"]!
+            let kind: ESPEvent.Kind
+            switch event {
+            case "MessageSent": kind = .delivered
+            case "MessageDelayed": kind = .deferred
+            case "MessageDeliveryFailed": kind = .bounced
+            case "MessageHeld": kind = .dropped
+            default: return []
+            }
+            let status = p["status"]?.text
+            var e = ESPEvent(provider: "Postal", kind: kind, label: event + (status.map { " (\($0))" } ?? ""), offset: o.offset ?? 0)
+            e.recipient = p["message", "to"]?.text
+            e.sender = p["message", "from"]?.text
+            e.subject = p["message", "subject"]?.text
+            e.messageID = p["message", "message_id"]?.text
+            e.stamp = p["timestamp"] ?? o["timestamp"]
+            e.reply = p["output"]?.text
+            e.replyOffset = p.offset
+            if let d = p["details"]?.text {
+                e.details.append(d)
+                // `... when sending to mx01.example.org (203.0.113.80)`
+                if let r = d.range(of: "sending to ") {
+                    let words = d[r.upperBound...].split(separator: " ", maxSplits: 2)
+                    if let host = words.first, host.contains(".") { e.remoteHost = String(host) }
+                    if words.count > 1, words[1].hasPrefix("("), words[1].hasSuffix(")") {
+                        e.remoteAddress = String(words[1].dropFirst().dropLast())
+                    }
+                }
+            }
+            if let tls = p["sent_with_ssl"]?.bool { e.details.append("sent_with_ssl: \(tls)") }
+            if kind == .dropped { e.details.append("Postal held the message instead of sending it."); e.reply = nil }
+            if kind == .deferred, e.status == nil { e.status = "4.0.0" }
+            return [e]
+        })
 }
+

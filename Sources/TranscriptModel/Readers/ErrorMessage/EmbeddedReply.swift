@@ -194,9 +194,11 @@ struct EmbeddedReply: Sendable, Equatable {
         if text.contains("relay") || ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1", "5.2.2", "4.2.2", "5.4.1"].contains(e) {
             return "RCPT TO"
         }
-        // Postfix names the address it refuses; its blocklist checks run at RCPT unless told otherwise.
-        if text.contains("recipient address rejected") || text.contains("blocked using ") { return "RCPT TO" }
-        if text.contains("sender address rejected") { return "MAIL FROM" }
+        // Postfix names the address it refuses, and by default (smtpd_delay_reject) answers its client, HELO,
+        // sender and blocklist checks at RCPT as well.
+        if ["recipient address rejected", "sender address rejected", "blocked using "].contains(where: { text.contains($0) }) {
+            return "RCPT TO"
+        }
         // Content, size and sender-authentication (SPF, DKIM, DMARC) checks answer the end of the message.
         let words = text.replacingOccurrences(of: "spamhaus", with: "").replacingOccurrences(of: "spamcop", with: "")
         if code == 552 || e == "5.3.4" || e.hasPrefix("5.6.") || ["5.7.23", "5.7.26", "5.7.27"].contains(e)
