@@ -51,4 +51,12 @@ import TranscriptModel
         #expect(s.findings.map(\.id) == ["esp-no-reply"])
         #expect(s.summary == "Incomplete: The email service reports a failure without the receiving server's reply.")
     }
+
+    @Test func aCodeOutsideTheSMTPRangeIsNoReply() throws {
+        // Mailgun reports `code: 0` when no server answered.
+        let x = try explain(#"{"event":"failed","severity":"permanent","reason":"generic","recipient":"a@example.org","log-level":"error","delivery-status":{"code":0,"message":"","description":""}}"#)
+        let s = try #require(x.first)
+        #expect(s.session.exchanges.isEmpty)
+        #expect(s.findings.map(\.id) == ["esp-no-reply"])
+    }
 }

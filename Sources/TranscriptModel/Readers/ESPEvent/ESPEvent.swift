@@ -133,10 +133,11 @@ extension ESPEvent {
         var text = Substring(reply ?? "")
         for prefix in ["smtp;", "SMTP;", "smtp ;"] where text.hasPrefix(prefix) { text = text.dropFirst(prefix.count) }
         text = text.trimmingLeading()
-        guard !text.isEmpty || code != nil else { return nil }
-        var r = text.isEmpty ? EmbeddedReply(code: code, lines: [""]) : EmbeddedReply.parse(text).first
-        if r?.code == nil, let code, (200...599).contains(code) { r?.code = code }
         // Mailgun gives the code and the text apart: `550` and `5.1.1 The email account ...`.
+        let given = code.flatMap { (200...599).contains($0) ? $0 : nil }
+        guard !text.isEmpty || given != nil else { return nil }
+        var r = text.isEmpty ? EmbeddedReply(code: given, lines: [""]) : EmbeddedReply.parse(text).first
+        if r?.code == nil { r?.code = given }
         return r
     }
 
