@@ -149,4 +149,28 @@ import Testing
         let telnet = try sessions("# telnet mx.example.org 25\n220 mx.example.org ESMTP\nQUIT\n221 Bye\n")
         #expect(telnet.first?.format == "telnet")
     }
+
+    @Test func dominoReasonWithoutCodeGetsAnAssumedOne() throws {
+        let s = try one("""
+        Your message
+
+          Subject: Quarterly figures
+
+        was not delivered to:
+
+          jdoe@corp.example
+
+        because:
+
+          User jdoe (jdoe@corp.example) not listed in Domino Directory
+        """)
+        let reply = try #require(s.exchanges.last?.reply)
+        #expect(reply.code == 550)
+        #expect(reply.lines == ["User jdoe (jdoe@corp.example) not listed in Domino Directory"])
+        #expect(s.failedStage == .rcpt)
+        #expect(s.notes.contains { $0.text.contains("550 is assumed") })
+        // "because:" alone names no bounce.
+        let other = try sessions("220 mx.example.org ESMTP\nbecause:\nQUIT\n221 Bye\n")
+        #expect(other.first?.format == "telnet")
+    }
 }

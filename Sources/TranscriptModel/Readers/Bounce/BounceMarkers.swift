@@ -4,7 +4,7 @@
 /// server's attempt (outbound), with the steps the reply implies marked inferred.
 enum BounceMarkers: ErrorMessageKind {
     static let formatID = "bounce"
-    static let summary = "Bounce messages (NDR / DSN) as pasted from the mailbox: Postfix, Exim, qmail, Sendmail, Exchange / Microsoft 365, Gmail, Diagnostic-Code"
+    static let summary = "Bounce messages (NDR / DSN) as pasted from the mailbox: Postfix, Exim, qmail, Sendmail, Exchange / Microsoft 365, Gmail, Domino, Diagnostic-Code"
     static let noun = "bounce"
     static let identifying = NeedleIndex((replies + problems + commands).filter { $0.library != nil })
     static var wrapsReplies: Bool { true }
@@ -16,6 +16,7 @@ enum BounceMarkers: ErrorMessageKind {
     static let qmail = "qmail bounce"
     static let sendmail = "Sendmail bounce"
     static let dsn = "DSN (RFC 3464)"
+    static let domino = "Domino bounce"
 
     static let replies: [ErrorMarker] = [
         // Postfix: `<rcpt>: host mx.example.org[198.51.100.25] said: 550 5.1.1 ... (in reply to RCPT TO command)`.
@@ -44,6 +45,9 @@ enum BounceMarkers: ErrorMessageKind {
         // server first: `mx.example.org #554 5.7.1 ... ##`. Not identifying: a `#` line means nothing alone.
         .init("#", .reply(.unknown), atStart: true, needsCode: true),
         .init(" #", .reply(.unknown), needsCode: true),
+        // HCL (Lotus) Domino: the reason on the lines after `because:`, often without a code (`User jdoe
+        // (jdoe@corp.example) not listed in Domino Directory`). Not identifying: the word is common.
+        .init("because:", .replyFollows(.unknown), atStart: true, textReply: true),
         // Gmail: `The response from the remote server was:` then the reply.
         .init("the response from the remote server was:", .replyFollows(.unknown), gmail),
         .init("the response was:", .replyFollows(.unknown), gmail),
@@ -96,6 +100,8 @@ enum BounceMarkers: ErrorMessageKind {
         .init("this is the qmail-send program", .command(""), qmail),
         .init("we were unable to deliver your message to the following address", .command(""), "Yahoo bounce"),
         .init("transcript of session follows", .command(""), sendmail),
+        .init("was not delivered to:", .command(""), domino, atStart: true),
+        .init("not listed in domino directory", .command(""), domino),
         .init("reporting-mta: dns;", .command(""), dsn),
         .init("final-recipient: rfc822;", .command(""), dsn),
     ]

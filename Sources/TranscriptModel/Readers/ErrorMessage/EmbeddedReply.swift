@@ -196,7 +196,8 @@ struct EmbeddedReply: Sendable, Equatable {
         }
         // Postfix names the address it refuses, and by default (smtpd_delay_reject) answers its client, HELO,
         // sender and blocklist checks at RCPT as well.
-        if ["recipient address rejected", "sender address rejected", "blocked using "].contains(where: { text.contains($0) }) {
+        if ["recipient address rejected", "sender address rejected", "blocked using ", "not listed in domino directory"]
+            .contains(where: { text.contains($0) }) {
             return "RCPT TO"
         }
         // Content, size and sender-authentication (SPF, DKIM, DMARC) checks answer the end of the message.

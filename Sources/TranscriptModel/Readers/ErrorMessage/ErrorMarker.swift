@@ -64,13 +64,17 @@ struct ErrorMarker: Sendable {
     let atStart: Bool
     /// Only a reply with a code counts after this needle (it is too short to say much on its own: `#`).
     let needsCode: Bool
+    /// The reply announced by a `replyFollows` row may be text alone (its code is then assumed).
+    let textReply: Bool
 
-    init(_ needle: String, _ meaning: Meaning, _ library: String? = nil, atStart: Bool = false, needsCode: Bool = false) {
+    init(_ needle: String, _ meaning: Meaning, _ library: String? = nil, atStart: Bool = false, needsCode: Bool = false,
+         textReply: Bool = false) {
         self.needle = Array(needle.utf8)
         self.meaning = meaning
         self.library = library
         self.atStart = atStart
         self.needsCode = needsCode
+        self.textReply = textReply
     }
 
     /// Where the needle ends in the line, if the line has it (where the row wants it).

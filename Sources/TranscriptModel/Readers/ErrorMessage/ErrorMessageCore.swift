@@ -52,6 +52,8 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         /// A `replyFollows` row was read: the reply is on the next lines.
         var awaiting: ErrorStep?
         var awaitingLines = 0
+        /// The awaited reply may come without a code.
+        var awaitingText = false
         /// The last reply may go on in indented lines (a bounce wraps long replies).
         var wrapping = false
         var hint: String?
@@ -145,7 +147,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         // The reply a `replyFollows` row announced.
         if var r = record, let step = r.awaiting {
             let found = EmbeddedReply.parse(Substring(text))
-            if let first = found.first, first.code != nil || first.enhanced != nil || r.awaitingLines >= 2 {
+            if let first = found.first, first.code != nil || first.enhanced != nil || r.awaitingLines >= 2 || r.awaitingText {
                 r.awaiting = nil
                 r.replies = found
                 r.replyLine = number
@@ -244,6 +246,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             open(number, m.library)
             record!.awaiting = step
             record!.awaitingLines = 0
+            record!.awaitingText = m.textReply
             // Exim names the address: `after RCPT TO:<sales@example.org>:`.
             let named = EmbeddedReply(code: nil, lines: [String(rest)]).bracketedAddress
             if let named, step == .command("RCPT TO") { record!.peer.recipients = [named] }
