@@ -343,13 +343,13 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             let a = lower.original(from: 24).trimmingCharacters(in: .whitespaces)
             if a.contains("@") { peer.recipients = [a] }
         }
-        // Exchange 2007 and later: the recipient alone on the line before `#550 ...`, and the remote
+        // Bounces (Exchange 2007 and later, Domino): the recipient alone on its line; Exchange names the remote
         // server (when it refused) before the `#`: `mx.example.org #554 5.7.1 ... ##`.
-        if !lower.bytes.contains(Bytes.space), lower.bytes.contains(0x40), lower.bytes.count < 255,
+        if Kind.wrapsReplies, !lower.bytes.contains(Bytes.space), lower.bytes.contains(0x40), lower.bytes.count < 255,
            lower.bytes.first != 0x40, lower.bytes.last != 0x40 {
             peer.recipients = [Bytes.string(lower.raw)]
         }
-        if let hash = LogBytes.find(lower.bytes[...], bytes: Array(" #".utf8)), hash > 0, hash < 255,
+        if Kind.wrapsReplies, let hash = LogBytes.find(lower.bytes[...], bytes: Array(" #".utf8)), hash > 0, hash < 255,
            hash + 2 < lower.bytes.count, Bytes.isDigit(lower.bytes[hash + 2]) {
             let host = Bytes.string(lower.raw.prefix(hash))
             if host.contains("."), !host.contains(" "), !host.contains("<"), !host.contains("@") { peer.host = host }
