@@ -44,6 +44,7 @@ import Testing
         #expect(all[3].exchanges.isEmpty)
         #expect(all[3].attributes["esp-problem"] == "suppressed")
         #expect(all[0].attributes["esp-sending-ip"] == "149.72.0.10")
+        #expect(all[0].client.address == "149.72.0.10")
         #expect(all[0].exchanges.first?.reply?.position.time == 1764921731)
     }
 

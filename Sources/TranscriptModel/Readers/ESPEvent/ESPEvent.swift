@@ -157,7 +157,11 @@ extension ESPEvent {
         s.attributes["esp-provider"] = provider
         s.attributes["esp-event"] = kind.rawValue
         if let p = problem { s.attributes["esp-problem"] = p.rawValue }
-        if let sendingAddress { s.attributes["esp-sending-ip"] = sendingAddress }
+        if let sendingAddress {
+            // The service's MTA was the SMTP client: its address is what a blocklist or the receiver's log names.
+            s.client.address = sendingAddress
+            s.attributes["esp-sending-ip"] = sendingAddress
+        }
         return s
     }
 }
