@@ -173,4 +173,16 @@ import Testing
         let other = try sessions("220 mx.example.org ESMTP\nbecause:\nQUIT\n221 Bye\n")
         #expect(other.first?.format == "telnet")
     }
+
+    @Test func aDSNReplyEndingInAnAddressKeepsItsBracket() throws {
+        // The Exchange 2003 row (` smtp;`, closed by `>`) must not take the DSN's line.
+        let s = try one("""
+        Reporting-MTA: dns; mail.example.net
+        Final-Recipient: rfc822; bob@example.org
+        Action: failed
+        Status: 5.1.1
+        Diagnostic-Code: smtp; 550 5.1.1 unknown user <bob@example.org>
+        """)
+        #expect(s.exchanges.last?.reply?.lines == ["unknown user <bob@example.org>"])
+    }
 }

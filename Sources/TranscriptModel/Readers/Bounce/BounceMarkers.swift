@@ -38,13 +38,15 @@ enum BounceMarkers: ErrorMessageKind {
         .init("remote server returned '", .reply(.unknown), exchange),
         // Microsoft 365's newer NDR layout: `Reported error: 550 5.1.10 RESOLVER.ADR.RecipientNotFound; ...`.
         .init("reported error: ", .reply(.unknown), exchange),
+        // The DSN's machine part (before the Exchange rows: ` smtp;` is in it too).
+        .init("diagnostic-code: smtp;", .reply(.unknown), dsn),
         // Exchange 2003 / Outlook: `<mail.example.com #5.0.0 smtp;550 5.1.1 <rcpt>... User unknown>`. Before
         // the `#` rows, which would take `5.0.0` for the reply.
-        .init(" smtp;", .reply(.unknown), needsCode: true),
+        .init(" smtp;", .reply(.unknown), needsCode: true, trailer: ">"),
         // Exchange 2007 to 2016: `#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##`, or with the remote
         // server first: `mx.example.org #554 5.7.1 ... ##`. Not identifying: a `#` line means nothing alone.
-        .init("#", .reply(.unknown), atStart: true, needsCode: true),
-        .init(" #", .reply(.unknown), needsCode: true),
+        .init("#", .reply(.unknown), atStart: true, needsCode: true, trailer: " ##"),
+        .init(" #", .reply(.unknown), needsCode: true, trailer: " ##"),
         // HCL (Lotus) Domino: the reason on the lines after `because:`, often without a code (`User jdoe
         // (jdoe@corp.example) not listed in Domino Directory`). Not identifying: the word is common.
         .init("because:", .replyFollows(.unknown), atStart: true, textReply: true),
@@ -55,8 +57,6 @@ enum BounceMarkers: ErrorMessageKind {
         .init("remote host said: ", .reply(.unknown), qmail),
         // Sendmail's human part: `(reason: 550 5.1.1 <rcpt>... User unknown)`.
         .init("(reason: ", .reply(.unknown), sendmail),
-        // The DSN's machine part.
-        .init("diagnostic-code: smtp;", .reply(.unknown), dsn),
     ]
 
     /// Faults before any reply. None of them names who wrote the bounce: MTA logs say the same words.

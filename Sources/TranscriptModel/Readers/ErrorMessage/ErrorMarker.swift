@@ -66,15 +66,18 @@ struct ErrorMarker: Sendable {
     let needsCode: Bool
     /// The reply announced by a `replyFollows` row may be text alone (its code is then assumed).
     let textReply: Bool
+    /// What the line wraps the reply in and closes it with, removed from its end (Exchange's ` ##`).
+    let trailer: String?
 
     init(_ needle: String, _ meaning: Meaning, _ library: String? = nil, atStart: Bool = false, needsCode: Bool = false,
-         textReply: Bool = false) {
+         textReply: Bool = false, trailer: String? = nil) {
         self.needle = Array(needle.utf8)
         self.meaning = meaning
         self.library = library
         self.atStart = atStart
         self.needsCode = needsCode
         self.textReply = textReply
+        self.trailer = trailer
     }
 
     /// Where the needle ends in the line, if the line has it (where the row wants it).

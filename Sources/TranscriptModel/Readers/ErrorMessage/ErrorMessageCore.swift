@@ -255,7 +255,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         }
         guard case .reply(let step) = m.meaning else { return }
         let phrase = Kind.statusPhrases.first { lower.contains($0.phrase) }
-        var found = EmbeddedReply.parse(Self.unquoted(rest, after: m.needle))
+        var found = EmbeddedReply.parse(Self.unquoted(rest, after: m))
         // .NET with nothing after "The server response was:" still names the status.
         if found.isEmpty, let phrase { found = [EmbeddedReply(code: phrase.code, lines: [""])] }
         guard !found.isEmpty else { open(number, m.library); return }
@@ -279,12 +279,11 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
     /// A reply the needle opened with a quote (`returned '550 ...'`, `with message "550 ..."`) ends at the
     /// closing quote: the first one followed by the end, a blank or punctuation (`doesn't` is not one); one
     /// opened with a parenthesis ends at the last closing one.
-    private static func unquoted(_ rest: Substring, after needle: [UInt8]) -> Substring {
+    private static func unquoted(_ rest: Substring, after marker: ErrorMarker) -> Substring {
+        let needle = marker.needle
         // `(reason: 550 ... User unknown)`: up to the last closing parenthesis.
         if needle.first == 0x28, let close = rest.lastIndex(of: ")") { return rest[..<close] }
-        // Exchange: `#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##`, `<host #5.0.0 smtp;550 ...>`.
-        if needle.last == 0x23, let end = rest.range(of: " ##") { return rest[..<end.lowerBound] }
-        if needle.last == 0x3B, rest.hasSuffix(">") { return rest.dropLast() }
+        if let t = marker.trailer { return rest.hasSuffix(t) ? rest.dropLast(t.count) : rest }
         guard let q = needle.last, q == 0x27 || q == 0x22 else { return rest }
         let quote = Character(UnicodeScalar(q))
         var i = rest.startIndex
