@@ -72,37 +72,33 @@ struct ServerTests {
         }
     }
 
-    /// A textarea sends no final newline: a one-line error message pasted there is still read as one.
-    @Test func oneLineErrorPastedWithoutNewline() async throws {
+    /// The page the form returns for `paste` (as a browser sends it: multipart, no file chosen).
+    private func pageForPaste(_ paste: String) async throws -> (HTTPResponse.Status, String) {
         let server = try makeServer()
         var form = MultipartBody()
-        form.field("paste", "smtplib.SMTPAuthenticationError: (535, b'5.7.8 Username and Password not accepted.')")
+        form.field("paste", paste)
         form.file("file", filename: "", [])
         let (fh, fb) = (form.headers, form.body)
-        try await server.application().test(.live) { client in
-            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
-                #expect(r.status == .ok)
-                #expect(r.text.contains("REJECTED"))
-                #expect(r.text.contains("client-error"))
-                #expect(r.text.contains("auth-failed"))
-            }
+        return try await server.application().test(.live) { client in
+            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in (r.status, r.text) }
         }
     }
 
+    /// A textarea sends no final newline: a one-line error message pasted there is still read as one.
+    @Test func oneLineErrorPastedWithoutNewline() async throws {
+        let (status, text) = try await pageForPaste("smtplib.SMTPAuthenticationError: (535, b'5.7.8 Username and Password not accepted.')")
+        #expect(status == .ok)
+        #expect(text.contains("REJECTED"))
+        #expect(text.contains("client-error"))
+        #expect(text.contains("auth-failed"))
+    }
+
     @Test func webhookEventPastedIsExplained() async throws {
-        let server = try makeServer()
-        var form = MultipartBody()
-        form.field("paste", #"{"event":"bounce","email":"x@example.org","sg_event_id":"e1","sg_message_id":"m1","timestamp":1764921731,"reason":"550 5.1.1 <x@example.org>: Recipient address rejected: User unknown","status":"5.1.1","type":"bounce"}"#)
-        form.file("file", filename: "", [])
-        let (fh, fb) = (form.headers, form.body)
-        try await server.application().test(.live) { client in
-            try await client.execute(uri: "/", method: .post, headers: fh, body: fb) { r in
-                #expect(r.status == .ok)
-                #expect(r.text.contains("REJECTED"))
-                #expect(r.text.contains("esp-event"))
-                #expect(r.text.contains("SendGrid event: bounce (bounce) for x@example.org"))
-            }
-        }
+        let (status, text) = try await pageForPaste(#"{"event":"bounce","email":"x@example.org","sg_event_id":"e1","sg_message_id":"m1","timestamp":1764921731,"reason":"550 5.1.1 <x@example.org>: Recipient address rejected: User unknown","status":"5.1.1","type":"bounce"}"#)
+        #expect(status == .ok)
+        #expect(text.contains("REJECTED"))
+        #expect(text.contains("esp-event"))
+        #expect(text.contains("SendGrid event: bounce (bounce) for x@example.org"))
     }
 
     @Test func pasteUrlEncoded() async throws {

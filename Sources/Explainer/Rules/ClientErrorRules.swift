@@ -97,14 +97,14 @@ public enum ClientErrorRules {
 
     private static func row(_ problem: ClientProblem, _ id: String, _ severity: Severity, _ reason: Reason,
                             title: String, explanation: String, actions: [String]) -> SessionRule {
-        SessionRule(id, severity, reason, title: title, explanation: explanation, actions: actions) { f in
-            guard f.session.attributes["client-problem"] == problem.rawValue else { return [] }
-            let lines = f.session.notes.filter { $0.kind == .error }.prefix(3)
-            var detail: [String] = []
-            if let lib = f.session.attributes["client-library"] { detail.append("Reported by \(lib).") }
-            if let port = f.session.server.port { detail.append("Port \(port).") }
-            return [RuleHit(evidence: lines.map { Evidence(position: $0.position, text: $0.text) },
-                            detail: detail.isEmpty ? nil : detail.joined(separator: " "))]
-        }
+        SessionRule(id, severity, reason, when: "client-problem", is: problem.rawValue, title: title,
+                    explanation: explanation, actions: actions,
+                    evidence: { Array($0.notes.filter { $0.kind == .error }.prefix(3)) },
+                    detail: { s in
+                        var detail: [String] = []
+                        if let lib = s.attributes["client-library"] { detail.append("Reported by \(lib).") }
+                        if let port = s.server.port { detail.append("Port \(port).") }
+                        return detail.isEmpty ? nil : detail.joined(separator: " ")
+                    })
     }
 }

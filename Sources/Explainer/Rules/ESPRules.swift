@@ -36,11 +36,9 @@ public enum ESPRules {
 
     private static func row(_ problem: ESPProblem, _ id: String, _ severity: Severity, _ reason: Reason,
                             title: String, explanation: String, actions: [String]) -> SessionRule {
-        SessionRule(id, severity, reason, title: title, explanation: explanation, actions: actions) { f in
-            guard f.session.attributes["esp-problem"] == problem.rawValue else { return [] }
-            let lines = f.session.notes.prefix(4)
-            let detail = f.session.attributes["esp-provider"].map { "Reported by \($0)." }
-            return [RuleHit(evidence: lines.map { Evidence(position: $0.position, text: $0.text) }, detail: detail)]
-        }
+        SessionRule(id, severity, reason, when: "esp-problem", is: problem.rawValue, title: title,
+                    explanation: explanation, actions: actions,
+                    evidence: { Array($0.notes.prefix(4)) },
+                    detail: { $0.attributes["esp-provider"].map { "Reported by \($0)." } })
     }
 }

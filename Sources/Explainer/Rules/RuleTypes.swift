@@ -23,6 +23,21 @@ public struct SessionRule: Sendable {
     }
 }
 
+extension SessionRule {
+    /// A fault the input names itself, which its reader put in a session attribute (`client-problem`,
+    /// `esp-problem`): the rule fires when `attribute` is `value`, with the notes `evidence` picks and the
+    /// words `detail` adds.
+    init(_ id: String, _ severity: Severity, _ reason: Reason, when attribute: String, is value: String,
+         title: String, explanation: String, actions: [String],
+         evidence: @escaping @Sendable (Session) -> [Note], detail: @escaping @Sendable (Session) -> String?) {
+        self.init(id, severity, reason, title: title, explanation: explanation, actions: actions) { f in
+            guard f.session.attributes[attribute] == value else { return [] }
+            return [RuleHit(evidence: evidence(f.session).map { Evidence(position: $0.position, text: $0.text) },
+                            detail: detail(f.session))]
+        }
+    }
+}
+
 /// Where a rule fired: the exchanges and lines it is about, and optional words that make the generic
 /// explanation specific (`detail` is appended to it).
 public struct RuleHit: Sendable {

@@ -53,12 +53,12 @@ struct ESPEvent: Sendable {
 }
 
 extension ESPEvent {
-    /// What the provider says this event means for the message, when it is more than the reply.
-    var problem: ESPProblem? {
+    /// What the provider says this event means for the message, when it is more than the reply it quotes.
+    func problem(quoting reply: EmbeddedReply?) -> ESPProblem? {
         switch kind {
         case .dropped: return .suppressed
         case .complained: return .complaint
-        case .bounced, .deferred: return quotedReply == nil && connectFailure == nil ? .noReply : nil
+        case .bounced, .deferred: return reply == nil && connectFailure == nil ? .noReply : nil
         default: return nil
         }
     }
@@ -70,21 +70,22 @@ extension ESPEvent {
         let at = SourcePosition(input: input, line: line, time: time)
         let replyAt = SourcePosition(input: input, line: replyLine, time: time)
         let notShown = " (not shown in the event)"
+        let quotedReply = self.quotedReply
         b.note("\(provider) event: \(label)" + (recipient.map { " for \($0)" } ?? ""), kind: .tool, at: at)
         for d in details.prefix(8) { b.note(d, kind: .tool, at: at) }
         if kind == .dropped {
             // Nothing went out: no connection to describe.
             if let reply { b.note(reply, kind: .error, at: replyAt) }
-            return finish(b)
+            return finish(b, quoting: quotedReply)
         }
         if remoteHost != nil || remoteAddress != nil {
             b.connecting(host: remoteHost, address: remoteAddress, port: nil, at: at)
         }
         if let (failure, detail) = connectFailure {
             b.connectFailed(failure, detail: detail, at: replyAt)
-            return finish(b)
+            return finish(b, quoting: quotedReply)
         }
-        func send(_ line: String, _ reply: String?, at: SourcePosition = at) {
+        func send(_ line: String, _ reply: String?) {
             b.client(Array(line.utf8)[...], at: at, inferred: true)
             if let reply { b.server(Array(reply.utf8)[...], at: at, inferred: true) }
         }
@@ -100,7 +101,7 @@ extension ESPEvent {
                 send(".", "250\(notShown)")
                 b.client(Array("QUIT".utf8)[...], at: at, inferred: true)
             }
-            return finish(b)
+            return finish(b, quoting: nil)
         }
         b.server(Array("220\(notShown)".utf8)[...], at: at, inferred: true)
         var assumed = false
@@ -125,7 +126,7 @@ extension ESPEvent {
             b.note("The event quotes the server's text without its reply code; \(code) is assumed from the event type.",
                    kind: .tool, at: replyAt)
         }
-        return finish(b)
+        return finish(b, quoting: quoted)
     }
 
     /// The reply the event quotes, without the `smtp;` a DSN puts before it (SES, Postmark, Mandrill).
@@ -150,13 +151,13 @@ extension ESPEvent {
         }
     }
 
-    private func finish(_ b: SessionBuilder) -> Session {
+    private func finish(_ b: SessionBuilder, quoting reply: EmbeddedReply?) -> Session {
         var b = b
         var s = b.finish()
         s.direction = .outbound
         s.attributes["esp-provider"] = provider
         s.attributes["esp-event"] = kind.rawValue
-        if let p = problem { s.attributes["esp-problem"] = p.rawValue }
+        if let p = problem(quoting: reply) { s.attributes["esp-problem"] = p.rawValue }
         if let sendingAddress {
             // The service's MTA was the SMTP client: its address is what a blocklist or the receiver's log names.
             s.client.address = sendingAddress

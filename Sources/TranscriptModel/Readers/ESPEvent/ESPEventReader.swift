@@ -73,7 +73,7 @@ public struct ESPEventReader: LineReader {
         }
         guard v.isObject else { return }
         if let p = ESPProviders.table.first(where: { $0.recognises(v) }) {
-            let events = p.events(v)
+            let events = p.events(in: v)
             if events.isEmpty { skippedEvents += 1 }
             for var e in events {
                 guard budget > 0 else { return }
@@ -96,7 +96,6 @@ public struct ESPEventReader: LineReader {
             }
             return
         }
-        if let data = v["data"], data.isObject, v["type"] == nil { walk(data, depth: depth + 1, line: line, budget: &budget, emit: emit) }
     }
 
     private mutating func problem(_ text: String, line: Int, emit: (Session) -> Void) {

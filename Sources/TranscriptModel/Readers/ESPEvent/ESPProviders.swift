@@ -3,12 +3,17 @@
 /// providers' documented ones.
 struct ESPProvider: Sendable {
     let name: String
+    /// The provider's event names that are delivery results, and what each means; other events (opens,
+    /// clicks, the provider accepting the message from the application) say nothing about the receiver.
+    var kinds: [String: ESPEvent.Kind] = [:]
     /// Keys whose presence (quoted, in the raw bytes) makes an input look like this provider's events.
     let markers: [String]
     let recognises: @Sendable (JSONValue) -> Bool
-    /// The events in one recognised object: one per recipient; none for events that are not delivery
-    /// results (opens, clicks, the provider accepting the message from the application).
-    let events: @Sendable (JSONValue) -> [ESPEvent]
+    /// The events in one recognised object (given with `kinds`): one per recipient; none for events that
+    /// are not delivery results.
+    let events: @Sendable (_ object: JSONValue, _ kinds: [String: ESPEvent.Kind]) -> [ESPEvent]
+
+    func events(in object: JSONValue) -> [ESPEvent] { events(object, kinds) }
 }
 
 enum ESPProviders {
@@ -17,9 +22,14 @@ enum ESPProviders {
     /// Every provider's markers, as bytes.
     static let markerBytes: [[UInt8]] = table.flatMap { $0.markers.map { Array($0.utf8) } }
 
+    /// A provider's event name with its detail: `bounce (blocked)`.
+    static func label(_ name: String, _ detail: String?) -> String {
+        detail.map { "\(name) (\($0))" } ?? name
+    }
+
     /// Objects that wrap events rather than being one: Mailgun's webhook (`event-data`) and events API
-    /// (`items`), an SNS envelope (`Message`, a JSON string), Mandrill's form field, Resend's `data`.
-    static let containers = ["event-data", "items", "Message", "mandrill_events"]
+    /// (`items`), an SNS envelope (`Message`, a JSON string), Mandrill's form field, a generic `data`.
+    static let containers = ["event-data", "items", "Message", "mandrill_events", "data"]
 
     // MARK: Amazon SES (SNS notifications and event publishing)
 
@@ -28,7 +38,7 @@ enum ESPProviders {
         // An SNS envelope carries the notification as a string, its quotes escaped.
         markers: ["\"notificationType\"", "\"eventType\"", "\"bouncedRecipients\"", "\"smtpResponse\"", #"\"notificationType\""#],
         recognises: { $0["mail"]?.isObject == true && ($0["notificationType"] ?? $0["eventType"]) != nil },
-        events: { o in
+        events: { o, _ in
             let type = (o["notificationType"] ?? o["eventType"])?.text ?? ""
             var base = ESPEvent(provider: "Amazon SES", kind: .bounced, label: type, offset: o.offset ?? 0)
             base.sender = o["mail", "source"]?.text
@@ -92,21 +102,14 @@ enum ESPProviders {
     // MARK: SendGrid (Event Webhook)
 
     static let sendGrid = ESPProvider(
-        name: "SendGrid", markers: ["\"sg_event_id\"", "\"sg_message_id\"", "\"smtp-id\""],
+        name: "SendGrid",
+        kinds: ["bounce": .bounced, "deferred": .deferred, "delivered": .delivered, "dropped": .dropped, "spamreport": .complained],
+        markers: ["\"sg_event_id\"", "\"sg_message_id\"", "\"smtp-id\""],
         recognises: { $0["event"] != nil && ($0["sg_event_id"] ?? $0["sg_message_id"] ?? $0["smtp-id"]) != nil },
-        events: { o in
+        events: { o, kinds in
             let event = o["event"]?.text ?? ""
-            let kind: ESPEvent.Kind
-            switch event {
-            case "bounce": kind = .bounced
-            case "deferred": kind = .deferred
-            case "delivered": kind = .delivered
-            case "dropped": kind = .dropped
-            case "spamreport": kind = .complained
-            default: return []
-            }
-            let type = o["type"]?.text
-            var e = ESPEvent(provider: "SendGrid", kind: kind, label: event + (type.map { " (\($0))" } ?? ""), offset: o.offset ?? 0)
+            guard let kind = kinds[event] else { return [] }
+            var e = ESPEvent(provider: "SendGrid", kind: kind, label: label(event, o["type"]?.text), offset: o.offset ?? 0)
             e.recipient = o["email"]?.text
             e.reply = (kind == .deferred || kind == .delivered) ? (o["response"] ?? o["reason"])?.text : o["reason"]?.text
             e.status = o["status"]?.text
@@ -122,22 +125,18 @@ enum ESPProviders {
     // MARK: Mailgun (webhooks and the events API)
 
     static let mailgun = ESPProvider(
-        name: "Mailgun", markers: ["\"delivery-status\"", "\"event-data\"", "\"recipient-domain\""],
+        name: "Mailgun",
+        kinds: ["failed": .bounced, "delivered": .delivered, "complained": .complained, "rejected": .dropped],
+        markers: ["\"delivery-status\"", "\"event-data\"", "\"recipient-domain\""],
         recognises: { $0["event"] != nil && ($0["delivery-status"] ?? $0["recipient-domain"] ?? $0["log-level"]) != nil },
-        events: { o in
+        events: { o, kinds in
             let event = o["event"]?.text ?? ""
             let severity = o["severity"]?.text
             let reason = o["reason"]?.text ?? ""
-            let kind: ESPEvent.Kind
-            switch event {
-            case "failed":
-                kind = reason.hasPrefix("suppress-") ? .dropped : severity == "temporary" ? .deferred : .bounced
-            case "delivered": kind = .delivered
-            case "complained": kind = .complained
-            case "rejected": kind = .dropped
-            default: return []
-            }
-            var e = ESPEvent(provider: "Mailgun", kind: kind, label: event + (severity.map { " (\($0))" } ?? ""), offset: o.offset ?? 0)
+            guard var kind = kinds[event] else { return [] }
+            // `failed` is permanent, temporary, or the service's own suppression.
+            if event == "failed" { kind = reason.hasPrefix("suppress-") ? .dropped : severity == "temporary" ? .deferred : .bounced }
+            var e = ESPEvent(provider: "Mailgun", kind: kind, label: label(event, severity), offset: o.offset ?? 0)
             e.recipient = o["recipient"]?.text
             e.sender = o["envelope", "sender"]?.text
             e.sendingAddress = o["envelope", "sending-ip"]?.text
@@ -164,7 +163,7 @@ enum ESPProviders {
     static let postmark = ESPProvider(
         name: "Postmark", markers: ["\"RecordType\"", "\"BouncedAt\"", "\"DeliveredAt\""],
         recognises: { $0["RecordType"] != nil || ($0["BouncedAt"] != nil && $0["Details"] != nil) },
-        events: { o in
+        events: { o, _ in
             let record = o["RecordType"]?.text ?? "Bounce"
             let type = o["Type"]?.text ?? ""
             let kind: ESPEvent.Kind
@@ -174,11 +173,10 @@ enum ESPProviders {
             case ("Bounce", "ManuallyDeactivated"): kind = .dropped
             case ("Bounce", "AutoResponder"), ("Bounce", "Subscribe"), ("Bounce", "Unsubscribe"), ("Bounce", "OpenRelayTest"):
                 return []
-            case ("Bounce", "Transient"), ("Bounce", "SoftBounce"), ("Bounce", "DnsError"): kind = .bounced
-            case ("Bounce", _): kind = .bounced
+            case ("Bounce", _): kind = .bounced   // hard, soft, transient, DNS: the reply tells which
             default: return []
             }
-            var e = ESPEvent(provider: "Postmark", kind: kind, label: record + (type.isEmpty || type == record ? "" : " (\(type))"), offset: o.offset ?? 0)
+            var e = ESPEvent(provider: "Postmark", kind: kind, label: label(record, type.isEmpty || type == record ? nil : type), offset: o.offset ?? 0)
             e.recipient = (o["Email"] ?? o["Recipient"])?.text
             e.sender = o["From"]?.text
             e.subject = o["Subject"]?.text
@@ -199,20 +197,15 @@ enum ESPProviders {
     // MARK: SparkPost (webhooks and the events API)
 
     static let sparkPost = ESPProvider(
-        name: "SparkPost", markers: ["\"msys\"", "\"bounce_class\"", "\"raw_reason\""],
+        name: "SparkPost",
+        kinds: ["bounce": .bounced, "out_of_band": .bounced, "delay": .deferred, "delivery": .delivered,
+                "policy_rejection": .dropped, "generation_rejection": .dropped, "spam_complaint": .complained],
+        markers: ["\"msys\"", "\"bounce_class\"", "\"raw_reason\""],
         recognises: { $0["msys"] != nil || ($0["bounce_class"] != nil && $0["rcpt_to"] != nil) },
-        events: { o0 in
+        events: { o0, kinds in
             let m = o0["msys", "message_event"] ?? o0["msys", "track_event"] ?? o0["msys", "gen_event"] ?? o0
             let type = m["type"]?.text ?? ""
-            let kind: ESPEvent.Kind
-            switch type {
-            case "bounce", "out_of_band": kind = .bounced
-            case "delay": kind = .deferred
-            case "delivery": kind = .delivered
-            case "policy_rejection", "generation_rejection": kind = .dropped
-            case "spam_complaint": kind = .complained
-            default: return []
-            }
+            guard let kind = kinds[type] else { return [] }
             var e = ESPEvent(provider: "SparkPost", kind: kind, label: type, offset: m.offset ?? o0.offset ?? 0)
             e.recipient = m["rcpt_to"]?.text
             e.sender = (m["msg_from"] ?? m["friendly_from"])?.text
@@ -241,19 +234,14 @@ enum ESPProviders {
     // MARK: Mandrill (Mailchimp Transactional webhooks)
 
     static let mandrill = ESPProvider(
-        name: "Mailchimp Transactional (Mandrill)", markers: ["\"smtp_events\"", "\"bounce_description\"", "\"diag\""],
+        name: "Mailchimp Transactional (Mandrill)",
+        kinds: ["hard_bounce": .bounced, "soft_bounce": .bounced, "deferral": .deferred, "send": .delivered,
+                "reject": .dropped, "spam": .complained],
+        markers: ["\"smtp_events\"", "\"bounce_description\"", "\"diag\""],
         recognises: { $0["msg"]?.isObject == true && $0["event"] != nil },
-        events: { o in
+        events: { o, kinds in
             let event = o["event"]?.text ?? ""
-            let kind: ESPEvent.Kind
-            switch event {
-            case "hard_bounce", "soft_bounce": kind = .bounced
-            case "deferral": kind = .deferred
-            case "send": kind = .delivered
-            case "reject": kind = .dropped
-            case "spam": kind = .complained
-            default: return []
-            }
+            guard let kind = kinds[event] else { return [] }
             let msg = o["msg"]!
             var e = ESPEvent(provider: "Mailchimp Transactional (Mandrill)", kind: kind, label: event, offset: o.offset ?? 0)
             e.recipient = msg["email"]?.text
@@ -272,19 +260,15 @@ enum ESPProviders {
     // MARK: Brevo (formerly Sendinblue) transactional webhooks
 
     static let brevo = ESPProvider(
-        name: "Brevo", markers: ["\"ts_event\""],
+        name: "Brevo",
+        kinds: ["hard_bounce": .bounced, "soft_bounce": .bounced, "hardBounce": .bounced, "softBounce": .bounced,
+                "deferred": .deferred, "delivered": .delivered, "blocked": .dropped, "invalid_email": .dropped,
+                "invalid": .dropped, "spam": .complained, "complaint": .complained],
+        markers: ["\"ts_event\""],
         recognises: { $0["event"] != nil && $0["message-id"] != nil && ($0["ts_event"] ?? $0["ts_epoch"] ?? $0["date"]) != nil },
-        events: { o in
+        events: { o, kinds in
             let event = o["event"]?.text ?? ""
-            let kind: ESPEvent.Kind
-            switch event {
-            case "hard_bounce", "soft_bounce", "hardBounce", "softBounce": kind = .bounced
-            case "deferred": kind = .deferred
-            case "delivered": kind = .delivered
-            case "blocked", "invalid_email", "invalid": kind = .dropped
-            case "spam", "complaint": kind = .complained
-            default: return []
-            }
+            guard let kind = kinds[event] else { return [] }
             var e = ESPEvent(provider: "Brevo", kind: kind, label: event, offset: o.offset ?? 0)
             e.recipient = o["email"]?.text
             e.subject = o["subject"]?.text
@@ -303,18 +287,13 @@ enum ESPProviders {
     // MARK: Mailjet (event API)
 
     static let mailjet = ESPProvider(
-        name: "Mailjet", markers: ["\"mj_campaign_id\"", "\"mj_message_id\"", "\"error_related_to\"", "\"smtp_reply\""],
+        name: "Mailjet",
+        kinds: ["bounce": .bounced, "sent": .delivered, "blocked": .dropped, "spam": .complained],
+        markers: ["\"mj_campaign_id\"", "\"mj_message_id\"", "\"error_related_to\"", "\"smtp_reply\""],
         recognises: { $0["event"] != nil && ($0["mj_campaign_id"] ?? $0["mj_message_id"] ?? $0["error_related_to"] ?? $0["smtp_reply"]) != nil },
-        events: { o in
+        events: { o, kinds in
             let event = o["event"]?.text ?? ""
-            let kind: ESPEvent.Kind
-            switch event {
-            case "bounce": kind = .bounced
-            case "sent": kind = .delivered
-            case "blocked": kind = .dropped
-            case "spam": kind = .complained
-            default: return []
-            }
+            guard let kind = kinds[event] else { return [] }
             var e = ESPEvent(provider: "Mailjet", kind: kind, label: event, offset: o.offset ?? 0)
             e.recipient = o["email"]?.text
             e.messageID = (o["MessageID"] ?? o["mj_message_id"])?.text
@@ -342,19 +321,16 @@ enum ESPProviders {
     // MARK: Resend (webhooks)
 
     static let resend = ESPProvider(
-        name: "Resend", markers: ["\"email.bounced\"", "\"email.delivered\"", "\"email.delivery_delayed\"", "\"email.complained\"", "\"email_id\""],
+        name: "Resend",
+        kinds: ["email.bounced": .bounced, "email.delivered": .delivered, "email.delivery_delayed": .deferred,
+                "email.complained": .complained],
+        markers: ["\"email.bounced\"", "\"email.delivered\"", "\"email.delivery_delayed\"", "\"email.complained\"", "\"email_id\""],
         recognises: { ($0["type"]?.text ?? "").hasPrefix("email.") && $0["data"]?.isObject == true },
-        events: { o in
+        events: { o, kinds in
             let type = o["type"]?.text ?? ""
             let d = o["data"]!
-            let kind: ESPEvent.Kind
-            switch type {
-            case "email.bounced": kind = d["bounce", "subType"]?.text == "Suppressed" ? .dropped : .bounced
-            case "email.delivered": kind = .delivered
-            case "email.delivery_delayed": kind = .deferred
-            case "email.complained": kind = .complained
-            default: return []
-            }
+            guard var kind = kinds[type] else { return [] }
+            if d["bounce", "subType"]?.text == "Suppressed" { kind = .dropped }
             var base = ESPEvent(provider: "Resend", kind: kind, label: type, offset: o.offset ?? 0)
             base.sender = d["from"]?.text
             base.subject = d["subject"]?.text
@@ -374,21 +350,15 @@ enum ESPProviders {
     // MARK: Postal (the open-source mail server's webhooks)
 
     static let postal = ESPProvider(
-        name: "Postal", markers: ["\"MessageDeliveryFailed\"", "\"MessageDelayed\"", "\"MessageSent\"", "\"sent_with_ssl\""],
+        name: "Postal",
+        kinds: ["MessageSent": .delivered, "MessageDelayed": .deferred, "MessageDeliveryFailed": .bounced, "MessageHeld": .dropped],
+        markers: ["\"MessageDeliveryFailed\"", "\"MessageDelayed\"", "\"MessageSent\"", "\"sent_with_ssl\""],
         recognises: { ($0["event"]?.text ?? "").hasPrefix("Message") && $0["payload"]?.isObject == true },
-        events: { o in
+        events: { o, kinds in
             let event = o["event"]?.text ?? ""
             let p = o["payload"]!
-            let kind: ESPEvent.Kind
-            switch event {
-            case "MessageSent": kind = .delivered
-            case "MessageDelayed": kind = .deferred
-            case "MessageDeliveryFailed": kind = .bounced
-            case "MessageHeld": kind = .dropped
-            default: return []
-            }
-            let status = p["status"]?.text
-            var e = ESPEvent(provider: "Postal", kind: kind, label: event + (status.map { " (\($0))" } ?? ""), offset: o.offset ?? 0)
+            guard let kind = kinds[event] else { return [] }
+            var e = ESPEvent(provider: "Postal", kind: kind, label: label(event, p["status"]?.text), offset: o.offset ?? 0)
             e.recipient = p["message", "to"]?.text
             e.sender = p["message", "from"]?.text
             e.subject = p["message", "subject"]?.text

@@ -284,33 +284,7 @@ enum JournalJSON {
 
     /// A JSON string starting at `start` (the quote): decoded bytes and the index after the closing quote.
     static func string(_ s: ArraySlice<UInt8>, _ start: Int) -> ([UInt8], Int)? {
-        var out: [UInt8] = []
-        var i = start + 1
-        while i < s.endIndex {
-            let c = s[i]
-            if c == 0x22 { return (out, i + 1) }
-            if c == 0x5C, i + 1 < s.endIndex {
-                let e = s[i + 1]
-                i += 2
-                switch e {
-                case 0x6E: out.append(0x0A)
-                case 0x74: out.append(0x09)
-                case 0x72: out.append(0x0D)
-                case 0x62: out.append(0x08)
-                case 0x66: out.append(0x0C)
-                case 0x75:
-                    guard i + 4 <= s.endIndex, let v = UInt32(Bytes.string(s[i..<(i + 4)]), radix: 16) else { return nil }
-                    i += 4
-                    let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
-                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default: out.append(e)
-                }
-                continue
-            }
-            out.append(c)
-            i += 1
-        }
-        return nil
+        JSONString.decode(s, at: start, strict: false)
     }
 }
 
