@@ -56,6 +56,7 @@ struct CaptureDeferredTests {
 
     @Test func smallSessionIsRecordedAndReplayedTheSame() throws {
         let path = try Self.conversation(bodyLines: 20).writer.writeTemp("deferred-small.pcap")
+        defer { PcapWriter.removeTemp(path) }
         let direct = try Self.dumps(path, deferred: false)
         let later = try Self.dumps(path, deferred: true)
         #expect(direct.pending == 0)
@@ -68,6 +69,7 @@ struct CaptureDeferredTests {
     /// from the middle of its message on.
     @Test func longMessageIsBuiltInPlaceTheSame() throws {
         let path = try Self.conversation(bodyLines: 4_000).writer.writeTemp("deferred-long.pcap")
+        defer { PcapWriter.removeTemp(path) }
         let direct = try Self.dumps(path, deferred: false)
         let later = try Self.dumps(path, deferred: true)
         #expect(later.pending == 0)
@@ -79,6 +81,7 @@ struct CaptureDeferredTests {
     /// in place: a 92 KB message is recorded past the budget, below the recording's own cap.
     @Test func memoryPressureBuildsInPlaceTheSame() throws {
         let path = try Self.conversation(bodyLines: 1_000).writer.writeTemp("deferred-pressure.pcap")
+        defer { PcapWriter.removeTemp(path) }
         let tight = CaptureOptions(totalBuffer: 1 << 16)
         let direct = try Self.dumps(path, deferred: false, options: tight)
         let later = try Self.dumps(path, deferred: true, options: tight)

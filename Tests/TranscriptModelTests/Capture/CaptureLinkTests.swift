@@ -105,6 +105,7 @@ struct CaptureLinkTests {
         var c = Conversation()
         Self.shortSession(&c)
         let path = try c.writer.writeTemp("x.pcap")
+        defer { PcapWriter.removeTemp(path) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["gzip", "-k", path]
@@ -118,6 +119,7 @@ struct CaptureLinkTests {
         var c = Conversation()
         Self.shortSession(&c)
         let path = try c.writer.writeTemp("x.pcap")
+        defer { PcapWriter.removeTemp(path) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["gzip", "-k", path]
@@ -140,6 +142,7 @@ struct CaptureLinkTests {
     @Test func notACaptureIsAnError() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smtpexplain-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("junk.pcap").path
         try Data("220 hello\r\n".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: CaptureError.self) { _ = try T.record(path: path) }
@@ -150,6 +153,7 @@ struct CaptureLinkTests {
         var c = Conversation()
         Self.shortSession(&c)
         let path = try c.writer.writeTemp()
+        defer { PcapWriter.removeTemp(path) }
         var bytes = c.writer.bytes
         bytes.removeLast(10)
         try Data(bytes).write(to: URL(fileURLWithPath: path))

@@ -444,6 +444,7 @@ struct CaptureReassemblyTests {
         c.sseq = 2
         c.handshake()
         let path = try c.writer.writeTemp()
+        defer { PcapWriter.removeTemp(path) }
         var order: [String] = []
         _ = try CaptureReader(input: path, options: CaptureOptions(idleTimeout: 30))
             .run(path: path, sink: RecordingSink.self) { order.append($0.client.port.map(String.init) ?? "") }

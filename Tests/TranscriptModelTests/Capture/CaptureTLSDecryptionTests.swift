@@ -44,6 +44,7 @@ struct CaptureTLSDecryptionTests {
     @Test func keyLogFileErrors() throws {
         #expect(throws: TLSKeyLogError.self) { _ = try TLSKeyLog(contentsOfFile: "/nonexistent/keylog.txt") }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("keylog-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
         try "CLIENT_RANDOM \(String(repeating: "00", count: 32)) \(String(repeating: "11", count: 48))\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         let log = try TLSKeyLog(contentsOfFile: path)

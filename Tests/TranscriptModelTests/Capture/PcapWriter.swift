@@ -50,6 +50,11 @@ struct PcapWriter {
         try write(to: path)
         return path
     }
+
+    /// Removes what `writeTemp` made (its directory, with any file a test put beside it).
+    static func removeTemp(_ path: String) {
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+    }
 }
 
 /// Header builders (checksums left zero: readers must not depend on them).
@@ -260,6 +265,7 @@ struct RecordingSink: CaptureSink {
 enum CaptureTestSupport {
     static func record(_ w: PcapWriter, options: CaptureOptions = CaptureOptions()) throws -> [RecordingSink.Output] {
         let path = try w.writeTemp()
+        defer { PcapWriter.removeTemp(path) }
         return try record(path: path, options: options)
     }
 
@@ -271,6 +277,7 @@ enum CaptureTestSupport {
 
     static func sessions(_ w: PcapWriter, options: CaptureOptions = CaptureOptions()) throws -> [Session] {
         let path = try w.writeTemp()
+        defer { PcapWriter.removeTemp(path) }
         var out: [Session] = []
         try CaptureReader(input: path, options: options).read(path: path) { out.append($0) }
         return out
