@@ -185,4 +185,102 @@ import Testing
         """)
         #expect(s.exchanges.last?.reply?.lines == ["unknown user <bob@example.org>"])
     }
+
+    /// Each recipient's outcome as (recipient, server, reply code or connect failure).
+    private func outcomes(_ text: String) throws -> [String] {
+        try sessions(text).map { s in
+            #expect(s.format == "bounce")
+            let rcpt = s.transactions.first?.recipients.first?.address
+                ?? s.notes.first { $0.text.hasPrefix("Recipient: ") }.map { String($0.text.dropFirst(11).prefix { $0 != " " }) }
+                ?? s.notes.first { $0.kind == .error && $0.text.hasPrefix("<") }.map { String($0.text.dropFirst().prefix { $0 != ">" }) }
+            let what = s.connectFailure.map(\.rawValue) ?? s.exchanges.last?.reply.map { "\($0.code)" } ?? "-"
+            return "\(rcpt ?? "?") \(s.server.host ?? "?") \(what)"
+        }
+    }
+
+    @Test func aPostfixBounceForThreeRecipientsIsThreeSessionsAndItsDSNPartNoMore() throws {
+        let out = try outcomes("""
+        This is the mail system at host mail.example.net.
+
+                           The mail system
+
+        <j.doe@example.org>: host mx.example.org[198.51.100.25] said: 550 5.1.1
+            <j.doe@example.org>: Recipient address rejected: User unknown in virtual
+            mailbox table (in reply to RCPT TO command)
+
+        <sales@other.example>: host mx2.other.example[192.0.2.7] said: 552 5.2.2
+            Mailbox full (in reply to end of DATA command)
+
+        <ops@third.example>: connect to mx.third.example[203.0.113.9]:25: Connection
+            timed out
+
+        --3F2A1C0B.1733456789/mail.example.net
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; mail.example.net
+
+        Final-Recipient: rfc822; j.doe@example.org
+        Action: failed
+        Status: 5.1.1
+        Remote-MTA: dns; mx.example.org
+        Diagnostic-Code: smtp; 550 5.1.1 <j.doe@example.org>: Recipient address
+            rejected: User unknown in virtual mailbox table
+
+        Final-Recipient: rfc822; sales@other.example
+        Action: failed
+        Status: 5.2.2
+        Remote-MTA: dns; mx2.other.example
+        Diagnostic-Code: smtp; 552 5.2.2 Mailbox full
+
+        Final-Recipient: rfc822; ops@third.example
+        Action: failed
+        Status: 4.4.1
+        Diagnostic-Code: X-Postfix; connect to mx.third.example[203.0.113.9]:25:
+            Connection timed out
+        """)
+        #expect(out == ["j.doe@example.org mx.example.org 550", "sales@other.example mx2.other.example 552",
+                        "ops@third.example mx.third.example timed-out"])
+    }
+
+    @Test func aDSNAloneForSeveralRecipientsIsOneSessionEach() throws {
+        let out = try outcomes("""
+        Reporting-MTA: dns; mail.example.net
+
+        Final-Recipient: rfc822; a@example.org
+        Action: failed
+        Status: 5.1.1
+        Remote-MTA: dns; mx.example.org
+        Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+        Final-Recipient: rfc822; b@example.org
+        Action: failed
+        Status: 5.1.1
+        Remote-MTA: dns; mx.example.org
+        Diagnostic-Code: smtp; 550 5.1.1 User unknown
+        """)
+        #expect(out == ["a@example.org mx.example.org 550", "b@example.org mx.example.org 550"])
+    }
+
+    @Test func anEximBounceEndsEachReplyAtTheNextRecipient() throws {
+        let all = try sessions("""
+        This message was created automatically by mail delivery software.
+
+          sales@example.org
+            host mx.example.org [198.51.100.25]
+            SMTP error from remote mail server after RCPT TO:<sales@example.org>:
+            550 5.1.1 <sales@example.org>: Recipient address rejected: User unknown
+          ops@other.example
+            host mx.other.example [192.0.2.8]
+            SMTP error from remote mail server after end of data:
+            554 5.7.1 Message rejected as spam
+          info@third.example
+            Unrouteable address
+        """)
+        #expect(all.count == 3)
+        #expect(all.first?.exchanges.last?.reply?.lines == ["<sales@example.org>: Recipient address rejected: User unknown"])
+        #expect(all.dropFirst().first?.transactions.first?.recipients.first?.address == "ops@other.example")
+        #expect(all.dropFirst().first?.failedStage == .message)
+        #expect(all.last?.connectFailure == .nameNotResolved)
+        #expect(all.last?.notes.contains { $0.text.hasPrefix("Recipient: info@third.example") } == true)
+    }
 }

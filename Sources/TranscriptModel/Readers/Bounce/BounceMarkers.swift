@@ -64,6 +64,8 @@ enum BounceMarkers: ErrorMessageKind {
         .init("host or domain name not found", .connect(.nameNotResolved)),
         .init("name service error for name=", .connect(.nameNotResolved)),
         .init("all relevant mx records point to non-existent hosts", .connect(.nameNotResolved)),
+        // Exim: no router took the address; for a remote domain, its name has no MX or address record.
+        .init("unrouteable address", .connect(.nameNotResolved)),
         .init("connection refused", .connect(.refused)),
         .init("connection timed out", .connect(.timedOut)),
         .init("no route to host", .connect(.noRoute)),

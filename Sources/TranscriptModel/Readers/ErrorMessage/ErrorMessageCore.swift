@@ -56,6 +56,9 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         var awaitingText = false
         /// The last reply may go on in indented lines (a bounce wraps long replies).
         var wrapping = false
+        /// Blanks before the reply's first line: a wrapped line is indented at least as deep (Exim indents
+        /// the next recipient's address less than the reply before it).
+        var replyIndent = 0
         var hint: String?
         var replies: [EmbeddedReply] = []
         var replyLine = 0
@@ -70,6 +73,8 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         var notes: [(String, Note.Kind, Int)] = []
 
         var hasReply: Bool { !replies.isEmpty || failed != nil }
+        /// Something went wrong that the session will tell.
+        var hasOutcome: Bool { hasReply || connect != nil || problem != nil }
     }
 
     /// Server, port and addresses the message names (a traceback names them before its exception line).
@@ -90,6 +95,11 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
     private static var maxNotes: Int { 20 }
     /// Lines without anything to say after which a new error starts a new session.
     private static var gap: Int { 60 }
+    /// Recipients whose failure a session told already, with the line it started on: a bounce tells each
+    /// one twice (the human part, then the DSN's `Final-Recipient` block), and the second is not a new session.
+    private var told: [String: (outcome: String, line: Int)] = [:]
+    /// How far apart two tellings of one failure may be to count as the same bounce.
+    private static var retellingSpan: Int { 400 }
 
     init(input: String) { self.input = input }
 
@@ -134,7 +144,8 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         }
         // A bounce wraps a long reply onto indented lines.
         if var r = record, r.wrapping, let last = r.replies.indices.last {
-            if let f = line.first, Bytes.isBlank(f), r.replies[last].wrap(Substring(text)) {
+            if let f = line.first, Bytes.isBlank(f), Self.indent(line) >= r.replyIndent, Self.namedRecipient(lower) == nil,
+               r.replies[last].wrap(Substring(text)) {
                 if let (m, _) = Kind.first(Kind.commands, in: lower), case .command(let verb) = m.meaning, !verb.isEmpty {
                     r.hint = verb
                 }
@@ -151,6 +162,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
                 r.awaiting = nil
                 r.replies = found
                 r.replyLine = number
+                r.replyIndent = Self.indent(line)
                 r.step = step
                 r.wrapping = true
                 r.lastPrimaryLine = number
@@ -163,11 +175,19 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             record = r
         }
         if let r = record, number - r.lastPrimaryLine > Self.gap { close(emit) }
+        // A bounce for several recipients tells each one's failure in turn: a line naming another recipient
+        // ends the session of the one before.
+        if Kind.wrapsReplies, let r = record, r.hasOutcome, let named = Self.namedRecipient(lower),
+           let current = r.peer.recipients.first, r.peer.recipients.count == 1,
+           current.lowercased() != named.lowercased() {
+            close(emit)
+        }
 
         var primary = false
         if let (m, at) = Kind.first(Kind.replies, in: lower) {
             primary = true
             takeReply(m, rest: lower.original(from: at), lower: lower, number: number, emit: emit)
+            if record?.replyLine == number { record!.replyIndent = Self.indent(line) }
         }
         if let (m, _) = Kind.first(Kind.problems, in: lower) {
             primary = true
@@ -211,6 +231,10 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
     }
 
     // MARK: reading
+
+    private static func indent(_ line: ArraySlice<UInt8>) -> Int {
+        line.prefix { Bytes.isBlank($0) }.count
+    }
 
     private static func looksLikeError(_ lower: LowerLine) -> Bool {
         ["error", "exception", "failed", "unable", "could not"].contains { lower.contains($0) }
@@ -263,6 +287,9 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         if let r = record, !r.replies.isEmpty {
             // The same reply again (a wrapper exception, an error field repeating the message).
             if r.replies.contains(where: { $0.lines.first == found[0].lines.first }) { return }
+            // A bounce's DSN part quotes the reply of the same recipient again, worded a little apart.
+            if Kind.wrapsReplies, r.peer.recipients.count == 1, found[0].code != nil,
+               r.replies.contains(where: { $0.code == found[0].code && $0.enhanced == found[0].enhanced }) { return }
             close(emit)
         }
         open(number, m.library)
@@ -338,26 +365,12 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             let h = lower.original(from: 16).trimmingCharacters(in: .whitespaces)
             if !h.isEmpty { peer.host = h }
         }
-        if lower.hasPrefix("final-recipient: rfc822;") {
-            let a = lower.original(from: 24).trimmingCharacters(in: .whitespaces)
-            if a.contains("@") { peer.recipients = [a] }
-        }
-        // Bounces (Exchange 2007 and later, Domino): the recipient alone on its line; Exchange names the remote
-        // server (when it refused) before the `#`: `mx.example.org #554 5.7.1 ... ##`.
-        if Kind.wrapsReplies, !lower.bytes.contains(Bytes.space), lower.bytes.contains(0x40), lower.bytes.count < 255,
-           lower.bytes.first != 0x40, lower.bytes.last != 0x40 {
-            peer.recipients = [Bytes.string(lower.raw)]
-        }
+        if let a = namedRecipient(lower) { peer.recipients = [a] }
+        // Exchange names the remote server (when it refused) before the `#`: `mx.example.org #554 5.7.1 ... ##`.
         if Kind.wrapsReplies, let hash = LogBytes.find(lower.bytes[...], bytes: Array(" #".utf8)), hash > 0, hash < 255,
            hash + 2 < lower.bytes.count, Bytes.isDigit(lower.bytes[hash + 2]) {
             let host = Bytes.string(lower.raw.prefix(hash))
             if host.contains("."), !host.contains(" "), !host.contains("<"), !host.contains("@") { peer.host = host }
-        }
-        // Postfix bounce: `<j.doe@example.org>: host ...` names the recipient first.
-        if lower.bytes.first == 0x3C, let close = lower.bytes.firstIndex(of: 0x3E), close + 1 < lower.bytes.count,
-           lower.bytes[close + 1] == 0x3A {
-            let a = Bytes.string(lower.raw.dropFirst(1).prefix(close - 1))
-            if a.contains("@") { peer.recipients = [a] }
         }
         // `host: smtp.example.com, port: 465` (JavaMail), `refused it 192.0.2.1:25` (.NET),
         // `ECONNREFUSED 192.0.2.1:587` (Node), `dial tcp 192.0.2.1:25:` (Go).
@@ -404,6 +417,25 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         }
     }
 
+    /// The recipient a line names: `<j.doe@example.org>: host ...` (a Postfix bounce names it first),
+    /// `Final-Recipient: rfc822; j.doe@example.org` (a DSN), or in a bounce the address alone on its line
+    /// (Exim, Sendmail, Exchange 2007 and later, Domino).
+    private static func namedRecipient(_ lower: LowerLine) -> String? {
+        let b = lower.bytes
+        if b.first == 0x3C, let close = b.firstIndex(of: 0x3E), close + 1 < b.count, b[close + 1] == 0x3A {
+            let a = Bytes.string(lower.raw.dropFirst(1).prefix(close - 1))
+            return a.contains("@") ? a : nil
+        }
+        if lower.hasPrefix("final-recipient: rfc822;") {
+            let a = lower.original(from: 24).trimmingCharacters(in: .whitespaces)
+            return a.contains("@") ? a : nil
+        }
+        if Kind.wrapsReplies, !b.contains(Bytes.space), b.contains(0x40), b.count < 255, b.first != 0x40, b.last != 0x40 {
+            return Bytes.string(lower.raw)
+        }
+        return nil
+    }
+
     /// The value after ` -name ` on a PowerShell command line, without quotes; a list stays joined by commas.
     private static func parameter(_ name: String, _ lower: LowerLine) -> String? {
         guard let r = lower.end(of: " \(name) ") else { return nil }
@@ -429,7 +461,20 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
     private mutating func close(_ emit: (Session) -> Void) {
         guard let r = record else { return }
         record = nil
+        if Kind.wrapsReplies, r.peer.recipients.count == 1, let outcome = Self.outcomeKey(r) {
+            let key = r.peer.recipients[0].lowercased()
+            if let before = told[key], before.outcome == outcome, r.firstLine - before.line < Self.retellingSpan { return }
+            if told.count < 10_000 { told[key] = (outcome, r.firstLine) }
+        }
         emit(Self.session(from: r, input: input))
+    }
+
+    /// What a session tells, to know a bounce's second telling of it: the reply's codes, or the failure.
+    private static func outcomeKey(_ r: Record) -> String? {
+        if let reply = r.replies.first { return "\(reply.code ?? 0) \(reply.enhanced ?? "")" }
+        if let f = r.failed { return "\(f.verb) \(f.code)" }
+        if r.connect != nil { return "connect" }
+        return r.problem.map(\.rawValue)
     }
 
     private static func session(from r: Record, input: String) -> Session {
@@ -509,6 +554,12 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
                 break
             }
         } else if let f = r.connect {
+            // No envelope to carry the address: say whose delivery failed (a bounce lists several). Before the
+            // failure's own note, which the finding quotes.
+            let named = r.peer.recipients.prefix(5).filter { !r.connectDetail.localizedCaseInsensitiveContains($0) }
+            if Kind.wrapsReplies, !named.isEmpty {
+                b.note("Recipient: \(named.joined(separator: ", ")) (named by the \(Kind.noun))", kind: .tool, at: pos(r.connectLine))
+            }
             b.connectFailed(f, detail: r.connectDetail, at: pos(r.connectLine))
         }
         if !assumed.isEmpty {
