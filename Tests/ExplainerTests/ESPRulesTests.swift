@@ -59,4 +59,20 @@ import TranscriptModel
         #expect(s.session.exchanges.isEmpty)
         #expect(s.findings.map(\.id) == ["esp-no-reply"])
     }
+
+    @Test func aMessageTheServiceHeldBackIsNotASuppression() throws {
+        // Azure Communication Services: quarantined by the service's own filter; then a suppression.
+        let x = try explain(#"""
+        [{"eventType":"Microsoft.Communication.EmailDeliveryReportReceived","eventTime":"2026-12-04T09:00:00Z",
+          "data":{"sender":"a@notify.example","recipient":"b@example.org","messageId":"m1","status":"Quarantined",
+                  "deliveryStatusDetails":{"statusMessage":"Message quarantined as phishing"}}},
+         {"type":"Microsoft.Communication.EmailDeliveryReportReceived","time":"2026-12-04T09:01:00Z",
+          "data":{"sender":"a@notify.example","recipient":"c@example.org","messageId":"m2","status":"Suppressed",
+                  "deliveryStatusDetails":{"statusMessage":"Recipient is on the suppression list"}}}]
+        """#)
+        #expect(x.map { $0.findings.first?.id } == ["esp-held", "esp-suppressed"])
+        #expect(x.first?.findings.first?.reason == .policyviolation)
+        #expect(x.first?.findings.first?.evidence.contains { $0.text.contains("quarantined as phishing") } == true)
+        #expect(x.first?.session.exchanges.isEmpty == true)
+    }
 }

@@ -112,4 +112,21 @@ import Testing
         #expect(all.count == 12_000)
         #expect(all.allSatisfy { $0.format == "esp-event" && $0.exchanges.last?.reply?.code == 550 })
     }
+
+    @Test func azureDeliveryReportNamesTheReceivingServer() throws {
+        // An Event Grid delivery report, and the same report's `data` copied alone.
+        let data = #"{"sender":"DoNotReply@notify.example","recipient":"m.rossi@example.org","messageId":"2b7e","status":"Bounced","deliveryStatusDetails":{"statusMessage":"550 5.1.1 <m.rossi@example.org>: Recipient address rejected: User unknown","recipientMailServerHostName":"mx1.example.org"},"deliveryAttemptTimestamp":"2026-12-04T09:41:27.3521407+00:00"}"#
+        for json in [#"[{"id":"1","eventType":"Microsoft.Communication.EmailDeliveryReportReceived","data":"# + data + "}]", data] {
+            let all = try sessions(json)
+            let s = try #require(all.first)
+            #expect(all.count == 1)
+            #expect(s.format == "esp-event")
+            #expect(s.attributes["esp-provider"] == "Azure Communication Services")
+            #expect(s.server.host == "mx1.example.org")
+            #expect(s.failedStage == .rcpt)
+            #expect(s.exchanges.last?.reply?.enhanced == "5.1.1")
+            #expect(s.transactions.first?.sender == "DoNotReply@notify.example")
+            #expect(abs((s.start?.time ?? 0) - 1_796_377_287.352) < 0.01)
+        }
+    }
 }

@@ -18,6 +18,9 @@ struct ESPEvent: Sendable {
 
     var provider: String
     var kind: Kind
+    /// A `dropped` event where the provider's own checks (spam or virus filter, quarantine, a hold) stopped
+    /// this message, rather than the address being on its suppression list.
+    var heldByService = false
     /// The provider's own words for the event: `Bounce (Permanent, General)`, `failed (permanent)`.
     var label: String
     var recipient: String?
@@ -56,7 +59,7 @@ extension ESPEvent {
     /// What the provider says this event means for the message, when it is more than the reply it quotes.
     func problem(quoting reply: EmbeddedReply?) -> ESPProblem? {
         switch kind {
-        case .dropped: return .suppressed
+        case .dropped: return heldByService ? .held : .suppressed
         case .complained: return .complaint
         case .bounced, .deferred: return reply == nil && connectFailure == nil ? .noReply : nil
         default: return nil
@@ -171,6 +174,8 @@ extension ESPEvent {
 public enum ESPProblem: String, Sendable, CaseIterable {
     /// The provider did not send the message: the address is on its suppression list, or its policy stopped it.
     case suppressed
+    /// The provider did not send the message: its own checks (spam or virus filter, quarantine) stopped it.
+    case held
     /// The recipient reported the message as spam (a feedback-loop complaint).
     case complaint
     /// A bounce or deferral without the receiving server's reply.

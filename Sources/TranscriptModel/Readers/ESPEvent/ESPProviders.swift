@@ -17,7 +17,8 @@ struct ESPProvider: Sendable {
 }
 
 enum ESPProviders {
-    static let table: [ESPProvider] = [ses, sendGrid, mailgun, postmark, sparkPost, mandrill, brevo, mailjet, resend, postal]
+    static let table: [ESPProvider] = [ses, sendGrid, mailgun, postmark, sparkPost, mandrill, brevo, mailjet, resend, postal,
+                                       azure]
 
     /// Every provider's markers, as bytes.
     static let markerBytes: [[UInt8]] = table.flatMap { $0.markers.map { Array($0.utf8) } }
@@ -92,6 +93,7 @@ enum ESPProviders {
                 return each(c?["complainedRecipients"]?.array ?? []) { e, r in e.recipient = r["emailAddress"]?.text }
             case "Reject":
                 base.kind = .dropped
+                base.heldByService = true   // SES found a virus in the message
                 base.details = ["SES rejected the message: \(o["reject", "reason"]?.text ?? "no reason given")"]
                 return each(o["mail", "destination"]?.array ?? []) { e, r in e.recipient = r.text }
             default:
@@ -219,6 +221,9 @@ enum ESPProviders {
                 e.details.append("bounce_class: \(c)" + (bounceClasses[c].map { " (\($0))" } ?? ""))
             }
             if kind == .dropped, let r = e.reply { e.details.append("SparkPost did not send it: \(r)"); e.reply = nil }
+            // A policy or generation rejection is SparkPost's own check; suppressions are `policy_rejection`s
+            // whose reason names the suppression list.
+            if kind == .dropped { e.heldByService = !(e.details.last ?? "").lowercased().contains("suppress") }
             return [e]
         })
 
@@ -378,9 +383,46 @@ enum ESPProviders {
                 }
             }
             if let tls = p["sent_with_ssl"]?.bool { e.details.append("sent_with_ssl: \(tls)") }
-            if kind == .dropped { e.details.append("Postal held the message instead of sending it."); e.reply = nil }
+            if kind == .dropped { e.details.append("Postal held the message instead of sending it."); e.reply = nil; e.heldByService = true }
             if kind == .deferred, e.status == nil { e.status = "4.0.0" }
             return [e]
         })
-}
 
+    // MARK: Azure Communication Services Email (Event Grid delivery reports)
+
+    static let azure = ESPProvider(
+        name: "Azure Communication Services",
+        // `Failed` with no reply quoted is the service's own failure; the statusMessage tells.
+        kinds: ["Delivered": .delivered, "Bounced": .bounced, "Failed": .bounced, "Suppressed": .dropped,
+                "Quarantined": .dropped, "FilteredSpam": .dropped],
+        markers: ["\"Microsoft.Communication.EmailDeliveryReportReceived\"", "\"deliveryStatusDetails\"",
+                  "\"recipientMailServerHostName\""],
+        recognises: { o in
+            // An Event Grid or CloudEvents envelope, or its `data` alone.
+            let type = (o["eventType"] ?? o["type"])?.text ?? ""
+            return type == "Microsoft.Communication.EmailDeliveryReportReceived"
+                || (o["deliveryStatusDetails"] != nil && o["status"] != nil && o["recipient"] != nil)
+        },
+        events: { o, kinds in
+            let d = o["deliveryStatusDetails"] != nil ? o : (o["data"] ?? o)
+            let status = d["status"]?.text ?? ""
+            guard let kind = kinds[status] else { return [] }
+            var e = ESPEvent(provider: "Azure Communication Services", kind: kind, label: status, offset: o.offset ?? 0)
+            e.recipient = d["recipient"]?.text
+            e.sender = d["sender"]?.text
+            e.messageID = (d["internetMessageId"] ?? d["messageId"])?.text
+            e.stamp = d["deliveryAttemptTimestamp"] ?? o["eventTime"] ?? o["time"]
+            e.remoteHost = d["deliveryStatusDetails", "recipientMailServerHostName"]?.text
+            e.replyOffset = d["deliveryStatusDetails"]?.offset
+            let message = d["deliveryStatusDetails", "statusMessage"]?.text
+            if kind == .dropped {
+                let why = status == "Suppressed" ? "the address is on its suppression list"
+                    : status == "Quarantined" ? "the message was quarantined" : "the message was judged to be spam and blocked"
+                e.details.append("Azure Communication Services did not send it: \(why)" + (message.map { " (\($0))" } ?? "."))
+                e.heldByService = status != "Suppressed"
+            } else {
+                e.reply = message
+            }
+            return [e]
+        })
+}
