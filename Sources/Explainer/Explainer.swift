@@ -42,7 +42,7 @@ public struct Explainer: Sendable {
 
     /// Findings that say themselves why a session has no end in the input; an incomplete session's summary
     /// is then just their title.
-    static let tellWhyUnfinished: Set<String> = Set(["encrypted-outcome", "capture-one-sided", "starttls-failed"])
+    static let tellWhyUnfinished: Set<String> = Set(["encrypted-outcome", "capture-one-sided", "starttls-failed", "mta-gave-up"])
         .union(ClientErrorRules.ids).union(ESPRules.ids)
 
     public func explain(_ session: Session) -> ExplainedSession {

@@ -296,4 +296,21 @@ import TranscriptModel
         #expect(ReplyKnowledge.codeMeaning(250, command: "HELO").contains("HELO lists no extensions"))
         #expect(ReplyKnowledge.codeMeaning(250, command: "EHLO").contains("listed the SMTP extensions"))
     }
+
+    @Test func aPostfixReasonOfItsOwnIsTheVerdictNotAReachedData() throws {
+        let log = """
+        Dec  5 10:00:01 mail postfix/qmgr[900]: 6E8F21C0A3: from=<alice@example.net>, size=2931, nrcpt=1 (queue active)
+        Dec  5 10:00:03 mail postfix/smtp[903]: 6E8F21C0A3: to=<dave@example.org>, relay=mx.example.org[198.51.100.25]:25, delay=1, delays=0/0/1/0, dsn=5.4.6, status=bounced (mail for example.org loops back to myself)
+        Dec  5 10:00:04 mail postfix/smtp[904]: 7E8F21C0A3: to=<erin@example.org>, relay=mx.example.org[198.51.100.25]:25, delay=1, delays=0/0/1/0, dsn=4.7.4, status=deferred (TLS is required, but was not offered by host mx.example.org[198.51.100.25])
+
+        """
+        let x = try all(log, name: "maillog")
+        #expect(x.count == 2)
+        #expect(x.allSatisfy { !$0.findings.contains { $0.id == "reached-data" } })
+        #expect(x[0].findings.first?.id == "mta-gave-up")
+        #expect(x[0].findings.first?.reason == .systemerror)
+        #expect(x[0].summary == "Incomplete: Mail loops back to the sending server.")
+        #expect(x[1].findings.first?.id == "client-starttls-not-offered")
+        #expect(x[1].findings.first?.evidence.first?.text.contains("TLS is required") == true)
+    }
 }

@@ -99,7 +99,12 @@ public enum ClientErrorRules {
                             title: String, explanation: String, actions: [String]) -> SessionRule {
         SessionRule(id, severity, reason, when: "client-problem", is: problem.rawValue, title: title,
                     explanation: explanation, actions: actions,
-                    evidence: { Array($0.notes.filter { $0.kind == .error }.prefix(3)) },
+                    evidence: { s in
+                        // An application's error lines; an MTA log's status line that said it.
+                        let errors = s.notes.filter { $0.kind == .error }
+                        let last = s.notes.filter { $0.kind == .log }.max { $0.position.order < $1.position.order }
+                        return errors.isEmpty ? last.map { [$0] } ?? [] : Array(errors.prefix(3))
+                    },
                     detail: { s in
                         var detail: [String] = []
                         if let lib = s.attributes["client-library"] { detail.append("Reported by \(lib).") }

@@ -54,6 +54,22 @@ public enum SessionRules {
             // Other readers use `other` for cases with their own words (a null MX, Exim's retry times).
             f.session.format == "client-error" ? failure(f, .other) : []
         },
+        SessionRule("mta-gave-up", .error, .undefined,
+                    title: "The sending server stopped on its own, with no reply to quote",
+                    explanation: "The mail server's log gives its own reason for ending the delivery attempt rather than a reply from the receiving server.",
+                    actions: [
+                        "Read the reason in the log line; search the MTA's documentation for its exact words.",
+                        "Check the sending server's own settings for that step (TLS policy, transport and relay maps, local domain lists).",
+                    ]) { f in
+            // The MTA's words (Postfix: `mail for example.org loops back to myself`) read like a reply's text.
+            guard let reason = f.session.attributes["mta-reason"] else { return [] }
+            let c = ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: f.session.attributes["dsn"], text: reason, command: nil))
+            let known = ["text.", "kb.", "spamhaus."].contains { c.ruleID.hasPrefix($0) }
+            let line = f.session.notes.filter { $0.kind == .log && $0.text.contains(reason) }.last
+            return [RuleHit(evidence: line.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
+                            detail: (known ? c.explanation + " " : "") + "The log says: \(reason).", title: known ? c.title : nil, reason: known ? c.reason : nil,
+                            actions: known ? c.actions : [])]
+        },
         SessionRule("name-resolves-internally", .warning, .networkerror,
                     title: "The server name resolved to an internal address",
                     explanation: "The host name was looked up to a private or loopback address. Your DNS answers differently from the public DNS (split DNS), so you may be testing a different server from the one the internet reaches.",

@@ -61,6 +61,25 @@ import Testing
         #expect(s[0].failedStage == .rcpt)
     }
 
+    @Test func postfixGivingUpOnItsOwnInventsNoAcceptedMessage() throws {
+        // Before: MAIL, RCPT and DATA were invented as accepted and the session "reached DATA".
+        let log = """
+        Dec  5 10:00:01 mail postfix/qmgr[900]: 4D8F21C0A3: from=<alice@example.net>, size=2931, nrcpt=1 (queue active)
+        Dec  5 10:00:02 mail postfix/smtp[901]: 4D8F21C0A3: to=<bob@example.org>, relay=mx.example.org[198.51.100.25]:25, delay=1, delays=0/0/1/0, dsn=4.7.4, status=deferred (TLS is required, but was not offered by host mx.example.org[198.51.100.25])
+        Dec  5 10:00:02 mail postfix/smtp[902]: 5E8F21C0A3: to=<carol@example.org>, relay=mx.example.org[198.51.100.25]:25, delay=1, delays=0/0/1/0, dsn=4.7.5, status=deferred (Cannot start TLS: handshake failure)
+        Dec  5 10:00:03 mail postfix/smtp[903]: 6E8F21C0A3: to=<dave@example.org>, relay=mx.example.org[198.51.100.25]:25, delay=1, delays=0/0/1/0, dsn=5.4.6, status=bounced (mail for example.org loops back to myself)
+        Dec  5 10:00:04 mail postfix/smtp[904]: 7E8F21C0A3: to=<erin@example.org>, relay=mx.example.org[198.51.100.25]:25, delay=1, delays=0/0/1/0, dsn=4.7.4, status=deferred (TLS is required, but host mx.example.org[198.51.100.25] refused to start TLS: 454 4.7.0 TLS not available due to local problem)
+        """
+        let s = try run(log)
+        #expect(s.count == 4)
+        let verbs = s.map { $0.exchanges.compactMap { $0.command?.verb } }
+        #expect(verbs == [["EHLO", "QUIT"], ["EHLO", "STARTTLS"], ["EHLO", "QUIT"], ["EHLO", "STARTTLS", "QUIT"]])
+        #expect(s[0].attributes["client-problem"] == "starttls-not-offered")
+        #expect(s[2].attributes["mta-reason"] == "mail for example.org loops back to myself")
+        #expect(s[3].exchanges[2].reply?.code == 454)
+        #expect(s[3].failedStage == .starttls)
+    }
+
     @Test func postfixConnectFailures() throws {
         let log = """
         Nov 28 11:30:42 mx1 postfix/smtp[3020]: connect to mx.example.invalid[192.0.2.99]:25: Connection refused

@@ -1509,6 +1509,25 @@ public struct PostfixLogReader: LineReader {
         emitRelaySession(o, statuses: relayed, notes: notesLeft, queueInfo: q, attempt: attempt, emit: emit)
     }
 
+    /// Where Postfix stopped a delivery attempt on its own, without a reply to quote.
+    enum OwnStop: Sendable {
+        /// The server greeted with Postfix's own name (a mail loop).
+        case afterGreeting
+        /// After the EHLO reply (it did not offer what Postfix requires, or an unknown reason).
+        case afterEHLO(ClientProblem?)
+        /// The TLS handshake after STARTTLS failed (a plain handshake failure needs no more than that).
+        case afterSTARTTLS(ClientProblem?)
+    }
+
+    /// Postfix's own words for giving up on a server, and where that leaves the dialogue.
+    static let ownStops: [(needle: [UInt8], stop: OwnStop)] = [
+        ("TLS is required, but was not offered by host", OwnStop.afterEHLO(.starttlsNotOffered)),
+        ("Cannot start TLS: handshake failure", .afterSTARTTLS(nil)),
+        ("Server certificate not trusted", .afterSTARTTLS(.certificateRejected)),
+        ("Server certificate not verified", .afterSTARTTLS(.certificateRejected)),
+        ("greeted me with my own hostname", .afterGreeting),
+    ].map { (Array($0.0.utf8), $0.1) }
+
     mutating func emitRelaySession(_ o: Outbound, statuses: [Status], notes: [LogNote], queueInfo q: QueueInfo?,
                                    attempt: Int, emit: (Session) -> Void) {
         let replay = RelayReplay(input: input, service: o.service, qid: o.qid, pid: o.pid, tls: o.tls,
@@ -1567,7 +1586,11 @@ public struct PostfixLogReader: LineReader {
             func s(_ r: String, _ p: SourcePosition) { s(Array(r.utf8), p) }
 
             // What each status says about the dialogue.
-            struct Said { var reply: [UInt8]?; var inReplyTo: String?; var lost: String?; var refused: Bool }
+            struct Said {
+                var reply: [UInt8]?; var inReplyTo: String?; var lost: String?; var refused: Bool
+                /// Postfix stopped on its own, with no reply to quote (`Cannot start TLS: handshake failure`).
+                var own: OwnStop? = nil
+            }
             func said(_ st: Status) -> Said {
                 var d = st.detail
                 if let r = LogBytes.after(d, "delivery temporarily suspended: ") { d = r }
@@ -1592,6 +1615,10 @@ public struct PostfixLogReader: LineReader {
                 if let r = LogBytes.after(d, "host "), let k = LogBytes.find(r, " refused to talk to me: ") {
                     return Said(reply: LogBytes.unfoldReply(r[(k + 24)...]), inReplyTo: "greeting", lost: nil, refused: true)
                 }
+                // `TLS is required, but host X[ip] refused to start TLS: 454 4.7.0 TLS not available`.
+                if let k = LogBytes.find(d, " refused to start TLS: ") {
+                    return Said(reply: LogBytes.unfoldReply(d[(k + 23)...]), inReplyTo: "STARTTLS", lost: nil, refused: false)
+                }
                 if let r = LogBytes.after(d, "lost connection with ") ?? LogBytes.after(d, "conversation with ") {
                     return Said(reply: nil, inReplyTo: nil, lost: PostfixLogReader.whileWhat(r), refused: false)
                 }
@@ -1604,7 +1631,10 @@ public struct PostfixLogReader: LineReader {
                 if st.status == "sent" {
                     return Said(reply: Array("250 \(Bytes.string(d))".utf8), inReplyTo: ".", lost: nil, refused: false)
                 }
-                return Said(reply: nil, inReplyTo: nil, lost: nil, refused: false)
+                // A failure in Postfix's own words: where it stopped; an unknown one stops after EHLO rather
+                // than inventing a MAIL, RCPT and DATA that were never accepted.
+                let stop = PostfixLogReader.ownStops.first { LogBytes.find(d, bytes: $0.needle) != nil }?.stop ?? .afterEHLO(nil)
+                return Said(reply: nil, inReplyTo: nil, lost: nil, refused: false, own: stop)
             }
             let saids = statuses.map(said)
             let greetingRefused = saids.first { $0.refused } ?? refused.map { Said(reply: $0.reply, inReplyTo: "greeting", lost: nil, refused: true) }
@@ -1624,12 +1654,33 @@ public struct PostfixLogReader: LineReader {
                 return finish(&b)
             }
             s("220 \(host) (greeting not logged)", p0)
+            // Postfix gave up on its own and no status quotes a reply.
+            let own = saids.allSatisfy({ $0.reply == nil && $0.lost == nil }) ? saids.first?.own : nil
+            let sp = first?.pos ?? p0
+            if case .afterGreeting? = own {
+                b.closed(by: .client, at: sp)
+                return finish(&b)
+            }
             let myName = "(this server)"
             let lhlo = service.hasSuffix("lmtp")
             c("\(lhlo ? "LHLO" : "EHLO") \(myName)", p0)
             if let r = saids.first(where: { $0.inReplyTo == "EHLO" })?.reply { s(r, first?.pos ?? p0); return close(&b, first?.pos ?? p0) }
             if lost == "EHLO" { b.closed(by: .unknown, at: lostPos); return finish(&b) }
             s("250 \(host)", p0)
+            switch own {
+            case .afterEHLO(let problem)?:
+                if let problem { b.attributes["client-problem"] = problem.rawValue }
+                else if let d = first?.detail { b.attributes["mta-reason"] = Bytes.string(d.prefix(1000)) }
+                return close(&b, sp)
+            case .afterSTARTTLS(let problem)?:
+                if let problem { b.attributes["client-problem"] = problem.rawValue }
+                c("STARTTLS", sp)
+                s("220 2.0.0 Ready to start TLS", sp)
+                b.closed(by: .client, at: sp)
+                return finish(&b)
+            default:
+                break
+            }
             if let t = tls {
                 c("STARTTLS", t.1)
                 s("220 2.0.0 Ready to start TLS", t.1)
