@@ -212,6 +212,12 @@ enum VerdictSummary {
             // The finding already says why the end is missing.
             if let p = primary, Explainer.tellWhyUnfinished.contains(p.id) { return "Incomplete: \(p.title)." }
             if s.quitSent { return "Incomplete: the client quit before sending a message\(why)." }
+            // A reader's own word that the input holds no session to tell (an empty mail queue, a webhook
+            // batch of opens and clicks).
+            if primary == nil, s.exchanges.isEmpty, s.connectFailure == nil, !s.connectAttempted,
+               s.notes.allSatisfy({ $0.kind == .tool }), let n = s.notes.first {
+                return "Nothing to explain: \(n.text)"
+            }
             return "Incomplete: the input ends before the session does\(why)."
         case .unreachable:
             return "Unreachable: no SMTP connection was made\(why)."

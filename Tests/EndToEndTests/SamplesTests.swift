@@ -26,8 +26,8 @@ import Testing
     }
 
     /// Each sample folder with an expected.tsv: hand-typed telnet sessions, captures (one connection per
-    /// file), application error messages, bounces and email services' events.
-    @Test(arguments: ["telnet", "pcap", "client-error", "bounce", "esp-event"].flatMap(rows))
+    /// file), application error messages, bounces, email services' events and Postfix queue listings.
+    @Test(arguments: ["telnet", "pcap", "client-error", "bounce", "esp-event", "postfix-queue"].flatMap(rows))
     func sample(row: Row) throws {
         try expectVerdict(row)
     }

@@ -23,6 +23,7 @@ public enum FormatDetector {
         MailKitReader.self,
         RFCExampleReader.self,
         ESPEventReader.self,
+        PostfixQueueReader.self,
         ClientErrorReader.self,
         BounceReader.self,
         TelnetReader.self,
