@@ -42,7 +42,7 @@ public struct Explainer: Sendable {
 
     /// Findings that say themselves why a session has no end in the input; an incomplete session's summary
     /// is then just their title.
-    static let tellWhyUnfinished: Set<String> = Set(["encrypted-outcome", "capture-one-sided", "starttls-failed", "mta-gave-up"])
+    static let tellWhyUnfinished: Set<String> = Set(["encrypted-outcome", "capture-one-sided", "starttls-failed", "mta-gave-up", "port-test-open"])
         .union(ClientErrorRules.ids).union(ESPRules.ids)
 
     public func explain(_ session: Session) -> ExplainedSession {
@@ -189,6 +189,7 @@ public struct Explainer: Sendable {
         }
         return findings.first { $0.severity == .error && !Self.catchAll.contains($0.id) }
             ?? findings.first { $0.severity == .error } ?? findings.first { $0.severity == .warning }
+            ?? findings.first { Self.tellWhyUnfinished.contains($0.id) }
     }
 }
 

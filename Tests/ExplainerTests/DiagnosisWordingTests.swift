@@ -313,4 +313,14 @@ import TranscriptModel
         #expect(x[1].findings.first?.id == "client-starttls-not-offered")
         #expect(x[1].findings.first?.evidence.first?.text.contains("TLS is required") == true)
     }
+
+    @Test func aPortTestSaysWhatItProvedAndWhatToTestNext() throws {
+        let open = try all("ComputerName     : smtp.example.com\nRemotePort       : 587\nTcpTestSucceeded : True\n")
+        #expect(open.first?.summary == "Incomplete: The port is open, but the input holds no SMTP dialogue.")
+        let nc = try all("Connection to mx.example.org 25 port [tcp/smtp] succeeded!\n")
+        #expect(nc.first?.findings.first?.id == "port-test-open")
+        let closed = try all("WARNING: TCP connect to (203.0.113.25 : 25) failed\nComputerName : mx.example.org\nTcpTestSucceeded : False\n")
+        #expect(closed.first?.findings.first?.id == "connect-failed")
+        #expect(closed.first?.findings.first?.evidence.first?.text == "WARNING: TCP connect to (203.0.113.25 : 25) failed")
+    }
 }

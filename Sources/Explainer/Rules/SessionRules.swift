@@ -52,7 +52,7 @@ public enum SessionRules {
                         "Check firewalls between the client and the server; many networks block outbound port 25.",
                     ]) { f in
             // Other readers use `other` for cases with their own words (a null MX, Exim's retry times).
-            f.session.format == "client-error" ? failure(f, .other) : []
+            f.session.format == "client-error" || f.session.attributes["connection-test"] != nil ? failure(f, .other) : []
         },
         SessionRule("mta-gave-up", .error, .undefined,
                     title: "The sending server stopped on its own, with no reply to quote",
@@ -69,6 +69,20 @@ public enum SessionRules {
             return [RuleHit(evidence: line.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
                             detail: (known ? c.explanation + " " : "") + "The log says: \(reason).", title: known ? c.title : nil, reason: known ? c.reason : nil,
                             actions: known ? c.actions : [])]
+        },
+        SessionRule("port-test-open", .info, .undefined,
+                    title: "The port is open, but the input holds no SMTP dialogue",
+                    explanation: "A port test (PowerShell's Test-NetConnection, `nc -zv`) made the TCP connection, so no firewall on the way blocks this port and something listens on it. Whether it is a mail server that accepts your mail is not tested yet.",
+                    actions: [
+                        "Talk SMTP to it and paste the result here: `telnet HOST PORT` (or `openssl s_client -starttls smtp -connect HOST:PORT` on 587 and 25, `-connect HOST:465` on 465).",
+                        "Or send a test message with swaks: `swaks --server HOST:PORT --to you@example.com`.",
+                    ]) { f in
+            let s = f.session
+            // `nc -zv` says `Connection to HOST 25 port [tcp/smtp] succeeded!` and nothing more.
+            let ncSucceeded = s.notes.contains { $0.text.hasPrefix("Connection to ") && $0.text.hasSuffix("succeeded!") }
+            guard s.attributes["connection-test"] != nil || ncSucceeded, s.connected == true, s.exchanges.isEmpty else { return [] }
+            let ev = s.notes.last { $0.text.hasPrefix("TcpTestSucceeded") || $0.text.hasSuffix("succeeded!") }.map { [Evidence(position: $0.position, text: $0.text)] } ?? []
+            return [RuleHit(evidence: ev)]
         },
         SessionRule("name-resolves-internally", .warning, .networkerror,
                     title: "The server name resolved to an internal address",

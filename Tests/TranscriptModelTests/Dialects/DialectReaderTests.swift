@@ -444,3 +444,60 @@ import Testing
         #expect(s.failedStage == .mail)
     }
 }
+
+/// Port tests pasted instead of (or before) a session: PowerShell's Test-NetConnection and `nc -zv`.
+@Suite struct PortTestTests {
+    @Test func testNetConnectionRunsAreOneSessionEach() throws {
+        let all = try sessions("""
+        PS C:\\Users\\admin> Test-NetConnection smtp.office365.com -Port 587
+
+        ComputerName     : smtp.office365.com
+        RemoteAddress    : 52.97.150.2
+        RemotePort       : 587
+        InterfaceAlias   : Wi-Fi
+        SourceAddress    : 192.168.1.20
+        TcpTestSucceeded : True
+
+        PS C:\\Users\\admin> Test-NetConnection mx.example.org -Port 25
+        WARNING: TCP connect to (203.0.113.25 : 25) failed
+
+
+        ComputerName           : mx.example.org
+        RemoteAddress          : 203.0.113.25
+        RemotePort             : 25
+        InterfaceAlias         : Wi-Fi
+        SourceAddress          : 192.168.1.20
+        PingSucceeded          : True
+        PingReplyDetails (RTT) : 21 ms
+        TcpTestSucceeded       : False
+
+        """)
+        #expect(all.count == 2)
+        #expect(all.allSatisfy { $0.format == "telnet" && $0.attributes["connection-test"] == "Test-NetConnection" })
+        #expect(all.allSatisfy { $0.exchanges.isEmpty })
+        #expect(all[0].connected == true)
+        #expect(all[0].server.host == "smtp.office365.com")
+        #expect(all[0].server.address == "52.97.150.2")
+        #expect(all[0].server.port == 587)
+        #expect(all[1].connectFailure == .other)
+        #expect(all[1].connectFailurePosition?.line == 11)
+        #expect(all[1].server.host == "mx.example.org")
+        #expect(all[1].server.port == 25)
+    }
+
+    @Test func aTestWithoutItsCommandLineIsDetected() throws {
+        let all = try sessions("ComputerName     : mx.example.org\nRemotePort       : 25\nTcpTestSucceeded : False\n")
+        #expect(all.count == 1)
+        #expect(all.first?.format == "telnet")
+        #expect(all.first?.connectFailure == .other)
+        #expect((all.first?.formatConfidence ?? 0) >= 0.9)
+    }
+
+    @Test func ncZeroIOSuccessIsAPortTest() throws {
+        let all = try sessions("Connection to mx.example.org 25 port [tcp/smtp] succeeded!\n")
+        #expect(all.first?.connected == true)
+        #expect(all.first?.exchanges.isEmpty == true)
+        #expect(all.first?.server.host == "mx.example.org")
+        #expect(all.first?.server.port == 25)
+    }
+}

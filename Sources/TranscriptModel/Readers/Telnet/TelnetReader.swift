@@ -27,6 +27,8 @@ struct TelnetCore: DialectCore {
         }
         if marked > replies / 2 + 1 { return 0.05 }
         if tool > 0 && (replies > 0 || commands > 0) { return 0.9 }
+        // PowerShell's port test alone.
+        if prefix.contains(where: { Bytes.hasPrefix(Bytes.trimmed($0), lowercased: "tcptestsucceeded ") }) { return 0.9 }
         if replies > 0 && commands > 0 { return 0.6 }
         if tool > 0 { return 0.5 }
         if replies > 0 { return 0.3 }
@@ -38,6 +40,8 @@ struct TelnetCore: DialectCore {
     private var started = false
     /// The last shell command was a DNS lookup: its output lines are DNS evidence, not dialogue.
     private var afterDNSCommand = false
+    /// A `Test-NetConnection` result was read (`TcpTestSucceeded`): what follows is another test or session.
+    private var portTestDone = false
 
     init(input: String) {
         self.input = input
@@ -60,6 +64,8 @@ struct TelnetCore: DialectCore {
             }
         }
         if t.isEmpty && !builder.isInData && builder.isEmpty { return }
+        // Blank lines around a port test's output are not typed lines.
+        if t.isEmpty, builder.session.exchanges.isEmpty, builder.attributes["connection-test"] != nil || portTestDone { return }
         if !builder.isInData, !t.isEmpty, !ReplyLine.matches(t), !Scan.startsWithVerb(t), isOutsideDialogue {
             // Chat text around the paste ("here is what I got:"), or the output of a `dig`/`host` run before
             // the telnet: not something typed to the server.
@@ -91,6 +97,14 @@ struct TelnetCore: DialectCore {
         builder = SessionBuilder(input: input, format: Self.formatID)
     }
 
+    /// A finished port test is a session of its own, even without any dialogue.
+    private mutating func endPortTest(_ emit: (Session) -> Void) {
+        portTestDone = false
+        guard !builder.isEmpty else { return }
+        emit(builder.finish())
+        builder = SessionBuilder(input: input, format: Self.formatID)
+    }
+
     private mutating func startNewSessionIfNeeded(emit: (Session) -> Void) {
         if !builder.isEmpty && (builder.session.exchanges.count > 0 || builder.session.closedBy != nil
                                 || builder.session.connectFailure != nil) {
@@ -103,7 +117,12 @@ struct TelnetCore: DialectCore {
         switch tool {
         case .shellCommand(let host, let port):
             afterDNSCommand = false
+            if portTestDone { endPortTest(emit) }
             startNewSessionIfNeeded(emit: emit)
+            let lower = text.lowercased()
+            if lower.contains("test-netconnection") || lower.contains("> tnc ") {
+                builder.attributes["connection-test"] = "Test-NetConnection"
+            }
             builder.note(text, kind: .shell, at: pos)
             builder.connecting(host: host, address: nil, port: port, at: pos)
         case .shell:
@@ -128,6 +147,21 @@ struct TelnetCore: DialectCore {
             builder.note(text, kind: .tool, at: pos)
         case .failed(let failure):
             builder.connectFailed(failure, detail: text, at: pos)
+        case .portTest(let host, let address, let port, let succeeded):
+            // The line after a finished test starts the next test.
+            if portTestDone { endPortTest(emit) }
+            builder.attributes["connection-test"] = "Test-NetConnection"
+            if host != nil || address != nil || port != nil {
+                builder.connecting(host: host, address: address, port: port, at: pos)
+            }
+            if succeeded == false, builder.session.connectFailure == nil {
+                // It does not tell a refusal from a timeout.
+                builder.connectFailed(.other, detail: text, at: pos)
+            } else {
+                builder.note(text, kind: .tool, at: pos)
+                if succeeded == true, builder.session.connectFailure == nil { builder.connected(address: nil, port: nil, at: pos) }
+            }
+            if succeeded != nil && host == nil && address == nil { portTestDone = true }
         case .closed(let by):
             builder.note(text, kind: .tool, at: pos)
             builder.closed(by: by, at: pos)
@@ -146,6 +180,8 @@ enum ToolLine {
     case info
     case failed(ConnectFailure)
     case closed(by: Closer)
+    /// PowerShell's `Test-NetConnection HOST -Port 25`: what it tested, and whether TCP connected.
+    case portTest(host: String?, address: String?, port: Int?, succeeded: Bool?)
 
     static func classify(_ t: ArraySlice<UInt8>) -> ToolLine? {
         guard let first = t.first else { return nil }
@@ -162,6 +198,7 @@ enum ToolLine {
             return .connected(host: host, port: nil)
         }
         if Bytes.hasPrefix(t, lowercased: "escape character is") { return .info }
+        if let test = portTest(t) { return test }
         if Bytes.hasPrefix(t, lowercased: "connection closed by foreign host") { return .closed(by: .server) }
         if Bytes.hasPrefix(t, lowercased: "connection to host lost") { return .closed(by: .server) }
         if Bytes.hasPrefix(t, lowercased: "connection closed.") { return .closed(by: .client) }
@@ -174,7 +211,11 @@ enum ToolLine {
             return .connected(host: nil, port: nil)
         }
         if Bytes.hasPrefix(t, lowercased: "connection to "), Bytes.contains(t, lowercased: "succeeded") {
-            return .connected(host: nil, port: nil)
+            // nc -v: `Connection to mx.example.org 25 port [tcp/smtp] succeeded!`
+            // The name only: an address here is the one typed, which the shell line already gave.
+            let words = Bytes.string(t.prefix(300)).split(separator: " ")
+            let host = words.count > 3 && !ServerIdentity.isAddressLiteral(String(words[2])) ? String(words[2]) : nil
+            return .connected(host: host, port: words.count > 3 ? Int(words[3]) : nil)
         }
         if Bytes.hasPrefix(t, lowercased: "connecting to ") && !Bytes.contains(t, lowercased: "could not open") {
             return .trying(address: nil)
@@ -192,6 +233,35 @@ enum ToolLine {
         if toolPrefix { return .info }
         if let shell = shellLine(t) { return shell }
         return nil
+    }
+
+    /// `Test-NetConnection`'s warning and result lines: `WARNING: TCP connect to (192.0.2.25 : 25) failed`,
+    /// `WARNING: Name resolution of mx.example.org failed`, `ComputerName : mx.example.org`, `RemotePort : 25`,
+    /// `TcpTestSucceeded : False`.
+    private static func portTest(_ t: ArraySlice<UInt8>) -> ToolLine? {
+        let s = Bytes.string(t.prefix(300))
+        if s.hasPrefix("WARNING: TCP connect to (") {
+            let inner = s.dropFirst(25).prefix { $0 != ")" }.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+            let port = inner.count >= 2 ? Int(inner[inner.count - 1]) : nil
+            let address = inner.count >= 2 ? inner.dropLast().joined(separator: ":") : nil
+            return .portTest(host: nil, address: address, port: port, succeeded: false)
+        }
+        if s.hasPrefix("WARNING: Name resolution of "), s.hasSuffix(" failed") { return .failed(.nameNotResolved) }
+        if s.hasPrefix("WARNING: Ping to ") { return .info }
+        guard let colon = s.firstIndex(of: ":"), s[..<colon].hasSuffix(" ") else { return nil }
+        let key = s[..<colon].trimmingCharacters(in: .whitespaces)
+        let value = s[s.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        switch key {
+        case "ComputerName": return .portTest(host: value.isEmpty ? nil : value, address: nil, port: nil, succeeded: nil)
+        case "RemoteAddress": return .portTest(host: nil, address: value.isEmpty ? nil : value, port: nil, succeeded: nil)
+        case "RemotePort": return .portTest(host: nil, address: nil, port: Int(value), succeeded: nil)
+        case "TcpTestSucceeded":
+            return value == "True" || value == "False" ? .portTest(host: nil, address: nil, port: nil, succeeded: value == "True") : nil
+        case "InterfaceAlias", "SourceAddress", "PingSucceeded", "PingReplyDetails (RTT)", "NameResolutionResults",
+             "NetRoute (NextHop)", "NetworkIsolationContext", "IsAdmin", "MatchingIPsecRules":
+            return .info
+        default: return nil
+        }
     }
 
     private static func isBareFailure(_ t: ArraySlice<UInt8>) -> Bool {
@@ -250,6 +320,19 @@ enum ToolLine {
         }
         let words = cmd.split(separator: " ").map(String.init)
         guard let tool = words.first?.lowercased() else { return .shell }
+        if ["test-netconnection", "tnc"].contains(tool) {
+            // `Test-NetConnection mx.example.org -Port 25` (`-ComputerName` may name the host).
+            var host: String?, port: Int?
+            var i = 1
+            while i < words.count {
+                let w = words[i].lowercased()
+                if w == "-port", i + 1 < words.count { port = Int(words[i + 1]); i += 2; continue }
+                if w == "-computername", i + 1 < words.count { host = words[i + 1]; i += 2; continue }
+                if !w.hasPrefix("-"), host == nil { host = words[i] }
+                i += 1
+            }
+            return .shellCommand(host: host, port: port)
+        }
         if ["telnet", "nc", "ncat", "netcat", "telnet.exe"].contains(tool) {
             let args = words.dropFirst().filter { !$0.hasPrefix("-") }
             let host = args.first
