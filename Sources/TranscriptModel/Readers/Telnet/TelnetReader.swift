@@ -309,6 +309,11 @@ enum ToolLine {
                 }
             }
         }
+        // Windows' cmd.exe puts no space after its prompt: `C:\Users\me>telnet mx.example.org 25`.
+        if commandPart == nil, s.count > 3, s.dropFirst().hasPrefix(":\\"), let gt = s.firstIndex(of: ">"),
+           s.distance(from: s.startIndex, to: gt) <= 60, !s[..<gt].contains(" ") {
+            commandPart = s[s.index(after: gt)...]
+        }
         guard let cmd = commandPart else {
             // A bare prompt left at the end of a paste: `user@host:~$`, `[root@web01 ~]#`, `C:\>`.
             if let last = s.last, "$#>%".contains(last), s.count <= 60,
