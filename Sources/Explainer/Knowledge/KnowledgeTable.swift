@@ -336,7 +336,7 @@ enum KnowledgeTable {
         // things that are not failures
         .text("greylist", any: ["greylist", "graylist", "grey-list", "gray-list", "greylisted", "postgrey"],
               .greylisted, "Greylisted: deferred on purpose", severity: .warning, ref: "RFC 6647"),
-        .text("loopback", any: ["loops back to myself"], .systemerror, "Mail loops back to the sending server",
+        .text("loopback", any: ["loops back to myself", "greeted me with my own hostname"], .systemerror, "Mail loops back to the sending server",
               "The destination's MX points back to the sending server itself, so it cannot deliver. The admin of the recipient domain (or the sending server, if it should be final destination) must fix MX records or the local domain list."),
         // AUTH refused because it is not on offer here: a setup question, not a wrong password.
         .text("auth-not-offered", any: ["authentication not enabled", "auth command used when not advertised", "auth not supported", "authentication not supported", "auth not available", "authentication not available", "auth not advertised", "not advertised"],

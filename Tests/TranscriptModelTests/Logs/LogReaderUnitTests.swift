@@ -78,6 +78,10 @@ import Testing
         #expect(s[2].attributes["mta-reason"] == "mail for example.org loops back to myself")
         #expect(s[3].exchanges[2].reply?.code == 454)
         #expect(s[3].failedStage == .starttls)
+        // The server answered with Postfix's own name: a loop, told after the greeting.
+        let loop = try run("Dec  5 10:00:05 mail postfix/smtp[905]: 8E8F21C0A3: to=<f@example.org>, relay=mx.example.org[198.51.100.25]:25, delay=1, delays=0/0/1/0, dsn=5.4.6, status=bounced (host mx.example.org[198.51.100.25] greeted me with my own hostname mail.example.net)")
+        #expect(loop.first?.exchanges.compactMap { $0.command?.verb } == [])
+        #expect(loop.first?.attributes["mta-reason"]?.contains("greeted me with my own hostname") == true)
     }
 
     @Test func postfixConnectFailures() throws {

@@ -431,7 +431,9 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             return a.contains("@") ? a : nil
         }
         if Kind.wrapsReplies, !b.contains(Bytes.space), b.contains(0x40), b.count < 255, b.first != 0x40, b.last != 0x40 {
-            return Bytes.string(lower.raw)
+            // Sendmail brackets it: `<nobody@example.org>`.
+            let bracketed = b.count > 2 && b.first == 0x3C && b.last == 0x3E
+            return Bytes.string(bracketed ? lower.raw.dropFirst().dropLast() : lower.raw)
         }
         return nil
     }

@@ -1658,6 +1658,7 @@ public struct PostfixLogReader: LineReader {
             let own = saids.allSatisfy({ $0.reply == nil && $0.lost == nil }) ? saids.first?.own : nil
             let sp = first?.pos ?? p0
             if case .afterGreeting? = own {
+                if let d = first?.detail { b.attributes["mta-reason"] = Bytes.string(d.prefix(1000)) }
                 b.closed(by: .client, at: sp)
                 return finish(&b)
             }

@@ -30,6 +30,8 @@ public struct PostfixQueueReader: LineReader {
         var text: String
         var time: Double? = nil
         var groups: [Group] = []
+        /// Recipients kept over all groups (a message lists at most `maxRecipients`).
+        var recipients = 0
 
         struct Group {
             var reason: [UInt8]?
@@ -67,8 +69,11 @@ public struct PostfixQueueReader: LineReader {
     private var messages = 0
     private var emitted = 0
     private var empty = false
+    /// Bounds per message, so that memory stays small whatever the listing holds.
     private static var maxGroups: Int { 100 }
     private static var maxRecipients: Int { 1_000 }
+    private static var maxAddressBytes: Int { 512 }
+    private static var maxReasonBytes: Int { 8192 }
 
     public init(input: String) { self.input = input }
 
@@ -78,7 +83,7 @@ public struct PostfixQueueReader: LineReader {
             r.bytes.append(Bytes.space)
             r.bytes.append(contentsOf: t.prefix(4096))
             openReason = nil
-            if t.last == 0x29 || r.bytes.count > 8192 || t.isEmpty { take(reason: r.bytes, line: r.line) } else { openReason = r }
+            if t.last == 0x29 || r.bytes.count > Self.maxReasonBytes || t.isEmpty { take(reason: r.bytes, line: r.line) } else { openReason = r }
             return
         }
         if t.isEmpty { close(emit); return }
@@ -94,15 +99,15 @@ public struct PostfixQueueReader: LineReader {
         }
         guard entry != nil else { return }
         if t.first == 0x28 {
-            if t.last == 0x29 { take(reason: Array(t), line: number) } else { openReason = (Array(t.prefix(4096)), number) }
+            if t.last == 0x29 { take(reason: Array(t.prefix(Self.maxReasonBytes)), line: number) } else { openReason = (Array(t.prefix(4096)), number) }
             return
         }
         // A recipient: one word, indented under the sender.
-        guard line.first == Bytes.space || line.first == Bytes.tab, !t.contains(Bytes.space) else { return }
+        guard line.first == Bytes.space || line.first == Bytes.tab, !t.contains(Bytes.space),
+              entry!.recipients < Self.maxRecipients else { return }
         if entry!.groups.isEmpty { entry!.groups.append(.init(reason: nil, reasonLine: number)) }
-        if entry!.groups[entry!.groups.count - 1].recipients.count < Self.maxRecipients {
-            entry!.groups[entry!.groups.count - 1].recipients.append(Bytes.string(t))
-        }
+        entry!.groups[entry!.groups.count - 1].recipients.append(Bytes.string(t.prefix(Self.maxAddressBytes)))
+        entry!.recipients += 1
     }
 
     public mutating func finish(emit: (Session) -> Void) {
@@ -141,8 +146,8 @@ public struct PostfixQueueReader: LineReader {
             + (o["message_size"]?.int.map { ", \($0) bytes" } ?? "")
         messages += 1
         for r in (o["recipients"]?.array ?? []).prefix(Self.maxRecipients) {
-            guard let address = r["address"]?.text else { continue }
-            let reason = r["delay_reason"]?.text.map { Array($0.utf8) }
+            guard let address = r["address"]?.text.map({ String($0.prefix(Self.maxAddressBytes)) }) else { continue }
+            let reason = r["delay_reason"]?.text.map { Array($0.utf8.prefix(Self.maxReasonBytes)) }
             if let i = e.groups.firstIndex(where: { $0.reason == reason }) {
                 e.groups[i].recipients.append(address)
             } else if e.groups.count < Self.maxGroups {
