@@ -51,8 +51,9 @@ public enum SessionRules {
                         "Check the host name and port in the application's settings (587 for submission, 25 for server-to-server mail).",
                         "Check firewalls between the client and the server; many networks block outbound port 25.",
                     ]) { f in
-            // Other readers use `other` for cases with their own words (a null MX, Exim's retry times).
-            f.session.format == "client-error" || f.session.attributes["connection-test"] != nil ? failure(f, .other) : []
+            // Other readers use `other` for cases with their own words (a null MX, Exim's retry times); the
+            // telnet reader for tools that do not say why (Windows telnet, Test-NetConnection).
+            ["client-error", "telnet"].contains(f.session.format) ? failure(f, .other) : []
         },
         SessionRule("mta-gave-up", .error, .undefined,
                     title: "The sending server stopped on its own, with no reply to quote",

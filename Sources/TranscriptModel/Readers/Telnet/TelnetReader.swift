@@ -275,6 +275,9 @@ enum ToolLine {
     }
 
     static func connectFailure(in t: ArraySlice<UInt8>) -> ConnectFailure? {
+        // Windows telnet says `Could not open connection to the host, on port 25: Connect failed` whether the
+        // connection was refused or timed out.
+        if Bytes.contains(t, lowercased: "could not open connection to the host") { return .other }
         if Bytes.contains(t, lowercased: "connection refused") || Bytes.contains(t, lowercased: "connect failed") {
             return .refused
         }
