@@ -50,6 +50,11 @@ import Testing
         #expect(s.attributes["status"] == "hold")
         #expect(s.notes.contains { $0.text.contains("postsuper -H 9C3E5D7A11") })
         #expect(s.exchanges.last { $0.reply?.code == 554 }?.reply?.lines.first?.contains("blocked using zen.spamhaus.org") == true)
+        // A bounce on its way back has the null sender; Postfix lists it as MAILER-DAEMON.
+        let bounce = try sessions("4Kd2Zq0Xg3z9XQ8     1204 Sat Dec  5 09:40:02  MAILER-DAEMON\n(host mx.example.org[192.0.2.7] said: 550 5.1.1 unknown (in reply to RCPT TO command))\n                                         user@example.org\n")
+        #expect(bounce.first?.format == "postfix-queue")
+        #expect(bounce.first?.transactions.first?.sender == "")
+        #expect(bounce.first?.exchanges.contains { $0.command?.verb == "MAIL" && $0.command?.address == "" } == true)
     }
 
     @Test func postqueueJSONGroupsRecipientsByReason() throws {

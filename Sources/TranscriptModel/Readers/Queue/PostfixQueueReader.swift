@@ -51,6 +51,8 @@ public struct PostfixQueueReader: LineReader {
             guard id.allSatisfy(Bytes.isAlnum) else { return nil }
             queueID = Bytes.string(id)
             sender = words.count > 6 ? Bytes.string(Bytes.trimmed(words[6])) : ""
+            // The null sender (a bounce being returned) is listed by this name.
+            if sender == "MAILER-DAEMON" { sender = "" }
             line = 0
             text = Bytes.string(Bytes.trimmed(l))
         }
