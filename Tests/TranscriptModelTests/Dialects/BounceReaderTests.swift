@@ -283,4 +283,17 @@ import Testing
         #expect(all.last?.connectFailure == .nameNotResolved)
         #expect(all.last?.notes.contains { $0.text.hasPrefix("Recipient: info@third.example") } == true)
     }
+
+    @Test func gmailsDNSErrorIsANameThatDoesNotResolve() throws {
+        let s = try one("""
+        ** Message not delivered **
+
+        There was a problem delivering your message to sales@partner.example. See the technical details below.
+
+        The response from the remote server was:
+        DNS Error: DNS type 'mx' lookup of partner.example responded with code NXDOMAIN Domain name not found: partner.example
+        """)
+        #expect(s.connectFailure == .nameNotResolved)
+        #expect(s.exchanges.isEmpty)
+    }
 }

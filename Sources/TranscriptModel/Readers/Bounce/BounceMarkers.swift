@@ -64,6 +64,10 @@ enum BounceMarkers: ErrorMessageKind {
         .init("host or domain name not found", .connect(.nameNotResolved)),
         .init("name service error for name=", .connect(.nameNotResolved)),
         .init("all relevant mx records point to non-existent hosts", .connect(.nameNotResolved)),
+        // Gmail: `DNS Error: DNS type 'mx' lookup of example.org responded with code NXDOMAIN Domain name not
+        // found: example.org` (SERVFAIL when the domain's name servers fail).
+        .init("responded with code nxdomain", .connect(.nameNotResolved)),
+        .init("responded with code servfail", .connect(.nameNotResolved)),
         // Exim: no router took the address; for a remote domain, its name has no MX or address record.
         .init("unrouteable address", .connect(.nameNotResolved)),
         .init("connection refused", .connect(.refused)),
