@@ -79,10 +79,9 @@ public enum SessionRules {
                         "Or send a test message with swaks: `swaks --server HOST:PORT --to you@example.com`.",
                     ]) { f in
             let s = f.session
-            // `nc -zv` says `Connection to HOST 25 port [tcp/smtp] succeeded!` and nothing more.
-            let ncSucceeded = s.notes.contains { $0.text.hasPrefix("Connection to ") && $0.text.hasSuffix("succeeded!") }
-            guard s.attributes["connection-test"] != nil || ncSucceeded, s.connected == true, s.exchanges.isEmpty else { return [] }
-            let ev = s.notes.last { $0.text.hasPrefix("TcpTestSucceeded") || $0.text.hasSuffix("succeeded!") }.map { [Evidence(position: $0.position, text: $0.text)] } ?? []
+            guard s.attributes["connection-test"] != nil, s.connected == true, s.exchanges.isEmpty else { return [] }
+            // The test's last line: its result.
+            let ev = s.notes.last { $0.kind == .tool }.map { [Evidence(position: $0.position, text: $0.text)] } ?? []
             return [RuleHit(evidence: ev)]
         },
         SessionRule("name-resolves-internally", .warning, .networkerror,

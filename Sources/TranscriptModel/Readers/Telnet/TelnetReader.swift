@@ -42,6 +42,8 @@ struct TelnetCore: DialectCore {
     private var afterDNSCommand = false
     /// A `Test-NetConnection` result was read (`TcpTestSucceeded`): what follows is another test or session.
     private var portTestDone = false
+    /// nc said `Connection to HOST 25 port [tcp/smtp] succeeded!`.
+    private var ncConnected = false
 
     init(input: String) {
         self.input = input
@@ -93,22 +95,30 @@ struct TelnetCore: DialectCore {
     }
 
     mutating func finish(emit: (Session) -> Void) {
-        if !builder.isEmpty { emit(builder.finish()) }
+        if !builder.isEmpty { emit(finished()) }
         builder = SessionBuilder(input: input, format: Self.formatID)
+    }
+
+    /// The session read so far. `nc -zv`'s success line with no dialogue after it was a port test.
+    private mutating func finished() -> Session {
+        var s = builder.finish()
+        if ncConnected, s.exchanges.isEmpty { s.attributes["connection-test"] = "nc" }
+        ncConnected = false
+        return s
     }
 
     /// A finished port test is a session of its own, even without any dialogue.
     private mutating func endPortTest(_ emit: (Session) -> Void) {
         portTestDone = false
         guard !builder.isEmpty else { return }
-        emit(builder.finish())
+        emit(finished())
         builder = SessionBuilder(input: input, format: Self.formatID)
     }
 
     private mutating func startNewSessionIfNeeded(emit: (Session) -> Void) {
         if !builder.isEmpty && (builder.session.exchanges.count > 0 || builder.session.closedBy != nil
                                 || builder.session.connectFailure != nil) {
-            emit(builder.finish())
+            emit(finished())
             builder = SessionBuilder(input: input, format: Self.formatID)
         }
     }
@@ -137,6 +147,7 @@ struct TelnetCore: DialectCore {
             builder.note(text, kind: .tool, at: pos)
             builder.connecting(host: nil, address: address, port: nil, at: pos)
         case .connected(let host, let port):
+            if text.hasPrefix("Connection to "), text.hasSuffix("succeeded!") { ncConnected = true }
             builder.note(text, kind: .tool, at: pos)
             builder.connected(address: nil, port: port, at: pos)
             if let host {
