@@ -1383,7 +1383,19 @@ public struct PostfixLogReader: LineReader {
 
     mutating func emitUnreachable(host: String?, ip: String?, port: Int?, reason: String, service: String, qid: String?,
                                   notes: [LogNote], pos: SourcePosition, emit: (Session) -> Void) {
-        var b = SessionBuilder(input: input, format: Self.formatID)
+        let q = qid.flatMap { queue[$0] }
+        stats.sessions += 1
+        emit(Self.unreachable(input: input, format: Self.formatID, host: host, ip: ip, port: port, reason: reason,
+                              service: service, qid: qid, notes: notes, pos: pos,
+                              envelope: q.map { ($0.sender, $0.recipients) }))
+    }
+
+    /// A delivery attempt that never reached a server (refused, timed out, no address), with the message's
+    /// sender and recipients when they are known (the log's queue, a queue listing).
+    static func unreachable(input: String, format: String, host: String?, ip: String?, port: Int?, reason: String,
+                            service: String, qid: String?, notes: [LogNote], pos: SourcePosition,
+                            envelope: (sender: String?, recipients: [String])?) -> Session {
+        var b = SessionBuilder(input: input, format: format)
         b.direction = .outbound
         b.attributes["service"] = service
         if let qid, !qid.isEmpty {
@@ -1392,16 +1404,15 @@ public struct PostfixLogReader: LineReader {
         for n in notes where n.pos.order != pos.order { b.note(n.text, kind: .log, at: n.pos) }
         b.connecting(host: host, address: ip, port: port, at: pos)
         if let n = notes.first(where: { $0.pos.order == pos.order }) { b.note(n.text, kind: .log, at: n.pos) }
-        b.connectFailed(Self.failure(reason), detail: reason, at: pos)
+        b.connectFailed(failure(reason), detail: reason, at: pos)
         var s = b.finish()
-        if let qid, let q = queue[qid] {
-            var t = Transaction(sender: q.sender)
-            t.recipients = q.recipients.map { .init(address: $0, accepted: nil, reply: nil) }
+        if let envelope {
+            var t = Transaction(sender: envelope.sender)
+            t.recipients = envelope.recipients.map { .init(address: $0, accepted: nil, reply: nil) }
             t.queueID = qid
             s.transactions.append(t)
         }
-        stats.sessions += 1
-        emit(s)
+        return s
     }
 
     static func failure(_ reason: String) -> ConnectFailure {

@@ -181,14 +181,9 @@ public struct PostfixQueueReader: LineReader {
         var s: Session
         if let r = LogBytes.after(detail, "connect to ") {
             let (host, ip, port, reason) = PostfixLogReader.connectFailure(r)
-            var b = SessionBuilder(input: input, format: Self.formatID)
-            for n in notes { b.note(n.text, kind: .log, at: n.pos) }
-            b.connecting(host: host, address: ip, port: port, at: pos(g.reasonLine))
-            b.connectFailed(PostfixLogReader.failure(reason), detail: reason, at: pos(g.reasonLine))
-            s = b.finish()
-            var t = Transaction(sender: e.sender)
-            t.recipients = g.recipients.map { .init(address: $0, accepted: nil, reply: nil) }
-            s.transactions.append(t)
+            s = PostfixLogReader.unreachable(input: input, format: Self.formatID, host: host, ip: ip, port: port, reason: reason,
+                                             service: "smtp", qid: e.queueID, notes: notes, pos: pos(g.reasonLine),
+                                             envelope: (e.sender, g.recipients))
         } else if let relay = Self.relay(in: detail) {
             let statuses = g.recipients.map {
                 PostfixLogReader.Status(to: $0, status: status, dsn: nil, detail: detail, pos: pos(g.reasonLine),
@@ -203,19 +198,21 @@ public struct PostfixQueueReader: LineReader {
             s.attributes["attempt"] = nil
         } else {
             // No server named: DNS found no mail host, or a problem on this server (a transport, a limit).
-            var b = SessionBuilder(input: input, format: Self.formatID)
-            for n in notes { b.note(n.text, kind: .log, at: n.pos) }
             let text = Bytes.string(detail)
-            let failure = PostfixLogReader.failure(text)
-            if failure == .nameNotResolved {
-                b.connectFailed(failure, detail: text, at: pos(g.reasonLine))
+            if PostfixLogReader.failure(text) == .nameNotResolved {
+                s = PostfixLogReader.unreachable(input: input, format: Self.formatID, host: nil, ip: nil, port: nil, reason: text,
+                                                 service: "smtp", qid: e.queueID, notes: notes, pos: pos(g.reasonLine),
+                                                 envelope: (e.sender, g.recipients))
             } else {
+                var b = SessionBuilder(input: input, format: Self.formatID)
+                for n in notes { b.note(n.text, kind: .log, at: n.pos) }
                 b.attributes["mta-reason"] = String(text.prefix(1000))
+                s = b.finish()
+                var t = Transaction(sender: e.sender)
+                t.recipients = g.recipients.map { .init(address: $0, accepted: nil, reply: nil) }
+                t.queueID = e.queueID
+                s.transactions.append(t)
             }
-            s = b.finish()
-            var t = Transaction(sender: e.sender)
-            t.recipients = g.recipients.map { .init(address: $0, accepted: nil, reply: nil) }
-            s.transactions.append(t)
         }
         s.direction = .outbound
         s.attributes["queue-id"] = e.queueID
