@@ -250,6 +250,8 @@ enum ToolLine {
     /// `WARNING: Name resolution of mx.example.org failed`, `ComputerName : mx.example.org`, `RemotePort : 25`,
     /// `TcpTestSucceeded : False`.
     private static func portTest(_ t: ArraySlice<UInt8>) -> ToolLine? {
+        // Every line of a paste passes here: decide on bytes before making a string.
+        guard Bytes.hasPrefix(t, lowercased: "warning: ") || LogBytes.find(t.prefix(40), " : ") != nil else { return nil }
         let s = Bytes.string(t.prefix(300))
         if s.hasPrefix("WARNING: TCP connect to (") {
             let inner = s.dropFirst(25).prefix { $0 != ")" }.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
