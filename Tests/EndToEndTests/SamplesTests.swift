@@ -26,8 +26,10 @@ import Testing
     }
 
     /// Each sample folder with an expected.tsv: hand-typed telnet sessions, captures (one connection per
-    /// file), application error messages, bounces, email services' events and Postfix queue listings.
-    @Test(arguments: ["telnet", "pcap", "client-error", "bounce", "esp-event", "postfix-queue"].flatMap(rows))
+    /// file), application error messages, bounces, email services' events, Postfix, Exchange and Sendmail queue
+    /// listings.
+    @Test(arguments: ["telnet", "pcap", "client-error", "bounce", "esp-event", "postfix-queue", "exchange-queue",
+                      "sendmail-queue"].flatMap(rows))
     func sample(row: Row) throws {
         try expectVerdict(row)
     }

@@ -52,14 +52,15 @@ public enum SessionRules {
                         "Check firewalls between the client and the server; many networks block outbound port 25.",
                     ]) { f in
             // Other readers use `other` for cases with their own words (a null MX, Exim's retry times); the
-            // telnet reader for tools that do not say why (Windows telnet, Test-NetConnection).
-            ["client-error", "telnet"].contains(f.session.format) ? failure(f, .other) : []
+            // telnet reader for tools that do not say why (Windows telnet, Test-NetConnection), Exchange's queue
+            // for its `Unable to connect`.
+            ["client-error", "telnet", "exchange-queue"].contains(f.session.format) ? failure(f, .other) : []
         },
         SessionRule("mta-gave-up", .error, .undefined,
                     title: "The sending server stopped on its own, with no reply to quote",
-                    explanation: "The mail server's log gives its own reason for ending the delivery attempt rather than a reply from the receiving server.",
+                    explanation: "The sending mail server gives its own reason for ending the delivery attempt (in its log or its queue) rather than a reply from the receiving server.",
                     actions: [
-                        "Read the reason in the log line; search the MTA's documentation for its exact words.",
+                        "Read the reason in the sending server's own words; search its documentation for them.",
                         "Check the sending server's own settings for that step (TLS policy, transport and relay maps, local domain lists).",
                     ]) { f in
             // The MTA's words (Postfix: `mail for example.org loops back to myself`) read like a reply's text.
@@ -68,7 +69,7 @@ public enum SessionRules {
             let known = ["text.", "kb.", "spamhaus."].contains { c.ruleID.hasPrefix($0) }
             let line = f.session.notes.filter { $0.kind == .log && $0.text.contains(reason) }.last
             return [RuleHit(evidence: line.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
-                            detail: (known ? c.explanation + " " : "") + "The log says: \(reason).", title: known ? c.title : nil, reason: known ? c.reason : nil,
+                            detail: (known ? c.explanation + " " : "") + "In the sending server's words: \(reason).", title: known ? c.title : nil, reason: known ? c.reason : nil,
                             actions: known ? c.actions : [])]
         },
         SessionRule("port-test-open", .info, .undefined,

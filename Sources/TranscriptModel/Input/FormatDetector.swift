@@ -24,6 +24,8 @@ public enum FormatDetector {
         RFCExampleReader.self,
         ESPEventReader.self,
         PostfixQueueReader.self,
+        ExchangeQueueReader.self,
+        SendmailQueueReader.self,
         ClientErrorReader.self,
         BounceReader.self,
         TelnetReader.self,

@@ -1393,7 +1393,7 @@ public struct PostfixLogReader: LineReader {
     /// A delivery attempt that never reached a server (refused, timed out, no address), with the message's
     /// sender and recipients when they are known (the log's queue, a queue listing).
     static func unreachable(input: String, format: String, host: String?, ip: String?, port: Int?, reason: String,
-                            service: String, qid: String?, notes: [LogNote], pos: SourcePosition,
+                            failure known: ConnectFailure? = nil, service: String, qid: String?, notes: [LogNote], pos: SourcePosition,
                             envelope: (sender: String?, recipients: [String])?) -> Session {
         var b = SessionBuilder(input: input, format: format)
         b.direction = .outbound
@@ -1404,7 +1404,7 @@ public struct PostfixLogReader: LineReader {
         for n in notes where n.pos.order != pos.order { b.note(n.text, kind: .log, at: n.pos) }
         b.connecting(host: host, address: ip, port: port, at: pos)
         if let n = notes.first(where: { $0.pos.order == pos.order }) { b.note(n.text, kind: .log, at: n.pos) }
-        b.connectFailed(failure(reason), detail: reason, at: pos)
+        b.connectFailed(known ?? failure(reason), detail: reason, at: pos)
         var s = b.finish()
         if let envelope {
             var t = Transaction(sender: envelope.sender)
@@ -1714,7 +1714,8 @@ public struct PostfixLogReader: LineReader {
             s("250 2.1.0 Ok", mp)
             var accepted = 0
             for (st, sd) in zip(statuses, saids) {
-                c("RCPT TO:<\(st.to)>", st.pos)
+                // A listing of a whole queue names no recipient.
+                c(st.to.isEmpty ? "RCPT TO" : "RCPT TO:<\(st.to)>", st.pos)
                 if sd.inReplyTo == "RCPT", let r = sd.reply { s(r, st.pos) }
                 else if lost == "RCPT" && sd.reply == nil { b.closed(by: .unknown, at: lostPos); return finish(&b) }
                 else { s("250 2.1.5 Ok", st.pos); accepted += 1 }

@@ -204,26 +204,16 @@ public struct PostfixQueueReader: LineReader {
                                                  service: "smtp", qid: e.queueID, notes: notes, pos: pos(g.reasonLine),
                                                  envelope: (e.sender, g.recipients))
             } else {
-                var b = SessionBuilder(input: input, format: Self.formatID)
-                for n in notes { b.note(n.text, kind: .log, at: n.pos) }
-                b.attributes["mta-reason"] = String(text.prefix(1000))
-                s = b.finish()
-                var t = Transaction(sender: e.sender)
-                t.recipients = g.recipients.map { .init(address: $0, accepted: nil, reply: nil) }
-                t.queueID = e.queueID
-                s.transactions.append(t)
+                s = QueuedAttempt.ownReason(input: input, format: Self.formatID, reason: text, notes: notes,
+                                            envelope: (e.sender, g.recipients))
+                s.transactions[0].queueID = e.queueID
             }
         }
         s.direction = .outbound
         s.attributes["queue-id"] = e.queueID
         s.attributes["status"] = e.mark == 0x2A ? "active" : status
         if e.mark == 0x21 {
-            // Said under the entry's line.
-            let hold = "The message is on hold: Postfix will not try it until it is released (`postsuper -H \(e.queueID)`)."
-            // First among the notes: a finding quotes the last note on its line.
-            s.notes.insert(Note(kind: .tool, text: hold, position: pos(e.line)), at: 0)
-            // Only where transcript lines are kept (none are when output needs no transcript).
-            if let at = s.lines.firstIndex(where: { $0.position.line == e.line }).map({ $0 + 1 }) { s.lines.insert(TranscriptLine(role: .tool, text: hold, position: pos(e.line), inferred: false, exchange: nil), at: at) }
+            s.insertToolNote("The message is on hold: Postfix will not try it until it is released (`postsuper -H \(e.queueID)`).", at: pos(e.line))
         }
         return s
     }
@@ -236,5 +226,17 @@ public struct PostfixQueueReader: LineReader {
         while start > detail.startIndex, detail[start - 1] != Bytes.space, open - start < 255 { start -= 1 }
         guard start < open else { return nil }
         return Bytes.string(detail[start...close])
+    }
+}
+
+extension Session {
+    /// A queue reader's word on a listed item (held, suspended), said under the item's line and first among
+    /// the notes: a finding quotes the last note on its line.
+    mutating func insertToolNote(_ text: String, at position: SourcePosition) {
+        notes.insert(Note(kind: .tool, text: text, position: position), at: 0)
+        // Only where transcript lines are kept (none are when output needs no transcript).
+        if let at = lines.firstIndex(where: { $0.position.line == position.line }).map({ $0 + 1 }) {
+            lines.insert(TranscriptLine(role: .tool, text: text, position: position, inferred: false, exchange: nil), at: at)
+        }
     }
 }

@@ -1,0 +1,73 @@
+/// What an Exchange `LastError` says happened on the last delivery attempt. Exchange starts it with its own
+/// code (`451 4.4.0`), then either quotes the receiving server (`Primary target IP address responded with:
+/// "550 5.7.1 ..."`, Exchange Online `... -> 550 5.7.1 ...`), or tells a fault of its own: a socket error
+/// while connecting, a DNS answer, or a reply it made up itself (`421 4.4.2 Connection dropped ...`).
+struct ExchangeLastError {
+    enum Kind: Equatable {
+        /// No TCP connection: the failure from the socket error code or Exchange's words.
+        case unreachable(ConnectFailure)
+        /// The recipient domain does not exist in DNS.
+        case noSuchDomain
+        /// The receiving server's reply, as Exchange quotes it.
+        case reply(String)
+        /// Exchange's own reason, with no reply to quote.
+        case own
+    }
+
+    var kind: Kind = .own
+    /// Exchange's own enhanced code at the start (`4.4.0`).
+    var enhanced: String?
+    /// `The last endpoint attempted was 192.0.2.25:25`.
+    var address: String?
+    var port: Int?
+
+    /// Windows socket error codes for a connection that was not made.
+    static let socketErrors: [(code: String, failure: ConnectFailure)] = [
+        ("10060", .timedOut), ("10061", .refused), ("10065", .noRoute), ("10064", .noRoute), ("10051", .networkUnreachable),
+    ]
+
+    /// Replies Exchange writes itself rather than quoting the server (code 421, inside the quotes).
+    static let ownReplies: [(words: String, kind: Kind)] = [
+        ("Unable to connect", .unreachable(.other)),
+        ("Connection dropped", .own),
+        ("Connection timed out", .own),
+    ]
+
+    /// Exchange's words for a domain with no DNS entry.
+    static let noDomain = ["SMTPSEND.DNS.NonExistentDomain", "InfoDomainNonexistent", "nonexistent domain"]
+
+    init(_ text: String) {
+        let lower = text.lowercased()
+        if let (_, rest, _) = EmbeddedReply.leadingCode(Substring(text)) {
+            enhanced = ReplyLine.splitEnhanced(String(rest), code: 0).enhanced
+        }
+        if let r = lower.range(of: "last endpoint attempted was ") {
+            let token = text[r.upperBound...].prefix { !$0.isWhitespace }
+            let (host, port) = Scan.hostPort(String(token.hasSuffix(".") ? token.dropLast() : token))
+            if !host.isEmpty { address = host; self.port = port }
+        }
+        if let code = Self.socketErrors.first(where: { lower.contains("error code: \($0.code)") || lower.contains("error code \($0.code)") }) {
+            kind = .unreachable(code.failure)
+        } else if lower.contains("failed to connect") || lower.contains("winsock error") || lower.contains("socket error code") {
+            kind = .unreachable(.other)
+        } else if Self.noDomain.contains(where: { lower.contains($0.lowercased()) }) {
+            kind = .noSuchDomain
+        } else if let quoted = Self.quotedReply(text) {
+            kind = Self.ownReplies.first { quoted.localizedCaseInsensitiveContains($0.words) }?.kind ?? .reply(quoted)
+        }
+    }
+
+    /// `responded with: "550 5.7.1 text."` or Exchange Online's `-> 550 5.7.1 text Raw: ...`.
+    static func quotedReply(_ text: String) -> String? {
+        if let r = text.range(of: "responded with: \"") {
+            let inner = text[r.upperBound...].prefix { $0 != "\"" }
+            return EmbeddedReply.leadingCode(inner) != nil ? String(inner) : nil
+        }
+        if let r = text.range(of: " -> ") {
+            var inner = text[r.upperBound...]
+            for end in [" Raw:", " [Hostname=", " [Message="] { if let e = inner.range(of: end) { inner = inner[..<e.lowerBound] } }
+            return EmbeddedReply.leadingCode(inner) != nil ? String(inner) : nil
+        }
+        return nil
+    }
+}
