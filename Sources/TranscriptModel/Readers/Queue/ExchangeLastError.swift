@@ -4,10 +4,9 @@
 /// while connecting, a DNS answer, or a reply it made up itself (`421 4.4.2 Connection dropped ...`).
 struct ExchangeLastError {
     enum Kind: Equatable {
-        /// No TCP connection: the failure from the socket error code or Exchange's words.
+        /// No TCP connection: the failure from the socket error code or Exchange's words (a domain that does
+        /// not exist is `nameNotResolved`).
         case unreachable(ConnectFailure)
-        /// The recipient domain does not exist in DNS.
-        case noSuchDomain
         /// The receiving server's reply, as Exchange quotes it.
         case reply(String)
         /// Exchange's own reason, with no reply to quote.
@@ -51,7 +50,7 @@ struct ExchangeLastError {
         } else if lower.contains("failed to connect") || lower.contains("winsock error") || lower.contains("socket error code") {
             kind = .unreachable(.other)
         } else if Self.noDomain.contains(where: { lower.contains($0.lowercased()) }) {
-            kind = .noSuchDomain
+            kind = .unreachable(.nameNotResolved)
         } else if let quoted = Self.quotedReply(text) {
             kind = Self.ownReplies.first { quoted.localizedCaseInsensitiveContains($0.words) }?.kind ?? .reply(quoted)
         }

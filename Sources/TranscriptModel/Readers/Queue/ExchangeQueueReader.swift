@@ -200,14 +200,11 @@ public struct ExchangeQueueReader: LineReader {
         var s: Session
         switch fault.kind {
         case .unreachable(let failure):
+            // The endpoint tried when Exchange names one, else the domain it was routing to.
             s = PostfixLogReader.unreachable(input: input, format: Self.formatID, host: fault.address == nil ? domain : nil,
                                              ip: fault.address, port: fault.port, reason: error, failure: failure,
                                              service: "smtp", qid: nil, notes: notes, pos: at,
                                              envelope: isMessage ? (r["FromAddress"], recipients) : nil)
-        case .noSuchDomain:
-            s = PostfixLogReader.unreachable(input: input, format: Self.formatID, host: domain, ip: nil, port: nil,
-                                             reason: error, failure: .nameNotResolved, service: "smtp", qid: nil, notes: notes,
-                                             pos: at, envelope: isMessage ? (r["FromAddress"], recipients) : nil)
         case .reply(let reply):
             s = QueuedAttempt.reply(reply, input: input, format: Self.formatID, lister: "Exchange", host: nil,
                                     address: fault.address, port: fault.port, sender: r["FromAddress"],
