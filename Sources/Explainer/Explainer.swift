@@ -142,9 +142,8 @@ public struct Explainer: Sendable {
         }
         if let b = kb.blocklist {
             let check = "Look up \(b.listedAddress ?? "the sending IP") at \(b.lookupURL) and request removal once the cause is fixed."
-            // In place of the knowledge base's more general step to the same page.
-            actions.removeAll { $0.contains(b.lookupURL) }
-            actions.insert(check, at: 0)
+            // Unless the knowledge base already gives a step to the same page.
+            if !actions.contains(where: { $0.contains(b.lookupURL) }) { actions.insert(check, at: 0) }
         }
         var evidence: [Evidence] = []
         if let c = ctx.exchange.command { evidence.append(Evidence(position: c.position, text: c.raw)) }
