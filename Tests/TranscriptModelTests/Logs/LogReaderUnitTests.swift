@@ -207,6 +207,27 @@ import Testing
         #expect(s.map(\.failedStage) == [.rcpt, .message])
     }
 
+    /// `exim -Mvl`: the message's own log, without the message id and without `==` on deferrals.
+    @Test func eximMessageLogReadsAsTheMainLog() throws {
+        let log = """
+        root@mx1:~# exim -Mvl 1w2Xy3-00AbCd-9Z
+        2026-12-06 02:41:10 Received from alice@shop.example U=alice P=local S=2914
+        2026-12-06 02:41:11 carol@example.net R=dnslookup T=remote_smtp defer (-44) H=mx.example.net [198.51.100.9]: SMTP error from remote mail server after RCPT TO:<carol@example.net>: 451 4.7.1 Greylisted
+        2026-12-06 02:56:12 H=mx.example.net [198.51.100.9] Connection refused
+        2026-12-06 02:56:12 carol@example.net R=dnslookup T=remote_smtp defer (111): Connection refused
+        """
+        let s = try run(log)
+        #expect(s.allSatisfy { $0.format == "exim-log" && $0.direction == .outbound })
+        let grey = try #require(s.first)
+        #expect(grey.outcome == .deferred && grey.failedStage == .rcpt)
+        // The sender comes from the arrival line, the message id from the command line.
+        #expect(grey.transactions.first?.sender == "alice@shop.example")
+        #expect(grey.attributes["queue-id"] == "1w2Xy3-00AbCd-9Z")
+        let refused = try #require(s.dropFirst().first)
+        #expect(refused.connectFailure == .refused)
+        #expect(refused.server.address == "198.51.100.9")
+    }
+
     @Test func openSMTPDOldFormat() throws {
         let log = """
         Aug 14 10:15:24 j smtpd[28882]: smtp-in: New session 1f55bdcdf16e28a3 from host j.example.com [192.0.2.5]

@@ -23,7 +23,8 @@ public struct EximLogReader: LineReader {
                     || LogBytes.starts(r, "SMTP ") || LogBytes.find(r.prefix(120), "authenticator failed") != nil
                     || LogBytes.starts(r, "exim ") || LogBytes.starts(r, "Start queue run") || LogBytes.starts(r, "rejected ")
                     || LogBytes.starts(r, "[") || LogBytes.starts(r, "no MAIL in") || LogBytes.starts(r, "unexpected disconnection")
-                    || LogBytes.starts(r, "TLS error") || LogBytes.find(r.prefix(80), " exim[") != nil {
+                    || LogBytes.starts(r, "TLS error") || LogBytes.find(r.prefix(80), " exim[") != nil
+                    || messageLogLine(r) != nil {
                     hits += 1
                 }
             } else {
@@ -52,6 +53,8 @@ public struct EximLogReader: LineReader {
     var now = 0.0
     var lastSweep = 0.0
     var lastSession: Inbound?
+    /// The message a pasted message log belongs to (from the `exim -Mvl ID` line before it).
+    var messageLogID: String?
     /// Message id → its story (arrival, deliveries, defers, bounces) until `Completed`.
     var tracks: [String: MessageTrack] = [:]
     public var idleSeconds = 600.0
@@ -104,6 +107,20 @@ public struct EximLogReader: LineReader {
         init(msgID: String, time: Double) { self.msgID = msgID; self.last = time }
     }
 
+    /// A line of a message's own log (`exim -Mvl`, spool `msglog/`), which Exim writes without the message id
+    /// and, for a deferral, without the `==` flag: rewritten as the main log line it stands for.
+    /// `Received from a@x U=.. P=local S=..` → `<= a@x ...`; `b@y R=dnslookup T=remote_smtp defer (-44): ...` → `== b@y ...`.
+    static func messageLogLine(_ r: ArraySlice<UInt8>) -> [UInt8]? {
+        if let a = LogBytes.after(r, "Received from ") { return Array("<= ".utf8) + a }
+        // `H=mx.example.net [192.0.2.1] Connection refused`: the main log names the message on it too.
+        if LogBytes.starts(r, "H="), isHostError(r.dropFirst(2)) { return Array(r) }
+        // An address, then the router and transport.
+        guard let sp = r.prefix(512).firstIndex(of: Bytes.space), r[r.startIndex..<sp].contains(0x40),
+              LogBytes.starts(r[(sp + 1)...], "R="), LogBytes.find(r.prefix(1024), " T=") != nil || LogBytes.find(r.prefix(1024), " defer ") != nil
+        else { return nil }
+        return Array("== ".utf8) + r
+    }
+
     /// Exim message id: `10HmaX-000000005vi-0000` (old) or `1xXUA4-00087I-1o` (4.97+ and 4.9x short form).
     static func msgID(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
         var i = s.startIndex
@@ -142,6 +159,13 @@ public struct EximLogReader: LineReader {
             let l = header.parse(line)
             guard LogBytes.starts(l.program, "exim") else {
                 // Continuation of a rejectlog entry (envelope and header lines) or something else.
+                // `exim -Mvl ID` (or `cat .../msglog/ID`) before a message log: its lines do not name the message.
+                if let k = LogBytes.find(line.prefix(300), "-Mvl ") ?? LogBytes.find(line.prefix(300), "msglog/"),
+                   let id = Self.msgID(line[(k + (line[k] == 0x2D ? 5 : 7))...].drop { $0 == Bytes.space }) {
+                    messageLogID = Bytes.string(id)
+                    stats.ignored += 1
+                    return
+                }
                 if let f = line.first, f == Bytes.space || f == Bytes.tab || LogBytes.starts(line, "Envelope-")
                     || (line.count > 2 && line[line.startIndex + 1] == Bytes.space && line[line.startIndex] >= 0x41 && line[line.startIndex] <= 0x5A)
                     || LogBytes.find(line.prefix(40), ": ") != nil && lastSession != nil {
@@ -169,6 +193,8 @@ public struct EximLogReader: LineReader {
         if let id = Self.msgID(rest) {
             let body = rest[id.endIndex...].drop { $0 == Bytes.space }
             known = messageLine(Bytes.string(id), body, pid: pid, pos: pos, text: text, emit: emit)
+        } else if let body = Self.messageLogLine(rest) {
+            known = messageLine(messageLogID ?? "(message log)", body[...], pid: pid, pos: pos, text: text, emit: emit)
         } else {
             known = connectionLine(rest, pid: pid, pos: pos, text: text, emit: emit)
         }
@@ -637,7 +663,8 @@ public struct EximLogReader: LineReader {
                 o.tls = Self.tlsField(r, pos: pos)
                 outbound[id] = o
             }
-            o.sender = LogBytes.value(r, "F=").map(Bytes.string) ?? o.sender
+            // The sender from the message's arrival when the delivery line does not log it (no `F=`).
+            o.sender = LogBytes.value(r, "F=").map(Bytes.string) ?? o.sender ?? tracks[id]?.history.received?.sender
             o.last = pos.time ?? now
             o.notes.append(note)
             o.recipients.append((to, kind, r, pos))
