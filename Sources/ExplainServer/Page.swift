@@ -37,7 +37,7 @@ enum Page {
         \(form(options, paste: paste, alert: alert))
         <div class="serve-intro"><h2>What this does</h2>
         <p>Paste an SMTP conversation (a telnet, openssl, swaks or curl session, a client library's debug output, \
-        MTA log lines, a <code>mailq</code> listing), the error message an application printed, a bounce, or an email \
+        MTA log lines, a <code>mailq</code> or Exchange <code>Get-Queue</code> listing), the error message an application printed, a bounce, or an email \
         service's event JSON (Amazon SES, SendGrid, Mailgun, Postmark, ...); or upload a file (transcript, \
         Postfix/Exim/Sendmail/Exchange log, packet capture), then \
         press Explain. Each session is rebuilt and explained reply by reply: what happened, what went wrong, what to do next.</p>

@@ -26,10 +26,10 @@ import Testing
     }
 
     /// Each sample folder with an expected.tsv: hand-typed telnet sessions, captures (one connection per
-    /// file), application error messages, bounces, email services' events, Postfix, Exchange and Sendmail queue
-    /// listings.
+    /// file), application error messages, bounces, email services' events, Postfix, Exchange, Sendmail and Exim
+    /// queue listings.
     @Test(arguments: ["telnet", "pcap", "client-error", "bounce", "esp-event", "postfix-queue", "exchange-queue",
-                      "sendmail-queue"].flatMap(rows))
+                      "sendmail-queue", "exim-queue"].flatMap(rows))
     func sample(row: Row) throws {
         try expectVerdict(row)
     }

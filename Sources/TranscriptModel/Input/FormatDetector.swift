@@ -26,6 +26,7 @@ public enum FormatDetector {
         PostfixQueueReader.self,
         ExchangeQueueReader.self,
         SendmailQueueReader.self,
+        EximQueueReader.self,
         ClientErrorReader.self,
         BounceReader.self,
         TelnetReader.self,

@@ -63,3 +63,36 @@ import Testing
         #expect(all.first?.format == "postfix-queue")
     }
 }
+
+/// Exim's queue listing: no reasons, so one session says what it holds and how to see why.
+@Suite struct EximQueueReaderTests {
+    @Test func theListingIsCountedAndFrozenMessagesNamed() throws {
+        let all = try sessions("""
+        25m  2.9K 1w2Xy3-00AbCd-9Z <alice@shop.example>
+                  D accounts@partner.example
+                    carol@example.net
+
+         4d  1.2K 1w1Aa0-0009Zz-1Q <> *** frozen ***
+                    bounce-target@gone.example
+
+        """)
+        #expect(all.count == 1)
+        let s = try #require(all.first)
+        #expect(s.format == "exim-queue")
+        #expect(s.exchanges.isEmpty)
+        #expect(s.notes.first?.text.hasPrefix("2 message(s) in Exim's queue for 2 recipient(s) not yet delivered; the oldest, 1w1Aa0-0009Zz-1Q, has waited 4d.") == true)
+        let frozen = try #require(s.notes.last)
+        #expect(frozen.text.hasPrefix("1w1Aa0-0009Zz-1Q is frozen"))
+        #expect(frozen.position.line == 5)
+    }
+
+    @Test func aMessageLogAfterTheListingIsTheLogReaders() throws {
+        let all = try sessions("""
+        25m  2.9K 1w2Xy3-00AbCd-9Z <alice@shop.example>
+                    carol@example.net
+        2026-12-06 02:41:10 Received from alice@shop.example U=alice P=local S=2914
+        2026-12-06 02:41:11 carol@example.net R=dnslookup T=remote_smtp defer (-44) H=mx.example.net [198.51.100.9]: SMTP error from remote mail server after RCPT TO:<carol@example.net>: 451 4.7.1 Greylisted
+        """)
+        #expect(all.first?.format == "exim-log")
+    }
+}
