@@ -14,8 +14,8 @@ public struct ExchangeQueueReader: LineReader {
         var keys = Set<String>()
         var previous: ArraySlice<UInt8> = []
         for l in prefix {
-            if let (k, _) = Self.property(l), queueKeys.contains(k) { keys.insert(k) }
-            if Table.isRule(l), let names = Table(header: previous, rule: l)?.names,
+            if let (k, _) = PowerShellListing.property(l), queueKeys.contains(k) { keys.insert(k) }
+            if PowerShellListing.Table.isRule(l), let names = PowerShellListing.Table(header: previous, rule: l)?.names,
                names.contains("Identity") || names.contains("FromAddress"), !queueKeys.isDisjoint(with: names) {
                 return 0.97
             }
@@ -24,130 +24,21 @@ public struct ExchangeQueueReader: LineReader {
         return keys.count >= 2 || keys.contains("LastError") ? 0.97 : 0
     }
 
-    /// `LastError                        : 451 4.4.0 ...`: a property of a `Format-List` block.
-    static func property(_ l: ArraySlice<UInt8>) -> (String, ArraySlice<UInt8>)? {
-        guard let f = l.first, Bytes.isAlnum(f), !Bytes.isDigit(f) else { return nil }
-        var i = l.startIndex
-        while i < l.endIndex, Bytes.isAlnum(l[i]), i - l.startIndex < 48 { i += 1 }
-        let key = l[l.startIndex..<i]
-        while i < l.endIndex, l[i] == Bytes.space { i += 1 }
-        guard i < l.endIndex, l[i] == 0x3A, i + 1 == l.endIndex || l[i + 1] == Bytes.space else { return nil }
-        return (Bytes.string(key), Bytes.trimmed(l[(i + 1)...]))
-    }
-
-    /// The columns of a `Format-Table` listing, from its header and the dashed rule under it.
-    struct Table {
-        var names: [String]
-        var starts: [Int]
-
-        static func isRule(_ l: ArraySlice<UInt8>) -> Bool {
-            let t = Bytes.trimmed(l)
-            return t.count >= 3 && t.first == 0x2D && t.allSatisfy { $0 == 0x2D || $0 == Bytes.space }
-        }
-
-        init?(header: ArraySlice<UInt8>, rule: ArraySlice<UInt8>) {
-            names = []; starts = []
-            var i = rule.startIndex
-            while i < rule.endIndex, names.count < 64 {
-                guard rule[i] == 0x2D else { i += 1; continue }
-                let start = i - rule.startIndex
-                while i < rule.endIndex, rule[i] == 0x2D { i += 1 }
-                let end = i - rule.startIndex
-                let h = header.dropFirst(start).prefix(end - start)
-                let name = Bytes.string(Bytes.trimmed(h))
-                guard !name.isEmpty else { return nil }
-                names.append(name); starts.append(start)
-            }
-            guard names.count >= 2 else { return nil }
-        }
-
-        /// A row's cells by column; the last column runs to the end of the line.
-        func cells(_ l: ArraySlice<UInt8>) -> [String: String] {
-            var out: [String: String] = [:]
-            for (n, name) in names.enumerated() {
-                let from = starts[n]
-                let cell = n + 1 < starts.count ? l.dropFirst(from).prefix(starts[n + 1] - from) : l.dropFirst(from)
-                let t = Bytes.trimmed(cell)
-                if !t.isEmpty { out[name] = Bytes.string(t.prefix(ExchangeQueueReader.maxValueBytes)) }
-            }
-            return out
-        }
-    }
-
-    /// One queue or message as far as read: its properties and the line each starts on.
-    struct Record {
-        var values: [String: String] = [:]
-        var lines: [String: Int] = [:]
-        var first = 0
-        /// The property a wrapped `Format-List` value continues.
-        var last: String?
-
-        subscript(_ key: String) -> String? { values[key].flatMap { $0.isEmpty ? nil : $0 } }
-    }
-
     private let input: String
-    private var record: Record?
-    private var table: Table?
-    private var header: (bytes: ArraySlice<UInt8>, line: Int)?
+    private var listing = PowerShellListing()
     private var listed = 0
     private var waiting: [String] = []
     private var emitted = 0
-    private static var maxValueBytes: Int { 8192 }
-    private static var maxProperties: Int { 64 }
     private static var maxRecipients: Int { 1_000 }
 
     public init(input: String) { self.input = input }
 
     public mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
-        let t = Bytes.trimmed(line)
-        if t.isEmpty { close(emit); table = nil; header = nil; return }
-        if Table.isRule(line), let h = header, let tb = Table(header: h.bytes, rule: line) {
-            close(emit)
-            table = tb
-            header = nil
-            return
-        }
-        if let tb = table {
-            let cells = tb.cells(line)
-            // `Format-Table -Wrap` goes on in the next line, with the first column blank.
-            if cells[tb.names[0]] == nil, var r = record {
-                for (k, v) in cells where (r.values[k]?.utf8.count ?? 0) < Self.maxValueBytes { r.values[k, default: ""] += (r.values[k] == nil ? "" : " ") + v }
-                record = r
-                return
-            }
-            close(emit)
-            var r = Record(first: number)
-            r.values = cells
-            for k in cells.keys { r.lines[k] = number }
-            record = r
-            return
-        }
-        if let (key, value) = Self.property(line) {
-            // A property the block already has starts the next object (blocks pasted without blank lines).
-            if record?.values[key] != nil { close(emit) }
-            var r = record ?? Record(first: number)
-            if r.values.count < Self.maxProperties {
-                r.values[key] = Bytes.string(value.prefix(Self.maxValueBytes))
-                r.lines[key] = number
-                r.last = key
-            }
-            record = r
-            header = nil
-            return
-        }
-        if let f = line.first, Bytes.isBlank(f), var r = record, let k = r.last, (r.values[k]?.utf8.count ?? 0) < Self.maxValueBytes {
-            // A long value wrapped by the console, indented under the values.
-            r.values[k, default: ""] += " " + Bytes.string(t.prefix(Self.maxValueBytes))
-            record = r
-            return
-        }
-        // A prompt, a command, or the header of a table.
-        close(emit)
-        header = (line.prefix(4096), number)
+        if let r = listing.read(line: line, number: number) { take(r, emit) }
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        close(emit)
+        if let r = listing.finish() { take(r, emit) }
         guard emitted == 0 else { return }
         // Nothing to explain: say what the listing shows and where the reason would be.
         var why = listed == 0 ? "The listing holds no queue or message." : "\(listed) queue(s) or message(s) listed; none shows a LastError."
@@ -160,10 +51,7 @@ public struct ExchangeQueueReader: LineReader {
         emit(b.finish())
     }
 
-    private mutating func close(_ emit: (Session) -> Void) {
-        guard let r = record else { return }
-        record = nil
-        guard r.values.count >= 2 else { return }
+    private mutating func take(_ r: PowerShellListing.Record, _ emit: (Session) -> Void) {
         listed += 1
         guard let error = r["LastError"] else {
             if let status = r["Status"], ["Retry", "Suspended"].contains(status), let id = r["Identity"], waiting.count < 100 {
@@ -177,7 +65,7 @@ public struct ExchangeQueueReader: LineReader {
 
     // MARK: building
 
-    private func session(_ r: Record, error: String) -> Session {
+    private func session(_ r: PowerShellListing.Record, error: String) -> Session {
         func pos(_ key: String) -> SourcePosition { SourcePosition(input: input, line: r.lines[key] ?? r.first) }
         let isMessage = r["FromAddress"] != nil || r["Queue"] != nil
         let identity = r["Identity"] ?? "?"
