@@ -69,4 +69,24 @@ struct ExchangeLastError {
         }
         return nil
     }
+
+    /// The attempt `text` tells, as a session: a connection not made (to the endpoint, else to `host` or the
+    /// `domain` Exchange was routing to), the receiving server's reply, or Exchange's own reason. `envelope` is
+    /// nil for a whole queue.
+    func session(_ text: String, input: String, format: String, host: String?, domain: String?,
+                 envelope: (sender: String?, recipients: [String])?, notes: [PostfixLogReader.LogNote],
+                 at position: SourcePosition) -> Session {
+        switch kind {
+        case .unreachable(let failure):
+            return PostfixLogReader.unreachable(input: input, format: format, host: host ?? (address == nil ? domain : nil),
+                                                ip: address, port: port, reason: text, failure: failure,
+                                                service: "smtp", qid: nil, notes: notes, pos: position, envelope: envelope)
+        case .reply(let reply):
+            return QueuedAttempt.reply(reply, input: input, format: format, lister: "Exchange", host: host, address: address,
+                                       port: port, sender: envelope?.sender, recipients: envelope?.recipients ?? [],
+                                       notes: notes, at: position)
+        case .own:
+            return QueuedAttempt.ownReason(input: input, format: format, reason: text, notes: notes, envelope: envelope)
+        }
+    }
 }

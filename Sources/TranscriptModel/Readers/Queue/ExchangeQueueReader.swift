@@ -84,23 +84,8 @@ public struct ExchangeQueueReader: LineReader {
         let recipients = Self.recipients(r["Recipients"])
         let domain = r["NextHopDomain"] ?? recipients.first.flatMap { $0.split(separator: "@").last.map(String.init) }
         let fault = ExchangeLastError(error)
-        let at = pos("LastError")
-        var s: Session
-        switch fault.kind {
-        case .unreachable(let failure):
-            // The endpoint tried when Exchange names one, else the domain it was routing to.
-            s = PostfixLogReader.unreachable(input: input, format: Self.formatID, host: fault.address == nil ? domain : nil,
-                                             ip: fault.address, port: fault.port, reason: error, failure: failure,
-                                             service: "smtp", qid: nil, notes: notes, pos: at,
-                                             envelope: isMessage ? (r["FromAddress"], recipients) : nil)
-        case .reply(let reply):
-            s = QueuedAttempt.reply(reply, input: input, format: Self.formatID, lister: "Exchange", host: nil,
-                                    address: fault.address, port: fault.port, sender: r["FromAddress"],
-                                    recipients: recipients, notes: notes, at: at)
-        case .own:
-            s = QueuedAttempt.ownReason(input: input, format: Self.formatID, reason: error, notes: notes,
-                                        envelope: isMessage ? (r["FromAddress"], recipients) : nil)
-        }
+        var s = fault.session(error, input: input, format: Self.formatID, host: nil, domain: domain,
+                              envelope: isMessage ? (r["FromAddress"], recipients) : nil, notes: notes, at: pos("LastError"))
         s.format = Self.formatID
         s.direction = .outbound
         if let code = fault.enhanced { s.attributes["dsn"] = code }
