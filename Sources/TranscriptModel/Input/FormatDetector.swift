@@ -27,6 +27,7 @@ public enum FormatDetector {
         ExchangeQueueReader.self,
         SendmailQueueReader.self,
         EximQueueReader.self,
+        ExchangeTraceReader.self,
         ClientErrorReader.self,
         BounceReader.self,
         TelnetReader.self,

@@ -33,7 +33,8 @@ struct PowerShellListing {
                 while i < rule.endIndex, rule[i] == 0x2D { i += 1 }
                 let end = i - rule.startIndex
                 let h = header.dropFirst(start).prefix(end - start)
-                let name = Bytes.string(Bytes.trimmed(h))
+                // A default view's header has spaces (`Recipient Address`); the property has none.
+                let name = Bytes.string(Bytes.trimmed(h).filter { $0 != Bytes.space })
                 guard !name.isEmpty else { return nil }
                 names.append(name); starts.append(start)
             }
