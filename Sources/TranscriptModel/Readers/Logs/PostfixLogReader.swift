@@ -1568,6 +1568,8 @@ public struct PostfixLogReader: LineReader {
         let sender: String?
         /// The message's own lines (nil when the queue id is unknown).
         let queueNotes: [LogNote]?
+        /// Said of the greeting no line shows; a queue listing is not a log.
+        var unseenGreeting = "(greeting not logged)"
 
         func build() -> Session {
             var b = SessionBuilder(input: input, format: PostfixLogReader.formatID)
@@ -1664,7 +1666,7 @@ public struct PostfixLogReader: LineReader {
                 b.closed(by: .unknown, at: lostPos)
                 return finish(&b)
             }
-            s("220 \(host) (greeting not logged)", p0)
+            s("220 \(host) \(unseenGreeting)", p0)
             // Postfix gave up on its own and no status quotes a reply.
             let own = saids.allSatisfy({ $0.reply == nil && $0.lost == nil }) ? saids.first?.own : nil
             let sp = first?.pos ?? p0

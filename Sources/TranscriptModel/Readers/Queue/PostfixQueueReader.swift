@@ -189,10 +189,11 @@ public struct PostfixQueueReader: LineReader {
                 PostfixLogReader.Status(to: $0, status: status, dsn: nil, detail: detail, pos: pos(g.reasonLine),
                                         relay: relay, delay: nil)
             }
-            let replay = PostfixLogReader.RelayReplay(
+            var replay = PostfixLogReader.RelayReplay(
                 input: input, service: "smtp", qid: e.queueID, pid: 0, tls: nil, saslFailure: nil, lostWhile: nil,
                 refused: nil, attemptNotes: [], statuses: statuses, notes: notes, attempt: 0,
                 sender: e.sender, queueNotes: nil)
+            replay.unseenGreeting = "(greeting not shown)"
             s = replay.build()
             s.format = Self.formatID
             s.attributes["attempt"] = nil

@@ -33,10 +33,11 @@ enum QueuedAttempt {
             PostfixLogReader.Status(to: $0, status: "deferred", dsn: nil, detail: detail, pos: position, relay: relay, delay: nil)
         }
         let said = "\(lister) does not say which step the reply answered; it is placed at \(step == "greeting" ? "the greeting" : step) from its words and code."
-        let replay = PostfixLogReader.RelayReplay(
+        var replay = PostfixLogReader.RelayReplay(
             input: input, service: "smtp", qid: "", pid: 0, tls: nil, saslFailure: nil, lostWhile: nil,
             refused: nil, attemptNotes: [], statuses: statuses, notes: notes + [.init(text: said, pos: position)], attempt: 0,
             sender: sender, queueNotes: nil)
+        replay.unseenGreeting = "(greeting not shown)"
         var s = replay.build()
         s.format = format
         s.attributes["attempt"] = nil
