@@ -109,7 +109,14 @@ public enum InputDriver {
             var rest = PrefixedSource(first: inner, rest: gz)
             return try read(name: name, source: &rest, options: options, emit: emit)
         case .unknown:
-            var rest = PrefixedSource(first: first, rest: source)
+            if let order = UTF16Source<PrefixedSource<S>>.detect(first) {
+                var text = UTF16Source(inner: PrefixedSource(first: first, rest: source), order: order)
+                return try read(name: name, source: &text, options: options, emit: emit)
+            }
+            // A UTF-8 byte order mark (Notepad, `Out-File -Encoding utf8`) is not part of the first line.
+            let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+            let text = first.starts(with: bom) ? Array(first.dropFirst(3)) : first
+            var rest = PrefixedSource(first: text.isEmpty ? nil : text, rest: source)
             return try read(name: name, source: &rest, options: options, emit: emit)
         }
     }
