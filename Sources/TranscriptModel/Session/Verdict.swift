@@ -104,3 +104,13 @@ public enum Verdict {
         }
     }
 }
+
+extension Session {
+    /// A session that only carries a reader's word on an input with nothing to rebuild (an empty queue, a
+    /// listing without reasons, a webhook batch of opens): its verdict reads "Nothing to explain: ...".
+    public static func nothingToExplain(_ why: String, input: String, format: String) -> Session {
+        var b = SessionBuilder(input: input, format: format)
+        b.note(why, kind: .tool, at: SourcePosition(input: input, line: 1))
+        return b.finish()
+    }
+}

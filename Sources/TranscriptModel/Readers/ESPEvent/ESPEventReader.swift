@@ -45,9 +45,7 @@ public struct ESPEventReader: LineReader {
         let why = skippedEvents > 0
             ? "\(skippedEvents) event(s) read, none of them a delivery result (opens, clicks and sends say nothing about the receiving server)."
             : "No email service's delivery event was recognised in this JSON."
-        var b = SessionBuilder(input: input, format: Self.formatID)
-        b.note(why, kind: .tool, at: SourcePosition(input: input, line: 1))
-        emit(b.finish())
+        emit(.nothingToExplain(why, input: input, format: Self.formatID))
     }
 
     private mutating func read(_ doc: JSONDocuments.Document, emit: (Session) -> Void) {

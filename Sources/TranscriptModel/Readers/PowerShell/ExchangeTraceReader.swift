@@ -40,7 +40,7 @@ public struct ExchangeTraceReader: LineReader {
     public mutating func finish(emit: (Session) -> Void) {
         if let r = listing.finish() { take(r, emit) }
         guard emitted == 0 else { return }
-        var why: String
+        let why: String
         if messages > 0 {
             let counts = statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             why = "\(messages) message(s) traced (\(counts)). The trace gives no reason; each step of a message, with the last error of a failed or deferred one, is in its detail: "
@@ -48,9 +48,7 @@ public struct ExchangeTraceReader: LineReader {
         } else {
             why = events > 0 ? "\(events) trace event(s), none failed or deferred." : "The trace holds no message."
         }
-        var b = SessionBuilder(input: input, format: Self.formatID)
-        b.note(why, kind: .tool, at: SourcePosition(input: input, line: 1))
-        emit(b.finish())
+        emit(.nothingToExplain(why, input: input, format: Self.formatID))
     }
 
     private mutating func take(_ r: PowerShellListing.Record, _ emit: (Session) -> Void) {

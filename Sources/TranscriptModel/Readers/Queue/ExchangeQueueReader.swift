@@ -46,9 +46,7 @@ public struct ExchangeQueueReader: LineReader {
             why += " Waiting for a retry or suspended: \(waiting.prefix(5).joined(separator: ", "))\(waiting.count > 5 ? ", ..." : "")."
                 + " The reason is in LastError: `Get-Queue -Identity \(waiting[0]) | Format-List Identity,Status,NextHopDomain,LastError`."
         }
-        var b = SessionBuilder(input: input, format: Self.formatID)
-        b.note(why, kind: .tool, at: SourcePosition(input: input, line: 1))
-        emit(b.finish())
+        emit(.nothingToExplain(why, input: input, format: Self.formatID))
     }
 
     private mutating func take(_ r: PowerShellListing.Record, _ emit: (Session) -> Void) {

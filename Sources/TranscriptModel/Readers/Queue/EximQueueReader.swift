@@ -67,12 +67,9 @@ public struct EximQueueReader: LineReader {
 
     public mutating func finish(emit: (Session) -> Void) {
         close()
+        guard messages > 0 else { return emit(.nothingToExplain("The mail queue is empty.", input: input, format: Self.formatID)) }
         var b = SessionBuilder(input: input, format: Self.formatID)
         let p = SourcePosition(input: input, line: 1)
-        guard messages > 0 else {
-            b.note("The mail queue is empty.", kind: .tool, at: p)
-            return emit(b.finish())
-        }
         var text = "\(messages) message(s) in Exim's queue for \(recipients) recipient(s) not yet delivered"
         if let o = oldest { text += "; the oldest, \(o.id), has waited \(o.age)" }
         text += ". The listing holds no reasons: `exim -Mvl ID` prints a message's own log with each attempt's result (paste it here to have it explained)."

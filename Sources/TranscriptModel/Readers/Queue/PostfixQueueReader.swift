@@ -119,9 +119,7 @@ public struct PostfixQueueReader: LineReader {
         // Nothing to explain: say why rather than print nothing.
         let why = empty || messages == 0 ? "The mail queue is empty."
             : "\(messages) message(s) in the queue, none with a delay reason: they are being delivered or waiting for their first attempt."
-        var b = SessionBuilder(input: input, format: Self.formatID)
-        b.note(why, kind: .tool, at: SourcePosition(input: input, line: 1))
-        emit(b.finish())
+        emit(.nothingToExplain(why, input: input, format: Self.formatID))
     }
 
     private mutating func take(reason: [UInt8], line: Int) {

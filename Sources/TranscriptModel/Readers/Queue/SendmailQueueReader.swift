@@ -98,9 +98,7 @@ public struct SendmailQueueReader: LineReader {
         guard emitted == 0 else { return }
         let why = empty || messages == 0 ? "The mail queue is empty."
             : "\(messages) message(s) in the queue, none with a reason: they are being delivered or waiting for their first attempt."
-        var b = SessionBuilder(input: input, format: Self.formatID)
-        b.note(why, kind: .tool, at: SourcePosition(input: input, line: 1))
-        emit(b.finish())
+        emit(.nothingToExplain(why, input: input, format: Self.formatID))
     }
 
     private mutating func close(_ emit: (Session) -> Void) {
