@@ -68,6 +68,18 @@ import Testing
         #expect(all[1].server.host == "northwind.example")
     }
 
+    @Test func aLastErrorCutByTheTableSaysSo() throws {
+        let all = try sessions("""
+        Identity Status LastError
+        -------- ------ ---------
+        EX01\\7   Retry  451 4.4.0 Primary target IP address responded with: "421 4.2.1 Unable to co...
+
+        """)
+        let s = try #require(all.first)
+        #expect(s.format == "exchange-queue")
+        #expect(s.notes.contains { $0.text.hasPrefix("The listing cut LastError short; `Get-Queue -Identity EX01\\7 | Format-List LastError`") })
+    }
+
     @Test func aListingWithoutLastErrorNamesTheQueuesWaiting() throws {
         let all = try sessions("""
         Identity             DeliveryType Status MessageCount Velocity RiskLevel OutboundIPPool NextHopDomain

@@ -90,6 +90,10 @@ public struct ExchangeQueueReader: LineReader {
         s.attributes["exchange-identity"] = identity
         if let status { s.attributes["status"] = status.lowercased() }
         if let h = r["NextHopDomain"] { s.attributes["next-hop"] = h }
+        if error.hasSuffix("...") || error.hasSuffix("\u{2026}") {
+            // A table without -AutoSize cuts long values.
+            s.insertToolNote("The listing cut LastError short; `Get-Queue -Identity \(identity) | Format-List LastError` shows all of it.", at: pos("LastError"))
+        }
         if status == "Suspended" {
             let resume = isMessage ? "Resume-Message -Identity \(identity)" : "Resume-Queue -Identity \(identity)"
             s.insertToolNote("It is suspended: Exchange will not try it again until it is resumed (`\(resume)`).", at: SourcePosition(input: input, line: r.first))
