@@ -37,6 +37,48 @@ import TranscriptModel
 
     """
 
+    /// PowerShell's Resolve-DnsName (table, then the additional records as a list), then a failed port test.
+    @Test func resolveDnsNameThenTestNetConnection() throws {
+        let (info, sessions) = try Self.read("""
+        PS C:\\> Resolve-DnsName fabrikam.example -Type MX -Server 1.1.1.1
+
+        Name                                     Type   TTL   Section    NameExchange                              Preference
+        ----                                     ----   ---   -------    ------------                              ----------
+        fabrikam.example                         MX     3600  Answer     mx1.fabrikam.example                      10
+
+        Name       : mx1.fabrikam.example
+        QueryType  : A
+        TTL        : 3600
+        Section    : Additional
+        IP4Address : 192.0.2.25
+
+        PS C:\\> Test-NetConnection mx1.fabrikam.example -Port 25
+        WARNING: TCP connect to (192.0.2.25 : 25) failed
+
+        ComputerName     : mx1.fabrikam.example
+        RemoteAddress    : 192.0.2.25
+        RemotePort       : 25
+        TcpTestSucceeded : False
+
+        """)
+        #expect(info.format == "dns")
+        let s = try #require(sessions.first)
+        let facts = DNSFacts(attributes: s.session.attributes)
+        #expect(facts.mx.map(\.host) == ["mx1.fabrikam.example"])
+        #expect(facts.addresses(of: "mx1.fabrikam.example") == ["192.0.2.25"])
+        #expect(facts.server == "1.1.1.1#53")
+        #expect(s.findings.contains { $0.id == "connect-failed" })
+    }
+
+    @Test func resolveDnsNameForANameThatDoesNotExist() throws {
+        let (info, sessions) = try Self.read("""
+        PS C:\\> Resolve-DnsName fabrikam-typo.example -Type MX
+        Resolve-DnsName : fabrikam-typo.example : DNS name does not exist
+        """)
+        #expect(info.format == "dns")
+        #expect(DNSFacts(attributes: try #require(sessions.first).session.attributes).status == "NXDOMAIN")
+    }
+
     @Test func digThenTelnetToAnotherHost() throws {
         let text = Self.digMX + """
         user@laptop:~$ telnet mail.example.net 25

@@ -52,9 +52,9 @@ public enum SessionRules {
                         "Check firewalls between the client and the server; many networks block outbound port 25.",
                     ]) { f in
             // Other readers use `other` for cases with their own words (a null MX, Exim's retry times); the
-            // telnet reader for tools that do not say why (Windows telnet, Test-NetConnection), Exchange's queue
-            // for its `Unable to connect`.
-            ["client-error", "telnet", "exchange-queue"].contains(f.session.format) ? failure(f, .other) : []
+            // telnet reader (also behind the DNS reader) for tools that do not say why (Windows telnet,
+            // Test-NetConnection), Exchange's queue for its `Unable to connect`.
+            ["client-error", "telnet", "dns", "exchange-queue"].contains(f.session.format) ? failure(f, .other) : []
         },
         SessionRule("mta-gave-up", .error, .undefined,
                     title: "The sending server stopped on its own, with no reply to quote",

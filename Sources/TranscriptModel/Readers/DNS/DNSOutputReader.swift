@@ -16,6 +16,8 @@ struct DNSOutputReader: LineReader {
         for line in prefix where line.count < 512 {
             let s = Bytes.string(line)
             if DNSLineParser.strongMarkers.contains(where: { Bytes.contains(s, $0) }) { strong += 1 }
+            // Resolve-DnsName's table header.
+            if s.split(separator: " ", omittingEmptySubsequences: true).starts(with: ["Name", "Type", "TTL", "Section"]) { strong += 1 }
             // nslookup's opening pair: `Server:` then `Address:`.
             let t = Bytes.trimmed(line)
             if afterServer && t.starts(with: "Address:".utf8) { strong += 1 }
@@ -200,13 +202,15 @@ public struct DNSLineParser: Sendable {
     /// After nslookup's `Server:` or host's `Using domain server:`: the next `Address:` is the server's.
     private var expectServerAddress = false
     private var lastQueryType: String?
+    /// The record a `Resolve-DnsName` `Key : value` block is about (its `Name :` line).
+    private var resolveName: String?
 
     public init() {}
 
     static let strongMarkers = ["; <<>> DiG", ";; ->>HEADER<<-", ";; ANSWER SECTION:", "Non-authoritative answer:",
                                 " mail is handled by ", " has address ", " has IPv6 address ", " domain name pointer ",
                                 "mail exchanger = ", "** server can't find ", "Using domain server:", ";; SERVER: ",
-                                "\tIN\tMX\t", "\tIN\tA\t", "\tIN\tAAAA\t", "\tIN\tCNAME\t", "\tIN\tPTR\t"]
+                                "\tIN\tMX\t", "\tIN\tA\t", "\tIN\tAAAA\t", "\tIN\tCNAME\t", "\tIN\tPTR\t", "Resolve-DnsName : "]
 
     static let recordTypes: Set<String> = ["A", "AAAA", "MX", "CNAME", "PTR", "NS", "SOA", "TXT", "SRV", "CAA", "DS",
                                            "DNSKEY", "RRSIG", "NSEC", "NSEC3", "SPF", "TLSA", "HINFO", "ANY"]
@@ -226,6 +230,8 @@ public struct DNSLineParser: Sendable {
         }
         if s.hasPrefix(";") { comment(s); return true }
         let words = s.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+
+        if powerShell(s, words) { return true }
 
         // host(1)
         if let r = s.range(of: " mail is handled by ") {
@@ -392,6 +398,40 @@ public struct DNSLineParser: Sendable {
     }
 
     /// A dig/host/nslookup/drill command line: (tool, arguments).
+    static let resolveSections: Set<String> = ["Answer", "Additional", "Authority", "Question"]
+
+    /// PowerShell's `Resolve-DnsName`: table rows (`Name Type TTL Section` then the record's data:
+    /// `NameExchange Preference` for MX, `IPAddress` for A and AAAA, `NameHost` for CNAME and PTR), the
+    /// additional records as `Key : value` blocks, and its error for a name that does not exist.
+    private mutating func powerShell(_ s: String, _ words: [String]) -> Bool {
+        if words.count >= 5, Self.recordTypes.contains(words[1]), Int(words[2]) != nil, Self.resolveSections.contains(words[3]) {
+            switch words[1] {
+            case "MX": if words.count >= 6, let p = Int(words[5]) { facts.addMX(p, words[4]) }
+            case "A", "AAAA": facts.addAddress(words[0], words[4])
+            case "CNAME": facts.addCNAME(words[0], words[4])
+            case "PTR": if let ip = Self.address(fromReverse: words[0]) { facts.addPTR(ip, words[4]) }
+            default: break
+            }
+            return true
+        }
+        if words.starts(with: ["Name", "Type", "TTL", "Section"]) || (words.count >= 4 && words.allSatisfy { $0.allSatisfy { $0 == "-" } }) {
+            return true
+        }
+        if words.count >= 3, words[1] == ":" {
+            switch words[0] {
+            case "Name": resolveName = words[2]; return true
+            case "QueryType", "TTL", "Section", "Type", "DataLength", "CharacterSet": return resolveName != nil
+            case "IP4Address", "IP6Address", "IPAddress":
+                if let n = resolveName { facts.addAddress(n, words[2]); return true }
+            case "NameExchange", "NameHost", "Preference": return resolveName != nil
+            default: break
+            }
+        }
+        // `Resolve-DnsName : gone.example : DNS name does not exist`.
+        if s.hasPrefix("Resolve-DnsName : "), s.hasSuffix("DNS name does not exist") { setStatus("NXDOMAIN"); return true }
+        return false
+    }
+
     static func dnsCommand(_ s: String) -> (String, [String])? {
         var cmd = Substring(s)
         for marker in ["$ ", "# ", "> ", "% "] {
@@ -401,8 +441,9 @@ public struct DNSLineParser: Sendable {
             }
         }
         let words = cmd.split(separator: " ").map(String.init)
-        guard let tool = words.first?.lowercased(), ["dig", "host", "nslookup", "drill", "kdig"].contains(tool),
-              words.count >= 2 else { return nil }
+        // `Resolve-DnsName : name : DNS name does not exist` is its error, not a command.
+        guard let tool = words.first?.lowercased(), ["dig", "host", "nslookup", "drill", "kdig", "resolve-dnsname"].contains(tool),
+              words.count >= 2, words[1] != ":" else { return nil }
         return (tool, Array(words.dropFirst()))
     }
 
@@ -417,7 +458,12 @@ public struct DNSLineParser: Sendable {
             let u = a.uppercased()
             if a == "+short" { isShort = true; continue }
             if a == "-x" { reverse = true; continue }
-            if a == "-t" || a == "-q" || a == "-type" , let t = args.popFirst() { type = t.uppercased(); continue }
+            if a == "-t" || a == "-q" || a.lowercased() == "-type" , let t = args.popFirst() { type = t.uppercased(); continue }
+            // Resolve-DnsName's `-Server 1.1.1.1` (before or after the name).
+            if a.lowercased() == "-server", let v = args.popFirst() {
+                if facts.server == nil { facts.server = v + "#53" }
+                continue
+            }
             if u.hasPrefix("-TYPE=") || u.hasPrefix("-QUERY=") || u.hasPrefix("-Q=") {
                 type = String(u.split(separator: "=").last ?? "A"); continue
             }
