@@ -322,5 +322,12 @@ import TranscriptModel
         let closed = try all("WARNING: TCP connect to (203.0.113.25 : 25) failed\nComputerName : mx.example.org\nTcpTestSucceeded : False\n")
         #expect(closed.first?.findings.first?.id == "connect-failed")
         #expect(closed.first?.findings.first?.evidence.first?.text == "WARNING: TCP connect to (203.0.113.25 : 25) failed")
+        #expect(closed.first?.findings.first?.explanation.contains("ping") == false)
+        // With a ping result, the finding says whether the host is up.
+        let pinged = try all("WARNING: TCP connect to (203.0.113.25 : 25) failed\nComputerName : mx.example.org\nPingSucceeded : True\nTcpTestSucceeded : False\n")
+        #expect(pinged.first?.session.attributes["ping"] == "answered")
+        #expect(pinged.first?.findings.first?.explanation.contains("The host answered ping, so it is up") == true)
+        let silent = try all("WARNING: TCP connect to (203.0.113.25 : 25) failed\nWARNING: Ping to 203.0.113.25 failed with status: TimedOut\nComputerName : mx.example.org\nPingSucceeded : False\nTcpTestSucceeded : False\n")
+        #expect(silent.first?.findings.first?.explanation.contains("did not answer ping either") == true)
     }
 }

@@ -54,7 +54,14 @@ public enum SessionRules {
             // Other readers use `other` for cases with their own words (a null MX, Exim's retry times); the
             // telnet reader (also behind the DNS reader) for tools that do not say why (Windows telnet,
             // Test-NetConnection), Exchange's queue for its `Unable to connect`.
-            ["client-error", "telnet", "dns", "exchange-queue"].contains(f.session.format) ? failure(f, .other) : []
+            guard ["client-error", "telnet", "dns", "exchange-queue"].contains(f.session.format) else { return [] }
+            // A port test that also pinged the host tells a host that is down from a port that is blocked.
+            let ping: String? = switch f.session.attributes["ping"] {
+            case "answered"?: "The host answered ping, so it is up and the network reaches it: the port itself is blocked on the way (a firewall, or a provider blocking port 25) or nothing listens on it."
+            case "no answer"?: "The host did not answer ping either: it may be down or unreachable, though many hosts and firewalls drop ping, so that alone proves little."
+            default: nil
+            }
+            return failure(f, .other).map { var h = $0; h.detail = ping; return h }
         },
         SessionRule("mta-gave-up", .error, .undefined,
                     title: "The sending server stopped on its own, with no reply to quote",

@@ -173,6 +173,9 @@ struct TelnetCore: DialectCore {
                 if succeeded == true, builder.session.connectFailure == nil { builder.connected(address: nil, port: nil, at: pos) }
             }
             if succeeded != nil && host == nil && address == nil { portTestDone = true }
+        case .ping(let answered):
+            builder.attributes["ping"] = answered ? "answered" : "no answer"
+            builder.note(text, kind: .tool, at: pos)
         case .closed(let by):
             builder.note(text, kind: .tool, at: pos)
             builder.closed(by: by, at: pos)
@@ -193,6 +196,8 @@ enum ToolLine {
     case closed(by: Closer)
     /// PowerShell's `Test-NetConnection HOST -Port 25`: what it tested, and whether TCP connected.
     case portTest(host: String?, address: String?, port: Int?, succeeded: Bool?)
+    /// Its `PingSucceeded`: whether the host answered ping.
+    case ping(Bool)
 
     static func classify(_ t: ArraySlice<UInt8>) -> ToolLine? {
         guard let first = t.first else { return nil }
@@ -270,7 +275,8 @@ enum ToolLine {
         case "RemotePort": return .portTest(host: nil, address: nil, port: Int(value), succeeded: nil)
         case "TcpTestSucceeded":
             return value == "True" || value == "False" ? .portTest(host: nil, address: nil, port: nil, succeeded: value == "True") : nil
-        case "InterfaceAlias", "SourceAddress", "PingSucceeded", "PingReplyDetails (RTT)", "NameResolutionResults",
+        case "PingSucceeded": return value == "True" || value == "False" ? .ping(value == "True") : .info
+        case "InterfaceAlias", "SourceAddress", "PingReplyDetails (RTT)", "NameResolutionResults",
              "NetRoute (NextHop)", "NetworkIsolationContext", "IsAdmin", "MatchingIPsecRules":
             return .info
         default: return nil
