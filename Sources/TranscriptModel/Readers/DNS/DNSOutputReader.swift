@@ -397,7 +397,6 @@ public struct DNSLineParser: Sendable {
         }
     }
 
-    /// A dig/host/nslookup/drill command line: (tool, arguments).
     static let resolveSections: Set<String> = ["Answer", "Additional", "Authority", "Question"]
 
     /// PowerShell's `Resolve-DnsName`: table rows (`Name Type TTL Section` then the record's data:
@@ -432,6 +431,7 @@ public struct DNSLineParser: Sendable {
         return false
     }
 
+    /// A dig/host/nslookup/drill/Resolve-DnsName command line: (tool, arguments).
     static func dnsCommand(_ s: String) -> (String, [String])? {
         var cmd = Substring(s)
         for marker in ["$ ", "# ", "> ", "% "] {
