@@ -157,6 +157,14 @@ import TranscriptModel
         #expect(x.findings.contains { $0.id == "dns-null-mx" })
     }
 
+    /// A null MX is told by its own finding: the generic "the connection failed" is for tools that do not say why.
+    @Test func aNullMXIsNotAnUnexplainedConnectionFailure() throws {
+        let (_, xs) = try Self.read("$ host -t mx example.org\nexample.org mail is handled by 0 .\n")
+        let x = try #require(xs.first)
+        #expect(!x.session.connectFailureUnexplained)
+        #expect(x.findings.map(\.id) == ["dns-null-mx"])
+    }
+
     @Test func hostAddressesAndPTR() throws {
         let text = """
         $ host mx.example.com

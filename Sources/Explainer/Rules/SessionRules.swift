@@ -51,10 +51,9 @@ public enum SessionRules {
                         "Check the host name and port in the application's settings (587 for submission, 25 for server-to-server mail).",
                         "Check firewalls between the client and the server; many networks block outbound port 25.",
                     ]) { f in
-            // Other readers use `other` for cases with their own words (a null MX, Exim's retry times); the
-            // telnet reader (also behind the DNS reader) for tools that do not say why (Windows telnet,
-            // Test-NetConnection), Exchange's queue for its `Unable to connect`.
-            guard ["client-error", "telnet", "dns", "exchange-queue"].contains(f.session.format) else { return [] }
+            // Only where the reader marks that the tool did not say why; other `other` failures are told in
+            // their own words (a null MX, Exim's retry times) and have findings of their own.
+            guard f.session.connectFailureUnexplained else { return [] }
             // A port test that also pinged the host tells a host that is down from a port that is blocked.
             let ping: String? = switch f.session.attributes["ping"] {
             case "answered"?: "The host answered ping, so it is up and the network reaches it: the port itself is blocked on the way (a firewall, or a provider blocking port 25) or nothing listens on it."

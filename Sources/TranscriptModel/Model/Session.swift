@@ -32,6 +32,11 @@ public struct Session: Sendable {
     public var connected: Bool?
     public var connectFailure: ConnectFailure?
     public var connectFailurePosition: SourcePosition?
+    /// The tool that failed did not say why (Windows telnet's `Connect failed`, a failed Test-NetConnection, an
+    /// application's bare "could not connect", Exchange's `Unable to connect`): the reader's mark that the
+    /// generic connection-failed finding applies, unlike an `other` failure told in the tool's own words
+    /// (a null MX) that has a finding of its own.
+    public var connectFailureUnexplained = false
     public var closedBy: Closer?
     public var closePosition: SourcePosition?
     /// The close was a TCP reset.

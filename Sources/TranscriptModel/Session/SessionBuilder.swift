@@ -131,11 +131,13 @@ public struct SessionBuilder {
         mark(position)
     }
 
-    public mutating func connectFailed(_ failure: ConnectFailure, detail: String, at position: SourcePosition) {
+    public mutating func connectFailed(_ failure: ConnectFailure, detail: String, at position: SourcePosition,
+                                       unexplained: Bool = false) {
         session.connectAttempted = true
         session.connected = false
         session.connectFailure = failure
         session.connectFailurePosition = position
+        session.connectFailureUnexplained = unexplained
         note(detail, kind: .error, at: position)
     }
 

@@ -562,7 +562,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             if Kind.wrapsReplies, !named.isEmpty {
                 b.note("Recipient: \(named.joined(separator: ", ")) (named by the \(Kind.noun))", kind: .tool, at: pos(r.connectLine))
             }
-            b.connectFailed(f, detail: r.connectDetail, at: pos(r.connectLine))
+            b.connectFailed(f, detail: r.connectDetail, at: pos(r.connectLine), unexplained: f == .other)
         }
         if !assumed.isEmpty {
             b.note("The \(Kind.noun) shows the server's text without its reply code; \(assumed.joined(separator: ", ")) is assumed"

@@ -157,7 +157,7 @@ struct TelnetCore: DialectCore {
         case .info:
             builder.note(text, kind: .tool, at: pos)
         case .failed(let failure):
-            builder.connectFailed(failure, detail: text, at: pos)
+            builder.connectFailed(failure, detail: text, at: pos, unexplained: failure == .other)
         case .portTest(let host, let address, let port, let succeeded):
             // The line after a finished test starts the next test.
             if portTestDone { endPortTest(emit) }
@@ -167,7 +167,7 @@ struct TelnetCore: DialectCore {
             }
             if succeeded == false, builder.session.connectFailure == nil {
                 // It does not tell a refusal from a timeout.
-                builder.connectFailed(.other, detail: text, at: pos)
+                builder.connectFailed(.other, detail: text, at: pos, unexplained: true)
             } else {
                 builder.note(text, kind: .tool, at: pos)
                 if succeeded == true, builder.session.connectFailure == nil { builder.connected(address: nil, port: nil, at: pos) }
