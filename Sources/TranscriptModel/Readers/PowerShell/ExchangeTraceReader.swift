@@ -80,11 +80,8 @@ public struct ExchangeTraceReader: LineReader {
         // The trace names the server apart from the error text.
         if fault.address == nil { fault.address = fields["IP"] ?? Self.after(detail, "OutboundProxyTargetIP: ") }
         let host = fields["FQDN"] ?? Self.after(detail, "OutboundProxyTargetHostname: ")
-        // With a server named, a last error in none of Exchange's own words is that server's reply as it was.
-        if fault.kind == .own, host != nil || fault.address != nil, EmbeddedReply.leadingCode(Substring(error)) != nil,
-           !Self.exchangeWords.contains(where: { error.contains($0) }) {
-            fault.kind = .reply(error)
-        }
+        // With a server named, the LED may be that server's reply as it was.
+        if host != nil || fault.address != nil { fault.takeBareReply(error) }
         let recipient = r["RecipientAddress"]
         let envelope = recipient.map { (sender: r["SenderAddress"], recipients: [$0]) }
         var s = fault.session(error, input: input, format: Self.formatID, host: host, domain: recipient?.split(separator: "@").last.map(String.init),
@@ -96,11 +93,6 @@ public struct ExchangeTraceReader: LineReader {
         if let id = r["MessageTraceId"] { s.attributes["message-trace-id"] = id }
         return s
     }
-
-    /// Words of Exchange's own errors (its components' codes and phrases), never of a remote server's reply.
-    static let exchangeWords = ["RESOLVER.", "SMTPSEND.", "STOREDRV.", "ROUTING.", "Connection dropped", "Unable to connect",
-                                "Error communicating with", "Cannot connect to remote server", "DNS query failed",
-                                "Message expired", "Message delayed"]
 
     /// `Reason: [{LED=...};{MSG=};{FQDN=mx.example.org};{IP=192.0.2.25};{LRT=...}]`: the fields with a value.
     static func reasonFields(_ detail: String) -> [String: String] {

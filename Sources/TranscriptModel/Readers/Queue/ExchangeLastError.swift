@@ -32,6 +32,11 @@ struct ExchangeLastError {
         ("Connection timed out", .own),
     ]
 
+    /// Words of Exchange's own errors (its components' codes and phrases), never of a remote server's reply.
+    static let ownWords = ["RESOLVER.", "SMTPSEND.", "STOREDRV.", "ROUTING.", "Connection dropped", "Unable to connect",
+                           "Error communicating with", "Cannot connect to remote server", "DNS query failed",
+                           "Message expired", "Message delayed"]
+
     /// Exchange's words for a domain with no DNS entry.
     static let noDomain = ["SMTPSEND.DNS.NonExistentDomain", "InfoDomainNonexistent", "nonexistent domain"]
 
@@ -54,6 +59,14 @@ struct ExchangeLastError {
         } else if let quoted = Self.quotedReply(text) {
             kind = Self.ownReplies.first { quoted.localizedCaseInsensitiveContains($0.words) }?.kind ?? .reply(quoted)
         }
+    }
+
+    /// An error of Exchange's own that is a reply with a code in none of Exchange's words is the receiving
+    /// server's reply as it was: Exchange Online's trace puts it in the LED without quoting it.
+    mutating func takeBareReply(_ text: String) {
+        guard kind == .own, EmbeddedReply.leadingCode(Substring(text)) != nil,
+              !Self.ownWords.contains(where: { text.contains($0) }) else { return }
+        kind = .reply(text)
     }
 
     /// `responded with: "550 5.7.1 text."` or Exchange Online's `-> 550 5.7.1 text Raw: ...`.

@@ -58,3 +58,15 @@ enum QueuedAttempt {
         }
     }
 }
+
+extension Session {
+    /// A queue reader's word on a listed item (held, suspended), said under the item's line and first among
+    /// the notes: a finding quotes the last note on its line.
+    mutating func insertToolNote(_ text: String, at position: SourcePosition) {
+        notes.insert(Note(kind: .tool, text: text, position: position), at: 0)
+        // Only where transcript lines are kept (none are when output needs no transcript).
+        if let at = lines.firstIndex(where: { $0.position.line == position.line }).map({ $0 + 1 }) {
+            lines.insert(TranscriptLine(role: .tool, text: text, position: position, inferred: false, exchange: nil), at: at)
+        }
+    }
+}
