@@ -109,7 +109,7 @@ public enum InputDriver {
             var rest = PrefixedSource(first: inner, rest: gz)
             return try read(name: name, source: &rest, options: options, emit: emit)
         case .unknown:
-            if let order = UTF16Source<PrefixedSource<S>>.detect(first) {
+            if let order = UTF16Text.detect(first) {
                 var text = UTF16Source(inner: PrefixedSource(first: first, rest: source), order: order)
                 return try read(name: name, source: &text, options: options, emit: emit)
             }

@@ -5,34 +5,14 @@
 /// becomes U+FFFD. Memory is one chunk.
 struct UTF16Source<Inner: ByteSource>: ByteSource {
     var inner: Inner
-    let order: ByteOrder
+    let order: UTF16Text.ByteOrder
     private var carry: UInt8?
     private var high: UInt16?
     private var started = false
 
-    enum ByteOrder { case littleEndian, bigEndian }
-
-    init(inner: Inner, order: ByteOrder) {
+    init(inner: Inner, order: UTF16Text.ByteOrder) {
         self.inner = inner
         self.order = order
-    }
-
-    /// Whether the input's first bytes are UTF-16, and in which byte order: a byte order mark, or (without
-    /// one) mostly ASCII text, every other byte zero.
-    static func detect(_ prefix: [UInt8]) -> ByteOrder? {
-        if prefix.count >= 2, prefix[0] == 0xFF, prefix[1] == 0xFE { return .littleEndian }
-        if prefix.count >= 2, prefix[0] == 0xFE, prefix[1] == 0xFF { return .bigEndian }
-        let n = min(prefix.count, 512) & ~1
-        guard n >= 16 else { return nil }
-        var zeroFirst = 0, zeroSecond = 0
-        for i in stride(from: 0, to: n, by: 2) {
-            if prefix[i] == 0 { zeroFirst += 1 }
-            if prefix[i + 1] == 0 { zeroSecond += 1 }
-        }
-        // Mostly ASCII (a few other characters have both bytes set); a zero low byte is rare in text.
-        if zeroSecond * 10 >= n / 2 * 9, zeroFirst == 0 { return .littleEndian }
-        if zeroFirst * 10 >= n / 2 * 9, zeroSecond == 0 { return .bigEndian }
-        return nil
     }
 
     mutating func next(name: String) throws -> [UInt8]? {
@@ -89,5 +69,28 @@ struct UTF16Source<Inner: ByteSource>: ByteSource {
             out.append(0xF0 | UInt8(v >> 18)); out.append(0x80 | UInt8((v >> 12) & 0x3F))
             out.append(0x80 | UInt8((v >> 6) & 0x3F)); out.append(0x80 | UInt8(v & 0x3F))
         }
+    }
+}
+
+/// Telling UTF-16 input from the rest.
+enum UTF16Text {
+    enum ByteOrder { case littleEndian, bigEndian }
+
+    /// Whether the input's first bytes are UTF-16, and in which byte order: a byte order mark, or (without
+    /// one) mostly ASCII text, every other byte zero.
+    static func detect(_ prefix: [UInt8]) -> ByteOrder? {
+        if prefix.count >= 2, prefix[0] == 0xFF, prefix[1] == 0xFE { return .littleEndian }
+        if prefix.count >= 2, prefix[0] == 0xFE, prefix[1] == 0xFF { return .bigEndian }
+        let n = min(prefix.count, 512) & ~1
+        guard n >= 16 else { return nil }
+        var zeroFirst = 0, zeroSecond = 0
+        for i in stride(from: 0, to: n, by: 2) {
+            if prefix[i] == 0 { zeroFirst += 1 }
+            if prefix[i + 1] == 0 { zeroSecond += 1 }
+        }
+        // Mostly ASCII (a few other characters have both bytes set); a zero low byte is rare in text.
+        if zeroSecond * 10 >= n / 2 * 9, zeroFirst == 0 { return .littleEndian }
+        if zeroFirst * 10 >= n / 2 * 9, zeroSecond == 0 { return .bigEndian }
+        return nil
     }
 }
