@@ -38,6 +38,7 @@ public enum FormatDetector {
         + [SendmailLogReader.self]
         + [OpenSMTPDLogReader.self]
         + [ExchangeTrackingReader.self]
+        + [QmailLogReader.self]
 
     public struct Choice: Sendable {
         public var reader: any LineReader.Type

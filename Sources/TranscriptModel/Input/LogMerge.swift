@@ -28,6 +28,10 @@ extension OpenSMTPDLogReader: MergeableLogReader {
     static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? { parser.parse(line).time }
 }
 
+extension QmailLogReader: MergeableLogReader {
+    static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? { QmailLine.parse(line, header: &parser).time }
+}
+
 extension EximLogReader: MergeableLogReader {
     static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? {
         if let (t, _) = parser.clock.iso(line, allowSpace: true) { return t }
