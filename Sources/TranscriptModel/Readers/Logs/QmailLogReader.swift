@@ -45,6 +45,7 @@ public struct QmailLogReader: LineReader {
     var open: [String: LogSessionDraft] = [:]
     var now = 0.0
     var lastSweep = 0.0
+    var lastStorySweep = 0.0
     /// qmail keeps a message a week (`queuelifetime`); a day more and its story is taken for gone.
     public var storyIdleSeconds = 8 * 86_400.0
 
@@ -84,7 +85,8 @@ public struct QmailLogReader: LineReader {
         case .other: known = false
         }
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
-        if now - lastSweep > 60 { sweep(emit) }
+        // By log time, and by count for lines without a stamp.
+        if now - lastSweep > 60 || stats.lines % 50_000 == 0 { sweep(emit) }
     }
 
     public mutating func finish(emit: (Session) -> Void) {
@@ -109,13 +111,27 @@ public struct QmailLogReader: LineReader {
                 open[k] = nil; stats.evicted += 1; emitDraft(d, emit)
             }
         }
-        for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds) {
-            stats.sessions += 1
-            emit(t.closedStorySession(input: input, format: Self.formatID))
+        // Stories wait days for their end: looked at hourly, and the oldest let go past 20,000 (told on their
+        // own when worth it), so memory stays bounded on a queue that never drains.
+        if now - lastStorySweep > 3600 || tracks.count > 20_000 {
+            lastStorySweep = now
+            var gone = tracks.removeQuiet(now: now, idle: storyIdleSeconds)
+            if tracks.count > 20_000 {
+                for (k, t) in tracks.sortedStably(by: { $0.last < $1.last }).prefix(tracks.count - 18_000) {
+                    tracks[k] = nil
+                    stats.evicted += 1
+                    if t.worthOwnSession { gone.append(t) }
+                }
+            }
+            for t in gone {
+                stats.sessions += 1
+                emit(t.closedStorySession(input: input, format: Self.formatID))
+            }
         }
-        // Their end lines were lost (a cut log, hostile input): keep memory bounded.
-        if deliveries.count > 100_000 { deliveries.removeAll() }
-        if connections.count > 100_000 { connections.removeAll(); pidByAddress.removeAll() }
+        // Their end lines were lost (a cut log, hostile input): keep memory bounded. qmail runs at most a few
+        // hundred deliveries and connections at once.
+        if deliveries.count > 20_000 { deliveries.removeAll() }
+        if connections.count > 20_000 { connections.removeAll(); pidByAddress.removeAll() }
     }
 
     mutating func emitDraft(_ d: LogSessionDraft, _ emit: (Session) -> Void) {
