@@ -135,3 +135,23 @@ final class LogSessionDraft {
 
     static func failure(_ reason: String) -> ConnectFailure { PostfixLogReader.failure(reason) }
 }
+
+extension Dictionary where Key: Comparable, Value == LogSessionDraft {
+    /// Takes out the sessions quiet for more than `idle` seconds of log time (in the order they started), then
+    /// the quietest past `limit` (counted in `evicted`), so memory follows the open sessions. Shared by the
+    /// readers that keep drafts; the caller emits what comes back, in that order.
+    mutating func removeQuiet(now: Double, idle: Double, limit: Int = 50_000, evicted: inout Int) -> [LogSessionDraft] {
+        var out: [LogSessionDraft] = []
+        for k in keysStably(where: { now - $0.last > idle }, by: { $0.start.order < $1.start.order }) {
+            if let d = removeValue(forKey: k) { out.append(d) }
+        }
+        if count > limit {
+            for (k, d) in sortedStably(by: { $0.last < $1.last }).prefix(count - limit) {
+                self[k] = nil
+                evicted += 1
+                out.append(d)
+            }
+        }
+        return out
+    }
+}

@@ -102,12 +102,7 @@ public struct OpenSMTPDLogReader: LineReader {
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         if now - lastSweep > 60 {
             lastSweep = now
-            for (k, d) in open.filter({ now - $0.value.last > 900 }).sortedStably(by: { $0.start.order < $1.start.order }) { open[k] = nil; emitDraft(d, emit) }
-            if open.count > 50_000 {
-                for (k, d) in open.sortedStably(by: { $0.last < $1.last }).prefix(open.count - 50_000) {
-                    open[k] = nil; stats.evicted += 1; emitDraft(d, emit)
-                }
-            }
+            for d in open.removeQuiet(now: now, idle: 900, evicted: &stats.evicted) { emitDraft(d, emit) }
             for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds) { emitStory(t, emit) }
         }
     }
