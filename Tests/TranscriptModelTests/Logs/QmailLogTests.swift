@@ -131,6 +131,31 @@ import Testing
         #expect(s[2].exchanges.isEmpty)
     }
 
+    @Test func spamdykeOnAPleskHost() throws {
+        let log = """
+        Dec  6 09:12:01 mail spamdyke[28014]: DENIED_RBL_MATCH from: promo@offers.example to: anna@example.com origin_ip: 203.0.113.80 origin_rdns: dyn.example.net auth: (unknown) encryption: (none) reason: 554_Refused._Your_IP_address_is_listed_in_the_RBL_at_zen.spamhaus.org
+        Dec  6 09:12:01 mail spamdyke[28014]: DENIED_RBL_MATCH from: promo@offers.example to: ben@example.com origin_ip: 203.0.113.80 origin_rdns: dyn.example.net auth: (unknown) encryption: (none) reason: 554_Refused._Your_IP_address_is_listed_in_the_RBL_at_zen.spamhaus.org
+        Dec  6 09:13:40 mail spamdyke[28020]: DENIED_GRAYLISTED from: news@lists.example.org to: anna@example.com origin_ip: 198.51.100.12 origin_rdns: mail.lists.example.org auth: (unknown)
+        Dec  6 09:14:10 mail spamdyke[28033]: ALLOWED from: friend@example.org to: anna@example.com origin_ip: 198.51.100.40 origin_rdns: mx.example.org auth: (unknown)
+        Dec  6 09:15:00 mail qmail-queue-handlers[28040]: from=friend@example.org
+        """
+        let s = try run(log)
+        #expect(s.count == 2)
+        // One connection (one pid), two recipients refused with spamdyke's quoted reply.
+        #expect(s[0].client.address == "203.0.113.80")
+        #expect(s[0].client.host == "dyn.example.net")
+        #expect(s[0].transactions.first?.sender == "promo@offers.example")
+        #expect(s[0].transactions.first?.recipients.map(\.address) == ["anna@example.com", "ben@example.com"])
+        #expect(s[0].exchanges.last?.reply?.text.contains("zen.spamhaus.org") == true)
+        // No reply quoted: the verdict's code, marked as not logged.
+        #expect(s[1].outcome == .deferred)
+        #expect(s[1].exchanges.last?.reply?.code == 451)
+        #expect(s[1].exchanges.last?.reply?.text.contains("reply not logged") == true)
+        let stats = LogStatsRegistry.shared.take(input: s[0].input)
+        #expect(stats?.unrecognised == 0)
+        #expect(stats?.ignored == 1)   // Plesk's handler line
+    }
+
     @Test func detection() {
         let qmail = ["@400000006b0d3e6705f5e100 new msg 2883611",
                      "@400000006b0d3e6705f5e100 info msg 2883611: bytes 5120 from <a@example.com> qp 1 uid 2"]

@@ -1,7 +1,7 @@
 /// One qmail log line: its time (from whichever stamp it carries), the syslog pid, which part of qmail wrote
 /// it, and the message after all of that.
 struct QmailLine {
-    enum Tool { case send, tcpserver, rblsmtpd, chkuser, smtpd, other }
+    enum Tool { case send, tcpserver, rblsmtpd, chkuser, spamdyke, smtpd, other }
 
     var time: Double?
     var pid: Int?
@@ -9,6 +9,8 @@ struct QmailLine {
     var fromQmail: Bool
     var tool: Tool
     var message: ArraySlice<UInt8>
+    /// Plesk's wrapper around qmail (`qmail-queue-handlers`, `qmail-remote-handlers`).
+    var pleskHandler = false
 
     static func parse(_ line: ArraySlice<UInt8>, header: inout LogHeaderParser) -> QmailLine {
         let l = header.parse(line)
@@ -17,11 +19,12 @@ struct QmailLine {
         let program = l.daemon
         let tagged = !l.program.isEmpty
         let fromQmail = !tagged || LogBytes.starts(program, "qmail") || LogBytes.equals(program, "tcpserver")
-            || LogBytes.equals(program, "rblsmtpd") || LogBytes.equals(program, "splogger")
+            || LogBytes.equals(program, "rblsmtpd") || LogBytes.equals(program, "splogger") || LogBytes.equals(program, "spamdyke")
         if let (t, rest) = stamp(m, clock: &header.clock) { time = t; m = rest }
         var tool = Tool.other
         if LogBytes.equals(program, "tcpserver") { tool = .tcpserver }
         else if LogBytes.equals(program, "rblsmtpd") { tool = .rblsmtpd }
+        else if LogBytes.equals(program, "spamdyke") { tool = .spamdyke }
         if let r = LogBytes.after(m, "tcpserver: ") { tool = .tcpserver; m = r }
         else if let r = LogBytes.after(m, "rblsmtpd: ") { tool = .rblsmtpd; m = r }
         else if let r = LogBytes.after(m, "qmail-smtpd: ") { tool = .smtpd; m = r }
@@ -31,7 +34,9 @@ struct QmailLine {
             else if Self.isSendLine(m) { tool = .send }
         }
         // A bare line must look like qmail's; a tagged one is qmail's by its tag.
-        return QmailLine(time: time, pid: l.pid, fromQmail: fromQmail, tool: tool, message: m)
+        return QmailLine(time: time, pid: l.pid, fromQmail: fromQmail, tool: tool, message: m,
+                         pleskHandler: tagged && LogBytes.starts(program, "qmail-") && program.last == 0x73
+                            && LogBytes.find(program, "-handlers") != nil)
     }
 
     /// qmail-send's own lines.

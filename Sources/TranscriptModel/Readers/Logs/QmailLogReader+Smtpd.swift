@@ -1,6 +1,7 @@
 /// qmail-smtpd's side of a qmail log: it logs nothing itself, so the sessions come from tcpserver (the
-/// connection), rblsmtpd (a blocklisted client answered in qmail-smtpd's place) and the chkuser patch (each
-/// refused sender or recipient). Only a client with a refusal becomes a session.
+/// connection), rblsmtpd (a blocklisted client answered in qmail-smtpd's place), the chkuser patch (each
+/// refused sender or recipient) and spamdyke (a filter in front of qmail-smtpd, common on Plesk). Only a
+/// client with a refusal becomes a session.
 extension QmailLogReader {
     mutating func tcpserver(_ m: ArraySlice<UInt8>, _ note: PostfixLogReader.LogNote, _ emit: (Session) -> Void) -> Bool {
         if let r = LogBytes.after(m, "pid ") {
@@ -179,6 +180,72 @@ extension QmailLogReader {
         default:
             d.mail(nil, note.pos); d.c("RCPT TO", note.pos); d.s(text, note.pos)
         }
+        return true
+    }
+
+    /// spamdyke's verdicts: the code and, in our words, what each means. spamdyke logs its verdict, not the
+    /// reply (unless a `reason:` quotes it), so the reply is marked as not logged. It refuses at RCPT, so the
+    /// log can name the sender and recipient; an early talker is refused at the greeting.
+    static let spamdykeVerdicts: [String: (reply: String, words: String)] = [
+        "DENIED_RBL_MATCH": ("554 5.7.1", "the client's IP address is listed on a DNS blocklist"),
+        "DENIED_RHSBL_MATCH": ("554 5.7.1", "the sender's domain is listed on a domain blocklist (RHSBL)"),
+        "DENIED_GRAYLISTED": ("451 4.7.1", "greylisted, try again later"),
+        "DENIED_RDNS_MISSING": ("554 5.7.1", "the client's IP address has no reverse DNS name"),
+        "DENIED_RDNS_RESOLVE": ("554 5.7.1", "the client's reverse DNS name does not resolve"),
+        "DENIED_IP_IN_RDNS": ("554 5.7.1", "the client's reverse DNS name holds its IP address (a dynamic address)"),
+        "DENIED_IP_IN_CC_RDNS": ("554 5.7.1", "the client's reverse DNS name holds its IP address and a country code (a dynamic address)"),
+        "DENIED_SENDER_NO_MX": ("554 5.1.8", "the sender's domain has no mail server"),
+        "DENIED_BLACKLIST_IP": ("554 5.7.1", "the client's IP address is on this server's own blacklist"),
+        "DENIED_BLACKLIST_NAME": ("554 5.7.1", "the client's name is on this server's own blacklist"),
+        "DENIED_SENDER_BLACKLISTED": ("554 5.7.1", "the sender address is on this server's blacklist"),
+        "DENIED_RECIPIENT_BLACKLISTED": ("554 5.7.1", "the recipient address is on this server's blacklist"),
+        "DENIED_TOO_MANY_RECIPIENTS": ("452 4.5.3", "too many recipients in one connection"),
+        "DENIED_UNQUALIFIED_RECIPIENT": ("553 5.1.3", "the recipient address has no domain"),
+        "DENIED_AUTH_REQUIRED": ("530 5.7.0", "authentication required"),
+        "DENIED_RELAYING": ("554 5.7.1", "relaying denied: the client may not send to that domain without logging in"),
+        "DENIED_INVALID_RECIPIENT": ("550 5.1.1", "the recipient address does not exist"),
+        "DENIED_UNAVAILABLE_RECIPIENT": ("450 4.2.1", "the recipient's mailbox is unavailable"),
+        "DENIED_ACCESS_DENIED": ("554 5.7.1", "access denied"),
+        "DENIED_EARLYTALKER": ("554 5.5.1", "the client talked before the greeting"),
+        "DENIED_OTHER": ("554 5.7.1", "refused by the mail server behind spamdyke"),
+    ]
+
+    /// `DENIED_RBL_MATCH from: a@example.net to: b@example.com origin_ip: 192.0.2.1 origin_rdns: host auth:
+    /// (unknown) encryption: (none) reason: 554_Refused...` (the fields after `origin_rdns:` vary by version).
+    mutating func spamdyke(_ m: ArraySlice<UInt8>, pid: Int?, _ note: PostfixLogReader.LogNote) -> Bool {
+        let words = m.split(separator: Bytes.space, maxSplits: 1)
+        guard let verdict = words.first.map(Bytes.string), verdict.allSatisfy({ $0.isUppercase || $0 == "_" }) else { return false }
+        func field(_ key: StaticString) -> String? {
+            guard let v = LogBytes.value(m, key) else { return nil }
+            let t = Bytes.string(Bytes.trimmed(v))
+            return t == "(unknown)" || t == "(none)" ? nil : t
+        }
+        guard let row = Self.spamdykeVerdicts[verdict] else {
+            // ALLOWED, TIMEOUT, ERROR, DEBUG...: a refused client's session notes them.
+            if let d = pid.flatMap({ open["pid:\($0)"] }) { d.note(note.text, note.pos) }
+            return verdict.hasPrefix("ALLOWED") || verdict.hasPrefix("TIMEOUT") || verdict.hasPrefix("ERROR")
+                || verdict.hasPrefix("DEBUG") || verdict.hasPrefix("FILTER_") || verdict.hasPrefix("DENIED_")
+        }
+        let address = field("origin_ip: ")
+        let key = pid.map { "pid:\($0)" } ?? "ip:\(address ?? "")"
+        let d = draft(key: key, client: address, pid: pid, note)
+        d.note(note.text, note.pos)
+        if let rdns = field("origin_rdns: ") { d.client.host = rdns }
+        // A quoted reply (`reason: 554_Refused._...`) is spamdyke's own words: used as they are.
+        var reply = "\(row.reply) (reply not logged) spamdyke \(verdict): \(row.words)"
+        if let k = LogBytes.find(m, " reason: ") {
+            let r = QmailReport.decode(Bytes.trimmed(m[(k + 9)...]))
+            if EmbeddedReply.leadingCode(Substring(r)) != nil { reply = r }
+        }
+        if verdict == "DENIED_EARLYTALKER" {
+            d.greeted = true
+            d.s(reply, note.pos)
+            d.steps.append(.closed(.server, note.pos))
+            return true
+        }
+        d.mail(field("from: "), note.pos)
+        d.c("RCPT TO:<\(field("to: ") ?? "")>", note.pos)
+        d.s(reply, note.pos)
         return true
     }
 }

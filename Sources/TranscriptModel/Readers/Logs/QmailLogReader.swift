@@ -5,7 +5,8 @@
 ///   a local delivery that fails is told in qmail's words; a message deferred before it ended is one story.
 /// - qmail-smtpd's side, as tcpserver, rblsmtpd and the chkuser patch log it: `tcpserver: pid P from IP`,
 ///   `tcpserver: deny P ...`, `tcpserver: end P status S`, `rblsmtpd: IP pid P: 451 ...`,
-///   `CHKUSER rejected rcpt: from <S::> remote <helo:host:ip> rcpt <R> : not existing recipient`.
+///   `CHKUSER rejected rcpt: from <S::> remote <helo:host:ip> rcpt <R> : not existing recipient`, and
+///   spamdyke's filter in front of it (`spamdyke[pid]: DENIED_RBL_MATCH from: S to: R origin_ip: IP ...`).
 /// Lines come from multilog (`@4000...` TAI64N labels, or tai64nlocal's local times), splogger or
 /// accustamp (Unix times), or syslog (`qmail:`, `qmail-send[pid]:`, `tcpserver:` tags).
 public struct QmailLogReader: LineReader {
@@ -71,7 +72,8 @@ public struct QmailLogReader: LineReader {
         stats.lines += 1
         if Bytes.trimmed(line).isEmpty { stats.ignored += 1; return }
         let q = QmailLine.parse(line, header: &header)
-        guard q.fromQmail else { stats.ignored += 1; return }
+        // Plesk's handlers (`qmail-queue-handlers[pid]: from=<...>`) repeat what qmail-send logs.
+        guard q.fromQmail, !q.pleskHandler else { stats.ignored += 1; return }
         if let t = q.time { now = max(now, t) }
         let pos = SourcePosition(name: inputNames(input), line: number, time: q.time, sequence: sequence)
         let note = PostfixLogReader.LogNote(text: Bytes.string(line), pos: pos)
@@ -81,6 +83,7 @@ public struct QmailLogReader: LineReader {
         case .tcpserver: known = tcpserver(q.message, note, emit)
         case .rblsmtpd: known = rblsmtpd(q.message, note)
         case .chkuser: known = chkuser(q.message, pid: q.pid, note)
+        case .spamdyke: known = spamdyke(q.message, pid: q.pid, note)
         case .smtpd: known = smtpdReply(q.message, pid: q.pid, note, emit)
         case .other: known = false
         }
