@@ -314,6 +314,20 @@ import TranscriptModel
         #expect(x[1].findings.first?.evidence.first?.text.contains("TLS is required") == true)
     }
 
+    @Test func anMTAsOwnSentenceIsQuotedWithOneFullStop() throws {
+        // qmail's sentences end with a full stop (Exchange's and Postfix's do not): quoted, not doubled.
+        let log = "@400000006b0d3e6705f5e100 starting delivery 10: msg 7 to remote b@example.net\n"
+            + "@400000006b0d3e6705f5e100 delivery 10: deferral: Connected_to_192.0.2.50_but_connection_died._(#4.4.2)/\n"
+        let x = try all(log, name: "current")
+        let f = try #require(x.first?.findings.first { $0.id == "mta-gave-up" })
+        #expect(f.explanation.hasSuffix("In the sending server's words: Connected to 192.0.2.50 but connection died. (#4.4.2)."))
+        #expect(x.first?.session.server.address == "192.0.2.50")
+        let tls = try all("@400000006b0d3e6705f5e100 delivery 9: deferral: TLS_connect_failed:_error:1416F086:SSL_routines:certificate_verify_failed;_connected_to_192.0.2.51./\n", name: "current")
+        #expect(tls.first?.session.server.address == "192.0.2.51")
+        #expect(tls.first?.findings.first?.explanation.contains("connected to 192.0.2.51.") == true)
+        #expect(tls.first?.findings.first?.explanation.contains("..") == false)
+    }
+
     @Test func aPortTestSaysWhatItProvedAndWhatToTestNext() throws {
         let open = try all("ComputerName     : smtp.example.com\nRemotePort       : 587\nTcpTestSucceeded : True\n")
         #expect(open.first?.summary == "Incomplete: The port is open, but the input holds no SMTP dialogue.")

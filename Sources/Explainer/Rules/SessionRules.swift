@@ -75,7 +75,7 @@ public enum SessionRules {
             let known = ["text.", "kb.", "spamhaus."].contains { c.ruleID.hasPrefix($0) }
             let line = f.session.notes.filter { $0.kind == .log && $0.text.contains(reason) }.last
             return [RuleHit(evidence: line.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
-                            detail: (known ? c.explanation + " " : "") + "In the sending server's words: \(reason).", title: known ? c.title : nil, reason: known ? c.reason : nil,
+                            detail: (known ? c.explanation + " " : "") + "In the sending server's words: \(reason)" + (reason.hasSuffix(".") ? "" : "."), title: known ? c.title : nil, reason: known ? c.reason : nil,
                             actions: known ? c.actions : [])]
         },
         SessionRule("port-test-open", .info, .undefined,

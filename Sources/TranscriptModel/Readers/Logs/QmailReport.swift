@@ -81,6 +81,10 @@ struct QmailReport {
         } else if let f = failures.first(where: { head.contains($0.words) }) {
             report.kind = f.kind
             if f.kind == .connectionDied { report.host = host(in: head, before: f.words) }
+        } else if let c = head.range(of: "; connected to ") {
+            // The TLS patch: `TLS connect failed: ...; connected to 192.0.2.50.`
+            let h = head[c.upperBound...].prefix { $0 != " " }
+            report.host = h.hasSuffix(".") ? String(h.dropLast()) : String(h)
         }
         return report
     }
