@@ -39,6 +39,7 @@ public enum FormatDetector {
         + [OpenSMTPDLogReader.self]
         + [ExchangeTrackingReader.self]
         + [QmailLogReader.self]
+        + [CourierLogReader.self]
 
     public struct Choice: Sendable {
         public var reader: any LineReader.Type

@@ -28,6 +28,10 @@ extension OpenSMTPDLogReader: MergeableLogReader {
     static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? { parser.parse(line).time }
 }
 
+extension CourierLogReader: MergeableLogReader {
+    static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? { parser.parse(line).time }
+}
+
 extension QmailLogReader: MergeableLogReader {
     static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? { QmailLine.parse(line, header: &parser).time }
 }

@@ -51,7 +51,7 @@ final class LogSessionDraft {
     func greet(_ p: SourcePosition) {
         guard !greeted else { return }
         greeted = true
-        s("220 \(server.host ?? "") (greeting not logged)", start)
+        s("220 " + (server.host.map { $0 + " " } ?? "") + "(greeting not logged)", start)
     }
 
     func helo(_ p: SourcePosition) {

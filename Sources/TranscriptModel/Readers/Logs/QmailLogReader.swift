@@ -231,6 +231,7 @@ public struct QmailLogReader: LineReader {
             guard status != .sent else { return }
             var s = QueuedAttempt.ownReason(input: input, format: Self.formatID, reason: report.text, notes: notes, envelope: envelope)
             s.attributes["service"] = "local"
+            s.direction = .outbound   // a delivery attempt of this server (to a mailbox, `service: local`)
             s.attributes["status"] = status == .deferred ? "deferred" : "bounced"
             if let dsn = report.dsn { s.attributes["dsn"] = dsn }
             if !qid.isEmpty { s.attributes["queue-id"] = qid; s.transactions.indices.forEach { s.transactions[$0].queueID = qid } }

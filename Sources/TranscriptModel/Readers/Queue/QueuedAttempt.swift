@@ -17,11 +17,12 @@ enum QueuedAttempt {
     }
 
     /// The receiving server's reply, quoted without the step it answered (Exchange's LastError, Sendmail's
-    /// `Deferred: 451 ...`). The step comes from the reply's words and codes, and a note says it is assumed;
-    /// a reply naming one of the recipients is about that one only. `lister` names the tool in that note.
+    /// `Deferred: 451 ...`, Courier's log). The step comes from the reply's words and codes, and a note says it
+    /// is assumed; a reply naming one of the recipients is about that one only. `lister` names the tool in that
+    /// note; a log says `(greeting not logged)` of the greeting it does not show.
     static func reply(_ reply: String, input: String, format: String, lister: String, host: String?, address: String?,
                       port: Int?, sender: String?, recipients: [String], notes: [PostfixLogReader.LogNote],
-                      at position: SourcePosition) -> Session {
+                      at position: SourcePosition, unseenGreeting: String = "(greeting not shown)") -> Session {
         let quoted = EmbeddedReply.codeFirst(Substring(reply))
         let step = quoted.map(Self.step) ?? "RCPT TO"
         let relay = (host ?? "") + "[\(address ?? "")]" + (port.map { ":\($0)" } ?? "")
@@ -37,7 +38,7 @@ enum QueuedAttempt {
             input: input, service: "smtp", qid: "", pid: 0, tls: nil, saslFailure: nil, lostWhile: nil,
             refused: nil, attemptNotes: [], statuses: statuses, notes: notes + [.init(text: said, pos: position)], attempt: 0,
             sender: sender, queueNotes: nil)
-        replay.unseenGreeting = "(greeting not shown)"
+        replay.unseenGreeting = unseenGreeting
         var s = replay.build()
         s.format = format
         s.attributes["attempt"] = nil
