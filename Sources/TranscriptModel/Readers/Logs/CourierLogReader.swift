@@ -92,7 +92,9 @@ public struct CourierLogReader: LineReader {
     mutating func sweep(_ emit: (Session) -> Void) {
         lastSweep = now
         for d in open.removeQuiet(now: now, idle: 900, evicted: &stats.evicted) { emitDraft(d, emit) }
-        for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds) {
+        // Every message has a story until `completed`: the oldest go past 20,000, so a queue that never
+        // drains (or a log without its `completed` lines) keeps memory bounded.
+        for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds, limit: 20_000, drop: 2_000) {
             stats.sessions += 1
             emit(t.closedStorySession(input: input, format: Self.formatID))
         }

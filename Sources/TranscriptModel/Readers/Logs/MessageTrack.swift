@@ -197,12 +197,12 @@ final class MessageTrack {
 }
 
 extension Dictionary where Key == String, Value == MessageTrack {
-    /// Takes out the stories quiet for more than `idle` seconds of log time (and the 20,000 oldest once more
-    /// than 200,000 are open, so memory stays bounded); returns those worth a session of their own, in a
+    /// Takes out the stories quiet for more than `idle` seconds of log time (and the `drop` oldest once more
+    /// than `limit` are open, so memory stays bounded); returns those worth a session of their own, in a
     /// stable order. Shared by the readers that keep stories by message id.
-    mutating func removeQuiet(now: Double, idle: Double) -> [MessageTrack] {
+    mutating func removeQuiet(now: Double, idle: Double, limit: Int = 200_000, drop: Int = 20_000) -> [MessageTrack] {
         let keys = keysStably(where: { now - $0.last > idle }, by: { $0.last < $1.last })
-            + (count > 200_000 ? sortedStably(by: { $0.last < $1.last }).prefix(20_000).map(\.key) : [])
+            + (count > limit ? sortedStably(by: { $0.last < $1.last }).prefix(drop).map(\.key) : [])
         return keys.compactMap { removeValue(forKey: $0) }.filter(\.worthOwnSession)
     }
 }

@@ -111,15 +111,7 @@ public struct QmailLogReader: LineReader {
         // own when worth it), so memory stays bounded on a queue that never drains.
         if now - lastStorySweep > 3600 || tracks.count > 20_000 {
             lastStorySweep = now
-            var gone = tracks.removeQuiet(now: now, idle: storyIdleSeconds)
-            if tracks.count > 20_000 {
-                for (k, t) in tracks.sortedStably(by: { $0.last < $1.last }).prefix(tracks.count - 18_000) {
-                    tracks[k] = nil
-                    stats.evicted += 1
-                    if t.worthOwnSession { gone.append(t) }
-                }
-            }
-            for t in gone {
+            for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds, limit: 20_000, drop: 2_000) {
                 stats.sessions += 1
                 emit(t.closedStorySession(input: input, format: Self.formatID))
             }
