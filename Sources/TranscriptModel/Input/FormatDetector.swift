@@ -40,6 +40,7 @@ public enum FormatDetector {
         + [ExchangeTrackingReader.self]
         + [QmailLogReader.self]
         + [CourierLogReader.self]
+        + [KerioLogReader.self]
 
     public struct Choice: Sendable {
         public var reader: any LineReader.Type
