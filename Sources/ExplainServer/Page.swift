@@ -39,7 +39,7 @@ enum Page {
         <p>Paste an SMTP conversation (a telnet, openssl, swaks or curl session, a client library's debug output, \
         MTA log lines, a <code>mailq</code> or Exchange <code>Get-Queue</code> listing), the error message an application printed, a bounce, or an email \
         service's event JSON (Amazon SES, SendGrid, Mailgun, Postmark, ...); or upload a file (transcript, \
-        Postfix/Exim/Sendmail/Exchange log, packet capture), then \
+        Postfix/Exim/Sendmail/qmail/Courier/Exchange log, packet capture), then \
         press Explain. Each session is rebuilt and explained reply by reply: what happened, what went wrong, what to do next.</p>
         <p>Nothing is stored\(options.keepDirectory == nil ? "" : " except in the server's --keep folder"). \
         AUTH credentials are redacted before anything is shown.</p></div>
