@@ -154,4 +154,11 @@ extension Dictionary where Key: Comparable, Value == LogSessionDraft {
         }
         return out
     }
+
+    /// The input ended: every open session, the dictionary emptied, in the order they started.
+    mutating func removeAllInOrder() -> [LogSessionDraft] {
+        let all = sortedStably(by: { $0.start.order < $1.start.order }).map(\.value)
+        removeAll()
+        return all
+    }
 }

@@ -125,6 +125,15 @@ final class MessageTrack {
         for s in out { emit(s) }
     }
 
+    /// The message left the queue (qmail's `end msg`, Courier's `completed`): its story as a session of its
+    /// own when it is worth telling, the end line among its evidence.
+    func storyAtEnd(_ text: String, _ pos: SourcePosition, input: String, format: String) -> Session? {
+        guard worthTelling else { return nil }
+        note(text, pos)
+        end(outcome(removed: true), time: pos.time, position: pos)
+        return storySession(input: input, format: format)
+    }
+
     /// The story on its own, closed first if its end was never logged (see `storySession`).
     func closedStorySession(input: String, format: String) -> Session {
         if history.end == nil { end(outcome(removed: false), time: last, position: nil) }
@@ -204,5 +213,12 @@ extension Dictionary where Key == String, Value == MessageTrack {
         let keys = keysStably(where: { now - $0.last > idle }, by: { $0.last < $1.last })
             + (count > limit ? sortedStably(by: { $0.last < $1.last }).prefix(drop).map(\.key) : [])
         return keys.compactMap { removeValue(forKey: $0) }.filter(\.worthOwnSession)
+    }
+
+    /// The input ended: every story, the dictionary emptied; those worth a session of their own, in a stable order.
+    mutating func removeAllUntold() -> [MessageTrack] {
+        let untold = filter { $0.value.worthOwnSession }.sortedStably(by: { $0.last < $1.last }).map(\.value)
+        removeAll()
+        return untold
     }
 }

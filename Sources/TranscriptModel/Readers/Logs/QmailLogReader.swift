@@ -93,13 +93,11 @@ public struct QmailLogReader: LineReader {
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        for (_, d) in open.sortedStably(by: { $0.start.order < $1.start.order }) { emitDraft(d, emit) }
-        open.removeAll()
-        for (_, t) in tracks.filter({ $0.value.worthOwnSession }).sortedStably(by: { $0.last < $1.last }) {
+        for d in open.removeAllInOrder() { emitDraft(d, emit) }
+        for t in tracks.removeAllUntold() {
             stats.sessions += 1
             emit(t.closedStorySession(input: input, format: Self.formatID))
         }
-        tracks.removeAll()
         LogStatsRegistry.shared.record(stats)
     }
 
@@ -173,12 +171,9 @@ public struct QmailLogReader: LineReader {
         }
         if let r = LogBytes.after(m, "end msg ") {
             let id = Bytes.string(Bytes.trimmed(r))
-            guard let t = tracks.removeValue(forKey: id) else { return true }
-            if t.worthTelling {
-                t.note(note.text, note.pos)
-                t.end(t.outcome(removed: true), time: note.pos.time, position: note.pos)
+            if let story = tracks.removeValue(forKey: id)?.storyAtEnd(note.text, note.pos, input: input, format: Self.formatID) {
                 stats.sessions += 1
-                emit(t.storySession(input: input, format: Self.formatID))
+                emit(story)
             }
             return true
         }
