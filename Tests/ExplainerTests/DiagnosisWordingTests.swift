@@ -328,6 +328,19 @@ import TranscriptModel
         #expect(tls.first?.findings.first?.explanation.contains("..") == false)
     }
 
+    @Test func anExpiryWithoutItsAttemptsSaysWhereToLook() throws {
+        // The one line an admin finds for a message that never arrived: its attempts are in older logs.
+        let x = try all("Oct  3 12:39:14 mailhost postfix/qmgr[24086]: B54DA300087: from=<billing@example.com>, status=expired, returned to sender\n",
+                        name: "maillog")
+        #expect(x.count == 1)
+        let f = try #require(x.first?.findings.first)
+        #expect(f.id == "message-expired-unseen")
+        #expect(f.reason == .expired)
+        #expect(f.actions.first?.contains("zgrep B54DA300087") == true)
+        #expect(x[0].summary.contains("no delivery attempt in this log"))
+        #expect(x[0].session.transactions.first?.sender == "billing@example.com")
+    }
+
     @Test func aPortTestSaysWhatItProvedAndWhatToTestNext() throws {
         let open = try all("ComputerName     : smtp.example.com\nRemotePort       : 587\nTcpTestSucceeded : True\n")
         #expect(open.first?.summary == "Incomplete: The port is open, but the input holds no SMTP dialogue.")

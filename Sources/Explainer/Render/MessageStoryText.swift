@@ -31,6 +31,8 @@ public enum MessageStoryText {
         if h.deferrals > 0 {
             let why = (h.lastDeferral ?? h.firstDeferral)?.reply.map { ": " + clip($0) } ?? ""
             parts.append("deferred \(h.deferrals) time\(h.deferrals == 1 ? "" : "s")\(over)\(why)")
+        } else if h.attemptCount == 0 {
+            parts.append("no delivery attempt in this log")
         } else {
             parts.append("\(h.attemptCount) attempt\(h.attemptCount == 1 ? "" : "s")\(over)")
         }

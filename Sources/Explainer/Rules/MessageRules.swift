@@ -35,6 +35,18 @@ public enum MessageRules {
                             title: "Delivered\(over), after \(h.deferrals) deferral\(h.deferrals == 1 ? "" : "s")",
                             reason: why.reason, actions: why.actions)]
         },
+        SessionRule("message-expired-unseen", .error, .expired,
+                    title: "The message expired, but none of its delivery attempts are in this log",
+                    explanation: "The sending MTA kept the message until its queue lifetime ran out and returned it to the sender. The attempts and the replies that kept it waiting are not in this input, so the reason is elsewhere.",
+                    actions: [
+                        "Read the non-delivery report the sender got back: it quotes the last error.",
+                        "Fix that cause, then ask the sender to send the message again: a returned message is not retried.",
+                    ]) { f in
+            guard let h = f.session.history, h.deferrals == 0, h.attempts.isEmpty, h.end?.outcome == .expired else { return [] }
+            let ev = h.end?.position.map { [Evidence(position: $0, text: "end: expired" + (h.end?.detail.map { " (\($0))" } ?? ""))] } ?? []
+            return [RuleHit(evidence: ev, detail: "Queue id \(h.queueID).",
+                            actions: ["Search the older (rotated) logs for the queue id: `zgrep \(h.queueID) /var/log/mail.log*` (or `maillog*`); the deferrals there say why."])]
+        },
         SessionRule("message-still-deferred", .warning, .onhold,
                     title: "The message is still waiting in the queue",
                     explanation: "Every attempt so far was refused temporarily and the log ends (or stays quiet) before the message is delivered or returned. The MTA keeps retrying until its queue lifetime runs out.",

@@ -76,7 +76,9 @@ final class MessageTrack {
     /// A story worth telling: a retry chain (deferrals) or an expiry. Several attempts that all went through
     /// at once (recipients delivered in parallel, a content filter hop) tell nothing their sessions do not.
     var worthTelling: Bool {
-        history.isChain && (history.deferrals > 0 || expired)
+        // An expiry is worth telling even when none of the attempts are in the log (a log cut by rotation,
+        // or the single `status=expired` line pasted on its own): it says where to look.
+        expired || (history.isChain && history.deferrals > 0)
     }
 
     /// A story not told yet that deserves a session of its own when no attempt can carry it.

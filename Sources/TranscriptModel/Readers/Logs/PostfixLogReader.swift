@@ -728,6 +728,7 @@ public struct PostfixLogReader: LineReader {
             // `from=<a>, status=expired, returned to sender`: the queue lifetime is over.
             if let close = body.firstIndex(of: 0x3E), LogBytes.starts(body[(close + 1)...], ", status=expired") {
                 let t = track(q, qid)
+                t.received(time: nil, sender: q.sender)
                 t.expired = true
                 t.endDetail = "returned to sender"
                 t.endPosition = pos
