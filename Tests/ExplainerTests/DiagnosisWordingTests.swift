@@ -321,6 +321,8 @@ import TranscriptModel
         let x = try all(log, name: "current")
         let f = try #require(x.first?.findings.first { $0.id == "mta-gave-up" })
         #expect(f.explanation.hasSuffix("In the sending server's words: Connected to 192.0.2.50 but connection died. (#4.4.2)."))
+        #expect(f.title == "The receiving server's connection broke in the middle of the dialogue")
+        #expect(f.reason == .networkerror)
         #expect(x.first?.session.server.address == "192.0.2.50")
         let tls = try all("@400000006b0d3e6705f5e100 delivery 9: deferral: TLS_connect_failed:_error:1416F086:SSL_routines:certificate_verify_failed;_connected_to_192.0.2.51./\n", name: "current")
         #expect(tls.first?.session.server.address == "192.0.2.51")

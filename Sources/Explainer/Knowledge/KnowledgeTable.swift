@@ -357,6 +357,13 @@ enum KnowledgeTable {
               actions: ["From the sending server itself, go through the dialogue by hand (`telnet HOST 25`, then `openssl s_client -starttls smtp -connect HOST:25`) to see at which step it breaks.",
                         "On Exchange, turn on the Send connector's protocol log (`Set-SendConnector NAME -ProtocolLoggingLevel Verbose`) and read the last command before the drop.",
                         "Turn off SMTP inspection on firewalls between the two servers (on a Cisco ASA: `no inspect esmtp`)."]),
+        // qmail-remote's own words (#4.4.2): connected, then the connection broke; qmail does not say at which step.
+        .text("connection-died", any: ["but connection died"], .networkerror,
+              "The receiving server's connection broke in the middle of the dialogue",
+              "The sending server connected, then the connection was closed or reset before a final answer; qmail does not log at which step. Usual causes: the receiver hangs up on senders it does not want (a blocklisted IP, too many connections), a firewall that inspects SMTP, or a TLS handshake the two sides cannot agree on. qmail retries by itself.",
+              actions: ["From the sending server, go through the dialogue by hand (`telnet HOST 25`, then `openssl s_client -starttls smtp -connect HOST:25`) to see at which step it breaks.",
+                        "Check the sending IP on the blocklists (https://check.spamhaus.org/): some receivers drop listed senders without a reply.",
+                        "Turn off SMTP inspection on firewalls between the two servers."]),
         .text("no-send-connector", any: ["matching connector cannot be found", "no matching connector"], .systemerror,
               "No Send connector covers this destination",
               "Exchange found no Send connector whose address space includes the recipient's domain, so it has no route for the message. Nothing was sent.",
