@@ -65,14 +65,18 @@ public struct CourierLogReader: LineReader {
         let l = header.parse(line)
         guard LogBytes.starts(l.program, "courier") else { stats.ignored += 1; return }
         if let t = l.time { now = max(now, t) }
-        let pos = SourcePosition(name: inputNames(input), line: number, time: l.time, sequence: sequence)
-        let note = PostfixLogReader.LogNote(text: Bytes.string(line), pos: pos)
         let known: Bool
-        switch Bytes.string(l.daemon) {
-        case "courierd": known = courierd(l.message, note, emit)
-        case "courieresmtp", "courierlocal": known = module(l.message, local: LogBytes.equals(l.daemon, "courierlocal"), note, emit)
-        case "courieresmtpd": known = esmtpd(l.message, pid: l.pid, note, emit)
-        default: known = false
+        if LogBytes.equals(l.daemon, "courierd"), LogBytes.starts(l.message, "Waiting.") {
+            // The scheduler's heartbeat, after every delivery: nothing to keep, no string built.
+            known = true
+        } else {
+            let pos = SourcePosition(name: inputNames(input), line: number, time: l.time, sequence: sequence)
+            let note = PostfixLogReader.LogNote(text: Bytes.string(line), pos: pos)
+            let local = LogBytes.equals(l.daemon, "courierlocal")
+            if LogBytes.equals(l.daemon, "courierd") { known = courierd(l.message, note, emit) }
+            else if local || LogBytes.equals(l.daemon, "courieresmtp") { known = module(l.message, local: local, note, emit) }
+            else if LogBytes.equals(l.daemon, "courieresmtpd") { known = esmtpd(l.message, pid: l.pid, note, emit) }
+            else { known = false }
         }
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         if now - lastSweep > 60 || stats.lines % 50_000 == 0 { sweep(emit) }
@@ -138,7 +142,7 @@ public struct CourierLogReader: LineReader {
             }
             return true
         }
-        return LogBytes.starts(m, "Waiting.") || LogBytes.starts(m, "Loading ") || LogBytes.starts(m, "Purging ")
+        return LogBytes.starts(m, "Loading ") || LogBytes.starts(m, "Purging ")
             || LogBytes.starts(m, "SHUTDOWN") || LogBytes.starts(m, "Initializing") || LogBytes.starts(m, "Started ")
     }
 
@@ -232,9 +236,7 @@ public struct CourierLogReader: LineReader {
         } else if let reply {
             s = QueuedAttempt.reply(reply, input: input, format: Self.formatID, lister: "Courier", host: a.relay?.host ?? a.host,
                                     address: a.relay?.ip, port: nil, sender: a.sender, recipients: [a.recipient],
-                                    notes: a.notes, at: note.pos, unseenGreeting: "(greeting not logged)")
-            s.attributes["queue-id"] = a.id
-            s.transactions.indices.forEach { s.transactions[$0].queueID = a.id }
+                                    notes: a.notes, at: note.pos, unseenGreeting: "(greeting not logged)", qid: a.id)
         } else {
             // No reply: Courier's words for a server it never reached, or its own reason.
             let words = a.words ?? "status: \(status)"
@@ -244,8 +246,7 @@ public struct CourierLogReader: LineReader {
             if failure != .other || lower.contains("connect") {
                 s = PostfixLogReader.unreachable(input: input, format: Self.formatID, host: a.host, ip: nil, port: nil, reason: words,
                                                  failure: failure, service: "smtp", qid: a.id, notes: a.notes,
-                                                 pos: note.pos, envelope: envelope)
-                s.connectFailureUnexplained = failure == .other
+                                                 pos: note.pos, envelope: envelope, unexplained: failure == .other)
             } else {
                 s = QueuedAttempt.ownReason(input: input, format: Self.formatID, reason: words, notes: a.notes, envelope: envelope)
                 s.direction = .outbound

@@ -83,9 +83,7 @@ public struct KerioLogReader: LineReader {
         case .closedEarly:
             d.steps.append(.closed(.client, pos))
         case .greeting:
-            d.greeted = true
-            d.s(reply, pos)
-            d.steps.append(.closed(.server, pos))
+            d.refuseAtGreeting(reply, pos)
         case .mail:
             d.helo(pos)
             d.c("MAIL FROM:<\(sender ?? "")>", pos); d.s(reply, pos)

@@ -54,6 +54,13 @@ final class LogSessionDraft {
         s("220 " + (server.host.map { $0 + " " } ?? "") + "(greeting not logged)", start)
     }
 
+    /// The server refused the client in place of its greeting and closed the connection.
+    func refuseAtGreeting(_ reply: String, _ p: SourcePosition) {
+        greeted = true
+        s(reply, p)
+        steps.append(.closed(.server, p))
+    }
+
     func helo(_ p: SourcePosition) {
         greet(p)
         guard !heloDone else { return }

@@ -1395,7 +1395,7 @@ public struct PostfixLogReader: LineReader {
     /// sender and recipients when they are known (the log's queue, a queue listing).
     static func unreachable(input: String, format: String, host: String?, ip: String?, port: Int?, reason: String,
                             failure known: ConnectFailure? = nil, service: String, qid: String?, notes: [LogNote], pos: SourcePosition,
-                            envelope: (sender: String?, recipients: [String])?) -> Session {
+                            envelope: (sender: String?, recipients: [String])?, unexplained: Bool = false) -> Session {
         var b = SessionBuilder(input: input, format: format)
         b.direction = .outbound
         b.attributes["service"] = service
@@ -1405,7 +1405,7 @@ public struct PostfixLogReader: LineReader {
         for n in notes where n.pos.order != pos.order { b.note(n.text, kind: .log, at: n.pos) }
         b.connecting(host: host, address: ip, port: port, at: pos)
         if let n = notes.first(where: { $0.pos.order == pos.order }) { b.note(n.text, kind: .log, at: n.pos) }
-        b.connectFailed(known ?? failure(reason), detail: reason, at: pos)
+        b.connectFailed(known ?? failure(reason), detail: reason, at: pos, unexplained: unexplained)
         var s = b.finish()
         if let envelope {
             var t = Transaction(sender: envelope.sender)

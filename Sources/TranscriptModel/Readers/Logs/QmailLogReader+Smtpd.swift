@@ -45,7 +45,7 @@ extension QmailLogReader {
             }
             return true
         }
-        return LogBytes.starts(m, "status: ") || LogBytes.starts(m, "warning: ") || LogBytes.starts(m, "fatal: ")
+        return LogBytes.starts(m, "warning: ") || LogBytes.starts(m, "fatal: ")
             || LogBytes.starts(m, "unable to ")
     }
 
@@ -170,9 +170,7 @@ extension QmailLogReader {
         switch quoted.likelyVerb(code: code) ?? (code == 421 || code == 554 ? "greeting" : "RCPT") {
         case "greeting":
             // Refused at connection time: nothing follows.
-            d.greeted = true
-            d.s(text, note.pos)
-            d.steps.append(.closed(.server, note.pos))
+            d.refuseAtGreeting(text, note.pos)
             open[key] = nil
             emitDraft(d, emit)
         case "MAIL":
@@ -238,9 +236,7 @@ extension QmailLogReader {
             if EmbeddedReply.leadingCode(Substring(r)) != nil { reply = r }
         }
         if verdict == "DENIED_EARLYTALKER" {
-            d.greeted = true
-            d.s(reply, note.pos)
-            d.steps.append(.closed(.server, note.pos))
+            d.refuseAtGreeting(reply, note.pos)
             return true
         }
         d.mail(field("from: "), note.pos)

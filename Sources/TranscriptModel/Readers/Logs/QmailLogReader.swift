@@ -75,17 +75,22 @@ public struct QmailLogReader: LineReader {
         // Plesk's handlers (`qmail-queue-handlers[pid]: from=<...>`) repeat what qmail-send logs.
         guard q.fromQmail, !q.pleskHandler else { stats.ignored += 1; return }
         if let t = q.time { now = max(now, t) }
-        let pos = SourcePosition(name: inputNames(input), line: number, time: q.time, sequence: sequence)
-        let note = PostfixLogReader.LogNote(text: Bytes.string(line), pos: pos)
         let known: Bool
-        switch q.tool {
-        case .send: known = send(q.message, note, emit)
-        case .tcpserver: known = tcpserver(q.message, note, emit)
-        case .rblsmtpd: known = rblsmtpd(q.message, note)
-        case .chkuser: known = chkuser(q.message, pid: q.pid, note)
-        case .spamdyke: known = spamdyke(q.message, pid: q.pid, note)
-        case .smtpd: known = smtpdReply(q.message, pid: q.pid, note, emit)
-        case .other: known = false
+        if (q.tool == .send || q.tool == .tcpserver), LogBytes.starts(q.message, "status: ") {
+            // The concurrency counters, every other line of a busy log: nothing to keep, no string built.
+            known = true
+        } else {
+            let pos = SourcePosition(name: inputNames(input), line: number, time: q.time, sequence: sequence)
+            let note = PostfixLogReader.LogNote(text: Bytes.string(line), pos: pos)
+            switch q.tool {
+            case .send: known = send(q.message, note, emit)
+            case .tcpserver: known = tcpserver(q.message, note, emit)
+            case .rblsmtpd: known = rblsmtpd(q.message, note)
+            case .chkuser: known = chkuser(q.message, pid: q.pid, note)
+            case .spamdyke: known = spamdyke(q.message, pid: q.pid, note)
+            case .smtpd: known = smtpdReply(q.message, pid: q.pid, note, emit)
+            case .other: known = false
+            }
         }
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         // By log time, and by count for lines without a stamp.
@@ -182,7 +187,7 @@ public struct QmailLogReader: LineReader {
             if let t = tracks[id] { t.note(note.text, note.pos) }
             return true
         }
-        return LogBytes.starts(m, "status: local ") || LogBytes.starts(m, "triple bounce: ")
+        return LogBytes.starts(m, "triple bounce: ")
             || LogBytes.starts(m, "alert: ") || LogBytes.starts(m, "warning: ")
     }
 
@@ -216,12 +221,12 @@ public struct QmailLogReader: LineReader {
         guard d?.remote ?? true else {
             // qmail-local: only a failure has something to explain.
             guard status != .sent else { return }
-            var s = QueuedAttempt.ownReason(input: input, format: Self.formatID, reason: report.text, notes: notes, envelope: envelope)
+            var s = QueuedAttempt.ownReason(input: input, format: Self.formatID, reason: report.text, notes: notes,
+                                            envelope: envelope, qid: qid)
             s.attributes["service"] = "local"
             s.direction = .outbound   // a delivery attempt of this server (to a mailbox, `service: local`)
             s.attributes["status"] = status == .deferred ? "deferred" : "bounced"
             if let dsn = report.dsn { s.attributes["dsn"] = dsn }
-            if !qid.isEmpty { s.attributes["queue-id"] = qid; s.transactions.indices.forEach { s.transactions[$0].queueID = qid } }
             // A definite answer for the message, though at no SMTP step.
             s.outcome = status == .deferred ? .deferred : .rejected
             stats.sessions += 1
@@ -248,17 +253,17 @@ public struct QmailLogReader: LineReader {
         case .unreachable(let failure, let explained):
             let domain = d.flatMap { r in r.recipient.lastIndex(of: "@").map { String(r.recipient[r.recipient.index(after: $0)...]) } }
             s = PostfixLogReader.unreachable(input: input, format: Self.formatID, host: domain, ip: nil, port: nil, reason: report.text,
-                                             failure: failure, service: "smtp", qid: qid, notes: notes, pos: note.pos, envelope: envelope)
-            s.connectFailureUnexplained = !explained
+                                             failure: failure, service: "smtp", qid: qid, notes: notes, pos: note.pos, envelope: envelope,
+                                             unexplained: !explained)
             s.attributes["attempt"] = String(attempt)
         case .connectionDied, .own:
-            s = QueuedAttempt.ownReason(input: input, format: Self.formatID, reason: report.text, notes: notes, envelope: envelope)
+            s = QueuedAttempt.ownReason(input: input, format: Self.formatID, reason: report.text, notes: notes,
+                                        envelope: envelope, qid: qid)
             s.direction = .outbound
             s.server.address = report.host
             s.attributes["service"] = "smtp"
             s.attributes["attempt"] = String(attempt)
             if let dsn = report.dsn { s.attributes["dsn"] = dsn }
-            if !qid.isEmpty { s.attributes["queue-id"] = qid; s.transactions.indices.forEach { s.transactions[$0].queueID = qid } }
         }
         s.attributes["delivery"] = String(id)
         stats.sessions += 1

@@ -91,12 +91,11 @@ struct ExchangeLastError {
                  at position: SourcePosition) -> Session {
         switch kind {
         case .unreachable(let failure):
-            var s = PostfixLogReader.unreachable(input: input, format: format, host: host ?? (address == nil ? domain : nil),
+            return PostfixLogReader.unreachable(input: input, format: format, host: host ?? (address == nil ? domain : nil),
                                                  ip: address, port: port, reason: text, failure: failure,
-                                                 service: "smtp", qid: nil, notes: notes, pos: position, envelope: envelope)
-            // `Unable to connect`, a socket error without a known code: Exchange does not say why.
-            s.connectFailureUnexplained = failure == .other
-            return s
+                                                 service: "smtp", qid: nil, notes: notes, pos: position, envelope: envelope,
+                                                 // `Unable to connect`, a socket error without a known code: Exchange does not say why.
+                                                 unexplained: failure == .other)
         case .reply(let reply):
             return QueuedAttempt.reply(reply, input: input, format: format, lister: "Exchange", host: host, address: address,
                                        port: port, sender: envelope?.sender, recipients: envelope?.recipients ?? [],

@@ -3,14 +3,16 @@
 enum QueuedAttempt {
     /// The sending server's own reason, with no reply to quote (`mta-reason`): no dialogue is invented.
     static func ownReason(input: String, format: String, reason: String, notes: [PostfixLogReader.LogNote],
-                          envelope: (sender: String?, recipients: [String])?) -> Session {
+                          envelope: (sender: String?, recipients: [String])?, qid: String? = nil) -> Session {
         var b = SessionBuilder(input: input, format: format)
         for n in notes { b.note(n.text, kind: .log, at: n.pos) }
         b.attributes["mta-reason"] = String(reason.prefix(1000))
+        if let qid, !qid.isEmpty { b.attributes["queue-id"] = qid }
         var s = b.finish()
         if let envelope {
             var t = Transaction(sender: envelope.sender)
             t.recipients = envelope.recipients.map { .init(address: $0, accepted: nil, reply: nil) }
+            t.queueID = qid.flatMap { $0.isEmpty ? nil : $0 }
             s.transactions.append(t)
         }
         return s
@@ -22,7 +24,7 @@ enum QueuedAttempt {
     /// note; a log says `(greeting not logged)` of the greeting it does not show.
     static func reply(_ reply: String, input: String, format: String, lister: String, host: String?, address: String?,
                       port: Int?, sender: String?, recipients: [String], notes: [PostfixLogReader.LogNote],
-                      at position: SourcePosition, unseenGreeting: String = "(greeting not shown)") -> Session {
+                      at position: SourcePosition, unseenGreeting: String = "(greeting not shown)", qid: String = "") -> Session {
         let quoted = EmbeddedReply.codeFirst(Substring(reply))
         let step = quoted.map(Self.step) ?? "RCPT TO"
         let relay = (host ?? "") + "[\(address ?? "")]" + (port.map { ":\($0)" } ?? "")
@@ -35,7 +37,7 @@ enum QueuedAttempt {
         }
         let said = "\(lister) does not say which step the reply answered; it is placed at \(step == "greeting" ? "the greeting" : step) from its words and code."
         var replay = PostfixLogReader.RelayReplay(
-            input: input, service: "smtp", qid: "", pid: 0, tls: nil, saslFailure: nil, lostWhile: nil,
+            input: input, service: "smtp", qid: qid, pid: 0, tls: nil, saslFailure: nil, lostWhile: nil,
             refused: nil, attemptNotes: [], statuses: statuses, notes: notes + [.init(text: said, pos: position)], attempt: 0,
             sender: sender, queueNotes: nil)
         replay.unseenGreeting = unseenGreeting
