@@ -1,7 +1,8 @@
 import Foundation
 
 /// Microsoft Exchange message tracking logs (`MSGTRK*.LOG`, CSV with a `#Fields:` header, or the same rows
-/// without it). The rows of one message (by message id, else internal message id: RECEIVE, AGENTINFO,
+/// without it), and Exchange Online's extended message trace report (the same fields as a CSV download with a
+/// `date_time_utc,client_ip,...` header, often UTF-16). The rows of one message (by message id, else internal message id: RECEIVE, AGENTINFO,
 /// DEFER, SEND, DELIVER, FAIL, DSN, ...) are one story and one session: it is rebuilt from the message's last
 /// SMTP delivery row (`SEND` delivered, `FAIL`/`DEFER` refused with the recipient status as the reply), else
 /// from its SMTP `RECEIVE` row (an accepted inbound message), and carries every row as evidence and the
@@ -11,7 +12,7 @@ import Foundation
 /// protocol logs (SmtpReceive/SmtpSend) are a transcript dialect of their own (`exchange`).
 public struct ExchangeTrackingReader: LineReader {
     public static let formatID = "exchange-tracking"
-    public static let summary = "Microsoft Exchange message tracking log (MSGTRK CSV)"
+    public static let summary = "Microsoft Exchange message tracking log (MSGTRK CSV), Exchange Online extended message trace report"
 
     static let defaultFields = ["date-time", "client-ip", "client-hostname", "server-ip", "server-hostname",
                                 "source-context", "connector-id", "source", "event-id", "internal-message-id",
@@ -34,48 +35,36 @@ public struct ExchangeTrackingReader: LineReader {
             // Above the protocol-log dialect's 0.96: both start with `#Software: Microsoft Exchange Server`.
             if LogBytes.starts(line, "#Log-type: Message Tracking") { return 0.98 }
             if LogBytes.starts(line, "#Fields: date-time,client-ip") { return 0.98 }
+            if onlineHeader(line) != nil { return 0.98 }
             if line.first == 0x23 { continue }
             lines += 1
-            let f = csv(line)
+            let f = CSVLine.cells(line)
             if f.count >= 20, f[0].count >= 19, f[0].dropFirst(4).first == 0x2D, events.contains(Bytes.string(f[8])) { hits += 1 }
         }
         guard hits > 0 else { return 0 }
         return min(0.95, 0.6 + 0.35 * Double(hits) / Double(max(lines, 1)))
     }
 
-    /// Split a CSV row (RFC 4180 quotes; doubled quotes stay doubled in the slice, `unquote` removes them).
-    static func csv(_ line: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
-        var out: [ArraySlice<UInt8>] = []
-        var i = line.startIndex
-        while i <= line.endIndex {
-            if i < line.endIndex, line[i] == 0x22 {
-                var j = i + 1
-                while j < line.endIndex {
-                    if line[j] == 0x22 {
-                        if j + 1 < line.endIndex, line[j + 1] == 0x22 { j += 2; continue }
-                        break
-                    }
-                    j += 1
-                }
-                out.append(line[(i + 1)..<min(j, line.endIndex)])
-                i = min(j + 1, line.endIndex)
-                if i < line.endIndex, line[i] == 0x2C { i += 1 } else { break }
-                if i == line.endIndex { out.append([]); break }
-            } else {
-                let e = line[i...].firstIndex(of: 0x2C) ?? line.endIndex
-                out.append(line[i..<e])
-                if e == line.endIndex { break }
-                i = e + 1
-                if i == line.endIndex { out.append([]); break }
-            }
-            if out.count > 200 { break }
+    /// Exchange Online's extended report names the tracking log's fields in snake case (`date_time_utc`,
+    /// `event_id`, `recipient_status`, ...), quoted or not: the header as the log's names, or nil.
+    static func onlineHeader(_ line: ArraySlice<UInt8>) -> [String]? {
+        guard LogBytes.starts(line, "date_time_utc,") || LogBytes.starts(line, "\"date_time_utc\",") else { return nil }
+        let names = CSVLine.cells(line).map { cell -> String in
+            let n = Bytes.string(Bytes.trimmed(cell)).lowercased().replacingOccurrences(of: "_", with: "-")
+            return n == "date-time-utc" ? "date-time" : n
         }
-        return out
+        return names.contains("event-id") ? names : nil
     }
 
-    static func unquote(_ s: ArraySlice<UInt8>) -> String {
-        Bytes.string(s).replacingOccurrences(of: "\"\"", with: "\"")
+    /// Exchange Online writes a failure as `[{LED=550 5.1.10 RESOLVER...};{MSG=};{FQDN=mx.example.org};
+    /// {IP=192.0.2.25};{LRT=...}]`: the last error and, when given, the server it came from.
+    static func lastError(_ status: String) -> (reply: String, host: String?, address: String?)? {
+        guard status.hasPrefix("[{LED=") || status.hasPrefix("{LED=") else { return nil }
+        let f = ExchangeTraceReader.reasonFields(status)
+        guard let led = f["LED"] else { return nil }
+        return (led, f["FQDN"], f["IP"])
     }
+
 
     /// The file the current line comes from (changes when several logs are read merged).
     public var input: String
@@ -153,13 +142,20 @@ public struct ExchangeTrackingReader: LineReader {
             stats.understood += 1
             return
         }
+        if let names = Self.onlineHeader(line) {
+            index = [:]
+            for (i, name) in names.enumerated() where index[name] == nil { index[name] = i }
+            if sequence != nil { indexByInput[input] = index }
+            stats.understood += 1
+            return
+        }
         if line.first == 0x23 { stats.understood += 1; return }
         // Merged reads: the columns of the file this row comes from.
         if sequence != nil { index = indexByInput[input] ?? defaultIndex }
-        let f = Self.csv(line)
+        let f = CSVLine.cells(line)
         func get(_ name: String) -> String? {
             guard let i = index[name], i < f.count, !f[i].isEmpty else { return nil }
-            return Self.unquote(f[i])
+            return CSVLine.unquote(f[i])
         }
         guard let event = get("event-id"), Self.events.contains(event) else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input); return }
         stats.understood += 1
@@ -191,10 +187,17 @@ public struct ExchangeTrackingReader: LineReader {
         if m.notes.count < 200 { m.notes.append((text, pos)) }
         if let i = internalID, !m.internalIDs.contains(i), m.internalIDs.count < 20 { m.internalIDs.append(i) }
         let recipients = (get("recipient-address") ?? "").split(separator: ";").map(String.init)
-        let status = get("recipient-status") ?? ""
+        var status = get("recipient-status") ?? ""
+        var server = Peer(host: get("server-hostname"), address: get("server-ip"))
+        if let led = Self.lastError(status) {
+            status = led.reply
+            // The server that gave the error, where the row names none (or only the service's own hop).
+            if event != "RECEIVE", let a = led.address { server = Peer(host: led.host, address: a) }
+            else if event != "RECEIVE", server.host == nil, let h = led.host { server.host = h }
+        }
         let sender = get("sender-address")
         let row = Row(event: event, pos: pos, client: Peer(host: get("client-hostname"), address: get("client-ip")),
-                      server: Peer(host: get("server-hostname"), address: get("server-ip")), messageID: messageID,
+                      server: server, messageID: messageID,
                       connector: get("connector-id"), internalID: internalID, recipients: recipients, status: status,
                       sender: sender)
         let t = m.track

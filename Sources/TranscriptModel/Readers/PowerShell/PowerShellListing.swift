@@ -1,7 +1,9 @@
 /// What PowerShell prints for a list of objects, as an admin pastes it from a console: `Format-List`
 /// (`Key : value` blocks separated by blank lines; a long value wrapped onto indented lines) or
 /// `Format-Table` (a header, a dashed rule, one row per object; with `-Wrap` a row goes on in lines whose
-/// first column is blank). Fed line by line, it hands back each object when it is complete.
+/// first column is blank), and the same objects saved with `Export-Csv` (a quoted header of property names,
+/// one row per object; Windows PowerShell puts a `#TYPE` line first). Fed line by line, it hands back each
+/// object when it is complete.
 struct PowerShellListing {
     /// `LastError                        : 451 4.4.0 ...`: a property of a `Format-List` block.
     static func property(_ l: ArraySlice<UInt8>) -> (String, ArraySlice<UInt8>)? {
@@ -67,6 +69,8 @@ struct PowerShellListing {
 
     private var record: Record?
     private var table: Table?
+    /// The property names of an `Export-Csv` header, while its rows last.
+    private var csvNames: [String]?
     private var header: ArraySlice<UInt8>?
     static var maxValueBytes: Int { 8192 }
     private static var maxProperties: Int { 64 }
@@ -75,6 +79,24 @@ struct PowerShellListing {
     mutating func read(line: ArraySlice<UInt8>, number: Int) -> Record? {
         let t = Bytes.trimmed(line)
         if t.isEmpty { table = nil; header = nil; return close() }
+        if LogBytes.starts(t, "#TYPE ") { csvNames = nil; return close() }
+        // Under a header, only a row naming the same first property starts a new one (a second export pasted).
+        if let names = Self.csvHeader(t), csvNames.map({ names.first == $0.first }) ?? true {
+            csvNames = names
+            table = nil; header = nil
+            return close()
+        }
+        if let names = csvNames {
+            var r = Record(first: number)
+            for (name, cell) in zip(names, CSVLine.cells(t)) where !cell.isEmpty {
+                r.values[name] = CSVLine.unquote(cell.prefix(Self.maxValueBytes))
+                r.lines[name] = number
+            }
+            // A row is a whole object; one still open above the header goes first and the row waits a call.
+            let done = close()
+            record = r
+            return done ?? close()
+        }
         if Table.isRule(line), let h = header, let tb = Table(header: h, rule: line) {
             table = tb
             header = nil
@@ -115,6 +137,18 @@ struct PowerShellListing {
         // A prompt, a command, or the header of a table.
         header = line.prefix(4096)
         return close()
+    }
+
+    /// `"Date","Event","Detail",...`: the quoted property names `Export-Csv` writes first (at least three,
+    /// each a property name), or nil.
+    static func csvHeader(_ l: ArraySlice<UInt8>) -> [String]? {
+        guard l.first == 0x22, l.count < 4096 else { return nil }
+        let cells = CSVLine.cells(l)
+        guard cells.count >= 3, cells.count <= maxProperties else { return nil }
+        for c in cells {
+            guard let f = c.first, Bytes.isAlnum(f), !Bytes.isDigit(f), c.count <= 48, c.allSatisfy({ Bytes.isAlnum($0) || $0 == 0x5F }) else { return nil }
+        }
+        return cells.map { Bytes.string($0) }
     }
 
     /// The last object, at the end of the input.
