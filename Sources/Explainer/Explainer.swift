@@ -7,7 +7,7 @@ public struct Explainer: Sendable {
     public var replyRules: [ReplyRule]
     public let userRules: [ReplyRule]
 
-    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + ClientErrorRules.table + ESPRules.table,
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + FilterRules.table + ClientErrorRules.table + ESPRules.table,
                 replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
         self.userRules = userRules
@@ -95,8 +95,10 @@ public struct Explainer: Sendable {
            let gaveUp = findings.first(where: { $0.id == "message-gave-up" }) {
             primary = gaveUp
         }
-        // A delivered session's reason is `delivered`; refused recipients along the way stay findings.
-        let reason = session.outcome == .delivered ? .delivered : primary?.reason
+        // A delivered session's reason is `delivered`; refused recipients along the way stay findings. A filter
+        // that stopped the accepted message is the exception: that is why it did not arrive.
+        let filtered = primary.map { FilterRules.ids.contains($0.id) } ?? false
+        let reason = session.outcome == .delivered && !filtered ? .delivered : primary?.reason
         var summary = session.isMessageStory && session.history != nil
             ? "" : VerdictSummary.sentence(session, primary: primary)
         if let h = session.history {
@@ -203,6 +205,10 @@ enum VerdictSummary {
         case .delivered:
             let n = s.transactions.filter(\.delivered).count
             let q = s.transactions.first(where: \.delivered)?.queueID.map { " (queue id \($0))" } ?? ""
+            // Accepted in SMTP, then stopped by a filter: the sentence must not read as a success.
+            if let p = primary, FilterRules.ids.contains(p.id) {
+                return "\(p.title)\(q): SMTP reported success, so the sender gets no bounce from the dialogue."
+            }
             return n == 1 ? "Delivered: the server accepted the message\(q)." : "Delivered: the server accepted \(n) messages."
         case .rejected:
             return "Rejected at \(stage ?? "an unknown step")\(why)."

@@ -88,6 +88,8 @@ public struct EximLogReader: LineReader {
         var mailFrom: String?
         var closed = false
         var messages: [String] = []
+        /// A message of this session that an ACL `discard` or a `:blackhole:` router threw away.
+        var filter: FilterVerdict?
         var last: Double
         var start: SourcePosition
         init(key: String, time: Double, start: SourcePosition) { self.key = key; self.last = time; self.start = start }
@@ -635,6 +637,7 @@ public struct EximLogReader: LineReader {
             ?? LogBytes.after(b, "*> ") ?? LogBytes.after(b, ">> ") {
             let kind = Bytes.string(b.prefix(2))
             byMessage[id]?.add(note)
+            if kind == "=>", let v = FilterVerdict(eximDelivery: r) { byMessage[id]?.filter = v }
             let hf = LogBytes.find(r, " H=").flatMap { Self.hostField(r[($0 + 1)...]) }
             var toEnd = r.startIndex
             while toEnd < r.endIndex, r[toEnd] != Bytes.space, r[toEnd] != 0x3A || toEnd + 1 < r.endIndex && r[toEnd + 1] != Bytes.space { toEnd += 1 }
@@ -745,6 +748,7 @@ public struct EximLogReader: LineReader {
         b.direction = .inbound
         b.client = x.client
         if !x.messages.isEmpty { b.attributes["queue-id"] = x.messages.joined(separator: " ") }
+        x.filter?.record(in: &b.attributes)
         var ni = 0
         let notes = x.notes
         func flush(_ line: Int?) {

@@ -104,6 +104,9 @@ public struct PostfixLogReader: LineReader {
         var pendingQids = 0
         var last: Double
         var postscreen = false
+        /// What a filter did with a message it accepted (`discard`, `hold`, amavis's `Blocked SPAM
+        /// {DiscardedInbound}`): the session's `filter-*` attributes.
+        var filter: FilterVerdict?
         init(pid: Int, service: String, time: Double) { self.pid = pid; self.service = service; self.last = time }
         func add(_ note: LogNote) { if notes.count < 5_000 { notes.append(note) } }
     }
@@ -160,7 +163,9 @@ public struct PostfixLogReader: LineReader {
         if let t = l.time { now = max(now, t) }
         let prog = l.program
         // postgrey (the usual greylisting policy server) is read too: its verdict joins the client's session.
+        // So is amavis (the usual after-queue content filter): what it blocked joins the message's session.
         let isPostfix = LogBytes.starts(prog, "postfix") || prog.isEmpty || LogBytes.equals(prog, "postgrey")
+            || LogBytes.starts(prog, "amavis")
         guard isPostfix else {
             stats.ignored += 1
             return
@@ -184,6 +189,8 @@ public struct PostfixLogReader: LineReader {
             known = postscreenLine(l.message, pos: pos, text: text, emit: emit)
         } else if LogBytes.equals(d, "postgrey") {
             known = postgreyLine(l.message, pos: pos, text: text)
+        } else if LogBytes.starts(prog, "amavis") {
+            known = amavisLine(l.message, pos: pos, text: text)
         } else if LogBytes.equals(d, "dnsblog") {
             known = dnsblogLine(l.message, pos: pos, text: text)
         } else {
@@ -478,7 +485,15 @@ public struct PostfixLogReader: LineReader {
             || LogBytes.starts(body, "warning: ") || LogBytes.starts(body, "replace: ") || LogBytes.starts(body, "prepend: ")
             || LogBytes.starts(body, "info: ") {
             if LogBytes.starts(body, "warning: ") { return smtpdWarning(body.dropFirst(9), pid: pid, service: service, pos: pos, text: text) }
-            session(pid: pid, service: service, pos: pos).add(LogNote(text: text(), pos: pos))
+            let s = session(pid: pid, service: service, pos: pos)
+            s.add(LogNote(text: text(), pos: pos))
+            if let f = FilterVerdict(postfix: body) {
+                s.filter = f
+                if let qid, let q = queueInfo(qid, create: false), let to = LogBytes.value(body, "to="), q.recipients.count < 1000 {
+                    let a = Bytes.string(to.prefix(512))
+                    if !q.recipients.contains(a) { q.recipients.append(a) }
+                }
+            }
             return true
         }
         if let tls = Self.tlsEstablished(m, pos: pos) {
@@ -708,6 +723,18 @@ public struct PostfixLogReader: LineReader {
         return true
     }
 
+    /// `(01733-05) Blocked SPAM {DiscardedInbound,Quarantined}, [ip]:port [ip] <from> -> <to>, ..., Queue-ID:
+    /// 4QbC1M2xYz, ...`: amavis's verdict on a message Postfix handed it, joined to the session that brought it
+    /// in by the queue id. `Passed` lines and lines without a queue id are understood and left out.
+    mutating func amavisLine(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String) -> Bool {
+        guard let v = FilterVerdict(amavis: m) else { return true }
+        guard let qid = LogBytes.value(m, "Queue-ID: "), !qid.isEmpty,
+              let s = queue[Bytes.string(qid)]?.inbound else { return true }
+        s.add(LogNote(text: text(), pos: pos))
+        s.filter = v
+        return true
+    }
+
     // MARK: - queue manager, cleanup, local delivery, bounce
 
     mutating func queueLine(_ m: ArraySlice<UInt8>, daemon: ArraySlice<UInt8>, pos: SourcePosition,
@@ -721,6 +748,17 @@ public struct PostfixLogReader: LineReader {
         let q = queueInfo(qid)!
         let note = LogNote(text: text(), pos: pos)
         q.inbound?.add(note)
+        if let s = q.inbound, let f = FilterVerdict(postfix: body) {
+            s.filter = f
+            // cleanup throws a discarded message away itself: no `removed` line will come for it.
+            if f.action == .discard { q.removed = true }
+            // A discarded message never reaches qmgr: its envelope is in this line only.
+            if q.sender == nil, let from = LogBytes.value(body, "from=") { q.sender = Bytes.string(from.prefix(512)) }
+            if let to = LogBytes.value(body, "to="), q.recipients.count < 1000 {
+                let a = Bytes.string(to.prefix(512))
+                if !q.recipients.contains(a) { q.recipients.append(a) }
+            }
+        }
         if q.notes.count < 6 { q.notes.append(note) }
         if let story = q.inbound { story.last = max(story.last, pos.time ?? now) }
         if LogBytes.starts(body, "from=<") {
@@ -992,11 +1030,12 @@ public struct PostfixLogReader: LineReader {
         let connectPos: SourcePosition?
         let tally: [(verb: String, ok: Int, total: Int)]?
         let steps: [Step]
+        let filter: FilterVerdict?
 
         init(input: String, inbound s: Inbound, steps: [Step]) {
             self.input = input
             client = s.client; helo = s.helo; service = s.service; pid = s.pid; qids = s.qids; notes = s.notes
-            connectPos = s.connectPos; tally = s.tally
+            connectPos = s.connectPos; tally = s.tally; filter = s.filter
             self.steps = steps
         }
 
@@ -1009,6 +1048,7 @@ public struct PostfixLogReader: LineReader {
             if pid != 0 { b.attributes["pid"] = String(pid) }
             if !qids.isEmpty { b.attributes["queue-id"] = qids.joined(separator: " ") }
             if let first = notes.first { b.attributes["log-first-line"] = String(first.pos.line ?? 0) }
+            filter?.record(in: &b.attributes)
             var ni = 0
             func flushNotes(upTo line: Int?) {
                 while ni < notes.count, line == nil || notes[ni].pos.order <= line! {

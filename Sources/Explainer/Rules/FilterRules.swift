@@ -1,0 +1,121 @@
+import TranscriptModel
+
+/// A message the server accepted (2xx after the data, so the sender counts it as delivered and gets no
+/// bounce) that a filter then stopped: discarded, quarantined, held or bounced. It comes from a reader's
+/// `filter-*` attributes (Postfix DISCARD/HOLD, milters, amavis's `Blocked` lines) or from an accepted reply
+/// that says so itself (amavis answering Postfix: `250 2.7.0 Ok, discarded, id=... - spam`).
+public enum FilterRules {
+    public static let table: [SessionRule] = [
+        SessionRule("accepted-then-filtered", .error, .filtered,
+                    title: "Accepted, then stopped by a filter",
+                    explanation: "The server answered the end of the message with a 2xx, so the sending side counts it as delivered and no bounce comes back, but a filter behind it did not pass the message on to the mailbox. The recipient will not see it unless the filter kept it somewhere (a quarantine, the hold queue) and someone releases it.",
+                    actions: []) { f in
+            guard f.session.transactions.contains(where: \.delivered) else { return [] }
+            if let v = FilterVerdict(attributes: f.session.attributes) {
+                let key = String(v.detail.prefix(60))
+                let notes = f.session.notes.filter { !key.isEmpty && $0.text.contains(key) }.suffix(3)
+                return [hit(v, f, exchanges: [], evidence: notes.map { Evidence(position: $0.position, text: $0.text) })]
+            }
+            guard let i = f.exchanges.lastIndex(where: { $0.stage == .message && $0.reply?.isPositive == true }),
+                  let r = f.exchanges[i].reply, let v = FilterVerdict(acceptedReply: r.text) else { return [] }
+            return [hit(v, f, exchanges: [i], evidence: f.evidence(i))]
+        },
+    ]
+
+    static let ids: Set<String> = Set(table.map(\.id))
+
+    private static func hit(_ v: FilterVerdict, _ f: SessionFacts, exchanges: [Int], evidence: [Evidence]) -> RuleHit {
+        RuleHit(exchanges: exchanges, evidence: evidence, detail: detail(v), title: title(v), reason: reason(v),
+                actions: actions(v, queueID: f.session.attributes["queue-id"]?.split(separator: " ").first.map(String.init)))
+    }
+
+    /// `Accepted, then discarded as spam by amavis`.
+    static func title(_ v: FilterVerdict) -> String {
+        let did: String
+        switch v.action {
+        case .discard: did = "discarded"
+        case .quarantine: did = "quarantined"
+        case .hold: did = "put on hold"
+        case .bounce: did = "bounced"
+        case .blocked: did = "blocked"
+        }
+        let why: String
+        switch v.category {
+        case "spam": why = " as spam"
+        case "virus": why = " as carrying a virus"
+        case "banned": why = " for a banned attachment"
+        case "bad-header": why = " for a malformed header"
+        default: why = ""
+        }
+        let by: String
+        switch v.by {
+        case "amavis": by = " by amavis"
+        case "milter": by = " by a milter"
+        case "postfix": by = " by a Postfix rule"
+        case "exim": by = v.detail.hasPrefix(":blackhole:") ? " by an Exim router (:blackhole:)" : " by an Exim ACL"
+        default: by = " by the receiving side's filter"
+        }
+        return "Accepted, then \(did)\(why)\(by)"
+    }
+
+    static func reason(_ v: FilterVerdict) -> Reason {
+        switch v.category {
+        case "spam": return .spamdetected
+        case "virus": return .virusdetected
+        case "banned": return .policyviolation
+        case "bad-header": return .contenterror
+        default: return v.action == .hold ? .onhold : .filtered
+        }
+    }
+
+    static func detail(_ v: FilterVerdict) -> String {
+        var d = "The filter's words: \(v.detail)."
+        if let s = v.score { d += " Spam score: \(s)." }
+        switch v.action {
+        case .bounce: d += " This filter returns the message to its sender, so a bounce naming the reason follows."
+        case .hold: d += " Postfix keeps it in the hold queue, untouched, until it is released or deleted."
+        default: break
+        }
+        return d
+    }
+
+    static func actions(_ v: FilterVerdict, queueID: String?) -> [String] {
+        let q = queueID ?? "QUEUEID"
+        var out: [String] = []
+        if v.category == "virus" {
+            out.append("Do not release it: tell the sender that their system or the file may be infected, and have them send a clean copy.")
+        }
+        switch v.action {
+        case .hold:
+            out.append("Look at it with `postcat -q \(q)`; release it with `postsuper -H \(q)`, or delete it with `postsuper -d \(q)`.")
+        case .quarantine, .blocked, .discard:
+            // amavis keeps a copy of what it discards when it names a quarantine (`{DiscardedInbound,Quarantined}`).
+            if let id = v.quarantineID, v.category != "virus" {
+                out.append("If it is wanted, release the quarantined copy: `amavisd-release \(id)`.")
+            } else if v.action == .discard {
+                out.append("A discarded message is gone: once the cause is fixed, the sender has to send it again.")
+            } else if v.category != "virus" {
+                out.append("If it is wanted, release it from the filter's quarantine (amavis: `amavisd-release` with the quarantine name from its log).")
+            }
+        case .bounce:
+            out.append("Read the bounce the sender received: it names the test or the attachment that failed.")
+        }
+        switch v.by {
+        case "postfix":
+            out.append("Find the rule named in the log line (an access table entry, or a header_checks / body_checks pattern) and narrow it if it caught wanted mail.")
+        case "exim":
+            out.append(v.detail.hasPrefix(":blackhole:")
+                       ? "Check the router or alias that sends this address to :blackhole: (`exim -bt ADDRESS` shows the route); remove it if the address should receive mail."
+                       : "Find the `discard` verb in the ACL named (acl_smtp_rcpt or acl_smtp_data) and the condition that matched; narrow it if it caught wanted mail.")
+        case "exim":
+            out.append(v.detail.hasPrefix(":blackhole:")
+                       ? "Check the router or alias that sends this address to :blackhole: (`exim -bt ADDRESS` shows the route); remove it if the address should receive mail."
+                       : "Find the `discard` verb in the ACL named (acl_smtp_rcpt or acl_smtp_data) and the condition that matched; narrow it if it caught wanted mail.")
+        case "milter":
+            out.append("Look in the milter's own log (rspamd, OpenDKIM, MIMEDefang, ...) at the same time for the rule or score that asked for it.")
+        default:
+            out.append("Find the verdict in the filter's log by the message's id (amavis: its mail_id and the SpamAssassin tests with their scores) and allow-list the sender or tune the test if the message was wanted.")
+        }
+        return out
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import TranscriptModel
+@testable import Explainer
+
+/// A message accepted in SMTP and then stopped by a filter: the verdict must not read as a success.
+@Suite struct FilterRulesTests {
+    private func explained(_ file: String) throws -> [ExplainedSession] {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        let data = try Data(contentsOf: url.appendingPathComponent("samples/logs/" + file))
+        var out: [Session] = []
+        _ = try InputDriver.read(name: file, bytes: Array(data)) { out.append($0) }
+        return out.map { Explainer().explain($0) }
+    }
+
+    @Test func amavisDiscardIsTheReasonOnBothLegs() throws {
+        let all = try explained("postfix-filtered.log")
+        let inbound = try #require(all.first { $0.session.client.address == "198.51.100.7" })
+        let f = try #require(inbound.findings.first)
+        #expect(f.id == "accepted-then-filtered")
+        #expect(f.reason == .spamdetected)
+        #expect(f.title == "Accepted, then discarded as spam by amavis")
+        #expect(f.actions.contains("If it is wanted, release the quarantined copy: `amavisd-release spam-Xq3xYz8Kp2Lm.gz`."))
+        #expect(f.evidence.first?.text.contains("Blocked SPAM") == true)
+        #expect(inbound.primaryReason == .spamdetected)
+        #expect(inbound.session.outcome == .delivered)
+        #expect(inbound.summary.hasPrefix("Accepted, then discarded as spam by amavis (queue id 4QbC1M2xYz): SMTP reported success"))
+        // Postfix's hand-off to amavis: amavis's own 250 says it discarded the message.
+        let handoff = try #require(all.first { $0.session.direction == .outbound })
+        #expect(handoff.findings.first?.id == "accepted-then-filtered")
+        #expect(handoff.findings.first?.title == "Accepted, then discarded as spam by the receiving side's filter")
+        #expect(handoff.findings.first?.evidence.contains { $0.text.hasPrefix("250 2.7.0 Ok, discarded") } == true)
+    }
+
+    @Test func postfixRulesAndMilters() throws {
+        let all = try explained("postfix-filtered.log")
+        func finding(_ client: String) -> Finding? { all.first { $0.session.client.address == client }?.findings.first { $0.id == "accepted-then-filtered" } }
+        #expect(finding("203.0.113.44")?.title == "Accepted, then discarded by a Postfix rule")
+        #expect(finding("203.0.113.44")?.actions.first == "A discarded message is gone: once the cause is fixed, the sender has to send it again.")
+        #expect(finding("198.51.100.60")?.reason == .onhold)
+        #expect(finding("198.51.100.60")?.actions.first == "Look at it with `postcat -q 4QbD3P4zAb`; release it with `postsuper -H 4QbD3P4zAb`, or delete it with `postsuper -d 4QbD3P4zAb`.")
+        #expect(finding("192.0.2.80")?.title == "Accepted, then discarded by a milter")
+        // Passed by amavis and delivered: nothing to say.
+        let clean = try #require(all.first { $0.session.client.address == "198.51.100.90" })
+        #expect(clean.primaryReason == .delivered)
+        #expect(clean.summary.hasPrefix("Delivered: "))
+        #expect(all.filter { $0.session.direction == .outbound }.last?.findings.contains { $0.id == "accepted-then-filtered" } == false)
+    }
+
+    @Test func eximDiscardsAndBlackholes() throws {
+        let all = try explained("exim-discard.log")
+        #expect(all.map { $0.primaryReason } == [.spamdetected, .filtered, .delivered])
+        #expect(all[0].findings.first?.title == "Accepted, then discarded as spam by an Exim ACL")
+        #expect(all[1].findings.first?.title == "Accepted, then discarded by an Exim router (:blackhole:)")
+    }
+
+    @Test func aRefusedMessageIsNotAlsoFiltered() throws {
+        // A 554 at the end of data (amavis as a before-queue proxy) is a rejection; the rule stays quiet.
+        var out: [Session] = []
+        let paste = "220 mx.example.com ESMTP\nEHLO c.example.net\n250 mx.example.com\nMAIL FROM:<a@example.net>\n250 2.1.0 Ok\nRCPT TO:<b@example.com>\n250 2.1.5 Ok\nDATA\n354 go ahead\nSubject: x\n\nhi\n.\n554 5.7.0 Reject, id=20025-09 - spam discarded\nQUIT\n221 Bye\n"
+        _ = try InputDriver.read(name: "t.txt", bytes: Array(paste.utf8)) { out.append($0) }
+        let x = Explainer().explain(try #require(out.first))
+        #expect(!x.findings.contains { $0.id == "accepted-then-filtered" })
+    }
+}
