@@ -97,7 +97,7 @@ public struct Explainer: Sendable {
         }
         // A delivered session's reason is `delivered`; refused recipients along the way stay findings. A filter
         // that stopped the accepted message is the exception: that is why it did not arrive.
-        let filtered = primary.map { FilterRules.ids.contains($0.id) } ?? false
+        let filtered = primary.map { FilterRules.stoppedIDs.contains($0.id) } ?? false
         let reason = session.outcome == .delivered && !filtered ? .delivered : primary?.reason
         var summary = session.isMessageStory && session.history != nil
             ? "" : VerdictSummary.sentence(session, primary: primary)
@@ -182,7 +182,7 @@ public struct Explainer: Sendable {
 
     private func primaryFinding(_ findings: [Finding], _ session: Session) -> Finding? {
         if session.outcome == .delivered {
-            return findings.first { $0.severity == .error }
+            return findings.first { $0.severity == .error } ?? findings.first { $0.id == "delivered-to-junk" }
         }
         // A cause named in a session rule (HELO name refused at RCPT) beats the catch-all of the stage.
         if let d = session.decisiveExchange {
@@ -206,7 +206,10 @@ enum VerdictSummary {
             let n = s.transactions.filter(\.delivered).count
             let q = s.transactions.first(where: \.delivered)?.queueID.map { " (queue id \($0))" } ?? ""
             // Accepted in SMTP, then stopped by a filter: the sentence must not read as a success.
-            if let p = primary, FilterRules.ids.contains(p.id) {
+            if let p = primary, p.id == "delivered-to-junk" {
+                return "\(p.title)\(q): the recipient may not see it."
+            }
+            if let p = primary, FilterRules.stoppedIDs.contains(p.id) {
                 return "\(p.title)\(q): SMTP reported success, so the sender gets no bounce from the dialogue."
             }
             return n == 1 ? "Delivered: the server accepted the message\(q)." : "Delivered: the server accepted \(n) messages."

@@ -64,3 +64,39 @@ import TranscriptModel
         #expect(!x.findings.contains { $0.id == "accepted-then-filtered" })
     }
 }
+
+/// Where the delivery agent put an accepted message.
+@Suite struct MailboxRulesTests {
+    private func explained() throws -> [ExplainedSession] {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        let data = try Data(contentsOf: url.appendingPathComponent("samples/logs/postfix-dovecot.log"))
+        var out: [Session] = []
+        _ = try InputDriver.read(name: "postfix-dovecot.log", bytes: Array(data)) { out.append($0) }
+        return out.map { Explainer().explain($0) }
+    }
+
+    @Test func junkFolderIsTheReasonAndTheVerdict() throws {
+        let all = try explained()
+        let junk = try #require(all.first { $0.session.direction == .inbound && $0.session.attributes["queue-id"] == "4QbF2B3cDe" })
+        #expect(junk.primaryReason == .spamdetected)
+        #expect(junk.summary == "Delivered into the 'Junk' folder of bob@example.com by a Sieve rule (queue id 4QbF2B3cDe): the recipient may not see it.")
+        #expect(junk.findings.first?.id == "delivered-to-junk")
+        #expect(junk.findings.first?.evidence.first?.text.contains("stored mail into mailbox 'Junk'") == true)
+    }
+
+    @Test func otherPlacesAreInfo() throws {
+        let all = try explained().filter { $0.session.direction == .inbound }
+        func ids(_ qid: String) -> [String] { all.first { $0.session.attributes["queue-id"] == qid }?.findings.map(\.id) ?? [] }
+        #expect(ids("4QbF1A2bCd").contains("saved-to-mailbox"))
+        #expect(ids("4QbF3C4dEf").contains("delivered-to-folder"))
+        #expect(ids("4QbF5E6fGh").contains("forwarded-by-sieve"))
+        #expect(ids("4QbF4D5eFg").first == "accepted-then-filtered")
+        let inbox = try #require(all.first { $0.session.attributes["queue-id"] == "4QbF1A2bCd" })
+        #expect(inbox.primaryReason == .delivered)
+        #expect(inbox.findings.first { $0.id == "saved-to-mailbox" }?.title == "Saved in the INBOX of bob@example.com")
+        let discarded = try #require(all.first { $0.session.attributes["queue-id"] == "4QbF4D5eFg" })
+        #expect(discarded.findings.first?.title == "Accepted, then discarded by the recipient's Sieve rule")
+        #expect(discarded.findings.first?.actions.contains { $0.contains("doveadm sieve list -u USER") } == true)
+    }
+}

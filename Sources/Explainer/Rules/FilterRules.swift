@@ -1,7 +1,8 @@
 import TranscriptModel
 
 /// A message the server accepted (2xx after the data, so the sender counts it as delivered and gets no
-/// bounce) that a filter then stopped: discarded, quarantined, held or bounced. It comes from a reader's
+/// bounce) that a filter then stopped: discarded, quarantined, held or bounced; and where the delivery agent
+/// finally put it (Dovecot: the inbox, the Junk folder, another folder, forwarded). It comes from a reader's
 /// `filter-*` attributes (Postfix DISCARD/HOLD, milters, amavis's `Blocked` lines) or from an accepted reply
 /// that says so itself (amavis answering Postfix: `250 2.7.0 Ok, discarded, id=... - spam`).
 public enum FilterRules {
@@ -20,9 +21,49 @@ public enum FilterRules {
                   let r = f.exchanges[i].reply, let v = FilterVerdict(acceptedReply: r.text) else { return [] }
             return [hit(v, f, exchanges: [i], evidence: f.evidence(i))]
         },
+        SessionRule("delivered-to-junk", .warning, .spamdetected,
+                    title: "Delivered, but into the Junk folder",
+                    explanation: "The message reached the mailbox, but the delivery agent filed it in a spam folder (a spam filter's verdict, or a Sieve rule reading the filter's header), where the recipient may never look.",
+                    actions: [
+                        "Ask the recipient to look in that folder and mark the message as not spam.",
+                        "Find what filed it: the spam headers in the delivered message (X-Spam-Status, X-Spam-Flag, X-Rspamd-Score) or the user's Sieve script (`doveadm sieve list -u USER`).",
+                        "If you are the sender: check SPF, DKIM and DMARC pass for your domain and that the sending IP is on no blocklist, so filters score the mail lower.",
+                    ]) { f in
+            guard let d = MailboxDelivery(attributes: f.session.attributes), d.isJunkFolder else { return [] }
+            return [mailboxHit(d, f, title: "Delivered into the '\(d.target)' folder of \(d.user)" + (d.bySieve ? " by a Sieve rule" : ""))]
+        },
+        SessionRule("delivered-to-folder", .info, .delivered,
+                    title: "Filed in a folder other than the inbox",
+                    explanation: "The message reached the mailbox, but a Sieve rule filed it in another folder than the inbox.",
+                    actions: ["Ask the recipient to look in that folder; the user's Sieve script (`doveadm sieve list -u USER`) holds the rule."]) { f in
+            guard let d = MailboxDelivery(attributes: f.session.attributes), d.action == .stored, !d.isJunkFolder,
+                  d.target.uppercased() != "INBOX" else { return [] }
+            return [mailboxHit(d, f, title: "Filed in the '\(d.target)' folder of \(d.user)" + (d.bySieve ? " by a Sieve rule" : ""))]
+        },
+        SessionRule("forwarded-by-sieve", .info, .delivered,
+                    title: "Forwarded elsewhere by the recipient's Sieve rule",
+                    explanation: "The recipient's Sieve script redirected the message to another address; whether it arrived there is that delivery's story (the next lines of the log, under a new queue id).",
+                    actions: ["Follow the forwarded copy in the log (same Message-ID, a new queue id); forwarding often fails SPF at the next hop unless the forwarder rewrites the sender (SRS)."]) { f in
+            guard let d = MailboxDelivery(attributes: f.session.attributes), d.action == .forwarded else { return [] }
+            return [mailboxHit(d, f, title: "Forwarded to \(d.target) by the Sieve rule of \(d.user)")]
+        },
+        SessionRule("saved-to-mailbox", .info, .delivered,
+                    title: "Saved in the recipient's inbox",
+                    explanation: "The delivery agent (Dovecot) wrote the message into the mailbox: from here on, the mail client decides what the recipient sees.",
+                    actions: []) { f in
+            guard let d = MailboxDelivery(attributes: f.session.attributes), d.action == .stored, d.target.uppercased() == "INBOX" else { return [] }
+            return [mailboxHit(d, f, title: "Saved in the INBOX of \(d.user)")]
+        },
     ]
 
     static let ids: Set<String> = Set(table.map(\.id))
+    /// Findings that say the accepted message did not reach the recipient's eyes: they make the verdict and reason.
+    static let stoppedIDs: Set<String> = ["accepted-then-filtered", "delivered-to-junk"]
+
+    private static func mailboxHit(_ d: MailboxDelivery, _ f: SessionFacts, title: String) -> RuleHit {
+        let notes = f.session.notes.filter { $0.text.contains("msgid=") && $0.text.contains("(" + d.user + ")") }.suffix(2)
+        return RuleHit(evidence: notes.map { Evidence(position: $0.position, text: $0.text) }, title: title)
+    }
 
     private static func hit(_ v: FilterVerdict, _ f: SessionFacts, exchanges: [Int], evidence: [Evidence]) -> RuleHit {
         RuleHit(exchanges: exchanges, evidence: evidence, detail: detail(v), title: title(v), reason: reason(v),
@@ -53,6 +94,7 @@ public enum FilterRules {
         case "milter": by = " by a milter"
         case "postfix": by = " by a Postfix rule"
         case "exim": by = v.detail.hasPrefix(":blackhole:") ? " by an Exim router (:blackhole:)" : " by an Exim ACL"
+        case "sieve": by = " by the recipient's Sieve rule"
         default: by = " by the receiving side's filter"
         }
         return "Accepted, then \(did)\(why)\(by)"
@@ -111,6 +153,8 @@ public enum FilterRules {
             out.append(v.detail.hasPrefix(":blackhole:")
                        ? "Check the router or alias that sends this address to :blackhole: (`exim -bt ADDRESS` shows the route); remove it if the address should receive mail."
                        : "Find the `discard` verb in the ACL named (acl_smtp_rcpt or acl_smtp_data) and the condition that matched; narrow it if it caught wanted mail.")
+        case "sieve":
+            out.append("Read the user's Sieve script for the `discard` (`doveadm sieve list -u USER`, then `doveadm sieve get -u USER SCRIPT`).")
         case "milter":
             out.append("Look in the milter's own log (rspamd, OpenDKIM, MIMEDefang, ...) at the same time for the rule or score that asked for it.")
         default:

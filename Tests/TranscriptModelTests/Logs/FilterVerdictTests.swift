@@ -79,3 +79,49 @@ import Testing
         #expect(discarded.transactions.first?.recipients.map(\.address) == ["carol@example.com"])
     }
 }
+
+/// Where Dovecot put a message, joined to the Postfix sessions by Message-ID.
+@Suite struct MailboxDeliveryTests {
+    private func bytes(_ s: String) -> ArraySlice<UInt8> { Array(s.utf8)[...] }
+
+    @Test func dovecotLines() throws {
+        let inbox = try #require(MailboxDelivery(dovecot: bytes("lmtp(h-f16@example.com)<15080><pPC9MGVcEmDoOgAAWP5Hkg>: msgid=<h-e13b@h-de82.com>: saved mail to INBOX")))
+        #expect(inbox.user == "h-f16@example.com")
+        #expect(inbox.messageID == "h-e13b@h-de82.com")
+        #expect(inbox.action == .stored)
+        #expect(inbox.target == "INBOX")
+        #expect(!inbox.isJunkFolder)
+        let junk = try #require(MailboxDelivery(dovecot: bytes("lmtp(bob@example.com)<4410><kA1b>: sieve: msgid=<m: odd@x>: stored mail into mailbox 'Junk'")))
+        #expect(junk.messageID == "m: odd@x")
+        #expect(junk.bySieve)
+        #expect(junk.isJunkFolder)
+        #expect(MailboxDelivery(dovecot: bytes("lda(bob)<1><a>: Info: sieve: msgid=<m@x>: stored mail into mailbox 'INBOX.Spam'"))?.isJunkFolder == true)
+        #expect(MailboxDelivery(dovecot: bytes("lmtp(c@example.com)<1><a>: sieve: msgid=<m@x>: fileinto action: stored mail into mailbox 'Lists/digest'"))?.target == "Lists/digest")
+        #expect(MailboxDelivery(dovecot: bytes("lmtp(c@example.com)<1><a>: sieve: msgid=<m@x>: marked message to be discarded if not explicitly delivered (discard action)"))?.action == .discarded)
+        #expect(MailboxDelivery(dovecot: bytes("lmtp(d@example.com)<1><a>: sieve: msgid=<m@x>: forwarded to <d.home@gmail.com>"))?.target == "d.home@gmail.com")
+        #expect(MailboxDelivery(dovecot: bytes("lmtp(d@example.com)<1><a>: Error: msgid=<m@x>: save failed to INBOX: Quota exceeded (mailbox for user is full)"))?.action == .failed)
+        #expect(MailboxDelivery(dovecot: bytes("lmtp(15080): Connect from local")) == nil)
+        #expect(MailboxDelivery(dovecot: bytes("imap-login: Login: user=<bob>, method=PLAIN, rip=192.0.2.1")) == nil)
+        #expect(MailboxDelivery(dovecot: bytes("imap(bob)<1><a>: msgid=<m@x>: saved mail to INBOX")) == nil)
+    }
+
+    @Test func theDeliveryAndTheArrivalBothKnowWhereItWent() throws {
+        let data = try Data(contentsOf: repoRoot.appendingPathComponent("samples/logs/postfix-dovecot.log"))
+        var got: [Session] = []
+        _ = try InputDriver.read(name: "postfix-dovecot.log", bytes: Array(data)) { got.append($0) }
+        #expect(got.count == 10)
+        func attrs(_ qid: String, _ dir: Session.Direction) -> [String: String]? {
+            got.first { $0.direction == dir && $0.attributes["queue-id"] == qid }?.attributes
+        }
+        for dir in [Session.Direction.inbound, .outbound] {
+            #expect(attrs("4QbF1A2bCd", dir)?["mailbox-target"] == "INBOX")
+            #expect(attrs("4QbF2B3cDe", dir)?["mailbox-target"] == "Junk")
+            #expect(attrs("4QbF2B3cDe", dir)?["mailbox-by"] == "sieve")
+            #expect(attrs("4QbF4D5eFg", dir)?["filter-by"] == "sieve")
+            #expect(attrs("4QbF5E6fGh", dir)?["mailbox-action"] == "forwarded")
+        }
+        // Dovecot's line is evidence in both sessions.
+        let delivery = try #require(got.first { $0.direction == .outbound && $0.attributes["queue-id"] == "4QbF2B3cDe" })
+        #expect(delivery.notes.contains { $0.text.contains("stored mail into mailbox 'Junk'") })
+    }
+}

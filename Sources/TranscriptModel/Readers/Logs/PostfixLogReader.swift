@@ -54,6 +54,9 @@ public struct PostfixLogReader: LineReader {
     var smtpd: [Int: Inbound] = [:]
     var held: [String: Inbound] = [:]
     var queue: [String: QueueInfo] = [:]
+    /// Queue ids by Message-ID (cleanup's `message-id=` line), for Dovecot's delivery lines, which name the
+    /// message only by it. Entries leave with their queue ids.
+    var queuesByMessageID: [String: [String]] = [:]
     var outbound: [Int: Outbound] = [:]
     var postscreen: [String: Inbound] = [:]
     /// Deferred messages silent for a while (forgotten from `queue`): their story waits for the next retry.
@@ -107,6 +110,8 @@ public struct PostfixLogReader: LineReader {
         /// What a filter did with a message it accepted (`discard`, `hold`, amavis's `Blocked SPAM
         /// {DiscardedInbound}`): the session's `filter-*` attributes.
         var filter: FilterVerdict?
+        /// Where Dovecot put the message this session brought in.
+        var mailbox: MailboxDelivery?
         init(pid: Int, service: String, time: Double) { self.pid = pid; self.service = service; self.last = time }
         func add(_ note: LogNote) { if notes.count < 5_000 { notes.append(note) } }
     }
@@ -121,6 +126,9 @@ public struct PostfixLogReader: LineReader {
         var removed = false
         /// The message's story (arrival, attempts, end).
         var track: MessageTrack?
+        var messageID: String?
+        /// Where Dovecot put it (the most telling recipient's: discarded, Junk, forwarded, a folder, INBOX).
+        var mailbox: (delivery: MailboxDelivery, note: LogNote)?
         init(time: Double) { last = time }
     }
 
@@ -167,6 +175,11 @@ public struct PostfixLogReader: LineReader {
         let isPostfix = LogBytes.starts(prog, "postfix") || prog.isEmpty || LogBytes.equals(prog, "postgrey")
             || LogBytes.starts(prog, "amavis")
         guard isPostfix else {
+            // Dovecot's delivery lines (LMTP, LDA) say where the message went; its IMAP and POP3 lines are not mail flow.
+            if LogBytes.equals(prog, "dovecot"), dovecotLine(l.message, pos: pos, text: { Bytes.string(line) }) {
+                stats.understood += 1
+                return
+            }
             stats.ignored += 1
             return
         }
@@ -256,7 +269,7 @@ public struct PostfixLogReader: LineReader {
         if now - lastQueueSweep > 600 {
             lastQueueSweep = now
             for (k, q) in queue where now - q.last > 7_200 {
-                queue[k] = nil
+                forget(k)
                 // A retry chain waits (small: its history only) for the next attempt.
                 if let t = q.track, t.worthOwnSession, t.history.end == nil { dormant[k] = t }
             }
@@ -286,7 +299,7 @@ public struct PostfixLogReader: LineReader {
         if queue.count > limits.queueIDs {
             // Forget the least recently seen tenth (their stories are long over or never complete).
             let drop = queue.sortedStably(by: { $0.last < $1.last }).prefix(limits.queueIDs / 10).map(\.key)
-            for k in drop where k != qid { queue[k] = nil }
+            for k in drop where k != qid { forget(k) }
         }
         return q
     }
@@ -735,6 +748,30 @@ public struct PostfixLogReader: LineReader {
         return true
     }
 
+    /// A queue id leaves the queue (and the Message-ID index).
+    mutating func forget(_ qid: String) {
+        guard let q = queue.removeValue(forKey: qid), let id = q.messageID, var qids = queuesByMessageID[id] else { return }
+        qids.removeAll { $0 == qid }
+        queuesByMessageID[id] = qids.isEmpty ? nil : qids
+    }
+
+    /// `dovecot: lmtp(bob@example.com)<pid><id>: msgid=<m@x>: saved mail to INBOX` and Sieve's `stored mail into
+    /// mailbox 'Junk'`, `discard`, `forwarded to`: joined by Message-ID to the queue entries of that message
+    /// (the session that brought it in, and the delivery to Dovecot). False for Dovecot's other lines.
+    mutating func dovecotLine(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String) -> Bool {
+        guard let d = MailboxDelivery(dovecot: m) else { return false }
+        let note = LogNote(text: text(), pos: pos)
+        for qid in queuesByMessageID[d.messageID] ?? [] {
+            guard let q = queue[qid] else { continue }
+            if q.mailbox == nil || d.notability > q.mailbox!.delivery.notability { q.mailbox = (d, note) }
+            if let s = q.inbound {
+                s.add(note)
+                if s.mailbox == nil || d.notability > s.mailbox!.notability { s.mailbox = d }
+            }
+        }
+        return true
+    }
+
     // MARK: - queue manager, cleanup, local delivery, bounce
 
     mutating func queueLine(_ m: ArraySlice<UInt8>, daemon: ArraySlice<UInt8>, pos: SourcePosition,
@@ -796,7 +833,7 @@ public struct PostfixLogReader: LineReader {
             }
             // No attempt session was open to carry the story: it goes out on its own.
             if let t, t.worthOwnSession { emitStory(t, emit: emit) }
-            queue[qid] = nil
+            forget(qid)
             return true
         }
         if LogBytes.starts(body, "to=") {
@@ -824,7 +861,14 @@ public struct PostfixLogReader: LineReader {
         if LogBytes.starts(body, "message-id=") {
             var v = LogBytes.value(body, "message-id=") ?? []
             if v.isEmpty { v = body.dropFirst(11) }
-            track(q, qid).received(time: pos.time, messageID: Bytes.string(v.prefix(300)), position: pos)
+            let id = Bytes.string(v.prefix(300))
+            track(q, qid).received(time: pos.time, messageID: id, position: pos)
+            if q.messageID == nil, !id.isEmpty {
+                q.messageID = id
+                var qids = queuesByMessageID[id] ?? []
+                if qids.count < 8 { qids.append(qid) }
+                queuesByMessageID[id] = qids
+            }
             return true
         }
         if let r = LogBytes.after(body, "uid=") {
@@ -1031,11 +1075,12 @@ public struct PostfixLogReader: LineReader {
         let tally: [(verb: String, ok: Int, total: Int)]?
         let steps: [Step]
         let filter: FilterVerdict?
+        let mailbox: MailboxDelivery?
 
         init(input: String, inbound s: Inbound, steps: [Step]) {
             self.input = input
             client = s.client; helo = s.helo; service = s.service; pid = s.pid; qids = s.qids; notes = s.notes
-            connectPos = s.connectPos; tally = s.tally; filter = s.filter
+            connectPos = s.connectPos; tally = s.tally; filter = s.filter; mailbox = s.mailbox
             self.steps = steps
         }
 
@@ -1049,6 +1094,7 @@ public struct PostfixLogReader: LineReader {
             if !qids.isEmpty { b.attributes["queue-id"] = qids.joined(separator: " ") }
             if let first = notes.first { b.attributes["log-first-line"] = String(first.pos.line ?? 0) }
             filter?.record(in: &b.attributes)
+            mailbox?.record(in: &b.attributes)
             var ni = 0
             func flushNotes(upTo line: Int?) {
                 while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
@@ -1582,10 +1628,17 @@ public struct PostfixLogReader: LineReader {
 
     mutating func emitRelaySession(_ o: Outbound, statuses: [Status], notes: [LogNote], queueInfo q: QueueInfo?,
                                    attempt: Int, emit: (Session) -> Void) {
-        let replay = RelayReplay(input: input, service: o.service, qid: o.qid, pid: o.pid, tls: o.tls,
+        var notes = notes
+        // Dovecot's line of a delivery to it: the attempt's evidence, in line order.
+        if let mb = q?.mailbox, statuses.contains(where: { $0.status == "sent" }) {
+            let at = notes.firstIndex { $0.pos.order > mb.note.pos.order } ?? notes.endIndex
+            notes.insert(mb.note, at: at)
+        }
+        var replay = RelayReplay(input: input, service: o.service, qid: o.qid, pid: o.pid, tls: o.tls,
                                  saslFailure: o.saslFailure, lostWhile: o.lostWhile, refused: o.refused,
                                  attemptNotes: o.notes, statuses: statuses, notes: notes, attempt: attempt,
                                  sender: q?.sender, queueNotes: q?.notes)
+        if statuses.contains(where: { $0.status == "sent" }) { replay.mailbox = q?.mailbox?.delivery }
         stats.sessions += 1
         emit(defers ? Session(input: input, format: Self.formatID, pending: replay.build) : replay.build())
     }
@@ -1611,6 +1664,8 @@ public struct PostfixLogReader: LineReader {
         let queueNotes: [LogNote]?
         /// Said of the greeting no line shows; a queue listing is not a log.
         var unseenGreeting = "(greeting not logged)"
+        /// Where Dovecot put what this attempt delivered.
+        var mailbox: MailboxDelivery?
 
         func build() -> Session {
             var b = SessionBuilder(input: input, format: PostfixLogReader.formatID)
@@ -1619,6 +1674,7 @@ public struct PostfixLogReader: LineReader {
             if !qid.isEmpty { b.attributes["queue-id"] = qid }
             b.attributes["attempt"] = String(attempt)
             if pid != 0 { b.attributes["pid"] = String(pid) }
+            mailbox?.record(in: &b.attributes)
             let first = statuses.first
             let relay = first?.relay.map { LogBytes.hostAddress(Array($0.utf8)[...]) }
             if let st = first {
