@@ -23,7 +23,7 @@ struct Explain: ParsableCommand {
     @Flag(name: .long, help: "One line per session: outcome, stage, reason, client -> server, input.")
     var brief = false
 
-    @Flag(name: .customLong("fail-on-problems"), help: "Exit with 1 when a session did not deliver.")
+    @Flag(name: .customLong("fail-on-problems"), help: "Exit with 1 when a session did not deliver (also when a filter discarded or held an accepted message).")
     var failOnProblems = false
 
     func run() throws {
@@ -40,7 +40,8 @@ struct Explain: ParsableCommand {
         // JSON and the one-line brief text print no transcript lines, so they are not built.
         let transcript = !(format == .json || format == .jsonl || (format == .text && brief))
         let errors = try inputs.forEachSession(transcript: transcript, transform: { x, n -> Rendered in
-            let delivered = x.session.outcome == .delivered
+            // Accepted, then thrown away or held by a filter: not delivered, whatever SMTP said.
+            let delivered = x.session.outcome == .delivered && !x.findings.contains { $0.id == "accepted-then-filtered" }
             switch format {
             case .text:
                 return Rendered(delivered: delivered, bytes: Array(((n > 1 && !brief ? "\n" : "") + text.render(x, number: n, of: 0)).utf8))

@@ -54,6 +54,9 @@ import Testing
         #expect(try BinaryRunner.run([Self.relay]).status == 0)
         #expect(try BinaryRunner.run([Self.relay, "--fail-on-problems"]).status == 1)
         #expect(try BinaryRunner.run([Self.delivered, "--fail-on-problems"]).status == 0)
+        // Accepted in SMTP, then discarded by a filter: a problem, though every session's outcome is delivered.
+        #expect(try BinaryRunner.run(["samples/logs/exim-discard.log", "--fail-on-problems"]).status == 1)
+        #expect(try BinaryRunner.run(["samples/logs/exim-discard.log"]).status == 0)
         #expect(try BinaryRunner.run(["--no-such-flag"]).status == 2)
         #expect(try BinaryRunner.run(["--input-format", "nonsense", Self.relay]).status == 2)
     }
