@@ -125,3 +125,25 @@ import Testing
         #expect(delivery.notes.contains { $0.text.contains("stored mail into mailbox 'Junk'") })
     }
 }
+
+@Suite struct HoldReleaseTests {
+    @Test func aReleasedHoldIsNoLongerTheStory() throws {
+        let log = """
+        Dec  6 09:11:01 mx1 postfix/smtpd[3102]: connect from mail.partner.example[198.51.100.60]
+        Dec  6 09:11:02 mx1 postfix/smtpd[3102]: 4QbD3P4zAb: client=mail.partner.example[198.51.100.60]
+        Dec  6 09:11:02 mx1 postfix/smtpd[3102]: 4QbD3P4zAb: hold: RCPT from mail.partner.example[198.51.100.60]: <legal@example.com>: Recipient address triggers HOLD action; from=<ann@partner.example> to=<legal@example.com> proto=ESMTP helo=<mail.partner.example>
+        Dec  6 09:11:03 mx1 postfix/qmgr[880]: 4QbD3P4zAb: from=<ann@partner.example>, size=2211, nrcpt=1 (queue active)
+        Dec  6 09:11:03 mx1 postfix/smtpd[3102]: disconnect from mail.partner.example[198.51.100.60] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5
+        Dec  6 09:30:00 mx1 postfix/postsuper[4001]: 4QbD3P4zAb: released from hold
+        Dec  6 09:30:01 mx1 postfix/local[4002]: 4QbD3P4zAb: to=<legal@example.com>, relay=local, delay=1139, delays=1139/0.01/0/0.01, dsn=2.0.0, status=sent (delivered to mailbox)
+        Dec  6 09:30:01 mx1 postfix/qmgr[880]: 4QbD3P4zAb: removed
+
+        """
+        let all = try sessions(log, name: "mail.log")
+        let inbound = try #require(all.first { $0.direction == .inbound })
+        #expect(inbound.attributes["filter-action"] == nil)
+        // Without the release line, the hold is what the session says.
+        let held = try sessions(log.split(separator: "\n").filter { !$0.contains("released") && !$0.contains("local[") && !$0.contains("removed") }.joined(separator: "\n") + "\n", name: "mail.log")
+        #expect(held.first { $0.direction == .inbound }?.attributes["filter-action"] == "hold")
+    }
+}

@@ -785,6 +785,8 @@ public struct PostfixLogReader: LineReader {
         let q = queueInfo(qid)!
         let note = LogNote(text: text(), pos: pos)
         q.inbound?.add(note)
+        // `postsuper -H`: the held message goes on, so the hold no longer explains anything.
+        if LogBytes.starts(body, "released from hold"), let s = q.inbound, s.filter?.action == .hold { s.filter = nil }
         if let s = q.inbound, let f = FilterVerdict(postfix: body) {
             s.filter = f
             // cleanup throws a discarded message away itself: no `removed` line will come for it.
