@@ -7,7 +7,7 @@ public struct Explainer: Sendable {
     public var replyRules: [ReplyRule]
     public let userRules: [ReplyRule]
 
-    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + FilterRules.table + ClientErrorRules.table + ESPRules.table,
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + ClientErrorRules.table + ESPRules.table,
                 replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
         self.userRules = userRules
@@ -182,7 +182,7 @@ public struct Explainer: Sendable {
 
     private func primaryFinding(_ findings: [Finding], _ session: Session) -> Finding? {
         if session.outcome == .delivered {
-            return findings.first { $0.severity == .error } ?? findings.first { $0.id == "delivered-to-junk" }
+            return findings.first { $0.severity == .error } ?? findings.first { FilterRules.junkIDs.contains($0.id) }
         }
         // A cause named in a session rule (HELO name refused at RCPT) beats the catch-all of the stage.
         if let d = session.decisiveExchange {
@@ -206,7 +206,7 @@ enum VerdictSummary {
             let n = s.transactions.filter(\.delivered).count
             let q = s.transactions.first(where: \.delivered)?.queueID.map { " (queue id \($0))" } ?? ""
             // Accepted in SMTP, then stopped by a filter: the sentence must not read as a success.
-            if let p = primary, p.id == "delivered-to-junk" {
+            if let p = primary, FilterRules.junkIDs.contains(p.id) {
                 return "\(p.title)\(q): the recipient may not see it."
             }
             if let p = primary, FilterRules.stoppedIDs.contains(p.id) {

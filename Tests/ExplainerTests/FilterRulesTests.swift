@@ -100,3 +100,42 @@ import TranscriptModel
         #expect(discarded.findings.first?.actions.contains { $0.contains("doveadm sieve list -u USER") } == true)
     }
 }
+
+/// Rspamd's score in words: the heaviest tests with a known meaning name the cause and the next steps.
+@Suite struct SpamFilterRulesTests {
+    private func explained(_ file: String) throws -> [ExplainedSession] {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        let data = try Data(contentsOf: url.appendingPathComponent("samples/logs/" + file))
+        var out: [Session] = []
+        _ = try InputDriver.read(name: file, bytes: Array(data)) { out.append($0) }
+        return out.map { Explainer().explain($0) }
+    }
+
+    @Test func aRejectNamesItsHeaviestCauses() throws {
+        for file in ["rspamd.log", "postfix-rspamd.log"] {
+            let x = try #require(try explained(file).first { $0.session.client.address == "198.51.100.7" })
+            let f = try #require(x.findings.first { $0.id == "spam-filter-refused" })
+            #expect(f.title == "Rspamd refused it (score 18.42, refused from 15.00): the sending IP is on a DNS blocklist; the statistical (Bayes) filter finds the content spammy; the sending IP has no reverse DNS name that resolves back", "\(file)")
+            #expect(f.reason == .blocked)
+            #expect(x.primaryReason == .blocked)
+            #expect(f.actions.first?.contains("check.spamhaus.org") == true)
+            #expect(f.explanation.contains("RBL_SPAMHAUS_ZEN 7"))
+        }
+    }
+
+    @Test func aTagIsTheJunkFolderWarning() throws {
+        let x = try #require(try explained("rspamd.log").first { $0.session.attributes["rspamd-action"] == "add header" })
+        #expect(x.primaryReason == .spamdetected)
+        #expect(x.summary.hasPrefix("Rspamd marked it as spam (score 7.80, refused from 15.00): the statistical (Bayes) filter finds the content spammy; links in the message point to listed domains"))
+        #expect(x.summary.hasSuffix("the recipient may not see it."))
+    }
+
+    @Test func greylistingAndCleanMailAreNotContentVerdicts() throws {
+        let all = try explained("rspamd.log")
+        #expect(all[1].findings.allSatisfy { !SpamFilterRules.ids.contains($0.id) })
+        #expect(all[1].primaryReason == .delivered)
+        #expect(all[3].primaryReason == .greylisted)
+        #expect(all[3].findings.allSatisfy { $0.id != "spam-filter-refused" })
+    }
+}

@@ -58,7 +58,9 @@ public enum FilterRules {
 
     static let ids: Set<String> = Set(table.map(\.id))
     /// Findings that say the accepted message did not reach the recipient's eyes: they make the verdict and reason.
-    static let stoppedIDs: Set<String> = ["accepted-then-filtered", "delivered-to-junk"]
+    static let stoppedIDs: Set<String> = ["accepted-then-filtered", "delivered-to-junk", "spam-filter-tagged"]
+    /// Warnings that a delivered message went (or will most likely go) to the Junk folder.
+    static let junkIDs: Set<String> = ["delivered-to-junk", "spam-filter-tagged"]
 
     private static func mailboxHit(_ d: MailboxDelivery, _ f: SessionFacts, title: String) -> RuleHit {
         let notes = f.session.notes.filter { $0.text.contains("msgid=") && $0.text.contains("(" + d.user + ")") }.suffix(2)

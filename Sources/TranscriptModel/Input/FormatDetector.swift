@@ -41,6 +41,7 @@ public enum FormatDetector {
         + [QmailLogReader.self]
         + [CourierLogReader.self]
         + [KerioLogReader.self]
+        + [RspamdLogReader.self]
 
     public struct Choice: Sendable {
         public var reader: any LineReader.Type

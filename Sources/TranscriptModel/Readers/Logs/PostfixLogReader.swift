@@ -112,6 +112,8 @@ public struct PostfixLogReader: LineReader {
         var filter: FilterVerdict?
         /// Where Dovecot put the message this session brought in.
         var mailbox: MailboxDelivery?
+        /// Rspamd's verdict on a message of this session (its `rspamd-*` attributes).
+        var rspamd: [String: String]?
         init(pid: Int, service: String, time: Double) { self.pid = pid; self.service = service; self.last = time }
         func add(_ note: LogNote) { if notes.count < 5_000 { notes.append(note) } }
     }
@@ -173,7 +175,7 @@ public struct PostfixLogReader: LineReader {
         // postgrey (the usual greylisting policy server) is read too: its verdict joins the client's session.
         // So is amavis (the usual after-queue content filter): what it blocked joins the message's session.
         let isPostfix = LogBytes.starts(prog, "postfix") || prog.isEmpty || LogBytes.equals(prog, "postgrey")
-            || LogBytes.starts(prog, "amavis")
+            || LogBytes.starts(prog, "amavis") || LogBytes.equals(prog, "rspamd")
         guard isPostfix else {
             // Dovecot's delivery lines (LMTP, LDA) say where the message went; its IMAP and POP3 lines are not mail flow.
             if LogBytes.equals(prog, "dovecot"), dovecotLine(l.message, pos: pos, text: { Bytes.string(line) }) {
@@ -204,6 +206,8 @@ public struct PostfixLogReader: LineReader {
             known = postgreyLine(l.message, pos: pos, text: text)
         } else if LogBytes.starts(prog, "amavis") {
             known = amavisLine(l.message, pos: pos, text: text)
+        } else if LogBytes.equals(prog, "rspamd") {
+            known = rspamdLine(l.message, pos: pos, text: text)
         } else if LogBytes.equals(d, "dnsblog") {
             known = dnsblogLine(l.message, pos: pos, text: text)
         } else {
@@ -748,6 +752,17 @@ public struct PostfixLogReader: LineReader {
         return true
     }
 
+    /// Rspamd's verdict through syslog (`rspamd[pid]: <a1b2c3>; proxy; rspamd_task_write_log: ..., qid: <QID>,
+    /// ...`): its score and symbols join the session of that queue id. Rspamd's other lines are understood.
+    mutating func rspamdLine(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String) -> Bool {
+        guard let k = LogBytes.find(m.prefix(200), RspamdLogReader.marker),
+              let v = RspamdLogReader.verdict(m[(k + RspamdLogReader.marker.utf8CodeUnitCount)...]) else { return true }
+        guard let qid = v.queueID, let s = queue[qid]?.inbound else { return true }
+        s.add(LogNote(text: text(), pos: pos))
+        s.rspamd = v.attributes
+        return true
+    }
+
     /// A queue id leaves the queue (and the Message-ID index).
     mutating func forget(_ qid: String) {
         guard let q = queue.removeValue(forKey: qid), let id = q.messageID, var qids = queuesByMessageID[id] else { return }
@@ -1078,11 +1093,12 @@ public struct PostfixLogReader: LineReader {
         let steps: [Step]
         let filter: FilterVerdict?
         let mailbox: MailboxDelivery?
+        let rspamd: [String: String]?
 
         init(input: String, inbound s: Inbound, steps: [Step]) {
             self.input = input
             client = s.client; helo = s.helo; service = s.service; pid = s.pid; qids = s.qids; notes = s.notes
-            connectPos = s.connectPos; tally = s.tally; filter = s.filter; mailbox = s.mailbox
+            connectPos = s.connectPos; tally = s.tally; filter = s.filter; mailbox = s.mailbox; rspamd = s.rspamd
             self.steps = steps
         }
 
@@ -1097,6 +1113,7 @@ public struct PostfixLogReader: LineReader {
             if let first = notes.first { b.attributes["log-first-line"] = String(first.pos.line ?? 0) }
             filter?.record(in: &b.attributes)
             mailbox?.record(in: &b.attributes)
+            for (k, v) in rspamd ?? [:] { b.attributes[k] = v }
             var ni = 0
             func flushNotes(upTo line: Int?) {
                 while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
