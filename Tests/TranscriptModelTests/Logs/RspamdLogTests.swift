@@ -25,6 +25,13 @@ import Testing
         #expect(v.attributes["rspamd-symbols"] == "RBL_SPAMHAUS_ZEN 7 {7.100.51.198.zen.spamhaus.org:127.0.0.3;}; BAYES_SPAM 5.1 {99.99%;}; DMARC_POLICY_REJECT 2 {sender.example : No valid SPF, No valid DKIM;reject;}")
     }
 
+    @Test func brokenScoresAreNotVerdicts() {
+        // Found by fuzzing: a `]` before the `/` of the score, a `/` right after the bracket.
+        for body in ["id: <a>, (default: T (reject): [5]/1", "x (default: F (no action): [/]", "(default: T (reject): [1/", "(default: T (reject"] {
+            #expect(RspamdLogReader.verdict(Array(body.utf8)[...]) == nil, "\(body)")
+        }
+    }
+
     @Test func eachVerdictIsASessionEndingAsItsActionSays() throws {
         let data = try Data(contentsOf: repoRoot.appendingPathComponent("samples/logs/rspamd.log"))
         var got: [Session] = []

@@ -154,7 +154,8 @@ public struct RspamdLogReader: LineReader {
         guard let close = r.prefix(40).firstIndex(of: 0x29) else { return nil }
         v.action = Bytes.string(r[r.startIndex..<close])
         r = r[(close + 1)...]
-        guard LogBytes.starts(r, ": ["), let slash = r.prefix(40).firstIndex(of: 0x2F), let end = r.prefix(60).firstIndex(of: 0x5D) else { return nil }
+        guard LogBytes.starts(r, ": ["), let slash = r.prefix(40).firstIndex(of: 0x2F), let end = r.prefix(60).firstIndex(of: 0x5D),
+              slash > r.startIndex + 3, end > slash + 1 else { return nil }
         v.score = Bytes.string(r[(r.startIndex + 3)..<slash])
         v.threshold = Bytes.string(r[(slash + 1)..<end])
         r = r[(end + 1)...]
