@@ -1648,8 +1648,10 @@ public struct PostfixLogReader: LineReader {
     mutating func emitRelaySession(_ o: Outbound, statuses: [Status], notes: [LogNote], queueInfo q: QueueInfo?,
                                    attempt: Int, emit: (Session) -> Void) {
         var notes = notes
-        // Dovecot's line of a delivery to it: the attempt's evidence, in line order.
-        if let mb = q?.mailbox, statuses.contains(where: { $0.status == "sent" }) {
+        // Dovecot's line of a delivery to it over LMTP: the attempt's evidence, in line order. (A hand-off to
+        // a content filter, `smtp` to 127.0.0.1:10024, is not where the message was saved.)
+        let toDovecot = o.service.hasSuffix("lmtp") && statuses.contains(where: { $0.status == "sent" })
+        if let mb = q?.mailbox, toDovecot {
             let at = notes.firstIndex { $0.pos.order > mb.note.pos.order } ?? notes.endIndex
             notes.insert(mb.note, at: at)
         }
@@ -1657,7 +1659,7 @@ public struct PostfixLogReader: LineReader {
                                  saslFailure: o.saslFailure, lostWhile: o.lostWhile, refused: o.refused,
                                  attemptNotes: o.notes, statuses: statuses, notes: notes, attempt: attempt,
                                  sender: q?.sender, queueNotes: q?.notes)
-        if statuses.contains(where: { $0.status == "sent" }) { replay.mailbox = q?.mailbox?.delivery }
+        if toDovecot { replay.mailbox = q?.mailbox?.delivery }
         stats.sessions += 1
         emit(defers ? Session(input: input, format: Self.formatID, pending: replay.build) : replay.build())
     }
