@@ -98,6 +98,7 @@ import TranscriptModel
         let discarded = try #require(all.first { $0.session.attributes["queue-id"] == "4QbF4D5eFg" })
         #expect(discarded.findings.first?.title == "Accepted, then discarded by the recipient's Sieve rule")
         #expect(discarded.findings.first?.actions.contains { $0.contains("doveadm sieve list -u USER") } == true)
+        #expect(discarded.findings.first?.evidence.first?.text.contains("marked message to be discarded") == true)
     }
 }
 

@@ -13,7 +13,8 @@ public enum FilterRules {
                     actions: []) { f in
             guard f.session.transactions.contains(where: \.delivered) else { return [] }
             if let v = FilterVerdict(attributes: f.session.attributes) {
-                let key = String(v.detail.prefix(60))
+                // The line that said so: the filter's words are part of it (Sieve's are Dovecot's own sentence).
+                let key = v.by == "sieve" ? "to be discarded" : String(v.detail.prefix(60))
                 let notes = f.session.notes.filter { !key.isEmpty && $0.text.contains(key) }.suffix(3)
                 return [hit(v, f, exchanges: [], evidence: notes.map { Evidence(position: $0.position, text: $0.text) })]
             }
