@@ -126,7 +126,7 @@ import TranscriptModel
     }
 
     @Test func aTagIsTheJunkFolderWarning() throws {
-        let x = try #require(try explained("rspamd.log").first { $0.session.attributes["rspamd-action"] == "add header" })
+        let x = try #require(try explained("rspamd.log").first { $0.session.attributes["spam-action"] == "add header" })
         #expect(x.primaryReason == .spamdetected)
         #expect(x.summary.hasPrefix("Rspamd marked it as spam (score 7.80, refused from 15.00): the statistical (Bayes) filter finds the content spammy; links in the message point to listed domains"))
         #expect(x.summary.hasSuffix("the recipient may not see it."))
@@ -138,5 +138,25 @@ import TranscriptModel
         #expect(all[1].primaryReason == .delivered)
         #expect(all[3].primaryReason == .greylisted)
         #expect(all[3].findings.allSatisfy { $0.id != "spam-filter-refused" })
+    }
+}
+
+@Suite struct SpamAssassinRulesTests {
+    @Test func rulesWithoutScoresRankByTheTable() throws {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        let data = try Data(contentsOf: url.appendingPathComponent("samples/logs/postfix-spamassassin.log"))
+        var out: [Session] = []
+        _ = try InputDriver.read(name: "postfix-spamassassin.log", bytes: Array(data)) { out.append($0) }
+        let all = out.map { Explainer().explain($0) }
+        let tagged = try #require(all.first { $0.session.client.address == "203.0.113.44" })
+        let f = try #require(tagged.findings.first)
+        #expect(f.id == "spam-filter-tagged")
+        // The allow-list lookup (RCVD_IN_DNSWL_NONE) is no cause; the blocklist comes before Bayes.
+        #expect(f.title == "SpamAssassin marked it as spam (score 14, spam from 5.0): the sending IP is on a DNS blocklist; the DKIM signature does not verify; the statistical (Bayes) filter finds the content spammy")
+        #expect(tagged.summary.hasSuffix("(queue id 4QbG1H2iJk): the recipient may not see it."))
+        let clean = try #require(all.first { $0.session.client.address == "198.51.100.60" })
+        #expect(clean.primaryReason == .delivered)
+        #expect(!clean.findings.contains { SpamFilterRules.ids.contains($0.id) })
     }
 }

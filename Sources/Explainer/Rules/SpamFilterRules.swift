@@ -1,8 +1,9 @@
 import TranscriptModel
 
-/// A content filter's score and the tests that made it (Rspamd's symbols, from the `rspamd-*` attributes its
-/// log reader sets): which causes weighed most, in words, with what to do about each. The symbol table is
-/// data: a row matches a symbol by name or by prefix.
+/// A content filter's score and the tests that made it (Rspamd's symbols, SpamAssassin's rule names, from the
+/// `spam-*` attributes the log readers set): which causes weighed most, in words, with what to do about each.
+/// The symbol table is data, most telling cause first: a row matches a symbol (Rspamd's or SpamAssassin's
+/// name) exactly or by prefix.
 public enum SpamFilterRules {
     /// What a group of symbols means.
     struct Cause {
@@ -23,21 +24,24 @@ public enum SpamFilterRules {
         Cause(names: [], prefixes: ["CLAM_VIRUS", "CLAMAV_", "ANTIVIRUS", "KAS_VIRUS", "SOPHOS_VIRUS", "FPROT_VIRUS", "AVAST_VIRUS"],
               words: "a virus scanner found malware", reason: .virusdetected,
               step: "Do not resend the file: have the sender scan their system and send a clean copy."),
+        // SpamAssassin's allow-list lookups share the blocklists' prefix; they say nothing against the sender.
+        Cause(names: [], prefixes: ["RCVD_IN_DNSWL_", "RCVD_IN_MSPIKE_H", "RCVD_IN_IADB_"], words: "", reason: .undefined, step: ""),
         Cause(names: [], prefixes: ["RBL_", "RECEIVED_SPAMHAUS", "RCVD_IN_", "SPAMHAUS_", "RECEIVED_BLOCKLISTDE", "MAILSPIKE_"],
               words: "the sending IP is on a DNS blocklist", reason: .blocked,
               step: "Look the sending IP up on the list named (Spamhaus: check.spamhaus.org) and ask for removal once the cause is fixed; until then send through a relay that is not listed."),
-        Cause(names: ["R_SPF_FAIL", "R_SPF_SOFTFAIL", "R_SPF_PERMFAIL"], prefixes: [],
+        Cause(names: ["R_SPF_FAIL", "R_SPF_SOFTFAIL", "R_SPF_PERMFAIL", "SPF_FAIL", "SPF_SOFTFAIL", "SPF_HELO_FAIL"], prefixes: [],
               words: "SPF does not allow the sending IP for the envelope domain", reason: .authfailure,
               step: "Add the sending server or service to the sender domain's SPF record."),
-        Cause(names: ["R_DKIM_REJECT", "R_DKIM_PERMFAIL"], prefixes: [],
+        Cause(names: ["R_DKIM_REJECT", "R_DKIM_PERMFAIL", "DKIM_INVALID", "DKIM_ADSP_DISCARD"], prefixes: [],
               words: "the DKIM signature does not verify", reason: .authfailure,
               step: "Check that the DKIM key in DNS matches the signing key and that nothing changes the message after signing (footers, rewriting)."),
         Cause(names: ["DMARC_POLICY_REJECT", "DMARC_POLICY_QUARANTINE", "DMARC_POLICY_SOFTFAIL"], prefixes: [],
               words: "DMARC fails (neither SPF nor DKIM passes for the From: domain)", reason: .authfailure,
               step: "Make SPF or DKIM pass for the From: domain itself (aligned), not only for the envelope or a service's domain."),
-        Cause(names: ["BAYES_SPAM"], prefixes: [], words: "the statistical (Bayes) filter finds the content spammy", reason: .spamdetected,
+        Cause(names: ["BAYES_SPAM", "BAYES_50", "BAYES_60", "BAYES_80", "BAYES_95", "BAYES_99", "BAYES_999"], prefixes: [], words: "the statistical (Bayes) filter finds the content spammy", reason: .spamdetected,
               step: "If the message is wanted, have the receiving admin learn it as ham (`rspamc learn_ham`); senders: plainer wording, text with the images, fewer links."),
-        Cause(names: [], prefixes: ["FUZZY_DENIED", "FUZZY_BLOCKED", "FUZZY_"], words: "the message matches known spam (fuzzy hashes)", reason: .spamdetected,
+        Cause(names: ["PYZOR_CHECK", "DCC_CHECK", "DCC_REPUT_70_89", "DCC_REPUT_90_94", "DCC_REPUT_95_98", "DCC_REPUT_99_100"],
+              prefixes: ["FUZZY_DENIED", "FUZZY_BLOCKED", "FUZZY_", "RAZOR2_"], words: "the message matches known spam (fuzzy hashes, checksum networks)", reason: .spamdetected,
               step: "If the message is wanted, the receiving admin can allow the sender; a bulk template that spammers copied needs changing."),
         Cause(names: [], prefixes: ["URIBL_", "DBL_", "SURBL_", "SEM_URIBL", "MSBL_EBL", "RSPAMD_URIBL", "ABUSE_SURBL"],
               words: "links in the message point to listed domains", reason: .spamdetected,
@@ -47,10 +51,10 @@ public enum SpamFilterRules {
         Cause(names: [], prefixes: ["MIME_BAD_ATTACHMENT", "MIME_DOUBLE_BAD_EXTENSION", "MIME_BAD_EXTENSION", "MIME_ARCHIVE_IN_ARCHIVE", "MIME_EXE_IN_GEN_SPLIT_RAR"],
               words: "an attachment of a dangerous type", reason: .policyviolation,
               step: "Send the file another way (a download link, or a format the receiver allows)."),
-        Cause(names: ["RDNS_NONE", "RDNS_DNSFAIL", "HFILTER_HOSTNAME_UNKNOWN"], prefixes: [],
+        Cause(names: ["RDNS_NONE", "RDNS_DNSFAIL", "HFILTER_HOSTNAME_UNKNOWN", "RDNS_DYNAMIC"], prefixes: [],
               words: "the sending IP has no reverse DNS name that resolves back", reason: .requireptr,
               step: "Have the IP's owner set a PTR record naming the server, with that name resolving back to the IP."),
-        Cause(names: [], prefixes: ["HFILTER_HELO_"], words: "the HELO name is not a resolvable FQDN", reason: .notcompliantrfc,
+        Cause(names: [], prefixes: ["HFILTER_HELO_", "HELO_DYNAMIC_", "HELO_NO_DOMAIN"], words: "the HELO name is not a resolvable FQDN", reason: .notcompliantrfc,
               step: "Make the sending server greet with its public host name (one that resolves to its IP)."),
         Cause(names: ["FORGED_SENDER", "FORGED_RECIPIENTS", "SPOOF_DISPLAY_NAME", "FROM_NAME_HAS_TITLE"], prefixes: [],
               words: "the sender looks forged", reason: .securityerror,
@@ -59,7 +63,7 @@ public enum SpamFilterRules {
               step: "Publish a working MX record for the sender's domain (replies and bounces need it)."),
         Cause(names: [], prefixes: ["RATELIMIT"], words: "the sender went over a rate limit", reason: .speeding,
               step: "Send more slowly, or ask the receiving admin to raise the limit for this sender."),
-        Cause(names: ["MISSING_DATE", "MISSING_MID", "INVALID_DATE", "MULTIPLE_UNIQUE_HEADERS", "MISSING_FROM", "MISSING_TO"], prefixes: [],
+        Cause(names: ["MISSING_DATE", "MISSING_MID", "INVALID_DATE", "MULTIPLE_UNIQUE_HEADERS", "MISSING_FROM", "MISSING_TO", "MISSING_HEADERS"], prefixes: [],
               words: "the headers are malformed (a missing or duplicated Date, Message-ID, From or To)", reason: .contenterror,
               step: "Fix the sending program so each message has one Date, Message-ID, From and To."),
     ]
@@ -67,11 +71,11 @@ public enum SpamFilterRules {
     public static let table: [SessionRule] = [
         SessionRule("spam-filter-refused", .error, .spamdetected,
                     title: "The content filter refused the message",
-                    explanation: "The receiving side's content filter (Rspamd) added up its tests' scores and the total reached the threshold for refusing the message at the end of its data.",
-                    actions: ["The full list of tests is in Rspamd's history (web interface) or in its log line above."]) { f in
+                    explanation: "The receiving side's content filter added up its tests' scores and the total reached the threshold for refusing the message at the end of its data.",
+                    actions: ["The full list of tests is in the filter's log line above (Rspamd: also its web interface's history)."]) { f in
             // A greylisting soft reject is the reply's `greylisted`, not a verdict on the content.
-            guard let action = f.session.attributes["rspamd-action"], action == "reject" || action == "soft reject",
-                  f.session.attributes["rspamd-greylisted"] == nil else { return [] }
+            guard let action = f.session.attributes["spam-action"], action == "reject" || action == "soft reject",
+                  f.session.attributes["spam-greylisted"] == nil else { return [] }
             let end = f.exchanges.lastIndex { $0.stage == .message }.map { [$0] } ?? []
             return [hit(f, exchanges: end, verdict: action == "reject" ? "refused it" : "deferred it")]
         },
@@ -79,7 +83,7 @@ public enum SpamFilterRules {
                     title: "Accepted, but marked as spam",
                     explanation: "The content filter passed the message on with a spam mark (an added header or a changed subject); the mailbox or the mail client will most likely file it in the Junk folder.",
                     actions: ["Ask the recipient to look in the Junk folder and mark it as not spam."]) { f in
-            guard let action = f.session.attributes["rspamd-action"], action == "add header" || action == "rewrite subject" else { return [] }
+            guard let action = f.session.attributes["spam-action"], action == "add header" || action == "rewrite subject" || action == "tagged" else { return [] }
             return [hit(f, exchanges: [], verdict: "marked it as spam")]
         },
     ]
@@ -89,21 +93,26 @@ public enum SpamFilterRules {
     /// `Rspamd refused it (score 18.42, refused from 15.00): the sending IP is on a DNS blocklist; ...`.
     private static func hit(_ f: SessionFacts, exchanges: [Int], verdict: String) -> RuleHit {
         let a = f.session.attributes
-        let score = a["rspamd-score"] ?? ""
-        let parts = score.split(separator: "/")
-        // `NAME score {options}; ...`, heaviest first.
-        let symbols = (a["rspamd-symbols"] ?? "").components(separatedBy: "; ").filter { !$0.isEmpty }
-        var found: [Cause] = []
-        for s in symbols {
-            let name = s.prefix { $0 != " " }
-            if let c = causes.first(where: { $0.matches(name) }), !found.contains(where: { $0.words == c.words }) { found.append(c) }
+        let filter = a["spam-filter"] ?? "rspamd"
+        let name = ["rspamd": "Rspamd", "spamassassin": "SpamAssassin", "amavis": "amavis"][filter] ?? filter
+        let parts = (a["spam-score"] ?? "").split(separator: "/")
+        // Rspamd: `NAME score {options}; ...`, heaviest first. SpamAssassin: names only, so the table's order ranks.
+        let symbols = (a["spam-symbols"] ?? "").components(separatedBy: "; ").filter { !$0.isEmpty }
+        var found: [(cause: Int, at: Int)] = []
+        for (at, s) in symbols.enumerated() {
+            let symbol = s.prefix { $0 != " " }
+            if let c = causes.firstIndex(where: { $0.matches(symbol) }), !causes[c].words.isEmpty,
+               !found.contains(where: { causes[$0.cause].words == causes[c].words }) { found.append((c, at)) }
         }
-        let top = found.prefix(3)
-        // The logged threshold is the one for refusing, whatever the action.
-        var title = "Rspamd \(verdict) (score \(parts.first ?? "?")" + (parts.count > 1 ? ", refused from \(parts[1]))" : ")")
+        if filter != "rspamd" { found.sort { $0.cause < $1.cause } }
+        let top = found.prefix(3).map { causes[$0.cause] }
+        // The logged threshold is Rspamd's for refusing, whatever the action; SpamAssassin's is for spam.
+        let limit = filter == "rspamd" ? "refused from" : "spam from"
+        var title = "\(name) \(verdict) (score \(parts.first ?? "?")" + (parts.count > 1 ? ", \(limit) \(parts[1]))" : ")")
         if !top.isEmpty { title += ": " + top.map(\.words).joined(separator: "; ") }
-        let evidence = f.session.notes.prefix(1).map { Evidence(position: $0.position, text: $0.text) }
-        let detail = symbols.isEmpty ? nil : "The heaviest tests: " + symbols.prefix(8).joined(separator: ", ") + "."
+        let evidence = f.session.notes.filter { $0.text.contains("rspamd_task_write_log") || $0.text.contains("result: ") || $0.text.contains("Passed SPAM") }
+            .suffix(1).map { Evidence(position: $0.position, text: $0.text) }
+        let detail = symbols.isEmpty ? nil : (filter == "rspamd" ? "The heaviest tests: " : "The tests that hit: ") + symbols.prefix(8).joined(separator: ", ") + "."
         return RuleHit(exchanges: exchanges, evidence: evidence, detail: detail, title: title, reason: top.first?.reason,
                        actions: top.map(\.step))
     }

@@ -22,7 +22,7 @@ import Testing
         // Options with commas and semicolons stay inside their symbol.
         #expect(v.symbols.map(\.name) == ["RBL_SPAMHAUS_ZEN", "BAYES_SPAM", "DMARC_POLICY_REJECT", "MIME_GOOD"])
         #expect(v.symbols[2].options == "sender.example : No valid SPF, No valid DKIM;reject;")
-        #expect(v.attributes["rspamd-symbols"] == "RBL_SPAMHAUS_ZEN 7 {7.100.51.198.zen.spamhaus.org:127.0.0.3;}; BAYES_SPAM 5.1 {99.99%;}; DMARC_POLICY_REJECT 2 {sender.example : No valid SPF, No valid DKIM;reject;}")
+        #expect(v.attributes["spam-symbols"] == "RBL_SPAMHAUS_ZEN 7 {7.100.51.198.zen.spamhaus.org:127.0.0.3;}; BAYES_SPAM 5.1 {99.99%;}; DMARC_POLICY_REJECT 2 {sender.example : No valid SPF, No valid DKIM;reject;}")
     }
 
     @Test func brokenScoresAreNotVerdicts() {
@@ -43,8 +43,8 @@ import Testing
         #expect(end.text.contains("reply not logged"))
         #expect(got[0].attributes["queue-id"] == "4QbC1M2xYz")
         #expect(got[0].transactions.first?.recipients.map(\.address) == ["bob@example.com"])
-        #expect(got[2].attributes["rspamd-action"] == "add header")
-        #expect(got[3].attributes["rspamd-greylisted"] == "yes")
+        #expect(got[2].attributes["spam-action"] == "add header")
+        #expect(got[3].attributes["spam-greylisted"] == "yes")
         #expect(got[3].exchanges.last { $0.stage == .message }?.reply?.text.hasPrefix("Greylisted") == true)
         let stats = LogStatsRegistry.shared.take(input: "rspamd.log")
         #expect(stats?.understood == 4)
@@ -66,9 +66,44 @@ import Testing
         _ = try InputDriver.read(name: "postfix-rspamd.log", bytes: Array(data)) { got.append($0) }
         let rejected = try #require(got.first { $0.client.address == "198.51.100.7" })
         #expect(rejected.outcome == .rejected)
-        #expect(rejected.attributes["rspamd-action"] == "reject")
+        #expect(rejected.attributes["spam-action"] == "reject")
         #expect(rejected.notes.contains { $0.text.contains("rspamd_task_write_log") })
         let tagged = try #require(got.first { $0.client.address == "203.0.113.44" })
-        #expect(tagged.attributes["rspamd-action"] == "add header")
+        #expect(tagged.attributes["spam-action"] == "add header")
+    }
+}
+
+/// SpamAssassin's spamd and amavis's tagged passes, joined to Postfix's sessions.
+@Suite struct SpamAssassinResultTests {
+    @Test func spamdResultLines() throws {
+        let line = "spamd: result: Y 14 - BAYES_99,RCVD_IN_SBL_CSS,URIBL_BLACK scantime=1.8,size=22310,user=bob,uid=1001,required_score=5.0,rhost=localhost,raddr=127.0.0.1,rport=45678,mid=<offer-3310@promo.example>,bayes=1.000000,autolearn=spam"
+        let (mid, a) = try #require(SpamAssassinResult.parse(Array(line.utf8)[...]))
+        #expect(mid == "offer-3310@promo.example")
+        #expect(a["spam-filter"] == "spamassassin")
+        #expect(a["spam-action"] == "tagged")
+        #expect(a["spam-score"] == "14/5.0")
+        #expect(a["spam-symbols"] == "BAYES_99; RCVD_IN_SBL_CSS; URIBL_BLACK")
+        let clean = "spamd: result: . -1 - none scantime=0.6,size=4120,user=bob,uid=1001,required_score=5.0,mid=<m@x>"
+        #expect(SpamAssassinResult.parse(Array(clean.utf8)[...])?.1["spam-action"] == "no action")
+        #expect(SpamAssassinResult.parse(Array(clean.utf8)[...])?.1["spam-symbols"] == "")
+        #expect(SpamAssassinResult.parse(Array("spamd: result: Y 14 - X scantime=1".utf8)[...]) == nil)
+        #expect(SpamAssassinResult.parse(Array("spamd: clean message (-1.9/5.0) for bob:1001".utf8)[...]) == nil)
+    }
+
+    @Test func amavisTaggedPasses() {
+        let tagged = "(01733-06) Passed SPAM {RelayedTaggedInbound}, [203.0.113.44]:5000 [203.0.113.44] <a@b> -> <c@d>, Queue-ID: 4QbX, Hits: 8.123, size: 1"
+        #expect(SpamAssassinResult.amavisTagged(Array(tagged.utf8)[...])?["spam-score"] == "8.123")
+        #expect(SpamAssassinResult.amavisTagged(Array("(01733-07) Passed CLEAN {RelayedInbound}, Queue-ID: 4QbY, Hits: -1".utf8)[...]) == nil)
+    }
+
+    @Test func theSessionThatBroughtItCarriesTheVerdict() throws {
+        let data = try Data(contentsOf: repoRoot.appendingPathComponent("samples/logs/postfix-spamassassin.log"))
+        var got: [Session] = []
+        _ = try InputDriver.read(name: "postfix-spamassassin.log", bytes: Array(data)) { got.append($0) }
+        let tagged = try #require(got.first { $0.client.address == "203.0.113.44" })
+        #expect(tagged.attributes["spam-action"] == "tagged")
+        #expect(tagged.notes.contains { $0.text.contains("spamd: result: Y 14") })
+        let clean = try #require(got.first { $0.client.address == "198.51.100.60" })
+        #expect(clean.attributes["spam-action"] == "no action")
     }
 }

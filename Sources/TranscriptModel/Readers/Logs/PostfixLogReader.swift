@@ -112,8 +112,8 @@ public struct PostfixLogReader: LineReader {
         var filter: FilterVerdict?
         /// Where Dovecot put the message this session brought in.
         var mailbox: MailboxDelivery?
-        /// Rspamd's verdict on a message of this session (its `rspamd-*` attributes).
-        var rspamd: [String: String]?
+        /// A spam filter's verdict on a message of this session (Rspamd, SpamAssassin, amavis: `spam-*` attributes).
+        var spam: [String: String]?
         init(pid: Int, service: String, time: Double) { self.pid = pid; self.service = service; self.last = time }
         func add(_ note: LogNote) { if notes.count < 5_000 { notes.append(note) } }
     }
@@ -175,7 +175,7 @@ public struct PostfixLogReader: LineReader {
         // postgrey (the usual greylisting policy server) is read too: its verdict joins the client's session.
         // So is amavis (the usual after-queue content filter): what it blocked joins the message's session.
         let isPostfix = LogBytes.starts(prog, "postfix") || prog.isEmpty || LogBytes.equals(prog, "postgrey")
-            || LogBytes.starts(prog, "amavis") || LogBytes.equals(prog, "rspamd")
+            || LogBytes.starts(prog, "amavis") || LogBytes.equals(prog, "rspamd") || LogBytes.equals(prog, "spamd")
         guard isPostfix else {
             // Dovecot's delivery lines (LMTP, LDA) say where the message went; its IMAP and POP3 lines are not mail flow.
             if LogBytes.equals(prog, "dovecot"), dovecotLine(l.message, pos: pos, text: { Bytes.string(line) }) {
@@ -208,6 +208,8 @@ public struct PostfixLogReader: LineReader {
             known = amavisLine(l.message, pos: pos, text: text)
         } else if LogBytes.equals(prog, "rspamd") {
             known = rspamdLine(l.message, pos: pos, text: text)
+        } else if LogBytes.equals(prog, "spamd") {
+            known = spamdLine(l.message, pos: pos, text: text)
         } else if LogBytes.equals(d, "dnsblog") {
             known = dnsblogLine(l.message, pos: pos, text: text)
         } else {
@@ -744,11 +746,16 @@ public struct PostfixLogReader: LineReader {
     /// 4QbC1M2xYz, ...`: amavis's verdict on a message Postfix handed it, joined to the session that brought it
     /// in by the queue id. `Passed` lines and lines without a queue id are understood and left out.
     mutating func amavisLine(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String) -> Bool {
-        guard let v = FilterVerdict(amavis: m) else { return true }
         guard let qid = LogBytes.value(m, "Queue-ID: "), !qid.isEmpty,
               let s = queue[Bytes.string(qid)]?.inbound else { return true }
-        s.add(LogNote(text: text(), pos: pos))
-        s.filter = v
+        if let v = FilterVerdict(amavis: m) {
+            s.add(LogNote(text: text(), pos: pos))
+            s.filter = v
+        } else if let tagged = SpamAssassinResult.amavisTagged(m) {
+            // `Passed SPAM {RelayedTaggedInbound}`: delivered with a spam mark.
+            s.add(LogNote(text: text(), pos: pos))
+            s.spam = tagged
+        }
         return true
     }
 
@@ -759,7 +766,19 @@ public struct PostfixLogReader: LineReader {
               let v = RspamdLogReader.verdict(m[(k + RspamdLogReader.marker.utf8CodeUnitCount)...]) else { return true }
         guard let qid = v.queueID, let s = queue[qid]?.inbound else { return true }
         s.add(LogNote(text: text(), pos: pos))
-        s.rspamd = v.attributes
+        s.spam = v.attributes
+        return true
+    }
+
+    /// SpamAssassin's spamd (`spamd: result: Y 15 - BAYES_99,RCVD_IN_SBL,... required_score=5.0,...,mid=<m>`):
+    /// joined by Message-ID to the sessions that brought the message in.
+    mutating func spamdLine(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String) -> Bool {
+        guard let (mid, attributes) = SpamAssassinResult.parse(m) else { return true }
+        for qid in queuesByMessageID[mid] ?? [] {
+            guard let s = queue[qid]?.inbound else { continue }
+            s.add(LogNote(text: text(), pos: pos))
+            s.spam = attributes
+        }
         return true
     }
 
@@ -1093,12 +1112,12 @@ public struct PostfixLogReader: LineReader {
         let steps: [Step]
         let filter: FilterVerdict?
         let mailbox: MailboxDelivery?
-        let rspamd: [String: String]?
+        let spam: [String: String]?
 
         init(input: String, inbound s: Inbound, steps: [Step]) {
             self.input = input
             client = s.client; helo = s.helo; service = s.service; pid = s.pid; qids = s.qids; notes = s.notes
-            connectPos = s.connectPos; tally = s.tally; filter = s.filter; mailbox = s.mailbox; rspamd = s.rspamd
+            connectPos = s.connectPos; tally = s.tally; filter = s.filter; mailbox = s.mailbox; spam = s.spam
             self.steps = steps
         }
 
@@ -1113,7 +1132,7 @@ public struct PostfixLogReader: LineReader {
             if let first = notes.first { b.attributes["log-first-line"] = String(first.pos.line ?? 0) }
             filter?.record(in: &b.attributes)
             mailbox?.record(in: &b.attributes)
-            for (k, v) in rspamd ?? [:] { b.attributes[k] = v }
+            for (k, v) in spam ?? [:] { b.attributes[k] = v }
             var ni = 0
             func flushNotes(upTo line: Int?) {
                 while ni < notes.count, line == nil || notes[ni].pos.order <= line! {

@@ -3,7 +3,7 @@
 /// `id: <msgid>, qid: <QID>, ip: 192.0.2.1, from: <s>, (default: T (reject): [16.50/15.00] [SYM(score){opts},...]),
 /// len: ..., rcpts: <r>`. Each verdict is a session: the message taken up to the end of its data, then the
 /// reply that action means (reject 5xx, soft reject and greylist 4xx, otherwise accepted), with the score
-/// and the symbols that made it in the session's `rspamd-*` attributes for the explainer. Rspamd logs its
+/// and the symbols that made it in the session's `spam-*` attributes for the explainer. Rspamd logs its
 /// action, not the reply text, so the reply says it was not logged. Rspamd's other lines are skipped.
 public struct RspamdLogReader: LineReader {
     public static let formatID = "rspamd-log"
@@ -56,11 +56,11 @@ public struct RspamdLogReader: LineReader {
         /// The session attributes the explainer's spam-filter rules read: the action, the score and the
         /// heaviest symbols (`NAME score {options}` separated by `; `).
         var attributes: [String: String] {
-            var a = ["rspamd-action": action, "rspamd-score": score + "/" + threshold]
+            var a = ["spam-filter": "rspamd", "spam-action": action, "spam-score": score + "/" + threshold]
             let heavy = symbols.filter { $0.score > 0 }.sorted { ($0.score, $1.name) > ($1.score, $0.name) }.prefix(12)
-            a["rspamd-symbols"] = heavy.map { "\($0.name) \(RspamdLogReader.number($0.score))" + ($0.options.isEmpty ? "" : " {\($0.options.prefix(120))}") }
+            a["spam-symbols"] = heavy.map { "\($0.name) \(RspamdLogReader.number($0.score))" + ($0.options.isEmpty ? "" : " {\($0.options.prefix(120))}") }
                 .joined(separator: "; ")
-            if symbols.contains(where: { $0.name == "GREYLIST" }) { a["rspamd-greylisted"] = "yes" }
+            if symbols.contains(where: { $0.name == "GREYLIST" }) { a["spam-greylisted"] = "yes" }
             return a
         }
     }
