@@ -390,6 +390,31 @@ struct CaptureReassemblyTests {
         #expect(out[0].attributes["tcp-zero-window-ms"] == "2500")
     }
 
+    /// Found by fuzzing: a zero window lasting longer than `Int.max` milliseconds (pcapng's 64-bit times).
+    @Test func zeroWindowPastIntRangeIsNotATrap() throws {
+        var c = Conversation()
+        c.handshake()
+        c.server("220 mx ESMTP\r\n")
+        c.client("DATA\r\n")
+        c.server("354 go\r\n")
+        c.client("line\r\n")
+        c.ack(fromClient: false, window: 0)
+        c.ack(fromClient: false, window: 65535, advance: 2.5)
+        c.client(".\r\n")
+        c.server("250 ok\r\n")
+        c.close()
+        // The packets after the zero-window ack come 2^60 seconds later.
+        let zeroAt = 7
+        let ng = c.writer.pcapng { n, s in n > zeroAt ? s + (1 << 60) : s }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("smtpexplain-zw-\(getpid()).pcapng").path
+        try Data(ng).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let out = try T.record(path: path)
+        #expect(out.count == 1)
+        #expect(out.first?.attributes["tcp-zero-window-ms"] == String(Int.max))
+        #expect(out.first?.events.contains { $0.contains("zero receive window for \(Int.max) ms") } == true)
+    }
+
     @Test func largeSegmentsRetransmittedWithoutAckSuggestMTUBlackHole() throws {
         var c = Conversation()
         c.handshake()

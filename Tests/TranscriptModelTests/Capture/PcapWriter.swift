@@ -318,3 +318,30 @@ enum CaptureTestSupport {
         return [0x16, 0x03, 0x03] + Frames.be16(UInt16(hs.count)) + hs + ccs + app
     }
 }
+
+extension PcapWriter {
+    /// The same packets as pcapng (little-endian) with whole-second timestamps, each packet's time given by
+    /// `seconds(index, classicSeconds)`: 64-bit times a classic pcap cannot hold.
+    func pcapng(seconds: (Int, UInt64) -> UInt64) -> [UInt8] {
+        precondition(!bigEndian, "little-endian captures only")
+        func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)] }
+        func u32(_ i: Int) -> UInt32 { UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24 }
+        var out = le32(0x0A0D_0D0A) + le32(28) + le32(0x1A2B_3C4D) + [1, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 8) + le32(28)
+        // Interface: this link type, if_tsresol = 10^0 (seconds), end of options.
+        out += le32(1) + le32(32) + [UInt8(linkType & 0xFF), UInt8(linkType >> 8), 0, 0] + le32(262_144)
+            + [9, 0, 1, 0, 0, 0, 0, 0] + [0, 0, 0, 0] + le32(32)
+        var i = 24, n = 0
+        while i + 16 <= bytes.count {
+            let sec = UInt64(u32(i)), caplen = Int(u32(i + 8)), orig = u32(i + 12)
+            let data = Array(bytes[(i + 16)..<(i + 16 + caplen)])
+            let padded = data + [UInt8](repeating: 0, count: (4 - caplen % 4) % 4)
+            let t = seconds(n, sec)
+            let total = UInt32(32 + padded.count)
+            out += le32(6) + le32(total) + le32(0) + le32(UInt32(t >> 32)) + le32(UInt32(t & 0xFFFF_FFFF))
+                + le32(UInt32(caplen)) + le32(orig) + padded + le32(total)
+            i += 16 + caplen
+            n += 1
+        }
+        return out
+    }
+}

@@ -314,7 +314,7 @@ final class CaptureFlow<Sink: CaptureSink> {
         let who = d == 0 ? "client" : "server"
         let other = d == 0 ? "server" : "client"
         queue(d, packet: since.packet, time: since.time, .note(
-            "the \(who) advertised a zero receive window for \(Int(ms)) ms (packets \(since.packet)-\(packet)): it stopped reading and the \(other) had to wait",
+            "the \(who) advertised a zero receive window for \(Int(saturating: ms)) ms (packets \(since.packet)-\(packet)): it stopped reading and the \(other) had to wait",
             .tcp))
     }
 
@@ -1115,7 +1115,7 @@ final class CaptureFlow<Sink: CaptureSink> {
             a["tcp-missing-bytes"] = String(missing)
             a["tcp-gaps"] = String(streams[0].gaps + streams[1].gaps)
         }
-        if zeroWindowTotal > 0 { a["tcp-zero-window-ms"] = String(Int(zeroWindowTotal)) }
+        if zeroWindowTotal > 0 { a["tcp-zero-window-ms"] = String(Int(saturating: zeroWindowTotal)) }
         if reassembledDatagrams > 0 { a["ip-fragmented-datagrams"] = String(reassembledDatagrams) }
         if implicitTLS { a["tls-implicit"] = "yes" }
         if let tunnel { a["proxy"] = tunnel }
