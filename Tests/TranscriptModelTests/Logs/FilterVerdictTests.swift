@@ -147,3 +147,13 @@ import Testing
         #expect(held.first { $0.direction == .inbound }?.attributes["filter-action"] == "hold")
     }
 }
+
+@Suite struct FilterWordScanTests {
+    @Test func theByteScanAgreesWithTheWords() {
+        for (text, want) in [("Ok, discarded, id=1 - spam", true), ("OK DISCARDED", true), ("Message Quarantined", true),
+                             ("Ok, id=2, BOUNCE", true), ("bounce", false), ("2.0.0 Ok: queued as X", false), ("disc", false),
+                             ("", false), ("quarantine", true), ("ok ñ discard ñ", true)] {
+            #expect(FilterVerdict.mayMention(text) == want, "\(text)")
+        }
+    }
+}

@@ -116,6 +116,8 @@ public struct FilterVerdict: Sendable, Hashable {
     /// A 2xx end-of-data reply that says the message will not go on: amavis answering Postfix (`250 2.7.0 Ok,
     /// discarded, id=01733-05 - spam`, `250 2.5.0 Ok, id=..., BOUNCE`), or a gateway's `quarantined`.
     public init?(acceptedReply text: String) {
+        // Most accepted replies say none of it: a byte scan first (this runs on every delivered session).
+        guard Self.mayMention(text) else { return nil }
         let lower = text.lowercased()
         let action: Action
         if lower.contains("discarded") { action = .discard }
@@ -123,6 +125,29 @@ public struct FilterVerdict: Sendable, Hashable {
         else if text.hasSuffix(", BOUNCE") || text.contains(", BOUNCE ") { action = .bounce }
         else { return nil }
         self.init(action: action, category: Self.category(lower), by: "server", detail: String(text.prefix(Self.detailLimit)))
+    }
+
+    static let filterWords: [[UInt8]] = [Array("discard".utf8), Array("quarantin".utf8), Array("BOUNCE".utf8)]
+
+    /// Whether `text` holds `discard` or `quarantin` (any case) or `BOUNCE`, without building strings.
+    static func mayMention(_ text: String) -> Bool {
+        func scan(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            let words = Self.filterWords
+            guard b.count >= 6 else { return false }
+            for i in 0...(b.count - 6) {
+                let c = b[i] | 0x20
+                guard c == 0x64 || c == 0x71 || b[i] == 0x42 else { continue }
+                for (k, w) in words.enumerated() where i + w.count <= b.count {
+                    var j = 0
+                    // The last word is matched as written (amavis's `, BOUNCE`); the others in any case.
+                    while j < w.count, (k == 2 ? b[i + j] : b[i + j] | 0x20) == w[j] { j += 1 }
+                    if j == w.count { return true }
+                }
+            }
+            return false
+        }
+        var t = text
+        return t.withUTF8 { scan($0) }
     }
 
     static func category(_ lower: String) -> String? {
