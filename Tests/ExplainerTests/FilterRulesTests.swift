@@ -3,16 +3,19 @@ import Testing
 import TranscriptModel
 @testable import Explainer
 
+/// Every session of a file in samples/logs, explained.
+func explainedLogSample(_ file: String) throws -> [ExplainedSession] {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    let data = try Data(contentsOf: url.appendingPathComponent("samples/logs/" + file))
+    var out: [Session] = []
+    _ = try InputDriver.read(name: file, bytes: Array(data)) { out.append($0) }
+    return out.map { Explainer().explain($0) }
+}
+
 /// A message accepted in SMTP and then stopped by a filter: the verdict must not read as a success.
 @Suite struct FilterRulesTests {
-    private func explained(_ file: String) throws -> [ExplainedSession] {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        let data = try Data(contentsOf: url.appendingPathComponent("samples/logs/" + file))
-        var out: [Session] = []
-        _ = try InputDriver.read(name: file, bytes: Array(data)) { out.append($0) }
-        return out.map { Explainer().explain($0) }
-    }
+    private func explained(_ file: String) throws -> [ExplainedSession] { try explainedLogSample(file) }
 
     @Test func amavisDiscardIsTheReasonOnBothLegs() throws {
         let all = try explained("postfix-filtered.log")
@@ -67,14 +70,7 @@ import TranscriptModel
 
 /// Where the delivery agent put an accepted message.
 @Suite struct MailboxRulesTests {
-    private func explained() throws -> [ExplainedSession] {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        let data = try Data(contentsOf: url.appendingPathComponent("samples/logs/postfix-dovecot.log"))
-        var out: [Session] = []
-        _ = try InputDriver.read(name: "postfix-dovecot.log", bytes: Array(data)) { out.append($0) }
-        return out.map { Explainer().explain($0) }
-    }
+    private func explained() throws -> [ExplainedSession] { try explainedLogSample("postfix-dovecot.log") }
 
     @Test func junkFolderIsTheReasonAndTheVerdict() throws {
         let all = try explained()
@@ -104,14 +100,7 @@ import TranscriptModel
 
 /// Rspamd's score in words: the heaviest tests with a known meaning name the cause and the next steps.
 @Suite struct SpamFilterRulesTests {
-    private func explained(_ file: String) throws -> [ExplainedSession] {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        let data = try Data(contentsOf: url.appendingPathComponent("samples/logs/" + file))
-        var out: [Session] = []
-        _ = try InputDriver.read(name: file, bytes: Array(data)) { out.append($0) }
-        return out.map { Explainer().explain($0) }
-    }
+    private func explained(_ file: String) throws -> [ExplainedSession] { try explainedLogSample(file) }
 
     @Test func aRejectNamesItsHeaviestCauses() throws {
         for file in ["rspamd.log", "postfix-rspamd.log"] {
@@ -143,12 +132,7 @@ import TranscriptModel
 
 @Suite struct SpamAssassinRulesTests {
     @Test func rulesWithoutScoresRankByTheTable() throws {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        let data = try Data(contentsOf: url.appendingPathComponent("samples/logs/postfix-spamassassin.log"))
-        var out: [Session] = []
-        _ = try InputDriver.read(name: "postfix-spamassassin.log", bytes: Array(data)) { out.append($0) }
-        let all = out.map { Explainer().explain($0) }
+        let all = try explainedLogSample("postfix-spamassassin.log")
         let tagged = try #require(all.first { $0.session.client.address == "203.0.113.44" })
         let f = try #require(tagged.findings.first)
         #expect(f.id == "spam-filter-tagged")

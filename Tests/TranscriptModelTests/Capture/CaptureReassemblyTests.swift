@@ -373,7 +373,9 @@ struct CaptureReassemblyTests {
         #expect(try T.record(c.writer).isEmpty)
     }
 
-    @Test func zeroWindowStallIsNoted() throws {
+    /// A server that stops reading for 2.5 s in the middle of the message (packets 7 and 8 close and reopen
+    /// its window).
+    static func zeroWindowConversation() -> Conversation {
         var c = Conversation()
         c.handshake()
         c.server("220 mx ESMTP\r\n")
@@ -385,6 +387,11 @@ struct CaptureReassemblyTests {
         c.client(".\r\n")
         c.server("250 ok\r\n")
         c.close()
+        return c
+    }
+
+    @Test func zeroWindowStallIsNoted() throws {
+        let c = Self.zeroWindowConversation()
         let out = try T.record(c.writer)
         #expect(out[0].notes.contains { $0.contains("zero receive window for 2500 ms") })
         #expect(out[0].attributes["tcp-zero-window-ms"] == "2500")
@@ -392,17 +399,7 @@ struct CaptureReassemblyTests {
 
     /// Found by fuzzing: a zero window lasting longer than `Int.max` milliseconds (pcapng's 64-bit times).
     @Test func zeroWindowPastIntRangeIsNotATrap() throws {
-        var c = Conversation()
-        c.handshake()
-        c.server("220 mx ESMTP\r\n")
-        c.client("DATA\r\n")
-        c.server("354 go\r\n")
-        c.client("line\r\n")
-        c.ack(fromClient: false, window: 0)
-        c.ack(fromClient: false, window: 65535, advance: 2.5)
-        c.client(".\r\n")
-        c.server("250 ok\r\n")
-        c.close()
+        let c = Self.zeroWindowConversation()
         // The packets after the zero-window ack come 2^60 seconds later.
         let zeroAt = 7
         let ng = c.writer.pcapng { n, s in n > zeroAt ? s + (1 << 60) : s }
