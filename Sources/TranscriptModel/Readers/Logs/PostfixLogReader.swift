@@ -132,6 +132,10 @@ public struct PostfixLogReader: LineReader {
         /// Where Dovecot put it (the most telling recipient's: discarded, Junk, forwarded, a folder, INBOX).
         var mailbox: (delivery: MailboxDelivery, note: LogNote)?
         init(time: Double) { last = time }
+        /// A recipient of the message, once (at most 1,000 kept).
+        func addRecipient(_ a: String) {
+            if recipients.count < 1000, !recipients.contains(a) { recipients.append(a) }
+        }
     }
 
     struct Status {
@@ -508,9 +512,8 @@ public struct PostfixLogReader: LineReader {
             s.add(LogNote(text: text(), pos: pos))
             if let f = FilterVerdict(postfix: body) {
                 s.filter = f
-                if let qid, let q = queueInfo(qid, create: false), let to = LogBytes.value(body, "to="), q.recipients.count < 1000 {
-                    let a = Bytes.string(to.prefix(512))
-                    if !q.recipients.contains(a) { q.recipients.append(a) }
+                if let qid, let q = queueInfo(qid, create: false), let to = LogBytes.value(body, "to=") {
+                    q.addRecipient(Bytes.string(to.prefix(512)))
                 }
             }
             return true
@@ -827,10 +830,7 @@ public struct PostfixLogReader: LineReader {
             if f.action == .discard { q.removed = true }
             // A discarded message never reaches qmgr: its envelope is in this line only.
             if q.sender == nil, let from = LogBytes.value(body, "from=") { q.sender = Bytes.string(from.prefix(512)) }
-            if let to = LogBytes.value(body, "to="), q.recipients.count < 1000 {
-                let a = Bytes.string(to.prefix(512))
-                if !q.recipients.contains(a) { q.recipients.append(a) }
-            }
+            if let to = LogBytes.value(body, "to=") { q.addRecipient(Bytes.string(to.prefix(512))) }
         }
         if q.notes.count < 6 { q.notes.append(note) }
         if let story = q.inbound { story.last = max(story.last, pos.time ?? now) }
@@ -873,10 +873,7 @@ public struct PostfixLogReader: LineReader {
             return true
         }
         if LogBytes.starts(body, "to=") {
-            if let t = LogBytes.value(body, "orig_to=") ?? LogBytes.value(body, "to="), q.recipients.count < 1000 {
-                let a = Bytes.string(t)
-                if !q.recipients.contains(a) { q.recipients.append(a) }
-            }
+            if let t = LogBytes.value(body, "orig_to=") ?? LogBytes.value(body, "to=") { q.addRecipient(Bytes.string(t)) }
             // Local, virtual, pipe, error and retry results are attempts of the message too.
             if LogBytes.find(body, "status=") != nil, let st = Self.status(body, pos: pos) {
                 let t = track(q, qid)
@@ -991,7 +988,7 @@ public struct PostfixLogReader: LineReader {
             guard let st = Self.status(body, pos: pos) else { return false }
             if let q = queueInfo(qid) {
                 q.inbound?.add(note)
-                if q.recipients.count < 1000, !q.recipients.contains(st.to) { q.recipients.append(st.to) }
+                q.addRecipient(st.to)
                 let t = track(q, qid)
                 if o.attempt == nil { o.attempt = t.nextAttempt(); t.openAttempts += 1 }
                 recordStatus(st, track: t, number: o.attempt!)
