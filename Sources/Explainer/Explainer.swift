@@ -7,7 +7,7 @@ public struct Explainer: Sendable {
     public var replyRules: [ReplyRule]
     public let userRules: [ReplyRule]
 
-    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + ClientErrorRules.table + ESPRules.table,
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + HeaderRules.table + ClientErrorRules.table + ESPRules.table,
                 replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
         self.userRules = userRules
@@ -182,7 +182,9 @@ public struct Explainer: Sendable {
 
     private func primaryFinding(_ findings: [Finding], _ session: Session) -> Finding? {
         if session.outcome == .delivered {
-            return findings.first { $0.severity == .error } ?? findings.first { FilterRules.junkIDs.contains($0.id) }
+            // Why the recipient will not see it comes before other errors (a failed DMARC that sent it to Junk).
+            return findings.first { $0.severity == .error && FilterRules.stoppedIDs.contains($0.id) }
+                ?? findings.first { FilterRules.junkIDs.contains($0.id) } ?? findings.first { $0.severity == .error }
         }
         // A cause named in a session rule (HELO name refused at RCPT) beats the catch-all of the stage.
         if let d = session.decisiveExchange {

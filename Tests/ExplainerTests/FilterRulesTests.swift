@@ -4,12 +4,15 @@ import TranscriptModel
 @testable import Explainer
 
 /// Every session of a file in samples/logs, explained.
-func explainedLogSample(_ file: String) throws -> [ExplainedSession] {
+func explainedLogSample(_ file: String) throws -> [ExplainedSession] { try explainedSample("logs/" + file) }
+
+/// Every session of a file under samples/, explained.
+func explainedSample(_ path: String) throws -> [ExplainedSession] {
     var url = URL(fileURLWithPath: #filePath)
     for _ in 0..<3 { url.deleteLastPathComponent() }
-    let data = try Data(contentsOf: url.appendingPathComponent("samples/logs/" + file))
+    let data = try Data(contentsOf: url.appendingPathComponent("samples/" + path))
     var out: [Session] = []
-    _ = try InputDriver.read(name: file, bytes: Array(data)) { out.append($0) }
+    _ = try InputDriver.read(name: (path as NSString).lastPathComponent, bytes: Array(data)) { out.append($0) }
     return out.map { Explainer().explain($0) }
 }
 

@@ -59,9 +59,9 @@ public enum FilterRules {
 
     static let ids: Set<String> = Set(table.map(\.id))
     /// Findings that say the accepted message did not reach the recipient's eyes: they make the verdict and reason.
-    static let stoppedIDs: Set<String> = ["accepted-then-filtered", "delivered-to-junk", "spam-filter-tagged"]
+    static let stoppedIDs: Set<String> = ["accepted-then-filtered", "delivered-to-junk", "spam-filter-tagged", "filed-as-spam"]
     /// Warnings that a delivered message went (or will most likely go) to the Junk folder.
-    static let junkIDs: Set<String> = ["delivered-to-junk", "spam-filter-tagged"]
+    static let junkIDs: Set<String> = ["delivered-to-junk", "spam-filter-tagged", "filed-as-spam"]
 
     private static func mailboxHit(_ d: MailboxDelivery, _ f: SessionFacts, title: String) -> RuleHit {
         let notes = f.session.notes.filter { $0.text.contains("msgid=") && $0.text.contains("(" + d.user + ")") }.suffix(2)
@@ -148,10 +148,6 @@ public enum FilterRules {
         switch v.by {
         case "postfix":
             out.append("Find the rule named in the log line (an access table entry, or a header_checks / body_checks pattern) and narrow it if it caught wanted mail.")
-        case "exim":
-            out.append(v.detail.hasPrefix(":blackhole:")
-                       ? "Check the router or alias that sends this address to :blackhole: (`exim -bt ADDRESS` shows the route); remove it if the address should receive mail."
-                       : "Find the `discard` verb in the ACL named (acl_smtp_rcpt or acl_smtp_data) and the condition that matched; narrow it if it caught wanted mail.")
         case "exim":
             out.append(v.detail.hasPrefix(":blackhole:")
                        ? "Check the router or alias that sends this address to :blackhole: (`exim -bt ADDRESS` shows the route); remove it if the address should receive mail."

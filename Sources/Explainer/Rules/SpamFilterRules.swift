@@ -110,7 +110,8 @@ public enum SpamFilterRules {
         let limit = filter == "rspamd" ? "refused from" : "spam from"
         var title = "\(name) \(verdict) (score \(parts.first ?? "?")" + (parts.count > 1 ? ", \(limit) \(parts[1]))" : ")")
         if !top.isEmpty { title += ": " + top.map(\.words).joined(separator: "; ") }
-        let evidence = f.session.notes.filter { $0.text.contains("rspamd_task_write_log") || $0.text.contains("result: ") || $0.text.contains("Passed SPAM") }
+        let evidence = f.session.notes.filter { $0.text.contains("rspamd_task_write_log") || $0.text.contains("result: ") || $0.text.contains("Passed SPAM")
+            || $0.text.hasPrefix("X-Spam-Status:") || $0.text.hasPrefix("X-Spamd-Result:") || $0.text.hasPrefix("X-Spam-Flag:") }
             .suffix(1).map { Evidence(position: $0.position, text: $0.text) }
         let detail = symbols.isEmpty ? nil : (filter == "rspamd" ? "The heaviest tests: " : "The tests that hit: ") + symbols.prefix(8).joined(separator: ", ") + "."
         return RuleHit(exchanges: exchanges, evidence: evidence, detail: detail, title: title, reason: top.first?.reason,

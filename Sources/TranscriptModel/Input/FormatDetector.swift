@@ -30,6 +30,7 @@ public enum FormatDetector {
         ExchangeTraceReader.self,
         ClientErrorReader.self,
         BounceReader.self,
+        MessageHeaderReader.self,
         TelnetReader.self,
     ]
         + [DNSOutputReader.self]

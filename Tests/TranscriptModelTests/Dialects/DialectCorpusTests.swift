@@ -85,7 +85,8 @@ import Testing
     static let dialectIDs: Set<String> = ["telnet", "swaks", "openssl", "sendmail", "curl", "smtplib", "phpmailer",
                                           "nodemailer", "javamail", "msmtp", "mailkit", "rfc", "exchange",
                                           "postfix-verbose", "exim", "hmailserver", "iis-smtp", "client-error", "bounce",
-                                          "esp-event", "postfix-queue", "exchange-queue", "sendmail-queue", "exim-queue", "exchange-trace"]
+                                          "esp-event", "postfix-queue", "exchange-queue", "sendmail-queue", "exim-queue", "exchange-trace",
+                                          "message-headers"]
 
     @Test func everyDialectIsRegistered() {
         for id in Self.dialectIDs { #expect(FormatDetector.formatIDs.contains(id), "\(id) not registered") }

@@ -1,0 +1,102 @@
+import Foundation
+
+/// The receiving side's spam verdicts as header fields, turned into session attributes:
+/// - Microsoft 365 / Exchange Online Protection: `X-Forefront-Antispam-Report: CIP:192.0.2.1;CTRY:;LANG:en;
+///   SCL:5;SRV:;IPV:NLI;SFV:SPM;H:mail.example;PTR:;CAT:SPM;SFS:(...);DIR:INB;` (`ms-*`), the bulk level in
+///   `X-Microsoft-Antispam: BCL:7;`, `X-MS-Exchange-Organization-SCL: 5`;
+/// - SpamAssassin: `X-Spam-Status: Yes, score=7.2 required=5.0 tests=BAYES_99,RDNS_NONE autolearn=no ...`,
+///   `X-Spam-Flag: YES` (the `spam-*` attributes the spam-filter rules read, as from spamd's log);
+/// - Rspamd: `X-Spamd-Result: default: True [8.50 / 15.00]; R_SPF_FAIL(1.00)[...]; ...`, `X-Rspamd-Action`.
+enum SpamVerdictHeaders {
+    /// The fields read, lower case.
+    static let keys: Set<String> = ["x-forefront-antispam-report", "x-microsoft-antispam", "x-ms-exchange-organization-scl",
+                                    "x-spam-status", "x-spam-flag", "x-spamd-result", "x-rspamd-action", "x-spam"]
+
+    static func attributes(_ h: HeaderSection) -> [String: String] {
+        var a: [String: String] = [:]
+        // The top field is the last server's verdict: inner ones may come with a forwarded message.
+        if let f = h.first("x-forefront-antispam-report") {
+            let fields = microsoftFields(f.value)
+            for (k, name) in [("SCL", "ms-scl"), ("SFV", "ms-sfv"), ("CAT", "ms-cat"), ("IPV", "ms-ipv"), ("CIP", "ms-cip"),
+                              ("SFTY", "ms-sfty"), ("PTR", "ms-ptr"), ("H", "ms-helo"), ("DIR", "ms-dir"), ("SRV", "ms-srv")] {
+                if let v = fields[k], !v.isEmpty { a[name] = v }
+            }
+        }
+        if a["ms-scl"] == nil, let f = h.first("x-ms-exchange-organization-scl") {
+            let v = f.value.trimmingSpaces
+            if Int(v) != nil { a["ms-scl"] = v }
+        }
+        if let f = h.first("x-microsoft-antispam"), let bcl = microsoftFields(f.value)["BCL"], Int(bcl) != nil {
+            a["ms-bcl"] = bcl
+        }
+        if let f = h.first("x-spam-status") {
+            spamAssassin(f.value, flag: h.first("x-spam-flag")?.value, into: &a)
+        } else if let f = h.first("x-spam-flag"), f.value.trimmingSpaces.uppercased() == "YES" {
+            a["spam-filter"] = "spamassassin"
+            a["spam-action"] = "tagged"
+            a["spam-score"] = "?"
+            a["spam-symbols"] = ""
+        }
+        if a["spam-filter"] == nil, let f = h.first("x-spamd-result") {
+            rspamd(f.value, action: h.first("x-rspamd-action")?.value, flag: h.first("x-spam")?.value, into: &a)
+        }
+        return a
+    }
+
+    /// `KEY:value;KEY:value;` (values may hold colons: `H:mail.example`, `SFS:(13230040)(...)`).
+    static func microsoftFields(_ v: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for part in v.split(separator: ";").prefix(64) {
+            let t = String(part).trimmingSpaces
+            guard let colon = t.firstIndex(of: ":") else { continue }
+            out[String(t[..<colon]).uppercased()] = String(t[t.index(after: colon)...]).trimmingSpaces
+        }
+        return out
+    }
+
+    private static func spamAssassin(_ v: String, flag: String?, into a: inout [String: String]) {
+        let words = v.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard let first = words.first?.trimmingCharacters(in: [","]).lowercased(), first == "yes" || first == "no" else { return }
+        var score = "?", required: String?
+        var tests: [String] = []
+        for w in words.dropFirst() {
+            if w.hasPrefix("score=") { score = String(w.dropFirst(6)) }
+            else if w.hasPrefix("hits=") { score = String(w.dropFirst(5)) }
+            else if w.hasPrefix("required=") { required = String(w.dropFirst(9)) }
+            else if w.hasPrefix("tests=") {
+                tests += w.dropFirst(6).split(separator: ",").map(String.init)
+            } else if !tests.isEmpty, !w.contains("="), w.uppercased() == w {
+                // Folded: `tests=BAYES_99,\n\tRDNS_NONE,SPF_SOFTFAIL` unfolds with a space after the comma.
+                tests += w.split(separator: ",").map(String.init)
+            }
+        }
+        let spam = first == "yes" || flag?.trimmingSpaces.uppercased() == "YES"
+        a["spam-filter"] = "spamassassin"
+        a["spam-action"] = spam ? "tagged" : "no action"
+        a["spam-score"] = score + (required.map { "/" + $0 } ?? "")
+        a["spam-symbols"] = tests.filter { !$0.isEmpty && $0 != "none" }.prefix(40).joined(separator: "; ")
+    }
+
+    /// `default: True [8.50 / 15.00]; R_SPF_FAIL(1.00)[-all]; ...` → heaviest symbols first, as Rspamd's log.
+    private static func rspamd(_ v: String, action: String?, flag: String?, into a: inout [String: String]) {
+        let parts = v.split(separator: ";").map { String($0).trimmingSpaces }
+        guard let head = parts.first, head.lowercased().hasPrefix("default:") else { return }
+        var score = "?"
+        if let open = head.firstIndex(of: "["), let close = head.firstIndex(of: "]"), open < close {
+            score = head[head.index(after: open)..<close].split(separator: "/").map { String($0).trimmingSpaces }.joined(separator: "/")
+        }
+        var symbols: [(String, Double)] = []
+        for p in parts.dropFirst().prefix(100) {
+            guard let open = p.firstIndex(of: "("), let close = p[open...].firstIndex(of: ")") else { continue }
+            let name = String(p[..<open])
+            guard !name.isEmpty, !name.contains(" "), let w = Double(p[p.index(after: open)..<close]) else { continue }
+            symbols.append((name, w))
+        }
+        symbols.sort { $0.1 > $1.1 }
+        let isSpam = head.lowercased().contains("true") || flag?.trimmingSpaces.lowercased().hasPrefix("yes") == true
+        a["spam-filter"] = "rspamd"
+        a["spam-action"] = action?.trimmingSpaces.lowercased() ?? (isSpam ? "add header" : "no action")
+        a["spam-score"] = score
+        a["spam-symbols"] = symbols.filter { $0.1 > 0 }.prefix(40).map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import TranscriptModel
+@testable import Explainer
+
+/// A delivered message's headers: why it went to Junk, what failed authentication, where it waited.
+@Suite struct HeaderRulesTests {
+    private func explained(_ file: String) throws -> [ExplainedSession] { try explainedSample("headers/" + file) }
+
+    private func ids(_ e: ExplainedSession) -> [String] { e.findings.map(\.id).filter { $0 != "reached-data" } }
+
+    @Test func gmailQuarantinedForDMARC() throws {
+        let all = try explained("gmail-dmarc-quarantine.txt")
+        #expect(ids(all[0]).isEmpty && all[0].primaryReason == .delivered)
+        let edge = all[1]
+        #expect(Set(ids(edge)) == ["dmarc-failed", "filed-as-spam", "spf-failed", "message-held"])
+        #expect(edge.summary.hasPrefix("Filed as spam by mx.google.com: DMARC failed and shop.example's policy says quarantine"))
+        #expect(edge.summary.hasSuffix("the recipient may not see it."))
+        #expect(edge.primaryReason == .authfailure)
+        let dmarc = try #require(edge.findings.first { $0.id == "dmarc-failed" })
+        #expect(dmarc.title == "DMARC failed for shop.example (policy quarantine, applied: quarantine)")
+        #expect(dmarc.explanation.contains("SPF: softfail for shop.example. DKIM: no result"))
+        #expect(dmarc.actions.first?.hasPrefix("Sign with DKIM for shop.example itself (d=shop.example)") == true)
+        #expect(dmarc.evidence.first?.text.hasPrefix("Authentication-Results: mx.google.com;") == true)
+        let spf = try #require(edge.findings.first { $0.id == "spf-failed" })
+        #expect(spf.title == "SPF soft-failed: 198.51.100.23 is not listed for shop.example")
+        let held = try #require(edge.findings.first { $0.id == "message-held" })
+        #expect(held.title == "Held 10m at mail.shop.example before mx.google.com received it")
+    }
+
+    @Test func microsoftJunkForSpoofing() throws {
+        let all = try explained("microsoft-365-junk.txt")
+        let edge = all[0]
+        let junk = try #require(edge.findings.first { $0.id == "filed-as-spam" })
+        #expect(junk.title == "Filed as spoofed mail (the From: domain failed authentication) by Microsoft 365 (the spam filter marked it as spam, spam confidence level 5)")
+        #expect(junk.reason == .authfailure)
+        #expect(junk.explanation.contains("SFV:SPM SCL:5 CAT:SPOOF IPV:NLI"))
+        #expect(junk.actions.contains { $0.hasPrefix("Senders: make SPF, DKIM and DMARC pass") })
+        let comp = try #require(edge.findings.first { $0.id == "composite-auth-failed" })
+        #expect(comp.explanation.contains("Reason 001: the message failed implicit authentication"))
+        #expect(edge.findings.first { $0.id == "dkim-failed" }?.title == "The message carries no DKIM signature")
+        #expect(edge.findings.first { $0.id == "dmarc-failed" }?.title == "DMARC failed for northwind-traders.example (applied: none)")
+        #expect(edge.summary.hasPrefix("Filed as spoofed mail"))
+        // Microsoft's internal hops: nothing to say, and no internal-address warning for the server.
+        #expect(ids(all[1]).isEmpty && ids(all[2]).isEmpty)
+        #expect(!edge.findings.contains { $0.id == "name-resolves-internally" })
+    }
+
+    @Test func spamAssassinHeaderVerdict() throws {
+        let edge = try explained("spamassassin-tagged.eml")[0]
+        let tagged = try #require(edge.findings.first { $0.id == "spam-filter-tagged" })
+        #expect(tagged.title == "SpamAssassin marked it as spam (score 7.9, spam from 5.0): the sending IP is on a DNS blocklist; SPF does not allow the sending IP for the envelope domain; the statistical (Bayes) filter finds the content spammy")
+        #expect(tagged.evidence.first?.text.hasPrefix("X-Spam-Status: Yes, score=7.9") == true)
+        #expect(edge.findings.first { $0.id == "client-without-reverse-dns" }?.title == "192.0.2.77 has no reverse DNS name")
+        // DMARC passed (p=none, DKIM aligned): no DMARC finding, and SPF's says it did not hurt.
+        #expect(!ids(edge).contains("dmarc-failed"))
+        #expect(edge.findings.first { $0.id == "spf-failed" }?.explanation.contains("DMARC still passed (through DKIM)") == true)
+    }
+
+    @Test func eximHopHeldTwentyFiveMinutes() throws {
+        let all = try explained("exim-held-25-minutes.eml")
+        #expect(ids(all[0]).isEmpty)
+        #expect(ids(all[1]) == ["message-held"])
+        #expect(all[1].findings.first { $0.id == "message-held" }?.title == "Held 25m at mail-out2.acme-analytics.example before mx.example.co.uk received it")
+        #expect(all[1].summary.hasPrefix("Delivered: "))
+    }
+
+    @Test func rspamdVerdictPerMessage() throws {
+        let all = try explained("rspamd-two-messages.mbox")
+        #expect(all[0].findings.first?.id == "spam-filter-tagged")
+        let dkim = try #require(all[0].findings.first { $0.id == "dkim-failed" })
+        #expect(dkim.explanation.contains("a signed header changed on the way"))
+        #expect(all[2].primaryReason == .delivered && ids(all[2]).isEmpty)
+    }
+
+    @Test func alignmentIsNamed() {
+        let a = ["auth-spf": "pass", "auth-spf-domain": "bounces.esp.example", "auth-dkim": "pass", "auth-dkim-domain": "esp.example"]
+        #expect(HeaderRules.alignment(a, domain: "shop.example")
+                == "SPF passed, but for bounces.esp.example (the envelope sender's domain), not shop.example: it does not count for DMARC. DKIM passed, but signed by esp.example, not shop.example: it does not count for DMARC.")
+        #expect(HeaderRules.aligned("mail.shop.example", "shop.example"))
+        #expect(!HeaderRules.aligned("shop.example.net", "shop.example"))
+    }
+
+    @Test func unencryptedPublicHop() throws {
+        let text = "Received: from mail.partner.example (mail.partner.example [198.51.100.9]) by mx.example.org (Postfix) with ESMTP id 4QzA1; Fri, 04 Dec 2026 10:00:03 +0000\nAuthentication-Results: mx.example.org; spf=pass smtp.mailfrom=partner.example; dkim=pass header.d=partner.example; dmarc=pass header.from=partner.example\nFrom: a@partner.example\nSubject: x\n\n"
+        var out: [Session] = []
+        _ = try InputDriver.read(name: "h.eml", bytes: Array(text.utf8)) { out.append($0) }
+        let e = Explainer().explain(try #require(out.first))
+        #expect(e.findings.first { $0.id == "unencrypted-hop" }?.title == "Sent without TLS from 198.51.100.9 to mx.example.org")
+        #expect(e.findings.allSatisfy { $0.severity != .error })
+    }
+}
