@@ -94,7 +94,7 @@ public enum SpamFilterRules {
     private static func hit(_ f: SessionFacts, exchanges: [Int], verdict: String) -> RuleHit {
         let a = f.session.attributes
         let filter = a["spam-filter"] ?? "rspamd"
-        let name = ["rspamd": "Rspamd", "spamassassin": "SpamAssassin", "amavis": "amavis"][filter] ?? filter
+        let name = ["rspamd": "Rspamd", "spamassassin": "SpamAssassin", "amavis": "amavis", "barracuda": "Barracuda"][filter] ?? filter
         let parts = (a["spam-score"] ?? "").split(separator: "/")
         // Rspamd: `NAME score {options}; ...`, heaviest first. SpamAssassin: names only, so the table's order ranks.
         let symbols = (a["spam-symbols"] ?? "").components(separatedBy: "; ").filter { !$0.isEmpty }
@@ -111,7 +111,8 @@ public enum SpamFilterRules {
         var title = "\(name) \(verdict) (score \(parts.first ?? "?")" + (parts.count > 1 ? ", \(limit) \(parts[1]))" : ")")
         if !top.isEmpty { title += ": " + top.map(\.words).joined(separator: "; ") }
         let evidence = f.session.notes.filter { $0.text.contains("rspamd_task_write_log") || $0.text.contains("result: ") || $0.text.contains("Passed SPAM")
-            || $0.text.hasPrefix("X-Spam-Status:") || $0.text.hasPrefix("X-Spamd-Result:") || $0.text.hasPrefix("X-Spam-Flag:") }
+            || $0.text.hasPrefix("X-Spam-Status:") || $0.text.hasPrefix("X-Spamd-Result:") || $0.text.hasPrefix("X-Spam-Flag:")
+            || $0.text.hasPrefix("X-Barracuda-Spam-Status:") }
             .suffix(1).map { Evidence(position: $0.position, text: $0.text) }
         let detail = symbols.isEmpty ? nil : (filter == "rspamd" ? "The heaviest tests: " : "The tests that hit: ") + symbols.prefix(8).joined(separator: ", ") + "."
         return RuleHit(exchanges: exchanges, evidence: evidence, detail: detail, title: title, reason: top.first?.reason,

@@ -134,6 +134,24 @@ import Testing
         #expect(all[2].attributes["spam-action"] == "no action")
     }
 
+    @Test func barracudaIsReadAsSpamAssassin() throws {
+        let text = """
+        Received: from mail.vendor.example (mail.vendor.example [198.51.100.41]) by mx.example.org (Postfix) with ESMTPS id 4QzC8; Fri, 04 Dec 2026 10:00:03 +0000
+        Received: from mail.vendor.example (mail.vendor.example [198.51.100.41]) by gw.example.org with ESMTP id kQ2xZp; Fri, 04 Dec 2026 10:00:01 +0000
+        X-Barracuda-Spam-Flag: YES
+        X-Barracuda-Spam-Status: Yes, SCORE=8.21 using global scores of TAG_LEVEL=3.5 QUARANTINE_LEVEL=1000.0
+        	KILL_LEVEL=9.0 tests=BSF_SC0_SA085b, HTML_MESSAGE, RDNS_NONE
+        From: offers@vendor.example
+        Subject: offer
+
+        """
+        let all = try sessions(text)
+        let tagged = try #require(all.first { $0.attributes["spam-filter"] != nil })
+        #expect(tagged.attributes["spam-filter"] == "barracuda" && tagged.attributes["spam-action"] == "tagged")
+        #expect(tagged.attributes["spam-score"] == "8.21/3.5")
+        #expect(tagged.attributes["spam-symbols"] == "BSF_SC0_SA085b; HTML_MESSAGE; RDNS_NONE")
+    }
+
     @Test func bouncesStayBounces() throws {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<4 { url.deleteLastPathComponent() }

@@ -6,11 +6,13 @@ import Foundation
 ///   `X-Microsoft-Antispam: BCL:7;`, `X-MS-Exchange-Organization-SCL: 5`;
 /// - SpamAssassin: `X-Spam-Status: Yes, score=7.2 required=5.0 tests=BAYES_99,RDNS_NONE autolearn=no ...`,
 ///   `X-Spam-Flag: YES` (the `spam-*` attributes the spam-filter rules read, as from spamd's log);
+/// - Barracuda: `X-Barracuda-Spam-Status: Yes, SCORE=8.21 using ... TAG_LEVEL=3.5 ... tests=...`;
 /// - Rspamd: `X-Spamd-Result: default: True [8.50 / 15.00]; R_SPF_FAIL(1.00)[...]; ...`, `X-Rspamd-Action`.
 enum SpamVerdictHeaders {
     /// The fields read, lower case.
     static let keys: Set<String> = ["x-forefront-antispam-report", "x-microsoft-antispam", "x-ms-exchange-organization-scl",
-                                    "x-spam-status", "x-spam-flag", "x-spamd-result", "x-rspamd-action", "x-spam"]
+                                    "x-spam-status", "x-spam-flag", "x-spamd-result", "x-rspamd-action", "x-spam",
+                                    "x-barracuda-spam-status", "x-barracuda-spam-flag"]
 
     static func attributes(_ h: HeaderSection) -> [String: String] {
         var a: [String: String] = [:]
@@ -37,6 +39,12 @@ enum SpamVerdictHeaders {
             a["spam-score"] = "?"
             a["spam-symbols"] = ""
         }
+        // Barracuda's appliance runs SpamAssassin and words its verdict the same way, in capitals:
+        // `Yes, SCORE=8.21 using global scores of TAG_LEVEL=3.5 QUARANTINE_LEVEL=1000.0 KILL_LEVEL=9.0 tests=...`.
+        if a["spam-filter"] == nil, let f = h.first("x-barracuda-spam-status") {
+            spamAssassin(f.value, flag: h.first("x-barracuda-spam-flag")?.value, into: &a)
+            if a["spam-filter"] != nil { a["spam-filter"] = "barracuda" }
+        }
         if a["spam-filter"] == nil, let f = h.first("x-spamd-result") {
             rspamd(f.value, action: h.first("x-rspamd-action")?.value, flag: h.first("x-spam")?.value, into: &a)
         }
@@ -60,10 +68,12 @@ enum SpamVerdictHeaders {
         var score = "?", required: String?
         var tests: [String] = []
         for w in words.dropFirst() {
-            if w.hasPrefix("score=") { score = String(w.dropFirst(6)) }
-            else if w.hasPrefix("hits=") { score = String(w.dropFirst(5)) }
-            else if w.hasPrefix("required=") { required = String(w.dropFirst(9)) }
-            else if w.hasPrefix("tests=") {
+            let lw = w.lowercased()
+            if lw.hasPrefix("score=") { score = String(w.dropFirst(6)) }
+            else if lw.hasPrefix("hits=") { score = String(w.dropFirst(5)) }
+            else if lw.hasPrefix("required=") { required = String(w.dropFirst(9)) }
+            else if lw.hasPrefix("tag_level=") { required = String(w.dropFirst(10)) }
+            else if lw.hasPrefix("tests=") {
                 tests += w.dropFirst(6).split(separator: ",").map(String.init)
             } else if !tests.isEmpty, !w.contains("="), w.uppercased() == w {
                 // Folded: `tests=BAYES_99,\n\tRDNS_NONE,SPF_SOFTFAIL` unfolds with a space after the comma.
