@@ -37,8 +37,9 @@ enum Page {
         \(form(options, paste: paste, alert: alert))
         <div class="serve-intro"><h2>What this does</h2>
         <p>Paste an SMTP conversation (a telnet, openssl, swaks or curl session, a client library's debug output, \
-        MTA log lines, a <code>mailq</code> or Exchange <code>Get-Queue</code> listing), the error message an application printed, a bounce, or an email \
-        service's event JSON (Amazon SES, SendGrid, Mailgun, Postmark, ...); or upload a file (transcript, \
+        MTA log lines, a <code>mailq</code> or Exchange <code>Get-Queue</code> listing), the error message an application printed, a bounce, a delivered \
+        message's headers (why it went to Junk or arrived late), or an email service's event JSON (Amazon SES, \
+        SendGrid, Mailgun, Postmark, ...); or upload a file (transcript, .eml or mbox, \
         Postfix/Exim/Sendmail/qmail/Courier/Exchange log, packet capture), then \
         press Explain. Each session is rebuilt and explained reply by reply: what happened, what went wrong, what to do next.</p>
         <p>Nothing is stored\(options.keepDirectory == nil ? "" : " except in the server's --keep folder"). \
@@ -97,7 +98,7 @@ enum Page {
         <div class="serve" role="search">
         <div class="serve-title"><a href="/">smtpexplain</a> <span>why did the mail not go through?</span></div>
         \(alertHTML)<form method="post" action="/" enctype="multipart/form-data" class="serve-form">
-        <label for="paste">Paste an SMTP session, debug output, an error message, a bounce, a sending service's event or MTA log lines</label>
+        <label for="paste">Paste an SMTP session, debug output, an error message, a bounce, message headers, a sending service's event or MTA log lines</label>
         <textarea id="paste" name="paste" rows="\(compact ? 6 : 12)"\(compact ? " class=\"compact\"" : "") spellcheck="false" autocomplete="off" \
         placeholder="220 mx.example.net ESMTP&#10;EHLO client.example.org&#10;250-mx.example.net&#10;MAIL FROM:&lt;a@example.org&gt;&#10;...">
         \(escape(shown))</textarea>
