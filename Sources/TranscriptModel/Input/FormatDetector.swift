@@ -43,6 +43,7 @@ public enum FormatDetector {
         + [CourierLogReader.self]
         + [KerioLogReader.self]
         + [RspamdLogReader.self]
+        + [DovecotLogReader.self]
 
     public struct Choice: Sendable {
         public var reader: any LineReader.Type
