@@ -81,6 +81,27 @@ import TranscriptModel
         #expect(!HeaderRules.aligned("shop.example.net", "shop.example"))
     }
 
+    @Test func outboxDelayAndAWrongClock() throws {
+        let text = """
+        Received: from mx.example.org (mx.example.org [192.0.2.20]) by mail.example.net (Postfix) with ESMTPS id 4QzD1; Fri, 04 Dec 2026 12:00:30 +0000
+        Received: from laptop.example.org (laptop.example.org [198.51.100.30]) (Authenticated sender: jo@example.org) by mx.example.org (Postfix) with ESMTPSA id 4QzD0; Fri, 04 Dec 2026 12:10:00 +0000
+        Date: Fri, 04 Dec 2026 09:05:00 +0000
+        From: jo@example.org
+        Subject: minutes
+
+        """
+        var out: [Session] = []
+        _ = try InputDriver.read(name: "late.eml", bytes: Array(text.utf8)) { out.append($0) }
+        let all = out.map { Explainer().explain($0) }
+        let late = try #require(all[0].findings.first { $0.id == "sent-late" })
+        #expect(late.title == "Received by the first server 3h5m after its Date:")
+        #expect(late.evidence.contains { $0.text == "Date: Fri, 04 Dec 2026 09:05:00 +0000" })
+        // The second server's clock is 9.5 minutes behind the first's.
+        #expect(all[1].findings.first { $0.id == "clock-skew" }?.title == "The clocks of mx.example.org and mail.example.net disagree by 9m30s")
+        #expect(!all[1].findings.contains { $0.id == "message-held" })
+        #expect(all[1].session.attributes["transit"] == "-570")
+    }
+
     @Test func unencryptedPublicHop() throws {
         let text = "Received: from mail.partner.example (mail.partner.example [198.51.100.9]) by mx.example.org (Postfix) with ESMTP id 4QzA1; Fri, 04 Dec 2026 10:00:03 +0000\nAuthentication-Results: mx.example.org; spf=pass smtp.mailfrom=partner.example; dkim=pass header.d=partner.example; dmarc=pass header.from=partner.example\nFrom: a@partner.example\nSubject: x\n\n"
         var out: [Session] = []

@@ -87,6 +87,27 @@ public enum HeaderRules {
                             title: "Held \(MessageStoryText.duration(Double(s))) at \(by) before \(next) received it",
                             actions: ["Look in \(by)'s log around that time for the message's queue id: deferrals (4xx replies, `status=deferred`) name the reason; if there are none, compare the two servers' clocks."])]
         },
+        SessionRule("sent-late", .warning, .delivered,
+                    title: "Sent long after it was written",
+                    explanation: "The first server received the message long after the time in its Date: field, which the sender's mail client sets when the message is written. It waited on the sender's side: in the Outbox while the client was offline or could not send (a wrong password, a blocked port), as a scheduled send, or as a draft sent later.",
+                    actions: ["Ask the sender to look at the mail client's Outbox and its send errors at that time, and at its outgoing server settings."]) { f in
+            guard let s = f.session.attributes["submit-delay"].flatMap({ Int($0) }), s >= sentLateAfterSeconds else { return [] }
+            return [RuleHit(evidence: notes(f, ["Date:", "Received:"]),
+                            title: "Received by the first server \(MessageStoryText.duration(Double(s))) after its Date:")]
+        },
+        SessionRule("clock-skew", .info, .delivered,
+                    title: "Clocks disagree",
+                    explanation: "A later step carries an earlier time than the one before it, so one of the clocks (a server's, or the sender's computer for the Date: field) is wrong by about that much. Read the other delays in these headers with that in mind.",
+                    actions: ["Check that the servers named keep time with NTP (`timedatectl`, `chronyc tracking`)."]) { f in
+            let a = f.session.attributes
+            let hop = a["hop-delay"].flatMap { Int($0) } ?? 0
+            let submit = a["submit-delay"].flatMap { Int($0) } ?? 0
+            guard min(hop, submit) <= -clockSkewSeconds else { return [] }
+            let who = hop <= -clockSkewSeconds ? "\(a["held-by"] ?? "the previous server") and \(f.session.server.host ?? "this server")"
+                : "the sender's computer (Date:) and \(f.session.server.host ?? "the first server")"
+            return [RuleHit(evidence: notes(f, ["Received:", "Date:"]),
+                            title: "The clocks of \(who) disagree by \(MessageStoryText.duration(Double(-min(hop, submit))))")]
+        },
         SessionRule("unencrypted-hop", .info, .delivered,
                     title: "This hop was not encrypted",
                     explanation: "The message crossed the internet between these two servers without TLS, so anyone on the path could read or change it; receivers also score unencrypted mail lower.",
@@ -114,6 +135,10 @@ public enum HeaderRules {
     static let ids: Set<String> = Set(table.map(\.id))
     /// A hop held at least this long gets a finding: greylisting's first retry is often 5 to 15 minutes.
     static let heldAfterSeconds = 600
+    /// An Outbox delay worth a word: clients that send in batches or retry wait a few minutes on their own.
+    static let sentLateAfterSeconds = 1_800
+    /// Less than this backwards is rounding and small drift, not a wrong clock.
+    static let clockSkewSeconds = 300
 
     /// The notes (header fields) whose text starts with one of `prefixes`, in input order.
     static func notes(_ f: SessionFacts, _ prefixes: [String]) -> [Evidence] {

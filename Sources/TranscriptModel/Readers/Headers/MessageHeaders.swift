@@ -44,6 +44,8 @@ struct MessageHeaders {
         var previous: ReceivedHop?
         let smtpCount = hops.filter(\.isSMTP).count
         var number = 0
+        let written = section.first("date").flatMap { MailDate.parse($0.value) }
+        let times = hops.filter(\.isSMTP).compactMap(\.time)
         for (i, hop) in hops.enumerated() {
             defer { if hop.time != nil { previous = hop } }
             guard hop.isSMTP else { continue }
@@ -65,7 +67,15 @@ struct MessageHeaders {
                 a["hop-delay"] = String(Int((t - pt).rounded()))
                 if let by = p.byHost { a["held-by"] = by }
             }
+            if number == 1, let t = hop.time, let w = written {
+                // From the Date: the client wrote to the first server's receipt: an Outbox that held it.
+                a["submit-delay"] = String(Int((t - w).rounded()))
+            }
+            if number == smtpCount, smtpCount > 1, let first = times.first, let last = times.last {
+                a["transit"] = String(Int((last - first).rounded()))
+            }
             var notes: [(Int, String)] = [(hop.firstLine, "Received: " + hop.text)]
+            if number == 1, let d = section.first("date") { notes.append((d.firstLine, "Date: " + d.value)) }
             if i == edge {
                 verdicts(into: &a, notes: &notes)
             }
