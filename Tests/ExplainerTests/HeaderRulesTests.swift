@@ -73,6 +73,22 @@ import TranscriptModel
         #expect(all[2].primaryReason == .delivered && ids(all[2]).isEmpty)
     }
 
+    @Test func dmarcReportRecords() throws {
+        let all = try explainedSample("dmarc/google.com!shop.example!1796342400!1796428799.xml")
+        #expect(ids(all[0]).isEmpty && all[0].primaryReason == .delivered)
+        let esp = all[1]
+        #expect(esp.summary.hasPrefix("Filed as spam by google.com: DMARC failed and shop.example's policy says quarantine (340 messages from 203.0.113.80)"))
+        let dmarc = try #require(esp.findings.first { $0.id == "dmarc-failed" })
+        #expect(dmarc.explanation.contains("SPF passed, but for bounces.mailer-esp.example (the envelope sender's domain), not shop.example"))
+        #expect(dmarc.explanation.contains("DKIM passed, but signed by mailer-esp.example, not shop.example"))
+        #expect(dmarc.evidence.first?.text.hasPrefix("340 messages from 203.0.113.80") == true)
+        #expect(!esp.findings.contains { $0.id == "accepted-then-filtered" })
+        let list = try #require(all[3].findings.first { $0.id == "dmarc-failed" })
+        #expect(list.explanation.contains("The receiver did not apply the policy (mailing_list): it came through a mailing list"))
+        let rejected = try explainedSample("dmarc/enterprise.protection.outlook.com!northwind-traders.example!1796342400!1796428800.xml.gz")[0]
+        #expect(rejected.primaryReason == .authfailure && rejected.session.outcome == .rejected)
+    }
+
     @Test func alignmentIsNamed() {
         let a = ["auth-spf": "pass", "auth-spf-domain": "bounces.esp.example", "auth-dkim": "pass", "auth-dkim-domain": "esp.example"]
         #expect(HeaderRules.alignment(a, domain: "shop.example")

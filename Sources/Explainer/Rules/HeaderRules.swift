@@ -31,8 +31,12 @@ public enum HeaderRules {
                 "Or align SPF: send with a Return-Path (envelope sender) in \(domain) and list the sending servers in that domain's SPF record.",
             ]
             if r == "permerror" { steps.insert("Fix the DMARC record at _dmarc.\(domain): it does not parse (one `v=DMARC1; p=...` TXT record).", at: 0) }
-            return [RuleHit(evidence: notes(f, ["Authentication-Results:"]), detail: alignment(a, domain: domain),
-                            title: "DMARC \(r == "fail" ? "failed" : r) for \(domain)\(policy)", actions: steps)]
+            var detail = alignment(a, domain: domain) ?? ""
+            if let o = a["dmarc-override"] {
+                detail += " The receiver did not apply the policy (\(o)): " + (overrides[o.split(separator: " ").first.map(String.init) ?? ""] ?? "its own reason") + "."
+            }
+            return [RuleHit(evidence: notes(f, ["Authentication-Results:"]), detail: detail.isEmpty ? nil : detail.trimmingCharacters(in: .whitespaces),
+                            title: "DMARC \(r == "fail" ? "failed" : r) for \(domain)\(policy)\(reportCount(a))", actions: steps)]
         },
         SessionRule("spf-failed", .warning, .authfailure,
                     title: "SPF did not pass",
@@ -133,6 +137,22 @@ public enum HeaderRules {
     ]
 
     static let ids: Set<String> = Set(table.map(\.id))
+
+    /// A DMARC report's record stands for many messages: ` (340 messages from 203.0.113.80)`.
+    static func reportCount(_ a: [String: String]) -> String {
+        guard let n = a["message-count"] else { return "" }
+        return " (\(n) message\(n == "1" ? "" : "s")" + (a["auth-spf-ip"].map { " from \($0)" } ?? "") + ")"
+    }
+
+    /// DMARC report override reasons (RFC 7489 appendix C, PolicyOverrideType).
+    static let overrides: [String: String] = [
+        "forwarded": "the message was forwarded, which breaks SPF",
+        "mailing_list": "it came through a mailing list, which changes messages and breaks the signature",
+        "trusted_forwarder": "it came from a forwarder the receiver trusts",
+        "local_policy": "the receiver's own policy let it through",
+        "sampled_out": "the domain's pct= let only part of the failing mail be subject to the policy",
+        "arc": "an ARC chain from a trusted intermediary vouched for it",
+    ]
     /// A hop held at least this long gets a finding: greylisting's first retry is often 5 to 15 minutes.
     static let heldAfterSeconds = 600
     /// An Outbox delay worth a word: clients that send in batches or retry wait a few minutes on their own.
@@ -142,7 +162,9 @@ public enum HeaderRules {
 
     /// The notes (header fields) whose text starts with one of `prefixes`, in input order.
     static func notes(_ f: SessionFacts, _ prefixes: [String]) -> [Evidence] {
-        f.session.notes.filter { n in prefixes.contains { n.text.hasPrefix($0) } }.prefix(3).map { Evidence(position: $0.position, text: $0.text) }
+        let matched = f.session.notes.filter { n in prefixes.contains { n.text.hasPrefix($0) } }
+        // A DMARC report's record has one note, its summary: that is the evidence.
+        return (matched.isEmpty ? Array(f.session.notes.prefix(1)) : matched).prefix(3).map { Evidence(position: $0.position, text: $0.text) }
     }
 
     // MARK: SPF
@@ -225,12 +247,7 @@ public enum HeaderRules {
         return out.isEmpty ? nil : out.joined(separator: " ")
     }
 
-    /// Relaxed alignment, near enough: the same name, one a subdomain of the other, or the same last two labels.
-    static func aligned(_ a: String, _ b: String) -> Bool {
-        let x = a.lowercased(), y = b.lowercased()
-        if x == y || x.hasSuffix("." + y) || y.hasSuffix("." + x) { return true }
-        return x.split(separator: ".").suffix(2) == y.split(separator: ".").suffix(2)
-    }
+    static func aligned(_ a: String, _ b: String) -> Bool { DomainAlignment.relaxed(a, b) }
 
     // MARK: Microsoft 365
 
@@ -305,7 +322,7 @@ public enum HeaderRules {
         if a["auth-dmarc"] == "fail", let d = a["auth-dmarc-disposition"], ["quarantine", "oreject", "pct.quarantine"].contains(d) {
             let domain = a["auth-dmarc-domain"] ?? a["header-from-domain"] ?? "the From: domain"
             let who = a["auth-by"].map { " by \($0)" } ?? ""
-            return JunkVerdict(title: "Filed as spam\(who): DMARC failed and \(domain)'s policy says quarantine",
+            return JunkVerdict(title: "Filed as spam\(who): DMARC failed and \(domain)'s policy says quarantine\(reportCount(a))",
                                detail: d == "oreject" ? "The domain's policy is reject; the receiver chose to quarantine instead (oreject)." : nil,
                                reason: .authfailure,
                                actions: ["Senders: make SPF or DKIM pass for \(domain) itself (see the DMARC finding)."])

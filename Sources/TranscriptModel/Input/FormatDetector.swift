@@ -23,6 +23,7 @@ public enum FormatDetector {
         MailKitReader.self,
         RFCExampleReader.self,
         ESPEventReader.self,
+        DMARCReportReader.self,
         PostfixQueueReader.self,
         ExchangeQueueReader.self,
         SendmailQueueReader.self,

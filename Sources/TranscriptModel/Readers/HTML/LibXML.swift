@@ -23,6 +23,7 @@ package struct LibXML: @unchecked Sendable {
     package let htmlNodeDump: @convention(c) (Ptr?, Ptr?, Ptr?) -> Int32
     // Parsing and walking.
     package let htmlReadMemory: @convention(c) (UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32) -> Ptr?
+    package let xmlReadMemory: @convention(c) (UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32) -> Ptr?
     package let readerWalker: @convention(c) (Ptr?) -> Ptr?
     package let readerRead: @convention(c) (Ptr?) -> Int32
     package let readerNodeType: @convention(c) (Ptr?) -> Int32
@@ -39,6 +40,12 @@ package struct LibXML: @unchecked Sendable {
     package static let parseNoWarning: Int32 = 1 << 6
     package static let parseNoNet: Int32 = 1 << 11
     package static let parseNoBlanks: Int32 = 1 << 8
+    /// XML parser options (`parser.h`): the same bits for recover, no errors, no warnings, no network. Entity
+    /// substitution (`XML_PARSE_NOENT`) and DTD loading stay off: no external entities, no entity bombs.
+    package static let xmlParseRecover: Int32 = 1 << 0
+    package static let xmlParseNoError: Int32 = 1 << 5
+    package static let xmlParseNoWarning: Int32 = 1 << 6
+    package static let xmlParseNoNet: Int32 = 1 << 11
 
     /// Reader node types (`xmlreader.h`).
     package enum NodeType: Int32 {
@@ -79,6 +86,9 @@ package struct LibXML: @unchecked Sendable {
         let htmlReadMemory: @convention(c) (UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32) -> Ptr? = {
             OpaquePointer(CLibXML2.htmlReadMemory($0, $1, $2, $3, $4))
         }
+        let xmlReadMemory: @convention(c) (UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32) -> Ptr? = {
+            OpaquePointer(CLibXML2.xmlReadMemory($0, $1, $2, $3, $4))
+        }
         let readerWalker: @convention(c) (Ptr?) -> Ptr? = { xmlReaderWalker(UnsafeMutablePointer<xmlDoc>($0)) }
         let readerRead: @convention(c) (Ptr?) -> Int32 = { xmlTextReaderRead($0) }
         let readerNodeType: @convention(c) (Ptr?) -> Int32 = { xmlTextReaderNodeType($0) }
@@ -103,6 +113,7 @@ package struct LibXML: @unchecked Sendable {
         self.bufferLength = bufferLength
         self.htmlNodeDump = htmlNodeDump
         self.htmlReadMemory = htmlReadMemory
+        self.xmlReadMemory = xmlReadMemory
         self.readerWalker = readerWalker
         self.readerRead = readerRead
         self.readerNodeType = readerNodeType
@@ -138,6 +149,23 @@ package struct LibXML: @unchecked Sendable {
                 htmlReadMemory($0, Int32(buf.count), "input.html", utf8 ? "UTF-8" : nil, opts)
             }
         }
+        return walk(doc, visit: visit)
+    }
+
+    /// Parses XML (recovering, no network, no entity substitution, errors silenced) and walks it as `walkHTML`
+    /// does; element names keep their case.
+    package func walkXML(_ bytes: [UInt8], visit: (NodeType, String?, XChar?, Bool) -> Void) -> Bool {
+        let opts = LibXML.xmlParseRecover | LibXML.xmlParseNoError | LibXML.xmlParseNoWarning | LibXML.xmlParseNoNet
+        guard !bytes.isEmpty, bytes.count < Int(Int32.max) else { return false }
+        let doc: Ptr? = bytes.withUnsafeBufferPointer { buf in
+            UnsafeRawPointer(buf.baseAddress!).withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                xmlReadMemory($0, Int32(buf.count), "input.xml", nil, opts)
+            }
+        }
+        return walk(doc, lowercase: false, visit: visit)
+    }
+
+    private func walk(_ doc: Ptr?, lowercase: Bool = true, visit: (NodeType, String?, XChar?, Bool) -> Void) -> Bool {
         guard let doc else { return false }
         defer { freeDoc(doc) }
         guard let reader = readerWalker(doc) else { return false }
@@ -146,9 +174,11 @@ package struct LibXML: @unchecked Sendable {
             guard let type = NodeType(rawValue: readerNodeType(reader)) else { continue }
             switch type {
             case .element:
-                visit(type, LibXML.string(readerConstLocalName(reader))?.lowercased(), nil, readerIsEmptyElement(reader) == 1)
+                let name = LibXML.string(readerConstLocalName(reader))
+                visit(type, lowercase ? name?.lowercased() : name, nil, readerIsEmptyElement(reader) == 1)
             case .endElement:
-                visit(type, LibXML.string(readerConstLocalName(reader))?.lowercased(), nil, false)
+                let name = LibXML.string(readerConstLocalName(reader))
+                visit(type, lowercase ? name?.lowercased() : name, nil, false)
             case .text, .cdata, .whitespace, .significantWhitespace:
                 visit(type, nil, readerConstValue(reader), false)
             default:

@@ -109,3 +109,13 @@ extension String {
         return (s.split(separator: "@").last.map(String.init) ?? s).lowercased()
     }
 }
+
+/// DMARC's relaxed alignment (RFC 7489 §3.1), near enough without the public suffix list: the same name,
+/// one a subdomain of the other, or the same last two labels.
+public enum DomainAlignment {
+    public static func relaxed(_ a: String, _ b: String) -> Bool {
+        let x = a.lowercased(), y = b.lowercased()
+        if x == y || x.hasSuffix("." + y) || y.hasSuffix("." + x) { return true }
+        return x.split(separator: ".").suffix(2) == y.split(separator: ".").suffix(2)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+@testable import TranscriptModel
+
+/// DMARC aggregate reports: one session per record, with the receiver's results as attributes.
+@Suite struct DMARCReportReaderTests {
+    private func sample(_ name: String) throws -> [Session] {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        var out: [Session] = []
+        _ = try InputDriver.read(path: url.appendingPathComponent("samples/dmarc/" + name).path) { out.append($0) }
+        return out
+    }
+
+    @Test func googleReport() throws {
+        let all = try sample("google.com!shop.example!1796342400!1796428799.xml")
+        #expect(all.map(\.format) == Array(repeating: "dmarc-report", count: 4))
+        #expect(all.map { $0.client.address } == ["198.51.100.23", "203.0.113.80", "192.0.2.200", "198.51.100.77"])
+        #expect(all.map { $0.attributes["message-count"] } == ["120", "340", "12", "3"])
+        #expect(all.map { $0.attributes["auth-dmarc"] } == ["pass", "fail", "fail", "fail"])
+        #expect(all.map { $0.attributes["auth-dmarc-disposition"] } == ["none", "quarantine", "quarantine", "none"])
+        #expect(all.allSatisfy { $0.outcome == .delivered && $0.server.host == "google.com" && $0.attributes["auth-dmarc-policy"] == "quarantine" })
+        // The ESP's pass is for its own domains: not aligned.
+        #expect(all[1].attributes["auth-dkim"] == "pass" && all[1].attributes["auth-dkim-domain"] == "mailer-esp.example")
+        #expect(all[1].attributes["auth-spf-domain"] == "bounces.mailer-esp.example" && all[1].attributes["dmarc-aligned-dkim"] == "fail")
+        #expect(all[2].attributes["auth-dkim"] == "none" && all[2].attributes["auth-spf"] == "fail")
+        #expect(all[3].attributes["dmarc-override"] == "mailing_list")
+        #expect(all[0].start?.time == 1_796_428_799)
+        #expect(all[1].notes.first?.text == "340 messages from 203.0.113.80 as shop.example to google.com: disposition quarantine, DKIM fail, SPF fail")
+    }
+
+    @Test func gzippedMicrosoftReportWithNamespace() throws {
+        let all = try sample("enterprise.protection.outlook.com!northwind-traders.example!1796342400!1796428800.xml.gz")
+        #expect(all.count == 1)
+        #expect(all[0].outcome == .rejected && all[0].failedStage == .message)
+        #expect(all[0].attributes["auth-dmarc-policy"] == "reject" && all[0].attributes["auth-spf"] == "softfail")
+        #expect(all[0].transactions.first?.recipients.first?.address == "(recipients at contoso.example)")
+    }
+
+    @Test func hostileXML() throws {
+        // An external entity is not fetched or expanded; an entity bomb does not grow; broken XML says so.
+        let xxe = "<?xml version=\"1.0\"?><!DOCTYPE feedback [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><feedback><report_metadata><org_name>&x;</org_name></report_metadata><record><row><source_ip>192.0.2.1</source_ip><count>1</count></row></record></feedback>\n"
+        let s = try sessions(xxe, format: "dmarc-report")
+        #expect(s.count == 1 && s[0].attributes["dmarc-report-org"] == nil && s[0].client.address == "192.0.2.1")
+        var bomb = "<?xml version=\"1.0\"?><!DOCTYPE feedback [<!ENTITY a \"aaaaaaaaaa\">"
+        for i in 1...9 { bomb += "<!ENTITY \(Character(UnicodeScalar(97 + i)!)) \"" + String(repeating: "&\(Character(UnicodeScalar(96 + i)!));", count: 10) + "\">" }
+        bomb += "]><feedback><report_metadata><org_name>&j;</org_name></report_metadata><record><row><source_ip>192.0.2.2</source_ip></row></record></feedback>\n"
+        let b = try sessions(bomb, format: "dmarc-report")
+        #expect(b.count == 1 && (b[0].attributes["dmarc-report-org"]?.utf8.count ?? 0) < 10_000)
+        let broken = try sessions("<feedback><record><row><source_ip>192.0.2.3", format: "dmarc-report")
+        #expect(broken.count == 1)
+        let empty = try sessions("<?xml version=\"1.0\"?><feedback><report_metadata><org_name>x</org_name></report_metadata></feedback>\n")
+        #expect(empty.first?.format == "dmarc-report" && empty.first?.notes.first?.text.hasPrefix("The DMARC report holds no <record>") == true)
+    }
+}
