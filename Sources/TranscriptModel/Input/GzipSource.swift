@@ -27,11 +27,19 @@ struct GzipSource<Inner: ByteSource>: ByteSource {
     /// The first bytes of an input are a gzip header.
     static func isGzip(_ prefix: [UInt8]) -> Bool { prefix.count >= 2 && prefix[0] == 0x1F && prefix[1] == 0x8B }
 
-    init(inner: Inner, maxOutput: Int = 64 << 30, maxRatio: Int = 250, outChunk: Int = 1 << 20) {
+    /// zlib's window bits: 15 + 32 reads a zlib or gzip header; -15 is raw deflate (a zip entry).
+    let windowBits: Int32
+    /// Stop after the first deflate stream (a zip entry, followed by the archive's directory).
+    let singleMember: Bool
+
+    init(inner: Inner, maxOutput: Int = 64 << 30, maxRatio: Int = 250, outChunk: Int = 1 << 20,
+         windowBits: Int32 = 15 + 32, singleMember: Bool = false) {
         self.inner = inner
         self.maxOutput = maxOutput
         self.maxRatio = maxRatio
         self.outChunk = outChunk
+        self.windowBits = windowBits
+        self.singleMember = singleMember
     }
 
     /// Feed already-read bytes first (the driver read them to look at the magic number).
@@ -45,13 +53,18 @@ struct GzipSource<Inner: ByteSource>: ByteSource {
         if finished { return nil }
         if !z.initialised {
             // windowBits 15 + 32: zlib or gzip header, detected automatically.
-            let rc = inflateInit2_(z.p, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+            let rc = inflateInit2_(z.p, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
             guard rc == Z_OK else { throw InputError(input: name, message: "gzip: cannot initialise zlib (\(rc))") }
             z.initialised = true
         }
         var out = [UInt8](repeating: 0, count: outChunk)
         var produced = 0
         while produced == 0 {
+            if memberEnded && singleMember {
+                finished = true
+                end()
+                return nil
+            }
             if pendingOffset >= pending.count {
                 if innerDone {
                     if !memberEnded && totalIn > 0 {

@@ -109,6 +109,22 @@ public enum InputDriver {
             var rest = PrefixedSource(first: inner, rest: gz)
             return try read(name: name, source: &rest, options: options, emit: emit)
         case .unknown:
+            if ZipEntry.isZip(Array(first.prefix(4))) {
+                var head = first
+                let h = try ZipEntry.header(first: &head, rest: &source, name: name)
+                guard h.flags & 1 == 0 else { throw InputError(input: name, position: "byte 0", message: "zip: \(h.name) is encrypted; unzip it first") }
+                let data = PrefixedSource(first: Array(head[h.dataOffset...]), rest: source)
+                switch h.method {
+                case 8:
+                    var inflated = GzipSource(inner: data, maxOutput: options.maxDecompressedBytes, windowBits: -15, singleMember: true)
+                    return try read(name: name, source: &inflated, options: options, emit: emit)
+                case 0 where h.flags & 8 == 0:
+                    var stored = LimitedSource(inner: data, limit: h.compressedSize)
+                    return try read(name: name, source: &stored, options: options, emit: emit)
+                default:
+                    throw InputError(input: name, position: "byte 0", message: "zip: \(h.name) uses compression method \(h.method), which is not read; unzip it first")
+                }
+            }
             if let order = UTF16Text.detect(first) {
                 var text = UTF16Source(inner: PrefixedSource(first: first, rest: source), order: order)
                 return try read(name: name, source: &text, options: options, emit: emit)

@@ -37,6 +37,26 @@ import Testing
         #expect(all[0].transactions.first?.recipients.first?.address == "(recipients at contoso.example)")
     }
 
+    @Test func zippedReports() throws {
+        let all = try sample("yahoo.com!shop.example!1796342400!1796428799.xml.zip")
+        #expect(all.count == 1 && all[0].format == "dmarc-report")
+        #expect(all[0].attributes["dmarc-override"] == "sampled_out" && all[0].attributes["message-count"] == "96")
+        // A stored entry, and a method the tool does not read.
+        func zip(_ content: String, method: UInt8) -> [UInt8] {
+            let body = Array(content.utf8), name = Array("r.xml".utf8)
+            let size = UInt32(body.count)
+            var b: [UInt8] = [0x50, 0x4B, 0x03, 0x04, 20, 0, 0, 0, method, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+            for _ in 0..<2 { b += [UInt8(size & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 24)] }
+            b += [UInt8(name.count), 0, 0, 0] + name + body
+            return b + [0x50, 0x4B, 0x01, 0x02] + Array(repeating: 0x41, count: 40)
+        }
+        let xml = "<feedback><report_metadata><org_name>x.example</org_name></report_metadata><record><row><source_ip>192.0.2.9</source_ip><count>2</count></row></record></feedback>\n"
+        var out: [Session] = []
+        _ = try InputDriver.read(name: "stored.zip", bytes: zip(xml, method: 0)) { out.append($0) }
+        #expect(out.first?.client.address == "192.0.2.9" && out.first?.attributes["message-count"] == "2")
+        #expect(throws: InputError.self) { try InputDriver.read(name: "bz.zip", bytes: zip(xml, method: 12)) { _ in } }
+    }
+
     @Test func hostileXML() throws {
         // An external entity is not fetched or expanded; an entity bomb does not grow; broken XML says so.
         let xxe = "<?xml version=\"1.0\"?><!DOCTYPE feedback [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><feedback><report_metadata><org_name>&x;</org_name></report_metadata><record><row><source_ip>192.0.2.1</source_ip><count>1</count></row></record></feedback>\n"
