@@ -36,6 +36,23 @@ import Testing
         for (outcome, n) in expected { #expect(outcomes[outcome] == n, "\(outcome)") }
     }
 
+    @Test func dmarcReportsCountMessages() throws {
+        let folder = BinaryRunner.repo.appendingPathComponent("samples/dmarc")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasSuffix(".tsv") }
+            .map { folder.appendingPathComponent($0).path }
+        let s = try summary(files)
+        #expect(s["sessions"] as? Int == 6)
+        let dmarc = try #require(s["dmarc"] as? [String: Any])
+        #expect(dmarc["messages"] as? Int == 589)
+        #expect(dmarc["dispositions"] as? [String: Int] == ["none": 219, "quarantine": 352, "reject": 18])
+        let failing = try #require(dmarc["failingSources"] as? [[String: Any]])
+        #expect(failing.first?["value"] as? String == "203.0.113.80 (DKIM mailer-esp.example, SPF bounces.mailer-esp.example)")
+        #expect(failing.first?["count"] as? Int == 436)
+        // Logs have no DMARC section in the text, and zeros in the JSON.
+        let log = try summary([BinaryRunner.repo.appendingPathComponent("samples/logs/postfix-inbound.log").path])
+        #expect((log["dmarc"] as? [String: Any])?["messages"] as? Int == 0)
+    }
+
     @Test func logSamples() throws {
         let folder = BinaryRunner.repo.appendingPathComponent("samples/logs")
         let tsv = try String(contentsOf: folder.appendingPathComponent("expected.tsv"), encoding: .utf8)

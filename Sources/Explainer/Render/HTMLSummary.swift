@@ -51,6 +51,8 @@ extension HTMLRenderer {
         table("Failed at stage", "Stage", Stage.allCases.compactMap { st in s.failedStages[st].map { (st.rawValue, $0, nil) } })
         table("Reasons", "Reason", s.topReasons.map { ($0.value, $0.count, nil) })
         table("Top refusing replies", "Reply", s.topReplies.map { ($0.value, $0.count, nil) })
+        table("DMARC reports: messages by disposition", "Disposition", s.dmarcByDisposition.map { ($0.value, $0.count, nil) })
+        table("Sources failing DMARC (messages)", "Source", s.topDMARCFailingSources.map { ($0.value, $0.count, nil) })
         table("Top clients / remote servers", "Peer", s.topClients.map { ($0.value, $0.count, nil) })
         table("Top senders", "Sender", s.topSenders.map { ($0.value, $0.count, nil) })
         table("Top recipient domains", "Domain", s.topRecipientDomains.map { ($0.value, $0.count, nil) })

@@ -25,6 +25,11 @@ public struct TriageSummary: Sendable {
     var senders: [String: Int] = [:]
     var recipientDomains: [String: Int] = [:]
     var replies: [String: Int] = [:]
+    /// DMARC aggregate reports count messages, not records: in all, by the receiver's disposition, and the
+    /// sources that failed DMARC (`203.0.113.80 (DKIM mailer-esp.example, SPF bounces.mailer-esp.example)`).
+    public private(set) var dmarcMessages = 0
+    var dmarcDispositions: [String: Int] = [:]
+    var dmarcFailing: [String: Int] = [:]
 
     /// Entries per top list in the output.
     public var top: Int
@@ -71,17 +76,33 @@ public struct TriageSummary: Sendable {
         if s.outcome != .delivered, let reply = Self.decisiveReply(s) {
             Self.bump(&replies, Self.normalise(reply), limit: limit)
         }
+        if s.format == DMARCReportReader.formatID, let n = s.attributes["message-count"].flatMap({ Int($0) }), n > 0 {
+            // A hostile report's counts must not overflow the sums.
+            let c = Swift.min(n, 1 << 40)
+            dmarcMessages = Swift.min(dmarcMessages + c, 1 << 62)
+            let a = s.attributes
+            Self.add(&dmarcDispositions, a["auth-dmarc-disposition"] ?? "none", c, limit: limit)
+            if a["auth-dmarc"] == "fail" {
+                let why = [a["auth-dkim-domain"].map { "DKIM \($0)" } ?? "no DKIM", a["auth-spf-domain"].map { "SPF \($0)" }].compactMap { $0 }
+                Self.add(&dmarcFailing, (s.client.address ?? "?") + " (" + why.joined(separator: ", ") + ")", c, limit: limit)
+            }
+        }
     }
+
+
 
     func bump(_ table: inout [String: Int], _ key: String) { Self.bump(&table, key, limit: keyLimit) }
 
-    static func bump(_ table: inout [String: Int], _ key: String, limit keyLimit: Int) {
+    static func bump(_ table: inout [String: Int], _ key: String, limit keyLimit: Int) { add(&table, key, 1, limit: keyLimit) }
+
+    /// Count `n` more for `key`; past `keyLimit` distinct keys, the ones seen once make room.
+    static func add(_ table: inout [String: Int], _ key: String, _ n: Int, limit keyLimit: Int) {
         let k = key.count > 200 ? String(key.prefix(200)) : key
         if table[k] == nil, table.count >= keyLimit {
             table = table.filter { $0.value > 1 }
             if table.count >= keyLimit { return }
         }
-        table[k, default: 0] += 1
+        table[k] = Swift.min((table[k] ?? 0) + n, 1 << 62)
     }
 
     /// The reply that decided the outcome, else the last refusal.
@@ -119,6 +140,8 @@ public struct TriageSummary: Sendable {
     public var topSenders: [Count] { Self.ranked(senders, top) }
     public var topRecipientDomains: [Count] { Self.ranked(recipientDomains, top) }
     public var topReplies: [Count] { Self.ranked(replies, top) }
+    public var dmarcByDisposition: [Count] { Self.ranked(dmarcDispositions, top) }
+    public var topDMARCFailingSources: [Count] { Self.ranked(dmarcFailing, top) }
 
     // MARK: - Rendering
 
@@ -153,6 +176,13 @@ public struct TriageSummary: Sendable {
         list("topSenders", topSenders)
         list("topRecipientDomains", topRecipientDomains)
         list("topReplies", topReplies)
+        w.key("dmarc"); w.beginObject()
+        w.field("messages", dmarcMessages)
+        w.key("dispositions"); w.beginObject()
+        for d in ["none", "quarantine", "reject"] { w.field(name: d, dmarcDispositions[d] ?? 0) }
+        w.endObject()
+        list("failingSources", topDMARCFailingSources)
+        w.endObject()
         w.endObject()
         w.endObject()
         return w.output
@@ -192,6 +222,11 @@ public struct TriageSummary: Sendable {
         section("Top senders", topSenders)
         section("Top recipient domains", topRecipientDomains)
         section("Top refusing replies", topReplies)
+        if dmarcMessages > 0 {
+            out += "\nDMARC reports: \(dmarcMessages) messages, by the receiver's disposition\n"
+            for c in dmarcByDisposition { row(c.value, c.count) }
+            section("Sources failing DMARC (messages)", topDMARCFailingSources)
+        }
         return out
     }
 
