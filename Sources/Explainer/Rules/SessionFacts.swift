@@ -12,11 +12,15 @@ public struct SessionFacts: Sendable {
     let dns: DNSView
     /// A capture holding one direction only ("client only", "server only"): the other side's silence proves nothing.
     public let capturedOneSide: String?
+    /// Rebuilt from message headers or a DMARC report: the only sessions the header rules read (a cheap gate
+    /// for the millions of log sessions).
+    public let fromHeaders: Bool
 
     init(_ session: Session) {
         self.session = session
         self.dns = DNSView(session)
         self.capturedOneSide = session.attributes["capture-sides"]
+        self.fromHeaders = session.format == MessageHeaderReader.formatID || session.format == DMARCReportReader.formatID
         self.lastCommandIndex = session.exchanges.lastIndex { $0.command != nil }
         self.serverDropped = session.closedBy != nil && session.closedBy != .client && !session.quitSent
     }
