@@ -89,6 +89,21 @@ import TranscriptModel
         #expect(rejected.primaryReason == .authfailure && rejected.session.outcome == .rejected)
     }
 
+    @Test func mailingListBrokeTheSignature() throws {
+        let all = try explainedSample("headers/mailing-list-broke-dkim.eml")
+        #expect(all.count == 3 && ids(all[0]).isEmpty && ids(all[1]).isEmpty)
+        let edge = all[2]
+        #expect(edge.session.attributes["arc-first-by"] == "lists.forum.example" && edge.session.attributes["arc-first-dmarc"] == "pass")
+        let broke = try #require(edge.findings.first { $0.id == "forwarding-broke-authentication" })
+        #expect(broke.title == "DMARC and DKIM passed at lists.forum.example (the first ARC seal) and failed at mx.google.com: forwarding broke it")
+        #expect(broke.evidence.contains { $0.text.hasPrefix("ARC-Authentication-Results: i=1; lists.forum.example;") })
+        #expect(edge.findings.first { $0.id == "dkim-failed" }?.explanation.contains("The body changed after it was signed") == true)
+        #expect(edge.findings.first { $0.id == "dmarc-failed" }?.explanation.contains("SPF passed, but for lists.forum.example") == true)
+        // Gmail's own ARC record of its own verdict is not a forwarder's.
+        let gmail = try explainedSample("headers/gmail-dmarc-quarantine.txt")[1]
+        #expect(gmail.session.attributes["arc-first-by"] == nil && !ids(gmail).contains("forwarding-broke-authentication"))
+    }
+
     @Test func alignmentIsNamed() {
         let a = ["auth-spf": "pass", "auth-spf-domain": "bounces.esp.example", "auth-dkim": "pass", "auth-dkim-domain": "esp.example"]
         #expect(HeaderRules.alignment(a, domain: "shop.example")

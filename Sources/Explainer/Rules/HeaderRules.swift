@@ -40,6 +40,22 @@ public enum HeaderRules {
             return [RuleHit(evidence: notes(f, ["Authentication-Results:"]), detail: detail.isEmpty ? nil : detail.trimmingCharacters(in: .whitespaces),
                             title: "DMARC \(r == "fail" ? "failed" : r) for \(domain)\(policy)\(reportCount(a))", actions: steps)]
         },
+        SessionRule("forwarding-broke-authentication", .warning, .authfailure,
+                    title: "Authentication passed before a forwarder, and failed after it",
+                    explanation: "The first server that sealed the message with ARC (a mailing list or a forwarding service) recorded passing results, and the final receiver's checks failed: the forwarding broke them. Forwarding sends from another address, which breaks SPF, and a list that adds a footer or tags the subject breaks the DKIM signature.",
+                    actions: [
+                        "The forwarder or list should rewrite the envelope sender (SRS), leave signed content alone or re-sign, and seal with ARC.",
+                        "The receiving admin can trust that forwarder's ARC seals (Microsoft 365: trusted ARC sealers in the Defender portal) so its results count.",
+                    ]) { f in
+            guard f.fromHeaders else { return [] }
+            let a = f.session.attributes
+            guard let by = a["arc-first-by"] else { return [] }
+            let broken = ["dmarc", "dkim", "spf"].filter { a["arc-first-" + $0] == "pass" && (a["auth-" + $0].map { $0 != "pass" } ?? false) }
+            guard !broken.isEmpty else { return [] }
+            let names = broken.map { $0.uppercased() }.joined(separator: " and ")
+            return [RuleHit(evidence: notes(f, ["ARC-Authentication-Results:", "Authentication-Results:"]),
+                            title: "\(names) passed at \(by) (the first ARC seal) and failed at \(a["auth-by"] ?? "the final receiver"): forwarding broke it")]
+        },
         SessionRule("spf-failed", .warning, .authfailure,
                     title: "SPF did not pass",
                     explanation: "SPF checks the connecting server's address against the record the envelope sender's domain (the Return-Path) publishes.",

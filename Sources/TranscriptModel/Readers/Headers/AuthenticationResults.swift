@@ -21,18 +21,28 @@ struct AuthenticationResults: Sendable {
     var results: [Result] = []
     var line: Int
 
+    /// `ARC-Authentication-Results: i=1; ...`: the ARC instance (1 is the first receiver that sealed).
+    var instance: Int?
+
     init?(_ field: HeaderField) {
         line = field.firstLine
         var segment: [HeaderToken] = []
         var first = true
         for t in HeaderToken.split(field.value) + [.semicolon] {
             guard t == .semicolon else { segment.append(t); continue }
-            defer { segment.removeAll(); first = false }
-            if first, case .word(let w)? = segment.first, !w.contains("=") {
+            let s = segment
+            segment.removeAll()
+            if first, instance == nil, s.count == 1, case .word(let w)? = s.first, w.hasPrefix("i="), let n = Int(w.dropFirst(2)) {
+                // ARC's instance comes before the authserv-id.
+                instance = n
+                continue
+            }
+            defer { first = false }
+            if first, case .word(let w)? = s.first, !w.contains("=") {
                 authservID = w
                 continue
             }
-            if let r = Self.result(segment), results.count < 32 { results.append(r) }
+            if let r = Self.result(s), results.count < 32 { results.append(r) }
         }
         guard !results.isEmpty else { return nil }
     }

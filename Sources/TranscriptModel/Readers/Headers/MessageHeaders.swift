@@ -172,6 +172,15 @@ struct MessageHeaders {
             }
             if let arc = r.verdict("arc") { a["auth-arc"] = arc.result }
         }
+        // ARC: what the first receiver that sealed the message (a mailing list, a forwarder) found, when that
+        // was another server than the one judging now.
+        let arc = section.all("arc-authentication-results").compactMap { AuthenticationResults($0) }
+            .min { ($0.instance ?? .max) < ($1.instance ?? .max) }
+        if let first = arc, let by = first.authservID, by.lowercased() != auth?.authservID?.lowercased() {
+            a["arc-first-by"] = by
+            for m in ["spf", "dkim", "dmarc"] { if let r = first.verdict(m) { a["arc-first-" + m] = r.result } }
+            notes.append((first.line, "ARC-Authentication-Results: " + (section.fields.first { $0.firstLine == first.line }?.value ?? "")))
+        }
         for (k, v) in SpamVerdictHeaders.attributes(section) { a[k] = v }
         for f in section.fields where SpamVerdictHeaders.keys.contains(f.key) && f.key != "x-microsoft-antispam" {
             notes.append((f.firstLine, f.name + ": " + f.value))
