@@ -108,8 +108,7 @@ public enum HeaderRules {
             guard let s = a["hop-delay"].flatMap({ Int($0) }), s >= heldAfterSeconds else { return [] }
             let by = a["held-by"] ?? "the previous server"
             let next = f.session.server.host ?? "the next server"
-            let received = f.session.notes.first { $0.text.hasPrefix("Received:") }
-            return [RuleHit(evidence: received.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
+            return [RuleHit(evidence: notes(f, ["Received:"]),
                             title: "Held \(MessageStoryText.duration(Double(s))) at \(by) before \(next) received it",
                             actions: ["Look in \(by)'s log around that time for the message's queue id: deferrals (4xx replies, `status=deferred`) name the reason; if there are none, compare the two servers' clocks."])]
         },
@@ -144,8 +143,7 @@ public enum HeaderRules {
             let s = f.session
             guard s.isMessageHop, s.tls == nil, let ip = s.client.address, !SessionFacts.isPrivateAddress(ip),
                   let with = s.attributes["received-with"]?.uppercased(), ["SMTP", "ESMTP", "ESMTPA"].contains(with) else { return [] }
-            let received = s.notes.first { $0.text.hasPrefix("Received:") }
-            return [RuleHit(evidence: received.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
+            return [RuleHit(evidence: notes(f, ["Received:"]),
                             title: "Sent without TLS from \(ip) to \(s.server.host ?? "the server")")]
         },
         SessionRule("client-without-reverse-dns", .warning, .requireptr,
@@ -156,8 +154,7 @@ public enum HeaderRules {
             let s = f.session
             guard s.isMessageHop, s.attributes["client-reverse-dns"] == "none", s.attributes["auth-spf"] != nil || s.attributes["ms-scl"] != nil,
                   let ip = s.client.address, !SessionFacts.isPrivateAddress(ip) else { return [] }
-            let received = s.notes.first { $0.text.hasPrefix("Received:") }
-            return [RuleHit(evidence: received.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
+            return [RuleHit(evidence: notes(f, ["Received:"]),
                             title: "\(ip) has no reverse DNS name")]
         },
     ]
