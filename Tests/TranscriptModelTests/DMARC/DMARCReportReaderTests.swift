@@ -67,6 +67,9 @@ import Testing
         bomb += "]><feedback><report_metadata><org_name>&j;</org_name></report_metadata><record><row><source_ip>192.0.2.2</source_ip></row></record></feedback>\n"
         let b = try sessions(bomb, format: "dmarc-report")
         #expect(b.count == 1 && (b[0].attributes["dmarc-report-org"]?.utf8.count ?? 0) < 10_000)
+        // A date range past Int's range is not a time.
+        let far = try sessions("<feedback><report_metadata><date_range><begin>1e300</begin><end>-1e300</end></date_range></report_metadata><record><row><source_ip>192.0.2.4</source_ip></row></record></feedback>\n", format: "dmarc-report")
+        #expect(far.count == 1 && far[0].attributes["dmarc-report-period"] == nil)
         let broken = try sessions("<feedback><record><row><source_ip>192.0.2.3", format: "dmarc-report")
         #expect(broken.count == 1)
         let empty = try sessions("<?xml version=\"1.0\"?><feedback><report_metadata><org_name>x</org_name></report_metadata></feedback>\n")

@@ -48,7 +48,6 @@ public struct DMARCReportReader: LineReader {
         var domain = ""
         var policy = ""
         var subdomainPolicy = ""
-        var pct = ""
     }
 
     private let input: String
@@ -106,7 +105,6 @@ public struct DMARCReportReader: LineReader {
                 case ("policy_published", "domain"): report.domain = v
                 case ("policy_published", "p"): report.policy = v
                 case ("policy_published", "sp"): report.subdomainPolicy = v
-                case ("policy_published", "pct"): report.pct = v
                 case ("row", "source_ip"): record.sourceIP = v
                 case ("row", "count"): record.count = v
                 case ("policy_evaluated", "disposition"): record.disposition = v.lowercased()
@@ -160,7 +158,8 @@ public struct DMARCReportReader: LineReader {
         d.client = Peer(address: r.sourceIP.isEmpty ? nil : r.sourceIP)
         d.server = Peer(host: report.org.isEmpty ? nil : report.org)
         var a: [String: String] = ["message-count": String(count), "dmarc-report-org": report.org, "dmarc-report-id": report.reportID]
-        if let b = Double(report.begin), let e = Double(report.end) { a["dmarc-report-period"] = "\(Int(b))-\(Int(e))" }
+        // Whole seconds as the schema says; `Int(Double("1e300"))` from a hostile report would trap.
+        if let b = Int(report.begin), let e = Int(report.end) { a["dmarc-report-period"] = "\(b)-\(e)" }
         let aligned = r.dkimAligned == "pass" || r.spfAligned == "pass"
         a["auth-by"] = report.org
         a["auth-dmarc"] = aligned ? "pass" : "fail"

@@ -42,10 +42,11 @@ struct MessageHeaders {
         let messageID = section.first("message-id").map { Self.angle($0.value) }
         var out: [Session] = []
         var previous: ReceivedHop?
-        let smtpCount = hops.filter(\.isSMTP).count
+        let smtpHops = hops.filter(\.isSMTP)
+        let smtpCount = smtpHops.count
         var number = 0
         let written = section.first("date").flatMap { MailDate.parse($0.value) }
-        let times = hops.filter(\.isSMTP).compactMap(\.time)
+        let times = smtpHops.compactMap(\.time)
         for (i, hop) in hops.enumerated() {
             defer { if hop.time != nil { previous = hop } }
             guard hop.isSMTP else { continue }

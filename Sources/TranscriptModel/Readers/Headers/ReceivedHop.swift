@@ -31,7 +31,6 @@ struct ReceivedHop: Sendable {
     /// Exim wrote `from [ip] (helo=...)`: no reverse name.
     private var eximBareAddress = false
     var firstLine: Int
-    var lastLine: Int
     var text: String
 
     /// An SMTP-family hop (SMTP, ESMTP*, LMTP*, Microsoft SMTP Server) with a client named: a session to rebuild.
@@ -59,7 +58,6 @@ struct ReceivedHop: Sendable {
 
     init?(_ field: HeaderField) {
         firstLine = field.firstLine
-        lastLine = field.lastLine
         text = field.value
         let tokens = HeaderToken.split(field.value)
         var clause = ""
