@@ -7,7 +7,7 @@ public struct Explainer: Sendable {
     public var replyRules: [ReplyRule]
     public let userRules: [ReplyRule]
 
-    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + HeaderRules.table + ClientErrorRules.table + ESPRules.table,
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + HeaderRules.table + TLSReportRules.table + ClientErrorRules.table + ESPRules.table,
                 replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
         self.userRules = userRules
@@ -43,7 +43,7 @@ public struct Explainer: Sendable {
     /// Findings that say themselves why a session has no end in the input; an incomplete session's summary
     /// is then just their title.
     static let tellWhyUnfinished: Set<String> = Set(["encrypted-outcome", "capture-one-sided", "starttls-failed", "mta-gave-up", "port-test-open"])
-        .union(ClientErrorRules.ids).union(ESPRules.ids)
+        .union(ClientErrorRules.ids).union(ESPRules.ids).union(TLSReportRules.ids)
 
     public func explain(_ session: Session) -> ExplainedSession {
         var findings: [Finding] = []
@@ -81,8 +81,8 @@ public struct Explainer: Sendable {
                 var text = rule.explanation
                 if let d = hit.detail { text += " " + d }
                 var actions = hit.actions
-                for a in rule.actions where !actions.contains(a) { actions.append(a) }
-                add(Finding(id: rule.id, severity: rule.severity, reason: hit.reason ?? rule.reason, title: hit.title ?? rule.title,
+                if !hit.actionsReplaceRow { for a in rule.actions where !actions.contains(a) { actions.append(a) } }
+                add(Finding(id: rule.id, severity: hit.severity ?? rule.severity, reason: hit.reason ?? rule.reason, title: hit.title ?? rule.title,
                             explanation: text, actions: Array(actions.prefix(6)), evidence: hit.evidence,
                             exchanges: hit.exchanges), to: &findings)
             }
@@ -185,6 +185,7 @@ public struct Explainer: Sendable {
             // Why the recipient will not see it comes before other errors (a failed DMARC that sent it to Junk).
             return findings.first { $0.severity == .error && FilterRules.stoppedIDs.contains($0.id) }
                 ?? findings.first { FilterRules.junkIDs.contains($0.id) } ?? findings.first { $0.severity == .error }
+                ?? findings.first { TLSReportRules.ids.contains($0.id) && $0.severity == .warning }
         }
         // A cause named in a session rule (HELO name refused at RCPT) beats the catch-all of the stage.
         if let d = session.decisiveExchange {
@@ -214,6 +215,13 @@ enum VerdictSummary {
             if let p = primary, FilterRules.stoppedIDs.contains(p.id) {
                 return "\(p.title)\(q): SMTP reported success, so the sender gets no bounce from the dialogue."
             }
+            // A TLS report's sender delivered although TLS failed: delivered, but not as the policy asks.
+            if let p = primary, TLSReportRules.ids.contains(p.id) {
+                return "Delivered without the protection TLS should give: \(p.title)."
+            }
+            if s.format == TLSReportReader.formatID, let k = s.attributes["tlsrpt-sessions"] {
+                return "Delivered over TLS: \(k) session\(k == "1" ? "" : "s") succeeded under \(s.attributes["tlsrpt-policy-type"].map { $0 == "tlsa" ? "DANE" : $0 == "sts" ? "MTA-STS" : "no policy" } ?? "no policy")."
+            }
             return n == 1 ? "Delivered: the server accepted the message\(q)." : "Delivered: the server accepted \(n) messages."
         case .rejected:
             return "Rejected at \(stage ?? "an unknown step")\(why)."
@@ -223,6 +231,9 @@ enum VerdictSummary {
             return "Disconnected at \(stage ?? "an unknown step")\(why)."
         case .incomplete:
             // The finding already says why the end is missing.
+            if let p = primary, TLSReportRules.ids.contains(p.id), p.severity == .error {
+                return "Not delivered on these sessions (the sender keeps the mail and retries): \(p.title)."
+            }
             if let p = primary, Explainer.tellWhyUnfinished.contains(p.id) { return "Incomplete: \(p.title)." }
             if s.quitSent { return "Incomplete: the client quit before sending a message\(why)." }
             // A reader's own word that the input holds no session to tell (an empty mail queue, a webhook

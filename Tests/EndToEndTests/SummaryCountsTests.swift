@@ -53,6 +53,23 @@ import Testing
         #expect((log["dmarc"] as? [String: Any])?["messages"] as? Int == 0)
     }
 
+    @Test func tlsReportsCountSessions() throws {
+        let folder = BinaryRunner.repo.appendingPathComponent("samples/tls-reports")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasSuffix(".tsv") }
+            .map { folder.appendingPathComponent($0).path }
+        let s = try summary(files)
+        #expect(s["sessions"] as? Int == 8)
+        let tls = try #require(s["tls"] as? [String: Any])
+        #expect(tls["sessions"] as? Int == 1771 && tls["failed"] as? Int == 175)
+        let failures = try #require(tls["failures"] as? [[String: Any]])
+        #expect(failures.map { $0["value"] as? String ?? "" } == ["sts-policy-fetch-error at mx.travel.example", "certificate-expired at mx2.shop.example",
+                                                                 "tlsa-invalid at mail.lab.example", "starttls-not-supported at backup-mx.shop.example",
+                                                                 "certificate-host-mismatch at mx1.shop.example"])
+        #expect(failures.map { $0["count"] as? Int ?? 0 } == [96, 37, 23, 14, 5])
+        let text = try BinaryRunner.run(["summary"] + files)
+        #expect(text.stdout.contains("TLS reports: 1771 sessions, 175 failed"))
+    }
+
     @Test func logSamples() throws {
         let folder = BinaryRunner.repo.appendingPathComponent("samples/logs")
         let tsv = try String(contentsOf: folder.appendingPathComponent("expected.tsv"), encoding: .utf8)

@@ -50,15 +50,20 @@ public struct RuleHit: Sendable {
     public var reason: Reason?
     /// Next steps for this case, listed before the row's.
     public var actions: [String]
+    /// A severity for this case, instead of the row's (the same fault can stop mail or only weaken it).
+    public var severity: Severity?
+    /// `actions` are the row's own, made concrete (host names filled in): the row's are not added.
+    public var actionsReplaceRow = false
 
     public init(exchanges: [Int] = [], evidence: [Evidence], detail: String? = nil, title: String? = nil,
-                reason: Reason? = nil, actions: [String] = []) {
+                reason: Reason? = nil, actions: [String] = [], severity: Severity? = nil) {
         self.exchanges = exchanges
         self.evidence = evidence
         self.detail = detail
         self.title = title
         self.reason = reason
         self.actions = actions
+        self.severity = severity
     }
 }
 

@@ -15,12 +15,15 @@ public struct SessionFacts: Sendable {
     /// Rebuilt from message headers or a DMARC report: the only sessions the header rules read (a cheap gate
     /// for the millions of log sessions).
     public let fromHeaders: Bool
+    /// Rebuilt from an SMTP TLS report: the only sessions the TLS-report rules read.
+    public let fromTLSReport: Bool
 
     init(_ session: Session) {
         self.session = session
         self.dns = DNSView(session)
         self.capturedOneSide = session.attributes["capture-sides"]
         self.fromHeaders = session.format == MessageHeaderReader.formatID || session.format == DMARCReportReader.formatID
+        self.fromTLSReport = session.format == TLSReportReader.formatID
         self.lastCommandIndex = session.exchanges.lastIndex { $0.command != nil }
         self.serverDropped = session.closedBy != nil && session.closedBy != .client && !session.quitSent
     }

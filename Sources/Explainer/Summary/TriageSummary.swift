@@ -30,6 +30,11 @@ public struct TriageSummary: Sendable {
     public private(set) var dmarcMessages = 0
     var dmarcDispositions: [String: Int] = [:]
     var dmarcFailing: [String: Int] = [:]
+    /// SMTP TLS reports count sessions: in all, failed, and the failures by result type and MX
+    /// (`certificate-expired at mx2.shop.example`).
+    public private(set) var tlsSessions = 0
+    public private(set) var tlsFailedSessions = 0
+    var tlsFailures: [String: Int] = [:]
 
     /// Entries per top list in the output.
     public var top: Int
@@ -87,9 +92,15 @@ public struct TriageSummary: Sendable {
                 Self.add(&dmarcFailing, (s.client.address ?? "?") + " (" + why.joined(separator: ", ") + ")", c, limit: limit)
             }
         }
+        if s.format == TLSReportReader.formatID, let n = s.attributes["tlsrpt-sessions"].flatMap({ Int($0) }), n > 0 {
+            let c = Swift.min(n, 1 << 40)
+            tlsSessions = Swift.min(tlsSessions + c, 1 << 62)
+            if let r = s.attributes["tlsrpt-result"] {
+                tlsFailedSessions = Swift.min(tlsFailedSessions + c, 1 << 62)
+                Self.add(&tlsFailures, r + " at " + (s.server.host ?? s.server.address ?? "?"), c, limit: limit)
+            }
+        }
     }
-
-
 
     func bump(_ table: inout [String: Int], _ key: String) { Self.bump(&table, key, limit: keyLimit) }
 
@@ -142,6 +153,7 @@ public struct TriageSummary: Sendable {
     public var topReplies: [Count] { Self.ranked(replies, top) }
     public var dmarcByDisposition: [Count] { Self.ranked(dmarcDispositions, top) }
     public var topDMARCFailingSources: [Count] { Self.ranked(dmarcFailing, top) }
+    public var topTLSFailures: [Count] { Self.ranked(tlsFailures, top) }
 
     // MARK: - Rendering
 
@@ -182,6 +194,11 @@ public struct TriageSummary: Sendable {
         for d in ["none", "quarantine", "reject"] { w.field(name: d, dmarcDispositions[d] ?? 0) }
         w.endObject()
         list("failingSources", topDMARCFailingSources)
+        w.endObject()
+        w.key("tls"); w.beginObject()
+        w.field("sessions", tlsSessions)
+        w.field("failed", tlsFailedSessions)
+        list("failures", topTLSFailures)
         w.endObject()
         w.endObject()
         w.endObject()
@@ -226,6 +243,10 @@ public struct TriageSummary: Sendable {
             out += "\nDMARC reports: \(dmarcMessages) messages, by the receiver's disposition\n"
             for c in dmarcByDisposition { row(c.value, c.count) }
             section("Sources failing DMARC (messages)", topDMARCFailingSources)
+        }
+        if tlsSessions > 0 {
+            out += "\nTLS reports: \(tlsSessions) sessions, \(tlsFailedSessions) failed\n"
+            for c in topTLSFailures { row(c.value, c.count) }
         }
         return out
     }

@@ -24,6 +24,7 @@ public enum FormatDetector {
         RFCExampleReader.self,
         ESPEventReader.self,
         DMARCReportReader.self,
+        TLSReportReader.self,
         PostfixQueueReader.self,
         ExchangeQueueReader.self,
         SendmailQueueReader.self,
