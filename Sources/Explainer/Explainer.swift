@@ -7,7 +7,7 @@ public struct Explainer: Sendable {
     public var replyRules: [ReplyRule]
     public let userRules: [ReplyRule]
 
-    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + HeaderRules.table + TLSReportRules.table + ClientErrorRules.table + ESPRules.table,
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + HeaderRules.table + TLSReportRules.table + FeedbackRules.table + ClientErrorRules.table + ESPRules.table,
                 replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
         self.userRules = userRules
@@ -186,6 +186,7 @@ public struct Explainer: Sendable {
             return findings.first { $0.severity == .error && FilterRules.stoppedIDs.contains($0.id) }
                 ?? findings.first { FilterRules.junkIDs.contains($0.id) } ?? findings.first { $0.severity == .error }
                 ?? findings.first { TLSReportRules.ids.contains($0.id) && $0.severity == .warning }
+                ?? findings.first { FeedbackRules.ids.contains($0.id) && $0.severity != .info }
         }
         // A cause named in a session rule (HELO name refused at RCPT) beats the catch-all of the stage.
         if let d = session.decisiveExchange {
@@ -214,6 +215,10 @@ enum VerdictSummary {
             }
             if let p = primary, FilterRules.stoppedIDs.contains(p.id) {
                 return "\(p.title)\(q): SMTP reported success, so the sender gets no bounce from the dialogue."
+            }
+            // A complaint came back about a message that was delivered.
+            if let p = primary, FeedbackRules.ids.contains(p.id) {
+                return "Delivered, then: \(p.title.prefix(1).lowercased() + p.title.dropFirst())."
             }
             // A TLS report's sender delivered although TLS failed: delivered, but not as the policy asks.
             if let p = primary, TLSReportRules.ids.contains(p.id) {

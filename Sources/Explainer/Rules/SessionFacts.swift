@@ -12,18 +12,22 @@ public struct SessionFacts: Sendable {
     let dns: DNSView
     /// A capture holding one direction only ("client only", "server only"): the other side's silence proves nothing.
     public let capturedOneSide: String?
-    /// Rebuilt from message headers or a DMARC report: the only sessions the header rules read (a cheap gate
-    /// for the millions of log sessions).
+    /// Rebuilt from message headers, a DMARC report or an ARF feedback report: the only sessions the header
+    /// rules read (a cheap gate for the millions of log sessions).
     public let fromHeaders: Bool
     /// Rebuilt from an SMTP TLS report: the only sessions the TLS-report rules read.
     public let fromTLSReport: Bool
+    /// Rebuilt from an ARF feedback report (a complaint, a DMARC failure report).
+    public let fromFeedback: Bool
 
     init(_ session: Session) {
         self.session = session
         self.dns = DNSView(session)
         self.capturedOneSide = session.attributes["capture-sides"]
         self.fromHeaders = session.format == MessageHeaderReader.formatID || session.format == DMARCReportReader.formatID
+            || session.format == FeedbackReportReader.formatID
         self.fromTLSReport = session.format == TLSReportReader.formatID
+        self.fromFeedback = session.format == FeedbackReportReader.formatID
         self.lastCommandIndex = session.exchanges.lastIndex { $0.command != nil }
         self.serverDropped = session.closedBy != nil && session.closedBy != .client && !session.quitSent
     }

@@ -394,8 +394,8 @@ public enum SessionRules {
                     title: "The session got as far as DATA",
                     explanation: "The server accepted the connection, the HELO, the sender and at least one recipient, so connectivity, DNS, blocklist and recipient checks all passed up to that point.",
                     actions: []) { f in
-            // A TLS report's dialogue is drawn from counts: its DATA proves nothing.
-            guard f.capturedOneSide == nil, !f.fromTLSReport,
+            // A TLS or feedback report's dialogue is drawn from the report: its DATA proves nothing.
+            guard f.capturedOneSide == nil, !f.fromTLSReport, !f.fromFeedback,
                   let i = f.exchanges.firstIndex(where: { $0.command?.verb == "DATA" && $0.reply?.code == 354 })
                     ?? f.exchanges.firstIndex(where: { $0.command?.verb == "BDAT" && $0.reply?.isPositive == true })
             else { return [] }

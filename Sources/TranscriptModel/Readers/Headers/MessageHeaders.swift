@@ -132,7 +132,7 @@ struct MessageHeaders {
     }
 
     /// The receiving side's verdicts as attributes, and their fields as notes (the findings' evidence).
-    private func verdicts(into a: inout [String: String], notes: inout [(Int, String)]) {
+    func verdicts(into a: inout [String: String], notes: inout [(Int, String)]) {
         if let f = section.first("from")?.value, let at = f.lastIndex(of: "@") {
             let domain = f[f.index(after: at)...].prefix { $0 != ">" && $0 != " " && $0 != ";" && $0 != "," }
             if !domain.isEmpty { a["header-from-domain"] = domain.lowercased() }
