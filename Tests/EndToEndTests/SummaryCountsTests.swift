@@ -70,6 +70,23 @@ import Testing
         #expect(text.stdout.contains("TLS reports: 1771 sessions, 175 failed"))
     }
 
+    @Test func feedbackReportsCountComplaints() throws {
+        let folder = BinaryRunner.repo.appendingPathComponent("samples/feedback")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasSuffix(".tsv") }.sorted()
+            .map { folder.appendingPathComponent($0).path }
+        let s = try summary(files)
+        let fb = try #require(s["feedback"] as? [String: Any])
+        // 3 incidents in one report, 1 each in the other three.
+        #expect(fb["reports"] as? Int == 6)
+        let types = try #require(fb["types"] as? [[String: Any]])
+        #expect(types.map { "\($0["value"] ?? "")=\($0["count"] ?? "")" } == ["abuse=4", "auth-failure=1", "fraud=1"])
+        let sources = try #require(fb["topSources"] as? [[String: Any]])
+        #expect(sources.first?["value"] as? String == "203.0.113.58" && sources.first?["count"] as? Int == 4)
+        let text = try BinaryRunner.run(["summary"] + files)
+        #expect(text.stdout.contains("Feedback reports: 6 (complaints and failure reports), by type"))
+        #expect(text.stdout.contains("Your cart is waiting"))
+    }
+
     @Test func logSamples() throws {
         let folder = BinaryRunner.repo.appendingPathComponent("samples/logs")
         let tsv = try String(contentsOf: folder.appendingPathComponent("expected.tsv"), encoding: .utf8)

@@ -35,6 +35,12 @@ public struct TriageSummary: Sendable {
     public private(set) var tlsSessions = 0
     public private(set) var tlsFailedSessions = 0
     var tlsFailures: [String: Int] = [:]
+    /// Feedback reports (ARF): in all (each report's incidents), by type, and the campaigns (subjects)
+    /// and sending addresses complained about.
+    public private(set) var feedbackReports = 0
+    var feedbackTypes: [String: Int] = [:]
+    var feedbackSubjects: [String: Int] = [:]
+    var feedbackSources: [String: Int] = [:]
 
     /// Entries per top list in the output.
     public var top: Int
@@ -100,6 +106,13 @@ public struct TriageSummary: Sendable {
                 Self.add(&tlsFailures, r + " at " + (s.server.host ?? s.server.address ?? "?"), c, limit: limit)
             }
         }
+        if s.format == FeedbackReportReader.formatID, let type = s.attributes["feedback-type"] {
+            let c = Swift.min(Swift.max(1, s.attributes["feedback-incidents"].flatMap { Int($0) } ?? 1), 1 << 40)
+            feedbackReports = Swift.min(feedbackReports + c, 1 << 62)
+            Self.add(&feedbackTypes, type.isEmpty ? "(none)" : type, c, limit: limit)
+            if let subject = s.attributes["subject"] { Self.add(&feedbackSubjects, subject, c, limit: limit) }
+            if let ip = s.client.address { Self.add(&feedbackSources, ip, c, limit: limit) }
+        }
     }
 
     func bump(_ table: inout [String: Int], _ key: String) { Self.bump(&table, key, limit: keyLimit) }
@@ -154,6 +167,9 @@ public struct TriageSummary: Sendable {
     public var dmarcByDisposition: [Count] { Self.ranked(dmarcDispositions, top) }
     public var topDMARCFailingSources: [Count] { Self.ranked(dmarcFailing, top) }
     public var topTLSFailures: [Count] { Self.ranked(tlsFailures, top) }
+    public var feedbackByType: [Count] { Self.ranked(feedbackTypes, top) }
+    public var topFeedbackSubjects: [Count] { Self.ranked(feedbackSubjects, top) }
+    public var topFeedbackSources: [Count] { Self.ranked(feedbackSources, top) }
 
     // MARK: - Rendering
 
@@ -199,6 +215,12 @@ public struct TriageSummary: Sendable {
         w.field("sessions", tlsSessions)
         w.field("failed", tlsFailedSessions)
         list("failures", topTLSFailures)
+        w.endObject()
+        w.key("feedback"); w.beginObject()
+        w.field("reports", feedbackReports)
+        list("types", feedbackByType)
+        list("topSubjects", topFeedbackSubjects)
+        list("topSources", topFeedbackSources)
         w.endObject()
         w.endObject()
         w.endObject()
@@ -247,6 +269,12 @@ public struct TriageSummary: Sendable {
         if tlsSessions > 0 {
             out += "\nTLS reports: \(tlsSessions) sessions, \(tlsFailedSessions) failed\n"
             for c in topTLSFailures { row(c.value, c.count) }
+        }
+        if feedbackReports > 0 {
+            out += "\nFeedback reports: \(feedbackReports) (complaints and failure reports), by type\n"
+            for c in feedbackByType { row(c.value, c.count) }
+            section("Messages complained about (subject)", topFeedbackSubjects)
+            section("Sending addresses complained about", topFeedbackSources)
         }
         return out
     }
