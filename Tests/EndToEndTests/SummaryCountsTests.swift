@@ -85,6 +85,8 @@ import Testing
         let text = try BinaryRunner.run(["summary"] + files)
         #expect(text.stdout.contains("Feedback reports: 6 (complaints and failure reports), by type"))
         #expect(text.stdout.contains("Your cart is waiting"))
+        // A failure report is no complaint.
+        #expect(!text.stdout.contains("Invoice 88213 overdue") && sources.count == 2)
     }
 
     @Test func logSamples() throws {

@@ -110,8 +110,11 @@ public struct TriageSummary: Sendable {
             let c = Swift.min(Swift.max(1, s.attributes["feedback-incidents"].flatMap { Int($0) } ?? 1), 1 << 40)
             feedbackReports = Swift.min(feedbackReports + c, 1 << 62)
             Self.add(&feedbackTypes, type.isEmpty ? "(none)" : type, c, limit: limit)
-            if let subject = s.attributes["subject"] { Self.add(&feedbackSubjects, subject, c, limit: limit) }
-            if let ip = s.client.address { Self.add(&feedbackSources, ip, c, limit: limit) }
+            // Complaints only: a failure report or a not-spam mark is no complaint.
+            if type != "auth-failure", type != "not-spam" {
+                if let subject = s.attributes["subject"] { Self.add(&feedbackSubjects, subject, c, limit: limit) }
+                if let ip = s.client.address { Self.add(&feedbackSources, ip, c, limit: limit) }
+            }
         }
     }
 
