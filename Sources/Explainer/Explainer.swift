@@ -7,7 +7,7 @@ public struct Explainer: Sendable {
     public var replyRules: [ReplyRule]
     public let userRules: [ReplyRule]
 
-    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + HeaderRules.table + TLSReportRules.table + FeedbackRules.table + ClientErrorRules.table + ESPRules.table,
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + DNSRecordRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + HeaderRules.table + TLSReportRules.table + FeedbackRules.table + ClientErrorRules.table + ESPRules.table,
                 replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
         self.userRules = userRules
@@ -246,6 +246,10 @@ enum VerdictSummary {
             if primary == nil, s.exchanges.isEmpty, s.connectFailure == nil, !s.connectAttempted,
                s.notes.allSatisfy({ $0.kind == .tool }), let n = s.notes.first {
                 return "Nothing to explain: \(n.text)"
+            }
+            // DNS answers alone (a pasted `dig`): no SMTP session was meant to be there.
+            if s.format == "dns", s.exchanges.isEmpty, !s.connectAttempted {
+                return "DNS answers only, no SMTP session\(why)."
             }
             return "Incomplete: the input ends before the session does\(why)."
         case .unreachable:

@@ -221,9 +221,13 @@ struct DNSView {
     let facts: DNSFacts
     let notes: [Note]
 
+    /// The mail-authentication TXT records, when the paste holds any TXT answer.
+    let records: MailRecords?
+
     init(_ session: Session) {
         facts = DNSFacts(attributes: session.attributes)
-        notes = session.notes.filter { $0.kind == .dns }
+        notes = facts.isEmpty ? [] : session.notes.filter { $0.kind == .dns }
+        records = facts.txt.isEmpty ? nil : MailRecords(facts)
     }
 
     var status: String? { facts.status }

@@ -21,11 +21,13 @@ public struct DNSFacts: Sendable, Hashable {
     public var ptr: [(address: String, names: [String])] = []
     /// Address -> whether its PTR name resolves back to it.
     public var forwardConfirmed: [(address: String, confirmed: Bool)] = []
+    /// TXT records (owner, the strings joined): SPF, DMARC, DKIM keys, MTA-STS and TLS-RPT records among them.
+    public var txt: [(owner: String, text: String)] = []
 
     public init() {}
 
     public var isEmpty: Bool {
-        server == nil && status == nil && mx.isEmpty && !noMX && addresses.isEmpty && cnames.isEmpty && ptr.isEmpty
+        server == nil && status == nil && mx.isEmpty && !noMX && addresses.isEmpty && cnames.isEmpty && ptr.isEmpty && txt.isEmpty
     }
 
     /// RFC 7505: a single MX of preference 0 pointing at the root.
@@ -67,6 +69,41 @@ public struct DNSFacts: Sendable, Hashable {
         }
     }
 
+    /// A TXT record; `owner` may be empty when the output does not name it (`dig +short` without a name).
+    public mutating func addTXT(_ owner: String, _ text: String) {
+        let o = Self.canonical(owner), t = String(text.prefix(4_096))
+        guard !txt.contains(where: { $0.owner == o && $0.text == t }), txt.count < 64 else { return }
+        txt.append((o, t))
+    }
+
+    /// The character-strings of a TXT record's data joined, as receivers read them: `"v=spf1 a" " -all"` →
+    /// `v=spf1 a -all` (dig's `\"`, `\\` and `\DDD` escapes decoded). Unquoted data is taken as it is.
+    public static func txtData(_ raw: String) -> String {
+        let b = Array(raw.utf8)
+        guard b.contains(0x22) else { return raw.trimmingCharacters(in: .whitespaces) }
+        var out: [UInt8] = []
+        var i = 0, inside = false
+        while i < b.count {
+            let c = b[i]
+            if !inside {
+                if c == 0x22 { inside = true }
+                i += 1
+                continue
+            }
+            if c == 0x22 { inside = false; i += 1; continue }
+            if c == 0x5C, i + 1 < b.count {
+                // `\DDD`: a byte in decimal.
+                if i + 3 < b.count, let d = Int(String(decoding: b[(i + 1)...(i + 3)], as: UTF8.self)), d < 256 {
+                    out.append(UInt8(d)); i += 4; continue
+                }
+                out.append(b[i + 1]); i += 2; continue
+            }
+            out.append(c)
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     public mutating func setConfirmed(_ address: String, _ ok: Bool) {
         if let i = forwardConfirmed.firstIndex(where: { $0.address == address }) {
             forwardConfirmed[i].confirmed = ok
@@ -83,7 +120,7 @@ public struct DNSFacts: Sendable, Hashable {
 
     /// The session attributes: `dns-server`, `dns-status`, `dns-query`, `dns-mx` (`10 a.example, 20 b.example`),
     /// `dns-no-mx`, `dns-null-mx`, `dns-addresses` (`host=ip ip; host=ip`), `dns-cname` (`alias=target; ...`),
-    /// `dns-ptr` (`ip=name; ...`), `dns-ptr-confirmed` (`ip=yes; ip=no`).
+    /// `dns-ptr` (`ip=name; ...`), `dns-ptr-confirmed` (`ip=yes; ip=no`), `dns-txt-1`, `dns-txt-2`, ... (`owner text`).
     public var attributes: [String: String] {
         var a: [String: String] = [:]
         if let server { a["dns-server"] = server }
@@ -100,6 +137,8 @@ public struct DNSFacts: Sendable, Hashable {
         if !forwardConfirmed.isEmpty {
             a["dns-ptr-confirmed"] = forwardConfirmed.map { "\($0.address)=\($0.confirmed ? "yes" : "no")" }.joined(separator: "; ")
         }
+        // One attribute per record (their text holds any separator): `dns-txt-1` = `shop.example v=spf1 mx -all`.
+        for (i, r) in txt.enumerated() { a["dns-txt-\(i + 1)"] = (r.owner.isEmpty ? "." : r.owner) + " " + r.text }
         return a
     }
 
@@ -130,6 +169,12 @@ public struct DNSFacts: Sendable, Hashable {
         for item in Self.items(a["dns-ptr-confirmed"], ";") {
             let kv = item.split(separator: "=", maxSplits: 1)
             if kv.count == 2 { forwardConfirmed.append((String(kv[0]), kv[1] == "yes")) }
+        }
+        var n = 1
+        while let v = a["dns-txt-\(n)"], n <= 64 {
+            let parts = v.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+            txt.append((parts[0] == "." ? "" : String(parts[0]), parts.count > 1 ? String(parts[1]) : ""))
+            n += 1
         }
     }
 

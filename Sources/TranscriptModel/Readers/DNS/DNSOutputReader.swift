@@ -12,6 +12,8 @@ struct DNSOutputReader: LineReader {
     static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
         var strong = 0
         var afterServer = false
+        // `dig +short TXT` after its command line: a quoted mail-authentication record is as good as a marker.
+        var command = false, record = false
         // Every paste is scored against every reader: bytes only, no Foundation string search.
         for line in prefix where line.count < 512 {
             let s = Bytes.string(line)
@@ -22,7 +24,12 @@ struct DNSOutputReader: LineReader {
             let t = Bytes.trimmed(line)
             if afterServer && t.starts(with: "Address:".utf8) { strong += 1 }
             afterServer = t.starts(with: "Server:".utf8)
+            if !command, DNSLineParser.dnsCommand(s) != nil { command = true }
+            if !record, Bytes.hasPrefix(t, lowercased: "\"v=") {
+                record = ["\"v=spf1", "\"v=dmarc1", "\"v=dkim1", "\"v=stsv1", "\"v=tlsrptv1"].contains { Bytes.hasPrefix(t, lowercased: $0) }
+            }
         }
+        if command && record { strong += 1 }
         return strong > 0 ? 0.95 : 0
     }
 
@@ -58,15 +65,16 @@ struct DNSOutputReader: LineReader {
                 : (text.contains("failed") || text.contains("no reply") || text.contains("error")) ? .error : .tool
             if pending.count < Self.maxPending { pending.append((text, SourcePosition(input: input, line: number), kind)) }
             return
-        } else if t.count < 512, parser.consume(Bytes.string(t)) {
+        } else if t.count < 8_192, parser.consume(Bytes.string(t)) {
             if pending.count < Self.maxPending {
                 pending.append((Bytes.string(t), SourcePosition(input: input, line: number), .dns))
             }
             lastWasDNS = true
             return
         }
-        lastWasDNS = false
         forward(line, number, emit)
+        // The blank line a DNS tool prints after its command line is its output's, not a typed empty line.
+        lastWasDNS = t.count < 512 && DNSLineParser.dnsCommand(Bytes.string(t)) != nil
     }
 
     private mutating func forward(_ line: ArraySlice<UInt8>, _ number: Int, _ emit: (Session) -> Void) {
@@ -204,13 +212,16 @@ public struct DNSLineParser: Sendable {
     private var lastQueryType: String?
     /// The record a `Resolve-DnsName` `Key : value` block is about (its `Name :` line).
     private var resolveName: String?
+    /// After Windows nslookup's `name  text =`: the quoted strings on the next lines are its TXT data.
+    private var txtOwner: String?
 
     public init() {}
 
     static let strongMarkers = ["; <<>> DiG", ";; ->>HEADER<<-", ";; ANSWER SECTION:", "Non-authoritative answer:",
                                 " mail is handled by ", " has address ", " has IPv6 address ", " domain name pointer ",
                                 "mail exchanger = ", "** server can't find ", "Using domain server:", ";; SERVER: ",
-                                "\tIN\tMX\t", "\tIN\tA\t", "\tIN\tAAAA\t", "\tIN\tCNAME\t", "\tIN\tPTR\t", "Resolve-DnsName : "]
+                                "\tIN\tMX\t", "\tIN\tA\t", "\tIN\tAAAA\t", "\tIN\tCNAME\t", "\tIN\tPTR\t", "Resolve-DnsName : ",
+                                "\tIN\tTXT\t", " descriptive text \"", "\ttext = \""]
 
     static let recordTypes: Set<String> = ["A", "AAAA", "MX", "CNAME", "PTR", "NS", "SOA", "TXT", "SRV", "CAA", "DS",
                                            "DNSKEY", "RRSIG", "NSEC", "NSEC3", "SPF", "TLSA", "HINFO", "ANY"]
@@ -224,6 +235,7 @@ public struct DNSLineParser: Sendable {
             return false
         }
         if s.isEmpty { return false }
+        if txtOwner != nil, !s.hasPrefix("\"") { txtOwner = nil }
         if Self.isShellOrTool(s) {
             closeShort()
             return false
@@ -249,6 +261,22 @@ public struct DNSLineParser: Sendable {
         }
         if let r = s.range(of: " domain name pointer ") {
             if let ip = Self.address(fromReverse: String(s[..<r.lowerBound])) { facts.addPTR(ip, String(s[r.upperBound...])) }
+            return true
+        }
+        if let r = s.range(of: " descriptive text ") {
+            facts.addTXT(String(s[..<r.lowerBound]), DNSFacts.txtData(String(s[r.upperBound...])))
+            return true
+        }
+        // nslookup: `shop.example\ttext = "v=spf1 ..."`; Windows puts the strings on the lines after `text =`.
+        if let r = s.range(of: "text = ") ?? (s.hasSuffix("text =") ? s.range(of: "text =", options: .backwards) : nil),
+           case let owner = s[..<r.lowerBound].trimmingCharacters(in: .whitespaces),
+           owner.contains("."), !owner.contains(where: { $0 == " " || $0 == "\t" || $0 == ":" }) {
+            let data = s[r.upperBound...].trimmingCharacters(in: .whitespaces)
+            if data.isEmpty { txtOwner = owner } else { facts.addTXT(owner, DNSFacts.txtData(data)) }
+            return true
+        }
+        if let owner = txtOwner, s.hasPrefix("\"") {
+            facts.addTXT(owner, DNSFacts.txtData(s))
             return true
         }
         if s.hasSuffix(" has no MX record") { facts.noMX = true; return true }
@@ -318,6 +346,11 @@ public struct DNSLineParser: Sendable {
         if words.count >= 4, let ttlIndex = words.indices.dropFirst().first, words[ttlIndex].allSatisfy(\.isNumber) {
             var i = ttlIndex + 1
             if ["IN", "CH", "HS"].contains(words[i].uppercased()) { i += 1 }
+            if i < words.count, ["TXT", "SPF"].contains(words[i].uppercased()), let q = s.firstIndex(of: "\"") {
+                // The strings as written: splitting on blanks would lose what is inside the quotes.
+                facts.addTXT(words[0], DNSFacts.txtData(String(s[q...])))
+                return true
+            }
             if i < words.count, Self.recordTypes.contains(words[i].uppercased()) {
                 record(owner: words[0], type: words[i].uppercased(), data: Array(words[(i + 1)...]))
                 return true
@@ -346,6 +379,8 @@ public struct DNSLineParser: Sendable {
                     facts.addPTR(ip, words[0])
                     return true
                 }
+            case "TXT", "SPF":
+                if s.hasPrefix("\"") { facts.addTXT(sh.name, DNSFacts.txtData(s)); return true }
             default:
                 if words.count <= 3 && sh.answers <= 20 { return true }
             }

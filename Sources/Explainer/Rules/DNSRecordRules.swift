@@ -1,0 +1,216 @@
+import TranscriptModel
+
+/// Faults in the mail-authentication records of a pasted TXT lookup: SPF (RFC 7208), DMARC (RFC 7489),
+/// DKIM keys (RFC 6376, 8301), MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) records. The receiving side reads
+/// these records for every message; a broken one fails mail that is otherwise fine.
+public enum DNSRecordRules {
+    public static let table: [SessionRule] = [
+        // MARK: SPF
+        rule("spf-record-multiple", .error, .authfailure,
+             title: "More than one SPF record",
+             explanation: "A domain may publish one SPF record only. With two or more, every receiver's SPF check ends in permerror, which DMARC counts as a failure.",
+             actions: ["Merge the records into one: one `v=spf1`, the mechanisms of both, one `all` at the end."]) { m in
+            let owners = Dictionary(grouping: m.spf, by: \.owner).filter { $0.value.count > 1 }
+            return owners.sorted { $0.key < $1.key }.map { owner, recs in
+                Found(records: recs, title: "\(recs.count) SPF records for \(owner.isEmpty ? "the domain" : owner)")
+            }
+        },
+        rule("spf-record-syntax", .error, .authfailure,
+             title: "The SPF record does not parse",
+             explanation: "Receivers stop at the first term they cannot read and report permerror, which DMARC counts as a failure.",
+             actions: ["Correct the term, then check the record with an SPF validator before relying on it."]) { m in
+            m.spf.compactMap { r in
+                guard let why = MailRecords.spfTerms(r.text).lazy.compactMap(MailRecords.spfSyntaxError).first else { return nil }
+                return Found(records: [r], title: "The SPF record of \(name(r)) does not parse", detail: why + ".")
+            }
+        },
+        rule("spf-record-too-many-lookups", .error, .authfailure,
+             title: "The SPF record needs more than 10 DNS lookups",
+             explanation: "A receiver resolves at most 10 `include`, `a`, `mx`, `ptr`, `exists` and `redirect` terms per SPF check (RFC 7208 §4.6.4), counting those inside every include; past that the result is permerror. This record alone has more.",
+             actions: ["Replace `a` and `mx` by the `ip4:`/`ip6:` ranges they stand for, drop includes of services no longer used, or move senders to a subdomain with its own record."]) { m in
+            m.spf.compactMap { r in
+                let n = MailRecords.spfTerms(r.text).filter { MailRecords.lookupTerms.contains($0.name) }.count
+                guard n > 10 else { return nil }
+                return Found(records: [r], title: "The SPF record of \(name(r)) has \(n) terms that need a DNS lookup (10 at most)")
+            }
+        },
+        rule("spf-record-allows-anyone", .error, .authfailure,
+             title: "The SPF record lets any server send",
+             explanation: "`+all` (or `all` with no qualifier) tells receivers that every address on the internet may send for the domain, so SPF proves nothing and forged mail passes it.",
+             actions: ["End the record with `-all` (or `~all` while you are still finding every sender)."]) { m in
+            m.spf.compactMap { r in
+                guard let all = MailRecords.spfTerms(r.text).first(where: { $0.name == "all" && !$0.isModifier }), all.qualifier == "+" else { return nil }
+                return Found(records: [r], title: "The SPF record of \(name(r)) ends in `\(all.raw)`: any server may send")
+            }
+        },
+        rule("spf-record-neutral", .warning, .authfailure,
+             title: "The SPF record does not say what to do with other servers",
+             explanation: "Without an `all` term (or with `?all`) mail from unlisted servers gets a neutral result, which protects nothing: receivers treat it as no SPF.",
+             actions: ["End the record with `-all` (or `~all` while you are still finding every sender)."]) { m in
+            m.spf.compactMap { r in
+                let terms = MailRecords.spfTerms(r.text)
+                if let all = terms.first(where: { $0.name == "all" && !$0.isModifier }) {
+                    return all.qualifier == "?" ? Found(records: [r], title: "The SPF record of \(name(r)) ends in `?all` (neutral)") : nil
+                }
+                guard !terms.contains(where: { $0.name == "redirect" && $0.isModifier }) else { return nil }
+                return Found(records: [r], title: "The SPF record of \(name(r)) has no `all` term")
+            }
+        },
+        rule("spf-record-ptr", .info, .authfailure,
+             title: "The SPF record uses `ptr`",
+             explanation: "`ptr` is slow and unreliable and RFC 7208 asks not to use it; some receivers ignore it, so the servers it was meant to cover may fail SPF.",
+             actions: ["Replace `ptr` by the `ip4:`/`ip6:` ranges of those servers."]) { m in
+            m.spf.compactMap { r in
+                MailRecords.spfTerms(r.text).contains { $0.name == "ptr" && !$0.isModifier }
+                    ? Found(records: [r], title: "The SPF record of \(name(r)) uses `ptr`") : nil
+            }
+        },
+
+        // MARK: DMARC
+        rule("dmarc-record-invalid", .error, .authfailure,
+             title: "The DMARC record is not valid",
+             explanation: "Receivers ignore a DMARC record that does not start with `v=DMARC1` or has no valid `p=` tag, and act as if the domain had none; Gmail and Yahoo then treat bulk mail from the domain as unauthenticated.",
+             actions: ["Publish one TXT record at _dmarc.DOMAIN such as `v=DMARC1; p=none; rua=mailto:dmarc-reports@DOMAIN`, then raise `p=` once the reports show every sender passing."]) { m in
+            var out: [Found] = []
+            for (owner, recs) in Dictionary(grouping: m.dmarc, by: \.owner).sorted(by: { $0.key < $1.key }) where recs.count > 1 {
+                out.append(Found(records: recs, title: "\(recs.count) DMARC records at \(owner.isEmpty ? "_dmarc" : owner): receivers use none of them"))
+            }
+            for r in m.dmarc {
+                let tags = MailRecords.tags(r.text)
+                if tags.first?.key != "v" || tags.first?.value.uppercased() != "DMARC1" {
+                    out.append(Found(records: [r], title: "The DMARC record of \(name(r)) does not start with `v=DMARC1`"))
+                } else if let p = MailRecords.tag(tags, "p")?.lowercased() {
+                    if !["none", "quarantine", "reject"].contains(p) {
+                        out.append(Found(records: [r], title: "The DMARC record of \(name(r)) has `p=\(p)`: only none, quarantine or reject"))
+                    }
+                } else {
+                    out.append(Found(records: [r], title: "The DMARC record of \(name(r)) has no `p=` tag"))
+                }
+            }
+            return out
+        },
+        rule("dmarc-policy-none", .info, .authfailure,
+             title: "DMARC is in monitoring mode (p=none)",
+             explanation: "With `p=none` receivers only report: mail that fails DMARC, forged mail included, is delivered as if there were no policy. It is the right start while the reports are read, not a place to stay.",
+             actions: ["When the aggregate reports show all your senders passing, move to `p=quarantine`, then `p=reject`."]) { m in
+            m.dmarc.compactMap { r in
+                let tags = MailRecords.tags(r.text)
+                guard MailRecords.tag(tags, "p")?.lowercased() == "none" else { return nil }
+                return Found(records: [r], title: "DMARC for \(domain(r)) only monitors (p=none)")
+            }
+        },
+        rule("dmarc-no-reports", .info, .authfailure,
+             title: "The DMARC record asks for no reports",
+             explanation: "Without `rua=` receivers send no aggregate reports, so there is no way to see which servers send as the domain and whether they pass.",
+             actions: ["Add `rua=mailto:` an address you read (or a report service's), and read the reports (`smtpexplain summary` over them)."]) { m in
+            m.dmarc.compactMap { r in
+                let tags = MailRecords.tags(r.text)
+                guard tags.first?.key == "v", tags.first?.value.uppercased() == "DMARC1", MailRecords.tag(tags, "rua") == nil else { return nil }
+                return Found(records: [r], title: "The DMARC record of \(name(r)) has no `rua=`: no reports")
+            }
+        },
+        rule("dmarc-pct-partial", .info, .authfailure,
+             title: "The DMARC policy covers part of the mail",
+             explanation: "`pct=` below 100 applies the policy to that share of failing mail only; the rest is handled one level lower (quarantine as none, reject as quarantine).",
+             actions: ["Raise `pct=` to 100 (or remove it) when the reports show no wanted mail failing."]) { m in
+            m.dmarc.compactMap { r in
+                guard let v = MailRecords.tag(MailRecords.tags(r.text), "pct"), let n = Int(v), n < 100 else { return nil }
+                return Found(records: [r], title: "The DMARC policy of \(domain(r)) applies to \(n)% of failing mail")
+            }
+        },
+
+        // MARK: DKIM
+        rule("dkim-key-revoked", .error, .authfailure,
+             title: "The DKIM key is revoked (empty p=)",
+             explanation: "An empty `p=` means the key was withdrawn: every signature made with this selector fails, and mail still signed with it loses its DKIM pass.",
+             actions: ["If mail is still signed with this selector, publish its current public key again, or switch the signer to a selector whose key is published."]) { m in
+            m.dkim.compactMap { r in
+                let tags = MailRecords.tags(r.text)
+                guard let p = MailRecords.tag(tags, "p"), p.isEmpty else { return nil }
+                return Found(records: [r], title: "The DKIM key at \(name(r)) is revoked (empty p=)")
+            }
+        },
+        rule("dkim-record-invalid", .error, .authfailure,
+             title: "The DKIM record has no key",
+             explanation: "A DKIM key record must hold a `p=` tag with the public key; without it receivers cannot check signatures made with this selector.",
+             actions: ["Publish the record your signer gives (`v=DKIM1; k=rsa; p=...`), all of its strings, at SELECTOR._domainkey.DOMAIN."]) { m in
+            m.dkim.compactMap { r in
+                MailRecords.tag(MailRecords.tags(r.text), "p") == nil ? Found(records: [r], title: "The DKIM record at \(name(r)) has no `p=` tag") : nil
+            }
+        },
+        rule("dkim-key-short", .warning, .authfailure,
+             title: "The DKIM key is short",
+             explanation: "RSA keys under 1024 bits are not accepted by receivers (RFC 8301), so signatures made with them count as none; 1024-bit keys still pass but 2048 bits is today's recommendation.",
+             actions: ["Create a 2048-bit key under a new selector, publish it, switch the signer, then revoke the old selector."]) { m in
+            m.dkim.compactMap { r in
+                let tags = MailRecords.tags(r.text)
+                guard (MailRecords.tag(tags, "k") ?? "rsa").lowercased() == "rsa", let p = MailRecords.tag(tags, "p"), !p.isEmpty,
+                      let bits = MailRecords.dkimKeyBits(p), bits <= 1024 else { return nil }
+                var f = Found(records: [r], title: bits < 1024 ? "The DKIM key at \(name(r)) is shorter than 1024 bits: receivers ignore it"
+                                                                : "The DKIM key at \(name(r)) has 1024 bits (2048 recommended)")
+                if bits < 1024 { f.severity = .error }
+                return f
+            }
+        },
+        rule("dkim-key-testing", .info, .authfailure,
+             title: "The DKIM key is in testing mode (t=y)",
+             explanation: "`t=y` asks receivers to treat signatures as if unsigned when they fail, and some treat passing ones that way too.",
+             actions: ["Remove `t=y` once signing works."]) { m in
+            m.dkim.compactMap { r in
+                let t = MailRecords.tag(MailRecords.tags(r.text), "t")?.lowercased() ?? ""
+                return t.split(separator: ":").contains("y") ? Found(records: [r], title: "The DKIM key at \(name(r)) is in testing mode (t=y)") : nil
+            }
+        },
+
+        // MARK: MTA-STS and TLS-RPT
+        rule("mta-sts-record-invalid", .error, .securityerror,
+             title: "The MTA-STS record is not valid",
+             explanation: "The `_mta-sts` TXT record must read `v=STSv1; id=...`; without a valid one senders do not fetch the policy, so it protects nothing.",
+             actions: ["Publish `v=STSv1; id=20261206T000000` at _mta-sts.DOMAIN and change the id each time the policy file changes."]) { m in
+            m.mtaSTS.compactMap { r in
+                let tags = MailRecords.tags(r.text)
+                guard MailRecords.tag(tags, "v") != "STSv1" || (MailRecords.tag(tags, "id") ?? "").isEmpty else { return nil }
+                return Found(records: [r], title: "The MTA-STS record of \(name(r)) is not `v=STSv1; id=...`")
+            }
+        },
+        rule("tls-rpt-record-invalid", .error, .securityerror,
+             title: "The TLS-RPT record is not valid",
+             explanation: "The `_smtp._tls` TXT record must read `v=TLSRPTv1; rua=mailto:...`; without a valid one senders send no TLS reports.",
+             actions: ["Publish `v=TLSRPTv1; rua=mailto:tls-reports@DOMAIN` at _smtp._tls.DOMAIN (`smtpexplain` reads the reports)."]) { m in
+            m.tlsRPT.compactMap { r in
+                let tags = MailRecords.tags(r.text)
+                guard MailRecords.tag(tags, "v") != "TLSRPTv1" || (MailRecords.tag(tags, "rua") ?? "").isEmpty else { return nil }
+                return Found(records: [r], title: "The TLS-RPT record of \(name(r)) is not `v=TLSRPTv1; rua=...`")
+            }
+        },
+    ]
+
+    static let ids: Set<String> = Set(table.map(\.id))
+
+    /// What one rule found: the records it is about and this case's words.
+    struct Found {
+        var records: [MailRecords.Record]
+        var title: String
+        var detail: String? = nil
+        var severity: Severity? = nil
+    }
+
+    private static func rule(_ id: String, _ severity: Severity, _ reason: Reason, title: String, explanation: String,
+                             actions: [String], find: @escaping @Sendable (MailRecords) -> [Found]) -> SessionRule {
+        SessionRule(id, severity, reason, title: title, explanation: explanation, actions: actions) { f in
+            guard let records = f.dns.records, !records.isEmpty else { return [] }
+            return find(records).map { found in
+                let evidence = found.records.flatMap { r in f.dns.evidence(containing: String(r.text.prefix(24))) }
+                return RuleHit(evidence: evidence, detail: found.detail, title: found.title, severity: found.severity)
+            }
+        }
+    }
+
+    /// `_dmarc.shop.example` → `_dmarc.shop.example`; a record without an owner (dig +short) → `the domain`.
+    private static func name(_ r: MailRecords.Record) -> String { r.owner.isEmpty ? "the domain" : r.owner }
+
+    /// The domain a DMARC record is for.
+    private static func domain(_ r: MailRecords.Record) -> String {
+        r.owner.hasPrefix("_dmarc.") ? String(r.owner.dropFirst(7)) : name(r)
+    }
+}

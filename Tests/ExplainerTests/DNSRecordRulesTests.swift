@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import TranscriptModel
+@testable import Explainer
+
+/// Mail-authentication TXT records in pasted lookups: read in every tool's layout, and checked.
+@Suite struct DNSRecordRulesTests {
+    private func explained(_ text: String) throws -> ExplainedSession {
+        var out: [Session] = []
+        _ = try InputDriver.read(name: "paste.txt", bytes: Array(text.utf8)) { out.append($0) }
+        return Explainer().explain(try #require(out.first))
+    }
+
+    private func ids(_ e: ExplainedSession) -> Set<String> { Set(e.findings.map(\.id)) }
+
+    @Test func txtDataJoinsStringsAndDecodesEscapes() {
+        #expect(DNSFacts.txtData(#""v=DKIM1; k=rsa; " "p=MIIB""#) == "v=DKIM1; k=rsa; p=MIIB")
+        #expect(DNSFacts.txtData(#""say \"hi\" \059 ok""#) == "say \"hi\" ; ok")
+        #expect(DNSFacts.txtData("v=spf1 -all") == "v=spf1 -all")
+        // A cut line: the open string is kept.
+        #expect(DNSFacts.txtData(#""v=spf1 mx"#) == "v=spf1 mx")
+    }
+
+    @Test func samplesInEachToolsLayout() throws {
+        let all = try explainedSamples()
+        let dig = try #require(all["dig-two-spf-records.txt"])
+        #expect(dig.session.attributes["dns-txt-3"] == "shop.example google-site-verification=abc123")
+        #expect(dig.summary == "DNS answers only, no SMTP session: 2 SPF records for shop.example.")
+        #expect(dig.findings.first { $0.id == "spf-record-multiple" }?.evidence.count == 2)
+        // Windows nslookup puts the strings on the line after `text =`.
+        let ns = try #require(all["nslookup-dmarc-none-spf-typo.txt"])
+        #expect(ns.session.attributes["dns-txt-1"] == "_dmarc.northwind-traders.example v=DMARC1; p=none; sp=none; adkim=r; aspf=r")
+        let typo = try #require(ns.findings.first { $0.id == "spf-record-syntax" })
+        #expect(typo.explanation.contains("`include=mailgun.org`: a mechanism takes `:`, not `=` (`include:mailgun.org`)."))
+        let host = try #require(all["host-dkim-revoked-and-short.txt"])
+        #expect(host.findings.first { $0.id == "dkim-key-short" }?.severity == .error)
+        let short = try #require(all["dig-short-spf-too-many-lookups.txt"])
+        #expect(short.session.format == "dns" && short.findings.first?.title == "The SPF record of travel.example has 12 terms that need a DNS lookup (10 at most)")
+        #expect(!ids(short).contains("tls-rpt-record-invalid"))
+    }
+
+    private func explainedSamples() throws -> [String: ExplainedSession] {
+        var out: [String: ExplainedSession] = [:]
+        for name in ["dig-two-spf-records.txt", "nslookup-dmarc-none-spf-typo.txt", "host-dkim-revoked-and-short.txt", "dig-short-spf-too-many-lookups.txt"] {
+            out[name] = try explainedSample("dns/" + name).first
+        }
+        return out
+    }
+
+    @Test func spfChecks() throws {
+        func check(_ record: String) throws -> Set<String> {
+            try ids(explained("$ dig +short TXT d.example\n\"\(record)\"\n"))
+        }
+        #expect(try check("v=spf1 ip4:192.0.2.0/24 include:_spf.google.com -all").isEmpty)
+        #expect(try check("v=spf1 mx redirect=_spf.d.example").isEmpty)
+        #expect(try check("v=spf1 mx all") == ["spf-record-allows-anyone"])
+        #expect(try check("v=spf1 mx ?all") == ["spf-record-neutral"])
+        #expect(try check("v=spf1 mx") == ["spf-record-neutral"])
+        #expect(try check("v=spf1 ip4:192.0.2.300 -all") == ["spf-record-syntax"])
+        #expect(try check("v=spf1 inclde:x.example -all") == ["spf-record-syntax"])
+        #expect(try check("v=spf1 ip6:2001:db8::/32 exists:%{i}.spf.d.example -all").isEmpty)
+    }
+
+    @Test func dmarcDkimStsAndTlsRptChecks() throws {
+        let d = try explained("""
+            $ dig +short TXT _dmarc.d.example
+            "v=DMARC1; p=quarantine; pct=25; rua=mailto:r@d.example"
+            $ dig +short TXT _dmarc.e.example
+            "v=DMARC1; rua=mailto:r@e.example"
+            $ dig +short TXT _dmarc.f.example
+            "p=reject; v=DMARC1"
+            $ dig +short TXT sel._domainkey.d.example
+            "v=DKIM1; k=rsa"
+            $ dig +short TXT _smtp._tls.d.example
+            "v=TLSRPTv1;"
+            $ dig +short TXT _mta-sts.d.example
+            "v=STSv1; id=20261206"
+            """)
+        #expect(ids(d) == ["dmarc-pct-partial", "dmarc-record-invalid", "dkim-record-invalid", "tls-rpt-record-invalid"])
+        let invalid = d.findings.filter { $0.id == "dmarc-record-invalid" }.map(\.title)
+        #expect(invalid == ["The DMARC record of _dmarc.e.example has no `p=` tag", "The DMARC record of _dmarc.f.example does not start with `v=DMARC1`"])
+        let titles = d.findings.map(\.title)
+        #expect(titles.contains("The DMARC policy of d.example applies to 25% of failing mail"))
+    }
+
+    @Test func keySizes() {
+        // 1024-bit SubjectPublicKeyInfo: 216 base64 characters; 2048-bit: 392.
+        #expect(MailRecords.dkimKeyBits(String(repeating: "A", count: 216)) == 1024)
+        #expect(MailRecords.dkimKeyBits(String(repeating: "A", count: 392)) == 2048)
+        #expect(MailRecords.dkimKeyBits(String(repeating: "A", count: 128)) == 512)
+    }
+}
