@@ -83,6 +83,21 @@ import TranscriptModel
         #expect(titles.contains("The DMARC policy of d.example applies to 25% of failing mail"))
     }
 
+    @Test func mtaSTSPolicyFile() throws {
+        let e = try explainedSample("dns/mta-sts-policy-missing-mx.txt")[0]
+        let f = try #require(e.findings.first)
+        #expect(f.id == "mta-sts-policy-mx-mismatch" && f.severity == .error)
+        #expect(f.title == "MX backup.mailhost.example is not in the MTA-STS policy (mx: mx1.shop.example, *.shop.example)")
+        #expect(e.session.attributes["dns-sts-policy"] == "version: STSv1; mode: enforce; mx: mx1.shop.example; mx: *.shop.example; max_age: 3600")
+        let bad = try explained("$ curl https://mta-sts.d.example/.well-known/mta-sts.txt\nversion: STSv1\nmode: enforced\nmax_age: 1e6\n")
+        #expect(bad.findings.first?.title == "The MTA-STS policy is not valid: `mode: enforced` is not enforce, testing or none; there is no `mx:` line; `max_age: 1e6` is not a number of seconds up to 31557600")
+        // Testing mode: the same mismatch only warns.
+        let testing = try explained("$ dig +short MX d.example\n10 mx.other.example.\n$ curl https://mta-sts.d.example/.well-known/mta-sts.txt\nversion: STSv1\nmode: testing\nmx: *.d.example\nmax_age: 604800\n")
+        #expect(testing.findings.map(\.id) == ["mta-sts-policy-mx-mismatch"] && testing.findings[0].severity == .warning)
+        #expect(MailRecords.stsPattern("*.d.example", matches: "mx1.d.example"))
+        #expect(!MailRecords.stsPattern("*.d.example", matches: "a.b.d.example") && !MailRecords.stsPattern("*.d.example", matches: "d.example"))
+    }
+
     @Test func keySizes() {
         // 1024-bit SubjectPublicKeyInfo: 216 base64 characters; 2048-bit: 392.
         #expect(MailRecords.dkimKeyBits(String(repeating: "A", count: 216)) == 1024)

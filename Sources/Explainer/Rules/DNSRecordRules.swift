@@ -183,6 +183,46 @@ public enum DNSRecordRules {
                 return Found(records: [r], title: "The TLS-RPT record of \(name(r)) is not `v=TLSRPTv1; rua=...`")
             }
         },
+        rule("mta-sts-policy-invalid", .error, .securityerror,
+             title: "The MTA-STS policy file is not valid",
+             explanation: "Senders that cannot parse the policy act as if the domain had none (and report `sts-policy-invalid` in their TLS reports), so it protects nothing.",
+             actions: ["Serve exactly: `version: STSv1`, `mode: enforce` (or `testing`), one `mx:` line per MX host or `*.` pattern, and `max_age:` in seconds (86400 to 31557600)."]) { m in
+            guard !m.stsPolicy.isEmpty else { return [] }
+            let p = m.stsPolicy
+            func value(_ k: String) -> String? { p.first { $0.key == k }?.value }
+            var why: [String] = []
+            if value("version") != "STSv1" { why.append("the first line is not `version: STSv1`") }
+            let mode = value("mode")
+            if !["enforce", "testing", "none"].contains(mode ?? "") { why.append(mode.map { "`mode: \($0)` is not enforce, testing or none" } ?? "there is no `mode:` line") }
+            if mode != "none", !p.contains(where: { $0.key == "mx" }) { why.append("there is no `mx:` line") }
+            if let a = value("max_age") {
+                if let n = Int(a), n >= 0, n <= 31_557_600 {} else { why.append("`max_age: \(a)` is not a number of seconds up to 31557600") }
+            } else {
+                why.append("there is no `max_age:` line")
+            }
+            guard !why.isEmpty else { return [] }
+            return [Found(records: [], title: "The MTA-STS policy is not valid: " + why.joined(separator: "; "))]
+        },
+        rule("mta-sts-policy-mx-mismatch", .error, .securityerror,
+             title: "An MX host is not in the MTA-STS policy",
+             explanation: "Senders that apply the policy deliver only to MX hosts its `mx:` lines name. In enforce mode they refuse to use any other MX and keep the mail queued; in testing mode they report it.",
+             actions: ["Add the missing host (or a `*.` pattern covering it) to the policy's `mx:` lines, and change the `id=` in the `_mta-sts` TXT record so senders fetch it again."]) { m in
+            let patterns = m.stsPolicy.filter { $0.key == "mx" }.map(\.value)
+            guard !patterns.isEmpty, !m.mx.isEmpty else { return [] }
+            let missing = m.mx.filter { h in !patterns.contains { MailRecords.stsPattern($0, matches: h) } }
+            guard !missing.isEmpty else { return [] }
+            let enforce = m.stsPolicy.first { $0.key == "mode" }?.value == "enforce"
+            return [Found(records: [], title: "MX \(missing.joined(separator: ", ")) \(missing.count == 1 ? "is" : "are") not in the MTA-STS policy (mx: \(patterns.joined(separator: ", ")))",
+                          detail: enforce ? "The policy is in enforce mode: senders will not deliver to \(missing.count == 1 ? "it" : "them")." : "The policy is in testing mode: senders deliver, and report the mismatch.",
+                          severity: enforce ? .error : .warning)]
+        },
+        rule("mta-sts-policy-short-max-age", .info, .securityerror,
+             title: "The MTA-STS policy is cached only briefly",
+             explanation: "`max_age` is how long senders keep the policy. A short one leaves a gap between fetches in which an attacker who blocks the policy fetch can strip TLS; RFC 8461 suggests weeks.",
+             actions: ["Raise `max_age` to 604800 (a week) or more once the policy is stable."]) { m in
+            guard let a = m.stsPolicy.first(where: { $0.key == "max_age" })?.value, let n = Int(a), n < 86_400 else { return [] }
+            return [Found(records: [], title: "The MTA-STS policy's max_age is \(n) seconds (less than a day)")]
+        },
     ]
 
     static let ids: Set<String> = Set(table.map(\.id))
@@ -200,7 +240,10 @@ public enum DNSRecordRules {
         SessionRule(id, severity, reason, title: title, explanation: explanation, actions: actions) { f in
             guard let records = f.dns.records, !records.isEmpty else { return [] }
             return find(records).map { found in
-                let evidence = found.records.flatMap { r in f.dns.evidence(containing: String(r.text.prefix(24))) }
+                // A policy file's finding points at its lines.
+                let evidence = found.records.isEmpty ? f.dns.notes.filter { n in ["version:", "mode:", "mx:", "max_age:"].contains { n.text.hasPrefix($0) } }
+                    .prefix(6).map { Evidence(position: $0.position, text: $0.text) }
+                    : found.records.flatMap { r in f.dns.evidence(containing: String(r.text.prefix(24))) }
                 return RuleHit(evidence: evidence, detail: found.detail, title: found.title, severity: found.severity)
             }
         }

@@ -221,13 +221,13 @@ struct DNSView {
     let facts: DNSFacts
     let notes: [Note]
 
-    /// The mail-authentication TXT records, when the paste holds any TXT answer.
+    /// The mail-authentication TXT records (and an MTA-STS policy file), when the paste holds any.
     let records: MailRecords?
 
     init(_ session: Session) {
         facts = DNSFacts(attributes: session.attributes)
         notes = facts.isEmpty ? [] : session.notes.filter { $0.kind == .dns }
-        records = facts.txt.isEmpty ? nil : MailRecords(facts)
+        records = facts.txt.isEmpty && facts.stsPolicy.isEmpty ? nil : MailRecords(facts)
     }
 
     var status: String? { facts.status }

@@ -14,10 +14,15 @@ struct MailRecords {
     var dkim: [Record] = []
     var mtaSTS: [Record] = []
     var tlsRPT: [Record] = []
+    /// An MTA-STS policy file's lines, and the MX hosts the paste's lookups found (to hold the policy to).
+    var stsPolicy: [(key: String, value: String)] = []
+    var mx: [String] = []
 
-    var isEmpty: Bool { spf.isEmpty && dmarc.isEmpty && dkim.isEmpty && mtaSTS.isEmpty && tlsRPT.isEmpty }
+    var isEmpty: Bool { spf.isEmpty && dmarc.isEmpty && dkim.isEmpty && mtaSTS.isEmpty && tlsRPT.isEmpty && stsPolicy.isEmpty }
 
     init(_ facts: DNSFacts) {
+        stsPolicy = facts.stsPolicy
+        mx = facts.mx.map(\.host).filter { $0 != "." }
         for r in facts.txt {
             let t = r.text.trimmedBlanks
             let l = t.lowercased()
@@ -98,6 +103,18 @@ struct MailRecords {
         guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { return false }
         if parts.count == 2 { return Int(parts[1]).map { (0...32).contains($0) } ?? false }
         return true
+    }
+
+    /// An MTA-STS `mx:` pattern matches a host: the same name, or `*.example.com` for one more label in front.
+    static func stsPattern(_ pattern: String, matches host: String) -> Bool {
+        let p = pattern.lowercased(), h = host.lowercased()
+        if p.hasPrefix("*.") {
+            let rest = p.dropFirst(1)
+            guard h.hasSuffix(rest) else { return false }
+            let label = h.dropLast(rest.count)
+            return !label.isEmpty && !label.contains(".")
+        }
+        return p == h
     }
 
     /// The RSA key size a DKIM record's `p=` holds, roughly (from the length of the encoded key: a 1024-bit

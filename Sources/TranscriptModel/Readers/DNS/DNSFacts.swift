@@ -23,11 +23,14 @@ public struct DNSFacts: Sendable, Hashable {
     public var forwardConfirmed: [(address: String, confirmed: Bool)] = []
     /// TXT records (owner, the strings joined): SPF, DMARC, DKIM keys, MTA-STS and TLS-RPT records among them.
     public var txt: [(owner: String, text: String)] = []
+    /// The lines of an MTA-STS policy file fetched in the paste (`curl https://mta-sts.DOMAIN/.well-known/mta-sts.txt`):
+    /// `version: STSv1`, `mode: enforce`, `mx: ...`, `max_age: ...`, in order.
+    public var stsPolicy: [(key: String, value: String)] = []
 
     public init() {}
 
     public var isEmpty: Bool {
-        server == nil && status == nil && mx.isEmpty && !noMX && addresses.isEmpty && cnames.isEmpty && ptr.isEmpty && txt.isEmpty
+        server == nil && status == nil && mx.isEmpty && !noMX && addresses.isEmpty && cnames.isEmpty && ptr.isEmpty && txt.isEmpty && stsPolicy.isEmpty
     }
 
     /// RFC 7505: a single MX of preference 0 pointing at the root.
@@ -139,6 +142,7 @@ public struct DNSFacts: Sendable, Hashable {
         }
         // One attribute per record (their text holds any separator): `dns-txt-1` = `shop.example v=spf1 mx -all`.
         for (i, r) in txt.enumerated() { a["dns-txt-\(i + 1)"] = (r.owner.isEmpty ? "." : r.owner) + " " + r.text }
+        if !stsPolicy.isEmpty { a["dns-sts-policy"] = stsPolicy.map { "\($0.key): \($0.value)" }.joined(separator: "; ") }
         return a
     }
 
@@ -169,6 +173,10 @@ public struct DNSFacts: Sendable, Hashable {
         for item in Self.items(a["dns-ptr-confirmed"], ";") {
             let kv = item.split(separator: "=", maxSplits: 1)
             if kv.count == 2 { forwardConfirmed.append((String(kv[0]), kv[1] == "yes")) }
+        }
+        for item in Self.items(a["dns-sts-policy"], ";") {
+            let kv = item.split(separator: ":", maxSplits: 1)
+            if kv.count == 2 { stsPolicy.append((String(kv[0]), String(kv[1]).trimmingCharacters(in: .whitespaces))) }
         }
         var n = 1
         while let v = a["dns-txt-\(n)"], n <= 64 {

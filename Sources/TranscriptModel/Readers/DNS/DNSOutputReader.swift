@@ -127,7 +127,8 @@ struct DNSOutputReader: LineReader {
         pending = []
         for n in notes where n.kind == .tls { Self.applyTLS(n, to: &s) }
         s.notes = Self.merge(s.notes, notes) { $0.position.line ?? 0 }
-        s.lines = Self.merge(s.lines, lines) { $0.position.line ?? 0 }
+        // Only where transcript lines are built at all (not for JSON or --brief output).
+        if SessionBuilder.defaultLimits.transcript { s.lines = Self.merge(s.lines, lines) { $0.position.line ?? 0 } }
         if let first = notes.first?.position, (s.start?.line ?? Int.max) > (first.line ?? 0) { s.start = first }
         if let last = notes.last?.position, (s.end?.line ?? 0) < (last.line ?? 0) { s.end = last }
         return Self.dnsOnlyVerdict(s, parser.facts)
@@ -214,6 +215,9 @@ public struct DNSLineParser: Sendable {
     private var resolveName: String?
     /// After Windows nslookup's `name  text =`: the quoted strings on the next lines are its TXT data.
     private var txtOwner: String?
+    /// Inside an MTA-STS policy file (from its `version: STSv1` line on).
+    private var inPolicy = false
+    static let policyKeys: Set<String> = ["version", "mode", "mx", "max_age"]
 
     public init() {}
 
@@ -221,7 +225,7 @@ public struct DNSLineParser: Sendable {
                                 " mail is handled by ", " has address ", " has IPv6 address ", " domain name pointer ",
                                 "mail exchanger = ", "** server can't find ", "Using domain server:", ";; SERVER: ",
                                 "\tIN\tMX\t", "\tIN\tA\t", "\tIN\tAAAA\t", "\tIN\tCNAME\t", "\tIN\tPTR\t", "Resolve-DnsName : ",
-                                "\tIN\tTXT\t", " descriptive text \"", "\ttext = \""]
+                                "\tIN\tTXT\t", " descriptive text \"", "\ttext = \"", "version: STSv1"]
 
     static let recordTypes: Set<String> = ["A", "AAAA", "MX", "CNAME", "PTR", "NS", "SOA", "TXT", "SRV", "CAA", "DS",
                                            "DNSKEY", "RRSIG", "NSEC", "NSEC3", "SPF", "TLSA", "HINFO", "ANY"]
@@ -236,6 +240,16 @@ public struct DNSLineParser: Sendable {
         }
         if s.isEmpty { return false }
         if txtOwner != nil, !s.hasPrefix("\"") { txtOwner = nil }
+        // An MTA-STS policy file: `key: value` lines from `version: STSv1` on.
+        if let colon = s.firstIndex(of: ":"), case let key = s[..<colon].lowercased(), Self.policyKeys.contains(key),
+           inPolicy || (key == "version" && s.lowercased().contains("stsv1")) {
+            inPolicy = true
+            if facts.stsPolicy.count < 64 {
+                facts.stsPolicy.append((key, String(s[s.index(after: colon)...].trimmingCharacters(in: .whitespaces).prefix(256))))
+            }
+            return true
+        }
+        inPolicy = false
         if Self.isShellOrTool(s) {
             closeShort()
             return false
