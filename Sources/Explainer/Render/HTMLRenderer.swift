@@ -124,6 +124,11 @@ public enum HTMLRenderer {
 
     static func identity(_ t: HTMLTree, _ sec: HTMLTree.Node, _ s: Session) {
         let dl = t.element(sec, "dl", class: "identity")
+        if s.dnsLookupLabel != nil {
+            fact(t, dl, "DNS lookup", s.attributes["dns-query"] ?? "(no question shown)")
+            if let server = s.attributes["dns-server"] { fact(t, dl, "Resolver", server) }
+            return
+        }
         var server = s.server.host ?? s.server.address ?? "unknown"
         if let a = s.server.address, a != server { server += " [\(a)]" }
         if let p = s.server.port { server += ":\(p)" }

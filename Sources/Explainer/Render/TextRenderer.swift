@@ -66,11 +66,7 @@ public struct TextRenderer: Sendable {
     }
 
     private func identity(_ s: Session) -> String {
-        // DNS answers alone: the lookup is the identity, there is no server or client.
-        if s.format == "dns", s.exchanges.isEmpty, !s.connectAttempted {
-            return "  " + Sanitizer.terminal("DNS lookup" + (s.attributes["dns-query"].map { " " + $0 } ?? "")
-                + (s.attributes["dns-server"].map { " · server " + $0 } ?? "")) + "\n"
-        }
+        if let lookup = s.dnsLookupLabel { return "  " + Sanitizer.terminal(lookup) + "\n" }
         var parts: [String] = []
         var server = s.server.host ?? s.server.address ?? "unknown server"
         if let a = s.server.address, a != server { server += " [\(a)]" }
