@@ -19,6 +19,11 @@ import Testing
         .init(text: "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", command: "RCPT", reason: .userunknown, provider: "Microsoft 365"),
         .init(text: "552 5.2.2 <someone@example.org>: Recipient address rejected: Mailbox full", command: "RCPT", reason: .mailboxfull),
         .init(text: "550-5.7.26 Unauthenticated email from example.com is not accepted due to 550-5.7.26 domain's DMARC policy. Please contact the administrator of example.com domain 550 5.7.26 if this was a legitimate mail.", command: ".", reason: .authfailure, provider: "Gmail"),
+        // Gmail's bulk-sender rules: alignment, TLS, DKIM, SPF each have their own reply.
+        .init(text: "421-4.7.32 Your email has been rate limited because the From: header (RFC5322) in this message isn't aligned with either the authenticated SPF or DKIM organizational domain. - gsmtp", command: ".", reason: .authfailure, provider: "Gmail"),
+        .init(text: "421-4.7.29 Your email has been rate limited because this message wasn't sent over a TLS connection. Gmail requires all bulk email senders to use TLS/SSL for SMTP connections. - gsmtp", command: ".", reason: .securityerror, provider: "Gmail"),
+        .init(text: "421-4.7.30 Your email has been rate limited because DKIM authentication didn't pass for this message. - gsmtp", command: ".", reason: .authfailure, provider: "Gmail"),
+        .init(text: "421-4.7.27 Your email has been rate limited because SPF authentication didn't pass for this message. - gsmtp", command: ".", reason: .authfailure, provider: "Gmail"),
         .init(text: "550 5.7.509 Access denied, sending domain [EXAMPLE.COM] does not pass DMARC verification and has a DMARC policy of reject.", command: ".", reason: .authfailure, provider: "Microsoft 365"),
         .init(text: "421 4.7.0 [TSS04] Messages from 203.0.113.7 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://senders.yahooinc.com/smtp-error-codes", command: "MAIL", reason: .badreputation, provider: "Yahoo"),
         .init(text: "550 5.7.606 Access denied, banned sending IP [203.0.113.7]. To request removal from this list please visit https://sender.office.com/", command: "RCPT", reason: .blocked),
