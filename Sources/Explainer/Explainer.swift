@@ -76,7 +76,8 @@ public struct Explainer: Sendable {
         }
 
         let facts = SessionFacts(session)
-        for rule in sessionRules {
+        for i in sessionRules.indices where facts.inScope(sessionRules[i].scope) {
+            let rule = sessionRules[i]
             for hit in rule.detect(facts) {
                 var text = rule.explanation
                 if let d = hit.detail { text += " " + d }

@@ -4,7 +4,9 @@ import TranscriptModel
 /// reader's `client-problem` attribute): one row per fault. Replies quoted in such messages go through the
 /// reply rules and the knowledge base like any other reply.
 public enum ClientErrorRules {
-    public static let table: [SessionRule] = [
+    public static let table: [SessionRule] = SessionRule.scoped(rows, .clientProblem)
+
+    static let rows: [SessionRule] = [
         row(.tlsModeMismatch, "client-tls-mode-mismatch", .error, .failedstarttls,
             title: "The client and the server disagree on how TLS starts on this port",
             explanation: "Port 465 expects TLS from the first byte (implicit TLS); ports 587 and 25 start in plain text and switch to TLS with STARTTLS. This error means one side spoke TLS while the other spoke plain SMTP.",

@@ -4,7 +4,9 @@ import TranscriptModel
 /// DKIM keys (RFC 6376, 8301), MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) records. The receiving side reads
 /// these records for every message; a broken one fails mail that is otherwise fine.
 public enum DNSRecordRules {
-    public static let table: [SessionRule] = [
+    public static let table: [SessionRule] = SessionRule.scoped(rows, .dnsRecords)
+
+    static let rows: [SessionRule] = [
         // MARK: SPF
         rule("spf-record-multiple", .error, .authfailure,
              title: "More than one SPF record",

@@ -10,7 +10,10 @@ public enum DNSRules {
                                   "sent tls alert", "unable to get local issuer certificate", "wrong version number",
                                   "sslhandshakeexception", "starttls failed"]
 
-    public static let table: [SessionRule] = [
+    public static let table: [SessionRule] = SessionRule.scoped(lookupRows, .dnsFacts) + tlsRows
+
+    /// The MX, address and PTR lookups: rules that need DNS facts in the session.
+    static let lookupRows: [SessionRule] = [
         SessionRule("dns-nxdomain", .error, .hostunknown,
                     title: "The domain does not exist in DNS",
                     explanation: "The DNS server answered NXDOMAIN: no such domain. No mail can be delivered to it, whatever the mail servers do.",
@@ -133,9 +136,10 @@ public enum DNSRules {
                   let c = v.facts.forwardConfirmed.first(where: { $0.address == a }), !c.confirmed else { return [] }
             return [RuleHit(evidence: v.evidence(containing: "forward-confirmed"), detail: "Address: \(a).")]
         },
+    ]
 
-        // --- STARTTLS as the probe saw it (`starttls` and `tls-*` attributes set by `smtpexplain probe`) ---
-
+    /// STARTTLS as the probe saw it (`starttls` and `tls-*` attributes set by `smtpexplain probe`).
+    static let tlsRows: [SessionRule] = [
         SessionRule("starttls-not-offered", .info, .securityerror,
                     title: "The server does not offer STARTTLS",
                     explanation: "Its EHLO reply has no STARTTLS, so mail to it travels unencrypted, and senders that require TLS (MTA-STS, DANE, policy settings) will not deliver at all.",

@@ -4,7 +4,9 @@ import TranscriptModel
 /// attribute): one row per kind. Replies quoted in events go through the reply rules and the knowledge base
 /// like any other reply.
 public enum ESPRules {
-    public static let table: [SessionRule] = [
+    public static let table: [SessionRule] = SessionRule.scoped(rows, .espProblem)
+
+    static let rows: [SessionRule] = [
         row(.suppressed, "esp-suppressed", .error, .suppressed,
             title: "The email service did not send the message: the address is on its suppression list",
             explanation: "No receiving server was contacted. Sending services keep a list of addresses that bounced hard, complained or unsubscribed before, and drop later messages to them to protect the account's reputation. The reason it was listed is in the earlier event for this address, not in this one.",

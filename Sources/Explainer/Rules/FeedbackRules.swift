@@ -26,7 +26,9 @@ public enum FeedbackRules {
         "Watch the complaint rate: Gmail and Yahoo ask bulk senders to stay under 0.3% of delivered mail (aim for under 0.1%); above it, mail is refused or goes to spam.",
     ]
 
-    public static let table: [SessionRule] = [
+    public static let table: [SessionRule] = SessionRule.scoped(rules, .feedback)
+
+    static let rules: [SessionRule] = [
         SessionRule("complaint-received", .warning, .feedback,
                     title: "A recipient complained about this message",
                     explanation: "The receiver's feedback loop forwarded a recipient's complaint (the \"This is spam\" button, or a report of fraud or a virus). Complaints are the main measure receivers judge a sender's reputation by: many of them lead to mail being filtered to spam and then refused.",

@@ -6,7 +6,9 @@ import TranscriptModel
 /// Received-SPF; `ms-*`: Microsoft 365's anti-spam report) and on every hop (`hop-delay`, `received-with`,
 /// `client-reverse-dns`). SpamAssassin's and Rspamd's header verdicts are the spam-filter rules' (`spam-*`).
 public enum HeaderRules {
-    public static let table: [SessionRule] = [
+    public static let table: [SessionRule] = SessionRule.scoped(rows, .headers)
+
+    static let rows: [SessionRule] = [
         SessionRule("filed-as-spam", .warning, .spamdetected,
                     title: "Delivered, but filed as spam",
                     explanation: "The receiver accepted the message but its verdict sends it to the Junk folder or to quarantine, where the recipient may never look.",

@@ -10,6 +10,29 @@ public struct SessionRule: Sendable {
     public let explanation: String
     public let actions: [String]
     let detect: @Sendable (SessionFacts) -> [RuleHit]
+    /// The inputs whose sessions the rule can fire on: the explainer skips it for all others without
+    /// calling `detect` (a call hands the whole session over, which costs more than most rules' test).
+    public internal(set) var scope: Scope = .any
+
+    public enum Scope: Sendable {
+        case any
+        /// Message headers, DMARC reports and feedback reports (`SessionFacts.fromHeaders`).
+        case headers
+        case tlsReport
+        case feedback
+        /// Sessions whose reader named a fault itself (`client-problem`, `esp-problem`).
+        case clientProblem
+        case espProblem
+        /// Pastes and probes with DNS answers (`dns-*` attributes).
+        case dnsFacts
+        /// Pastes holding TXT records or an MTA-STS policy file.
+        case dnsRecords
+    }
+
+    /// The same rows, for one scope of inputs.
+    static func scoped(_ rules: [SessionRule], _ scope: Scope) -> [SessionRule] {
+        rules.map { var r = $0; r.scope = scope; return r }
+    }
 
     init(_ id: String, _ severity: Severity, _ reason: Reason, title: String, explanation: String,
          actions: [String], detect: @escaping @Sendable (SessionFacts) -> [RuleHit]) {

@@ -19,6 +19,9 @@ public struct SessionFacts: Sendable {
     public let fromTLSReport: Bool
     /// Rebuilt from an ARF feedback report (a complaint, a DMARC failure report).
     public let fromFeedback: Bool
+    /// The reader named a fault itself (looked up once for the rule tables that need one).
+    let hasClientProblem: Bool
+    let hasESPProblem: Bool
 
     init(_ session: Session) {
         self.session = session
@@ -28,11 +31,27 @@ public struct SessionFacts: Sendable {
             || session.format == FeedbackReportReader.formatID
         self.fromTLSReport = session.format == TLSReportReader.formatID
         self.fromFeedback = session.format == FeedbackReportReader.formatID
+        self.hasClientProblem = session.attributes["client-problem"] != nil
+        self.hasESPProblem = session.attributes["esp-problem"] != nil
         self.lastCommandIndex = session.exchanges.lastIndex { $0.command != nil }
         self.serverDropped = session.closedBy != nil && session.closedBy != .client && !session.quitSent
     }
 
     public var exchanges: [Exchange] { session.exchanges }
+
+    /// The session can trigger rules of this scope.
+    func inScope(_ scope: SessionRule.Scope) -> Bool {
+        switch scope {
+        case .any: return true
+        case .headers: return fromHeaders
+        case .tlsReport: return fromTLSReport
+        case .feedback: return fromFeedback
+        case .clientProblem: return hasClientProblem
+        case .espProblem: return hasESPProblem
+        case .dnsFacts: return !dns.facts.isEmpty
+        case .dnsRecords: return dns.records != nil
+        }
+    }
 
     public func evidence(_ i: Int) -> [Evidence] {
         let ex = session.exchanges[i]

@@ -90,7 +90,9 @@ public enum TLSReportRules {
             ]),
     ]
 
-    public static let table: [SessionRule] = rows.map(rule) + [
+    public static let table: [SessionRule] = SessionRule.scoped(rows.map(rule) + others, .tlsReport)
+
+    static let others: [SessionRule] = [
         SessionRule("tls-report-failure", .warning, .failedstarttls,
                     title: "A sender reported TLS failures to this domain",
                     explanation: "The report names a result type this tool does not know; its words and the failure reason code say what the sender saw.",
