@@ -248,6 +248,11 @@ enum VerdictSummary {
                s.notes.allSatisfy({ $0.kind == .tool }), let n = s.notes.first {
                 return "Nothing to explain: \(n.text)"
             }
+            // A reader's word that part of the input could not be read (a broken attachment or document).
+            if primary == nil, s.exchanges.isEmpty, s.connectFailure == nil, !s.connectAttempted, !s.notes.isEmpty,
+               s.notes.allSatisfy({ $0.kind == .error }), let n = s.notes.first {
+                return "Not read: \(n.text)"
+            }
             // DNS answers alone (a pasted `dig`): no SMTP session was meant to be there.
             if s.format == "dns", s.exchanges.isEmpty, !s.connectAttempted {
                 return "DNS answers only, no SMTP session\(why)."

@@ -25,6 +25,7 @@ public enum FormatDetector {
         ESPEventReader.self,
         DMARCReportReader.self,
         TLSReportReader.self,
+        ReportMailReader.self,
         FeedbackReportReader.self,
         PostfixQueueReader.self,
         ExchangeQueueReader.self,

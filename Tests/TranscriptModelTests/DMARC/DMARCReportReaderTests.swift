@@ -76,3 +76,66 @@ import Testing
         #expect(empty.first?.format == "dmarc-report" && empty.first?.notes.first?.text.hasPrefix("The DMARC report holds no <record>") == true)
     }
 }
+
+/// Report emails: the attachment is decoded and read as the file itself.
+@Suite struct ReportMailReaderTests {
+    private func read(_ bytes: [UInt8], name: String = "report.eml") throws -> (InputInfo, [Session]) {
+        var out: [Session] = []
+        let info = try InputDriver.read(name: name, bytes: bytes) { out.append($0) }
+        return (info, out)
+    }
+
+    /// gzip through the system's gzip (the tests have no compressor of their own).
+    private func gzip(_ d: Data) throws -> Data {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = ["-c", "-n"]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(d)
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return out
+    }
+
+    private func sample(_ name: String) throws -> [UInt8] {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return Array(try Data(contentsOf: url.appendingPathComponent("samples/" + name)))
+    }
+
+    @Test func dmarcAndTLSReportEmails() throws {
+        let (info, dmarc) = try read(sample("report-mail/yahoo-dmarc-report.eml"))
+        #expect(info.format == "report-mail")
+        #expect(dmarc.count == 1 && dmarc[0].format == "dmarc-report" && dmarc[0].attributes["message-count"] == "96")
+        #expect(dmarc[0].input == "report.eml › yahoo.com!shop.example!1796342400!1796428799.xml.zip")
+        let (_, tls) = try read(sample("report-mail/google-tls-report.eml"))
+        #expect(tls.map(\.format) == ["tls-report", "tls-report", "tls-report"])
+        // The file name folded onto the next header line.
+        #expect(tls[0].input.hasSuffix("google.com!shop.example!1796342400!1796428799!001.json.gz"))
+    }
+
+    @Test func base64AndHostileAttachments() throws {
+        #expect(Base64.decode(Array("aGVsbG8=".utf8)) == Array("hello".utf8))
+        #expect(Base64.decode(Array("aGVs\nbG8=".utf8)) == Array("hello".utf8))
+        #expect(Base64.decode(Array("aGV*bG8=".utf8)) == nil)
+        let head = "Subject: Report Domain: d.example Submitter: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: application/zip; name=r.zip\nContent-Transfer-Encoding: base64\n\n"
+        // Not base64; base64 of another email (never read as a report again); an empty zip.
+        for (body, words) in [("!!!!", "not valid base64"),
+                              (Data((head + "--b--\n").utf8).base64EncodedString(), "not a zip, gzip, XML or JSON file"),
+                              ("UEsDBAoAAAAAAA==", "zip")] {
+            let (_, s) = try read(Array((head + body + "\n--b--\n").utf8))
+            #expect(s.count == 1 && s[0].notes.first?.text.contains(words) == true, "\(words): \(s.first?.notes.first?.text ?? "-")")
+        }
+        // A gzip holding a report email again is not followed (a gzip quine would never end).
+        var inner = Data((head + Data("{\"policies\":[]}".utf8).base64EncodedString() + "\n--b--\n").utf8)
+        inner = try gzip(inner)
+        let (_, nested) = try read(Array((head + inner.base64EncodedString() + "\n--b--\n").utf8))
+        #expect(nested.first?.notes.first?.text.contains("holds another report email") == true)
+        let (_, none) = try read(Array((head + "--b--\n").utf8))
+        #expect(none.count == 1 && none.first?.notes.first?.text.hasPrefix("The report attachment is empty.") == true)
+    }
+}

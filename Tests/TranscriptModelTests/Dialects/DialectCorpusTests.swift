@@ -86,7 +86,7 @@ import Testing
                                           "nodemailer", "javamail", "msmtp", "mailkit", "rfc", "exchange",
                                           "postfix-verbose", "exim", "hmailserver", "iis-smtp", "client-error", "bounce",
                                           "esp-event", "postfix-queue", "exchange-queue", "sendmail-queue", "exim-queue", "exchange-trace",
-                                          "message-headers", "dmarc-report", "tls-report", "feedback-report", "dns"]
+                                          "message-headers", "dmarc-report", "tls-report", "feedback-report", "dns", "report-mail"]
 
     @Test func everyDialectIsRegistered() {
         for id in Self.dialectIDs { #expect(FormatDetector.formatIDs.contains(id), "\(id) not registered") }
