@@ -40,7 +40,7 @@ enum Page {
         MTA log lines, a <code>mailq</code> or Exchange <code>Get-Queue</code> listing), the error message an application printed, a bounce, a delivered \
         message's headers (why it went to Junk or arrived late), or an email service's event JSON (Amazon SES, \
         SendGrid, Mailgun, Postmark, ...); or upload a file (transcript, .eml or mbox, \
-        Postfix/Exim/Sendmail/qmail/Courier/Dovecot/Exchange log, packet capture, a DMARC aggregate or SMTP TLS report, a feedback loop's spam complaint), then \
+        Postfix/Exim/Sendmail/qmail/Courier/Dovecot/Exchange log, packet capture, a DMARC aggregate or SMTP TLS report or the email it came in, a feedback loop's spam complaint), then \
         press Explain. Each session is rebuilt and explained reply by reply: what happened, what went wrong, what to do next.</p>
         <p>Nothing is stored\(options.keepDirectory == nil ? "" : " except in the server's --keep folder"). \
         AUTH credentials are redacted before anything is shown.</p></div>
