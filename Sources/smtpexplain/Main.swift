@@ -45,7 +45,7 @@ struct SMTPExplain: ParsableCommand {
         Exit codes: 0 explained; 1 with --fail-on-problems when a session did not deliver; 2 usage or unusable input.
         """,
         version: "0.1.0",
-        subcommands: [Explain.self, SummaryCommand.self, ReplyCommand.self, ServeCommand.self, ProbeCommand.self],
+        subcommands: [Explain.self, SummaryCommand.self, ReplyCommand.self, ServeCommand.self, ProbeCommand.self, RecordsCommand.self],
         defaultSubcommand: Explain.self
     )
 }

@@ -142,5 +142,21 @@ enum TestZone {
         .mx("big.probe.test", 10, "mx.probe.test"),
         .mx("big.probe.test", 20, "mx2.probe.test"),
         .a("mx2.probe.test", "127.0.0.1"),
+        // Mail records for `smtpexplain records`: two SPF records (one with a long second string), a
+        // verification token, DMARC without reports, a revoked DKIM key, no TLS-RPT record.
+        .mx("records.test", 10, "mx.records.test"),
+        txt("records.test", "v=spf1 mx include:_spf.records.test ", "-all"),
+        txt("records.test", "v=spf1 ip4:192.0.2.0/24 -all"),
+        txt("records.test", "site-verification=abc123"),
+        txt("_dmarc.records.test", "v=DMARC1; p=quarantine"),
+        txt("old._domainkey.records.test", "v=DKIM1; k=rsa; p="),
+        txt("_mta-sts.records.test", "v=STSv1; id=20261206"),
     ]
+
+    /// A TXT record of character-strings (each at most 255 bytes).
+    static func txt(_ name: String, _ strings: String...) -> DNSRecord {
+        var b: [UInt8] = []
+        for s in strings { b.append(UInt8(s.utf8.count)); b += Array(s.utf8) }
+        return DNSRecord(name: name, type: .txt, data: .other(b))
+    }
 }

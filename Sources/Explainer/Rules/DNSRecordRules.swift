@@ -68,7 +68,22 @@ public enum DNSRecordRules {
             }
         },
 
+        rule("spf-record-missing", .warning, .authfailure,
+             title: "The domain publishes no SPF record",
+             explanation: "Receivers cannot tell which servers may send for the domain. Gmail and Yahoo want SPF or DKIM from every sender, and both from bulk senders; mail without them is refused or filed as spam.",
+             actions: ["Publish one TXT record at the domain listing every server and service that sends as it, e.g. `v=spf1 mx include:_spf.google.com -all`."]) { m in
+            m.missing.filter { !$0.hasPrefix("_") && !$0.contains("._domainkey.") }.map {
+                Found(records: [], title: "\($0) publishes no SPF record", missing: $0)
+            }
+        },
+
         // MARK: DMARC
+        rule("dmarc-record-missing", .warning, .authfailure,
+             title: "The domain publishes no DMARC record",
+             explanation: "Without a DMARC record nothing tells receivers what to do with mail that fails SPF and DKIM for the domain, so forged mail is not policed and no reports come back. Gmail and Yahoo require one (`p=none` at least) from bulk senders.",
+             actions: ["Publish a TXT record at _dmarc.DOMAIN: `v=DMARC1; p=none; rua=mailto:dmarc-reports@DOMAIN`, then raise the policy as the reports allow."]) { m in
+            m.missing.filter { $0.hasPrefix("_dmarc.") }.map { Found(records: [], title: "\($0.dropFirst(7)) publishes no DMARC record", missing: $0) }
+        },
         rule("dmarc-record-invalid", .error, .authfailure,
              title: "The DMARC record is not valid",
              explanation: "Receivers ignore a DMARC record that does not start with `v=DMARC1` or has no valid `p=` tag, and act as if the domain had none; Gmail and Yahoo then treat bulk mail from the domain as unauthenticated.",
@@ -122,6 +137,12 @@ public enum DNSRecordRules {
         },
 
         // MARK: DKIM
+        rule("dkim-key-missing", .error, .authfailure,
+             title: "No DKIM key is published for the selector",
+             explanation: "Signatures that name this selector (`s=` in the DKIM-Signature) cannot be checked: receivers find no key and the DKIM result is a failure.",
+             actions: ["Publish the public key your signer shows for this selector at SELECTOR._domainkey.DOMAIN (a CNAME to the sending service's key where it asks for one), or sign with a selector that has a key."]) { m in
+            m.missing.filter { $0.contains("._domainkey.") }.map { Found(records: [], title: "No DKIM key at \($0)", missing: $0) }
+        },
         rule("dkim-key-revoked", .error, .authfailure,
              title: "The DKIM key is revoked (empty p=)",
              explanation: "An empty `p=` means the key was withdrawn: every signature made with this selector fails, and mail still signed with it loses its DKIM pass.",
@@ -235,6 +256,8 @@ public enum DNSRecordRules {
         var title: String
         var detail: String? = nil
         var severity: Severity? = nil
+        /// A name looked up without an answer, for the findings about what is not there.
+        var missing: String? = nil
     }
 
     private static func rule(_ id: String, _ severity: Severity, _ reason: Reason, title: String, explanation: String,
@@ -243,9 +266,13 @@ public enum DNSRecordRules {
             guard let records = f.dns.records, !records.isEmpty else { return [] }
             return find(records).map { found in
                 // A policy file's finding points at its lines.
-                let evidence = found.records.isEmpty ? f.dns.notes.filter { n in ["version:", "mode:", "mx:", "max_age:"].contains { n.text.hasPrefix($0) } }
+                let evidence = found.missing.map { name in
+                    // The lookup that found nothing: `NAME has no TXT record`, `Host NAME not found: ...`.
+                    f.dns.notes.filter { $0.text.hasPrefix(name + " has no TXT") || $0.text.hasPrefix("Host \(name) not found") }
+                        .prefix(2).map { Evidence(position: $0.position, text: $0.text) }
+                } ?? (found.records.isEmpty ? f.dns.notes.filter { n in ["version:", "mode:", "mx:", "max_age:"].contains { n.text.hasPrefix($0) } }
                     .prefix(6).map { Evidence(position: $0.position, text: $0.text) }
-                    : found.records.flatMap { r in f.dns.evidence(containing: String(r.text.prefix(24))) }
+                    : found.records.flatMap { r in f.dns.evidence(containing: String(r.text.prefix(24))) })
                 return RuleHit(evidence: evidence, detail: found.detail, title: found.title, severity: found.severity)
             }
         }

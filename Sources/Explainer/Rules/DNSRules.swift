@@ -231,7 +231,14 @@ struct DNSView {
     init(_ session: Session) {
         facts = DNSFacts(attributes: session.attributes)
         notes = facts.isEmpty ? [] : session.notes.filter { $0.kind == .dns }
-        records = facts.txt.isEmpty && facts.stsPolicy.isEmpty ? nil : MailRecords(facts)
+        let missing = session.attributes["dns-txt-missing"]
+        if facts.txt.isEmpty && facts.stsPolicy.isEmpty && missing == nil {
+            records = nil
+        } else {
+            var m = MailRecords(facts)
+            m.missing = missing.map { $0.split(separator: " ").map(String.init) } ?? []
+            records = m
+        }
     }
 
     var status: String? { facts.status }

@@ -17,8 +17,10 @@ struct MailRecords {
     /// An MTA-STS policy file's lines, and the MX hosts the paste's lookups found (to hold the policy to).
     var stsPolicy: [(key: String, value: String)] = []
     var mx: [String] = []
+    /// Names a live check asked for TXT records and got none (`smtpexplain records`).
+    var missing: [String] = []
 
-    var isEmpty: Bool { spf.isEmpty && dmarc.isEmpty && dkim.isEmpty && mtaSTS.isEmpty && tlsRPT.isEmpty && stsPolicy.isEmpty }
+    var isEmpty: Bool { spf.isEmpty && dmarc.isEmpty && dkim.isEmpty && mtaSTS.isEmpty && tlsRPT.isEmpty && stsPolicy.isEmpty && missing.isEmpty }
 
     init(_ facts: DNSFacts) {
         stsPolicy = facts.stsPolicy
