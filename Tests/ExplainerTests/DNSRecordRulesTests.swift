@@ -98,6 +98,13 @@ import TranscriptModel
         #expect(!MailRecords.stsPattern("*.d.example", matches: "a.b.d.example") && !MailRecords.stsPattern("*.d.example", matches: "d.example"))
     }
 
+    @Test func lookupsThatFoundNothing() throws {
+        // `dig +short` prints nothing for a name without TXT records; the apex's only record is a token.
+        let e = try explained("$ dig +short TXT _dmarc.shop.example\n$ dig +short TXT shop.example\n\"site-verification=x\"\n$ dig +short TXT _mta-sts.shop.example\n")
+        #expect(e.session.attributes["dns-txt-missing"] == "_dmarc.shop.example shop.example")
+        #expect(Set(e.findings.map(\.id)) == ["spf-record-missing", "dmarc-record-missing"])
+    }
+
     @Test func keySizes() {
         // 1024-bit SubjectPublicKeyInfo: 216 base64 characters; 2048-bit: 392.
         #expect(MailRecords.dkimKeyBits(String(repeating: "A", count: 216)) == 1024)

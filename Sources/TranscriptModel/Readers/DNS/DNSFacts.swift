@@ -26,6 +26,19 @@ public struct DNSFacts: Sendable, Hashable {
     /// The lines of an MTA-STS policy file fetched in the paste (`curl https://mta-sts.DOMAIN/.well-known/mta-sts.txt`):
     /// `version: STSv1`, `mode: enforce`, `mx: ...`, `max_age: ...`, in order.
     public var stsPolicy: [(key: String, value: String)] = []
+    /// Names the paste asked TXT records of (`dig TXT _dmarc.example.com`): what it did not find is told too.
+    public var txtLookups: [String] = []
+
+    /// Looked-up names without the mail record they are for: the domain without SPF, `_dmarc.` without
+    /// DMARC, a DKIM selector without its key (MTA-STS and TLS-RPT records are optional).
+    public var txtMissing: [String] {
+        txtLookups.filter { name in
+            let found = txt.filter { $0.owner == name }
+            if name.hasPrefix("_dmarc.") || name.contains("._domainkey.") { return found.isEmpty }
+            if name.hasPrefix("_") { return false }
+            return !found.contains { $0.text.lowercased().hasPrefix("v=spf1") }
+        }
+    }
 
     public init() {}
 
@@ -143,6 +156,7 @@ public struct DNSFacts: Sendable, Hashable {
         // One attribute per record (their text holds any separator): `dns-txt-1` = `shop.example v=spf1 mx -all`.
         for (i, r) in txt.enumerated() { a["dns-txt-\(i + 1)"] = (r.owner.isEmpty ? "." : r.owner) + " " + r.text }
         if !stsPolicy.isEmpty { a["dns-sts-policy"] = stsPolicy.map { "\($0.key): \($0.value)" }.joined(separator: "; ") }
+        if case let missing = txtMissing, !missing.isEmpty { a["dns-txt-missing"] = missing.joined(separator: " ") }
         return a
     }
 

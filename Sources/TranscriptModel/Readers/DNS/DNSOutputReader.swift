@@ -30,7 +30,9 @@ struct DNSOutputReader: LineReader {
             }
         }
         if command && record { strong += 1 }
-        return strong > 0 ? 0.95 : 0
+        // A lookup command whose answer was empty (`dig +short` prints nothing): above a bare paste, below
+        // any dialect with markers of its own (the telnet reader reads the rest of the paste either way).
+        return strong > 0 ? 0.95 : command ? 0.6 : 0
     }
 
     private let input: String
@@ -528,6 +530,9 @@ public struct DNSLineParser: Sendable {
         guard let n = name else { return }
         if type == "PTR", let rev = Self.reverse(n), reverse { name = rev }
         lastQueryType = type
+        if type == "TXT", facts.txtLookups.count < 32, case let q = DNSFacts.canonical(name ?? n), !facts.txtLookups.contains(q) {
+            facts.txtLookups.append(q)
+        }
         if facts.query == nil { facts.query = "\(DNSFacts.canonical(name ?? n)) \(type)" }
         if isShort { short = (name ?? n, type, 0) }
     }
