@@ -484,6 +484,8 @@ public struct DNSLineParser: Sendable {
 
     /// A dig/host/nslookup/drill/Resolve-DnsName command line: (tool, arguments).
     static func dnsCommand(_ s: String) -> (String, [String])? {
+        // dig's own header (`; <<>> DiG 9.18 <<>> TXT example.com`) repeats the command: not a second one.
+        if s.hasPrefix(";") { return nil }
         var cmd = Substring(s)
         for marker in ["$ ", "# ", "> ", "% "] {
             if let r = s.range(of: marker), s.distance(from: s.startIndex, to: r.lowerBound) <= 60 {
@@ -530,7 +532,8 @@ public struct DNSLineParser: Sendable {
         guard let n = name else { return }
         if type == "PTR", let rev = Self.reverse(n), reverse { name = rev }
         lastQueryType = type
-        if type == "TXT", facts.txtLookups.count < 32, case let q = DNSFacts.canonical(name ?? n), !facts.txtLookups.contains(q) {
+        if type == "TXT", facts.txtLookups.count < 32, case let q = DNSFacts.canonical(name ?? n), !facts.txtLookups.contains(q),
+           q.contains("."), q.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }) {
             facts.txtLookups.append(q)
         }
         if facts.query == nil { facts.query = "\(DNSFacts.canonical(name ?? n)) \(type)" }
