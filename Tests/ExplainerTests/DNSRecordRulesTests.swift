@@ -105,6 +105,20 @@ import TranscriptModel
         #expect(Set(e.findings.map(\.id)) == ["spf-record-missing", "dmarc-record-missing"])
     }
 
+    @Test func nxdomainForADMARCNameIsAMissingRecord() throws {
+        // Full dig output without its command line: the question names the lookup; NXDOMAIN for `_dmarc.`
+        // means no record, not a domain that does not exist.
+        let e = try explained("""
+            ; <<>> DiG 9.18.28 <<>> TXT _dmarc.shop.example
+            ;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 1
+            ;; QUESTION SECTION:
+            ;_dmarc.shop.example.\t\tIN\tTXT
+
+            """)
+        #expect(e.session.outcome == .incomplete && e.findings.map(\.id) == ["dmarc-record-missing"])
+        #expect(e.summary == "DNS answers only, no SMTP session: shop.example publishes no DMARC record.")
+    }
+
     @Test func keySizes() {
         // 1024-bit SubjectPublicKeyInfo: 216 base64 characters; 2048-bit: 392.
         #expect(MailRecords.dkimKeyBits(String(repeating: "A", count: 216)) == 1024)

@@ -52,6 +52,16 @@ public struct DNSFacts: Sendable, Hashable {
     public static func == (a: DNSFacts, b: DNSFacts) -> Bool { a.attributes == b.attributes }
     public func hash(into h: inout Hasher) { h.combine(attributes) }
 
+    /// NXDOMAIN for `_dmarc.`, `_mta-sts.`, `_smtp._tls.` or a DKIM selector says the record is not there,
+    /// not that the domain is: as facts about the domain, the lookup found nothing (and `txtMissing` says so).
+    public var settled: DNSFacts {
+        guard status == "NXDOMAIN", let q = query, q.hasSuffix(" TXT"),
+              q.hasPrefix("_") || q.contains("._domainkey.") else { return self }
+        var f = self
+        f.status = "NOERROR"
+        return f
+    }
+
     public mutating func addMX(_ preference: Int, _ host: String) {
         let h = Self.canonical(host)
         guard !mx.contains(where: { $0.preference == preference && $0.host == h }), mx.count < 64 else { return }

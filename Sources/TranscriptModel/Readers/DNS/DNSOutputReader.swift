@@ -103,9 +103,9 @@ struct DNSOutputReader: LineReader {
             var b = SessionBuilder(input: input, format: Self.formatID)
             for (text, pos, kind) in pending { b.note(text, kind: kind, at: pos) }
             pending = []
-            b.attributes = parser.facts.attributes
+            b.attributes = parser.facts.settled.attributes
             let last = b.session.notes.last?.position ?? SourcePosition(input: input, line: 1)
-            let f = parser.facts
+            let f = parser.facts.settled
             if f.nullMX {
                 b.connectFailed(.other, detail: "the domain publishes a null MX (RFC 7505): it accepts no mail", at: last)
             } else if let st = f.status, st != "NOERROR" {
@@ -119,8 +119,8 @@ struct DNSOutputReader: LineReader {
     private mutating func merged(_ session: Session) -> Session {
         var s = session
         s.format = Self.formatID
-        for (k, v) in parser.facts.attributes { s.attributes[k] = v }
-        guard !pending.isEmpty else { return Self.dnsOnlyVerdict(s, parser.facts) }
+        for (k, v) in parser.facts.settled.attributes { s.attributes[k] = v }
+        guard !pending.isEmpty else { return Self.dnsOnlyVerdict(s, parser.facts.settled) }
         let notes = pending.map { Note(kind: $0.2, text: $0.0, position: $0.1) }
         let lines = pending.map { p -> TranscriptLine in
             let role: TranscriptLine.Role = p.2 == .dns ? .dns : p.2 == .tls ? .tls : p.2 == .error ? .error : .tool
@@ -133,7 +133,7 @@ struct DNSOutputReader: LineReader {
         if SessionBuilder.defaultLimits.transcript { s.lines = Self.merge(s.lines, lines) { $0.position.line ?? 0 } }
         if let first = notes.first?.position, (s.start?.line ?? Int.max) > (first.line ?? 0) { s.start = first }
         if let last = notes.last?.position, (s.end?.line ?? 0) < (last.line ?? 0) { s.end = last }
-        return Self.dnsOnlyVerdict(s, parser.facts)
+        return Self.dnsOnlyVerdict(s, parser.facts.settled)
     }
 
     /// `smtpexplain: TLS established: TLSv1.3, cipher X, subject S, issuer I, expires D, verify V, ...`
@@ -428,9 +428,13 @@ public struct DNSLineParser: Sendable {
         } else if !s.hasPrefix(";;"), s.hasPrefix(";"), !s.hasPrefix("; <<>>") {
             // The question section: `;example.com.   IN  MX`
             let w = s.dropFirst().split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if w.count >= 2, facts.query == nil, let t = w.last, Self.recordTypes.contains(String(t).uppercased()) {
-                facts.query = "\(DNSFacts.canonical(String(w[0]))) \(String(t).uppercased())"
-                lastQueryType = String(t).uppercased()
+            if w.count >= 2, let t = w.last, Self.recordTypes.contains(String(t).uppercased()) {
+                if facts.query == nil {
+                    facts.query = "\(DNSFacts.canonical(String(w[0]))) \(String(t).uppercased())"
+                    lastQueryType = String(t).uppercased()
+                }
+                // Each TXT question, with or without the command line that asked it.
+                if String(t).uppercased() == "TXT" { noteTXTLookup(String(w[0])) }
             }
         }
     }
@@ -532,12 +536,17 @@ public struct DNSLineParser: Sendable {
         guard let n = name else { return }
         if type == "PTR", let rev = Self.reverse(n), reverse { name = rev }
         lastQueryType = type
-        if type == "TXT", facts.txtLookups.count < 32, case let q = DNSFacts.canonical(name ?? n), !facts.txtLookups.contains(q),
-           q.contains("."), q.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }) {
-            facts.txtLookups.append(q)
-        }
+        if type == "TXT" { noteTXTLookup(name ?? n) }
         if facts.query == nil { facts.query = "\(DNSFacts.canonical(name ?? n)) \(type)" }
         if isShort { short = (name ?? n, type, 0) }
+    }
+
+    /// A name the paste asked TXT records of (only domain-like names: dig's header is not a question).
+    private mutating func noteTXTLookup(_ name: String) {
+        let q = DNSFacts.canonical(name)
+        guard facts.txtLookups.count < 32, !facts.txtLookups.contains(q), q.contains("."),
+              q.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }) else { return }
+        facts.txtLookups.append(q)
     }
 
     private mutating func closeShort() {
