@@ -254,7 +254,7 @@ enum VerdictSummary {
                 return "Not read: \(n.text)"
             }
             // DNS answers alone (a pasted `dig`): no SMTP session was meant to be there.
-            if s.format == "dns", s.exchanges.isEmpty, !s.connectAttempted {
+            if s.isDNSAnswersOnly {
                 return "DNS answers only, no SMTP session\(why)."
             }
             return "Incomplete: the input ends before the session does\(why)."

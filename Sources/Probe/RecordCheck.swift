@@ -20,7 +20,6 @@ public struct RecordCheck: Sendable {
         facts.server = "\(dnsServer.address)#\(dnsServer.port)"
         facts.query = "\(domain) MX"
         rec.dns(";; SERVER: \(facts.server!)")
-        var missing: [String] = []
 
         switch client.query(domain, .mx) {
         case .failure(let e):
@@ -52,14 +51,14 @@ public struct RecordCheck: Sendable {
                 // The domain's own TXT records: only SPF is about mail (verification tokens are not).
                 let kept = name == domain ? found.filter { $0.lowercased().hasPrefix("v=spf1") } : found
                 for t in kept { facts.addTXT(name, t) }
-                if kept.isEmpty, name != "_mta-sts." + domain, name != "_smtp._tls." + domain { missing.append(name) }
+                // What the lookup did not find is told as for a pasted one (`DNSFacts.txtMissing`).
+                facts.txtLookups.append(DNSFacts.canonical(name))
             }
         }
 
         var b = SessionBuilder(input: inputName, format: "dns")
         for i in rec.lines.indices { b.note(rec.text(i), kind: .dns, at: rec.position(i)) }
         b.attributes = facts.attributes
-        if !missing.isEmpty { b.attributes["dns-txt-missing"] = missing.joined(separator: " ") }
         b.attributes["records-target"] = domain
         return b.finish()
     }

@@ -231,7 +231,8 @@ struct DNSView {
     init(_ session: Session) {
         facts = DNSFacts(attributes: session.attributes)
         notes = facts.isEmpty ? [] : session.notes.filter { $0.kind == .dns }
-        let missing = session.attributes["dns-txt-missing"]
+        // Only sessions with DNS facts can hold it: a log session pays no lookup.
+        let missing = facts.isEmpty ? nil : session.attributes["dns-txt-missing"]
         if facts.txt.isEmpty && facts.stsPolicy.isEmpty && missing == nil {
             records = nil
         } else {

@@ -33,7 +33,7 @@ public enum FeedbackRules {
                     title: "A recipient complained about this message",
                     explanation: "The receiver's feedback loop forwarded a recipient's complaint (the \"This is spam\" button, or a report of fraud or a virus). Complaints are the main measure receivers judge a sender's reputation by: many of them lead to mail being filtered to spam and then refused.",
                     actions: complaintSteps) { f in
-            guard f.fromFeedback, let type = f.session.attributes["feedback-type"], type != "auth-failure" else { return [] }
+            guard let type = f.session.attributes["feedback-type"], type != "auth-failure" else { return [] }
             let a = f.session.attributes
             let row = rows.first { $0.type == type } ?? rows[3]
             var title = row.title
@@ -71,7 +71,7 @@ public enum FeedbackRules {
                     title: "Is this sender yours?",
                     explanation: "A failure report names the address the failing message came from. If it is one of your servers or services, fix its SPF or DKIM as the other findings say. If it is not, someone sent mail as your domain and your DMARC policy did its job: nothing to fix, keep the policy strict.",
                     actions: []) { f in
-            guard f.fromFeedback, f.session.attributes["feedback-type"] == "auth-failure" else { return [] }
+            guard f.session.attributes["feedback-type"] == "auth-failure" else { return [] }
             let a = f.session.attributes
             let ip = a["feedback-source-ip"] ?? "the sending address"
             let domain = a["auth-dmarc-domain"] ?? a["header-from-domain"] ?? "your domain"

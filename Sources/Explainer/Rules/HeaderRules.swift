@@ -13,7 +13,6 @@ public enum HeaderRules {
                     title: "Delivered, but filed as spam",
                     explanation: "The receiver accepted the message but its verdict sends it to the Junk folder or to quarantine, where the recipient may never look.",
                     actions: ["Ask the recipient to look in Junk (and, at Microsoft 365, the admin in the quarantine) and to mark the message as not spam; an allow-list entry only hides the cause."]) { f in
-            guard f.fromHeaders else { return [] }
             guard let hit = junkVerdict(f.session.attributes) else { return [] }
             return [RuleHit(evidence: notes(f, ["X-Forefront-Antispam-Report:", "X-MS-Exchange-Organization-SCL:", "Authentication-Results:"]),
                             detail: hit.detail, title: hit.title, reason: hit.reason, actions: hit.actions)]
@@ -24,7 +23,6 @@ public enum HeaderRules {
                     actions: [
                         "Check the DMARC aggregate reports (the rua= address in the domain's DMARC record) to find every server and service that sends as this domain before tightening the policy.",
                     ]) { f in
-            guard f.fromHeaders else { return [] }
             let a = f.session.attributes
             guard let r = a["auth-dmarc"], ["fail", "permerror", "temperror"].contains(r) else { return [] }
             let domain = a["auth-dmarc-domain"] ?? a["header-from-domain"] ?? "the From: domain"
@@ -49,7 +47,6 @@ public enum HeaderRules {
                         "The forwarder or list should rewrite the envelope sender (SRS), leave signed content alone or re-sign, and seal with ARC.",
                         "The receiving admin can trust that forwarder's ARC seals (Microsoft 365: trusted ARC sealers in the Defender portal) so its results count.",
                     ]) { f in
-            guard f.fromHeaders else { return [] }
             let a = f.session.attributes
             guard let by = a["arc-first-by"] else { return [] }
             let broken = ["dmarc", "dkim", "spf"].filter { a["arc-first-" + $0] == "pass" && (a["auth-" + $0].map { $0 != "pass" } ?? false) }
@@ -62,7 +59,6 @@ public enum HeaderRules {
                     title: "SPF did not pass",
                     explanation: "SPF checks the connecting server's address against the record the envelope sender's domain (the Return-Path) publishes.",
                     actions: []) { f in
-            guard f.fromHeaders else { return [] }
             let a = f.session.attributes
             guard let r = a["auth-spf"], let row = spfRows[r] else { return [] }
             let domain = a["auth-spf-domain"] ?? "the sender's domain"
@@ -77,7 +73,6 @@ public enum HeaderRules {
                     title: "DKIM did not pass",
                     explanation: "DKIM proves that a domain signed the message and that it did not change on the way.",
                     actions: []) { f in
-            guard f.fromHeaders else { return [] }
             let a = f.session.attributes
             guard let r = a["auth-dkim"], r != "pass" else { return [] }
             let domain = a["auth-dkim-domain"] ?? a["header-from-domain"] ?? "the sender's domain"
@@ -93,7 +88,6 @@ public enum HeaderRules {
                     title: "Microsoft 365 composite authentication failed",
                     explanation: "Microsoft 365 combines SPF, DKIM, DMARC and the sender's history into one verdict (compauth); a failure makes it treat the message as spoofed, which sends it to Junk or quarantine.",
                     actions: ["Make DMARC pass for the From: domain (DKIM signing with that domain is the sturdiest way); Microsoft's implicit checks then pass as well."]) { f in
-            guard f.fromHeaders else { return [] }
             let a = f.session.attributes
             guard let r = a["auth-compauth"], r == "fail" || r == "softpass" else { return [] }
             let code = a["auth-compauth-reason"] ?? ""
@@ -105,7 +99,6 @@ public enum HeaderRules {
                     title: "Held on the way",
                     explanation: "A server handed the message on long after it received it. Usual causes: the next server deferred it (greylisting, a rate limit, a full queue) and the sender's queue retried later; a backlog or a slow content scan; a server that was down. Clocks that disagree between servers look like a delay too.",
                     actions: []) { f in
-            guard f.fromHeaders else { return [] }
             let a = f.session.attributes
             guard let s = a["hop-delay"].flatMap({ Int($0) }), s >= heldAfterSeconds else { return [] }
             let by = a["held-by"] ?? "the previous server"
@@ -118,7 +111,6 @@ public enum HeaderRules {
                     title: "Sent long after it was written",
                     explanation: "The first server received the message long after the time in its Date: field, which the sender's mail client sets when the message is written. It waited on the sender's side: in the Outbox while the client was offline or could not send (a wrong password, a blocked port), as a scheduled send, or as a draft sent later.",
                     actions: ["Ask the sender to look at the mail client's Outbox and its send errors at that time, and at its outgoing server settings."]) { f in
-            guard f.fromHeaders else { return [] }
             guard let s = f.session.attributes["submit-delay"].flatMap({ Int($0) }), s >= sentLateAfterSeconds else { return [] }
             return [RuleHit(evidence: notes(f, ["Date:", "Received:"]),
                             title: "Received by the first server \(MessageStoryText.duration(Double(s))) after its Date:")]
@@ -127,7 +119,6 @@ public enum HeaderRules {
                     title: "Clocks disagree",
                     explanation: "A later step carries an earlier time than the one before it, so one of the clocks (a server's, or the sender's computer for the Date: field) is wrong by about that much. Read the other delays in these headers with that in mind.",
                     actions: ["Check that the servers named keep time with NTP (`timedatectl`, `chronyc tracking`)."]) { f in
-            guard f.fromHeaders else { return [] }
             let a = f.session.attributes
             let hop = a["hop-delay"].flatMap { Int($0) } ?? 0
             let submit = a["submit-delay"].flatMap { Int($0) } ?? 0
@@ -141,7 +132,6 @@ public enum HeaderRules {
                     title: "This hop was not encrypted",
                     explanation: "The message crossed the internet between these two servers without TLS, so anyone on the path could read or change it; receivers also score unencrypted mail lower.",
                     actions: ["Offer and use STARTTLS on both sides (Postfix: `smtp_tls_security_level = may` to send, `smtpd_tls_security_level = may` with a certificate to receive)."]) { f in
-            guard f.fromHeaders else { return [] }
             let s = f.session
             guard s.isMessageHop, s.tls == nil, let ip = s.client.address, !SessionFacts.isPrivateAddress(ip),
                   let with = s.attributes["received-with"]?.uppercased(), ["SMTP", "ESMTP", "ESMTPA"].contains(with) else { return [] }
@@ -152,7 +142,6 @@ public enum HeaderRules {
                     title: "The sending address has no reverse DNS name",
                     explanation: "The receiving server looked up the connecting address and found no name (PTR record). Many receivers reject or score down mail from such addresses.",
                     actions: ["Ask whoever runs the address (the hosting or internet provider) to set a PTR record naming the mail server, with that name resolving back to the address."]) { f in
-            guard f.fromHeaders else { return [] }
             let s = f.session
             guard s.isMessageHop, s.attributes["client-reverse-dns"] == "none", s.attributes["auth-spf"] != nil || s.attributes["ms-scl"] != nil,
                   let ip = s.client.address, !SessionFacts.isPrivateAddress(ip) else { return [] }

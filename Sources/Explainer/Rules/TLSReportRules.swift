@@ -20,46 +20,46 @@ public enum TLSReportRules {
             explanation: "The sender connected to the MX, and its EHLO reply did not list STARTTLS (or STARTTLS was refused), so the mail could not be encrypted.",
             actions: [
                 "Turn TLS on for the MX's port 25 with a certificate for its name (Postfix: `smtpd_tls_security_level = may` with `smtpd_tls_chain_files`; Exchange: a receive connector with a certificate enabled for SMTP).",
-                "From outside, check that nothing in front of the MX (a firewall's SMTP inspection, a load balancer) removes the offer: `swaks --server MX --quit-after EHLO` must list STARTTLS.",
+                "From outside, check that nothing in front of the MX (a firewall's SMTP inspection, a load balancer) removes the offer: `swaks --server MXHOST --quit-after EHLO` must list STARTTLS.",
             ]),
         Row(result: .certificateHostMismatch, reason: .failedstarttls,
             title: "The MX's certificate does not name the MX",
             explanation: "The certificate the MX presented holds none of the names senders connect to (the MX host names in DNS and in the MTA-STS policy), so it does not prove the server is the right one.",
             actions: [
-                "Issue the certificate for every MX host name (as subject alternative names); `openssl s_client -starttls smtp -connect MX:25 -servername MX` shows the names it holds.",
+                "Issue the certificate for every MX host name (as subject alternative names); `openssl s_client -starttls smtp -connect MXHOST:25 -servername MXHOST` shows the names it holds.",
                 "With MTA-STS, keep the policy's `mx:` lines, the MX records and the certificate's names in step.",
             ]),
         Row(result: .certificateExpired, reason: .failedstarttls,
             title: "The MX's certificate has expired",
             explanation: "The certificate the MX presented is past its end date, so senders that check certificates will not trust it.",
             actions: [
-                "Renew the certificate and reload the mail server, which serves the old one until it is reloaded (`openssl s_client -starttls smtp -connect MX:25 | openssl x509 -noout -dates` shows the one served).",
+                "Renew the certificate and reload the mail server, which serves the old one until it is reloaded (`openssl s_client -starttls smtp -connect MXHOST:25 | openssl x509 -noout -dates` shows the one served).",
                 "Automate renewal with a hook that reloads Postfix, Exim or Exchange, and watch the expiry date.",
             ]),
         Row(result: .certificateNotTrusted, reason: .failedstarttls,
             title: "The MX's certificate is not from a trusted authority",
             explanation: "The certificate is self-signed, from a private authority, or served without its intermediate certificates, so the sender could not trace it to an authority it trusts.",
             actions: [
-                "Serve a certificate from a public authority with the full chain (Postfix: leaf and intermediates in `smtpd_tls_chain_files`); `openssl s_client -starttls smtp -connect MX:25 -showcerts` shows what is sent.",
+                "Serve a certificate from a public authority with the full chain (Postfix: leaf and intermediates in `smtpd_tls_chain_files`); `openssl s_client -starttls smtp -connect MXHOST:25 -showcerts` shows what is sent.",
             ]),
         Row(result: .validationFailure, reason: .failedstarttls,
             title: "The MX's certificate did not validate",
             explanation: "The sender rejected the certificate for a reason other than its names, expiry or authority; the report's failure reason code, when given, names the check.",
             actions: [
-                "Run `openssl s_client -starttls smtp -connect MX:25 -servername MX -verify_return_error` and read the verify error it prints.",
+                "Run `openssl s_client -starttls smtp -connect MXHOST:25 -servername MXHOST -verify_return_error` and read the verify error it prints.",
             ]),
         Row(result: .tlsaInvalid, reason: .failedstarttls,
             title: "The MX's certificate does not match its TLSA records (DANE)",
             explanation: "DANE senders compare the MX's certificate or key with the TLSA records at _25._tcp.MX; none matched. This happens most after a certificate or key was replaced before its new TLSA record was published.",
             actions: [
                 "Publish the TLSA record for the new key (e.g. `3 1 1` with the SHA-256 of the public key) next to the old one, wait for the old record's TTL, then deploy the key.",
-                "Compare `dig +dnssec TLSA _25._tcp.MX` with the served certificate (`posttls-finger -t30 -T180 -c -L verbose,summary MX`).",
+                "Compare `dig +dnssec TLSA _25._tcp.MXHOST` with the served certificate (`posttls-finger -t30 -T180 -c -L verbose,summary MXHOST`).",
             ]),
         Row(result: .dnssecInvalid, reason: .securityerror,
             title: "The MX's DNS answers failed DNSSEC validation",
             explanation: "A validating sender could not trust the DNS answers for the MX or its TLSA records (an expired signature, a DS record that no longer matches the zone's key after a rollover), so it could not find or check the server.",
             actions: [
-                "Check the chain of trust with `delv MX-domain MX` or `dig +dnssec`, or a DNSSEC analyser; re-sign the zone or fix the DS record at the registrar.",
+                "Check the chain of trust with `delv DOMAIN MX` or `dig +dnssec`, or a DNSSEC analyser; re-sign the zone or fix the DS record at the registrar.",
             ]),
         Row(result: .daneRequired, reason: .failedstarttls,
             title: "DANE requires TLS, and the MX did not offer it",
@@ -97,14 +97,13 @@ public enum TLSReportRules {
                     title: "A sender reported TLS failures to this domain",
                     explanation: "The report names a result type this tool does not know; its words and the failure reason code say what the sender saw.",
                     actions: ["Look up the result type in the reporter's documentation (RFC 8460 lists the standard ones)."]) { f in
-            guard f.fromTLSReport, let word = f.session.attributes["tlsrpt-result"], TLSReportResult(rawValue: word) == nil else { return [] }
+            guard let word = f.session.attributes["tlsrpt-result"], TLSReportResult(rawValue: word) == nil else { return [] }
             return [hit(f, result: nil, word: word)]
         },
         SessionRule("tls-report-ready-to-enforce", .info, .delivered,
                     title: "No TLS failures while the MTA-STS policy is in testing mode",
                     explanation: "Every session this sender reported under the testing policy succeeded over TLS. When the other senders' reports say the same for a few weeks, the policy can protect the mail instead of only reporting.",
                     actions: ["Set `mode: enforce` in the MTA-STS policy file and change the `id=` in the `_mta-sts` TXT record."]) { f in
-            guard f.fromTLSReport else { return [] }
             let a = f.session.attributes
             guard a["tlsrpt-result"] == nil, a["tlsrpt-policy-type"] == "sts", a["tlsrpt-mode"] == "testing",
                   a["tlsrpt-total-failed"] == "0" else { return [] }
@@ -117,7 +116,7 @@ public enum TLSReportRules {
     private static func rule(_ row: Row) -> SessionRule {
         SessionRule("tls-report-" + row.result.rawValue, .error, row.reason, title: row.title,
                     explanation: row.explanation, actions: row.actions) { f in
-            guard f.fromTLSReport, f.session.attributes["tlsrpt-result"] == row.result.rawValue else { return [] }
+            guard f.session.attributes["tlsrpt-result"] == row.result.rawValue else { return [] }
             return [hit(f, result: row.result, word: row.result.rawValue)]
         }
     }
@@ -156,13 +155,9 @@ public enum TLSReportRules {
             }
         }
         if let info = a["tlsrpt-info"] { detail.append("The reporter's details: \(info).") }
-        // The row's steps with this report's MX and domain in place of the placeholders.
-        let host = s.server.host ?? "MX"
+        // The row's steps with this report's MX host and domain in place of `MXHOST` and `DOMAIN`.
         let steps = (result.flatMap { r in rows.first { $0.result == r }?.actions } ?? []).map {
-            $0.replacingOccurrences(of: "DOMAIN", with: domain).replacingOccurrences(of: "MX-domain", with: domain)
-                .replacingOccurrences(of: " MX:", with: " \(host):").replacingOccurrences(of: "-servername MX", with: "-servername \(host)")
-                .replacingOccurrences(of: "--server MX", with: "--server \(host)").replacingOccurrences(of: "_25._tcp.MX", with: "_25._tcp.\(host)")
-                .replacingOccurrences(of: "summary MX", with: "summary \(host)")
+            $0.replacingOccurrences(of: "MXHOST", with: s.server.host ?? "MX").replacingOccurrences(of: "DOMAIN", with: domain)
         }
         var hit = RuleHit(evidence: s.notes.prefix(1).map { Evidence(position: $0.position, text: $0.text) },
                           detail: detail.joined(separator: " "), title: title, actions: steps, severity: severity)
