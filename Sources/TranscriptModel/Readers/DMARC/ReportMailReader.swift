@@ -1,3 +1,5 @@
+import Foundation
+
 /// The email a DMARC aggregate report or an SMTP TLS report arrives in (RFC 7489 §7.2.1.1, RFC 8460 §5.3),
 /// saved as it is (`.eml`, "Show original", an mbox of them): the report is a base64 attachment (a zip,
 /// gzip, XML or JSON file). Its subject says `Report Domain: ... Submitter: ...`. The attachment is decoded
@@ -163,31 +165,10 @@ public struct ReportMailReader: LineReader {
     }
 }
 
-/// RFC 4648 base64, as MIME bodies carry it (line breaks and padding tolerated; other bytes make it invalid).
+/// RFC 4648 base64 as MIME bodies carry it: Foundation's decoder, with the line breaks taken out first.
 enum Base64 {
-    static let table: [UInt8] = {
-        var t = [UInt8](repeating: 0xFF, count: 256)
-        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { t[Int(c)] = UInt8(i) }
-        return t
-    }()
-
     static func decode(_ text: [UInt8]) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count * 3 / 4)
-        var acc: UInt32 = 0, bits = 0
-        for c in text {
-            if c == 0x3D { break }
-            if c == 0x0A || c == 0x0D || c == 0x20 || c == 0x09 { continue }
-            let v = table[Int(c)]
-            guard v != 0xFF else { return nil }
-            acc = acc << 6 | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
-                acc &= (1 << UInt32(bits)) - 1
-            }
-        }
-        return out
+        let clean = text.filter { $0 != 0x0A && $0 != 0x0D && $0 != 0x20 && $0 != 0x09 }
+        return Data(base64Encoded: Data(clean)).map { [UInt8]($0) }
     }
 }
