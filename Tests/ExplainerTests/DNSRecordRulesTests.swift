@@ -119,6 +119,15 @@ import TranscriptModel
         #expect(e.summary == "DNS answers only, no SMTP session: shop.example publishes no DMARC record.")
     }
 
+    @Test func dnsAnswersAloneNameTheLookupInEveryRenderer() throws {
+        let e = try explainedSample("dns/dig-two-spf-records.txt")[0]
+        #expect(e.session.isDNSAnswersOnly)
+        #expect(TextRenderer(color: false, brief: false).render(e, number: 1, of: 1).contains("  DNS lookup shop.example TXT · server 127.0.0.53#53\n"))
+        #expect(MarkdownRenderer.render(e, number: 1, of: 1).contains("DNS lookup shop.example TXT"))
+        let html = HTMLRenderer.document([e], title: "t")
+        #expect(html.contains("<dt>DNS lookup</dt>") && html.contains("<dt>Resolver</dt>") && !html.contains("<dt>Server</dt>"))
+    }
+
     @Test func keySizes() {
         // 1024-bit SubjectPublicKeyInfo: 216 base64 characters; 2048-bit: 392.
         #expect(MailRecords.dkimKeyBits(String(repeating: "A", count: 216)) == 1024)
