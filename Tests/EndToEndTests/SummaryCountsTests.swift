@@ -87,6 +87,10 @@ import Testing
         #expect(text.stdout.contains("Your cart is waiting"))
         // A failure report is no complaint.
         #expect(!text.stdout.contains("Invoice 88213 overdue") && sources.count == 2)
+        // The HTML summary has the same table as the text one.
+        let html = try BinaryRunner.run(["summary", "--format", "html"] + files)
+        let table = try #require(html.stdout.range(of: "Sending addresses complained about"))
+        #expect(html.stdout[table.upperBound...].prefix(600).contains("203.0.113.58"))
     }
 
     @Test func logSamples() throws {

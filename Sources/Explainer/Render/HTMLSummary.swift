@@ -56,6 +56,7 @@ extension HTMLRenderer {
         table("TLS reports: failed sessions by result and MX", "Failure", s.topTLSFailures.map { ($0.value, $0.count, nil) })
         table("Feedback reports by type", "Type", s.feedbackByType.map { ($0.value, $0.count, nil) })
         table("Messages complained about (subject)", "Subject", s.topFeedbackSubjects.map { ($0.value, $0.count, nil) })
+        table("Sending addresses complained about", "Source", s.topFeedbackSources.map { ($0.value, $0.count, nil) })
         table("Top clients / remote servers", "Peer", s.topClients.map { ($0.value, $0.count, nil) })
         table("Top senders", "Sender", s.topSenders.map { ($0.value, $0.count, nil) })
         table("Top recipient domains", "Domain", s.topRecipientDomains.map { ($0.value, $0.count, nil) })
