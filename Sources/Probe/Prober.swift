@@ -167,7 +167,10 @@ public struct Prober {
                     rec.dns(";; \(name) \(type): \(e)")
                 case .success(let m):
                     if m.rcode != 0 {
-                        if type == .a { rec.dns("Host \(name) not found: \(m.rcode)(\(m.rcodeName))") }
+                        if type == .a {
+                            rec.dns("Host \(name) not found: \(m.rcode)(\(m.rcodeName))")
+                            dns.addUnresolved(name, m.rcodeName)
+                        }
                         continue
                     }
                     for r in m.answers {
@@ -188,7 +191,10 @@ public struct Prober {
                     }
                 }
             }
-            if hosts[i].addresses.isEmpty { rec.dns("\(name) has no address (A/AAAA) record") }
+            if hosts[i].addresses.isEmpty {
+                rec.dns("\(name) has no address (A/AAAA) record")
+                dns.addUnresolved(name, "NODATA")
+            }
             for ip in hosts[i].addresses {
                 checkPTR(ip, client: client, dns: &dns, rec: &rec)
             }

@@ -150,6 +150,65 @@ import TranscriptModel
         #expect(x.findings.contains { $0.id == "dns-nxdomain" })
     }
 
+    /// The MX answer, then lookups of its hosts: one does not exist (host), the other has no A record
+    /// (nslookup). The domain exists; its MX hosts are the fault.
+    @Test func mxHostsThatDoNotResolve() throws {
+        let text = """
+        $ dig +short MX shop.example
+        10 mx1.shop.example.
+        20 mx2.shop.example.
+        $ host mx1.shop.example
+        Host mx1.shop.example not found: 3(NXDOMAIN)
+        $ nslookup mx2.shop.example
+        Server:\t\t127.0.0.53
+        Address:\t127.0.0.53#53
+
+        ** server can't find mx2.shop.example: SERVFAIL
+        """
+        let (_, xs) = try Self.read(text)
+        let x = try #require(xs.first)
+        // `Host ... not found` is host's answer, not a second host command naming a server "not".
+        #expect(x.session.attributes["dns-server"] == "127.0.0.53#53")
+        #expect(x.session.attributes["dns-status"] == nil)
+        #expect(x.session.attributes["dns-unresolved"] == "mx1.shop.example NXDOMAIN; mx2.shop.example SERVFAIL")
+        #expect(!x.findings.contains { $0.id == "dns-nxdomain" || $0.id == "dns-lookup-failed" })
+        let f = try #require(x.findings.first { $0.id == "dns-mx-host-unresolved" })
+        #expect(f.severity == .error)
+        #expect(f.explanation.hasSuffix("Not resolved: mx1.shop.example (NXDOMAIN), mx2.shop.example (SERVFAIL)."))
+        #expect(f.evidence.first?.text == "Host mx1.shop.example not found: 3(NXDOMAIN)")
+    }
+
+    /// A second MX that resolves keeps mail flowing: a warning. A later failed lookup of a name that is no
+    /// MX host (dig's status comes before its question) is no finding, and the domain is not NXDOMAIN.
+    @Test func oneMXHostGoneAnotherFine() throws {
+        let text = Self.digMX + """
+        $ host mx2.example.com
+        mx2.example.com has address 192.0.2.25
+        $ dig A mx1.example.com
+
+        ; <<>> DiG 9.18.28-1~deb12u2-Debian <<>> A mx1.example.com
+        ;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 7
+        ;; QUESTION SECTION:
+        ;mx1.example.com.\t\tIN\tA
+
+        $ dig A www.example.com
+
+        ; <<>> DiG 9.18.28-1~deb12u2-Debian <<>> A www.example.com
+        ;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 8
+        ;; QUESTION SECTION:
+        ;www.example.com.\t\tIN\tA
+
+        """
+        let (_, xs) = try Self.read(text)
+        let x = try #require(xs.first)
+        #expect(x.session.attributes["dns-status"] == "NOERROR")
+        #expect(x.session.attributes["dns-unresolved"] == "mx1.example.com NXDOMAIN; www.example.com NXDOMAIN")
+        let f = try #require(x.findings.first { $0.id == "dns-mx-host-unresolved" })
+        #expect(f.severity == .warning && f.explanation.hasSuffix("Not resolved: mx1.example.com (NXDOMAIN)."))
+        #expect(f.evidence.first?.text.hasPrefix(";mx1.example.com.") == true)
+        #expect(!x.findings.contains { $0.id == "dns-nxdomain" })
+    }
+
     @Test func hostNullMX() throws {
         let (_, xs) = try Self.read("$ host -t mx example.org\nexample.org mail is handled by 0 .\n")
         let x = try #require(xs.first)

@@ -175,6 +175,16 @@ struct ProbeLabTests {
         #expect(r.verdict == "DNS: missing.probe.test does not exist (NXDOMAIN)")
     }
 
+    @Test func mxHostThatDoesNotExist() throws {
+        let r = Lab.probe("someone@dangling.probe.test")
+        let s = try #require(r.sessions.last)
+        #expect(s.attributes["dns-unresolved"] == "gone.probe.test NXDOMAIN")
+        // The second MX took the mail: a warning, not the reason it failed.
+        #expect(s.server.host == "mx.probe.test" && s.greeting?.code == 220)
+        let f = try #require(Lab.explainer.explain(s).findings.first { $0.id == "dns-mx-host-unresolved" })
+        #expect(f.severity == .warning && f.explanation.hasSuffix("Not resolved: gone.probe.test (NXDOMAIN)."))
+    }
+
     @Test func nullMX() throws {
         let r = Lab.probe("someone@nullmx.probe.test")
         let s = try #require(r.sessions.last)

@@ -142,6 +142,9 @@ enum TestZone {
         .mx("big.probe.test", 10, "mx.probe.test"),
         .mx("big.probe.test", 20, "mx2.probe.test"),
         .a("mx2.probe.test", "127.0.0.1"),
+        // An MX left pointing at a host that was deleted, next to one that works.
+        .mx("dangling.probe.test", 10, "gone.probe.test"),
+        .mx("dangling.probe.test", 20, "mx.probe.test"),
         // Mail records for `smtpexplain records`: two SPF records (one with a long second string), a
         // verification token, DMARC without reports, a revoked DKIM key, no TLS-RPT record.
         .mx("records.test", 10, "mx.records.test"),

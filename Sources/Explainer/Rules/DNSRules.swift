@@ -23,6 +23,8 @@ public enum DNSRules {
                         "Compare with a public resolver (`dig @1.1.1.1 DOMAIN MX`) in case your own resolver answers differently.",
                     ]) { f in
             guard f.dns.status == "NXDOMAIN" else { return [] }
+            // The first lookup was of an MX host: `dns-mx-host-unresolved` says what that means.
+            if let q = f.dns.facts.query?.split(separator: " ").first, f.dns.facts.mx.contains(where: { $0.host == q }) { return [] }
             return [RuleHit(evidence: f.dns.evidence(containing: "NXDOMAIN"))]
         },
         SessionRule("dns-lookup-failed", .error, .networkerror,
@@ -80,6 +82,32 @@ public enum DNSRules {
             guard let first = aliased.first else { return [] }
             let target = v.facts.cnames.first { $0.alias == first.host }?.target ?? "?"
             return [RuleHit(evidence: v.evidence(containing: first.host), detail: "\(first.host) is an alias for \(target).")]
+        },
+        SessionRule("dns-mx-host-unresolved", .error, .hostunknown,
+                    title: "An MX record names a host that does not resolve",
+                    explanation: "Looking up the host an MX record points at failed, so senders cannot reach that mail server. They try the next MX; when none resolves, mail to the domain waits in their queues and then bounces.",
+                    actions: [
+                        "Give the MX host an A (and AAAA) record, or point the MX at a host name that has one (`dig +short A HOST`).",
+                        "After fixing it, allow for the old answer's TTL (negative answers are cached too) before testing from outside.",
+                    ]) { f in
+            let v = f.dns
+            let mxHosts = v.facts.mx.map(\.host)
+            var failed = v.facts.unresolved.filter { mxHosts.contains($0.name) }
+            if let st = v.status, st != "NOERROR", let q = v.facts.query?.split(separator: " ").first.map(String.init),
+               mxHosts.contains(q) {
+                failed.insert((q, st), at: 0)
+            }
+            guard !failed.isEmpty else { return [] }
+            let names = Set(failed.map(\.name))
+            // Another MX that resolves keeps mail flowing, slower: only then is it a warning.
+            let othersWork = mxHosts.contains { !names.contains($0) && !v.facts.addresses(of: $0).isEmpty }
+            let first = failed[0]
+            let ev = v.notes.first { $0.text.contains(first.name) && ($0.text.contains(first.status) || $0.text.hasSuffix(" has no address (A/AAAA) record")) }
+                ?? v.notes.first { $0.text.hasPrefix(";\(first.name).") } ?? v.notes.first { $0.text.contains(first.name) }
+            let shown = failed.map { "\($0.name) (\($0.status == "NODATA" ? "no A or AAAA record" : $0.status))" }.joined(separator: ", ")
+            return [RuleHit(evidence: ev.map { [Evidence(position: $0.position, text: $0.text)] } ?? v.evidence(containing: first.name),
+                            detail: "Not resolved: \(shown).",
+                            severity: othersWork ? .warning : nil)]
         },
         SessionRule("dns-target-not-mx", .warning, .networkerror,
                     title: "The server tested is not one of the domain's MX hosts",

@@ -26,6 +26,9 @@ public struct DNSFacts: Sendable, Hashable {
     /// The lines of an MTA-STS policy file fetched in the paste (`curl https://mta-sts.DOMAIN/.well-known/mta-sts.txt`):
     /// `version: STSv1`, `mode: enforce`, `mx: ...`, `max_age: ...`, in order.
     public var stsPolicy: [(key: String, value: String)] = []
+    /// Later lookups that failed (`mx2.shop.example` NXDOMAIN after the domain's MX answer), in order: the first
+    /// lookup's failure is `status`, but a failed lookup of an MX host is a fault of its own.
+    public var unresolved: [(name: String, status: String)] = []
     /// Names the paste asked TXT records of (`dig TXT _dmarc.example.com`): what it did not find is told too.
     public var txtLookups: [String] = []
 
@@ -60,6 +63,16 @@ public struct DNSFacts: Sendable, Hashable {
         var f = self
         f.status = "NOERROR"
         return f
+    }
+
+    /// A lookup of `name` failed with `status` (NXDOMAIN, SERVFAIL, ...). A missing `_dmarc.`/`_mta-sts.`/DKIM
+    /// record is no failed name (`txtMissing` tells it).
+    public mutating func addUnresolved(_ name: String, _ status: String) {
+        let n = Self.canonical(name)
+        guard status != "NOERROR", !n.isEmpty, !n.hasPrefix("_"), !n.contains("._domainkey."), unresolved.count < 32,
+              !unresolved.contains(where: { $0.name == n }),
+              n.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else { return }
+        unresolved.append((n, status))
     }
 
     public mutating func addMX(_ preference: Int, _ host: String) {
@@ -167,6 +180,7 @@ public struct DNSFacts: Sendable, Hashable {
         for (i, r) in txt.enumerated() { a["dns-txt-\(i + 1)"] = (r.owner.isEmpty ? "." : r.owner) + " " + r.text }
         if !stsPolicy.isEmpty { a["dns-sts-policy"] = stsPolicy.map { "\($0.key): \($0.value)" }.joined(separator: "; ") }
         if case let missing = txtMissing, !missing.isEmpty { a["dns-txt-missing"] = missing.joined(separator: " ") }
+        if !unresolved.isEmpty { a["dns-unresolved"] = unresolved.map { "\($0.name) \($0.status)" }.joined(separator: "; ") }
         return a
     }
 
@@ -193,6 +207,10 @@ public struct DNSFacts: Sendable, Hashable {
         for item in Self.items(a["dns-ptr"], ";") {
             let kv = item.split(separator: "=", maxSplits: 1)
             if kv.count == 2 { ptr.append((String(kv[0]), kv[1].split(separator: " ").map(String.init))) }
+        }
+        for item in Self.items(a["dns-unresolved"], ";") {
+            let p = item.split(separator: " ")
+            if p.count == 2 { unresolved.append((String(p[0]), String(p[1]))) }
         }
         for item in Self.items(a["dns-ptr-confirmed"], ";") {
             let kv = item.split(separator: "=", maxSplits: 1)

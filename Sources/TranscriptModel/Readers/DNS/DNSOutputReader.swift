@@ -213,6 +213,8 @@ public struct DNSLineParser: Sendable {
     /// After nslookup's `Server:` or host's `Using domain server:`: the next `Address:` is the server's.
     private var expectServerAddress = false
     private var lastQueryType: String?
+    /// The status of dig's last `->>HEADER<<-`, until its question line names the lookup.
+    private var headerStatus: String?
     /// The record a `Resolve-DnsName` `Key : value` block is about (its `Name :` line).
     private var resolveName: String?
     /// After Windows nslookup's `name  text =`: the quoted strings on the next lines are its TXT data.
@@ -296,11 +298,16 @@ public struct DNSLineParser: Sendable {
             return true
         }
         if s.hasSuffix(" has no MX record") { facts.noMX = true; return true }
+        // The probe's and `records`' own words for an MX host without A/AAAA records.
+        if s.hasSuffix(" has no address (A/AAAA) record"), s.split(separator: " ").count == 6 {
+            looked(String(s.prefix { $0 != " " }), "NODATA")
+            return true
+        }
         if s.hasPrefix("Host "), let r = s.range(of: " not found: ") {
             // `Host x not found: 3(NXDOMAIN)`
             let tail = s[r.upperBound...]
             if let open = tail.firstIndex(of: "("), let close = tail.firstIndex(of: ")") , open < close {
-                setStatus(String(tail[tail.index(after: open)..<close]))
+                looked(String(s[s.index(s.startIndex, offsetBy: 5)..<r.lowerBound]), String(tail[tail.index(after: open)..<close]))
             }
             return true
         }
@@ -350,7 +357,9 @@ public struct DNSLineParser: Sendable {
             return true
         }
         if s.hasPrefix("** server can't find ") {
-            if let c = s.lastIndex(of: ":") { setStatus(s[s.index(after: c)...].trimmingCharacters(in: .whitespaces)) }
+            if let c = s.lastIndex(of: ":") {
+                looked(String(s[s.index(s.startIndex, offsetBy: 21)..<c]), s[s.index(after: c)...].trimmingCharacters(in: .whitespaces))
+            }
             return true
         }
         if s.hasPrefix("*** Can't find ") || s.hasPrefix("*** ") && s.contains("can't find") {
@@ -406,6 +415,18 @@ public struct DNSLineParser: Sendable {
         return false
     }
 
+    /// A lookup of `name` ended with status `st`. The first question's status is the paste's; a failed lookup of
+    /// another name is told apart (an MX host that does not exist is no missing domain).
+    private mutating func looked(_ name: String?, _ st: String) {
+        let n = name.map { DNSFacts.canonical($0.trimmingCharacters(in: .whitespaces)) }
+        // Without a question seen (host output alone), a name the MX answer gave is another lookup.
+        if let n, facts.query.map({ $0.split(separator: " ").first.map(String.init) != n }) ?? facts.mx.contains(where: { $0.host == n }) {
+            facts.addUnresolved(n, st)
+        } else {
+            setStatus(st)
+        }
+    }
+
     private mutating func setStatus(_ st: String) {
         if facts.status == nil || facts.status == "NOERROR" && st != "NOERROR" && facts.mx.isEmpty {
             facts.status = st
@@ -414,8 +435,9 @@ public struct DNSLineParser: Sendable {
 
     private mutating func comment(_ s: String) {
         if let r = s.range(of: "status: ") {
-            let st = s[r.upperBound...].prefix { $0 != "," }
-            setStatus(String(st))
+            // The first answer's status is the paste's; a later one waits for its question line (below).
+            let st = String(s[r.upperBound...].prefix { $0 != "," })
+            if facts.status == nil { setStatus(st) } else { headerStatus = st }
         } else if s.hasPrefix(";; SERVER:") {
             let v = s.dropFirst(10).trimmingCharacters(in: .whitespaces)
             facts.server = String(v.prefix { $0 != "(" && $0 != " " })
@@ -433,6 +455,9 @@ public struct DNSLineParser: Sendable {
                     facts.query = "\(DNSFacts.canonical(String(w[0]))) \(String(t).uppercased())"
                     lastQueryType = String(t).uppercased()
                 }
+                // dig prints the status in the header, before the question it answers.
+                if let st = headerStatus { looked(String(w[0]), st) }
+                headerStatus = nil
                 // Each TXT question, with or without the command line that asked it.
                 if String(t).uppercased() == "TXT" { noteTXTLookup(String(w[0])) }
             }
@@ -482,14 +507,19 @@ public struct DNSLineParser: Sendable {
             }
         }
         // `Resolve-DnsName : gone.example : DNS name does not exist`.
-        if s.hasPrefix("Resolve-DnsName : "), s.hasSuffix("DNS name does not exist") { setStatus("NXDOMAIN"); return true }
+        if s.hasPrefix("Resolve-DnsName : "), s.hasSuffix("DNS name does not exist") {
+            let parts = s.components(separatedBy: " : ")
+            looked(parts.count == 3 ? parts[1] : nil, "NXDOMAIN")
+            return true
+        }
         return false
     }
 
     /// A dig/host/nslookup/drill/Resolve-DnsName command line: (tool, arguments).
     static func dnsCommand(_ s: String) -> (String, [String])? {
-        // dig's own header (`; <<>> DiG 9.18 <<>> TXT example.com`) repeats the command: not a second one.
-        if s.hasPrefix(";") { return nil }
+        // dig's own header (`; <<>> DiG 9.18 <<>> TXT example.com`) repeats the command: not a second one;
+        // host's `Host gone.example not found: 3(NXDOMAIN)` is its answer.
+        if s.hasPrefix(";") || s.hasPrefix("Host ") && s.contains(" not found: ") { return nil }
         var cmd = Substring(s)
         for marker in ["$ ", "# ", "> ", "% "] {
             if let r = s.range(of: marker), s.distance(from: s.startIndex, to: r.lowerBound) <= 60 {
