@@ -57,6 +57,37 @@ import TranscriptModel
         #expect(edge.findings.first { $0.id == "spf-failed" }?.explanation.contains("DMARC still passed (through DKIM)") == true)
     }
 
+    @Test func proofpointBulkVerdict() throws {
+        let all = try explained("proofpoint-bulk.eml")
+        let edge = all[0]
+        #expect(edge.session.attributes["spam-filter"] == "proofpoint" && edge.session.attributes["spam-rule"] == "inbound_bulk")
+        #expect(edge.session.attributes["spam-symbols"] == "bulkscore 92; spamscore 61; suspectscore 4")
+        let tagged = try #require(edge.findings.first { $0.id == "spam-filter-tagged" })
+        // Categories under 50 of 100 are listed, not named as causes; the engine's own scores (mlx, clx) are left out.
+        #expect(tagged.title == "Proofpoint marked it as bulk mail (score 92): it is bulk mail (newsletters, marketing); the classifier rates the content as spam")
+        #expect(tagged.explanation.hasSuffix("Rule inbound_bulk; category scores (out of 100): bulkscore 92, spamscore 61, suspectscore 4."))
+        #expect(tagged.evidence.first?.text.hasPrefix("X-Proofpoint-Spam-Details: rule=inbound_bulk") == true)
+        #expect(tagged.actions.first?.hasPrefix("Bulk mail is filed apart by policy") == true)
+        #expect(ids(all[1]).isEmpty)
+    }
+
+    /// `rule=..._notspam` is Proofpoint's pass: no finding, whatever a category scored.
+    @Test func proofpointPassIsNoFinding() throws {
+        let text = """
+        Received: from mail.partner.example (mail.partner.example [198.51.100.8]) by pps.example.org (PPS) with ESMTPS id 3w1; Fri, 04 Dec 2026 10:00:03 +0000
+        X-Proofpoint-Spam-Details: rule=inbound_notspam policy=inbound score=0 phishscore=0 bulkscore=12
+         spamscore=0 mlxscore=0 mlxlogscore=999 classifier=spam adjust=0 reason=mlx scancount=1
+        From: a@partner.example
+        Subject: minutes
+
+        """
+        var out: [ExplainedSession] = []
+        _ = try InputDriver.read(name: "h.eml", bytes: Array(text.utf8)) { out.append(Explainer().explain($0)) }
+        let s = try #require(out.first)
+        #expect(s.session.attributes["spam-action"] == "no action" && s.session.attributes["spam-score"] == "0")
+        #expect(!s.findings.contains { $0.id.hasPrefix("spam-filter") })
+    }
+
     @Test func eximHopHeldTwentyFiveMinutes() throws {
         let all = try explained("exim-held-25-minutes.eml")
         #expect(ids(all[0]).isEmpty)

@@ -63,6 +63,21 @@ public enum SpamFilterRules {
               step: "Publish a working MX record for the sender's domain (replies and bounces need it)."),
         Cause(names: [], prefixes: ["RATELIMIT"], words: "the sender went over a rate limit", reason: .speeding,
               step: "Send more slowly, or ask the receiving admin to raise the limit for this sender."),
+        // Proofpoint's category scores (`X-Proofpoint-Spam-Details`), highest first.
+        Cause(names: ["phishscore"], prefixes: [], words: "it reads as phishing", reason: .spamdetected,
+              step: "Check the links and the sender's address: a link whose text and target differ, or a look-alike domain, reads as phishing."),
+        Cause(names: ["malwarescore"], prefixes: [], words: "an attachment or link rates as malware", reason: .virusdetected,
+              step: "Do not resend the file: scan the sending system and send a clean copy, or a link to a trusted download."),
+        Cause(names: ["impostorscore"], prefixes: [], words: "it looks like an impostor (a name or domain posing as someone else)", reason: .securityerror,
+              step: "Send from the domain the name belongs to, with SPF and DKIM passing for it, and without a Reply-To: to another domain."),
+        Cause(names: ["spamscore"], prefixes: [], words: "the classifier rates the content as spam", reason: .spamdetected,
+              step: "If the message is wanted, the receiving admin can release it and report it to Proofpoint as a false positive; the recipient can add the sender to their safe senders."),
+        Cause(names: ["bulkscore"], prefixes: [], words: "it is bulk mail (newsletters, marketing)", reason: .spamdetected,
+              step: "Bulk mail is filed apart by policy: the recipient can add the sender to their safe senders; senders should include a working unsubscribe link."),
+        Cause(names: ["adultscore"], prefixes: [], words: "the content rates as adult", reason: .contenterror,
+              step: "Check the wording and images that read as adult content."),
+        Cause(names: ["suspectscore"], prefixes: [], words: "it looks suspicious", reason: .spamdetected,
+              step: "Ask the receiving admin for the message's details in the Proofpoint console (the rule and policy are in the header)."),
         Cause(names: ["MISSING_DATE", "MISSING_MID", "INVALID_DATE", "MULTIPLE_UNIQUE_HEADERS", "MISSING_FROM", "MISSING_TO", "MISSING_HEADERS"], prefixes: [],
               words: "the headers are malformed (a missing or duplicated Date, Message-ID, From or To)", reason: .contenterror,
               step: "Fix the sending program so each message has one Date, Message-ID, From and To."),
@@ -90,31 +105,45 @@ public enum SpamFilterRules {
 
     static let ids: Set<String> = Set(table.map(\.id))
 
+    /// The last word of a Proofpoint rule name, in the title's words.
+    static let proofpointCategory = ["spam": "spam", "bulk": "bulk mail", "phish": "phishing", "malware": "malware",
+                                     "virus": "malware", "adult": "adult content", "suspect": "suspicious", "impostor": "an impostor"]
+
     /// `Rspamd refused it (score 18.42, refused from 15.00): the sending IP is on a DNS blocklist; ...`.
     private static func hit(_ f: SessionFacts, exchanges: [Int], verdict: String) -> RuleHit {
         let a = f.session.attributes
         let filter = a["spam-filter"] ?? "rspamd"
-        let name = ["rspamd": "Rspamd", "spamassassin": "SpamAssassin", "amavis": "amavis", "barracuda": "Barracuda"][filter] ?? filter
+        let name = ["rspamd": "Rspamd", "spamassassin": "SpamAssassin", "amavis": "amavis", "barracuda": "Barracuda",
+                    "proofpoint": "Proofpoint"][filter] ?? filter
         let parts = (a["spam-score"] ?? "").split(separator: "/")
         // Rspamd: `NAME score {options}; ...`, heaviest first. SpamAssassin: names only, so the table's order ranks.
         let symbols = (a["spam-symbols"] ?? "").components(separatedBy: "; ").filter { !$0.isEmpty }
         var found: [(cause: Int, at: Int)] = []
         for (at, s) in symbols.enumerated() {
             let symbol = s.prefix { $0 != " " }
+            // A Proofpoint category scoring under half of its 0-100 scale is no cause.
+            if filter == "proofpoint", let n = Int(s.split(separator: " ").last ?? ""), n < 50 { continue }
             if let c = causes.firstIndex(where: { $0.matches(symbol) }), !causes[c].words.isEmpty,
                !found.contains(where: { causes[$0.cause].words == causes[c].words }) { found.append((c, at)) }
         }
-        if filter != "rspamd" { found.sort { $0.cause < $1.cause } }
+        // Rspamd and Proofpoint give weights, heaviest first; SpamAssassin's names are ranked by the table.
+        if filter != "rspamd" && filter != "proofpoint" { found.sort { $0.cause < $1.cause } }
         let top = found.prefix(3).map { causes[$0.cause] }
         // The logged threshold is Rspamd's for refusing, whatever the action; SpamAssassin's is for spam.
         let limit = filter == "rspamd" ? "refused from" : "spam from"
+        // Proofpoint's matched rule names what it took the message for (`rule=bulk`, `rule=inbound_phish`).
+        let category = a["spam-rule"].flatMap { $0.lowercased().split(separator: "_").last }.flatMap { proofpointCategory[String($0)] }
+        let verdict = filter == "proofpoint" && verdict == "marked it as spam" ? "marked it as \(category ?? "spam")" : verdict
         var title = "\(name) \(verdict) (score \(parts.first ?? "?")" + (parts.count > 1 ? ", \(limit) \(parts[1]))" : ")")
         if !top.isEmpty { title += ": " + top.map(\.words).joined(separator: "; ") }
         let evidence = f.session.notes.filter { $0.text.contains("rspamd_task_write_log") || $0.text.contains("result: ") || $0.text.contains("Passed SPAM")
             || $0.text.hasPrefix("X-Spam-Status:") || $0.text.hasPrefix("X-Spamd-Result:") || $0.text.hasPrefix("X-Spam-Flag:")
-            || $0.text.hasPrefix("X-Barracuda-Spam-Status:") }
+            || $0.text.hasPrefix("X-Barracuda-Spam-Status:") || $0.text.hasPrefix("X-Proofpoint-Spam-Details:") }
             .suffix(1).map { Evidence(position: $0.position, text: $0.text) }
-        let detail = symbols.isEmpty ? nil : (filter == "rspamd" ? "The heaviest tests: " : "The tests that hit: ") + symbols.prefix(8).joined(separator: ", ") + "."
+        var detail = symbols.isEmpty ? nil : (filter == "rspamd" ? "The heaviest tests: " : "The tests that hit: ") + symbols.prefix(8).joined(separator: ", ") + "."
+        if filter == "proofpoint" {
+            detail = "Rule \(a["spam-rule"] ?? "?")" + (symbols.isEmpty ? "." : "; category scores (out of 100): " + symbols.joined(separator: ", ") + ".")
+        }
         return RuleHit(exchanges: exchanges, evidence: evidence, detail: detail, title: title, reason: top.first?.reason,
                        actions: top.map(\.step))
     }

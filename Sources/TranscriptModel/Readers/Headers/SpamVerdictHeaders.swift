@@ -7,12 +7,13 @@ import Foundation
 /// - SpamAssassin: `X-Spam-Status: Yes, score=7.2 required=5.0 tests=BAYES_99,RDNS_NONE autolearn=no ...`,
 ///   `X-Spam-Flag: YES` (the `spam-*` attributes the spam-filter rules read, as from spamd's log);
 /// - Barracuda: `X-Barracuda-Spam-Status: Yes, SCORE=8.21 using ... TAG_LEVEL=3.5 ... tests=...`;
-/// - Rspamd: `X-Spamd-Result: default: True [8.50 / 15.00]; R_SPF_FAIL(1.00)[...]; ...`, `X-Rspamd-Action`.
+/// - Rspamd: `X-Spamd-Result: default: True [8.50 / 15.00]; R_SPF_FAIL(1.00)[...]; ...`, `X-Rspamd-Action`;
+/// - Proofpoint: `X-Proofpoint-Spam-Details: rule=spam policy=default score=100 spamscore=100 phishscore=38 ...`.
 enum SpamVerdictHeaders {
     /// The fields read, lower case.
     static let keys: Set<String> = ["x-forefront-antispam-report", "x-microsoft-antispam", "x-ms-exchange-organization-scl",
                                     "x-spam-status", "x-spam-flag", "x-spamd-result", "x-rspamd-action", "x-spam",
-                                    "x-barracuda-spam-status", "x-barracuda-spam-flag"]
+                                    "x-barracuda-spam-status", "x-barracuda-spam-flag", "x-proofpoint-spam-details"]
 
     static func attributes(_ h: HeaderSection) -> [String: String] {
         var a: [String: String] = [:]
@@ -47,6 +48,9 @@ enum SpamVerdictHeaders {
         }
         if a["spam-filter"] == nil, let f = h.first("x-spamd-result") {
             rspamd(f.value, action: h.first("x-rspamd-action")?.value, flag: h.first("x-spam")?.value, into: &a)
+        }
+        if a["spam-filter"] == nil, let f = h.first("x-proofpoint-spam-details") {
+            proofpoint(f.value, into: &a)
         }
         return a
     }
@@ -85,6 +89,34 @@ enum SpamVerdictHeaders {
         a["spam-action"] = spam ? "tagged" : "no action"
         a["spam-score"] = score + (required.map { "/" + $0 } ?? "")
         a["spam-symbols"] = tests.filter { !$0.isEmpty && $0 != "none" }.prefix(40).joined(separator: "; ")
+    }
+
+    /// Proofpoint's category scores (0-100) that say what the message is; the others are engine internals
+    /// (`mlxscore`, `clxscore`, `priorityscore`, ...).
+    static let proofpointCategories = ["spamscore", "phishscore", "malwarescore", "bulkscore", "impostorscore",
+                                       "adultscore", "suspectscore"]
+    /// The matched rule's last word: `rule=inbound_notspam`, `rule=spam`, `rule=fb_default_bulk`.
+    static let proofpointFlagged: Set<String> = ["spam", "bulk", "phish", "malware", "virus", "adult", "suspect", "impostor"]
+
+    /// `rule=spam policy=default score=100 spamscore=100 ...` → the rule's verdict, the score, the categories
+    /// that scored, highest first (as Rspamd's symbols).
+    private static func proofpoint(_ v: String, into a: inout [String: String]) {
+        var fields: [String: String] = [:]
+        for w in v.split(whereSeparator: { $0 == " " || $0 == "\t" }).prefix(64) {
+            let kv = w.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { fields[kv[0].lowercased()] = String(kv[1]) }
+        }
+        guard let rule = fields["rule"], let score = fields["score"] else { return }
+        let verdict = rule.lowercased().split(separator: "_").last.map(String.init) ?? ""
+        let scored = proofpointCategories.compactMap { k -> (String, Int)? in
+            guard let n = fields[k].flatMap({ Int($0) }), n > 0 else { return nil }
+            return (k, n)
+        }.sorted { $0.1 > $1.1 }
+        a["spam-filter"] = "proofpoint"
+        a["spam-action"] = proofpointFlagged.contains(verdict) ? "tagged" : "no action"
+        a["spam-score"] = score
+        a["spam-rule"] = rule
+        a["spam-symbols"] = scored.map { "\($0.0) \($0.1)" }.joined(separator: "; ")
     }
 
     /// `default: True [8.50 / 15.00]; R_SPF_FAIL(1.00)[-all]; ...` → heaviest symbols first, as Rspamd's log.
