@@ -81,7 +81,8 @@ let package = Package(
         .executableTarget(name: "Benchmarks", dependencies: ["TranscriptModel", "Explainer"], path: "Benchmarks"),
         .testTarget(name: "TranscriptModelTests", dependencies: ["TranscriptModel", "COpenSSL"]),
         .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TranscriptModel"]),
-        .testTarget(name: "ProbeTests", dependencies: ["Probe", "Explainer", "TranscriptModel"]),
+        // Fixtures: the test HTTPS server's certificate and key (read by path, not bundled).
+        .testTarget(name: "ProbeTests", dependencies: ["Probe", "Explainer", "TranscriptModel", "COpenSSL"], exclude: ["Fixtures"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -12,7 +12,9 @@ struct RecordsCommand: ParsableCommand {
         The same checks as for pasted dig / nslookup output: more than one SPF
         record, SPF syntax and lookup count, +all, DMARC policy and reports, a
         revoked or short DKIM key, MTA-STS and TLS-RPT records, and what is
-        missing. No mail server is contacted.
+        missing; each MX host must resolve. A published MTA-STS record has its
+        policy fetched over HTTPS (as senders do) and held to the MX hosts.
+        No mail server is contacted.
 
         Examples:
           smtpexplain records example.com

@@ -98,6 +98,31 @@ import TranscriptModel
         #expect(!MailRecords.stsPattern("*.d.example", matches: "a.b.d.example") && !MailRecords.stsPattern("*.d.example", matches: "d.example"))
     }
 
+    /// The policy fetch as pasted: `curl -si` with its status line, curl's and wget's errors.
+    @Test func mtaSTSPolicyFetchFailures() throws {
+        let e = try explainedSample("dns/curl-mta-sts-redirect.txt")[0]
+        #expect(e.session.attributes["dns-sts-fetch"] == "mta-sts.harbor-freight-lines.example HTTP 301 Moved Permanently to https://www.harbor-freight-lines.example/.well-known/mta-sts.txt")
+        // The policy fetched from the redirect's target is read, and is fine: only the redirect is the fault.
+        #expect(e.findings.map(\.id) == ["mta-sts-policy-unreachable"])
+        let f = try #require(e.findings.first)
+        #expect(f.explanation.hasSuffix("Senders do not follow redirects (RFC 8461 section 3.3): the file must be served by mta-sts.harbor-freight-lines.example itself."))
+        #expect(f.evidence.first?.text == "HTTP/1.1 301 Moved Permanently")
+        // The error page's HTML belongs to the answer: no unknown lines.
+        #expect(e.session.lines.contains { $0.text == "<html>" && $0.role == .dns })
+
+        let expired = try explained("$ curl -s https://mta-sts.d.example/.well-known/mta-sts.txt\ncurl: (60) SSL certificate problem: certificate has expired\n$\n")
+        #expect(expired.findings.first?.title == "The MTA-STS policy could not be fetched from mta-sts.d.example: curl: (60) SSL certificate problem: certificate has expired")
+        #expect(expired.findings.first?.explanation.contains("from a public CA (not self-signed, not expired") == true)
+        let wget = try explained("$ wget -qO- https://mta-sts.d.example/.well-known/mta-sts.txt\nERROR 404: Not Found.\n")
+        #expect(wget.session.attributes["dns-sts-fetch"] == "mta-sts.d.example HTTP 404 Not Found")
+        // A 200 whose body is no policy (a web site's start page).
+        let html = try explained("$ curl -si https://mta-sts.d.example/.well-known/mta-sts.txt\nHTTP/2 200\ncontent-type: text/html\n\n<!doctype html>\n")
+        #expect(html.findings.first?.title == "The MTA-STS policy could not be fetched from mta-sts.d.example: the answer has no policy")
+        // `curl -s` that printed the policy: a fetch that worked, and nothing to say about it.
+        let fine = try explained("$ curl -s https://mta-sts.d.example/.well-known/mta-sts.txt\nversion: STSv1\nmode: enforce\nmx: *.d.example\nmax_age: 604800\n")
+        #expect(fine.session.attributes["dns-sts-fetch"] == "mta-sts.d.example 200" && fine.findings.isEmpty)
+    }
+
     @Test func lookupsThatFoundNothing() throws {
         // `dig +short` prints nothing for a name without TXT records; the apex's only record is a token.
         let e = try explained("$ dig +short TXT _dmarc.shop.example\n$ dig +short TXT shop.example\n\"site-verification=x\"\n$ dig +short TXT _mta-sts.shop.example\n")

@@ -7,9 +7,12 @@ import TranscriptModel
 @Suite struct RecordCheckTests {
     @Test func recordsOfATestDomain() throws {
         let dns = try #require(TestDNSServer.shared)
+        let https = try #require(TestHTTPSServer.shared)
         var check = RecordCheck(domain: "records.test")
         check.selectors = ["old", "new"]
         check.dnsServer = dns.endpoint
+        check.httpsPort = https.port
+        check.trustFile = TestHTTPSServer.certificate
         let s = check.run()
         #expect(s.format == "dns" && s.attributes["dns-mx"] == "10 mx.records.test")
         // The domain's own TXT records: the SPF ones only, each string joined.
@@ -20,7 +23,13 @@ import TranscriptModel
         let x = Explainer().explain(s)
         let ids = Set(x.findings.map(\.id))
         // The MX host has no address in the zone: the one MX there is, so mail cannot arrive at all.
-        #expect(ids == ["spf-record-multiple", "dmarc-no-reports", "dkim-key-revoked", "dkim-key-missing", "dns-mx-host-unresolved"])
+        #expect(ids == ["spf-record-multiple", "dmarc-no-reports", "dkim-key-revoked", "dkim-key-missing", "dns-mx-host-unresolved",
+                        "mta-sts-policy-mx-mismatch"])
+        // The MTA-STS policy, fetched over HTTPS from the loopback server, is held to the MX hosts.
+        #expect(s.attributes["dns-sts-fetch"] == "mta-sts.records.test 200")
+        #expect(s.attributes["dns-sts-policy"] == "version: STSv1; mode: enforce; mx: mail.records.test; max_age: 604800")
+        let sts = try #require(x.findings.first { $0.id == "mta-sts-policy-mx-mismatch" })
+        #expect(sts.severity == .error && sts.title == "MX mx.records.test is not in the MTA-STS policy (mx: mail.records.test)")
         let mx = try #require(x.findings.first { $0.id == "dns-mx-host-unresolved" })
         #expect(mx.severity == .error && mx.explanation.hasSuffix("Not resolved: mx.records.test (NXDOMAIN)."))
         #expect(mx.evidence.first?.text == "Host mx.records.test not found: 3(NXDOMAIN)")
@@ -34,6 +43,37 @@ import TranscriptModel
         _ = try InputDriver.read(name: "saved.txt", bytes: Array(text.utf8)) { again.append($0) }
         #expect(again.first?.attributes["dns-txt-2"] == "records.test v=spf1 ip4:192.0.2.0/24 -all")
         #expect(again.first?.attributes["dns-unresolved"] == "mx.records.test NXDOMAIN")
+        #expect(again.first?.attributes["dns-sts-fetch"] == "mta-sts.records.test 200")
+        #expect(again.first?.attributes["dns-sts-policy"] == s.attributes["dns-sts-policy"])
+    }
+
+    /// A policy senders cannot fetch: an error page, an untrusted certificate, nothing listening.
+    @Test func mtaSTSPolicyThatCannotBeFetched() throws {
+        let dns = try #require(TestDNSServer.shared)
+        let https = try #require(TestHTTPSServer.shared)
+        func fetch(_ domain: String, trusted: Bool = true, port: UInt16? = nil) -> ExplainedSession {
+            var check = RecordCheck(domain: domain)
+            check.dnsServer = dns.endpoint
+            check.httpsPort = port ?? https.port
+            check.trustFile = trusted ? TestHTTPSServer.certificate : nil
+            check.timeout = 2
+            return Explainer().explain(check.run())
+        }
+        let notFound = fetch("sts.test")
+        #expect(notFound.session.attributes["dns-sts-fetch"] == "mta-sts.sts.test HTTP 404 Not Found")
+        #expect(Set(notFound.findings.map(\.id)) == ["mta-sts-policy-unreachable"])
+        let f = try #require(notFound.findings.first)
+        #expect(f.title == "The MTA-STS policy could not be fetched from mta-sts.sts.test: HTTP 404 Not Found")
+        #expect(f.evidence.first?.text == "HTTP/1.1 404 Not Found")
+        #expect(f.actions.first == "Serve the policy file at https://mta-sts.sts.test/.well-known/mta-sts.txt with status 200 and `Content-Type: text/plain`, from the host itself (no redirect).")
+        // The same server without its certificate trusted: what a sender sees of a self-signed one.
+        let selfSigned = fetch("records.test", trusted: false)
+        #expect(selfSigned.session.attributes["dns-sts-fetch"] == "mta-sts.records.test curl: (60) SSL certificate problem: self-signed certificate")
+        #expect(selfSigned.findings.first { $0.id == "mta-sts-policy-unreachable" }?.explanation.contains("not self-signed") == true)
+        #expect(!selfSigned.findings.contains { $0.id == "mta-sts-policy-mx-mismatch" })
+        // Nothing listens on port 1: refused.
+        let closed = fetch("records.test", port: 1)
+        #expect(closed.session.attributes["dns-sts-fetch"]?.hasPrefix("mta-sts.records.test curl: (7) Failed to connect to mta-sts.records.test port 1") == true)
     }
 
     @Test func missingRecordsAndUnknownDomains() throws {

@@ -154,6 +154,13 @@ enum TestZone {
         txt("_dmarc.records.test", "v=DMARC1; p=quarantine"),
         txt("old._domainkey.records.test", "v=DKIM1; k=rsa; p="),
         txt("_mta-sts.records.test", "v=STSv1; id=20261206"),
+        // The MTA-STS policy hosts, served by `TestHTTPSServer`: sts.test's answers 404.
+        .a("mta-sts.records.test", "127.0.0.1"),
+        .mx("sts.test", 10, "mx.probe.test"),
+        txt("sts.test", "v=spf1 -all"),
+        txt("_dmarc.sts.test", "v=DMARC1; p=reject; rua=mailto:dmarc@sts.test"),
+        txt("_mta-sts.sts.test", "v=STSv1; id=1"),
+        .a("mta-sts.sts.test", "127.0.0.1"),
     ]
 
     /// A TXT record of character-strings (each at most 255 bytes).

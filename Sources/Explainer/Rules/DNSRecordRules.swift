@@ -206,6 +206,32 @@ public enum DNSRecordRules {
                 return Found(records: [r], title: "The TLS-RPT record of \(name(r)) is not `v=TLSRPTv1; rua=...`")
             }
         },
+        rule("mta-sts-policy-unreachable", .error, .securityerror,
+             title: "The MTA-STS policy could not be fetched",
+             explanation: "Senders that find the `_mta-sts` record fetch the policy from https://mta-sts.DOMAIN/.well-known/mta-sts.txt, over HTTPS with a certificate valid for that name and without following redirects. When the fetch fails they report `sts-policy-fetch-error` and deliver as if the domain had no policy (or keep one cached earlier): TLS is not enforced.",
+             actions: ["Serve the policy file at https://POLICYHOST/.well-known/mta-sts.txt with status 200 and `Content-Type: text/plain`, from the host itself (no redirect).",
+                       "Check it as senders do: `curl -si https://POLICYHOST/.well-known/mta-sts.txt` must show `HTTP/... 200` and the policy, with no certificate error."]) { m in
+            guard let fetch = m.stsFetch else { return [] }
+            let o = fetch.outcome
+            let why: String
+            if o == "200" {
+                guard m.stsPolicy.isEmpty else { return [] }
+                why = "The answer holds no policy (no `version: STSv1` line)."
+            } else if o.hasPrefix("HTTP 3") {
+                why = "Senders do not follow redirects (RFC 8461 section 3.3): the file must be served by \(fetch.host) itself."
+            } else if o.hasPrefix("HTTP 4") || o.hasPrefix("HTTP 5") {
+                why = "The web server at \(fetch.host) does not serve the file."
+            } else if o.hasPrefix("curl: (6)") {
+                why = "\(fetch.host) has no address: publish an A (or AAAA, or CNAME) record for it."
+            } else if o.hasPrefix("curl: (60)") || o.hasPrefix("curl: (35)") || o.contains("SSL") || o.contains("certificate") {
+                why = "Senders require a certificate valid for \(fetch.host) from a public CA (not self-signed, not expired, with the name in it)."
+            } else {
+                why = "Port 443 of \(fetch.host) must answer from the Internet (firewall, web server running)."
+            }
+            let shown = o == "200" ? "the answer has no policy" : o
+            return [Found(records: [], title: "The MTA-STS policy could not be fetched from \(fetch.host): \(shown)", detail: why,
+                          policyHost: fetch.host)]
+        },
         rule("mta-sts-policy-invalid", .error, .securityerror,
              title: "The MTA-STS policy file is not valid",
              explanation: "Senders that cannot parse the policy act as if the domain had none (and report `sts-policy-invalid` in their TLS reports), so it protects nothing.",
@@ -258,6 +284,8 @@ public enum DNSRecordRules {
         var severity: Severity? = nil
         /// A name looked up without an answer, for the findings about what is not there.
         var missing: String? = nil
+        /// The MTA-STS policy host the finding is about (its lines are the evidence; the steps name it).
+        var policyHost: String? = nil
     }
 
     private static func rule(_ id: String, _ severity: Severity, _ reason: Reason, title: String, explanation: String,
@@ -273,6 +301,16 @@ public enum DNSRecordRules {
                 } ?? (found.records.isEmpty ? f.dns.notes.filter { n in ["version:", "mode:", "mx:", "max_age:"].contains { n.text.hasPrefix($0) } }
                     .prefix(6).map { Evidence(position: $0.position, text: $0.text) }
                     : found.records.flatMap { r in f.dns.evidence(containing: String(r.text.prefix(24))) })
+                if let host = found.policyHost {
+                    // The fetch's own lines: its status, curl's error.
+                    let lines = f.dns.notes.filter { n in ["HTTP/", "curl: (", "ERROR "].contains { n.text.hasPrefix($0) } }
+                    let fetched: [Evidence] = lines.prefix(2).map { Evidence(position: $0.position, text: $0.text) }
+                    let steps: [String] = actions.map { $0.replacingOccurrences(of: "POLICYHOST", with: host) }
+                    var hit = RuleHit(evidence: fetched.isEmpty ? evidence : fetched, detail: found.detail, title: found.title,
+                                      actions: steps, severity: found.severity)
+                    hit.actionsReplaceRow = true
+                    return hit
+                }
                 return RuleHit(evidence: evidence, detail: found.detail, title: found.title, severity: found.severity)
             }
         }

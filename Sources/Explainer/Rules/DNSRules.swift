@@ -261,7 +261,7 @@ struct DNSView {
         notes = facts.isEmpty ? [] : session.notes.filter { $0.kind == .dns }
         // Only sessions with DNS facts can hold it: a log session pays no lookup.
         let missing = facts.isEmpty ? nil : session.attributes["dns-txt-missing"]
-        if facts.txt.isEmpty && facts.stsPolicy.isEmpty && missing == nil {
+        if facts.txt.isEmpty && facts.stsPolicy.isEmpty && facts.stsFetch == nil && missing == nil {
             records = nil
         } else {
             var m = MailRecords(facts)

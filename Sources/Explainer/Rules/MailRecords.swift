@@ -17,13 +17,17 @@ struct MailRecords {
     /// An MTA-STS policy file's lines, and the MX hosts the paste's lookups found (to hold the policy to).
     var stsPolicy: [(key: String, value: String)] = []
     var mx: [String] = []
+    /// The policy fetch: host and outcome (`200`, `HTTP 404 Not Found`, curl's error).
+    var stsFetch: (host: String, outcome: String)?
     /// Names a live check asked for TXT records and got none (`smtpexplain records`).
     var missing: [String] = []
 
-    var isEmpty: Bool { spf.isEmpty && dmarc.isEmpty && dkim.isEmpty && mtaSTS.isEmpty && tlsRPT.isEmpty && stsPolicy.isEmpty && missing.isEmpty }
+    var isEmpty: Bool { spf.isEmpty && dmarc.isEmpty && dkim.isEmpty && mtaSTS.isEmpty && tlsRPT.isEmpty && stsPolicy.isEmpty && missing.isEmpty
+        && stsFetch == nil }
 
     init(_ facts: DNSFacts) {
         stsPolicy = facts.stsPolicy
+        stsFetch = facts.stsFetch
         mx = facts.mx.map(\.host).filter { $0 != "." }
         for r in facts.txt {
             let t = r.text.trimmedBlanks

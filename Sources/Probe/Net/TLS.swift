@@ -46,9 +46,13 @@ final class TLSConnection {
     }
 
     /// Handshake as a client; `host` is used for SNI and the name check unless it is an address.
-    static func handshake(fd: Int32, host: String, timeout: Double) -> Result<(TLSConnection, TLSResult), TLSFailure> {
+    /// `trustFile`: PEM certificates trusted besides the system store (tests).
+    static func handshake(fd: Int32, host: String, timeout: Double, trustFile: String? = nil) -> Result<(TLSConnection, TLSResult), TLSFailure> {
+        // OpenSSL writes with write(2): a peer that closed first must give EPIPE, not kill the process.
+        _ = ignoreBrokenPipe
         guard let ctx = SSL_CTX_new(TLS_client_method()) else { return .failure(TLSFailure(text: errorText())) }
         SSL_CTX_set_default_verify_paths(ctx)
+        if let trustFile { _ = SSL_CTX_load_verify_locations(ctx, trustFile, nil) }
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nil)
         guard let ssl = SSL_new(ctx) else {
             SSL_CTX_free(ctx)
@@ -98,6 +102,8 @@ final class TLSConnection {
         }
         return .success((conn, result))
     }
+
+    private static let ignoreBrokenPipe: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     private static func nameText(_ name: OpaquePointer?) -> String? {
         guard let name else { return nil }

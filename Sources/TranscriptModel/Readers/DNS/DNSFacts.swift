@@ -26,6 +26,9 @@ public struct DNSFacts: Sendable, Hashable {
     /// The lines of an MTA-STS policy file fetched in the paste (`curl https://mta-sts.DOMAIN/.well-known/mta-sts.txt`):
     /// `version: STSv1`, `mode: enforce`, `mx: ...`, `max_age: ...`, in order.
     public var stsPolicy: [(key: String, value: String)] = []
+    /// The MTA-STS policy fetch (`curl https://mta-sts.DOMAIN/.well-known/mta-sts.txt`, or `records`' own):
+    /// the host, and `200` or what went wrong (`HTTP 404 Not Found`, `curl: (60) SSL certificate problem: ...`).
+    public var stsFetch: (host: String, outcome: String)?
     /// Later lookups that failed (`mx2.shop.example` NXDOMAIN after the domain's MX answer), in order: the first
     /// lookup's failure is `status`, but a failed lookup of an MX host is a fault of its own.
     public var unresolved: [(name: String, status: String)] = []
@@ -47,6 +50,7 @@ public struct DNSFacts: Sendable, Hashable {
 
     public var isEmpty: Bool {
         server == nil && status == nil && mx.isEmpty && !noMX && addresses.isEmpty && cnames.isEmpty && ptr.isEmpty && txt.isEmpty && stsPolicy.isEmpty
+            && stsFetch == nil
     }
 
     /// RFC 7505: a single MX of preference 0 pointing at the root.
@@ -180,6 +184,7 @@ public struct DNSFacts: Sendable, Hashable {
         for (i, r) in txt.enumerated() { a["dns-txt-\(i + 1)"] = (r.owner.isEmpty ? "." : r.owner) + " " + r.text }
         if !stsPolicy.isEmpty { a["dns-sts-policy"] = stsPolicy.map { "\($0.key): \($0.value)" }.joined(separator: "; ") }
         if case let missing = txtMissing, !missing.isEmpty { a["dns-txt-missing"] = missing.joined(separator: " ") }
+        if let f = stsFetch { a["dns-sts-fetch"] = f.host + " " + f.outcome }
         if !unresolved.isEmpty { a["dns-unresolved"] = unresolved.map { "\($0.name) \($0.status)" }.joined(separator: "; ") }
         return a
     }
@@ -207,6 +212,9 @@ public struct DNSFacts: Sendable, Hashable {
         for item in Self.items(a["dns-ptr"], ";") {
             let kv = item.split(separator: "=", maxSplits: 1)
             if kv.count == 2 { ptr.append((String(kv[0]), kv[1].split(separator: " ").map(String.init))) }
+        }
+        if let f = a["dns-sts-fetch"], let sp = f.firstIndex(of: " ") {
+            stsFetch = (String(f[..<sp]), String(f[f.index(after: sp)...]))
         }
         for item in Self.items(a["dns-unresolved"], ";") {
             let p = item.split(separator: " ")

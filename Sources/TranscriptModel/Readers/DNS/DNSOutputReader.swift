@@ -221,6 +221,10 @@ public struct DNSLineParser: Sendable {
     private var txtOwner: String?
     /// Inside an MTA-STS policy file (from its `version: STSv1` line on).
     private var inPolicy = false
+    /// After `curl https://mta-sts.DOMAIN/.well-known/mta-sts.txt`: the host, until the next command.
+    private var stsFetching: String?
+    /// Inside the header of the fetch's HTTP answer (`curl -i`), after its status line.
+    private var httpHeaders = false
     static let policyKeys: Set<String> = ["version", "mode", "mx", "max_age"]
 
     public init() {}
@@ -229,7 +233,8 @@ public struct DNSLineParser: Sendable {
                                 " mail is handled by ", " has address ", " has IPv6 address ", " domain name pointer ",
                                 "mail exchanger = ", "** server can't find ", "Using domain server:", ";; SERVER: ",
                                 "\tIN\tMX\t", "\tIN\tA\t", "\tIN\tAAAA\t", "\tIN\tCNAME\t", "\tIN\tPTR\t", "Resolve-DnsName : ",
-                                "\tIN\tTXT\t", " descriptive text \"", "\ttext = \"", "version: STSv1"]
+                                "\tIN\tTXT\t", " descriptive text \"", "\ttext = \"", "version: STSv1",
+                                "/.well-known/mta-sts.txt"]
 
     static let recordTypes: Set<String> = ["A", "AAAA", "MX", "CNAME", "PTR", "NS", "SOA", "TXT", "SRV", "CAA", "DS",
                                            "DNSKEY", "RRSIG", "NSEC", "NSEC3", "SPF", "TLSA", "HINFO", "ANY"]
@@ -238,16 +243,30 @@ public struct DNSLineParser: Sendable {
     public mutating func consume(_ line: String) -> Bool {
         let s = line.trimmingCharacters(in: .whitespaces)
         if let cmd = Self.dnsCommand(s) {
+            stsFetching = nil
             command(cmd)
             // The command line itself stays with the telnet reader (shell evidence), facts noted.
             return false
         }
-        if s.isEmpty { return false }
+        if let host = Self.stsFetchCommand(s) {
+            closeShort()
+            stsFetching = host
+            httpHeaders = false
+            return false
+        }
+        if s.isEmpty {
+            // The blank line between an HTTP answer's header and its body.
+            httpHeaders = false
+            return false
+        }
         if txtOwner != nil, !s.hasPrefix("\"") { txtOwner = nil }
+        if let host = stsFetching, !Self.isShellOrTool(s), fetchLine(s, host: host) { return true }
         // An MTA-STS policy file: `key: value` lines from `version: STSv1` on.
         if let colon = s.firstIndex(of: ":"), case let key = s[..<colon].lowercased(), Self.policyKeys.contains(key),
            inPolicy || (key == "version" && s.lowercased().contains("stsv1")) {
             inPolicy = true
+            // A policy printed after the fetch command is a fetch that worked (`curl -s` shows no status).
+            if let host = stsFetching, facts.stsFetch == nil { facts.stsFetch = (host, "200") }
             if facts.stsPolicy.count < 64 {
                 facts.stsPolicy.append((key, String(s[s.index(after: colon)...].trimmingCharacters(in: .whitespaces).prefix(256))))
             }
@@ -256,6 +275,7 @@ public struct DNSLineParser: Sendable {
         inPolicy = false
         if Self.isShellOrTool(s) {
             closeShort()
+            stsFetching = nil
             return false
         }
         if s.hasPrefix(";") { comment(s); return true }
@@ -569,6 +589,66 @@ public struct DNSLineParser: Sendable {
         if type == "TXT" { noteTXTLookup(name ?? n) }
         if facts.query == nil { facts.query = "\(DNSFacts.canonical(name ?? n)) \(type)" }
         if isShort { short = (name ?? n, type, 0) }
+    }
+
+    /// `curl -si https://mta-sts.shop.example/.well-known/mta-sts.txt` (or wget): the policy host.
+    static func stsFetchCommand(_ s: String) -> String? {
+        guard s.contains("/.well-known/mta-sts.txt") else { return nil }
+        var cmd = Substring(s)
+        for marker in ["$ ", "# ", "> ", "% "] {
+            if let r = s.range(of: marker), s.distance(from: s.startIndex, to: r.lowerBound) <= 60 {
+                cmd = s[r.upperBound...]
+                break
+            }
+        }
+        let words = cmd.split(separator: " ")
+        guard let tool = words.first, tool == "curl" || tool == "wget",
+              let url = words.first(where: { $0.contains("/.well-known/mta-sts.txt") }) else { return nil }
+        let afterScheme = url.range(of: "://").map { url[$0.upperBound...] } ?? url
+        let host = afterScheme.prefix { $0 != "/" && $0 != ":" }.lowercased()
+        return host.hasPrefix("mta-sts.") ? host : nil
+    }
+
+    /// A line of the policy fetch's answer: the HTTP status and header (`curl -i`), or curl's and wget's
+    /// errors. The policy lines themselves are read as in any paste.
+    private mutating func fetchLine(_ s: String, host: String) -> Bool {
+        if s.hasPrefix("HTTP/") {
+            let w = s.split(separator: " ", maxSplits: 2)
+            guard w.count >= 2, w[1].count == 3, w[1].allSatisfy(\.isNumber) else { return false }
+            let reason = w.count > 2 ? " " + w[2] : ""
+            facts.stsFetch = (host, w[1] == "200" ? "200" : "HTTP \(w[1])\(reason)")
+            httpHeaders = true
+            return true
+        }
+        if httpHeaders, let colon = s.firstIndex(of: ":"), colon > s.startIndex, !s[..<colon].contains(" ") {
+            // A paste that lost the blank line: the policy starts where its keys do.
+            if Self.policyKeys.contains(s[..<colon].lowercased()) {
+                httpHeaders = false
+                return false
+            }
+            // Senders do not follow redirects: where it points is part of the fault.
+            if s[..<colon].lowercased() == "location", let f = facts.stsFetch, f.outcome.hasPrefix("HTTP 3") {
+                facts.stsFetch = (host, f.outcome + " to " + s[s.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            }
+            return true
+        }
+        if s.hasPrefix("curl: (") {
+            facts.stsFetch = (host, String(s.prefix(300)))
+            return true
+        }
+        // wget: `ERROR 404: Not Found.`
+        if s.hasPrefix("ERROR "), let colon = s.firstIndex(of: ":") {
+            let code = s[s.index(s.startIndex, offsetBy: 6)..<colon]
+            if code.count == 3, code.allSatisfy(\.isNumber) {
+                let reason = s[s.index(after: colon)...].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: ["."])
+                facts.stsFetch = (host, "HTTP \(code) \(reason)")
+                return true
+            }
+        }
+        // The body of an error answer (an HTML error page) belongs to the fetch too.
+        if let f = facts.stsFetch, f.host == host, f.outcome.hasPrefix("HTTP "),
+           !Self.policyKeys.contains(String(s.prefix { $0 != ":" }).lowercased()) { return true }
+        return false
     }
 
     /// A name the paste asked TXT records of (only domain-like names: dig's header is not a question).
