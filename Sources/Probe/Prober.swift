@@ -22,6 +22,10 @@ public struct ProbeOptions: Sendable {
     /// The AUTH password (from the environment or a prompt; never a command-line flag).
     public var password: String?
     public var sendTestMessage = false
+    /// Where the recipient domain's MTA-STS policy is fetched (443; tests use a loopback port), and
+    /// certificates trusted for that fetch besides the system store.
+    public var httpsPort: UInt16 = 443
+    public var trustFile: String?
     /// Input name the sessions carry (`--save-transcript` file, or `probe`).
     public var inputName = "probe"
 
@@ -143,6 +147,28 @@ public struct Prober {
                         hosts.append(Host(name: DNSFacts.canonical(ex), preference: p, port: options.port))
                     }
                 }
+            }
+        }
+
+        // MTA-STS (RFC 8461): a domain that publishes a policy tells senders to insist on verified TLS to the
+        // MX hosts it lists. Looked up and fetched as senders do; the TLS checks below are held to it.
+        if dnsFailure == nil, !dns.mx.isEmpty {
+            let name = "_mta-sts." + domain
+            if case .success(let m) = client.query(name, .txt), m.rcode == 0 {
+                for r in m.answers where r.type == .txt {
+                    guard case .other(let bytes) = r.data else { continue }
+                    let text = RecordCheck.txtStrings(bytes).joined()
+                    guard text.lowercased().hasPrefix("v=stsv1") else { continue }
+                    dns.addTXT(name, text)
+                    rec.dns("\(name) descriptive text \"\(text.replacingOccurrences(of: "\"", with: "\\\""))\"")
+                }
+            }
+            if dns.txt.contains(where: { $0.owner == name }) {
+                var fetch = STSPolicyFetch(host: "mta-sts." + domain)
+                fetch.port = options.httpsPort
+                fetch.timeout = min(options.timeout, 10)
+                fetch.trustFile = options.trustFile
+                fetch.record(client: client, facts: &dns, rec: &rec)
             }
         }
 

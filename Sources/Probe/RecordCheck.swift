@@ -72,14 +72,7 @@ public struct RecordCheck: Sendable {
             fetch.port = httpsPort
             fetch.timeout = timeout
             fetch.trustFile = trustFile
-            // Read back through the DNS reader's parser: live and saved lines give the same facts.
-            var parser = DNSLineParser()
-            for line in fetch.run(client: client) {
-                _ = parser.consume(line)
-                if !line.isEmpty { rec.dns(line) }
-            }
-            facts.stsFetch = parser.facts.stsFetch
-            facts.stsPolicy = parser.facts.stsPolicy
+            fetch.record(client: client, facts: &facts, rec: &rec)
         }
 
         var b = SessionBuilder(input: inputName, format: "dns")

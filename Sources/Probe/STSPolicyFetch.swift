@@ -16,6 +16,18 @@ struct STSPolicyFetch {
     /// A policy is a few lines; anything past this is not one.
     static let maxAnswer = 64 * 1024
 
+    /// Fetch, record the lines as DNS notes, and put what they say into `facts` (read back through the DNS
+    /// reader's parser: live and saved lines give the same facts).
+    func record(client: DNSClient, facts: inout DNSFacts, rec: inout Recorder) {
+        var parser = DNSLineParser()
+        for line in run(client: client) {
+            _ = parser.consume(line)
+            if !line.isEmpty { rec.dns(line) }
+        }
+        facts.stsFetch = parser.facts.stsFetch
+        facts.stsPolicy = parser.facts.stsPolicy
+    }
+
     /// The lines to record: the command, then the status and header lines and the body, or curl's error.
     func run(client: DNSClient) -> [String] {
         var out = ["curl -si https://\(host)\(port == 443 ? "" : ":\(port)")/.well-known/mta-sts.txt"]

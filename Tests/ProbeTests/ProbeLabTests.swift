@@ -47,6 +47,8 @@ enum Lab {
         o.password = password
         o.port = port ?? 2526
         o.dnsServer = TestDNSServer.shared!.endpoint
+        o.httpsPort = TestHTTPSServer.shared?.port ?? 443
+        o.trustFile = TestHTTPSServer.certificate
         o.timeout = 5
         o.helo = "client.probe.test"
         o.from = "sender@client.probe.test"
@@ -183,6 +185,23 @@ struct ProbeLabTests {
         #expect(s.server.host == "mx.probe.test" && s.greeting?.code == 220)
         let f = try #require(Lab.explainer.explain(s).findings.first { $0.id == "dns-mx-host-unresolved" })
         #expect(f.severity == .warning && f.explanation.hasSuffix("Not resolved: gone.probe.test (NXDOMAIN)."))
+    }
+
+    /// The recipient domain publishes MTA-STS in enforce mode: the policy is fetched, and the lab's self-signed
+    /// certificate is what such senders refuse.
+    @Test func mtaSTSEnforcedAgainstAnUnverifiedCertificate() throws {
+        let r = Lab.probe("someone@sts.probe.test")
+        let s = try #require(r.sessions.last)
+        #expect(s.attributes["dns-sts-fetch"] == "mta-sts.sts.probe.test 200")
+        #expect(s.attributes["dns-sts-policy"] == "version: STSv1; mode: enforce; mx: mx.probe.test; max_age: 86400")
+        #expect(s.attributes["starttls"] == "established")
+        let f = try #require(Lab.explainer.explain(s).findings.first { $0.id == "mta-sts-tls-would-fail" })
+        #expect(f.severity == .error && f.title == "Senders that apply MTA-STS (mode enforce) will not deliver to mx.probe.test")
+        #expect(f.explanation.contains("mx.probe.test: its certificate does not verify: "), "\(f.explanation)")
+        #expect(f.evidence.contains { $0.text == "mode: enforce" })
+        // A domain without MTA-STS: nothing looked up over HTTPS, no such finding.
+        let plain = try #require(Lab.probe("accepted@probe.test").sessions.last)
+        #expect(plain.attributes["dns-sts-fetch"] == nil && !Lab.ids(plain).contains("mta-sts-tls-would-fail"))
     }
 
     @Test func nullMX() throws {

@@ -161,6 +161,10 @@ enum TestZone {
         txt("_dmarc.sts.test", "v=DMARC1; p=reject; rua=mailto:dmarc@sts.test"),
         txt("_mta-sts.sts.test", "v=STSv1; id=1"),
         .a("mta-sts.sts.test", "127.0.0.1"),
+        // The lab's MX under an MTA-STS policy in enforce mode.
+        .mx("sts.probe.test", 10, "mx.probe.test"),
+        txt("_mta-sts.sts.probe.test", "v=STSv1; id=20261206"),
+        .a("mta-sts.sts.probe.test", "127.0.0.1"),
     ]
 
     /// A TXT record of character-strings (each at most 255 bytes).

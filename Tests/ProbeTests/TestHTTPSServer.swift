@@ -20,6 +20,8 @@ final class TestHTTPSServer: Sendable {
     static let shared: TestHTTPSServer? = TestHTTPSServer(answers: [
         // enforce mode, but the domain's MX (mx.records.test) is not among the `mx:` lines.
         "mta-sts.records.test": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nversion: STSv1\r\nmode: enforce\r\nmx: mail.records.test\r\nmax_age: 604800\r\n",
+        // The lab's MX in enforce mode: its self-signed certificate fails what MTA-STS senders check.
+        "mta-sts.sts.probe.test": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nversion: STSv1\r\nmode: enforce\r\nmx: mx.probe.test\r\nmax_age: 86400\r\n",
         "mta-sts.sts.test": "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<html><body>Not Found</body></html>\r\n",
     ])
 

@@ -168,6 +168,35 @@ public enum DNSRules {
 
     /// STARTTLS as the probe saw it (`starttls` and `tls-*` attributes set by `smtpexplain probe`).
     static let tlsRows: [SessionRule] = [
+        SessionRule("mta-sts-tls-would-fail", .error, .securityerror,
+                    title: "Senders that apply MTA-STS will not deliver to this MX",
+                    explanation: "The domain publishes an MTA-STS policy: senders that apply it deliver only over TLS, to a listed MX host, with a certificate valid for that host and issued by a public authority. This server fails that check. In enforce mode those senders keep the mail queued and report the failure; in testing mode they deliver and report it.",
+                    actions: [
+                        "Fix what the detail names: STARTTLS, or the certificate (its names must include the MX host, its chain must be complete, it must not be expired).",
+                        "Until then, `mode: testing` in the policy (with a new `id=` in the `_mta-sts` record) stops senders from holding mail for it.",
+                    ]) { f in
+            let a = f.session.attributes
+            guard let st = a["starttls"], !st.hasPrefix("offered, skipped") else { return [] }
+            let v = f.dns
+            guard let mode = v.facts.stsPolicy.first(where: { $0.key == "mode" })?.value, mode == "enforce" || mode == "testing",
+                  let host = f.session.server.host.map(DNSFacts.canonical) else { return [] }
+            var why: [String] = []
+            if st == "not offered" { why.append("it does not offer STARTTLS") }
+            else if st != "established" { why.append("STARTTLS does not work (\(st))") }
+            if a["tls-name-match"] == "no" { why.append("its certificate does not name \(host)") }
+            if a["tls-expired"] == "yes" { why.append("its certificate has expired") }
+            else if let verify = a["tls-verify"], !verify.hasPrefix("0 "), a["tls-name-match"] != "no" {
+                // `18 (self-signed certificate)` → `self-signed certificate`.
+                let words = verify.contains("(") ? String(verify.drop { $0 != "(" }.dropFirst().dropLast()) : verify
+                why.append("its certificate does not verify: \(words)")
+            }
+            guard !why.isEmpty else { return [] }
+            let policy = v.notes.filter { $0.text.hasPrefix("mode:") }.prefix(1).map { Evidence(position: $0.position, text: $0.text) }
+            return [RuleHit(evidence: tlsEvidence(f) + policy,
+                            detail: "\(host): " + why.joined(separator: "; ") + ".",
+                            title: "Senders that apply MTA-STS (mode \(mode)) will not deliver to \(host)" + (mode == "testing" ? " once the policy enforces" : ""),
+                            severity: mode == "enforce" ? nil : .warning)]
+        },
         SessionRule("starttls-not-offered", .info, .securityerror,
                     title: "The server does not offer STARTTLS",
                     explanation: "Its EHLO reply has no STARTTLS, so mail to it travels unencrypted, and senders that require TLS (MTA-STS, DANE, policy settings) will not deliver at all.",

@@ -252,7 +252,8 @@ public struct DNSLineParser: Sendable {
             closeShort()
             stsFetching = host
             httpHeaders = false
-            return false
+            // A DNS-side tool's line (also without a prompt, as `records` writes it).
+            return true
         }
         if s.isEmpty {
             // The blank line between an HTTP answer's header and its body.
