@@ -129,4 +129,21 @@ import Testing
             #expect(abs((s.start?.time ?? 0) - 1_796_377_287.352) < 0.01)
         }
     }
+
+    @Test func scalewayWebhookEvents() throws {
+        let all = try sessions(try sample("scaleway-tem-events.json"))
+        #expect(all.count == 3 && all.allSatisfy { $0.attributes["esp-provider"] == "Scaleway Transactional Email" })
+        // email_dropped: the receiving server's refusal, code in its own field and the text without it.
+        let dropped = all[0]
+        #expect(dropped.failedStage == .rcpt && dropped.exchanges.last?.reply?.code == 550)
+        #expect(dropped.exchanges.last?.reply?.enhanced == "5.7.1")
+        #expect(dropped.transactions.first?.sender == "factures@mail.atelier-lumen.example")
+        // email_deferred: still retried, with the try count and next try as notes.
+        #expect(all[1].outcome == .deferred && all[1].notes.contains { $0.text == "email_try_count: 2" })
+        // email_blocklisted: Scaleway's own block list, nothing sent.
+        #expect(all[2].exchanges.isEmpty && all[2].notes.contains { $0.text.hasPrefix("Scaleway did not send it: the address is on its block list (mailbox_not_found: 550 5.1.1") })
+        // email_spam without a refusal is a complaint after delivery.
+        let spam = try sessions(#"{"type":"email_spam","email_id":"1","email_to":"r@example.org","email_from":"s@example.net","email_response_code":250,"email_response_message":"2.0.0 OK"}"#)
+        #expect(spam.first?.outcome == .delivered)
+    }
 }

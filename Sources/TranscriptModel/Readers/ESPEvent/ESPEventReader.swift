@@ -1,12 +1,12 @@
 /// Reads the event JSON an email-sending service (Amazon SES, SendGrid, Mailgun, Postmark, SparkPost,
-/// Mandrill, Brevo, Mailjet, Resend, Postal, Azure Communication Services) reports a delivery with: a webhook payload, an API answer, an SNS
+/// Mandrill, Brevo, Mailjet, Resend, Postal, Azure Communication Services, Scaleway) reports a delivery with: a webhook payload, an API answer, an SNS
 /// notification, one event per line or a pretty-printed document. The service had the SMTP session with
 /// the receiving server; each recipient's event becomes one session built from what it quotes.
 public struct ESPEventReader: LineReader {
     public static let formatID = "esp-event"
     /// A document minified onto one line may be as long as a document may be.
     public static var maxLineBytes: Int { JSONDocuments.maxBytes + 1 }
-    public static let summary = "Email service events (JSON): Amazon SES, SendGrid, Mailgun, Postmark, SparkPost, Mandrill, Brevo, Mailjet, Resend, Postal, Azure Communication Services"
+    public static let summary = "Email service events (JSON): Amazon SES, SendGrid, Mailgun, Postmark, SparkPost, Mandrill, Brevo, Mailjet, Resend, Postal, Azure Communication Services, Scaleway Transactional Email"
 
     /// JSON (the first filled line opens an object or array, perhaps after a log prefix) naming a provider's keys.
     public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {

@@ -18,7 +18,7 @@ struct ESPProvider: Sendable {
 
 enum ESPProviders {
     static let table: [ESPProvider] = [ses, sendGrid, mailgun, postmark, sparkPost, mandrill, brevo, mailjet, resend, postal,
-                                       azure]
+                                       azure, scaleway]
 
     /// Every provider's markers, as bytes.
     static let markerBytes: [[UInt8]] = table.flatMap { $0.markers.map { Array($0.utf8) } }
@@ -423,6 +423,46 @@ enum ESPProviders {
             } else {
                 e.reply = message
             }
+            return [e]
+        })
+
+    // MARK: Scaleway Transactional Email (webhook events)
+
+    static let scaleway = ESPProvider(
+        name: "Scaleway Transactional Email",
+        // `email_dropped` is the receiving server's permanent refusal; `email_blocklisted` is Scaleway's own
+        // block list (made after a mailbox-full or mailbox-not-found bounce), so nothing was sent.
+        kinds: ["email_delivered": .delivered, "email_deferred": .deferred, "email_dropped": .bounced,
+                "email_mailbox_not_found": .bounced, "email_spam": .bounced, "email_blocklisted": .dropped],
+        markers: ["\"email_response_message\"", "\"email_try_count\"", "\"email_blocklisted\"", "\"email_mailbox_not_found\""],
+        recognises: { o in
+            let type = o["type"]?.text ?? ""
+            return type.hasPrefix("email_") && (o["email_to"] ?? o["email_id"]) != nil
+        },
+        events: { o, kinds in
+            let type = o["type"]?.text ?? ""
+            guard var kind = kinds[type] else { return [] }
+            let code = o["email_response_code"]?.int
+            // Classified as spam: a refusal when the server said so, else a complaint after delivery.
+            if type == "email_spam", (code ?? 0) < 400 { kind = .complained }
+            var e = ESPEvent(provider: "Scaleway Transactional Email", kind: kind, label: type, offset: o.offset ?? 0)
+            e.recipient = o["email_to"]?.text
+            e.sender = o["email_from"]?.text
+            e.messageID = o["email_id"]?.text
+            e.stamp = o["email_sent_at"] ?? o["created_at"]
+            for h in o["email_headers"]?.array ?? [] where h["key"]?.text?.lowercased() == "subject" {
+                e.subject = h["value"]?.text
+            }
+            if kind == .dropped {
+                let why = [o["blocklist_type"]?.text, o["blocklist_reason"]?.text].compactMap { $0 }.joined(separator: ": ")
+                e.details.append("Scaleway did not send it: the address is on its block list" + (why.isEmpty ? "." : " (\(why))."))
+                return [e]
+            }
+            e.code = code
+            e.reply = (o["email_response_message"] ?? o["email_error"])?.text
+            if let n = o["email_try_count"]?.int { e.details.append("email_try_count: \(n)") }
+            if kind == .deferred, let next = o["email_next_try"]?.text { e.details.append("email_next_try: \(next)") }
+            if kind == .deferred, e.status == nil, code == nil { e.status = "4.0.0" }
             return [e]
         })
 }
