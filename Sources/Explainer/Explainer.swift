@@ -7,7 +7,7 @@ public struct Explainer: Sendable {
     public var replyRules: [ReplyRule]
     public let userRules: [ReplyRule]
 
-    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + DNSRecordRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + HeaderRules.table + TLSReportRules.table + FeedbackRules.table + ClientErrorRules.table + ESPRules.table,
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + DNSRecordRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + HeaderRules.table + TLSReportRules.table + FeedbackRules.table + ClientErrorRules.table + ESPRules.table + AddressTestRules.table,
                 replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
         self.userRules = userRules
@@ -101,7 +101,8 @@ public struct Explainer: Sendable {
         let filtered = primary.map { FilterRules.stoppedIDs.contains($0.id) } ?? false
         let reason = session.outcome == .delivered && !filtered ? .delivered : primary?.reason
         var summary = session.isMessageStory && session.history != nil
-            ? "" : VerdictSummary.sentence(session, primary: primary)
+            ? "" : VerdictSummary.sentence(session, primary: primary
+                ?? findings.first { $0.id == "address-routed" })   // a routable address: its info finding is the answer
         if let h = session.history {
             summary += (summary.isEmpty ? "" : " ") + "Message \(h.queueID): " + MessageStoryText.headline(h) + "."
         }
@@ -256,6 +257,10 @@ enum VerdictSummary {
             // DNS answers alone (a pasted `dig`): no SMTP session was meant to be there.
             if s.isDNSAnswersOnly {
                 return "DNS answers only, no SMTP session\(why)."
+            }
+            // An MTA's routing test (`exim -bt`): it decides before any SMTP.
+            if s.format == AddressTestReader.formatID, s.exchanges.isEmpty {
+                return "Address test only, no SMTP session\(why)."
             }
             return "Incomplete: the input ends before the session does\(why)."
         case .unreachable:

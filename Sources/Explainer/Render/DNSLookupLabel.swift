@@ -10,4 +10,11 @@ extension Session {
         guard isDNSAnswersOnly else { return nil }
         return "DNS lookup" + (attributes["dns-query"].map { " " + $0 } ?? "") + (attributes["dns-server"].map { " · server " + $0 } ?? "")
     }
+
+    /// An MTA's routing test (`exim -bt`): no connection either; renderers name the address tested.
+    var addressTestLabel: String? {
+        guard format == AddressTestReader.formatID, exchanges.isEmpty, let address = attributes["address-test-address"] else { return nil }
+        let tool = attributes["address-test-tool"] == "sendmail" ? "Sendmail" : "Exim"
+        return "\(tool) address test of \(address)" + (attributes["address-test-result"].map { " · \($0)" } ?? "")
+    }
 }

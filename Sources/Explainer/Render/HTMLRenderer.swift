@@ -129,6 +129,11 @@ public enum HTMLRenderer {
             if let server = s.attributes["dns-server"] { fact(t, dl, "Resolver", server) }
             return
         }
+        if s.addressTestLabel != nil {
+            fact(t, dl, "Address test", (s.attributes["address-test-tool"] == "sendmail" ? "sendmail -bv " : "exim -bt ") + (s.attributes["address-test-address"] ?? ""))
+            if let r = s.attributes["address-test-result"] { fact(t, dl, "Result", r) }
+            return
+        }
         var server = s.server.host ?? s.server.address ?? "unknown"
         if let a = s.server.address, a != server { server += " [\(a)]" }
         if let p = s.server.port { server += ":\(p)" }

@@ -27,6 +27,8 @@ public struct SessionRule: Sendable {
         case dnsFacts
         /// Pastes holding TXT records or an MTA-STS policy file.
         case dnsRecords
+        /// An MTA's routing test of an address (`exim -bt`, `sendmail -bv`).
+        case addressTest
     }
 
     /// The same rows, for one scope of inputs.

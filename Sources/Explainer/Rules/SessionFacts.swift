@@ -50,6 +50,7 @@ public struct SessionFacts: Sendable {
         case .espProblem: return hasESPProblem
         case .dnsFacts: return !dns.facts.isEmpty
         case .dnsRecords: return dns.records != nil
+        case .addressTest: return session.format == AddressTestReader.formatID
         }
     }
 

@@ -31,6 +31,7 @@ public enum FormatDetector {
         ExchangeQueueReader.self,
         SendmailQueueReader.self,
         EximQueueReader.self,
+        AddressTestReader.self,
         ExchangeTraceReader.self,
         ClientErrorReader.self,
         BounceReader.self,

@@ -552,6 +552,8 @@ public struct DNSLineParser: Sendable {
         // `Resolve-DnsName : name : DNS name does not exist` is its error, not a command.
         guard let tool = words.first?.lowercased(), ["dig", "host", "nslookup", "drill", "kdig", "resolve-dnsname"].contains(tool),
               words.count >= 2, words[1] != ":" else { return nil }
+        // `host mx1.example.org [192.0.2.1] MX=10` is a line of `exim -bt`'s answer, not a command.
+        if tool == "host", words.contains(where: { $0.hasPrefix("[") || $0.hasPrefix("MX=") }) { return nil }
         return (tool, Array(words.dropFirst()))
     }
 
