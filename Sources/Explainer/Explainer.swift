@@ -7,7 +7,7 @@ public struct Explainer: Sendable {
     public var replyRules: [ReplyRule]
     public let userRules: [ReplyRule]
 
-    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + DNSRecordRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + HeaderRules.table + TLSReportRules.table + FeedbackRules.table + ClientErrorRules.table + ESPRules.table + AddressTestRules.table,
+    public init(userRules: [ReplyRule] = [], sessionRules: [SessionRule] = SessionRules.table + DNSRules.table + DNSRecordRules.table + MessageRules.table + FilterRules.table + SpamFilterRules.table + HeaderRules.table + TLSReportRules.table + FeedbackRules.table + ClientErrorRules.table + ESPRules.table + AddressTestRules.table + ConfigRules.table,
                 replyRules: [ReplyRule] = ReplyRules.table) {
         self.sessionRules = sessionRules
         self.userRules = userRules
@@ -257,6 +257,10 @@ enum VerdictSummary {
             // DNS answers alone (a pasted `dig`): no SMTP session was meant to be there.
             if s.isDNSAnswersOnly {
                 return "DNS answers only, no SMTP session\(why)."
+            }
+            // A pasted configuration: what it sets up, before any SMTP.
+            if s.format == MTAConfigReader.formatID, s.exchanges.isEmpty, !s.notes.isEmpty, primary != nil || s.attributes["config-mta"] != nil {
+                return "Configuration only, no SMTP session\(why.isEmpty ? ": nothing in these settings stops mail" : why)."
             }
             // An MTA's routing test (`exim -bt`): it decides before any SMTP.
             if s.format == AddressTestReader.formatID, s.exchanges.isEmpty {

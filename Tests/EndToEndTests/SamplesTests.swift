@@ -27,9 +27,9 @@ import Testing
 
     /// Each sample folder with an expected.tsv: hand-typed telnet sessions, captures (one connection per
     /// file), application error messages, bounces, email services' events, Postfix, Exchange, Sendmail and Exim
-    /// queue listings, Exchange Online message traces, message headers, DMARC reports, SMTP TLS reports, feedback reports, DNS lookups, report emails, address tests.
+    /// queue listings, Exchange Online message traces, message headers, DMARC reports, SMTP TLS reports, feedback reports, DNS lookups, report emails, address tests, MTA configurations.
     @Test(arguments: ["telnet", "pcap", "client-error", "bounce", "esp-event", "postfix-queue", "exchange-queue",
-                      "sendmail-queue", "exim-queue", "exchange-trace", "headers", "dmarc", "tls-reports", "feedback", "dns", "report-mail", "address-test"].flatMap(rows))
+                      "sendmail-queue", "exim-queue", "exchange-trace", "headers", "dmarc", "tls-reports", "feedback", "dns", "report-mail", "address-test", "config"].flatMap(rows))
     func sample(row: Row) throws {
         try expectVerdict(row)
     }

@@ -17,4 +17,13 @@ extension Session {
         let tool = attributes["address-test-tool"] == "sendmail" ? "Sendmail" : "Exim"
         return "\(tool) address test of \(address)" + (attributes["address-test-result"].map { " · \($0)" } ?? "")
     }
+
+    /// A pasted MTA configuration: `Postfix settings (12)`.
+    var configLabel: String? {
+        guard format == MTAConfigReader.formatID, exchanges.isEmpty, let mta = attributes["config-mta"] else { return nil }
+        return (mta == "exim" ? "Debian exim4 settings" : "Postfix settings") + " (\(notes.filter { $0.kind == .log }.count) lines)"
+    }
+
+    /// The label of a session without SMTP, in place of its server and client.
+    var noSMTPLabel: String? { dnsLookupLabel ?? addressTestLabel ?? configLabel }
 }

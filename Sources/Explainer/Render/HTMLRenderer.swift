@@ -134,6 +134,10 @@ public enum HTMLRenderer {
             if let r = s.attributes["address-test-result"] { fact(t, dl, "Result", r) }
             return
         }
+        if let label = s.configLabel {
+            fact(t, dl, "Configuration", label)
+            return
+        }
         var server = s.server.host ?? s.server.address ?? "unknown"
         if let a = s.server.address, a != server { server += " [\(a)]" }
         if let p = s.server.port { server += ":\(p)" }

@@ -95,7 +95,7 @@ public enum MarkdownRenderer {
     }
 
     static func identity(_ s: Session) -> String {
-        if let lookup = s.dnsLookupLabel ?? s.addressTestLabel { return escape(lookup) + "\n\n" }
+        if let lookup = s.noSMTPLabel { return escape(lookup) + "\n\n" }
         var server = s.server.host ?? s.server.address ?? "unknown"
         if let a = s.server.address, a != server { server += " [\(a)]" }
         if let p = s.server.port { server += ":\(p)" }

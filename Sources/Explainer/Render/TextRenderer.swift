@@ -66,7 +66,7 @@ public struct TextRenderer: Sendable {
     }
 
     private func identity(_ s: Session) -> String {
-        if let lookup = s.dnsLookupLabel ?? s.addressTestLabel { return "  " + Sanitizer.terminal(lookup) + "\n" }
+        if let lookup = s.noSMTPLabel { return "  " + Sanitizer.terminal(lookup) + "\n" }
         var parts: [String] = []
         var server = s.server.host ?? s.server.address ?? "unknown server"
         if let a = s.server.address, a != server { server += " [\(a)]" }

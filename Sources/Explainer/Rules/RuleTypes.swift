@@ -29,6 +29,8 @@ public struct SessionRule: Sendable {
         case dnsRecords
         /// An MTA's routing test of an address (`exim -bt`, `sendmail -bv`).
         case addressTest
+        /// A pasted MTA configuration (`postconf -n`, Debian's exim4 settings).
+        case mtaConfig
     }
 
     /// The same rows, for one scope of inputs.

@@ -51,6 +51,7 @@ public struct SessionFacts: Sendable {
         case .dnsFacts: return !dns.facts.isEmpty
         case .dnsRecords: return dns.records != nil
         case .addressTest: return session.format == AddressTestReader.formatID
+        case .mtaConfig: return session.format == MTAConfigReader.formatID
         }
     }
 

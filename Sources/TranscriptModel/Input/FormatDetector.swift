@@ -32,6 +32,7 @@ public enum FormatDetector {
         SendmailQueueReader.self,
         EximQueueReader.self,
         AddressTestReader.self,
+        MTAConfigReader.self,
         ExchangeTraceReader.self,
         ClientErrorReader.self,
         BounceReader.self,

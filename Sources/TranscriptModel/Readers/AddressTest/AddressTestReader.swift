@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads an MTA's own routing test of an address, pasted as admins run it before any mail is sent:
 /// Exim's `exim -bt ADDRESS` (and `-bv`, with or without `-v`) and Sendmail's `sendmail -bv ADDRESS`. Each
 /// tested address is a session without SMTP: where the MTA would send it (router, transport, hosts), or why

@@ -1,0 +1,92 @@
+import Foundation
+
+/// Reads an MTA's configuration as admins paste it to ask why mail fails: Postfix's `postconf -n` output or
+/// `main.cf` (`key = value`, continued on indented lines, `#` comments), and Debian's exim4 settings
+/// (`/etc/exim4/update-exim4.conf.conf`: `dc_key='value'`). One session without SMTP per configuration; the
+/// settings the config rules look at become `config-*` attributes (`config-inet_interfaces`, ...).
+public struct MTAConfigReader: LineReader {
+    public static let formatID = "mta-config"
+    public static let summary = "MTA settings: Postfix postconf -n / main.cf, Debian exim4 update-exim4.conf.conf"
+
+    /// The Postfix settings the rules read (and that show a Postfix configuration when three are there).
+    static let postfixKeys: Set<String> = [
+        "myhostname", "mydomain", "myorigin", "mydestination", "mynetworks", "mynetworks_style", "inet_interfaces",
+        "inet_protocols", "relayhost", "relay_domains", "smtpd_relay_restrictions", "smtpd_recipient_restrictions",
+        "smtpd_tls_security_level", "smtpd_tls_cert_file", "smtpd_use_tls", "smtp_tls_security_level", "smtp_use_tls",
+        "smtp_sasl_auth_enable", "smtp_sasl_password_maps", "smtpd_sasl_auth_enable", "message_size_limit",
+        "virtual_mailbox_domains", "virtual_alias_domains", "smtpd_banner", "default_transport", "compatibility_level",
+        "alias_maps", "home_mailbox", "mailbox_size_limit", "smtpd_helo_required", "smtpd_helo_restrictions",
+    ]
+
+    public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
+        var postfix = 0, exim = 0, command = false
+        for line in prefix where line.count < 4_096 {
+            let s = Bytes.string(Bytes.trimmed(line))
+            if s.hasSuffix("postconf -n") || s.contains("postconf -n ") || s.hasSuffix("update-exim4.conf.conf") { command = true }
+            if let (k, _) = Self.setting(s) {
+                if k.hasPrefix("dc_") { exim += 1 } else if postfixKeys.contains(k) { postfix += 1 }
+            }
+        }
+        if exim >= 2 || postfix >= 3 { return 0.94 }
+        return command && (exim + postfix) >= 1 ? 0.9 : 0
+    }
+
+    private let input: String
+    private var settings: [(key: String, value: String, line: Int)] = []
+    private var notes: [(Int, String, Note.Kind)] = []
+    private var eximStyle = 0
+
+    public init(input: String) { self.input = input }
+
+    public mutating func read(line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
+        let raw = Bytes.string(line.prefix(4_096))
+        let s = raw.trimmingCharacters(in: .whitespaces)
+        guard !s.isEmpty else { return }
+        // main.cf continues a value on lines that start with white space.
+        if raw.first == " " || raw.first == "\t", !s.hasPrefix("#"), let last = settings.indices.last, !settings[last].key.hasPrefix("dc_") {
+            settings[last].value += settings[last].value.isEmpty ? s : " " + s
+            if notes.count < 2_000 { notes.append((number, s, .log)) }
+            return
+        }
+        if s.hasPrefix("#") { return }
+        if let (k, v) = Self.setting(s), settings.count < 1_000 {
+            if k.hasPrefix("dc_") { eximStyle += 1 }
+            settings.append((k, v, number))
+            if notes.count < 2_000 { notes.append((number, s, .log)) }
+            return
+        }
+        // The command, a shell prompt, anything else: kept, so the evidence reads as pasted.
+        if notes.count < 2_000 { notes.append((number, s, .tool)) }
+    }
+
+    public mutating func finish(emit: (Session) -> Void) {
+        guard !settings.isEmpty else {
+            return emit(.nothingToExplain("No MTA setting was found in the input.", input: input, format: Self.formatID))
+        }
+        var b = SessionBuilder(input: input, format: Self.formatID)
+        for (n, text, kind) in notes { b.note(text, kind: kind, at: SourcePosition(input: input, line: n)) }
+        var a: [String: String] = ["config-mta": eximStyle > 0 ? "exim" : "postfix"]
+        for (k, v, _) in settings where (Self.postfixKeys.contains(k) || k.hasPrefix("dc_")) && a["config-" + k] == nil {
+            a["config-" + k] = String(v.prefix(2_000))
+        }
+        b.attributes = a
+        emit(b.finish())
+    }
+
+    /// `inet_interfaces = loopback-only` (Postfix) or `dc_local_interfaces='127.0.0.1 ; ::1'` (Debian exim4):
+    /// the key and its value, unquoted.
+    static func setting(_ s: String) -> (String, String)? {
+        if s.hasPrefix("dc_"), let eq = s.firstIndex(of: "=") {
+            let k = String(s[..<eq])
+            guard k.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+            var v = s[s.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if v.count >= 2, let q = v.first, q == "'" || q == "\"", v.last == q { v = String(v.dropFirst().dropLast()) }
+            return (k, v)
+        }
+        guard let r = s.range(of: " = ") ?? (s.hasSuffix(" =") ? s.range(of: " =", options: .backwards) : nil) else { return nil }
+        let k = String(s[..<r.lowerBound])
+        guard !k.isEmpty, k.count <= 64, k.first!.isLetter,
+              k.allSatisfy({ ($0.isLetter && $0.isLowercase) || $0.isNumber || $0 == "_" }) else { return nil }
+        return (k, s[r.upperBound...].trimmingCharacters(in: .whitespaces))
+    }
+}
