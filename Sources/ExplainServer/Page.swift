@@ -38,8 +38,9 @@ enum Page {
         <div class="serve-intro"><h2>What this does</h2>
         <p>Paste an SMTP conversation (a telnet, openssl, swaks or curl session, a client library's debug output, \
         MTA log lines, a <code>mailq</code> or Exchange <code>Get-Queue</code> listing), the error message an application printed, a bounce, a delivered \
-        message's headers (why it went to Junk or arrived late), or an email service's event JSON (Amazon SES, \
-        SendGrid, Mailgun, Postmark, ...); or upload a file (transcript, .eml or mbox, \
+        message's headers (why it went to Junk or arrived late), an email service's event JSON (Amazon SES, \
+        SendGrid, Mailgun, Postmark, ...), DNS lookups (<code>dig</code>, <code>nslookup</code>), an MTA's address test \
+        (<code>exim -bt</code>) or its settings (<code>postconf -n</code>); or upload a file (transcript, .eml or mbox, \
         Postfix/Exim/Sendmail/qmail/Courier/Dovecot/Exchange log, packet capture, a DMARC aggregate or SMTP TLS report or the email it came in, a feedback loop's spam complaint), then \
         press Explain. Each session is rebuilt and explained reply by reply: what happened, what went wrong, what to do next.</p>
         <p>Nothing is stored\(options.keepDirectory == nil ? "" : " except in the server's --keep folder"). \
