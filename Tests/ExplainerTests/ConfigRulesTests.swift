@@ -44,6 +44,20 @@ import TranscriptModel
         #expect(e.findings[0].actions.first?.hasPrefix("Debian exim4: `dc_local_interfaces=''`") == true)
     }
 
+    /// RHEL's sendmail.mc: the MTA daemon bound to 127.0.0.1; `dnl` lines are comments.
+    @Test func sendmailBoundToLoopback() throws {
+        let e = try #require(try explainedSample("config/sendmail-mc-loopback.txt").first)
+        #expect(e.session.attributes["config-mta"] == "sendmail")
+        #expect(e.session.attributes["config-sendmail_daemon_options"] == "Port=smtp,Addr=127.0.0.1,Name=MTA")
+        #expect(ids(e) == ["config-listens-on-loopback-only"])
+        #expect(e.findings[0].evidence.first?.text == "DAEMON_OPTIONS(`Port=smtp,Addr=127.0.0.1, Name=MTA')dnl")
+        #expect(e.findings[0].actions.first?.hasPrefix("Sendmail: take `Addr=127.0.0.1,` out of DAEMON_OPTIONS") == true)
+        // Listening everywhere, but relaying for anyone.
+        let relay = try explained("FEATURE(`promiscuous_relay')dnl\nDAEMON_OPTIONS(`Port=smtp, Name=MTA')dnl\ndnl DAEMON_OPTIONS(`Port=smtp,Addr=127.0.0.1, Name=MTA')dnl\nMAILER(smtp)dnl\n")
+        #expect(ids(relay) == ["config-open-relay"])
+        #expect(relay.findings[0].actions.contains { $0.hasPrefix("Sendmail: remove FEATURE(`promiscuous_relay')") })
+    }
+
     @Test func otherSettings() throws {
         // No relay guard in either restriction list (postconf -n shows both set).
         let relay = try explained("postconf -n\nmyhostname = mx.example.org\nsmtpd_relay_restrictions = permit\nsmtpd_recipient_restrictions = permit_mynetworks\nsmtpd_tls_cert_file = /etc/ssl/mx.pem\n")

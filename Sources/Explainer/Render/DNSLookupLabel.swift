@@ -21,7 +21,7 @@ extension Session {
     /// A pasted MTA configuration: `Postfix settings (12)`.
     var configLabel: String? {
         guard format == MTAConfigReader.formatID, exchanges.isEmpty, let mta = attributes["config-mta"] else { return nil }
-        return (mta == "exim" ? "Debian exim4 settings" : "Postfix settings") + " (\(notes.filter { $0.kind == .log }.count) lines)"
+        return (mta == "exim" ? "Debian exim4 settings" : mta == "sendmail" ? "sendmail.mc settings" : "Postfix settings") + " (\(notes.filter { $0.kind == .log }.count) lines)"
     }
 
     /// The label of a session without SMTP, in place of its server and client.

@@ -10,12 +10,15 @@ public enum ConfigRules {
     struct Config {
         let values: [String: String]
         let isExim: Bool
+        let isSendmail: Bool
+        var isPostfix: Bool { !isExim && !isSendmail }
 
         init(_ a: [String: String]) {
             var v: [String: String] = [:]
             for (k, x) in a where k.hasPrefix("config-") { v[String(k.dropFirst(7))] = x }
             values = v
             isExim = a["config-mta"] == "exim"
+            isSendmail = a["config-mta"] == "sendmail"
         }
 
         subscript(_ key: String) -> String? { values[key] }
@@ -44,7 +47,16 @@ public enum ConfigRules {
             explanation: "Only programs on this machine can connect; every other server's connection to port 25 is refused, so no mail from outside arrives. That is the setting for a machine that only sends its own mail, not for a mail server.",
             actions: ["Postfix: `postconf -e inet_interfaces=all`, then `systemctl restart postfix` (a reload does not apply this setting).",
                       "Debian exim4: `dc_local_interfaces=''` in /etc/exim4/update-exim4.conf.conf (or answer the question in `dpkg-reconfigure exim4-config`), then `update-exim4.conf` and `systemctl restart exim4`.",
+                      "Sendmail: take `Addr=127.0.0.1,` out of DAEMON_OPTIONS in /etc/mail/sendmail.mc, rebuild sendmail.cf (`make -C /etc/mail`) and `systemctl restart sendmail`.",
                       "Then test from outside: `smtpexplain probe postmaster@DOMAIN`, or `telnet SERVER 25` from another network."]) { c in
+            if c.isSendmail {
+                // Every active daemon bound to a loopback address (`Addr=127.0.0.1`): the RHEL default.
+                let daemons = (c["sendmail_daemon_options"] ?? "").components(separatedBy: " | ").filter { !$0.isEmpty }
+                let addrs = daemons.map { d in d.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .first { $0.hasPrefix("Addr=") }.map { String($0.dropFirst(5)) } }
+                guard !addrs.isEmpty, addrs.allSatisfy({ $0 == "127.0.0.1" || $0 == "::1" }) else { return nil }
+                return (["DAEMON_OPTIONS"], "DAEMON_OPTIONS binds to \(addrs.compactMap { $0 }.joined(separator: ", ")) only.")
+            }
             let key = c.isExim ? "dc_local_interfaces" : "inet_interfaces"
             guard let v = c[key] else { return nil }
             let items = Set(c.items(key).map { $0.trimmingCharacters(in: ["[", "]"]) })
@@ -63,7 +75,13 @@ public enum ConfigRules {
             title: "The MTA relays for the whole Internet (open relay)",
             explanation: "The networks it trusts to relay include every address, so anyone can send mail through it to anywhere. Spammers find such servers within hours; then the server's IP lands on every blocklist and its own mail is refused.",
             actions: ["Trust only your own networks: Postfix `mynetworks = 127.0.0.0/8 [::1]/128 192.0.2.0/24` (your LAN), Debian exim4 `dc_relay_nets` likewise; let roaming users authenticate instead.",
+                      "Sendmail: remove FEATURE(`promiscuous_relay') from sendmail.mc, list your own networks in /etc/mail/access (`Connect:192.0.2 RELAY`), rebuild and restart.",
                       "Check the server's IP on the blocklists (https://check.spamhaus.org) and clear the queue of spam (`postqueue -p`, `exim -bp`)."]) { c in
+            if c.isSendmail {
+                let f = c.items("sendmail_features")
+                guard f.contains("promiscuous_relay") else { return nil }
+                return (["FEATURE"], "FEATURE(`promiscuous_relay') lets every client relay.")
+            }
             let key = c.isExim ? "dc_relay_nets" : "mynetworks"
             let everyone = c.items(key).filter { n in
                 let n = n.trimmingCharacters(in: ["[", "]"]).replacingOccurrences(of: "]", with: "")
@@ -73,7 +91,7 @@ public enum ConfigRules {
             }
             if !everyone.isEmpty { return ([key], "\(key) holds \(everyone.joined(separator: ", ")).") }
             // Postfix: no rule stops relaying for unknown clients (postconf -n lists only what was changed).
-            guard !c.isExim else { return nil }
+            guard c.isPostfix else { return nil }
             let guards = ["reject_unauth_destination", "defer_unauth_destination"]
             let relay = c["smtpd_relay_restrictions"].map { r in guards.contains { r.contains($0) } } ?? true
             let recipient = c["smtpd_recipient_restrictions"].map { r in guards.contains { r.contains($0) } } ?? false
@@ -94,7 +112,7 @@ public enum ConfigRules {
             explanation: "Mail goes out through a submission relay (port 587, or a provider's relay), which accepts mail only after AUTH over TLS. Without SASL authentication configured, every message is refused there (\"530 Authentication required\", \"relay access denied\").",
             actions: ["Postfix: `smtp_sasl_auth_enable = yes`, `smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd` (then `postmap` it), `smtp_sasl_security_options = noanonymous`, `smtp_tls_security_level = encrypt`; reload.",
                       "Use the credentials the provider gives for SMTP (an app password or SMTP key, not the web login)."]) { c in
-            guard !c.isExim, let relay = c["relayhost"]?.lowercased(), !relay.isEmpty else { return nil }
+            guard c.isPostfix, let relay = c["relayhost"]?.lowercased(), !relay.isEmpty else { return nil }
             let needsLogin = relay.hasSuffix(":587") || relay.hasSuffix(":465") || relay.hasSuffix(":2525")
                 || ["smtp.office365.com", "smtp.gmail.com", "amazonaws.com", "smtp.sendgrid.net", "smtp.mailgun.org",
                     "smtp-relay.brevo.com", "smtp.postmarkapp.com", "in-v3.mailjet.com"].contains { relay.contains($0) }
@@ -105,14 +123,14 @@ public enum ConfigRules {
             title: "TLS is required from every sender on port 25",
             explanation: "With `smtpd_tls_security_level = encrypt` the server refuses mail from senders that do not start TLS. A public MX must not require it (RFC 3207 section 4): servers without TLS cannot deliver at all.",
             actions: ["Use `smtpd_tls_security_level = may` on port 25, and require TLS on the submission ports only (master.cf `-o smtpd_tls_security_level=encrypt`)."]) { c in
-            guard !c.isExim, c["smtpd_tls_security_level"]?.lowercased() == "encrypt" else { return nil }
+            guard c.isPostfix, c["smtpd_tls_security_level"]?.lowercased() == "encrypt" else { return nil }
             return (["smtpd_tls_security_level"], nil)
         },
         Row(id: "config-no-tls", severity: .info, reason: .securityerror,
             title: "The server offers no STARTTLS",
             explanation: "No certificate is configured, so mail to this server travels unencrypted and senders that require TLS (MTA-STS, DANE) will not deliver to it.",
             actions: ["Get a certificate for the MX name (for example from Let's Encrypt) and set `smtpd_tls_cert_file`, `smtpd_tls_key_file` and `smtpd_tls_security_level = may`."]) { c in
-            guard !c.isExim, c["myhostname"] != nil || c["mydestination"] != nil else { return nil }
+            guard c.isPostfix, c["myhostname"] != nil || c["mydestination"] != nil else { return nil }
             let level = c["smtpd_tls_security_level"]?.lowercased()
             let noCert = c["smtpd_tls_cert_file"] == nil && c["smtpd_tls_chain_files"] == nil
             guard level == "none" || (noCert && level == nil && c["smtpd_use_tls"]?.lowercased() != "yes") else { return nil }
@@ -122,14 +140,14 @@ public enum ConfigRules {
             title: "Messages over a small size are refused",
             explanation: "Mail larger than message_size_limit is refused with 552 5.3.4 (\"Message size exceeds fixed limit\"); attachments grow by a third when encoded, so the limit bites sooner than the file sizes suggest.",
             actions: ["Raise it, for example `postconf -e message_size_limit=52428800` (50 MB), and keep mailbox_size_limit at least as large (or 0); reload Postfix."]) { c in
-            guard !c.isExim, let v = c["message_size_limit"], let n = Int(v), n > 0, n < 10_240_000 else { return nil }
+            guard c.isPostfix, let v = c["message_size_limit"], let n = Int(v), n > 0, n < 10_240_000 else { return nil }
             return (["message_size_limit"], "message_size_limit = \(n) bytes (\(n / 1_048_576 > 0 ? "\(n / 1_048_576) MB" : "\(n / 1024) KB"); Postfix's default is 10240000).")
         },
         Row(id: "config-domain-delivered-locally", severity: .info, reason: .userunknown,
             title: "Mail for the domain itself is delivered on this machine",
             explanation: "mydestination lists the domain, so Postfix delivers every address of it to local mailboxes here and never looks at the domain's MX. If the mailboxes are elsewhere (Microsoft 365, Google, another server), mail from this machine to colleagues ends in \"User unknown in local recipient table\".",
             actions: ["If the domain's mail is hosted elsewhere, keep only this machine's own names in mydestination (`$myhostname, localhost.$mydomain, localhost`) and reload."]) { c in
-            guard !c.isExim, let dest = c["mydestination"] else { return nil }
+            guard c.isPostfix, let dest = c["mydestination"] else { return nil }
             let items = c.items("mydestination")
             let host = c["myhostname"]?.lowercased() ?? ""
             // `$mydomain`, the domain itself, the domain of myhostname, or a name with one dot (`example.com`,
@@ -153,11 +171,12 @@ public enum ConfigRules {
             let config = Config(f.session.attributes)
             guard let found = row.check(config) else { return [] }
             // The settings' own lines (`inet_interfaces = loopback-only`).
-            let ev = f.session.notes.filter { n in found.keys.contains { n.text.hasPrefix($0 + " ") || n.text.hasPrefix($0 + "=") } }
+            let ev = f.session.notes.filter { n in found.keys.contains { n.text.hasPrefix($0 + " ") || n.text.hasPrefix($0 + "=") || n.text.hasPrefix($0 + "(") } }
                 .prefix(3).map { Evidence(position: $0.position, text: $0.text) }
             // Steps for the other MTA are left out.
-            let other = config.isExim ? "Postfix:" : "Debian exim4:"
-            var hit = RuleHit(evidence: ev, detail: found.detail, actions: row.actions.filter { !$0.hasPrefix(other) })
+            let mine = config.isExim ? "Debian exim4:" : config.isSendmail ? "Sendmail:" : "Postfix:"
+            let others = ["Postfix:", "Debian exim4:", "Sendmail:"].filter { $0 != mine }
+            var hit = RuleHit(evidence: ev, detail: found.detail, actions: row.actions.filter { a in !others.contains { a.hasPrefix($0) } })
             hit.actionsReplaceRow = true
             return [hit]
         }

@@ -2,11 +2,12 @@ import Foundation
 
 /// Reads an MTA's configuration as admins paste it to ask why mail fails: Postfix's `postconf -n` output or
 /// `main.cf` (`key = value`, continued on indented lines, `#` comments), and Debian's exim4 settings
-/// (`/etc/exim4/update-exim4.conf.conf`: `dc_key='value'`). One session without SMTP per configuration; the
+/// (`/etc/exim4/update-exim4.conf.conf`: `dc_key='value'`), and Sendmail's `sendmail.mc` (`DAEMON_OPTIONS`,
+/// `FEATURE`, `define`). One session without SMTP per configuration; the
 /// settings the config rules look at become `config-*` attributes (`config-inet_interfaces`, ...).
 public struct MTAConfigReader: LineReader {
     public static let formatID = "mta-config"
-    public static let summary = "MTA settings: Postfix postconf -n / main.cf, Debian exim4 update-exim4.conf.conf"
+    public static let summary = "MTA settings: Postfix postconf -n / main.cf, Debian exim4 update-exim4.conf.conf, sendmail.mc"
 
     /// The Postfix settings the rules read (and that show a Postfix configuration when three are there).
     static let postfixKeys: Set<String> = [
@@ -19,15 +20,16 @@ public struct MTAConfigReader: LineReader {
     ]
 
     public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
-        var postfix = 0, exim = 0, command = false
+        var postfix = 0, exim = 0, sendmail = 0, command = false
         for line in prefix where line.count < 4_096 {
             let s = Bytes.string(Bytes.trimmed(line))
             if s.hasSuffix("postconf -n") || s.contains("postconf -n ") || s.hasSuffix("update-exim4.conf.conf") { command = true }
             if let (k, _) = Self.setting(s) {
                 if k.hasPrefix("dc_") { exim += 1 } else if postfixKeys.contains(k) { postfix += 1 }
             }
+            if Self.m4(s) != nil { sendmail += 1 }
         }
-        if exim >= 2 || postfix >= 3 { return 0.94 }
+        if exim >= 2 || postfix >= 3 || sendmail >= 2 { return 0.94 }
         return command && (exim + postfix) >= 1 ? 0.9 : 0
     }
 
@@ -35,6 +37,10 @@ public struct MTAConfigReader: LineReader {
     private var settings: [(key: String, value: String, line: Int)] = []
     private var notes: [(Int, String, Note.Kind)] = []
     private var eximStyle = 0
+    /// sendmail.mc: every active `DAEMON_OPTIONS(...)` and `FEATURE(...)`, and the `define`s.
+    private var daemonOptions: [String] = []
+    private var features: [String] = []
+    private var defines: [(String, String)] = []
 
     public init(input: String) { self.input = input }
 
@@ -48,7 +54,17 @@ public struct MTAConfigReader: LineReader {
             if notes.count < 2_000 { notes.append((number, s, .log)) }
             return
         }
-        if s.hasPrefix("#") { return }
+        if s.hasPrefix("#") || s.hasPrefix("dnl") { return }
+        if let (macro, args) = Self.m4(s) {
+            switch macro {
+            case "DAEMON_OPTIONS": if daemonOptions.count < 32 { daemonOptions.append(args.joined(separator: ",")) }
+            case "FEATURE": if features.count < 100, let f = args.first { features.append(f) }
+            case "define": if defines.count < 200, args.count >= 2 { defines.append((args[0], args[1...].joined(separator: ","))) }
+            default: break
+            }
+            if notes.count < 2_000 { notes.append((number, s, .log)) }
+            return
+        }
         if let (k, v) = Self.setting(s), settings.count < 1_000 {
             if k.hasPrefix("dc_") { eximStyle += 1 }
             settings.append((k, v, number))
@@ -60,17 +76,35 @@ public struct MTAConfigReader: LineReader {
     }
 
     public mutating func finish(emit: (Session) -> Void) {
-        guard !settings.isEmpty else {
+        guard !settings.isEmpty || !daemonOptions.isEmpty || !features.isEmpty || !defines.isEmpty else {
             return emit(.nothingToExplain("No MTA setting was found in the input.", input: input, format: Self.formatID))
         }
         var b = SessionBuilder(input: input, format: Self.formatID)
         for (n, text, kind) in notes { b.note(text, kind: kind, at: SourcePosition(input: input, line: n)) }
-        var a: [String: String] = ["config-mta": eximStyle > 0 ? "exim" : "postfix"]
+        let sendmail = settings.isEmpty
+        var a: [String: String] = ["config-mta": sendmail ? "sendmail" : eximStyle > 0 ? "exim" : "postfix"]
+        if !daemonOptions.isEmpty { a["config-sendmail_daemon_options"] = daemonOptions.joined(separator: " | ") }
+        if !features.isEmpty { a["config-sendmail_features"] = features.joined(separator: " ") }
+        for (k, v) in defines where ["SMART_HOST", "confMAX_MESSAGE_SIZE", "confDOMAIN_NAME"].contains(k) { a["config-sendmail_" + k] = v }
         for (k, v, _) in settings where (Self.postfixKeys.contains(k) || k.hasPrefix("dc_")) && a["config-" + k] == nil {
             a["config-" + k] = String(v.prefix(2_000))
         }
         b.attributes = a
         emit(b.finish())
+    }
+
+    /// A sendmail.mc macro call: `DAEMON_OPTIONS(`Port=smtp,Addr=127.0.0.1, Name=MTA')dnl` → the macro and its
+    /// arguments, m4 quotes taken off.
+    static func m4(_ s: String) -> (String, [String])? {
+        for macro in ["DAEMON_OPTIONS", "FEATURE", "define", "MAILER", "OSTYPE", "DOMAIN"] where s.hasPrefix(macro + "(") {
+            guard let close = s.lastIndex(of: ")") else { return nil }
+            let inner = s[s.index(s.startIndex, offsetBy: macro.count + 1)..<close]
+            let args = inner.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: ["`", "'"]).trimmingCharacters(in: .whitespaces) }
+            // DAEMON_OPTIONS keeps its quoted list whole: `Port=smtp,Addr=127.0.0.1, Name=MTA`.
+            return (macro, args)
+        }
+        return nil
     }
 
     /// `inet_interfaces = loopback-only` (Postfix) or `dc_local_interfaces='127.0.0.1 ; ::1'` (Debian exim4):
