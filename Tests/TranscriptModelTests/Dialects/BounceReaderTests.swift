@@ -29,6 +29,19 @@ import Testing
         #expect(s.failedStage == .rcpt)
     }
 
+    /// A success DSN quotes a positive reply: the delivery it confirms (`queued as` answers the end of the
+    /// message), not a session cut short.
+    @Test func successReportIsADelivery() throws {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        let text = try String(contentsOf: url.appendingPathComponent("samples/bounce/postfix-success-dsn.txt"), encoding: .utf8)
+        let s = try one(text)
+        #expect(s.outcome == .delivered && s.transactions.first?.queueID == "4R1xyz")
+        #expect(s.transactions.first?.recipients.first?.address == "kim@harbourline-freight.example")
+        #expect(EmbeddedReply.parse("250 2.1.5 Ok").first?.likelyVerb(code: 250) == "RCPT TO")
+        #expect(EmbeddedReply.parse("250 Ok: queued as 4Q").first?.likelyVerb(code: 250) == ".")
+    }
+
     @Test func multiLineReplyQuotedOnOneLineIsUnfolded() throws {
         let s = try one("""
         This is the mail system at host mail.example.net.

@@ -189,6 +189,12 @@ struct EmbeddedReply: Sendable, Equatable {
     func likelyVerb(code: Int) -> String? {
         let e = enhanced ?? ""
         let text = lines.joined(separator: " ").lowercased()
+        // A positive reply quoted (a success DSN, Postfix's address verification report): what it accepted.
+        if (200..<300).contains(code) {
+            if e == "2.1.5" { return "RCPT TO" }
+            if e == "2.1.0" { return "MAIL FROM" }
+            return e == "2.0.0" || e == "2.6.0" || text.contains("queued as") || text.contains("queued mail") ? "." : nil
+        }
         if [534, 535, 538].contains(code) || ["5.7.8", "5.7.139", "5.7.9"].contains(e) { return "AUTH" }
         if code == 530 || ["5.7.57", "5.7.60", "5.1.7", "5.1.8", "4.1.8"].contains(e) { return "MAIL FROM" }
         if text.contains("relay") || ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1", "5.2.2", "4.2.2", "5.4.1"].contains(e) {
