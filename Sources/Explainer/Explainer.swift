@@ -262,6 +262,12 @@ enum VerdictSummary {
             if s.format == MTAConfigReader.formatID, s.exchanges.isEmpty, !s.notes.isEmpty, primary != nil || s.attributes["config-mta"] != nil {
                 return "Configuration only, no SMTP session\(why.isEmpty ? ": nothing in these settings stops mail" : why)."
             }
+            // A report quoting a recipient accepted at RCPT and nothing after: Postfix's address verification
+            // report (`sendmail -bv`), which probes the recipient and never sends a message.
+            if s.format == "bounce", let last = s.exchanges.last, last.command?.verb == "RCPT",
+               let r = last.reply, (200..<300).contains(r.code), primary == nil {
+                return "Recipient accepted at RCPT TO: a delivery report that verified the address (no message was sent)."
+            }
             // An MTA's routing test (`exim -bt`): it decides before any SMTP.
             if s.format == AddressTestReader.formatID, s.exchanges.isEmpty {
                 return "Address test only, no SMTP session\(why)."

@@ -60,4 +60,13 @@ import TranscriptModel
         let x = try explained("exim -bt a@b.example\na@b.example\n  router = dnslookup, transport = remote_smtp\n  host mx.b.example [192.0.2.7] MX=10 dnssec=no\n")
         #expect(x.count == 1 && x[0].session.format == "address-test" && x[0].session.attributes["dns-server"] == nil)
     }
+
+    /// Postfix's `sendmail -bv` mails its answer as a delivery report: the verified recipient is no cut-off
+    /// session, the refused one a refusal.
+    @Test func postfixVerificationReport() throws {
+        let all = try explainedSample("bounce/postfix-verify-report.txt")
+        #expect(all.count == 2)
+        #expect(all[0].session.outcome == .rejected && all[0].primaryReason == .userunknown)
+        #expect(all[1].summary == "Recipient accepted at RCPT TO: a delivery report that verified the address (no message was sent).")
+    }
 }
