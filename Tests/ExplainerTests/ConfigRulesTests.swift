@@ -15,14 +15,17 @@ import TranscriptModel
     @Test func debianPostfixForLocalMailOnly() throws {
         let e = try #require(try explainedSample("config/postconf-loopback-only.txt").first)
         #expect(e.session.format == "mta-config" && e.session.attributes["config-inet_interfaces"] == "loopback-only")
-        #expect(ids(e) == ["config-listens-on-loopback-only", "config-hostname-not-fqdn", "config-domain-delivered-locally"])
+        #expect(ids(e) == ["config-listens-on-loopback-only", "config-local-delivery-only", "config-hostname-not-fqdn", "config-domain-delivered-locally"])
+        // Debian's "Local only": remote mail bounces at once.
+        #expect(e.findings[1].explanation.hasSuffix("default_transport = error: mail to other domains is bounced."))
+        #expect(e.findings[1].actions.count == 1 && e.findings[1].actions[0].hasPrefix("Postfix: remove `default_transport = error`"))
         #expect(e.summary == "Configuration only, no SMTP session: The MTA listens on the loopback interface only.")
         let loop = e.findings[0]
         #expect(loop.evidence.first?.text == "inet_interfaces = loopback-only")
         // Only the steps for this MTA.
         #expect(loop.actions.first?.hasPrefix("Postfix: `postconf -e inet_interfaces=all`") == true)
         #expect(!loop.actions.contains { $0.hasPrefix("Debian exim4:") })
-        #expect(e.findings[1].explanation.hasSuffix("myhostname = mail (bare)."))
+        #expect(e.findings[2].explanation.hasSuffix("myhostname = mail (bare)."))
         // A snakeoil certificate is still a certificate: no "no STARTTLS" finding.
         #expect(!ids(e).contains("config-no-tls"))
     }

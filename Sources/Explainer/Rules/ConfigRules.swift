@@ -65,11 +65,17 @@ public enum ConfigRules {
             return ([key], "\(key) = \(v).")
         },
         Row(id: "config-local-delivery-only", severity: .error, reason: .systemerror,
-            title: "Debian's exim4 is set up for local mail only",
-            explanation: "In this mode exim4 refuses every address outside the local domains (\"Mailing to remote domains not supported\") and takes no mail from other hosts.",
-            actions: ["Run `dpkg-reconfigure exim4-config` and choose \"internet site\" or \"mail sent by smarthost\"; then `update-exim4.conf` and restart exim4."]) { c in
-            guard c.isExim, c["dc_eximconfig_configtype"]?.lowercased() == "local" else { return nil }
-            return (["dc_eximconfig_configtype"], nil)
+            title: "The MTA is set up for local mail only",
+            explanation: "It sends nothing to other domains: every address outside its own is refused or bounced at once, whatever DNS and the receiving servers would say.",
+            actions: ["Debian exim4: run `dpkg-reconfigure exim4-config` and choose \"internet site\" or \"mail sent by smarthost\"; then `update-exim4.conf` and restart exim4.",
+                      "Postfix: remove `default_transport = error` and `relay_transport = error` (or run `dpkg-reconfigure postfix` and choose \"Internet Site\" or \"Internet with smarthost\"), then reload."]) { c in
+            if c.isExim {
+                guard c["dc_eximconfig_configtype"]?.lowercased() == "local" else { return nil }
+                return (["dc_eximconfig_configtype"], "exim4 answers \"Mailing to remote domains not supported\".")
+            }
+            guard c.isPostfix, let t = c["default_transport"]?.lowercased(), t.hasPrefix("error") || t.hasPrefix("discard") else { return nil }
+            return (["default_transport", "relay_transport"].filter { c[$0] != nil },
+                    "default_transport = \(c["default_transport"]!): mail to other domains is \(t.hasPrefix("error") ? "bounced" : "thrown away").")
         },
         Row(id: "config-open-relay", severity: .error, reason: .norelaying,
             title: "The MTA relays for the whole Internet (open relay)",

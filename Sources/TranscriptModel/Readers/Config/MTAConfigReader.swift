@@ -15,7 +15,7 @@ public struct MTAConfigReader: LineReader {
         "inet_protocols", "relayhost", "relay_domains", "smtpd_relay_restrictions", "smtpd_recipient_restrictions",
         "smtpd_tls_security_level", "smtpd_tls_cert_file", "smtpd_use_tls", "smtp_tls_security_level", "smtp_use_tls",
         "smtp_sasl_auth_enable", "smtp_sasl_password_maps", "smtpd_sasl_auth_enable", "message_size_limit",
-        "virtual_mailbox_domains", "virtual_alias_domains", "smtpd_banner", "default_transport", "compatibility_level",
+        "virtual_mailbox_domains", "virtual_alias_domains", "smtpd_banner", "default_transport", "relay_transport", "compatibility_level",
         "alias_maps", "home_mailbox", "mailbox_size_limit", "smtpd_helo_required", "smtpd_helo_restrictions",
     ]
 
