@@ -18,28 +18,10 @@ final class TestDNSServer: Sendable {
     init?(records: [DNSRecord], truncated: Set<String>) {
         self.records = records
         self.truncated = truncated
-        let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard udp >= 0 else { return nil }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(udp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { close(udp); return nil }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(udp, $0, &len) }
-        }
-        port = UInt16(bigEndian: addr.sin_port)
-        let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        let tbound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(tcp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard tbound == 0, listen(tcp, 16) == 0 else { close(udp); close(tcp); return nil }
+        guard let (udp, port) = loopbackSocket(SOCK_DGRAM) else { return nil }
+        // TCP on the same port, for answers too big for UDP.
+        guard let (tcp, _) = loopbackSocket(SOCK_STREAM, port: port) else { close(udp); return nil }
+        self.port = port
         let server = self
         Thread.detachNewThread { server.serveUDP(udp) }
         Thread.detachNewThread { server.serveTCP(tcp) }

@@ -29,23 +29,8 @@ final class TestHTTPSServer: Sendable {
         self.answers = answers
         // A client that gives up after the handshake must not kill the test process with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 16) == 0 else { close(fd); return nil }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        port = UInt16(bigEndian: addr.sin_port)
+        guard let (fd, port) = loopbackSocket(SOCK_STREAM) else { return nil }
+        self.port = port
         guard let ctx = SSL_CTX_new(TLS_server_method()),
               SSL_CTX_use_certificate_file(ctx, Self.certificate, SSL_FILETYPE_PEM) == 1,
               SSL_CTX_use_PrivateKey_file(ctx, Self.key, SSL_FILETYPE_PEM) == 1 else { close(fd); return nil }
