@@ -59,8 +59,6 @@ public enum AddressTestRules {
 
     public static let table: [SessionRule] = SessionRule.scoped(rows.map(rule) + [rule(other), routed], .addressTest)
 
-    static let ids: Set<String> = Set(table.map(\.id))
-
     /// The reasons no row knows: told as the MTA said them.
     static let other = Row(id: "address-undeliverable", words: [], severity: .error, reason: .rejected,
                            title: "The MTA would not deliver to this address",
@@ -103,13 +101,13 @@ public enum AddressTestRules {
                                     actions: ["Find the delivery attempts in the log (`exigrep ADDRESS /var/log/exim4/mainlog`) and paste them here."]) { f in
         let a = f.session.attributes
         guard a["address-test-result"] == "routed", let address = a["address-test-address"] else { return [] }
-        var where_ = a["address-test-target"].map { "delivered locally to \($0)" }
-        if where_ == nil, let hosts = a["address-test-hosts"] {
+        var destination = a["address-test-target"].map { "delivered locally to \($0)" }
+        if destination == nil, let hosts = a["address-test-hosts"] {
             // `mx1.example.org [192.0.2.1] MX=10 dnssec=no` → `mx1.example.org [192.0.2.1]`.
             let first = (hosts.split(separator: ";").first ?? Substring(hosts)).split(separator: " ").prefix(2).joined(separator: " ")
-            where_ = "sent to \(first)" + (hosts.contains(";") ? " (and further hosts)" : "")
+            destination = "sent to \(first)" + (hosts.contains(";") ? " (and further hosts)" : "")
         }
-        if where_ == nil, let t = a["address-test-transport"] { where_ = "delivered by the \(t) transport" }
+        if destination == nil, let t = a["address-test-transport"] { destination = "delivered by the \(t) transport" }
         let by = [a["address-test-router"].map { "router \($0)" }, a["address-test-transport"].map { "transport \($0)" }]
             .compactMap { $0 }.joined(separator: ", ")
         // The result lines, not the `R:` trace of routers tried.
@@ -120,7 +118,7 @@ public enum AddressTestRules {
         let step = a["address-test-tool"] == "sendmail" ? "Find the delivery attempts in the log (`grep ADDRESS /var/log/mail.log`) and paste them here."
             : "Find the delivery attempts in the log (`exigrep ADDRESS /var/log/exim4/mainlog`) and paste them here."
         var hit = RuleHit(evidence: ev, detail: by.isEmpty ? nil : "Routing: \(by).",
-                          title: "\(who) would be \(where_ ?? "delivered")", actions: filled([step], tested ?? address))
+                          title: "\(who) would be \(destination ?? "delivered")", actions: filled([step], tested ?? address))
         hit.actionsReplaceRow = true
         return [hit]
     }

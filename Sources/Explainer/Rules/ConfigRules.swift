@@ -170,8 +170,6 @@ public enum ConfigRules {
 
     public static let table: [SessionRule] = SessionRule.scoped(rows.map(rule), .mtaConfig)
 
-    static let ids: Set<String> = Set(table.map(\.id))
-
     private static func rule(_ row: Row) -> SessionRule {
         SessionRule(row.id, row.severity, row.reason, title: row.title, explanation: row.explanation, actions: row.actions) { f in
             let config = Config(f.session.attributes)

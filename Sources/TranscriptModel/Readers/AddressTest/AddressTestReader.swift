@@ -33,7 +33,7 @@ public struct AddressTestReader: LineReader {
         var hosts: [String] = []
         var parents: [String] = []
         var target: String?
-        var line: Int = 0
+        /// The lines about this address (number, text): its result and the indented details.
         var lines: [(Int, String)] = []
     }
 
@@ -59,7 +59,6 @@ public struct AddressTestReader: LineReader {
         }
         if var r = Self.result(s) {
             close(emit)
-            r.line = number
             r.lines = preamble + [(number, s)]
             preamble = []
             current = r
