@@ -80,5 +80,8 @@ import TranscriptModel
         let telnet = ["220 mx.example.org ESMTP", "EHLO a", "250 ok", "foo = bar"].map { Array($0.utf8)[...] }
         #expect(MTAConfigReader.score(telnet) == 0)
         #expect(MTAConfigReader.score(["myhostname = a.example", "mydestination = a", "relayhost ="].map { Array($0.utf8)[...] }) > 0.9)
+        // A question about one setting, after its command.
+        let one = try explained("root@mx:~# postconf inet_interfaces\ninet_interfaces = localhost\n")
+        #expect(one.session.format == "mta-config" && ids(one) == ["config-listens-on-loopback-only"])
     }
 }

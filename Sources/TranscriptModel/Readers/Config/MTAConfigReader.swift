@@ -23,7 +23,10 @@ public struct MTAConfigReader: LineReader {
         var postfix = 0, exim = 0, sendmail = 0, command = false
         for line in prefix where line.count < 4_096 {
             let s = Bytes.string(Bytes.trimmed(line))
-            if s.hasSuffix("postconf -n") || s.contains("postconf -n ") || s.hasSuffix("update-exim4.conf.conf") { command = true }
+            // `postconf -n`, or a question about a few settings (`postconf inet_interfaces mydestination`).
+            if s.hasPrefix("postconf ") || s.contains("$ postconf ") || s.contains("# postconf ") || s.hasSuffix("update-exim4.conf.conf") {
+                command = true
+            }
             if let (k, _) = Self.setting(s) {
                 if k.hasPrefix("dc_") { exim += 1 } else if postfixKeys.contains(k) { postfix += 1 }
             }
