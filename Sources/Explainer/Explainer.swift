@@ -101,8 +101,7 @@ public struct Explainer: Sendable {
         let filtered = primary.map { FilterRules.stoppedIDs.contains($0.id) } ?? false
         let reason = session.outcome == .delivered && !filtered ? .delivered : primary?.reason
         var summary = session.isMessageStory && session.history != nil
-            ? "" : VerdictSummary.sentence(session, primary: primary
-                ?? findings.first { $0.id == "address-routed" })   // a routable address: its info finding is the answer
+            ? "" : VerdictSummary.sentence(session, primary: primary ?? routedAddress(session, findings))
         if let h = session.history {
             summary += (summary.isEmpty ? "" : " ") + "Message \(h.queueID): " + MessageStoryText.headline(h) + "."
         }
@@ -182,6 +181,11 @@ public struct Explainer: Sendable {
         }.map(\.element)
     }
 
+    /// An address test of a routable address has only an info finding: where it goes is the answer.
+    private func routedAddress(_ session: Session, _ findings: [Finding]) -> Finding? {
+        session.format == AddressTestReader.formatID ? findings.first { $0.id == "address-routed" } : nil
+    }
+
     private func primaryFinding(_ findings: [Finding], _ session: Session) -> Finding? {
         if session.outcome == .delivered {
             // Why the recipient will not see it comes before other errors (a failed DMARC that sent it to Junk).
@@ -259,7 +263,7 @@ enum VerdictSummary {
                 return "DNS answers only, no SMTP session\(why)."
             }
             // A pasted configuration: what it sets up, before any SMTP.
-            if s.format == MTAConfigReader.formatID, s.exchanges.isEmpty, !s.notes.isEmpty, primary != nil || s.attributes["config-mta"] != nil {
+            if s.configLabel != nil {
                 return "Configuration only, no SMTP session\(why.isEmpty ? ": nothing in these settings stops mail" : why)."
             }
             // A report quoting a recipient accepted at RCPT and nothing after: Postfix's address verification
@@ -269,7 +273,7 @@ enum VerdictSummary {
                 return "Recipient accepted at RCPT TO: a delivery report that verified the address (no message was sent)."
             }
             // An MTA's routing test (`exim -bt`): it decides before any SMTP.
-            if s.format == AddressTestReader.formatID, s.exchanges.isEmpty {
+            if s.addressTestLabel != nil {
                 return "Address test only, no SMTP session\(why)."
             }
             return "Incomplete: the input ends before the session does\(why)."

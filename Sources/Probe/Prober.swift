@@ -187,40 +187,7 @@ public struct Prober {
                 hosts[i].addresses = [name]
                 continue
             }
-            for type in [DNSType.a, .aaaa] {
-                switch client.query(name, type) {
-                case .failure(let e):
-                    rec.dns(";; \(name) \(type): \(e)")
-                case .success(let m):
-                    if m.rcode != 0 {
-                        if type == .a {
-                            rec.dns("Host \(name) not found: \(m.rcode)(\(m.rcodeName))")
-                            dns.addUnresolved(name, m.rcodeName)
-                        }
-                        continue
-                    }
-                    for r in m.answers {
-                        switch r.data {
-                        case .cname(let t):
-                            if !dns.cnames.contains(where: { $0.alias == DNSFacts.canonical(r.name) }) {
-                                rec.dns("\(r.name) is an alias for \(t).")
-                            }
-                            dns.addCNAME(r.name, t)
-                        case .a(let ip), .aaaa(let ip):
-                            dns.addAddress(name, ip)
-                            rec.dns("\(name) has \(type == .a ? "address" : "IPv6 address") \(ip)")
-                            if hosts[i].addresses.count < Self.maxAddressesPerHost, !hosts[i].addresses.contains(ip) {
-                                hosts[i].addresses.append(ip)
-                            }
-                        default: break
-                        }
-                    }
-                }
-            }
-            if hosts[i].addresses.isEmpty {
-                rec.dns("\(name) has no address (A/AAAA) record")
-                dns.addUnresolved(name, "NODATA")
-            }
+            hosts[i].addresses = Array(Self.addresses(of: name, client: client, dns: &dns, rec: &rec).prefix(Self.maxAddressesPerHost))
             for ip in hosts[i].addresses {
                 checkPTR(ip, client: client, dns: &dns, rec: &rec)
             }
@@ -268,6 +235,48 @@ public struct Prober {
         }
         let verdict = sessions.last?.attributes["probe-verdict"] ?? "nothing was tried"
         return ProbeResult(sessions: sessions, transcript: rec.lines, verdict: verdict, dns: dns)
+    }
+
+    /// A host's A and AAAA records, written as `host` prints them and added to `dns` (its aliases too). A
+    /// name without any is `DNSFacts.unresolved`: NXDOMAIN, or NODATA when the name exists without an
+    /// address; a lookup that got no answer says nothing either way.
+    static func addresses(of name: String, client: DNSClient, dns: inout DNSFacts, rec: inout Recorder) -> [String] {
+        var found: [String] = []
+        var answered = true
+        for type in [DNSType.a, .aaaa] {
+            switch client.query(name, type) {
+            case .failure(let e):
+                rec.dns(";; \(name) \(type): \(e)")
+                answered = false
+            case .success(let m):
+                if m.rcode != 0 {
+                    if type == .a {
+                        rec.dns("Host \(name) not found: \(m.rcode)(\(m.rcodeName))")
+                        dns.addUnresolved(name, m.rcodeName)
+                    }
+                    continue
+                }
+                for r in m.answers {
+                    switch r.data {
+                    case .cname(let t):
+                        if !dns.cnames.contains(where: { $0.alias == DNSFacts.canonical(r.name) }) {
+                            rec.dns("\(r.name) is an alias for \(t).")
+                        }
+                        dns.addCNAME(r.name, t)
+                    case .a(let ip), .aaaa(let ip):
+                        dns.addAddress(name, ip)
+                        rec.dns("\(name) has \(type == .a ? "address" : "IPv6 address") \(ip)")
+                        if !found.contains(ip) { found.append(ip) }
+                    default: break
+                    }
+                }
+            }
+        }
+        if found.isEmpty {
+            rec.dns("\(name) has no address (A/AAAA) record")
+            if answered { dns.addUnresolved(name, "NODATA") }
+        }
+        return found
     }
 
     private func checkPTR(_ ip: String, client: DNSClient, dns: inout DNSFacts, rec: inout Recorder) {

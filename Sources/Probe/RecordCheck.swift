@@ -48,7 +48,7 @@ public struct RecordCheck: Sendable {
 
         // Each MX host must resolve: an MX naming a deleted host is a classic after a provider move.
         for host in facts.mx.map(\.host).filter({ $0 != "." && DNSMessage.family(of: $0) == nil }).prefix(8) {
-            address(of: host, client: client, facts: &facts, rec: &rec)
+            _ = Prober.addresses(of: host, client: client, dns: &facts, rec: &rec)
         }
 
         // A domain that does not resolve has no records to look at.
@@ -80,41 +80,6 @@ public struct RecordCheck: Sendable {
         b.attributes = facts.attributes
         b.attributes["records-target"] = domain
         return b.finish()
-    }
-
-    /// The A and AAAA records of an MX host, recorded as `host` prints them; a host that has none is
-    /// `DNSFacts.unresolved` (NXDOMAIN, or NODATA when the name exists without an address).
-    private func address(of host: String, client: DNSClient, facts: inout DNSFacts, rec: inout Recorder) {
-        var found = false
-        for type in [DNSType.a, .aaaa] {
-            switch client.query(host, type) {
-            case .failure(let e):
-                rec.dns(";; \(host) \(type): \(e)")
-                return
-            case .success(let m):
-                guard m.rcode == 0 else {
-                    rec.dns("Host \(host) not found: \(m.rcode)(\(m.rcodeName))")
-                    facts.addUnresolved(host, m.rcodeName)
-                    return
-                }
-                for r in m.answers {
-                    switch r.data {
-                    case .a(let ip), .aaaa(let ip):
-                        found = true
-                        facts.addAddress(host, ip)
-                        rec.dns("\(host) has \(type == .a ? "address" : "IPv6 address") \(ip)")
-                    case .cname(let t):
-                        facts.addCNAME(r.name, t)
-                        rec.dns("\(r.name) is an alias for \(t).")
-                    default: break
-                    }
-                }
-            }
-        }
-        if !found {
-            rec.dns("\(host) has no address (A/AAAA) record")
-            facts.addUnresolved(host, "NODATA")
-        }
     }
 
     /// The TXT records of `name`, each as its strings joined, recorded in `host -t txt`'s words.

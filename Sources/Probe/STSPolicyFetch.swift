@@ -58,9 +58,8 @@ struct STSPolicyFetch {
                 return out + ["curl: (60) SSL: no alternative certificate subject name matches target host name '\(host)'"]
             }
             if !result.verify.hasPrefix("0 ") {
-                // `18 (self-signed certificate)` → `self-signed certificate`, as curl words it.
-                let why = result.verify.drop { $0 != "(" }.dropFirst().dropLast()
-                return out + ["curl: (60) SSL certificate problem: \(why)"]
+                // In curl's words: `SSL certificate problem: self-signed certificate`.
+                return out + ["curl: (60) SSL certificate problem: \(TLSFacts.verifyReason(result.verify))"]
             }
             conn = c
         }

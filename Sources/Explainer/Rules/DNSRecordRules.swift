@@ -293,25 +293,29 @@ public enum DNSRecordRules {
         SessionRule(id, severity, reason, title: title, explanation: explanation, actions: actions) { f in
             guard let records = f.dns.records, !records.isEmpty else { return [] }
             return find(records).map { found in
-                // A policy file's finding points at its lines.
-                let evidence = found.missing.map { name in
-                    // The lookup that found nothing: `NAME has no TXT record`, `Host NAME not found: ...`.
-                    f.dns.notes.filter { $0.text.hasPrefix(name + " has no TXT") || $0.text.hasPrefix("Host \(name) not found") }
-                        .prefix(2).map { Evidence(position: $0.position, text: $0.text) }
-                } ?? (found.records.isEmpty ? f.dns.notes.filter { n in ["version:", "mode:", "mx:", "max_age:"].contains { n.text.hasPrefix($0) } }
-                    .prefix(6).map { Evidence(position: $0.position, text: $0.text) }
-                    : found.records.flatMap { r in f.dns.evidence(containing: String(r.text.prefix(24))) })
-                if let host = found.policyHost {
-                    // The fetch's own lines: its status, curl's error.
-                    let lines = f.dns.notes.filter { n in ["HTTP/", "curl: (", "ERROR "].contains { n.text.hasPrefix($0) } }
-                    let fetched: [Evidence] = lines.prefix(2).map { Evidence(position: $0.position, text: $0.text) }
-                    let steps: [String] = actions.map { $0.replacingOccurrences(of: "POLICYHOST", with: host) }
-                    var hit = RuleHit(evidence: fetched.isEmpty ? evidence : fetched, detail: found.detail, title: found.title,
-                                      actions: steps, severity: found.severity)
-                    hit.actionsReplaceRow = true
-                    return hit
+                func lines(_ keep: (String) -> Bool, _ n: Int) -> [Evidence] {
+                    f.dns.notes.filter { keep($0.text) }.prefix(n).map { Evidence(position: $0.position, text: $0.text) }
                 }
-                return RuleHit(evidence: evidence, detail: found.detail, title: found.title, severity: found.severity)
+                let evidence: [Evidence]
+                if let name = found.missing {
+                    // The lookup that found nothing: `NAME has no TXT record`, `Host NAME not found: ...`.
+                    evidence = lines({ $0.hasPrefix(name + " has no TXT") || $0.hasPrefix("Host \(name) not found") }, 2)
+                } else if found.policyHost != nil {
+                    // The fetch's own lines: its status, curl's error.
+                    evidence = lines({ t in ["HTTP/", "curl: (", "ERROR "].contains { t.hasPrefix($0) } }, 2)
+                } else if found.records.isEmpty {
+                    // A policy file's finding points at its lines.
+                    evidence = lines({ t in ["version:", "mode:", "mx:", "max_age:"].contains { t.hasPrefix($0) } }, 6)
+                } else {
+                    evidence = found.records.flatMap { r in f.dns.evidence(containing: String(r.text.prefix(24))) }
+                }
+                var hit = RuleHit(evidence: evidence, detail: found.detail, title: found.title, severity: found.severity)
+                if let host = found.policyHost {
+                    // The steps name the policy host.
+                    hit.actions = actions.map { $0.replacingOccurrences(of: "POLICYHOST", with: host) }
+                    hit.actionsReplaceRow = true
+                }
+                return hit
             }
         }
     }

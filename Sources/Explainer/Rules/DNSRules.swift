@@ -24,7 +24,7 @@ public enum DNSRules {
                     ]) { f in
             guard f.dns.status == "NXDOMAIN" else { return [] }
             // The first lookup was of an MX host: `dns-mx-host-unresolved` says what that means.
-            if let q = f.dns.facts.query?.split(separator: " ").first, f.dns.facts.mx.contains(where: { $0.host == q }) { return [] }
+            if let q = f.dns.facts.queryName, f.dns.facts.mx.contains(where: { $0.host == q }) { return [] }
             return [RuleHit(evidence: f.dns.evidence(containing: "NXDOMAIN"))]
         },
         SessionRule("dns-lookup-failed", .error, .networkerror,
@@ -93,7 +93,7 @@ public enum DNSRules {
             let v = f.dns
             let mxHosts = v.facts.mx.map(\.host)
             var failed = v.facts.unresolved.filter { mxHosts.contains($0.name) }
-            if let st = v.status, st != "NOERROR", let q = v.facts.query?.split(separator: " ").first.map(String.init),
+            if let st = v.status, st != "NOERROR", let q = v.facts.queryName,
                mxHosts.contains(q) {
                 failed.insert((q, st), at: 0)
             }
@@ -186,9 +186,7 @@ public enum DNSRules {
             if a["tls-name-match"] == "no" { why.append("its certificate does not name \(host)") }
             if a["tls-expired"] == "yes" { why.append("its certificate has expired") }
             else if let verify = a["tls-verify"], !verify.hasPrefix("0 "), a["tls-name-match"] != "no" {
-                // `18 (self-signed certificate)` → `self-signed certificate`.
-                let words = verify.contains("(") ? String(verify.drop { $0 != "(" }.dropFirst().dropLast()) : verify
-                why.append("its certificate does not verify: \(words)")
+                why.append("its certificate does not verify: \(TLSFacts.verifyReason(verify))")
             }
             guard !why.isEmpty else { return [] }
             let policy = v.notes.filter { $0.text.hasPrefix("mode:") }.prefix(1).map { Evidence(position: $0.position, text: $0.text) }

@@ -51,6 +51,11 @@ public struct TLSFacts: Sendable, Hashable {
     public var verify: String?
     /// Implicit TLS (port 465) rather than STARTTLS.
     public var implicit: Bool = false
+
+    /// The words of a verification result: `18 (self-signed certificate)` → `self-signed certificate`.
+    public static func verifyReason(_ verify: String) -> String {
+        verify.contains("(") ? String(verify.drop { $0 != "(" }.dropFirst().dropLast()) : verify
+    }
     public var position: SourcePosition?
 
     public init(version: String? = nil, cipher: String? = nil, serverName: String? = nil, subject: String? = nil,

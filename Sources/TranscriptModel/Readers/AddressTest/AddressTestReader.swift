@@ -115,14 +115,7 @@ public struct AddressTestReader: LineReader {
 
     /// `exim -bt a@b`, `exim4 -v -bt a@b`, `sendmail -bv a@b` (after a shell prompt or not): the tool.
     static func command(_ s: String) -> String? {
-        var cmd = Substring(s)
-        for marker in ["$ ", "# "] {
-            if let r = s.range(of: marker), s.distance(from: s.startIndex, to: r.lowerBound) <= 60 {
-                cmd = s[r.upperBound...]
-                break
-            }
-        }
-        let words = cmd.split(separator: " ")
+        let words = ShellPrompt.command(in: s).split(separator: " ")
         guard let first = words.first?.split(separator: "/").last.map(String.init) else { return nil }
         let tool = first == "sudo" && words.count > 1 ? String(words[1].split(separator: "/").last ?? "") : first
         let flags = words.dropFirst().filter { $0.hasPrefix("-") }

@@ -24,7 +24,7 @@ public struct MTAConfigReader: LineReader {
         for line in prefix where line.count < 4_096 {
             let s = Bytes.string(Bytes.trimmed(line))
             // `postconf -n`, or a question about a few settings (`postconf inet_interfaces mydestination`).
-            if s.hasPrefix("postconf ") || s.contains("$ postconf ") || s.contains("# postconf ") || s.hasSuffix("update-exim4.conf.conf") {
+            if ShellPrompt.command(in: s).hasPrefix("postconf ") || s.hasSuffix("update-exim4.conf.conf") {
                 command = true
             }
             if let (k, _) = Self.setting(s) {
@@ -37,13 +37,13 @@ public struct MTAConfigReader: LineReader {
     }
 
     private let input: String
-    private var settings: [(key: String, value: String, line: Int)] = []
+    private var settings: [(key: String, value: String)] = []
     private var notes: [(Int, String, Note.Kind)] = []
-    private var eximStyle = 0
-    /// sendmail.mc: every active `DAEMON_OPTIONS(...)` and `FEATURE(...)`, and the `define`s.
+    /// sendmail.mc: every active `DAEMON_OPTIONS(...)` and `FEATURE(...)`, and the `define`s the rules read.
     private var daemonOptions: [String] = []
     private var features: [String] = []
-    private var defines: [(String, String)] = []
+    private var defines: [String: String] = [:]
+    static let sendmailDefines: Set<String> = ["SMART_HOST", "confMAX_MESSAGE_SIZE", "confDOMAIN_NAME"]
 
     public init(input: String) { self.input = input }
 
@@ -62,15 +62,15 @@ public struct MTAConfigReader: LineReader {
             switch macro {
             case "DAEMON_OPTIONS": if daemonOptions.count < 32 { daemonOptions.append(args.joined(separator: ",")) }
             case "FEATURE": if features.count < 100, let f = args.first { features.append(f) }
-            case "define": if defines.count < 200, args.count >= 2 { defines.append((args[0], args[1...].joined(separator: ","))) }
+            case "define":
+                if args.count >= 2, Self.sendmailDefines.contains(args[0]) { defines[args[0]] = args[1...].joined(separator: ",") }
             default: break
             }
             if notes.count < 2_000 { notes.append((number, s, .log)) }
             return
         }
         if let (k, v) = Self.setting(s), settings.count < 1_000 {
-            if k.hasPrefix("dc_") { eximStyle += 1 }
-            settings.append((k, v, number))
+            settings.append((k, v))
             if notes.count < 2_000 { notes.append((number, s, .log)) }
             return
         }
@@ -85,11 +85,12 @@ public struct MTAConfigReader: LineReader {
         var b = SessionBuilder(input: input, format: Self.formatID)
         for (n, text, kind) in notes { b.note(text, kind: kind, at: SourcePosition(input: input, line: n)) }
         let sendmail = settings.isEmpty
-        var a: [String: String] = ["config-mta": sendmail ? "sendmail" : eximStyle > 0 ? "exim" : "postfix"]
+        let exim = settings.contains { $0.key.hasPrefix("dc_") }
+        var a: [String: String] = ["config-mta": sendmail ? "sendmail" : exim ? "exim" : "postfix"]
         if !daemonOptions.isEmpty { a["config-sendmail_daemon_options"] = daemonOptions.joined(separator: " | ") }
         if !features.isEmpty { a["config-sendmail_features"] = features.joined(separator: " ") }
-        for (k, v) in defines where ["SMART_HOST", "confMAX_MESSAGE_SIZE", "confDOMAIN_NAME"].contains(k) { a["config-sendmail_" + k] = v }
-        for (k, v, _) in settings where (Self.postfixKeys.contains(k) || k.hasPrefix("dc_")) && a["config-" + k] == nil {
+        for (k, v) in defines { a["config-sendmail_" + k] = v }
+        for (k, v) in settings where (Self.postfixKeys.contains(k) || k.hasPrefix("dc_")) && a["config-" + k] == nil {
             a["config-" + k] = String(v.prefix(2_000))
         }
         b.attributes = a

@@ -53,6 +53,9 @@ public struct DNSFacts: Sendable, Hashable {
             && stsFetch == nil
     }
 
+    /// The name the first question asked about (`example.com` of `example.com MX`).
+    public var queryName: String? { query?.split(separator: " ").first.map(String.init) }
+
     /// RFC 7505: a single MX of preference 0 pointing at the root.
     public var nullMX: Bool { mx.count == 1 && mx[0].host == "." }
 

@@ -441,7 +441,7 @@ public struct DNSLineParser: Sendable {
     private mutating func looked(_ name: String?, _ st: String) {
         let n = name.map { DNSFacts.canonical($0.trimmingCharacters(in: .whitespaces)) }
         // Without a question seen (host output alone), a name the MX answer gave is another lookup.
-        if let n, facts.query.map({ $0.split(separator: " ").first.map(String.init) != n }) ?? facts.mx.contains(where: { $0.host == n }) {
+        if let n, facts.query != nil ? facts.queryName != n : facts.mx.contains(where: { $0.host == n }) {
             facts.addUnresolved(n, st)
         } else {
             setStatus(st)
@@ -541,13 +541,7 @@ public struct DNSLineParser: Sendable {
         // dig's own header (`; <<>> DiG 9.18 <<>> TXT example.com`) repeats the command: not a second one;
         // host's `Host gone.example not found: 3(NXDOMAIN)` is its answer.
         if s.hasPrefix(";") || s.hasPrefix("Host ") && s.contains(" not found: ") { return nil }
-        var cmd = Substring(s)
-        for marker in ["$ ", "# ", "> ", "% "] {
-            if let r = s.range(of: marker), s.distance(from: s.startIndex, to: r.lowerBound) <= 60 {
-                cmd = s[r.upperBound...]
-                break
-            }
-        }
+        let cmd = ShellPrompt.command(in: s)
         let words = cmd.split(separator: " ").map(String.init)
         // `Resolve-DnsName : name : DNS name does not exist` is its error, not a command.
         guard let tool = words.first?.lowercased(), ["dig", "host", "nslookup", "drill", "kdig", "resolve-dnsname"].contains(tool),
@@ -597,13 +591,7 @@ public struct DNSLineParser: Sendable {
     /// `curl -si https://mta-sts.shop.example/.well-known/mta-sts.txt` (or wget): the policy host.
     static func stsFetchCommand(_ s: String) -> String? {
         guard s.contains("/.well-known/mta-sts.txt") else { return nil }
-        var cmd = Substring(s)
-        for marker in ["$ ", "# ", "> ", "% "] {
-            if let r = s.range(of: marker), s.distance(from: s.startIndex, to: r.lowerBound) <= 60 {
-                cmd = s[r.upperBound...]
-                break
-            }
-        }
+        let cmd = ShellPrompt.command(in: s)
         let words = cmd.split(separator: " ")
         guard let tool = words.first, tool == "curl" || tool == "wget",
               let url = words.first(where: { $0.contains("/.well-known/mta-sts.txt") }) else { return nil }
