@@ -190,6 +190,8 @@ public struct Explainer: Sendable {
         if session.outcome == .delivered {
             // Why the recipient will not see it comes before other errors (a failed DMARC that sent it to Junk).
             return findings.first { $0.severity == .error && FilterRules.stoppedIDs.contains($0.id) }
+                // A mailbox delivery that is retried is a warning, but still why the message is not there yet.
+                ?? findings.first { $0.id == "mailbox-delivery-failed" }
                 ?? findings.first { FilterRules.junkIDs.contains($0.id) } ?? findings.first { $0.severity == .error }
                 ?? findings.first { TLSReportRules.ids.contains($0.id) && $0.severity == .warning }
                 ?? findings.first { FeedbackRules.ids.contains($0.id) && $0.severity != .info }
@@ -219,6 +221,9 @@ enum VerdictSummary {
             if let p = primary, FilterRules.junkIDs.contains(p.id) {
                 return "\(p.title)\(q): the recipient may not see it."
             }
+            if let p = primary, p.id == "mailbox-delivery-failed" {
+                return "\(p.title)\(q)."
+            }
             if let p = primary, FilterRules.stoppedIDs.contains(p.id) {
                 return "\(p.title)\(q): SMTP reported success, so the sender gets no bounce from the dialogue."
             }
@@ -245,7 +250,14 @@ enum VerdictSummary {
             if let p = primary, TLSReportRules.ids.contains(p.id), p.severity == .error {
                 return "Not delivered on these sessions (the sender keeps the mail and retries): \(p.title)."
             }
-            if let p = primary, Explainer.tellWhyUnfinished.contains(p.id) { return "Incomplete: \(p.title)." }
+            // The MTA's own stop has no dialogue to end: the primary finding says why (the stop, or the story it ended).
+            if let p = primary, Explainer.tellWhyUnfinished.contains(p.id) || s.attributes["mta-reason"] != nil {
+                return "Incomplete: \(p.title)."
+            }
+            // A delivery agent's failure with no SMTP session in the input (the log starts after it).
+            if let p = primary, p.id == "mailbox-delivery-failed" {
+                return (s.attributes["mailbox-status"] == "deferred" ? "Not delivered yet (the server retries): " : "Not delivered: ") + p.title + "."
+            }
             if s.quitSent { return "Incomplete: the client quit before sending a message\(why)." }
             // A reader's own word that the input holds no session to tell (an empty mail queue, a webhook
             // batch of opens and clicks).

@@ -231,6 +231,17 @@ public enum DNSRules {
             let lower = note.text.lowercased()
             let fellBack = ["delivering unencrypted", "continuing without tls", "falling back", "retrying without"]
                 .contains { Bytes.contains(lower, $0) }
+            // A DANE sender's own line (Exim: `DANE attempt failed; ...`, `dane:fail <validation-failure>`) names the
+            // cause: the certificate did not match the TLSA records.
+            if let dane = f.session.notes.first(where: { Bytes.contains($0.text, "DANE attempt failed") || Bytes.contains($0.text, "validation-failure") }) {
+                let c = ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: nil, text: dane.text, command: nil))
+                if c.ruleID == "text.dane.mismatch" {
+                    var hit = RuleHit(exchanges: [i], evidence: f.evidence(i) + [Evidence(position: dane.position, text: dane.text)],
+                                      detail: c.explanation, title: c.title, actions: c.actions)
+                    hit.actionsReplaceRow = true
+                    return [hit]
+                }
+            }
             return [RuleHit(exchanges: [i], evidence: f.evidence(i) + [Evidence(position: note.position, text: note.text)],
                             detail: fellBack ? "The client then sent the mail without TLS." : nil)]
         },

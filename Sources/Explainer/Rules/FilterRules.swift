@@ -22,6 +22,18 @@ public enum FilterRules {
                   let r = f.exchanges[i].reply, let v = FilterVerdict(acceptedReply: r.text) else { return [] }
             return [hit(v, f, exchanges: [i], evidence: f.evidence(i))]
         },
+        SessionRule("mailbox-delivery-failed", .error, .mailererror,
+                    title: "Accepted, then the delivery into the mailbox failed",
+                    explanation: "The server took the message, but its last step, writing it into the recipient's mailbox (the MTA's local, virtual or pipe delivery, or Dovecot), failed.",
+                    actions: [
+                        "Read the delivery agent's log lines around this one for the cause it names, and fix it on the receiving server.",
+                        "Once it is fixed, deferred mail goes out on the next retry (`postqueue -f` retries now); bounced mail must be sent again.",
+                    ]) { f in
+            // Where the session's own dialogue holds the refusal (Dovecot's LMTP reply), that reply tells it.
+            guard let d = MailboxDelivery(attributes: f.session.attributes), d.action == .failed,
+                  f.session.outcome == .delivered || f.session.exchanges.isEmpty else { return [] }
+            return [mailboxFailure(d, f)]
+        },
         SessionRule("delivered-to-junk", .warning, .spamdetected,
                     title: "Delivered, but into the Junk folder",
                     explanation: "The message reached the mailbox, but the delivery agent filed it in a spam folder (a spam filter's verdict, or a Sieve rule reading the filter's header), where the recipient may never look.",
@@ -59,9 +71,35 @@ public enum FilterRules {
 
     static let ids: Set<String> = Set(table.map(\.id))
     /// Findings that say the accepted message did not reach the recipient's eyes: they make the verdict and reason.
-    static let stoppedIDs: Set<String> = ["accepted-then-filtered", "delivered-to-junk", "spam-filter-tagged", "filed-as-spam"]
+    static let stoppedIDs: Set<String> = ["accepted-then-filtered", "delivered-to-junk", "spam-filter-tagged", "filed-as-spam",
+                                          "mailbox-delivery-failed"]
     /// Warnings that a delivered message went (or will most likely go) to the Junk folder.
     static let junkIDs: Set<String> = ["delivered-to-junk", "spam-filter-tagged", "filed-as-spam"]
+
+    /// A failed mailbox delivery, told in the knowledge base's words when it knows the agent's reason
+    /// (`unknown user`, a full mailbox, `File too large`).
+    private static func mailboxFailure(_ d: MailboxDelivery, _ f: SessionFacts) -> RuleHit {
+        let c = ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: f.session.attributes["dsn"], text: d.target, command: nil))
+        let known = ["text.", "kb.", "enh."].contains { c.ruleID.hasPrefix($0) }
+        let accepted = f.session.transactions.contains(where: \.delivered)
+        let who = d.user.isEmpty ? "" : " to \(d.user)"
+        var title = (accepted ? "Accepted, then delivery\(who) failed" : "Delivery\(who) failed")
+        if known { title += ": " + c.title.prefix(1).lowercased() + c.title.dropFirst() }
+        var detail = known ? c.explanation + " " : ""
+        detail += "In the delivery agent's words (\(d.agent ?? "Dovecot")): \(d.target)" + (d.target.hasSuffix(".") ? "" : ".")
+        switch d.status {
+        case "bounced"?: detail += " The message was returned to its sender."
+        case "deferred"?: detail += " The server keeps it queued and tries again until its queue lifetime ends."
+        default: break
+        }
+        let key = String(d.target.prefix(60))
+        let notes = f.session.notes.filter { !key.isEmpty && $0.text.contains(key) }.suffix(2)
+        var hit = RuleHit(evidence: notes.map { Evidence(position: $0.position, text: $0.text) }, detail: detail, title: title,
+                          reason: known ? c.reason : nil, actions: known ? c.actions : [],
+                          severity: d.status == "deferred" ? .warning : nil)
+        hit.actionsReplaceRow = known && !c.actions.isEmpty
+        return hit
+    }
 
     private static func mailboxHit(_ d: MailboxDelivery, _ f: SessionFacts, title: String) -> RuleHit {
         let notes = f.session.notes.filter { $0.text.contains("msgid=") && $0.text.contains("(" + d.user + ")") }.suffix(2)

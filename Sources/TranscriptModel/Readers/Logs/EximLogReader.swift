@@ -49,6 +49,9 @@ public struct EximLogReader: LineReader {
     var inbound: [String: Inbound] = [:]
     /// Message id → the inbound session that received it (while that session is open or held).
     var byMessage: [String: Inbound] = [:]
+    /// A message's DANE lines logged before its attempt has a line of its own (`dane:fail <validation-failure>`,
+    /// `DANE attempt failed; ...`): they go to the attempt that follows.
+    var daneNotes: [String: [LogNote]] = [:]
     var outbound: [String: Outbound] = [:]
     var now = 0.0
     var lastSweep = 0.0
@@ -90,6 +93,8 @@ public struct EximLogReader: LineReader {
         var messages: [String] = []
         /// A message of this session that an ACL `discard` or a `:blackhole:` router threw away.
         var filter: FilterVerdict?
+        /// A message of this session whose local delivery (appendfile, pipe) failed.
+        var mailbox: MailboxDelivery?
         var last: Double
         var start: SourcePosition
         init(key: String, time: Double, start: SourcePosition) { self.key = key; self.last = time; self.start = start }
@@ -106,6 +111,9 @@ public struct EximLogReader: LineReader {
         var sender: String?
         var tls: TLSFacts?
         var last: Double
+        /// Exim stopped this attempt itself before any connection (routing, a DANE lookup): its words, the
+        /// recipients it named, `deferred` or `bounced`.
+        var ownReason: (reason: String, status: String, to: [String])?
         init(msgID: String, time: Double) { self.msgID = msgID; self.last = time }
     }
 
@@ -207,6 +215,7 @@ public struct EximLogReader: LineReader {
     public mutating func finish(emit: (Session) -> Void) {
         for (_, o) in outbound.sortedStably(by: { $0.last < $1.last }) { emitOutbound(o, emit: emit) }
         outbound.removeAll()
+        daneNotes.removeAll()
         for (_, s) in inbound.sortedStably(by: { $0.start.order < $1.start.order }) { emitInbound(s, emit: emit) }
         inbound.removeAll()
         byMessage.removeAll()
@@ -652,16 +661,25 @@ public struct EximLogReader: LineReader {
             // No connection behind these: the host's retry time has not come, or the retry period is over.
             let noAttempt = hf?.ip == nil && (LogBytes.find(r, "retry timeout exceeded") != nil
                                               || LogBytes.find(r, "retry time not reached") != nil)
-            guard isRemote, kind != "*>", !noAttempt else { return true }
+            // A remote transport that stopped before connecting (a DANE/TLSA lookup) names no host.
+            let preConnect = hf?.ip == nil && (LogBytes.find(r, "DANE error") != nil || LogBytes.find(r, "TLSA") != nil)
+            guard isRemote, !preConnect, kind != "*>", !noAttempt else {
+                // Failed before any connection: routing, a local delivery, a DANE lookup.
+                if kind == "**" || kind == "==", !noAttempt, hf?.ip == nil {
+                    deliveryFailure(id, to: to, kind: kind, r, note: note, emit: emit)
+                }
+                return true
+            }
             let o: Outbound
             if kind == "->" || kind == ">>", let cur = outbound[id], cur.ip == hf?.ip { o = cur }
-            else if let cur = outbound[id], cur.recipients.isEmpty, hf == nil || cur.ip == hf?.ip {
+            else if let cur = outbound[id], cur.recipients.isEmpty, cur.ownReason == nil, hf == nil || cur.ip == hf?.ip {
                 // The attempt's own `H=host [ip] Connection refused` line came first.
                 o = cur
                 if o.tls == nil { o.tls = Self.tlsField(r, pos: pos) }
             } else {
                 if let cur = outbound.removeValue(forKey: id) { emitOutbound(cur, emit: emit) }
                 o = Outbound(msgID: id, time: pos.time ?? now)
+                o.notes = daneNotes.removeValue(forKey: id) ?? []
                 o.host = hf?.host; o.ip = hf?.ip; o.port = hf?.port
                 o.tls = Self.tlsField(r, pos: pos)
                 outbound[id] = o
@@ -674,6 +692,7 @@ public struct EximLogReader: LineReader {
             return true
         }
         if LogBytes.starts(b, "Completed") {
+            daneNotes[id] = nil
             byMessage[id]?.add(note)
             byMessage[id] = nil
             // The message's chain ends: its last attempt (or a session of its own) tells the story.
@@ -692,10 +711,11 @@ public struct EximLogReader: LineReader {
             if LogBytes.find(b, "rejected") != nil || LogBytes.find(b, " F=<") != nil && LogBytes.find(b, "SMTP error") == nil {
                 return hostLine(b, pid: pid, pos: pos, note: note, emit: emit)
             }
-            if let o = outbound[id], o.recipients.isEmpty { o.notes.append(note) } else {
+            if let o = outbound[id], o.recipients.isEmpty, o.ownReason == nil { o.notes.append(note) } else {
                 // A host line after an attempt's results starts the next attempt.
                 if let cur = outbound.removeValue(forKey: id) { emitOutbound(cur, emit: emit) }
                 let o = Outbound(msgID: id, time: pos.time ?? now)
+                o.notes = daneNotes.removeValue(forKey: id) ?? []
                 if let hf = Self.hostField(b) { o.host = hf.host; o.ip = hf.ip; o.port = hf.port }
                 o.notes.append(note)
                 outbound[id] = o
@@ -710,6 +730,10 @@ public struct EximLogReader: LineReader {
         }
         byMessage[id]?.add(note)
         if let o = outbound[id] { o.notes.append(note) }
+        else if LogBytes.starts(b, "DANE ") || LogBytes.starts(b, "dane:"), daneNotes[id, default: []].count < 8 {
+            if daneNotes.count > 10_000 { daneNotes.removeAll() }
+            daneNotes[id, default: []].append(note)
+        }
         return LogBytes.starts(b, "Frozen") || LogBytes.starts(b, "Message is frozen") || LogBytes.starts(b, "Unfrozen")
             || LogBytes.starts(b, "Spool") || LogBytes.starts(b, "Warning") || LogBytes.starts(b, "removed")
             || LogBytes.starts(b, "retry time not reached") || LogBytes.find(b, "defer") != nil
@@ -731,6 +755,65 @@ public struct EximLogReader: LineReader {
             || Self.isHostError(b)
     }
 
+    /// A recipient that failed without an SMTP attempt (`** bob@x R=dnslookup: Unrouteable address`,
+    /// `== bob@x R=localuser T=local_delivery defer (-22): mailbox is full`, `== bob@x R=dnslookup T=remote_smtp
+    /// defer (-36): DANE error: tlsa lookup DEFER`). A local transport's failure joins the SMTP session that
+    /// brought the message when it is still open; anything else is a session of its own, in Exim's words.
+    mutating func deliveryFailure(_ id: String, to: String, kind: String, _ r: ArraySlice<UInt8>, note: LogNote,
+                                  emit: (Session) -> Void) {
+        let reasonStart = LogBytes.find(r, "): ").map { $0 + 3 } ?? LogBytes.find(r, ": ").map { $0 + 2 }
+        guard let k = reasonStart else { return }
+        let reason = Bytes.string(Bytes.trimmed(r[k...]).prefix(1000))
+        // Not attempts: the host's retry time has not come, or SMTP deliveries are queued on purpose (-odqs).
+        let lower = reason.lowercased()
+        guard !reason.isEmpty, !lower.contains("retry time not"), !lower.contains("delivery explicitly queued") else { return }
+        let status = kind == "**" ? "bounced" : "deferred"
+        let transport = LogBytes.value(r, "T=").map { Bytes.string($0).lowercased() } ?? ""
+        let sender = tracks[id]?.history.received?.sender
+        if ["local", "pipe", "file", "virtual", "maildir", "mailbox", "appendfile", "lmtp"].contains(where: transport.contains) {
+            let d = MailboxDelivery(failedBy: "Exim \(transport)", user: to, messageID: "", status: status, reason: reason)
+            if let x = byMessage[id], !x.closed {
+                if x.mailbox == nil || d.notability > x.mailbox!.notability { x.mailbox = d }
+                return
+            }
+            var b = SessionBuilder(input: input, format: Self.formatID)
+            // The last leg of mail coming in: the receiving side's own delivery.
+            b.direction = .inbound
+            b.note(note.text, kind: .log, at: note.pos)
+            b.attributes["queue-id"] = id
+            d.record(in: &b.attributes)
+            var s = b.finish()
+            var t = Transaction(sender: sender)
+            t.recipients = [.init(address: to, accepted: nil, reply: nil)]
+            t.queueID = id
+            s.transactions.append(t)
+            stats.sessions += 1
+            emit(s)
+            return
+        }
+        // Held like an attempt, so the one that ends the message's chain carries its story; the attempt's own
+        // `H=host [ip]: DANE error: ...` line, when it came first, gives the host.
+        if let cur = outbound[id], let own = cur.ownReason, own.reason == reason, own.status == status {
+            // One line per recipient: a hostile log repeating it must not grow the attempt without end.
+            if own.to.count < 1_000 { cur.ownReason?.to.append(to) }
+            if cur.notes.count < 5_000 { cur.notes.append(note) }
+            return
+        }
+        let o: Outbound
+        if let cur = outbound[id], cur.recipients.isEmpty, cur.ownReason == nil {
+            o = cur
+        } else {
+            if let cur = outbound.removeValue(forKey: id) { emitOutbound(cur, emit: emit) }
+            o = Outbound(msgID: id, time: note.pos.time ?? now)
+            o.notes = daneNotes.removeValue(forKey: id) ?? []
+            outbound[id] = o
+        }
+        o.sender = sender
+        o.last = note.pos.time ?? now
+        o.notes.append(note)
+        o.ownReason = (reason, status, [to])
+    }
+
     /// A delivery's connection error by host: `mx.example.net [192.0.2.1] Connection refused`.
     static func isHostError(_ b: ArraySlice<UInt8>) -> Bool {
         guard let open = LogBytes.find(b.prefix(300), " ["), let close = b[open...].prefix(200).firstIndex(of: 0x5D) else { return false }
@@ -749,6 +832,7 @@ public struct EximLogReader: LineReader {
         b.client = x.client
         if !x.messages.isEmpty { b.attributes["queue-id"] = x.messages.joined(separator: " ") }
         x.filter?.record(in: &b.attributes)
+        x.mailbox?.record(in: &b.attributes)
         var ni = 0
         let notes = x.notes
         func flush(_ line: Int?) {
@@ -887,6 +971,17 @@ public struct EximLogReader: LineReader {
     }
 
     mutating func emitAttempt(_ o: Outbound, emit: (Session) -> Void) {
+        if let own = o.ownReason {
+            var s = QueuedAttempt.ownReason(input: input, format: Self.formatID, reason: own.reason,
+                                            notes: o.notes.map { .init(text: $0.text, pos: $0.pos) },
+                                            envelope: (o.sender, own.to), qid: o.msgID)
+            s.direction = .outbound
+            if o.host != nil || o.ip != nil { s.server = Peer(host: o.host, address: o.ip, port: o.port) }
+            s.attributes["status"] = own.status
+            stats.sessions += 1
+            emit(s)
+            return
+        }
         var b = SessionBuilder(input: input, format: Self.formatID)
         b.direction = .outbound
         b.attributes["queue-id"] = o.msgID

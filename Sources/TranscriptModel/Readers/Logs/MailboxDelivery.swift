@@ -14,6 +14,21 @@ public struct MailboxDelivery: Sendable, Hashable {
     public var target: String
     /// A Sieve script decided it (`sieve:` lines), not the default delivery.
     public var bySieve: Bool
+    /// The MTA's own delivery agent that failed (`postfix/local`, `postfix/virtual`, `postfix/pipe`); nil for Dovecot.
+    public var agent: String?
+    /// `deferred` (retried) or `bounced` (returned to the sender) when the agent logged it.
+    public var status: String?
+
+    /// A failed delivery by the MTA's own agent (`postfix/local ... status=bounced (unknown user: "bob")`).
+    init(failedBy agent: String, user: String, messageID: String, status: String, reason: String) {
+        self.user = user
+        self.messageID = messageID
+        action = .failed
+        target = String(reason.prefix(1000))
+        bySieve = false
+        self.agent = agent
+        self.status = status
+    }
 
     /// `lmtp(bob@example.com)<15080><pPC9MGVcEmDoOgAAWP5Hkg>: [Info: ][sieve: ]msgid=<m@x>: saved mail to INBOX`
     /// (also `lda(...)`, `deliver(...)`); nil for Dovecot's other lines (imap, pop3, auth, connects).
@@ -72,7 +87,8 @@ public struct MailboxDelivery: Sendable, Hashable {
         case .discarded: return 5
         case .stored: return isJunkFolder ? 4 : (target.uppercased() == "INBOX" ? 0 : 2)
         case .forwarded: return 3
-        case .failed: return 1
+        // A delivery that failed is the news, whatever happened to the other recipients.
+        case .failed: return 6
         }
     }
 
@@ -81,6 +97,8 @@ public struct MailboxDelivery: Sendable, Hashable {
         a["mailbox-action"] = action.rawValue
         if !target.isEmpty { a["mailbox-target"] = target }
         if bySieve { a["mailbox-by"] = "sieve" }
+        if let agent { a["mailbox-agent"] = agent }
+        if let status { a["mailbox-status"] = status }
         // A Sieve `discard` is a filter that stopped an accepted message.
         if action == .discarded {
             FilterVerdict(action: .discard, category: nil, by: "sieve", detail: "Sieve discard for \(user)").record(in: &a)
@@ -93,6 +111,8 @@ public struct MailboxDelivery: Sendable, Hashable {
         user = a["mailbox-user"] ?? ""
         target = a["mailbox-target"] ?? ""
         bySieve = a["mailbox-by"] == "sieve"
+        agent = a["mailbox-agent"]
+        status = a["mailbox-status"]
         messageID = ""
     }
 }

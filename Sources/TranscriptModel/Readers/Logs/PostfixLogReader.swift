@@ -880,6 +880,9 @@ public struct PostfixLogReader: LineReader {
                 let number: Int
                 if let k = t.groupKey, k == pos.time ?? -1 { number = t.attempts } else { number = t.nextAttempt(); t.groupKey = pos.time }
                 recordStatus(st, track: t, number: number)
+                if st.status == "bounced" || st.status == "deferred" {
+                    localFailure(st, daemon: Bytes.string(daemon), qid: qid, q, note: note, emit: emit)
+                }
             }
             return true
         }
@@ -1503,6 +1506,73 @@ public struct PostfixLogReader: LineReader {
 
     // MARK: - Emitting outbound sessions
 
+    /// A recipient that failed without an SMTP dialogue: a local, virtual or pipe delivery (joined to the inbound
+    /// session that brought the message, or a session of its own), or the error transport's verdict on a
+    /// destination (`delivery temporarily suspended: ...`).
+    mutating func localFailure(_ st: Status, daemon: String, qid: String, _ q: QueueInfo, note: LogNote,
+                               emit: (Session) -> Void) {
+        var detail = st.detail
+        if let r = LogBytes.after(detail, "delivery temporarily suspended: ") { detail = r }
+        let reason = Bytes.string(detail.prefix(1000))
+        if daemon == "local" || daemon == "virtual" || daemon == "pipe" {
+            let d = MailboxDelivery(failedBy: "postfix/" + daemon, user: st.to, messageID: q.messageID ?? "",
+                                    status: st.status, reason: reason)
+            if let s = q.inbound {
+                if s.mailbox == nil || d.notability > s.mailbox!.notability { s.mailbox = d }
+                return
+            }
+            // The log does not show how the message came in: the failed delivery is a session of its own.
+            stats.sessions += 1
+            var b = SessionBuilder(input: input, format: Self.formatID)
+            // The last leg of mail coming in: the receiving side's own delivery.
+            b.direction = .inbound
+            b.note(note.text, kind: .log, at: note.pos)
+            b.attributes["queue-id"] = qid
+            b.attributes["service"] = "postfix/" + daemon
+            if let dsn = st.dsn { b.attributes["dsn"] = dsn }
+            d.record(in: &b.attributes)
+            var s = b.finish()
+            var t = Transaction(sender: q.sender)
+            t.recipients = [.init(address: st.to, accepted: nil, reply: nil)]
+            t.queueID = qid
+            s.transactions.append(t)
+            emit(s)
+            return
+        }
+        guard daemon == "error" || daemon == "retry" else { return }
+        let service = "postfix/" + daemon
+        if let r = LogBytes.after(detail, "connect to ") {
+            let (h, ip, port, why) = Self.connectFailure(r)
+            emitUnreachable(host: h, ip: ip, port: port, reason: why, service: service, qid: qid, notes: [note], pos: st.pos, emit: emit)
+        } else if Self.isConnectionFault(reason) {
+            emitUnreachable(host: nil, ip: nil, port: nil, reason: reason, service: service, qid: qid, notes: [note], pos: st.pos, emit: emit)
+        } else {
+            emitOwnReason(reason, st: st, service: service, qid: qid, q, notes: [note], emit: emit)
+        }
+    }
+
+    /// A reason about reaching the server (refused, timed out, no address, the connection lost) rather than
+    /// Postfix's own decision (a mail loop, a TLSA lookup, a missing transport).
+    static func isConnectionFault(_ reason: String) -> Bool {
+        failure(reason) != .other || reason.contains("lost connection") || reason.contains("conversation with")
+            || reason.contains("Connection") || reason.hasPrefix("host ")
+    }
+
+    /// Postfix's own reason for not delivering, with no server reply to quote (`mta-reason`).
+    mutating func emitOwnReason(_ reason: String, st: Status, recipients: [String]? = nil, service: String, qid: String,
+                                _ q: QueueInfo?, notes: [LogNote], emit: (Session) -> Void) {
+        stats.sessions += 1
+        var seen = Set<String>()
+        let to = (recipients ?? [st.to]).filter { seen.insert($0).inserted }
+        var s = QueuedAttempt.ownReason(input: input, format: Self.formatID, reason: reason, notes: notes,
+                                        envelope: (q?.sender, to), qid: qid)
+        s.attributes["service"] = service
+        if let dsn = st.dsn { s.attributes["dsn"] = dsn }
+        s.attributes["status"] = st.status
+        s.direction = .outbound
+        emit(s)
+    }
+
     mutating func emitUnreachable(host: String?, ip: String?, port: Int?, reason: String, service: String, qid: String?,
                                   notes: [LogNote], pos: SourcePosition, emit: (Session) -> Void) {
         let q = qid.flatMap { queue[$0] }
@@ -1629,9 +1699,13 @@ public struct PostfixLogReader: LineReader {
                 if let r = LogBytes.after(detail, "connect to ") {
                     let (h, ip, port, reason) = Self.connectFailure(r)
                     emitUnreachable(host: h, ip: ip, port: port, reason: reason, service: o.service, qid: o.qid, notes: notesLeft, pos: st.pos, emit: emit)
-                } else {
+                } else if Self.isConnectionFault(Bytes.string(detail)) {
                     let text = Bytes.string(detail)
                     emitUnreachable(host: nil, ip: nil, port: nil, reason: text, service: o.service, qid: o.qid, notes: notesLeft, pos: st.pos, emit: emit)
+                } else {
+                    // Postfix decided on its own (a mail loop, a TLSA lookup that failed): no connection to blame.
+                    emitOwnReason(Bytes.string(detail.prefix(1000)), st: st, recipients: unrouted.map(\.to), service: o.service,
+                                  qid: o.qid, q, notes: notesLeft, emit: emit)
                 }
             } else if o.connectFailures.isEmpty, !o.notes.isEmpty, o.statuses.isEmpty {
                 // Only TLS/warning lines: keep them as an unfinished attempt.

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import TranscriptModel
+@testable import Explainer
+
+/// Deliveries an MTA stopped on its own, with no reply from another server to quote: local and virtual
+/// mailbox deliveries, routing failures, DANE lookups and checks, mail loops.
+@Suite struct OwnStopTests {
+    @Test func postfixLocalDeliveryAfterAcceptance() throws {
+        let all = try explainedLogSample("postfix-local-failures.log")
+        #expect(all.count == 6)
+        // Accepted in SMTP, then the mbox was at mailbox_size_limit: not a success.
+        let inbound = all[0]
+        #expect(inbound.session.outcome == .delivered)
+        let f = try #require(inbound.findings.first)
+        #expect(f.id == "mailbox-delivery-failed")
+        #expect(f.severity == .error)
+        #expect(f.reason == .mailboxfull)
+        #expect(f.title == "Accepted, then delivery to bob@mail.example.org failed: the mailbox file reached the mail server's size limit")
+        #expect(f.explanation.contains("(postfix/local): cannot update mailbox /var/mail/bob"))
+        #expect(f.explanation.hasSuffix("The message was returned to its sender."))
+        #expect(f.actions.contains { $0.contains("mailbox_size_limit") })
+        #expect(f.evidence.first?.text.contains("status=bounced") == true)
+        #expect(inbound.primaryReason == .mailboxfull)
+        #expect(inbound.summary == "Accepted, then delivery to bob@mail.example.org failed: the mailbox file reached the mail server's size limit (queue id 4QcF1A2bC3).")
+
+        // A virtual delivery over quota, without its SMTP session in the log: deferred, so a warning.
+        let virtual = all[1]
+        #expect(virtual.session.direction == .inbound)
+        #expect(virtual.findings.first?.id == "mailbox-delivery-failed")
+        #expect(virtual.findings.first?.severity == .warning)
+        #expect(virtual.summary == "Not delivered yet (the server retries): Delivery to carol@example.org failed: the recipient's mailbox is full.")
+        #expect(virtual.session.transactions.first?.sender == "reports@example.org")
+    }
+
+    @Test func postfixOwnStopsAreNotUnreachableServers() throws {
+        let all = try explainedLogSample("postfix-local-failures.log")
+        // `relay=none ... (TLSA lookup error ...)` from smtp, then from the error transport on the retry.
+        for s in all[2...3] {
+            #expect(s.session.outcome == .incomplete)
+            #expect(s.session.connectFailure == nil)
+            #expect(s.session.attributes["mta-reason"] == "TLSA lookup error for mx1.secure.example:25")
+            #expect(s.findings.first?.id == "mta-gave-up")
+            #expect(s.findings.first?.title == "The sender could not look up the MX's TLSA records (DANE)")
+            #expect(s.primaryReason == .failedstarttls)
+        }
+        // The error transport's line goes out at once; the smtp attempt when its process moves on.
+        #expect(all[2].session.attributes["service"] == "postfix/error")
+        #expect(all[3].session.attributes["service"] == "postfix/smtp")
+        #expect(all[3].session.notes.contains { $0.text.contains("warning: TLSA lookup error") })
+        // The MX points back here.
+        #expect(all[4].findings.first?.title == "Mail loops back to the sending server")
+        #expect(all[4].summary == "Incomplete: Mail loops back to the sending server.")
+    }
+
+    @Test func eximRoutingAndDANE() throws {
+        let all = try explainedLogSample("exim-routing-and-dane.log")
+        #expect(all.count == 4)
+        // `** bob@shop.exampel R=dnslookup: Unrouteable address`: a session, no longer "no SMTP session found".
+        #expect(all[0].session.attributes["mta-reason"] == "Unrouteable address")
+        #expect(all[0].session.transactions.first?.sender == "alice@example.com")
+        #expect(all[0].session.transactions.first?.recipients.map(\.address) == ["bob@shop.exampel"])
+        #expect(all[0].primaryReason == .hostunknown)
+        // A local transport over quota joins the inbound session that brought the message.
+        #expect(all[1].findings.first?.id == "mailbox-delivery-failed")
+        #expect(all[1].findings.first?.explanation.contains("(Exim local_delivery)") == true)
+        // The DANE lookup failed before any connection: the host from the `H=` line, no invented dialogue.
+        let dane = all[2]
+        #expect(dane.session.exchanges.isEmpty)
+        #expect(dane.session.server.host == "mx.partner.example")
+        #expect(dane.session.server.address == "192.0.2.25")
+        #expect(dane.session.notes.contains { $0.text.hasSuffix("dane:fail <dnssec-invalid>") })
+        #expect(dane.findings.first?.title == "The sender could not look up the MX's TLSA records (DANE)")
+        // The certificate did not match the TLSA records: the STARTTLS failure says why.
+        let mismatch = all[3]
+        #expect(mismatch.session.failedStage == .starttls)
+        let f = try #require(mismatch.findings.first { $0.id == "starttls-failed" })
+        #expect(f.title == "The MX's certificate does not match its TLSA records (DANE)")
+        #expect(f.evidence.contains { $0.text.contains("DANE attempt failed") })
+        #expect(mismatch.summary == "Disconnected at STARTTLS: The MX's certificate does not match its TLSA records (DANE).")
+    }
+
+    /// Exim's test suite: `hosts_require_dane` with no TLSA records, and lookups that were not DNSSEC.
+    @Test func daneReasonsInEximsWords() {
+        func title(_ text: String) -> String {
+            ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: nil, text: text, command: nil)).title
+        }
+        #expect(title("DANE error: tlsa lookup FAIL") == "DANE is required for this destination, but it publishes no usable TLSA records")
+        #expect(title("DANE error: danebroken6.test.ex lookup not DNSSEC") == "DANE was asked for, but the DNS answers were not DNSSEC-validated")
+        #expect(title("DANE error: tlsa lookup DEFER") == "The sender could not look up the MX's TLSA records (DANE)")
+        #expect(title("Server certificate not verified") == "The receiving server's certificate did not pass the sender's TLS policy")
+        #expect(title("mail forwarding loop for bob@example.org") == "The message went round in a forwarding loop")
+        #expect(title("host lookup did not complete") == "The DNS lookup for the recipient's domain did not finish")
+        // A plain TLS failure is not called DANE.
+        #expect(title("TLS session: (SSL_connect): error: certificate verify failed") == "TLS was required or failed")
+    }
+
+    /// Retry times and queued-on-purpose SMTP deliveries are not failures of their own.
+    @Test func eximNonAttemptsMakeNoSession() throws {
+        let log = """
+        2026-12-06 11:00:02 1wBcDe-000Abc-1A <= alice@example.com U=alice P=local S=1820
+        2026-12-06 11:00:02 1wBcDe-000Abc-1A == bob@example.net R=r1 T=t1 defer (-53): Retry time not yet reached
+        2026-12-06 11:00:02 1wBcDe-000Abc-1A == carol@example.net R=r1 T=t1 defer (0): SMTP delivery explicitly queued
+
+        """
+        var out: [Session] = []
+        _ = try InputDriver.read(name: "mainlog", bytes: Array(log.utf8)) { out.append($0) }
+        #expect(!out.contains { $0.attributes["mta-reason"] != nil })
+    }
+}
