@@ -98,6 +98,8 @@ public struct Prober {
         var preference: Int?
         var addresses: [String] = []
         var port: UInt16
+        /// Its DANE records (`_25._tcp.NAME` TLSA), held against the certificate after STARTTLS.
+        var tlsa: [DNSFacts.TLSARecord] = []
     }
 
     public func run() -> ProbeResult {
@@ -188,6 +190,7 @@ public struct Prober {
                 continue
             }
             hosts[i].addresses = Array(Self.addresses(of: name, client: client, dns: &dns, rec: &rec).prefix(Self.maxAddressesPerHost))
+            if !hosts[i].addresses.isEmpty { hosts[i].tlsa = Self.tlsa(of: name, client: client, dns: &dns, rec: &rec) }
             for ip in hosts[i].addresses {
                 checkPTR(ip, client: client, dns: &dns, rec: &rec)
             }
@@ -277,6 +280,42 @@ public struct Prober {
             if answered { dns.addUnresolved(name, "NODATA") }
         }
         return found
+    }
+
+    /// The DANE records of an MX host (`_25._tcp.HOST` TLSA), asked with the AD bit so a validating resolver
+    /// says whether DNSSEC backs them. Recorded as dig prints them (flags line, question, answers), so a
+    /// saved copy reads back the same.
+    @discardableResult
+    static func tlsa(of host: String, client: DNSClient, dns: inout DNSFacts, rec: inout Recorder) -> [DNSFacts.TLSARecord] {
+        let owner = "_25._tcp." + DNSFacts.canonical(host)
+        switch client.query(owner, .tlsa) {
+        case .failure(let e):
+            rec.dns(";; \(owner) TLSA: \(e)")
+            return []
+        case .success(let m):
+            guard m.rcode == 0 else {
+                rec.dns("Host \(owner) not found: \(m.rcode)(\(m.rcodeName))")
+                return []
+            }
+            var found: [DNSFacts.TLSARecord] = []
+            for r in m.answers where r.type == .tlsa {
+                guard case .other(let b) = r.data, b.count >= 4, found.count < 16 else { continue }
+                let hex = b.dropFirst(3).map { String($0, radix: 16).leftPadded(2) }.joined().uppercased()
+                found.append(.init(owner: owner, usage: Int(b[0]), selector: Int(b[1]), matching: Int(b[2]), data: hex.lowercased()))
+            }
+            guard !found.isEmpty else {
+                rec.dns("\(owner) has no TLSA record")
+                return []
+            }
+            rec.dns(";; flags: qr rd ra\(m.authenticData ? " ad" : "");")
+            rec.dns(";\(owner).\tIN\tTLSA")
+            for t in found {
+                rec.dns("\(owner).\t300\tIN\tTLSA\t\(t.usage) \(t.selector) \(t.matching) \(t.data.uppercased())")
+                dns.addTLSA(owner, ["\(t.usage)", "\(t.selector)", "\(t.matching)", t.data])
+            }
+            dns.setTLSAValidated(owner, m.authenticData)
+            return found
+        }
     }
 
     private func checkPTR(_ ip: String, client: DNSClient, dns: inout DNSFacts, rec: inout Recorder) {
@@ -469,6 +508,7 @@ public struct Prober {
             if let n = r.notAfter { b.attributes["tls-not-after"] = n }
             b.attributes["tls-expired"] = r.expired ? "yes" : "no"
             if let m = r.nameMatches { b.attributes["tls-name-match"] = m ? "yes" : "no" }
+            daneCheck(host, r, &b, &rec)
             guard let again = d.command("EHLO \(heloName)", &b, &rec) else {
                 _ = d.finish(&b, &rec, quit: false)
                 return .lost
@@ -479,6 +519,23 @@ public struct Prober {
             }
             return .encrypted
         }
+    }
+
+    /// DANE (RFC 7672): does a usable TLSA record of the host match the certificate it presented? Told as a tool
+    /// line and the `tls-dane` attribute (`match 3 1 1`, `no match`).
+    private func daneCheck(_ host: Host, _ r: TLSResult, _ b: inout SessionBuilder, _ rec: inout Recorder) {
+        let usable = host.tlsa.filter { $0.usage == 2 || $0.usage == 3 }
+        guard !usable.isEmpty else { return }
+        let owner = "_25._tcp.\(host.name)"
+        let text: String
+        if let m = DANEMatch.matching(usable, chain: r.chain) {
+            b.attributes["tls-dane"] = "match \(m.usage) \(m.selector) \(m.matching)"
+            text = "smtpexplain: DANE: the certificate matches the TLSA record \(m.usage) \(m.selector) \(m.matching) of \(owner)"
+        } else {
+            b.attributes["tls-dane"] = "no match"
+            text = "smtpexplain: DANE: none of the \(usable.count) usable TLSA record\(usable.count == 1 ? "" : "s") of \(owner) matches the certificate"
+        }
+        b.note(text, kind: .tls, at: rec.tool(text))
     }
 
     private func quitAndFinishStatic(_ d: inout Dialogue, _ b: inout SessionBuilder, _ rec: inout Recorder) -> Bool {
@@ -721,4 +778,9 @@ enum Base64 {
         }
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+extension String {
+    /// `"a"` → `"0a"` for width 2: hex bytes of fixed width.
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -3,7 +3,8 @@ import TranscriptModel
 
 /// `smtpexplain records DOMAIN`: looks up a domain's mail records live, as an admin would with `dig` — MX, the
 /// SPF record, DMARC, MTA-STS and TLS-RPT records, and DKIM keys for the selectors given — and returns them
-/// as one session of DNS answers, explained by the same rules as a pasted lookup. No mail server is contacted;
+/// as one session of DNS answers, explained by the same rules as a pasted lookup. Each MX host's TLSA records
+/// (DANE) are looked up too. No mail server is contacted;
 /// a published MTA-STS record has its policy fetched over HTTPS (`mta-sts.DOMAIN`, port 443).
 public struct RecordCheck: Sendable {
     public var domain: String
@@ -49,6 +50,8 @@ public struct RecordCheck: Sendable {
         // Each MX host must resolve: an MX naming a deleted host is a classic after a provider move.
         for host in facts.mx.map(\.host).filter({ $0 != "." && DNSMessage.family(of: $0) == nil }).prefix(8) {
             _ = Prober.addresses(of: host, client: client, dns: &facts, rec: &rec)
+            // DANE: the host's TLSA records, if the domain publishes any.
+            Prober.tlsa(of: host, client: client, dns: &facts, rec: &rec)
         }
 
         // A domain that does not resolve has no records to look at.

@@ -204,6 +204,21 @@ struct ProbeLabTests {
         #expect(plain.attributes["dns-sts-fetch"] == nil && !Lab.ids(plain).contains("mta-sts-tls-would-fail"))
     }
 
+    /// The MX publishes a signed TLSA record for another key: DANE senders would not deliver to it.
+    @Test func daneRecordThatDoesNotMatchTheCertificate() throws {
+        let r = Lab.probe("someone@danebad.probe.test")
+        let s = try #require(r.sessions.last)
+        #expect(s.attributes["starttls"] == "established")
+        #expect(s.attributes["dns-tlsa-validated"] == "_25._tcp.mx-danebad.probe.test=yes")
+        #expect(s.attributes["tls-dane"] == "no match")
+        let f = try #require(Lab.explainer.explain(s).findings.first { $0.id == "dane-tlsa-mismatch" })
+        #expect(f.severity == .error && f.reason == .failedstarttls)
+        #expect(f.evidence.first?.text == "smtpexplain: DANE: none of the 1 usable TLSA record of _25._tcp.mx-danebad.probe.test matches the certificate")
+        // Without TLSA records nothing is compared.
+        let plain = try #require(Lab.probe("accepted@probe.test").sessions.last)
+        #expect(plain.attributes["tls-dane"] == nil && !Lab.ids(plain).contains("dane-tlsa-mismatch"))
+    }
+
     @Test func nullMX() throws {
         let r = Lab.probe("someone@nullmx.probe.test")
         let s = try #require(r.sessions.last)

@@ -90,6 +90,8 @@ final class TestDNSServer: Sendable {
             break
         }
         r.answers += records.filter { $0.name == name && $0.type == question.type }
+        // A validating resolver's mark on the names the zone treats as DNSSEC-signed.
+        r.authenticData = TestZone.signed.contains(name)
         if r.answers.isEmpty && !records.contains(where: { $0.name == name || $0.name.hasSuffix("." + name) }) {
             r.rcode = 3
         }
@@ -147,7 +149,34 @@ enum TestZone {
         .mx("sts.probe.test", 10, "mx.probe.test"),
         txt("_mta-sts.sts.probe.test", "v=STSv1; id=20261206"),
         .a("mta-sts.sts.probe.test", "127.0.0.1"),
+        // DANE for `records`: the fixture certificate's key (`3 1 1`), and a record whose digest is cut short.
+        .mx("dane.records.test", 10, "mx.dane.records.test"),
+        .a("mx.dane.records.test", "127.0.0.1"),
+        tlsa("_25._tcp.mx.dane.records.test", 3, 1, 1, fixtureKeySHA256),
+        tlsa("_25._tcp.mx.dane.records.test", 3, 1, 1, "0c72ac70b745ac19998811b131d662c9ac69dbdb"),
+        // DANE for the probe: the lab's MX under another name, whose TLSA record is for another key.
+        .mx("danebad.probe.test", 10, "mx-danebad.probe.test"),
+        .a("mx-danebad.probe.test", "127.0.0.1"),
+        tlsa("_25._tcp.mx-danebad.probe.test", 3, 1, 1, fixtureKeySHA256),
     ]
+
+    /// Names answered with the AD flag, as a validating resolver answers for a signed zone.
+    static let signed: Set<String> = ["_25._tcp.mx.dane.records.test", "_25._tcp.mx-danebad.probe.test"]
+
+    /// SHA-256 of the public key of `Fixtures/mta-sts.records.test.pem` (`openssl x509 -noout -pubkey | openssl
+    /// pkey -pubin -outform DER | openssl dgst -sha256`).
+    static let fixtureKeySHA256 = "01ed2c7534b6a8b2c32766b2e610861723a5fd2c798b940930fff14af2ee1478"
+
+    /// A TLSA record: usage, selector, matching type and the association data in hex.
+    static func tlsa(_ name: String, _ usage: UInt8, _ selector: UInt8, _ matching: UInt8, _ hex: String) -> DNSRecord {
+        var b: [UInt8] = [usage, selector, matching]
+        var i = hex.startIndex
+        while i < hex.endIndex, let j = hex.index(i, offsetBy: 2, limitedBy: hex.endIndex) {
+            b.append(UInt8(hex[i..<j], radix: 16) ?? 0)
+            i = j
+        }
+        return DNSRecord(name: name, type: .tlsa, data: .other(b))
+    }
 
     /// A TXT record of character-strings (each at most 255 bytes).
     static func txt(_ name: String, _ strings: String...) -> DNSRecord {

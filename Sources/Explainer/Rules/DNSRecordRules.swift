@@ -272,6 +272,38 @@ public enum DNSRecordRules {
             guard let a = m.stsPolicy.first(where: { $0.key == "max_age" })?.value, let n = Int(a), n < 86_400 else { return [] }
             return [Found(records: [], title: "The MTA-STS policy's max_age is \(n) seconds (less than a day)")]
         },
+        // MARK: DANE (TLSA)
+        rule("dane-tlsa-malformed", .error, .failedstarttls,
+             title: "A TLSA record can never match",
+             explanation: "DANE senders compare the MX's certificate with the TLSA records at _25._tcp.MX. A record whose fields are out of range or whose digest has the wrong length matches no certificate; if no other record does, senders that require DANE hold the mail.",
+             actions: ["Generate the record from the served certificate rather than by hand, e.g. `3 1 1` and `openssl x509 -in CERT -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256`, and publish it in place of this one."]) { m in
+            m.tlsa.compactMap { r in
+                guard let why = r.malformed else { return nil }
+                return Found(records: [], title: "The TLSA record \(r.usage) \(r.selector) \(r.matching) for \(r.host) can never match", detail: why.prefix(1).uppercased() + why.dropFirst() + ".", tlsa: r)
+            }
+        },
+        rule("dane-tlsa-pkix-usage", .warning, .failedstarttls,
+             title: "SMTP senders ignore this TLSA record's usage",
+             explanation: "For SMTP, DANE uses only certificate usages 2 (DANE-TA, a trust anchor of your own) and 3 (DANE-EE, the server's own certificate or key). Usages 0 and 1 (PKIX-TA, PKIX-EE) are treated as unusable (RFC 7672 §3.1.3), so they add no protection; when a host has no other record, senders fall back to TLS without authenticating it.",
+             actions: ["Publish `3 1 1` records (the SHA-256 of the server's public key) instead, or `2 1 1` for the issuing CA's key if you rotate server keys often."]) { m in
+            let byHost = Dictionary(grouping: m.tlsa.filter { $0.malformed == nil && $0.usage <= 1 }, by: \.host)
+            return byHost.sorted { $0.key < $1.key }.compactMap { host, recs in
+                let usable = m.tlsa.contains { $0.host == host && $0.malformed == nil && $0.usage >= 2 }
+                return Found(records: [], title: "\(recs.count == 1 ? "A TLSA record" : "\(recs.count) TLSA records") for \(host) use\(recs.count == 1 ? "s" : "") PKIX usage \(Set(recs.map(\.usage)).sorted().map(String.init).joined(separator: " and ")), which SMTP senders ignore",
+                             detail: usable ? "The host has other, usable records: these only add clutter." : "The host has no other usable record, so DANE gives it no authentication.",
+                             severity: usable ? .info : .warning, tlsa: recs[0])
+            }
+        },
+        rule("dane-tlsa-not-validated", .warning, .failedstarttls,
+             title: "The TLSA answer was not DNSSEC-validated",
+             explanation: "DANE senders use TLSA records only when their resolver has validated them with DNSSEC. This answer came without the `ad` (authenticated data) flag: either the zone (or the MX host's zone) is not signed, so senders ignore the records, or the resolver that answered does not validate.",
+             actions: ["Ask a validating resolver: `dig +dnssec @1.1.1.1 TLSA _25._tcp.MXHOST` (look for `ad` in the flags) or `delv TLSA _25._tcp.MXHOST`.",
+                       "If the zone is not signed, sign it and publish its DS record at the registrar, or remove the TLSA records, which do nothing without DNSSEC."]) { m in
+            m.tlsaValidated.filter { !$0.validated }.compactMap { v in
+                guard let r = m.tlsa.first(where: { $0.owner == v.owner }) else { return nil }
+                return Found(records: [], title: "The TLSA answer for \(r.host) has no `ad` flag (not DNSSEC-validated)", tlsa: r)
+            }
+        },
     ]
 
     static let ids: Set<String> = Set(table.map(\.id))
@@ -286,6 +318,8 @@ public enum DNSRecordRules {
         var missing: String? = nil
         /// The MTA-STS policy host the finding is about (its lines are the evidence; the steps name it).
         var policyHost: String? = nil
+        /// The TLSA record the finding is about (its answer line is the evidence).
+        var tlsa: DNSFacts.TLSARecord? = nil
     }
 
     private static func rule(_ id: String, _ severity: Severity, _ reason: Reason, title: String, explanation: String,
@@ -297,7 +331,13 @@ public enum DNSRecordRules {
                     f.dns.notes.filter { keep($0.text) }.prefix(n).map { Evidence(position: $0.position, text: $0.text) }
                 }
                 let evidence: [Evidence]
-                if let name = found.missing {
+                if let t = found.tlsa {
+                    // dig and host print the data in upper case, dig in blank-separated groups.
+                    let key = "\(t.usage)\(t.selector)\(t.matching)" + t.data
+                    let owner = f.dns.notes.filter { $0.text.lowercased().contains(t.owner) }
+                    let exact = owner.first { n in String(n.text.lowercased().filter { $0 != " " && $0 != "\t" }).hasSuffix(key) }
+                    evidence = (exact ?? owner.last).map { [Evidence(position: $0.position, text: $0.text)] } ?? []
+                } else if let name = found.missing {
                     // The lookup that found nothing: `NAME has no TXT record`, `Host NAME not found: ...`.
                     evidence = lines({ $0.hasPrefix(name + " has no TXT") || $0.hasPrefix("Host \(name) not found") }, 2)
                 } else if found.policyHost != nil {

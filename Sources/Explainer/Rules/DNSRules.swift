@@ -245,6 +245,22 @@ public enum DNSRules {
             return [RuleHit(exchanges: [i], evidence: f.evidence(i) + [Evidence(position: note.position, text: note.text)],
                             detail: fellBack ? "The client then sent the mail without TLS." : nil)]
         },
+        SessionRule("dane-tlsa-mismatch", .error, .failedstarttls,
+                    title: "The MX's certificate matches none of its TLSA records (DANE)",
+                    explanation: "The host publishes TLSA records at _25._tcp.HOST, which tell DANE senders which certificate or key to expect, and the certificate it presented matches none of them. DANE senders (Postfix and Exim with DANE on, many large providers) do not deliver to it and keep the mail queued.",
+                    actions: [
+                        "Publish a TLSA record for the key the server presents now (`3 1 1` and the SHA-256 of its public key: `openssl x509 -in CERT -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256`), keep the old one until its TTL has passed, then remove it.",
+                        "Or put back the certificate or key the records were made for.",
+                        "Next time, publish the new key's record before the certificate changes (a renewal that keeps the key keeps `3 1 1` records valid).",
+                    ]) { f in
+            guard f.session.attributes["tls-dane"] == "no match" else { return [] }
+            let owner = f.session.notes.last { $0.text.hasPrefix("smtpexplain: DANE:") }
+            let host = f.session.server.host ?? ""
+            let validated = f.dns.facts.tlsaValidated.first { $0.owner == "_25._tcp." + host }?.validated
+            return [RuleHit(evidence: owner.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
+                            detail: validated == true ? nil : "The resolver did not mark the TLSA answer as DNSSEC-validated: if the zone is signed, DANE senders hold mail for this host; if it is not, they ignore the records.",
+                            severity: validated == true ? nil : .warning)]
+        },
         SessionRule("tls-certificate-name-mismatch", .warning, .securityerror,
                     title: "The TLS certificate does not name the MX host",
                     explanation: "The certificate the server presented names neither the host connected to in its subject nor in its alternative names. Senders that verify (MTA-STS, DANE, strict policies) refuse to deliver.",
@@ -299,7 +315,7 @@ struct DNSView {
         notes = facts.isEmpty ? [] : session.notes.filter { $0.kind == .dns }
         // Only sessions with DNS facts can hold it: a log session pays no lookup.
         let missing = facts.isEmpty ? nil : session.attributes["dns-txt-missing"]
-        if facts.txt.isEmpty && facts.stsPolicy.isEmpty && facts.stsFetch == nil && missing == nil {
+        if facts.txt.isEmpty && facts.stsPolicy.isEmpty && facts.stsFetch == nil && facts.tlsa.isEmpty && missing == nil {
             records = nil
         } else {
             var m = MailRecords(facts)

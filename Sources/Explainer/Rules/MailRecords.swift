@@ -21,14 +21,19 @@ struct MailRecords {
     var stsFetch: (host: String, outcome: String)?
     /// Names a live check asked for TXT records and got none (`smtpexplain records`).
     var missing: [String] = []
+    /// DANE: the TLSA records of the MX hosts, and whether each answer was DNSSEC-validated.
+    var tlsa: [DNSFacts.TLSARecord] = []
+    var tlsaValidated: [(owner: String, validated: Bool)] = []
 
     var isEmpty: Bool { spf.isEmpty && dmarc.isEmpty && dkim.isEmpty && mtaSTS.isEmpty && tlsRPT.isEmpty && stsPolicy.isEmpty && missing.isEmpty
-        && stsFetch == nil }
+        && stsFetch == nil && tlsa.isEmpty }
 
     init(_ facts: DNSFacts) {
         stsPolicy = facts.stsPolicy
         stsFetch = facts.stsFetch
         mx = facts.mx.map(\.host).filter { $0 != "." }
+        tlsa = facts.tlsa
+        tlsaValidated = facts.tlsaValidated
         for r in facts.txt {
             let t = r.text.trimmedBlanks
             let l = t.lowercased()
@@ -141,4 +146,18 @@ struct MailRecords {
 
 private extension StringProtocol {
     var trimmedBlanks: String { trimmingCharacters(in: .whitespaces) }
+}
+
+extension DNSFacts.TLSARecord {
+    /// Why the record can never be used by an SMTP sender (RFC 6698 §2.1, RFC 7672 §3.1), or nil.
+    var malformed: String? {
+        if usage > 3 { return "certificate usage \(usage) is not defined (0 to 3)" }
+        if selector > 1 { return "selector \(selector) is not defined (0 full certificate, 1 public key)" }
+        if matching > 2 { return "matching type \(matching) is not defined (0 exact, 1 SHA-256, 2 SHA-512)" }
+        if data.isEmpty || !data.allSatisfy(\.isHexDigit) { return "the association data is not hexadecimal" }
+        if data.count % 2 == 1 { return "the association data has an odd number of hex digits" }
+        if matching == 1, data.count != 64 { return "a SHA-256 digest (matching type 1) has 64 hex digits, this one \(data.count)" }
+        if matching == 2, data.count != 128 { return "a SHA-512 digest (matching type 2) has 128 hex digits, this one \(data.count)" }
+        return nil
+    }
 }

@@ -25,7 +25,7 @@ public struct SessionRule: Sendable {
         case espProblem
         /// Pastes and probes with DNS answers (`dns-*` attributes).
         case dnsFacts
-        /// Pastes holding TXT records or an MTA-STS policy file.
+        /// Pastes holding TXT records, an MTA-STS policy file or TLSA records.
         case dnsRecords
         /// An MTA's routing test of an address (`exim -bt`, `sendmail -bv`).
         case addressTest

@@ -44,7 +44,9 @@ public struct DNSClient: Sendable {
 
     public func query(_ name: String, _ type: DNSType) -> Result<DNSMessage, DNSQueryError> {
         let id = UInt16.random(in: 0...UInt16.max)
-        let q = DNSMessage.query(id: id, name: name, type: type)
+        var q = DNSMessage.query(id: id, name: name, type: type)
+        // Ask a validating resolver to say whether it validated the answer (DANE needs to know).
+        q.authenticData = type == .tlsa
         let packet: [UInt8]
         do { packet = try q.encode() } catch { return .failure(.malformed("cannot encode query for \(name): \(error)")) }
         var last: DNSQueryError = .timeout

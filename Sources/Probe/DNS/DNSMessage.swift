@@ -15,6 +15,7 @@ public struct DNSType: RawRepresentable, Hashable, Sendable, CustomStringConvert
     public static let mx = DNSType(rawValue: 15)
     public static let txt = DNSType(rawValue: 16)
     public static let aaaa = DNSType(rawValue: 28)
+    public static let tlsa = DNSType(rawValue: 52)
 
     public var description: String {
         switch self {
@@ -26,6 +27,7 @@ public struct DNSType: RawRepresentable, Hashable, Sendable, CustomStringConvert
         case .mx: return "MX"
         case .txt: return "TXT"
         case .aaaa: return "AAAA"
+        case .tlsa: return "TLSA"
         default: return "TYPE\(rawValue)"
         }
     }
@@ -121,6 +123,9 @@ public struct DNSMessage: Hashable, Sendable {
     public var truncated = false
     public var recursionDesired = true
     public var recursionAvailable = false
+    /// AD: in an answer, the resolver validated it with DNSSEC; in a query, the client asks to be told so
+    /// (RFC 6840 §5.7), which works without EDNS.
+    public var authenticData = false
     public var rcode: UInt8 = 0
     public var questions: [DNSQuestion] = []
     public var answers: [DNSRecord] = []
@@ -151,6 +156,7 @@ public struct DNSMessage: Hashable, Sendable {
         if truncated { flags |= 0x0200 }
         if recursionDesired { flags |= 0x0100 }
         if recursionAvailable { flags |= 0x0080 }
+        if authenticData { flags |= 0x0020 }
         flags |= UInt16(rcode & 0x0F)
         put16(&out, flags)
         for n in [questions.count, answers.count, authorities.count, additionals.count] {
@@ -230,6 +236,7 @@ public struct DNSMessage: Hashable, Sendable {
         m.truncated = flags & 0x0200 != 0
         m.recursionDesired = flags & 0x0100 != 0
         m.recursionAvailable = flags & 0x0080 != 0
+        m.authenticData = flags & 0x0020 != 0
         m.rcode = UInt8(flags & 0x0F)
         let qd = Int(try r.u16()), an = Int(try r.u16()), ns = Int(try r.u16()), ar = Int(try r.u16())
         // Each question takes at least 5 bytes and each record 11: counts beyond that are lies, caught by

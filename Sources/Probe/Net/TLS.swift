@@ -1,4 +1,5 @@
 import COpenSSL
+import TranscriptModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,6 +18,30 @@ public struct TLSResult: Sendable, Hashable {
     public var verify: String
     /// The certificate names the host we connected to (subject CN or SAN), nil when it was not checked.
     public var nameMatches: Bool?
+    /// The certificates the server sent, its own first, as DANE compares them (at most 8).
+    public var chain: [DANECertificate] = []
+}
+
+/// A certificate in the two forms a TLSA record can match (RFC 6698 §2.1.2): the whole certificate (selector 0)
+/// and its SubjectPublicKeyInfo (selector 1), both DER.
+public struct DANECertificate: Sendable, Hashable {
+    public var der: [UInt8]
+    public var spki: [UInt8]
+    public init(der: [UInt8], spki: [UInt8]) {
+        self.der = der
+        self.spki = spki
+    }
+
+    /// A PEM certificate (the first in the text), or nil when it does not parse.
+    public init?(pem: String) {
+        let bytes = Array(pem.utf8)
+        guard let bio = bytes.withUnsafeBufferPointer({ BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }) else { return nil }
+        defer { BIO_free(bio) }
+        guard let cert = PEM_read_bio_X509(bio, nil, nil, nil) else { return nil }
+        defer { X509_free(cert) }
+        self = TLSConnection.daneForms(cert)
+        guard !der.isEmpty, !spki.isEmpty else { return nil }
+    }
 }
 
 /// An OpenSSL client connection over an already connected non-blocking socket. Verification never aborts
@@ -97,10 +122,36 @@ final class TLSConnection {
             if isName {
                 result.nameMatches = host.withCString { X509_check_host(cert, $0, strlen($0), 0, nil) } == 1
             }
+            result.chain = [daneForms(cert)]
+            // The rest of what the server sent (its own certificate comes first in the stack, or not at all).
+            if let stack = SSL_get_peer_cert_chain(ssl) {
+                let n = min(Int(OPENSSL_sk_num(stack)), 8)
+                for i in 0..<n {
+                    guard let raw = OPENSSL_sk_value(stack, Int32(i)) else { continue }
+                    let c = daneForms(OpaquePointer(raw))
+                    if !c.der.isEmpty, !result.chain.contains(c) { result.chain.append(c) }
+                }
+            }
         } else {
             result.verify = "no certificate"
         }
         return .success((conn, result))
+    }
+
+    /// The DER of a certificate and of its public key.
+    static func daneForms(_ cert: OpaquePointer) -> DANECertificate {
+        func der(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) -> [UInt8] {
+            let n = encode(nil)
+            guard n > 0, n < 1 << 20 else { return [] }
+            var out = [UInt8](repeating: 0, count: Int(n))
+            out.withUnsafeMutableBufferPointer { b in
+                var p = b.baseAddress
+                _ = encode(&p)
+            }
+            return out
+        }
+        return DANECertificate(der: der { i2d_X509(cert, $0) },
+                               spki: der { i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), $0) })
     }
 
     private static let ignoreBrokenPipe: Void = { signal(SIGPIPE, SIG_IGN) }()
@@ -156,4 +207,43 @@ struct TLSFailure: Error {
 func padded(_ n: Int, _ width: Int) -> String {
     let s = String(n)
     return String(repeating: "0", count: max(0, width - s.count)) + s
+}
+
+/// DANE for SMTP (RFC 7672 §3.1): which TLSA record the server's certificates satisfy. Usage 3 (DANE-EE) matches
+/// the server's own certificate; usage 2 (DANE-TA) a certificate of the chain it sent (the chain's signatures
+/// are not checked here, only that the trust anchor is there). Usages 0 and 1 are unusable for SMTP.
+public enum DANEMatch {
+    public static func matching(_ records: [DNSFacts.TLSARecord], chain: [DANECertificate]) -> DNSFacts.TLSARecord? {
+        guard let leaf = chain.first else { return nil }
+        for r in records where r.usage == 2 || r.usage == 3 {
+            let candidates = r.usage == 3 ? [leaf] : Array(chain.dropFirst())
+            for c in candidates where digest(r.selector == 0 ? c.der : c.spki, matching: r.matching, selector: r.selector) == r.data {
+                return r
+            }
+        }
+        return nil
+    }
+
+    /// The association data a record of this matching type holds for `data`, in lower-case hex.
+    static func digest(_ data: [UInt8], matching: Int, selector: Int) -> String? {
+        guard !data.isEmpty, selector == 0 || selector == 1 else { return nil }
+        let bytes: [UInt8]
+        switch matching {
+        case 0: bytes = data
+        case 1:
+            var md = [UInt8](repeating: 0, count: 32)
+            _ = data.withUnsafeBufferPointer { SHA256($0.baseAddress, data.count, &md) }
+            bytes = md
+        case 2:
+            var md = [UInt8](repeating: 0, count: 64)
+            _ = data.withUnsafeBufferPointer { SHA512($0.baseAddress, data.count, &md) }
+            bytes = md
+        default: return nil
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0x0F)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
 }

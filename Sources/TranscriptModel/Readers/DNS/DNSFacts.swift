@@ -34,6 +34,33 @@ public struct DNSFacts: Sendable, Hashable {
     public var unresolved: [(name: String, status: String)] = []
     /// Names the paste asked TXT records of (`dig TXT _dmarc.example.com`): what it did not find is told too.
     public var txtLookups: [String] = []
+    /// TLSA records (DANE, RFC 6698 and 7672): `_25._tcp.mx.example.com` with its certificate usage, selector,
+    /// matching type and association data (hex, lower case).
+    public var tlsa: [TLSARecord] = []
+    /// TLSA answers by whether the resolver marked them DNSSEC-validated (dig's `ad` flag), in order.
+    public var tlsaValidated: [(owner: String, validated: Bool)] = []
+
+    public struct TLSARecord: Sendable, Hashable {
+        public var owner: String
+        public var usage: Int
+        public var selector: Int
+        public var matching: Int
+        public var data: String
+        public init(owner: String, usage: Int, selector: Int, matching: Int, data: String) {
+            self.owner = owner
+            self.usage = usage
+            self.selector = selector
+            self.matching = matching
+            self.data = data
+        }
+        /// `3 1 1 0c72ac70...`, as dig prints it (in lower case, the data in one piece).
+        public var text: String { "\(usage) \(selector) \(matching) \(data)" }
+        /// The MX host the record is for: `mx.example.com` of `_25._tcp.mx.example.com`.
+        public var host: String {
+            let parts = owner.split(separator: ".", maxSplits: 2)
+            return parts.count == 3 && parts[0].hasPrefix("_") && parts[1].hasPrefix("_") ? String(parts[2]) : owner
+        }
+    }
 
     /// Looked-up names without the mail record they are for: the domain without SPF, `_dmarc.` without
     /// DMARC, a DKIM selector without its key (MTA-STS and TLS-RPT records are optional).
@@ -50,7 +77,7 @@ public struct DNSFacts: Sendable, Hashable {
 
     public var isEmpty: Bool {
         server == nil && status == nil && mx.isEmpty && !noMX && addresses.isEmpty && cnames.isEmpty && ptr.isEmpty && txt.isEmpty && stsPolicy.isEmpty
-            && stsFetch == nil
+            && stsFetch == nil && tlsa.isEmpty
     }
 
     /// The name the first question asked about (`example.com` of `example.com MX`).
@@ -150,6 +177,23 @@ public struct DNSFacts: Sendable, Hashable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A TLSA record from its presentation form: `3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B566 64C5D3D6`
+    /// (dig splits long data into blank-separated groups). Lines that are not one are ignored.
+    public mutating func addTLSA(_ owner: String, _ words: [String]) {
+        guard words.count >= 4, let u = Int(words[0]), let sel = Int(words[1]), let m = Int(words[2]),
+              (0...255).contains(u), (0...255).contains(sel), (0...255).contains(m), tlsa.count < 64 else { return }
+        let data = String(words[3...].joined().lowercased().prefix(1_024))
+        let r = TLSARecord(owner: Self.canonical(owner), usage: u, selector: sel, matching: m, data: data)
+        if !tlsa.contains(r) { tlsa.append(r) }
+    }
+
+    /// Whether the resolver marked the TLSA answer for `owner` as validated (the `ad` flag).
+    public mutating func setTLSAValidated(_ owner: String, _ validated: Bool) {
+        let o = Self.canonical(owner)
+        guard !tlsaValidated.contains(where: { $0.owner == o }), tlsaValidated.count < 64 else { return }
+        tlsaValidated.append((o, validated))
+    }
+
     public mutating func setConfirmed(_ address: String, _ ok: Bool) {
         if let i = forwardConfirmed.firstIndex(where: { $0.address == address }) {
             forwardConfirmed[i].confirmed = ok
@@ -189,6 +233,10 @@ public struct DNSFacts: Sendable, Hashable {
         if case let missing = txtMissing, !missing.isEmpty { a["dns-txt-missing"] = missing.joined(separator: " ") }
         if let f = stsFetch { a["dns-sts-fetch"] = f.host + " " + f.outcome }
         if !unresolved.isEmpty { a["dns-unresolved"] = unresolved.map { "\($0.name) \($0.status)" }.joined(separator: "; ") }
+        if !tlsa.isEmpty { a["dns-tlsa"] = tlsa.map { "\($0.owner) \($0.text)" }.joined(separator: "; ") }
+        if !tlsaValidated.isEmpty {
+            a["dns-tlsa-validated"] = tlsaValidated.map { "\($0.owner)=\($0.validated ? "yes" : "no")" }.joined(separator: "; ")
+        }
         return a
     }
 
@@ -222,6 +270,14 @@ public struct DNSFacts: Sendable, Hashable {
         for item in Self.items(a["dns-unresolved"], ";") {
             let p = item.split(separator: " ")
             if p.count == 2 { unresolved.append((String(p[0]), String(p[1]))) }
+        }
+        for item in Self.items(a["dns-tlsa"], ";") {
+            let w = item.split(separator: " ").map(String.init)
+            if w.count == 5 { addTLSA(w[0], Array(w[1...])) }
+        }
+        for item in Self.items(a["dns-tlsa-validated"], ";") {
+            let kv = item.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { tlsaValidated.append((String(kv[0]), kv[1] == "yes")) }
         }
         for item in Self.items(a["dns-ptr-confirmed"], ";") {
             let kv = item.split(separator: "=", maxSplits: 1)

@@ -215,6 +215,8 @@ public struct DNSLineParser: Sendable {
     private var lastQueryType: String?
     /// The status of dig's last `->>HEADER<<-`, until its question line names the lookup.
     private var headerStatus: String?
+    /// Whether dig's last `;; flags:` line had `ad` (the answer DNSSEC-validated), until its question line.
+    private var headerAD: Bool?
     /// The record a `Resolve-DnsName` `Key : value` block is about (its `Name :` line).
     private var resolveName: String?
     /// After Windows nslookup's `name  text =`: the quoted strings on the next lines are its TXT data.
@@ -234,7 +236,7 @@ public struct DNSLineParser: Sendable {
                                 "mail exchanger = ", "** server can't find ", "Using domain server:", ";; SERVER: ",
                                 "\tIN\tMX\t", "\tIN\tA\t", "\tIN\tAAAA\t", "\tIN\tCNAME\t", "\tIN\tPTR\t", "Resolve-DnsName : ",
                                 "\tIN\tTXT\t", " descriptive text \"", "\ttext = \"", "version: STSv1",
-                                "/.well-known/mta-sts.txt"]
+                                "/.well-known/mta-sts.txt", "\tIN\tTLSA\t", " has TLSA record "]
 
     static let recordTypes: Set<String> = ["A", "AAAA", "MX", "CNAME", "PTR", "NS", "SOA", "TXT", "SRV", "CAA", "DS",
                                            "DNSKEY", "RRSIG", "NSEC", "NSEC3", "SPF", "TLSA", "HINFO", "ANY"]
@@ -302,6 +304,10 @@ public struct DNSLineParser: Sendable {
             if let ip = Self.address(fromReverse: String(s[..<r.lowerBound])) { facts.addPTR(ip, String(s[r.upperBound...])) }
             return true
         }
+        if let r = s.range(of: " has TLSA record ") {
+            facts.addTLSA(String(s[..<r.lowerBound]), s[r.upperBound...].split(separator: " ").map(String.init))
+            return true
+        }
         if let r = s.range(of: " descriptive text ") {
             facts.addTXT(String(s[..<r.lowerBound]), DNSFacts.txtData(String(s[r.upperBound...])))
             return true
@@ -319,6 +325,7 @@ public struct DNSLineParser: Sendable {
             return true
         }
         if s.hasSuffix(" has no MX record") { facts.noMX = true; return true }
+        if s.hasSuffix(" has no TLSA record") { return true }
         // The probe's and `records`' own words for an MX host without A/AAAA records.
         if s.hasSuffix(" has no address (A/AAAA) record"), s.split(separator: " ").count == 6 {
             looked(String(s.prefix { $0 != " " }), "NODATA")
@@ -427,6 +434,8 @@ public struct DNSLineParser: Sendable {
                 }
             case "TXT", "SPF":
                 if s.hasPrefix("\"") { facts.addTXT(sh.name, DNSFacts.txtData(s)); return true }
+            case "TLSA":
+                if words.count >= 4, words.prefix(3).allSatisfy({ $0.allSatisfy(\.isNumber) }) { facts.addTLSA(sh.name, words); return true }
             default:
                 if words.count <= 3 && sh.answers <= 20 { return true }
             }
@@ -459,6 +468,10 @@ public struct DNSLineParser: Sendable {
             // The first answer's status is the paste's; a later one waits for its question line (below).
             let st = String(s[r.upperBound...].prefix { $0 != "," })
             if facts.status == nil { setStatus(st) } else { headerStatus = st }
+        } else if s.hasPrefix(";; flags:") {
+            // `;; flags: qr rd ra ad; QUERY: 1, ...`: the flags end at the first `;`.
+            let flags = s.dropFirst(9).prefix { $0 != ";" }.split(separator: " ")
+            headerAD = flags.contains("ad")
         } else if s.hasPrefix(";; SERVER:") {
             let v = s.dropFirst(10).trimmingCharacters(in: .whitespaces)
             facts.server = String(v.prefix { $0 != "(" && $0 != " " })
@@ -479,6 +492,8 @@ public struct DNSLineParser: Sendable {
                 // dig prints the status in the header, before the question it answers.
                 if let st = headerStatus { looked(String(w[0]), st) }
                 headerStatus = nil
+                if String(t).uppercased() == "TLSA", let ad = headerAD { facts.setTLSAValidated(String(w[0]), ad) }
+                headerAD = nil
                 // Each TXT question, with or without the command line that asked it.
                 if String(t).uppercased() == "TXT" { noteTXTLookup(String(w[0])) }
             }
@@ -490,6 +505,7 @@ public struct DNSLineParser: Sendable {
         case "MX": if data.count >= 2, let p = Int(data[0]) { facts.addMX(p, data[1]) }
         case "A", "AAAA": if let ip = data.first { facts.addAddress(owner, ip) }
         case "CNAME": if let t = data.first { facts.addCNAME(owner, t) }
+        case "TLSA": facts.addTLSA(owner, data)
         case "PTR": if let t = data.first, let ip = Self.address(fromReverse: owner) { facts.addPTR(ip, t) }
         case "SOA":
             // An SOA in the authority section of an MX query: the domain exists but has no MX.
