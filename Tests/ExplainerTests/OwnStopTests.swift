@@ -80,6 +80,28 @@ import TranscriptModel
         #expect(mismatch.summary == "Disconnected at STARTTLS: The MX's certificate does not match its TLSA records (DANE).")
     }
 
+    @Test func sendmailAndOpenSMTPDLocalDeliveries() throws {
+        let sm = try explainedLogSample("sendmail-local-mailer.log")
+        #expect(sm.count == 2)
+        // procmail deferred, the SMTP side not in the log: a session of its own.
+        #expect(sm[0].findings.first?.id == "mailbox-delivery-failed")
+        #expect(sm[0].findings.first?.severity == .warning)
+        #expect(sm[0].summary == "Not delivered yet (the server retries): Delivery to team@example.com failed: a local delivery program failed on the recipient's server.")
+        // `stat=Service unavailable` says less than its dsn=5.2.2: read by the code.
+        let accepted = sm[1]
+        #expect(accepted.session.outcome == .delivered)
+        #expect(accepted.primaryReason == .mailboxfull)
+        #expect(accepted.findings.first?.explanation.contains("(Sendmail mailer local): Service unavailable") == true)
+        let od = try explainedLogSample("opensmtpd-mda-failures.log")
+        #expect(od.count == 2)
+        #expect(od[0].session.client.address == "198.51.100.22")
+        #expect(od[0].summary == "Accepted, then delivery to bob@example.com failed: the recipient's mailbox is full (queue id 3c4d5e6f).")
+        #expect(od[0].findings.first?.explanation.contains("Disc quota exceeded") == true)
+        // Without a status code, "unknown user" from the delivery agent itself is not a filter's word.
+        #expect(od[1].primaryReason == .userunknown)
+        #expect(od[1].session.transactions.first?.sender == "news@shop.example")
+    }
+
     /// Exim's test suite: `hosts_require_dane` with no TLSA records, and lookups that were not DNSSEC.
     @Test func daneReasonsInEximsWords() {
         func title(_ text: String) -> String {

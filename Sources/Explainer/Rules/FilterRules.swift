@@ -79,7 +79,15 @@ public enum FilterRules {
     /// A failed mailbox delivery, told in the knowledge base's words when it knows the agent's reason
     /// (`unknown user`, a full mailbox, `File too large`).
     private static func mailboxFailure(_ d: MailboxDelivery, _ f: SessionFacts) -> RuleHit {
-        let c = ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: f.session.attributes["dsn"], text: d.target, command: nil))
+        let dsn = d.dsn ?? f.session.attributes["dsn"]
+        // Without a status code, the agent's words are read as a recipient's refusal: the server itself says the
+        // mailbox does not exist, so "user unknown" is no filter in disguise.
+        var c = ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: dsn, text: d.target, command: dsn == nil ? "RCPT" : nil))
+        // Sendmail's sysexits words (`Service unavailable`) say less than the status code logged with them (5.2.2).
+        if c.reason == .systemerror || c.reason == .undefined, let dsn {
+            let byCode = ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: dsn, text: "", command: nil))
+            if byCode.ruleID.hasPrefix("enh."), byCode.reason != .systemerror, byCode.reason != .undefined { c = byCode }
+        }
         let known = ["text.", "kb.", "enh."].contains { c.ruleID.hasPrefix($0) }
         let accepted = f.session.transactions.contains(where: \.delivered)
         let who = d.user.isEmpty ? "" : " to \(d.user)"

@@ -18,9 +18,11 @@ public struct MailboxDelivery: Sendable, Hashable {
     public var agent: String?
     /// `deferred` (retried) or `bounced` (returned to the sender) when the agent logged it.
     public var status: String?
+    /// The enhanced status code the agent logged with it (`5.2.2`).
+    public var dsn: String?
 
     /// A failed delivery by the MTA's own agent (`postfix/local ... status=bounced (unknown user: "bob")`).
-    init(failedBy agent: String, user: String, messageID: String, status: String, reason: String) {
+    init(failedBy agent: String, user: String, messageID: String, status: String, reason: String, dsn: String? = nil) {
         self.user = user
         self.messageID = messageID
         action = .failed
@@ -28,6 +30,7 @@ public struct MailboxDelivery: Sendable, Hashable {
         bySieve = false
         self.agent = agent
         self.status = status
+        self.dsn = dsn
     }
 
     /// `lmtp(bob@example.com)<15080><pPC9MGVcEmDoOgAAWP5Hkg>: [Info: ][sieve: ]msgid=<m@x>: saved mail to INBOX`
@@ -99,6 +102,7 @@ public struct MailboxDelivery: Sendable, Hashable {
         if bySieve { a["mailbox-by"] = "sieve" }
         if let agent { a["mailbox-agent"] = agent }
         if let status { a["mailbox-status"] = status }
+        if let dsn { a["mailbox-dsn"] = dsn }
         // A Sieve `discard` is a filter that stopped an accepted message.
         if action == .discarded {
             FilterVerdict(action: .discard, category: nil, by: "sieve", detail: "Sieve discard for \(user)").record(in: &a)
@@ -113,6 +117,7 @@ public struct MailboxDelivery: Sendable, Hashable {
         bySieve = a["mailbox-by"] == "sieve"
         agent = a["mailbox-agent"]
         status = a["mailbox-status"]
+        dsn = a["mailbox-dsn"]
         messageID = ""
     }
 }

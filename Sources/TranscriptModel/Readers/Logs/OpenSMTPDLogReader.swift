@@ -60,7 +60,16 @@ public struct OpenSMTPDLogReader: LineReader {
         // Some 6.4 builds wrote `smtp event=failed-command ...`.
         if let e = LogBytes.after(r, "smtp ") { return (Bytes.string(id), "smtp", LogBytes.after(e, "event=") ?? e) }
         if let e = LogBytes.after(r, "mta ") { return (Bytes.string(id), "mta", LogBytes.after(e, "event=") ?? e) }
+        if let e = LogBytes.after(r, "mda ") { return (Bytes.string(id), "mda", LogBytes.after(e, "event=") ?? e) }
         return nil
+    }
+
+    /// The last field of a line, to its end (`stat=Error ("mail.local: bob: User unknown")`), without outer quotes.
+    static func lastField(_ s: ArraySlice<UInt8>, _ key: StaticString) -> String? {
+        guard let k = LogBytes.find(s, key) else { return nil }
+        var v = Bytes.trimmed(s[(k + key.utf8CodeUnitCount)...])
+        if v.count >= 2, v.first == 0x22, v.last == 0x22 { v = v.dropFirst().dropLast() }
+        return v.isEmpty ? nil : Bytes.string(v.prefix(1_000))
     }
 
     /// `key="quoted value"` or `key=value`.
@@ -95,7 +104,11 @@ public struct OpenSMTPDLogReader: LineReader {
         let text = Bytes.string(line)
         let known: Bool
         if let (id, kind, r) = Self.sessionEvent(l.message) {
-            known = kind == "smtp" ? smtpEvent(id, r, pos, text, emit) : mtaEvent(id, r, pos, text, emit)
+            switch kind {
+            case "smtp": known = smtpEvent(id, r, pos, text, emit)
+            case "mda": known = mdaEvent(r, pos, text, emit)
+            default: known = mtaEvent(id, r, pos, text, emit)
+            }
         } else {
             known = oldFormat(l.message, pos, text, emit)
         }
@@ -231,6 +244,38 @@ public struct OpenSMTPDLogReader: LineReader {
         }
         return LogBytes.starts(r, "protocol ") || LogBytes.starts(r, "filter-") || LogBytes.starts(r, "link-")
             || LogBytes.starts(r, "tx-") || LogBytes.starts(r, "report")
+    }
+
+    /// A local delivery (`mda delivery evpid=... to=<bob@x> user=bob ... result=PermFail stat=Error ("mail.local: ...")`):
+    /// a failure joins the SMTP session that brought the message while it is open, or is a session of its own.
+    mutating func mdaEvent(_ r: ArraySlice<UInt8>, _ pos: SourcePosition, _ text: String, _ emit: (Session) -> Void) -> Bool {
+        guard LogBytes.starts(r, "delivery ") else { return true }
+        let result = Self.field(r, "result=") ?? ""
+        guard result == "PermFail" || result == "TempFail" else { return true }
+        let msgid = String((Self.field(r, "evpid=") ?? "").prefix(8))
+        let to = Self.field(r, "to=") ?? Self.field(r, "user=") ?? ""
+        let d = MailboxDelivery(failedBy: "OpenSMTPD mda", user: to, messageID: "",
+                                status: result == "TempFail" ? "deferred" : "bounced", reason: Self.lastField(r, "stat=") ?? result)
+        // Bounded: a scan of the open sessions only while there are few (the usual case on a real log).
+        if !msgid.isEmpty, open.count <= 1_000,
+           let draft = open.values.first(where: { $0.direction == .inbound && $0.queueIDs.contains(msgid) }) {
+            draft.note(text, pos)
+            if draft.attributes["mailbox-action"] != MailboxDelivery.Action.failed.rawValue { d.record(in: &draft.attributes) }
+            return true
+        }
+        var b = SessionBuilder(input: input, format: Self.formatID)
+        b.direction = .inbound
+        b.note(text, kind: .log, at: pos)
+        if !msgid.isEmpty { b.attributes["queue-id"] = msgid }
+        d.record(in: &b.attributes)
+        var s = b.finish()
+        var t = Transaction(sender: Self.field(r, "from="))
+        t.recipients = [.init(address: to, accepted: nil, reply: nil)]
+        t.queueID = msgid.isEmpty ? nil : msgid
+        s.transactions.append(t)
+        stats.sessions += 1
+        emit(s)
+        return true
     }
 
     mutating func mtaEvent(_ id: String, _ r: ArraySlice<UInt8>, _ pos: SourcePosition, _ text: String, _ emit: (Session) -> Void) -> Bool {

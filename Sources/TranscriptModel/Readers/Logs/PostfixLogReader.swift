@@ -1516,7 +1516,7 @@ public struct PostfixLogReader: LineReader {
         let reason = Bytes.string(detail.prefix(1000))
         if daemon == "local" || daemon == "virtual" || daemon == "pipe" {
             let d = MailboxDelivery(failedBy: "postfix/" + daemon, user: st.to, messageID: q.messageID ?? "",
-                                    status: st.status, reason: reason)
+                                    status: st.status, reason: reason, dsn: st.dsn)
             if let s = q.inbound {
                 if s.mailbox == nil || d.notability > s.mailbox!.notability { s.mailbox = d }
                 return

@@ -333,6 +333,34 @@ public struct SendmailLogReader: LineReader {
         return known
     }
 
+    /// A local mailer's failure (`mailer=local, ... stat=User unknown`, `stat=Deferred: mailbox full`): joined to
+    /// the SMTP session that brought the message while it is open, or a session of its own.
+    mutating func localFailure(_ qid: String, mailer: String, stat: String, tos: [String], dsn: String?,
+                               pos: SourcePosition, text: String, emit: (Session) -> Void) {
+        let deferred = stat.hasPrefix("Deferred")
+        var reason = stat
+        if let colon = reason.range(of: ": "), deferred { reason = String(reason[colon.upperBound...]) }
+        let d = MailboxDelivery(failedBy: "Sendmail mailer \(mailer)", user: tos.first ?? "", messageID: "",
+                                status: deferred ? "deferred" : "bounced", reason: reason, dsn: dsn)
+        // Bounded: a scan of the open sessions only while there are few (the usual case on a real log).
+        if open.count <= 1_000, let draft = open.values.first(where: { $0.queueIDs.contains(qid) }) {
+            if draft.attributes["mailbox-action"] != MailboxDelivery.Action.failed.rawValue { d.record(in: &draft.attributes) }
+            return
+        }
+        var b = SessionBuilder(input: input, format: Self.formatID)
+        b.direction = .inbound
+        b.note(text, kind: .log, at: pos)
+        b.attributes["queue-id"] = qid
+        d.record(in: &b.attributes)
+        var s = b.finish()
+        var t = Transaction(sender: tracks[qid]?.history.received?.sender)
+        t.recipients = tos.prefix(1_000).map { .init(address: $0, accepted: nil, reply: nil) }
+        t.queueID = qid
+        s.transactions.append(t)
+        stats.sessions += 1
+        emit(s)
+    }
+
     mutating func delivery(_ m: ArraySlice<UInt8>, qid: String?, pid: Int, pos: SourcePosition, text: String,
                            emit: (Session) -> Void) -> Bool {
         guard let statK = LogBytes.find(m, "stat=") else { return false }
@@ -351,6 +379,10 @@ public struct SendmailLogReader: LineReader {
         let story = qid.flatMap { q in recordDelivery(q, m, stat: stat, tos: tos, pid: pid, pos: pos, text: text) }
         guard ["esmtp", "smtp", "relay", "dsmtp", "smtp8"].contains(mailer) else {
             if let d = open[pid] { d.note(text, pos) }
+            if !mailer.isEmpty, !stat.hasPrefix("Sent"), let q = qid {
+                localFailure(q, mailer: mailer, stat: stat, tos: tos, dsn: LogBytes.value(m, "dsn=").map(Bytes.string),
+                             pos: pos, text: text, emit: emit)
+            }
             if let t = story, t.worthOwnSession { emitStory(t, emit: emit) }
             return true
         }
