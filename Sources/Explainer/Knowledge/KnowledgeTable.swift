@@ -468,6 +468,11 @@ enum KnowledgeTable {
               .mesgtoobig, "The message is too big for the receiving system", ref: "RFC 1870"),
         .text("systemfull", any: ["mail system full", "insufficient system storage", "insufficient disk space", "system storage", "disk full", "no space left on device"],
               none: ["mailbox"], .systemfull, "The receiving system is out of storage"),
+        // Postfix local(8) will not write into a mailbox file someone else owns (after a restore or a user renamed).
+        .text("mailbox-owner", any: ["is not owned by recipient"], .systemerror, "The mailbox file belongs to another user",
+              "Postfix's local delivery refuses to append to a mailbox file that the recipient does not own, so mail for this user waits in the queue. It happens after mailboxes were copied or restored as root, or after a user was renamed or recreated with a new UID.",
+              actions: ["Give the file back to the user: `chown USER:mail /var/mail/USER` and `chmod 600 /var/mail/USER` (the path is in the reason).",
+                        "Then retry the waiting mail: `postqueue -f`."]),
         // Postfix's `mailbox_size_limit` (an mbox file cannot grow past it): the write fails with EFBIG.
         .text("mailbox-file-limit", any: ["file too large"], all: ["mailbox"],
               .mailboxfull, "The mailbox file reached the mail server's size limit",

@@ -84,7 +84,8 @@ public enum FilterRules {
         // mailbox does not exist, so "user unknown" is no filter in disguise.
         var c = ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: dsn, text: d.target, command: dsn == nil ? "RCPT" : nil))
         // Sendmail's sysexits words (`Service unavailable`) say less than the status code logged with them (5.2.2).
-        if c.reason == .systemerror || c.reason == .undefined, let dsn {
+        let generic = c.ruleID == "text.systemerror" || !(c.ruleID.hasPrefix("text.") || c.ruleID.hasPrefix("kb."))
+        if generic, let dsn, !dsn.hasSuffix(".0") {
             let byCode = ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: dsn, text: "", command: nil))
             if byCode.ruleID.hasPrefix("enh."), byCode.reason != .systemerror, byCode.reason != .undefined { c = byCode }
         }
