@@ -1544,7 +1544,7 @@ public struct PostfixLogReader: LineReader {
         if let r = LogBytes.after(detail, "connect to ") {
             let (h, ip, port, why) = Self.connectFailure(r)
             emitUnreachable(host: h, ip: ip, port: port, reason: why, service: service, qid: qid, notes: [note], pos: st.pos, emit: emit)
-        } else if Self.isConnectionFault(reason) {
+        } else if Self.isConnectionFault(detail) {
             emitUnreachable(host: nil, ip: nil, port: nil, reason: reason, service: service, qid: qid, notes: [note], pos: st.pos, emit: emit)
         } else {
             emitOwnReason(reason, st: st, service: service, qid: qid, q, notes: [note], emit: emit)
@@ -1553,9 +1553,15 @@ public struct PostfixLogReader: LineReader {
 
     /// A reason about reaching the server (refused, timed out, no address, the connection lost) rather than
     /// Postfix's own decision (a mail loop, a TLSA lookup, a missing transport).
-    static func isConnectionFault(_ reason: String) -> Bool {
-        failure(reason) != .other || reason.contains("lost connection") || reason.contains("conversation with")
-            || reason.contains("Connection") || reason.hasPrefix("host ")
+    static func isConnectionFault(_ reason: ArraySlice<UInt8>) -> Bool {
+        // Bytes, not String.contains (Foundation's range(of:) per status line).
+        let needles: [StaticString] = ["lost connection", "conversation with", "Connection", "connection", "timed out", "refused",
+                                       "No route", "no route", "unreachable", "Host not found", "host not found",
+                                       "Name service error", "name service error", "Host or domain name not found"]
+        for needle in needles where LogBytes.find(reason, needle) != nil {
+            return true
+        }
+        return LogBytes.starts(reason, "host ")
     }
 
     /// Postfix's own reason for not delivering, with no server reply to quote (`mta-reason`).
@@ -1699,7 +1705,7 @@ public struct PostfixLogReader: LineReader {
                 if let r = LogBytes.after(detail, "connect to ") {
                     let (h, ip, port, reason) = Self.connectFailure(r)
                     emitUnreachable(host: h, ip: ip, port: port, reason: reason, service: o.service, qid: o.qid, notes: notesLeft, pos: st.pos, emit: emit)
-                } else if Self.isConnectionFault(Bytes.string(detail)) {
+                } else if Self.isConnectionFault(detail) {
                     let text = Bytes.string(detail)
                     emitUnreachable(host: nil, ip: nil, port: nil, reason: text, service: o.service, qid: o.qid, notes: notesLeft, pos: st.pos, emit: emit)
                 } else {
