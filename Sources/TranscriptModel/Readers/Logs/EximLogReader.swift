@@ -55,6 +55,7 @@ public struct EximLogReader: LineReader {
     var outbound: [String: Outbound] = [:]
     var now = 0.0
     var lastSweep = 0.0
+    var linesSinceSweep = 0
     var lastSession: Inbound?
     /// The message a pasted message log belongs to (from the `exim -Mvl ID` line before it).
     var messageLogID: String?
@@ -209,7 +210,9 @@ public struct EximLogReader: LineReader {
             known = connectionLine(rest, pid: pid, pos: pos, text: text, emit: emit)
         }
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
-        if now - lastSweep > 60 { sweep(emit: emit) }
+        // By log time, and by line count too: a log whose clock stands still must not keep everything open.
+        linesSinceSweep += 1
+        if now - lastSweep > 60 || linesSinceSweep >= 8_192 { sweep(emit: emit) }
     }
 
     public mutating func finish(emit: (Session) -> Void) {
@@ -227,6 +230,7 @@ public struct EximLogReader: LineReader {
 
     mutating func sweep(emit: (Session) -> Void) {
         lastSweep = now
+        linesSinceSweep = 0
         for (k, s) in inbound.filter({ now - $0.value.last > idleSeconds }).sortedStably(by: { $0.start.order < $1.start.order }) {
             inbound[k] = nil
             emitInbound(s, emit: emit)
@@ -235,8 +239,13 @@ public struct EximLogReader: LineReader {
             outbound[k] = nil
             emitOutbound(o, emit: emit)
         }
+        if outbound.count > maxOpen {
+            for (k, o) in outbound.sortedStably(by: { $0.last < $1.last }).prefix(outbound.count - maxOpen) {
+                outbound[k] = nil; stats.evicted += 1; emitOutbound(o, emit: emit)
+            }
+        }
         if byMessage.count > 200_000 { byMessage.removeAll() }
-        for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds) { emitStory(t, emit: emit) }
+        for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds, limit: maxOpen, drop: maxOpen / 10) { emitStory(t, emit: emit) }
         if inbound.count > maxOpen {
             for (k, s) in inbound.sortedStably(by: { $0.last < $1.last }).prefix(inbound.count - maxOpen) {
                 inbound[k] = nil; stats.evicted += 1; emitInbound(s, emit: emit)

@@ -208,12 +208,13 @@ final class MessageTrack {
 }
 
 extension Dictionary where Key == String, Value == MessageTrack {
-    /// Takes out the stories quiet for more than `idle` seconds of log time (and the `drop` oldest once more
-    /// than `limit` are open, so memory stays bounded); returns those worth a session of their own, in a
+    /// Takes out the stories quiet for more than `idle` seconds of log time (and, once more than `limit` are
+    /// open, the oldest beyond it and `drop` more, so memory stays bounded); returns those worth a session of their own, in a
     /// stable order. Shared by the readers that keep stories by message id.
     mutating func removeQuiet(now: Double, idle: Double, limit: Int = 200_000, drop: Int = 20_000) -> [MessageTrack] {
+        // Back under the limit, and `drop` more so the next sweeps need not sort again at once.
         let keys = keysStably(where: { now - $0.last > idle }, by: { $0.last < $1.last })
-            + (count > limit ? sortedStably(by: { $0.last < $1.last }).prefix(drop).map(\.key) : [])
+            + (count > limit ? sortedStably(by: { $0.last < $1.last }).prefix(count - limit + drop).map(\.key) : [])
         return keys.compactMap { removeValue(forKey: $0) }.filter(\.worthOwnSession)
     }
 

@@ -113,10 +113,11 @@ public struct OpenSMTPDLogReader: LineReader {
             known = oldFormat(l.message, pos, text, emit)
         }
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
-        if now - lastSweep > 60 {
+        // By log time, and by line count too: a log whose clock stands still must not keep everything open.
+        if now - lastSweep > 60 || stats.lines % 8_192 == 0 {
             lastSweep = now
             for d in open.removeQuiet(now: now, idle: 900, evicted: &stats.evicted) { emitDraft(d, emit) }
-            for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds) { emitStory(t, emit) }
+            for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds, limit: 20_000, drop: 2_000) { emitStory(t, emit) }
         }
     }
 

@@ -43,6 +43,9 @@ public struct SendmailLogReader: LineReader {
     var now = 0.0
     var lastSweep = 0.0
     public var idleSeconds = 600.0
+    /// SMTP sessions kept open at once (by process id); the quietest are closed beyond this. A Sendmail host
+    /// runs far fewer receiving processes at a time, and a session weighs several KB.
+    public var maxOpen = 15_000
     /// A message silent this long (log time) with its story still open is taken for gone (Sendmail's
     /// Timeout.queuereturn is 5 days by default).
     public var storyIdleSeconds = 6 * 86_400.0
@@ -61,10 +64,11 @@ public struct SendmailLogReader: LineReader {
         let pos = SourcePosition(name: inputNames(input), line: number, time: l.time, sequence: sequence)
         let known = handle(l.message, pid: l.pid ?? 0, pos: pos, text: Bytes.string(line), emit: emit)
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
-        if now - lastSweep > 60 {
+        // By log time, and by line count too: a log whose clock stands still must not keep everything open.
+        if now - lastSweep > 60 || stats.lines % 8_192 == 0 {
             lastSweep = now
-            for d in open.removeQuiet(now: now, idle: idleSeconds, evicted: &stats.evicted) { emitDraft(d, emit: emit) }
-            for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds) { emitStory(t, emit: emit) }
+            for d in open.removeQuiet(now: now, idle: idleSeconds, limit: maxOpen, evicted: &stats.evicted) { emitDraft(d, emit: emit) }
+            for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds, limit: 20_000, drop: 2_000) { emitStory(t, emit: emit) }
         }
     }
 
