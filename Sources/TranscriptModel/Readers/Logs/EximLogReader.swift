@@ -785,19 +785,9 @@ public struct EximLogReader: LineReader {
                 if x.mailbox == nil || d.notability > x.mailbox!.notability { x.mailbox = d }
                 return
             }
-            var b = SessionBuilder(input: input, format: Self.formatID)
-            // The last leg of mail coming in: the receiving side's own delivery.
-            b.direction = .inbound
-            b.note(note.text, kind: .log, at: note.pos)
-            b.attributes["queue-id"] = id
-            d.record(in: &b.attributes)
-            var s = b.finish()
-            var t = Transaction(sender: sender)
-            t.recipients = [.init(address: to, accepted: nil, reply: nil)]
-            t.queueID = id
-            s.transactions.append(t)
             stats.sessions += 1
-            emit(s)
+            emit(d.session(input: input, format: Self.formatID, line: note.text, at: note.pos, queueID: id,
+                           sender: sender, recipients: [to]))
             return
         }
         // Held like an attempt, so the one that ends the message's chain carries its story; the attempt's own

@@ -95,6 +95,24 @@ public struct MailboxDelivery: Sendable, Hashable {
         }
     }
 
+    /// A failed delivery whose SMTP session is not in the input, as a session of its own: the agent's line and
+    /// the message's envelope, no dialogue. Direction inbound: the receiving side's last step.
+    func session(input: String, format: String, line: String, at pos: SourcePosition, queueID: String?,
+                 sender: String?, recipients: [String], attributes extra: [String: String] = [:]) -> Session {
+        var b = SessionBuilder(input: input, format: format)
+        b.direction = .inbound
+        b.note(line, kind: .log, at: pos)
+        if let queueID, !queueID.isEmpty { b.attributes["queue-id"] = queueID }
+        for (k, v) in extra { b.attributes[k] = v }
+        record(in: &b.attributes)
+        var s = b.finish()
+        var t = Transaction(sender: sender)
+        t.recipients = recipients.prefix(1_000).map { .init(address: $0, accepted: nil, reply: nil) }
+        t.queueID = queueID.flatMap { $0.isEmpty ? nil : $0 }
+        s.transactions.append(t)
+        return s
+    }
+
     public func record(in a: inout [String: String]) {
         a["mailbox-user"] = user
         a["mailbox-action"] = action.rawValue

@@ -264,18 +264,9 @@ public struct OpenSMTPDLogReader: LineReader {
             if draft.attributes["mailbox-action"] != MailboxDelivery.Action.failed.rawValue { d.record(in: &draft.attributes) }
             return true
         }
-        var b = SessionBuilder(input: input, format: Self.formatID)
-        b.direction = .inbound
-        b.note(text, kind: .log, at: pos)
-        if !msgid.isEmpty { b.attributes["queue-id"] = msgid }
-        d.record(in: &b.attributes)
-        var s = b.finish()
-        var t = Transaction(sender: Self.field(r, "from="))
-        t.recipients = [.init(address: to, accepted: nil, reply: nil)]
-        t.queueID = msgid.isEmpty ? nil : msgid
-        s.transactions.append(t)
         stats.sessions += 1
-        emit(s)
+        emit(d.session(input: input, format: Self.formatID, line: text, at: pos, queueID: msgid,
+                       sender: Self.field(r, "from="), recipients: [to]))
         return true
     }
 

@@ -1523,20 +1523,10 @@ public struct PostfixLogReader: LineReader {
             }
             // The log does not show how the message came in: the failed delivery is a session of its own.
             stats.sessions += 1
-            var b = SessionBuilder(input: input, format: Self.formatID)
-            // The last leg of mail coming in: the receiving side's own delivery.
-            b.direction = .inbound
-            b.note(note.text, kind: .log, at: note.pos)
-            b.attributes["queue-id"] = qid
-            b.attributes["service"] = "postfix/" + daemon
-            if let dsn = st.dsn { b.attributes["dsn"] = dsn }
-            d.record(in: &b.attributes)
-            var s = b.finish()
-            var t = Transaction(sender: q.sender)
-            t.recipients = [.init(address: st.to, accepted: nil, reply: nil)]
-            t.queueID = qid
-            s.transactions.append(t)
-            emit(s)
+            var extra = ["service": "postfix/" + daemon]
+            if let dsn = st.dsn { extra["dsn"] = dsn }
+            emit(d.session(input: input, format: Self.formatID, line: note.text, at: note.pos, queueID: qid,
+                           sender: q.sender, recipients: [st.to], attributes: extra))
             return
         }
         guard daemon == "error" || daemon == "retry" else { return }

@@ -351,18 +351,9 @@ public struct SendmailLogReader: LineReader {
             if draft.attributes["mailbox-action"] != MailboxDelivery.Action.failed.rawValue { d.record(in: &draft.attributes) }
             return
         }
-        var b = SessionBuilder(input: input, format: Self.formatID)
-        b.direction = .inbound
-        b.note(text, kind: .log, at: pos)
-        b.attributes["queue-id"] = qid
-        d.record(in: &b.attributes)
-        var s = b.finish()
-        var t = Transaction(sender: tracks[qid]?.history.received?.sender)
-        t.recipients = tos.prefix(1_000).map { .init(address: $0, accepted: nil, reply: nil) }
-        t.queueID = qid
-        s.transactions.append(t)
         stats.sessions += 1
-        emit(s)
+        emit(d.session(input: input, format: Self.formatID, line: text, at: pos, queueID: qid,
+                       sender: tracks[qid]?.history.received?.sender, recipients: tos))
     }
 
     mutating func delivery(_ m: ArraySlice<UInt8>, qid: String?, pid: Int, pos: SourcePosition, text: String,
