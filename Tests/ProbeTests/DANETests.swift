@@ -83,6 +83,27 @@ import TranscriptModel
         }
     }
 
+    /// A host with signed TLSA records that does not offer STARTTLS: DANE senders will not deliver to it.
+    @Test func tlsaRecordsWithoutSTARTTLS() throws {
+        let dns = try #require(TestDNSServer.shared)
+        let server = try #require(FakeSMTPServer(greeting: "220 mx-danebad.probe.test ESMTP\r\n",
+                                                 replies: ["250-mx-danebad.probe.test\r\n250 PIPELINING\r\n", "250 2.1.0 Ok\r\n",
+                                                           "250 2.1.5 Ok\r\n", "221 2.0.0 Bye\r\n"], closeAfterReplies: true))
+        var o = ProbeOptions(target: "bob@danebad.probe.test")
+        o.server = "mx-danebad.probe.test:\(server.port)"
+        o.dnsServer = dns.endpoint
+        o.timeout = 2
+        o.helo = "client.probe.test"
+        let s = try #require(Prober(options: o).run().sessions.last)
+        #expect(s.attributes["starttls"] == "not offered")
+        #expect(s.attributes["dns-tlsa-validated"] == "_25._tcp.mx-danebad.probe.test=yes")
+        let x = Explainer(sessionRules: SessionRules.table + DNSRules.table).explain(s)
+        let f = try #require(x.findings.first { $0.id == "dane-starttls-failed" })
+        #expect(f.severity == .error)
+        #expect(f.explanation.hasSuffix("STARTTLS: not offered."))
+        #expect(f.evidence.first?.text.hasPrefix("_25._tcp.mx-danebad.probe.test.\t300\tIN\tTLSA\t3 1 1 ") == true)
+    }
+
     /// `smtpexplain records` looks up each MX host's TLSA records with the AD bit and writes them as dig does.
     @Test func liveLookupOfTheMXHostsRecords() throws {
         let dns = try #require(TestDNSServer.shared)

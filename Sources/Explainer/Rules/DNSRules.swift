@@ -261,6 +261,25 @@ public enum DNSRules {
                             detail: validated == true ? nil : "The resolver did not mark the TLSA answer as DNSSEC-validated: if the zone is signed, DANE senders hold mail for this host; if it is not, they ignore the records.",
                             severity: validated == true ? nil : .warning)]
         },
+        SessionRule("dane-starttls-failed", .error, .failedstarttls,
+                    title: "The MX publishes TLSA records, but TLS with it does not work (DANE)",
+                    explanation: "Usable TLSA records at _25._tcp.HOST tell DANE senders that this host always does TLS. It did not offer STARTTLS, refused it, or the handshake failed, so those senders will not deliver to it at all (RFC 7672 §2.2) and keep the mail queued.",
+                    actions: [
+                        "Turn STARTTLS back on at the MX (or fix what breaks the handshake: certificate and key files, protocol settings), with a certificate that matches the TLSA records.",
+                        "A firewall that inspects SMTP can strip STARTTLS from the EHLO reply: turn that inspection off.",
+                        "If the host cannot do TLS for a while, remove its TLSA records (the removal must be signed too), and wait for their TTL before expecting DANE senders to deliver.",
+                    ]) { f in
+            guard let st = f.session.attributes["starttls"], st == "not offered" || st == "handshake failed" || st.hasPrefix("offered, refused"),
+                  let host = f.session.server.host else { return [] }
+            let owner = "_25._tcp." + DNSFacts.canonical(host)
+            guard f.dns.facts.tlsa.contains(where: { $0.owner == owner && ($0.usage == 2 || $0.usage == 3) }) else { return [] }
+            // The answer line, not dig's question line (`;_25._tcp.HOST. IN TLSA`).
+            let ev = f.session.notes.first { !$0.text.hasPrefix(";") && $0.text.lowercased().contains(owner) && $0.text.contains("TLSA") }
+            let validated = f.dns.facts.tlsaValidated.first { $0.owner == owner }?.validated
+            return [RuleHit(evidence: ev.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
+                            detail: "STARTTLS: \(st)." + (validated == true ? "" : " The resolver did not mark the TLSA answer as DNSSEC-validated: if the zone is signed, DANE senders hold mail for this host."),
+                            severity: validated == true ? nil : .warning)]
+        },
         SessionRule("tls-certificate-name-mismatch", .warning, .securityerror,
                     title: "The TLS certificate does not name the MX host",
                     explanation: "The certificate the server presented names neither the host connected to in its subject nor in its alternative names. Senders that verify (MTA-STS, DANE, strict policies) refuse to deliver.",
