@@ -113,6 +113,9 @@ import TranscriptModel
         #expect(title("Server certificate not verified") == "The receiving server's certificate did not pass the sender's TLS policy")
         #expect(title("mail forwarding loop for bob@example.org") == "The message went round in a forwarding loop")
         #expect(title("host lookup did not complete") == "The DNS lookup for the recipient's domain did not finish")
+        // RFC 8460's result words, as receivers quote them in their refusals.
+        #expect(title("550 5.7.323 tlsa-invalid: The domain failed DANE validation") == "The MX's certificate does not match its TLSA records (DANE)")
+        #expect(title("451 4.7.321 starttls-not-supported: Destination mail server must support TLS to receive mail") == "TLS was required or failed")
         // A plain TLS failure is not called DANE.
         #expect(title("TLS session: (SSL_connect): error: certificate verify failed") == "TLS was required or failed")
     }

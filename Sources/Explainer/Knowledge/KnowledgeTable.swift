@@ -515,7 +515,7 @@ enum KnowledgeTable {
                         "Sender: require DANE only for domains that publish TLSA records (Exim `hosts_require_dane`, Postfix `dane-only` in `smtp_tls_policy_maps`); use `dane` (DANE when published) elsewhere.",
                         "Receiver: publish a TLSA record for each MX host (e.g. `3 1 1` with the SHA-256 of the certificate's public key) in a DNSSEC-signed zone."],
               ref: "RFC 7672"),
-        .text("dane.mismatch", any: ["dane attempt failed", "validation-failure", "tlsa record mismatch", "no tlsa records matched"],
+        .text("dane.mismatch", any: ["dane attempt failed", "validation-failure", "tlsa record mismatch", "no tlsa records matched", "tlsa-invalid", "failed dane validation"],
               .failedstarttls, "The MX's certificate does not match its TLSA records (DANE)",
               "A DANE sender compared the certificate the MX presented with the TLSA records at _25._tcp.MX and none matched, so it does not deliver. The usual cause is a certificate or key that was renewed without publishing the TLSA record for the new key first.",
               actions: ["Compare the served certificate with the records: `posttls-finger -t30 -T180 -c -L verbose,summary -d sha256 MXHOST` or `openssl s_client -starttls smtp -connect MXHOST:25` against `dig +short TLSA _25._tcp.MXHOST`.",
@@ -529,7 +529,7 @@ enum KnowledgeTable {
                         "Receiving admin: serve a certificate from a public authority, with its chain, naming the MX host.",
                         "Sending admin: if this destination is on a private authority, add that authority for it rather than lowering the policy for everyone."]),
         // TLS
-        .text("tls", any: ["starttls is required", "must issue a starttls", "tls required", "requires tls", "tls is required", "does not support tls", "tls negotiation failed", "starttls failed", "tls handshake", "encryption required", "must use tls", "requiretls", "certificate verify failed", "tls connection required", "not support starttls", "ssl routines"],
+        .text("tls", any: ["starttls is required", "must issue a starttls", "tls required", "requires tls", "tls is required", "does not support tls", "tls negotiation failed", "starttls failed", "tls handshake", "encryption required", "must use tls", "requiretls", "certificate verify failed", "tls connection required", "not support starttls", "ssl routines", "starttls-not-supported", "must support tls"],
               .failedstarttls, "TLS was required or failed", ref: "RFC 3207"),
         // reverse DNS
         .text("ptr", any: ["ptr record", "reverse dns", "rdns", "reverse lookup", "ip name lookup failed", "mismatches client ip", "unverifyable sending ip", "without a valid sender domain", "no ptr", "reverse mapping", "cannot find your hostname", "cannot find your reverse hostname", "dns ptr", "reverse hostname", "does not resolve to", "client host name lookup", "hostname does not match"],
