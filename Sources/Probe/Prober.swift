@@ -288,6 +288,7 @@ public struct Prober {
     @discardableResult
     static func tlsa(of host: String, client: DNSClient, dns: inout DNSFacts, rec: inout Recorder) -> [DNSFacts.TLSARecord] {
         let owner = "_25._tcp." + DNSFacts.canonical(host)
+        dns.addTLSALookup(owner)
         switch client.query(owner, .tlsa) {
         case .failure(let e):
             rec.dns(";; \(owner) TLSA: \(e)")

@@ -115,12 +115,17 @@ import TranscriptModel
         let x = Explainer().explain(s)
         #expect(x.findings.contains { $0.id == "dane-tlsa-malformed" })
         #expect(!x.findings.contains { $0.id == "dane-tlsa-not-validated" })
+        // The backup MX has none.
+        let partial = try #require(x.findings.first { $0.id == "dane-tlsa-partial" })
+        #expect(partial.title == "MX mx2.dane.records.test has no TLSA records, while mx.dane.records.test has")
+        #expect(partial.evidence.first?.text == "Host _25._tcp.mx2.dane.records.test not found: 3(NXDOMAIN)")
         // A saved copy reads back the same.
         let text = s.notes.map(\.text).joined(separator: "\n") + "\n"
         var again: [Session] = []
         _ = try InputDriver.read(name: "saved.txt", bytes: Array(text.utf8)) { again.append($0) }
         #expect(again.first?.attributes["dns-tlsa"] == s.attributes["dns-tlsa"])
         #expect(again.first?.attributes["dns-tlsa-validated"] == "_25._tcp.mx.dane.records.test=yes")
+        #expect(again.first?.attributes["dns-tlsa-asked"] == "_25._tcp.mx.dane.records.test _25._tcp.mx2.dane.records.test")
         // A host without TLSA records says so.
         var plain = RecordCheck(domain: "probe.test")
         plain.dnsServer = dns.endpoint

@@ -152,6 +152,9 @@ enum TestZone {
         // DANE for `records`: the fixture certificate's key (`3 1 1`), and a record whose digest is cut short.
         .mx("dane.records.test", 10, "mx.dane.records.test"),
         .a("mx.dane.records.test", "127.0.0.1"),
+        // A backup MX without TLSA records.
+        .mx("dane.records.test", 20, "mx2.dane.records.test"),
+        .a("mx2.dane.records.test", "127.0.0.1"),
         tlsa("_25._tcp.mx.dane.records.test", 3, 1, 1, fixtureKeySHA256),
         tlsa("_25._tcp.mx.dane.records.test", 3, 1, 1, "0c72ac70b745ac19998811b131d662c9ac69dbdb"),
         // DANE for the probe: the lab's MX under another name, whose TLSA record is for another key.

@@ -294,6 +294,17 @@ public enum DNSRecordRules {
                              severity: usable ? .info : .warning, tlsa: recs[0])
             }
         },
+        rule("dane-tlsa-partial", .warning, .securityerror,
+             title: "Not every MX host publishes TLSA records",
+             explanation: "DANE protects each MX host on its own: senders hold mail for a host with TLSA records to its certificate, but deliver to a host without them with TLS they do not authenticate (or none). A backup MX left out is where an attacker on the path would steer the mail.",
+             actions: ["Publish TLSA records for every MX host (each at _25._tcp.HOST), or take the host without them out of the MX set."]) { m in
+            let with = Set(m.tlsa.map(\.host))
+            guard !with.isEmpty else { return [] }
+            let without = m.mx.filter { h in !with.contains(h) && m.tlsaLookups.contains("_25._tcp." + h) }
+            guard !without.isEmpty else { return [] }
+            return [Found(records: [], title: "MX \(without.joined(separator: ", ")) \(without.count == 1 ? "has" : "have") no TLSA records, while \(with.sorted().joined(separator: ", ")) \(with.count == 1 ? "has" : "have")",
+                          missing: "_25._tcp." + without[0])]
+        },
         rule("dane-tlsa-not-validated", .warning, .failedstarttls,
              title: "The TLSA answer was not DNSSEC-validated",
              explanation: "DANE senders use TLSA records only when their resolver has validated them with DNSSEC. This answer came without the `ad` (authenticated data) flag: either the zone (or the MX host's zone) is not signed, so senders ignore the records, or the resolver that answered does not validate.",
@@ -339,7 +350,7 @@ public enum DNSRecordRules {
                     evidence = (exact ?? owner.last).map { [Evidence(position: $0.position, text: $0.text)] } ?? []
                 } else if let name = found.missing {
                     // The lookup that found nothing: `NAME has no TXT record`, `Host NAME not found: ...`.
-                    evidence = lines({ $0.hasPrefix(name + " has no TXT") || $0.hasPrefix("Host \(name) not found") }, 2)
+                    evidence = lines({ $0.hasPrefix(name + " has no TXT") || $0.hasPrefix(name + " has no TLSA") || $0.hasPrefix("Host \(name) not found") }, 2)
                 } else if found.policyHost != nil {
                     // The fetch's own lines: its status, curl's error.
                     evidence = lines({ t in ["HTTP/", "curl: (", "ERROR "].contains { t.hasPrefix($0) } }, 2)

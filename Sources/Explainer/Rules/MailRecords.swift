@@ -24,6 +24,7 @@ struct MailRecords {
     /// DANE: the TLSA records of the MX hosts, and whether each answer was DNSSEC-validated.
     var tlsa: [DNSFacts.TLSARecord] = []
     var tlsaValidated: [(owner: String, validated: Bool)] = []
+    var tlsaLookups: [String] = []
 
     var isEmpty: Bool { spf.isEmpty && dmarc.isEmpty && dkim.isEmpty && mtaSTS.isEmpty && tlsRPT.isEmpty && stsPolicy.isEmpty && missing.isEmpty
         && stsFetch == nil && tlsa.isEmpty }
@@ -34,6 +35,7 @@ struct MailRecords {
         mx = facts.mx.map(\.host).filter { $0 != "." }
         tlsa = facts.tlsa
         tlsaValidated = facts.tlsaValidated
+        tlsaLookups = facts.tlsaLookups
         for r in facts.txt {
             let t = r.text.trimmedBlanks
             let l = t.lowercased()

@@ -39,6 +39,15 @@ public struct DNSFacts: Sendable, Hashable {
     public var tlsa: [TLSARecord] = []
     /// TLSA answers by whether the resolver marked them DNSSEC-validated (dig's `ad` flag), in order.
     public var tlsaValidated: [(owner: String, validated: Bool)] = []
+    /// Names the paste (or `records`) asked TLSA records of: one without an answer has none.
+    public var tlsaLookups: [String] = []
+
+    /// Note a TLSA question for `owner` (`_25._tcp.mx.example.com`).
+    public mutating func addTLSALookup(_ owner: String) {
+        let o = Self.canonical(owner)
+        guard !o.isEmpty, !tlsaLookups.contains(o), tlsaLookups.count < 64 else { return }
+        tlsaLookups.append(o)
+    }
 
     public struct TLSARecord: Sendable, Hashable {
         public var owner: String
@@ -234,6 +243,7 @@ public struct DNSFacts: Sendable, Hashable {
         if let f = stsFetch { a["dns-sts-fetch"] = f.host + " " + f.outcome }
         if !unresolved.isEmpty { a["dns-unresolved"] = unresolved.map { "\($0.name) \($0.status)" }.joined(separator: "; ") }
         if !tlsa.isEmpty { a["dns-tlsa"] = tlsa.map { "\($0.owner) \($0.text)" }.joined(separator: "; ") }
+        if !tlsaLookups.isEmpty { a["dns-tlsa-asked"] = tlsaLookups.joined(separator: " ") }
         if !tlsaValidated.isEmpty {
             a["dns-tlsa-validated"] = tlsaValidated.map { "\($0.owner)=\($0.validated ? "yes" : "no")" }.joined(separator: "; ")
         }
@@ -275,6 +285,7 @@ public struct DNSFacts: Sendable, Hashable {
             let w = item.split(separator: " ").map(String.init)
             if w.count == 5 { addTLSA(w[0], Array(w[1...])) }
         }
+        for o in (a["dns-tlsa-asked"] ?? "").split(separator: " ") { addTLSALookup(String(o)) }
         for item in Self.items(a["dns-tlsa-validated"], ";") {
             let kv = item.split(separator: "=", maxSplits: 1)
             if kv.count == 2 { tlsaValidated.append((String(kv[0]), kv[1] == "yes")) }

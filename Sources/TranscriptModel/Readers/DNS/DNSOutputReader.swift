@@ -325,7 +325,10 @@ public struct DNSLineParser: Sendable {
             return true
         }
         if s.hasSuffix(" has no MX record") { facts.noMX = true; return true }
-        if s.hasSuffix(" has no TLSA record") { return true }
+        if s.hasSuffix(" has no TLSA record") {
+            facts.addTLSALookup(String(s.dropLast(19)))
+            return true
+        }
         // The probe's and `records`' own words for an MX host without A/AAAA records.
         if s.hasSuffix(" has no address (A/AAAA) record"), s.split(separator: " ").count == 6 {
             looked(String(s.prefix { $0 != " " }), "NODATA")
@@ -334,8 +337,11 @@ public struct DNSLineParser: Sendable {
         if s.hasPrefix("Host "), let r = s.range(of: " not found: ") {
             // `Host x not found: 3(NXDOMAIN)`
             let tail = s[r.upperBound...]
+            let name = String(s[s.index(s.startIndex, offsetBy: 5)..<r.lowerBound])
+            // `Host _25._tcp.mx2.example.com not found`: a TLSA lookup that found none.
+            if name.hasPrefix("_"), name.contains("._tcp.") { facts.addTLSALookup(name) }
             if let open = tail.firstIndex(of: "("), let close = tail.firstIndex(of: ")") , open < close {
-                looked(String(s[s.index(s.startIndex, offsetBy: 5)..<r.lowerBound]), String(tail[tail.index(after: open)..<close]))
+                looked(name, String(tail[tail.index(after: open)..<close]))
             }
             return true
         }
@@ -492,7 +498,10 @@ public struct DNSLineParser: Sendable {
                 // dig prints the status in the header, before the question it answers.
                 if let st = headerStatus { looked(String(w[0]), st) }
                 headerStatus = nil
-                if String(t).uppercased() == "TLSA", let ad = headerAD { facts.setTLSAValidated(String(w[0]), ad) }
+                if String(t).uppercased() == "TLSA" {
+                    facts.addTLSALookup(String(w[0]))
+                    if let ad = headerAD { facts.setTLSAValidated(String(w[0]), ad) }
+                }
                 headerAD = nil
                 // Each TXT question, with or without the command line that asked it.
                 if String(t).uppercased() == "TXT" { noteTXTLookup(String(w[0])) }
@@ -600,6 +609,7 @@ public struct DNSLineParser: Sendable {
         if type == "PTR", let rev = Self.reverse(n), reverse { name = rev }
         lastQueryType = type
         if type == "TXT" { noteTXTLookup(name ?? n) }
+        if type == "TLSA" { facts.addTLSALookup(name ?? n) }
         if facts.query == nil { facts.query = "\(DNSFacts.canonical(name ?? n)) \(type)" }
         if isShort { short = (name ?? n, type, 0) }
     }
