@@ -14,7 +14,8 @@ struct ProbeCommand: ParsableCommand {
         discussion: """
         DATA is never sent unless --send-test-message is given. Each connection
         attempt is explained like a pasted transcript; the last line says which
-        step failed and why.
+        step failed and why. The MX's TLS is held to the recipient domain's
+        MTA-STS policy and to the MX host's DANE (TLSA) records when published.
 
         Examples:
           smtpexplain probe bob@example.com

@@ -7,14 +7,14 @@ import TranscriptModel
 struct RecordsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "records",
-        abstract: "Look up a domain's mail records live (MX, SPF, DMARC, MTA-STS, TLS-RPT, DKIM keys) and check them.",
+        abstract: "Look up a domain's mail records live (MX, SPF, DMARC, MTA-STS, TLS-RPT, DKIM keys, TLSA) and check them.",
         discussion: """
         The same checks as for pasted dig / nslookup output: more than one SPF
         record, SPF syntax and lookup count, +all, DMARC policy and reports, a
         revoked or short DKIM key, MTA-STS and TLS-RPT records, and what is
-        missing; each MX host must resolve. A published MTA-STS record has its
-        policy fetched over HTTPS (as senders do) and held to the MX hosts.
-        No mail server is contacted.
+        missing; each MX host must resolve, and its DANE (TLSA) records are
+        checked. A published MTA-STS record has its policy fetched over HTTPS
+        (as senders do) and held to the MX hosts. No mail server is contacted.
 
         Examples:
           smtpexplain records example.com
