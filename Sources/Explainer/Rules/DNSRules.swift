@@ -254,12 +254,10 @@ public enum DNSRules {
                         "Next time, publish the new key's record before the certificate changes (a renewal that keeps the key keeps `3 1 1` records valid).",
                     ]) { f in
             guard f.session.attributes["tls-dane"] == "no match" else { return [] }
-            let owner = f.session.notes.last { $0.text.hasPrefix("smtpexplain: DANE:") }
-            let host = f.session.server.host ?? ""
-            let validated = f.dns.facts.tlsaValidated.first { $0.owner == "_25._tcp." + host }?.validated
-            return [RuleHit(evidence: owner.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
-                            detail: validated == true ? nil : "The resolver did not mark the TLSA answer as DNSSEC-validated: if the zone is signed, DANE senders hold mail for this host; if it is not, they ignore the records.",
-                            severity: validated == true ? nil : .warning)]
+            let line = f.session.notes.last { $0.text.hasPrefix("smtpexplain: DANE:") }
+            let v = daneValidation(f, owner: "_25._tcp." + DNSFacts.canonical(f.session.server.host ?? ""))
+            return [RuleHit(evidence: line.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
+                            detail: v.note, severity: v.severity)]
         },
         SessionRule("dane-starttls-failed", .error, .failedstarttls,
                     title: "The MX publishes TLSA records, but TLS with it does not work (DANE)",
@@ -275,10 +273,9 @@ public enum DNSRules {
             guard f.dns.facts.tlsa.contains(where: { $0.owner == owner && ($0.usage == 2 || $0.usage == 3) }) else { return [] }
             // The answer line, not dig's question line (`;_25._tcp.HOST. IN TLSA`).
             let ev = f.session.notes.first { !$0.text.hasPrefix(";") && $0.text.lowercased().contains(owner) && $0.text.contains("TLSA") }
-            let validated = f.dns.facts.tlsaValidated.first { $0.owner == owner }?.validated
+            let v = daneValidation(f, owner: owner)
             return [RuleHit(evidence: ev.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
-                            detail: "STARTTLS: \(st)." + (validated == true ? "" : " The resolver did not mark the TLSA answer as DNSSEC-validated: if the zone is signed, DANE senders hold mail for this host."),
-                            severity: validated == true ? nil : .warning)]
+                            detail: "STARTTLS: \(st)." + (v.note.map { " " + $0 } ?? ""), severity: v.severity)]
         },
         SessionRule("tls-certificate-name-mismatch", .warning, .securityerror,
                     title: "The TLS certificate does not name the MX host",
@@ -348,5 +345,14 @@ struct DNSView {
     func evidence(containing s: String) -> [Evidence] {
         let n = notes.first { $0.text.contains(s) } ?? notes.first
         return n.map { [Evidence(position: $0.position, text: $0.text)] } ?? []
+    }
+}
+
+extension DNSRules {
+    /// A DANE finding is an error when the resolver validated the TLSA answer; without that mark it is a
+    /// warning, and says why.
+    static func daneValidation(_ f: SessionFacts, owner: String) -> (severity: Severity?, note: String?) {
+        if f.dns.facts.tlsaValidated.first(where: { $0.owner == owner })?.validated == true { return (nil, nil) }
+        return (.warning, "The resolver did not mark the TLSA answer as DNSSEC-validated: if the zone is signed, DANE senders hold mail for this host; if it is not, they ignore the records.")
     }
 }
