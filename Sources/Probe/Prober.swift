@@ -301,8 +301,8 @@ public struct Prober {
             var found: [DNSFacts.TLSARecord] = []
             for r in m.answers where r.type == .tlsa {
                 guard case .other(let b) = r.data, b.count >= 4, found.count < 16 else { continue }
-                let hex = b.dropFirst(3).map { String($0, radix: 16).leftPadded(2) }.joined().uppercased()
-                found.append(.init(owner: owner, usage: Int(b[0]), selector: Int(b[1]), matching: Int(b[2]), data: hex.lowercased()))
+                found.append(.init(owner: owner, usage: Int(b[0]), selector: Int(b[1]), matching: Int(b[2]),
+                                   data: DANEMatch.hex(b.dropFirst(3))))
             }
             guard !found.isEmpty else {
                 rec.dns("\(owner) has no TLSA record")
@@ -312,7 +312,7 @@ public struct Prober {
             rec.dns(";\(owner).\tIN\tTLSA")
             for t in found {
                 rec.dns("\(owner).\t300\tIN\tTLSA\t\(t.usage) \(t.selector) \(t.matching) \(t.data.uppercased())")
-                dns.addTLSA(owner, ["\(t.usage)", "\(t.selector)", "\(t.matching)", t.data])
+                dns.addTLSA(t)
             }
             dns.setTLSAValidated(owner, m.authenticData)
             return found
@@ -779,9 +779,4 @@ enum Base64 {
         }
         return String(decoding: out, as: UTF8.self)
     }
-}
-
-extension String {
-    /// `"a"` → `"0a"` for width 2: hex bytes of fixed width.
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -29,6 +29,10 @@ public struct ReplyClassification: Sendable {
         self.blocklist = blocklist
         self.reference = reference
     }
+
+    /// A row matched the text's own words (a provider's, a blocklist's, a generic phrase), not only its codes:
+    /// what an MTA's own reason can be explained by.
+    public var fromWords: Bool { ruleID.hasPrefix("text.") || ruleID.hasPrefix("kb.") }
 }
 
 /// The reply classifier. Reads the knowledge tables in this folder.

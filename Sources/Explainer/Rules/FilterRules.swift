@@ -84,12 +84,12 @@ public enum FilterRules {
         // mailbox does not exist, so "user unknown" is no filter in disguise.
         var c = ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: dsn, text: d.target, command: dsn == nil ? "RCPT" : nil))
         // Sendmail's sysexits words (`Service unavailable`) say less than the status code logged with them (5.2.2).
-        let generic = c.ruleID == "text.systemerror" || !(c.ruleID.hasPrefix("text.") || c.ruleID.hasPrefix("kb."))
+        let generic = c.ruleID == "text.systemerror" || !c.fromWords
         if generic, let dsn, !dsn.hasSuffix(".0") {
             let byCode = ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: dsn, text: "", command: nil))
             if byCode.ruleID.hasPrefix("enh."), byCode.reason != .systemerror, byCode.reason != .undefined { c = byCode }
         }
-        let known = ["text.", "kb.", "enh."].contains { c.ruleID.hasPrefix($0) }
+        let known = c.fromWords || c.ruleID.hasPrefix("enh.")
         let accepted = f.session.transactions.contains(where: \.delivered)
         let who = d.user.isEmpty ? "" : " to \(d.user)"
         var title = (accepted ? "Accepted, then delivery\(who) failed" : "Delivery\(who) failed")

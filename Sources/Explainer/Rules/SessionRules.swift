@@ -72,7 +72,7 @@ public enum SessionRules {
             // The MTA's words (Postfix: `mail for example.org loops back to myself`) read like a reply's text.
             guard let reason = f.session.attributes["mta-reason"] else { return [] }
             let c = ReplyKnowledge.classify(ReplyQuery(code: nil, enhanced: f.session.attributes["dsn"], text: reason, command: nil))
-            let known = ["text.", "kb.", "spamhaus."].contains { c.ruleID.hasPrefix($0) }
+            let known = c.fromWords
             let line = f.session.notes.filter { $0.kind == .log && $0.text.contains(reason) }.last
             return [RuleHit(evidence: line.map { [Evidence(position: $0.position, text: $0.text)] } ?? [],
                             detail: (known ? c.explanation + " " : "") + "In the sending server's words: \(reason)" + (reason.hasSuffix(".") ? "" : "."), title: known ? c.title : nil, reason: known ? c.reason : nil,

@@ -240,10 +240,15 @@ public enum DANEMatch {
             bytes = md
         default: return nil
         }
-        let hex = Array("0123456789abcdef".utf8)
+        return hex(bytes)
+    }
+
+    /// Lower-case hex, as TLSA association data is kept.
+    static func hex(_ bytes: some Collection<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0x0F)]) }
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0F)]) }
         return String(decoding: out, as: UTF8.self)
     }
 }

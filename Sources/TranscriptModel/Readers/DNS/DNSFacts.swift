@@ -190,10 +190,17 @@ public struct DNSFacts: Sendable, Hashable {
     /// (dig splits long data into blank-separated groups). Lines that are not one are ignored.
     public mutating func addTLSA(_ owner: String, _ words: [String]) {
         guard words.count >= 4, let u = Int(words[0]), let sel = Int(words[1]), let m = Int(words[2]),
-              (0...255).contains(u), (0...255).contains(sel), (0...255).contains(m), tlsa.count < 64 else { return }
-        let data = String(words[3...].joined().lowercased().prefix(1_024))
-        let r = TLSARecord(owner: Self.canonical(owner), usage: u, selector: sel, matching: m, data: data)
-        if !tlsa.contains(r) { tlsa.append(r) }
+              (0...255).contains(u), (0...255).contains(sel), (0...255).contains(m) else { return }
+        addTLSA(TLSARecord(owner: owner, usage: u, selector: sel, matching: m, data: words[3...].joined()))
+    }
+
+    /// A TLSA record as a lookup returned it (owner and data made canonical here).
+    public mutating func addTLSA(_ record: TLSARecord) {
+        var r = record
+        r.owner = Self.canonical(r.owner)
+        r.data = String(r.data.lowercased().prefix(1_024))
+        guard tlsa.count < 64, !tlsa.contains(r) else { return }
+        tlsa.append(r)
     }
 
     /// Whether the resolver marked the TLSA answer for `owner` as validated (the `ad` flag).

@@ -667,9 +667,8 @@ public struct EximLogReader: LineReader {
             let isRemote = hf?.ip != nil || LogBytes.find(r, " T=remote_smtp") != nil || LogBytes.find(r, " T=smtp") != nil
                 || LogBytes.find(r, "SMTP error") != nil || LogBytes.find(r, "Connection refused") != nil
                 || LogBytes.find(r, "Connection timed out") != nil
-            // No connection behind these: the host's retry time has not come, or the retry period is over.
-            let noAttempt = hf?.ip == nil && (LogBytes.find(r, "retry timeout exceeded") != nil
-                                              || LogBytes.find(r, "retry time not reached") != nil)
+            // No connection behind these: the retry period is over, or no attempt was made.
+            let noAttempt = hf?.ip == nil && (LogBytes.find(r, "retry timeout exceeded") != nil || Self.notAnAttempt(r))
             // A remote transport that stopped before connecting (a DANE/TLSA lookup) names no host.
             let preConnect = hf?.ip == nil && (LogBytes.find(r, "DANE error") != nil || LogBytes.find(r, "TLSA") != nil)
             guard isRemote, !preConnect, kind != "*>", !noAttempt else {
@@ -770,12 +769,9 @@ public struct EximLogReader: LineReader {
     /// brought the message when it is still open; anything else is a session of its own, in Exim's words.
     mutating func deliveryFailure(_ id: String, to: String, kind: String, _ r: ArraySlice<UInt8>, note: LogNote,
                                   emit: (Session) -> Void) {
-        let reasonStart = LogBytes.find(r, "): ").map { $0 + 3 } ?? LogBytes.find(r, ": ").map { $0 + 2 }
-        guard let k = reasonStart else { return }
-        let reason = Bytes.string(Bytes.trimmed(r[k...]).prefix(1000))
-        // Not attempts: the host's retry time has not come, or SMTP deliveries are queued on purpose (-odqs).
-        let lower = reason.lowercased()
-        guard !reason.isEmpty, !lower.contains("retry time not"), !lower.contains("delivery explicitly queued") else { return }
+        guard let text = Self.failureText(r) else { return }
+        let reason = Bytes.string(Bytes.trimmed(text).prefix(1000))
+        guard !reason.isEmpty else { return }
         let status = kind == "**" ? "bounced" : "deferred"
         let transport = LogBytes.value(r, "T=").map { Bytes.string($0).lowercased() } ?? ""
         let sender = tracks[id]?.history.received?.sender
@@ -811,6 +807,19 @@ public struct EximLogReader: LineReader {
         o.last = note.pos.time ?? now
         o.notes.append(note)
         o.ownReason = (reason, status, [to])
+    }
+
+    /// What a failed delivery line says went wrong: after `defer (-36): ` or the first `: `.
+    static func failureText(_ r: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        if let k = LogBytes.find(r, "): ") { return r[(k + 3)...] }
+        if let k = LogBytes.find(r, ": ") { return r[(k + 2)...] }
+        return nil
+    }
+
+    /// Exim saying it made no attempt: the host's retry time has not come (`retry time not reached`, a
+    /// transport's `Retry time not yet reached`), or SMTP deliveries are queued on purpose (`-odqs`).
+    static func notAnAttempt(_ r: ArraySlice<UInt8>) -> Bool {
+        LogBytes.find(r, "etry time not") != nil || LogBytes.find(r, "delivery explicitly queued") != nil
     }
 
     /// A delivery's connection error by host: `mx.example.net [192.0.2.1] Connection refused`.
@@ -923,9 +932,8 @@ public struct EximLogReader: LineReader {
             var v = r[(cq + 3)...]
             if let q = v.firstIndex(of: 0x22) { v = v[v.startIndex..<q] }
             reply = Bytes.string(v)
-        } else if status != .sent {
-            if let k = LogBytes.find(r, "): ") { reply = Bytes.string(r[(k + 3)...]) }
-            else if let k = LogBytes.find(r, ": ") { reply = Bytes.string(r[(k + 2)...]) }
+        } else if status != .sent, let text = Self.failureText(r) {
+            reply = Bytes.string(text)
         }
         var relay: String?
         if let hf, hf.ip != nil { relay = "\(hf.host ?? "")[\(hf.ip!)]" + (hf.port.map { ":\($0)" } ?? "") }

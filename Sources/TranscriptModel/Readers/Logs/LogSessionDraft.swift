@@ -144,6 +144,13 @@ final class LogSessionDraft {
 }
 
 extension Dictionary where Key: Comparable, Value == LogSessionDraft {
+    /// The open SMTP session that brought message `queueID` in, for a later line about it (a failed local
+    /// delivery). A scan, so only while few sessions are open (the usual case on a real log).
+    func inbound(holding queueID: String) -> LogSessionDraft? {
+        guard !queueID.isEmpty, count <= 1_000 else { return nil }
+        return values.first { $0.direction == .inbound && $0.queueIDs.contains(queueID) }
+    }
+
     /// Takes out the sessions quiet for more than `idle` seconds of log time (in the order they started), then
     /// the quietest past `limit` (counted in `evicted`), so memory follows the open sessions. Shared by the
     /// readers that keep drafts; the caller emits what comes back, in that order.

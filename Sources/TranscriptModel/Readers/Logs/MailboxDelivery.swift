@@ -113,6 +113,11 @@ public struct MailboxDelivery: Sendable, Hashable {
         return s
     }
 
+    /// On a session that may already tell a failed delivery: the first failure stays the one told.
+    func recordFailure(in a: inout [String: String]) {
+        if a["mailbox-action"] != Action.failed.rawValue { record(in: &a) }
+    }
+
     public func record(in a: inout [String: String]) {
         a["mailbox-user"] = user
         a["mailbox-action"] = action.rawValue

@@ -257,11 +257,9 @@ public struct OpenSMTPDLogReader: LineReader {
         let to = Self.field(r, "to=") ?? Self.field(r, "user=") ?? ""
         let d = MailboxDelivery(failedBy: "OpenSMTPD mda", user: to, messageID: "",
                                 status: result == "TempFail" ? "deferred" : "bounced", reason: Self.lastField(r, "stat=") ?? result)
-        // Bounded: a scan of the open sessions only while there are few (the usual case on a real log).
-        if !msgid.isEmpty, open.count <= 1_000,
-           let draft = open.values.first(where: { $0.direction == .inbound && $0.queueIDs.contains(msgid) }) {
+        if let draft = open.inbound(holding: msgid) {
             draft.note(text, pos)
-            if draft.attributes["mailbox-action"] != MailboxDelivery.Action.failed.rawValue { d.record(in: &draft.attributes) }
+            d.recordFailure(in: &draft.attributes)
             return true
         }
         stats.sessions += 1

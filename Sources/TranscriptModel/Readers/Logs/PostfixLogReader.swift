@@ -1534,7 +1534,7 @@ public struct PostfixLogReader: LineReader {
         if let r = LogBytes.after(detail, "connect to ") {
             let (h, ip, port, why) = Self.connectFailure(r)
             emitUnreachable(host: h, ip: ip, port: port, reason: why, service: service, qid: qid, notes: [note], pos: st.pos, emit: emit)
-        } else if Self.isConnectionFault(detail) {
+        } else if Self.isConnectionFault(reason) {
             emitUnreachable(host: nil, ip: nil, port: nil, reason: reason, service: service, qid: qid, notes: [note], pos: st.pos, emit: emit)
         } else {
             emitOwnReason(reason, st: st, service: service, qid: qid, q, notes: [note], emit: emit)
@@ -1543,15 +1543,9 @@ public struct PostfixLogReader: LineReader {
 
     /// A reason about reaching the server (refused, timed out, no address, the connection lost) rather than
     /// Postfix's own decision (a mail loop, a TLSA lookup, a missing transport).
-    static func isConnectionFault(_ reason: ArraySlice<UInt8>) -> Bool {
-        // Bytes, not String.contains (Foundation's range(of:) per status line).
-        let needles: [StaticString] = ["lost connection", "conversation with", "Connection", "connection", "timed out", "refused",
-                                       "No route", "no route", "unreachable", "Host not found", "host not found",
-                                       "Name service error", "name service error", "Host or domain name not found"]
-        for needle in needles where LogBytes.find(reason, needle) != nil {
-            return true
-        }
-        return LogBytes.starts(reason, "host ")
+    /// Only statuses without a relay get here (a few in a log), so `failure`'s words are reused as they are.
+    static func isConnectionFault(_ reason: String) -> Bool {
+        failure(reason) != .other || reason.contains("onnection") || reason.contains("conversation with") || reason.hasPrefix("host ")
     }
 
     /// Postfix's own reason for not delivering, with no server reply to quote (`mta-reason`).
@@ -1695,13 +1689,15 @@ public struct PostfixLogReader: LineReader {
                 if let r = LogBytes.after(detail, "connect to ") {
                     let (h, ip, port, reason) = Self.connectFailure(r)
                     emitUnreachable(host: h, ip: ip, port: port, reason: reason, service: o.service, qid: o.qid, notes: notesLeft, pos: st.pos, emit: emit)
-                } else if Self.isConnectionFault(detail) {
-                    let text = Bytes.string(detail)
-                    emitUnreachable(host: nil, ip: nil, port: nil, reason: text, service: o.service, qid: o.qid, notes: notesLeft, pos: st.pos, emit: emit)
                 } else {
-                    // Postfix decided on its own (a mail loop, a TLSA lookup that failed): no connection to blame.
-                    emitOwnReason(Bytes.string(detail.prefix(1000)), st: st, recipients: unrouted.map(\.to), service: o.service,
-                                  qid: o.qid, q, notes: notesLeft, emit: emit)
+                    let text = Bytes.string(detail)
+                    if Self.isConnectionFault(text) {
+                        emitUnreachable(host: nil, ip: nil, port: nil, reason: text, service: o.service, qid: o.qid, notes: notesLeft, pos: st.pos, emit: emit)
+                    } else {
+                        // Postfix decided on its own (a mail loop, a TLSA lookup that failed): no connection to blame.
+                        emitOwnReason(Bytes.string(detail.prefix(1000)), st: st, recipients: unrouted.map(\.to), service: o.service,
+                                      qid: o.qid, q, notes: notesLeft, emit: emit)
+                    }
                 }
             } else if o.connectFailures.isEmpty, !o.notes.isEmpty, o.statuses.isEmpty {
                 // Only TLS/warning lines: keep them as an unfinished attempt.

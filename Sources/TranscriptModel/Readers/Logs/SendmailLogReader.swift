@@ -346,9 +346,8 @@ public struct SendmailLogReader: LineReader {
         if let colon = reason.range(of: ": "), deferred { reason = String(reason[colon.upperBound...]) }
         let d = MailboxDelivery(failedBy: "Sendmail mailer \(mailer)", user: tos.first ?? "", messageID: "",
                                 status: deferred ? "deferred" : "bounced", reason: reason, dsn: dsn)
-        // Bounded: a scan of the open sessions only while there are few (the usual case on a real log).
-        if open.count <= 1_000, let draft = open.values.first(where: { $0.queueIDs.contains(qid) }) {
-            if draft.attributes["mailbox-action"] != MailboxDelivery.Action.failed.rawValue { d.record(in: &draft.attributes) }
+        if let draft = open.inbound(holding: qid) {
+            d.recordFailure(in: &draft.attributes)
             return
         }
         stats.sessions += 1
