@@ -256,6 +256,33 @@ import Testing
         #expect(!apart.sessions.contains { (Self.history($0)?["attemptCount"] as? Int) == 3 })
     }
 
+    /// Debian's Exim writes its own mainlog; Dovecot's LMTP deliveries go to the syslog mail log. Given
+    /// together, in any order, Dovecot's lines join the sessions that brought the messages (by Message-ID),
+    /// whose recipients come from the delivery lines when the arrival did not name them.
+    @Test func eximMainlogWithDovecotsMailLogIsOneStory() throws {
+        let main = "samples/logs-exim-dovecot/mainlog", mail = "samples/logs-exim-dovecot/mail.log"
+        for args in [[main, mail], [mail, main]] {
+            let r = try sessions(args)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.sessions.count == 3)
+            #expect(r.sessions.allSatisfy { $0["input"] as? String == main && $0["format"] as? String == "exim-log" })
+            let folder = r.sessions[0]
+            #expect(Self.attributes(folder)["mailbox-target"] == "Newsletters")
+            #expect(Self.findings(folder).contains { $0["id"] as? String == "delivered-to-folder" })
+            let notes = folder["notes"] as? [[String: Any]] ?? []
+            #expect(notes.contains { $0["input"] as? String == mail && $0["line"] as? Int == 3 })
+            let recipients = ((folder["transactions"] as? [[String: Any]])?.first?["recipients"] as? [[String: Any]])?.compactMap { $0["address"] as? String }
+            #expect(recipients == ["kim@example.net"])
+            let full = r.sessions[1]
+            #expect(full["reason"] as? String == "mailboxfull")
+            #expect((full["summary"] as? String)?.hasPrefix("Accepted, then delivery to bob@example.net failed") == true)
+            #expect(Self.findings(r.sessions[2]).contains { $0["id"] as? String == "saved-to-mailbox" })
+        }
+        // Apart, Dovecot's file is read on its own: each delivery a session of its own.
+        let apart = try sessions(["--no-merge", main, mail])
+        #expect(apart.sessions.count == 6)
+    }
+
     @Test func aBrokenRotationIsReportedAndTheOthersStillMerge() throws {
         let (dir, old, new) = try rotatedFiles()
         defer { try? FileManager.default.removeItem(at: dir) }

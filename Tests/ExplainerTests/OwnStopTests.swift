@@ -61,18 +61,22 @@ import TranscriptModel
         #expect(all[0].session.transactions.first?.sender == "alice@example.com")
         #expect(all[0].session.transactions.first?.recipients.map(\.address) == ["bob@shop.exampel"])
         #expect(all[0].primaryReason == .hostunknown)
-        // A local transport over quota joins the inbound session that brought the message.
-        #expect(all[1].findings.first?.id == "mailbox-delivery-failed")
-        #expect(all[1].findings.first?.explanation.contains("(Exim local_delivery)") == true)
+        // A local transport over quota joins the inbound session that brought the message (held, as the
+        // deferred message is not `Completed`, until the log ends).
+        let inbound = try #require(all.last)
+        #expect(inbound.session.direction == .inbound)
+        #expect(inbound.findings.first?.id == "mailbox-delivery-failed")
+        #expect(inbound.findings.first?.explanation.contains("(Exim local_delivery)") == true)
+        #expect(inbound.session.transactions.first?.recipients.map(\.address) == ["dave@example.com"])
         // The DANE lookup failed before any connection: the host from the `H=` line, no invented dialogue.
-        let dane = all[2]
+        let dane = all[1]
         #expect(dane.session.exchanges.isEmpty)
         #expect(dane.session.server.host == "mx.partner.example")
         #expect(dane.session.server.address == "192.0.2.25")
         #expect(dane.session.notes.contains { $0.text.hasSuffix("dane:fail <dnssec-invalid>") })
         #expect(dane.findings.first?.title == "The sender could not look up the MX's TLSA records (DANE)")
         // The certificate did not match the TLSA records: the STARTTLS failure says why.
-        let mismatch = all[3]
+        let mismatch = all[2]
         #expect(mismatch.session.failedStage == .starttls)
         let f = try #require(mismatch.findings.first { $0.id == "starttls-failed" })
         #expect(f.title == "The MX's certificate does not match its TLSA records (DANE)")
@@ -118,6 +122,50 @@ import TranscriptModel
         #expect(title("451 4.7.321 starttls-not-supported: Destination mail server must support TLS to receive mail") == "TLS was required or failed")
         // A plain TLS failure is not called DANE.
         #expect(title("TLS session: (SSL_connect): error: certificate verify failed") == "TLS was required or failed")
+    }
+
+    /// Exim logs the client's QUIT before the delivery process's result: the session waits for `Completed`,
+    /// so a local delivery that failed after the client left is still part of its verdict.
+    @Test func eximLocalFailureAfterQuitJoinsTheSession() throws {
+        let log = """
+        2026-12-06 12:00:01 [4101] 1wBcEa-000Abc-5E <= news@partner.example H=mail.partner.example [192.0.2.31] P=esmtps X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no S=9210 id=n43@partner.example
+        2026-12-06 12:00:01 [4101] SMTP connection from mail.partner.example [192.0.2.31] closed by QUIT
+        2026-12-06 12:00:02 [4102] 1wBcEa-000Abc-5E ** erin@example.com R=localuser T=local_delivery: mailbox is full (MTA-imposed quota exceeded while writing to /var/mail/erin)
+        2026-12-06 12:00:02 [4102] 1wBcEa-000Abc-5E Completed
+        2026-12-06 12:00:05 [4103] 1wBcEb-000Abc-6F <= alerts@partner.example H=mail.partner.example [192.0.2.31] P=esmtps S=1200 id=n44@partner.example
+        2026-12-06 12:00:05 [4103] SMTP connection from mail.partner.example [192.0.2.31] closed by QUIT
+        2026-12-06 12:00:06 [4104] 1wBcEb-000Abc-6F => frank@example.com R=localuser T=local_delivery
+        2026-12-06 12:00:06 [4104] 1wBcEb-000Abc-6F Completed
+        2026-12-06 12:01:00 [4105] 1wBcEc-000Abc-7G <= shop@partner.example H=mail.partner.example [192.0.2.31] P=esmtps S=3100 id=n45@partner.example
+        2026-12-06 12:01:00 [4105] SMTP connection from mail.partner.example [192.0.2.31] closed by QUIT
+        2026-12-06 12:01:01 [4106] 1wBcEc-000Abc-7G == gina@remote.example R=dnslookup T=remote_smtp defer (-44) H=mx.remote.example [203.0.113.9]: SMTP error from remote mail server after RCPT TO:<gina@remote.example>: 451 4.7.1 Greylisted, try again later
+        2026-12-06 12:20:00 [4107] 1wBcEd-000Abc-8H <= root@mail.example.com U=root P=local S=400 id=n46@mail.example.com
+        2026-12-06 12:40:00 [4108] 1wBcEc-000Abc-7G == gina@remote.example R=dnslookup T=remote_smtp defer (-44) H=mx.remote.example [203.0.113.9]: SMTP error from remote mail server after RCPT TO:<gina@remote.example>: 451 4.7.1 Greylisted, try again later
+
+        """
+        let explainer = Explainer()
+        var out: [ExplainedSession] = []
+        _ = try InputDriver.read(name: "mainlog", bytes: Array(log.utf8)) { out.append(explainer.explain($0)) }
+        let inbound = out.filter { $0.session.direction == .inbound }
+        #expect(inbound.count == 3)
+        let full = inbound[0]
+        #expect(full.session.client.address == "192.0.2.31")
+        #expect(full.session.outcome == .delivered)
+        let f = try #require(full.findings.first)
+        #expect(f.id == "mailbox-delivery-failed")
+        #expect(f.severity == .error)
+        #expect(full.primaryReason == .mailboxfull)
+        #expect(full.session.notes.contains { $0.text.hasSuffix("1wBcEa-000Abc-5E Completed") })
+        // No session of its own for the failed delivery.
+        #expect(!out.contains { $0.session.attributes["mailbox-agent"] != nil && $0.session.client.address == nil })
+        // Delivered after the QUIT: the delivery line is the session's evidence, nothing failed.
+        #expect(inbound[1].findings.allSatisfy { $0.severity != .error && $0.severity != .warning })
+        #expect(inbound[1].session.notes.contains { $0.text.contains("=> frank@example.com") })
+        // A message waiting for a remote retry holds its session only so long (15 minutes of log time):
+        // the session goes out before the retry 39 minutes later.
+        #expect(inbound[2].session.attributes["queue-id"] == "1wBcEc-000Abc-7G")
+        #expect(inbound[2].session.notes.contains { $0.text.contains("12:01:01") })
+        #expect(!inbound[2].session.notes.contains { $0.text.contains("12:40:00") })
     }
 
     /// Retry times and queued-on-purpose SMTP deliveries are not failures of their own.

@@ -14,6 +14,15 @@ protocol MergeableLogReader: LineReader {
     /// The time of a line as the reader reads it (nil when the line carries none: it then follows the line
     /// before it in its own file).
     static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double?
+    /// Formats of other programs' logs this reader joins to its own sessions when read with them.
+    static var companions: Set<String> { get }
+    /// Lines of a companion format are in the stream.
+    mutating func readsCompanion(_ format: String)
+}
+
+extension MergeableLogReader {
+    static var companions: Set<String> { [] }
+    mutating func readsCompanion(_ format: String) {}
 }
 
 extension PostfixLogReader: MergeableLogReader {
@@ -41,6 +50,10 @@ extension EximLogReader: MergeableLogReader {
         if let (t, _) = parser.clock.iso(line, allowSpace: true) { return t }
         return parser.parse(line).time
     }
+    /// Debian's Exim writes its own mainlog while Dovecot's deliveries go to the syslog mail log: read
+    /// together, Dovecot's lines say where each message the mainlog received went.
+    static var companions: Set<String> { [DovecotLogReader.formatID] }
+    mutating func readsCompanion(_ format: String) { if format == DovecotLogReader.formatID { joinsDovecot = true } }
 }
 
 extension ExchangeTrackingReader: MergeableLogReader {
@@ -75,11 +88,20 @@ public enum InputPlanItem: Sendable, Equatable {
 
 extension InputDriver {
     /// Group the inputs: logs of the same format (as detection, or `--input-format`, says) are read together
-    /// in time order; everything else (transcripts, captures, standard input, files that cannot be opened)
-    /// stays one input. A group takes the place of its first file.
+    /// in time order, with the logs of other programs their reader joins (Dovecot's with an Exim mainlog);
+    /// everything else (transcripts, captures, standard input, files that cannot be opened) stays one input.
+    /// A group takes the place of its first file.
     public static func plan(_ paths: [String], options: InputOptions = InputOptions()) -> [InputPlanItem] {
         var formats: [String?] = []
         for p in paths { formats.append(p == "-" ? nil : mergeableFormat(path: p, options: options)) }
+        // A companion's file goes with the first format given that takes it.
+        formats = formats.map { f in
+            guard let f, let host = formats.lazy.compactMap({ $0 }).first(where: { h in
+                h != f && (Self.mergeableType(h)?.companions.contains(f) ?? false) }) else { return f }
+            return host
+        }
+        // A companion left on its own is read on its own.
+        formats = formats.map { f in f.flatMap { Self.mergeableType($0) == nil ? nil : $0 } }
         var count: [String: Int] = [:]
         for f in formats { if let f { count[f, default: 0] += 1 } }
         var out: [InputPlanItem] = []
@@ -91,6 +113,15 @@ extension InputDriver {
             }
         }
         return out
+    }
+
+    /// Formats read only as some mergeable reader's companion.
+    static let companionFormats: Set<String> = FormatDetector.lineReaders
+        .compactMap { $0 as? any MergeableLogReader.Type }.reduce(into: []) { $0.formUnion($1.companions) }
+
+    /// The reader of a format when it can read merged logs.
+    static func mergeableType(_ format: String) -> (any MergeableLogReader.Type)? {
+        FormatDetector.lineReaders.first(where: { $0.formatID == format }) as? any MergeableLogReader.Type
     }
 
     /// The log format of a file when it is a log a merged read can take, else nil. Reads a bounded prefix.
@@ -141,17 +172,16 @@ extension InputDriver {
         }
         defer { for s in streams { s.closeFile() } }
         guard let first = streams.first else { return result }
-        // One format for the group: the one most files were detected as (`plan` only groups equal ones).
-        let format = options.forcedFormat ?? first.format
+        // One format for the group: its first log a merged read takes (`plan` groups equal ones and their companions).
+        let format = options.forcedFormat ?? streams.first { Self.mergeableType($0.format) != nil }?.format ?? first.format
+        let companions = Self.mergeableType(format)?.companions ?? []
         streams = streams.filter { s in
-            if s.format == format { return true }
+            if s.format == format || companions.contains(s.format) { return true }
             s.closeFile()
             result.errors.append(InputError(input: s.name, message: "detected as \(s.format), not \(format): read it on its own"))
             return false
         }
-        guard let type = FormatDetector.lineReaders.first(where: { $0.formatID == format }) as? any MergeableLogReader.Type else {
-            return result
-        }
+        guard let type = Self.mergeableType(format) else { return result }
         result.format = format
         var merger = LogMerger(streams: streams)
         merger.prime(type: type, errors: &result.errors)
@@ -166,8 +196,8 @@ extension InputDriver {
                 s.formatConfidence = known[s.input] ?? s.formatConfidence
             })
         }
-        merger.run(type: type, label: result.label, deferBuilding: options.deferBuilding, errors: &result.errors,
-                   emit: annotate)
+        merger.run(type: type, label: result.label, deferBuilding: options.deferBuilding,
+                   companions: Set(merger.streams.map(\.format)).intersection(companions), errors: &result.errors, emit: annotate)
         for s in merger.streams {
             result.inputs.append(MergedInputInfo(input: s.name, info: InputInfo(
                 format: s.format, confidence: s.confidence, fallback: false, lines: s.lineNumber, bytes: s.bytes,
@@ -228,14 +258,16 @@ struct LogMerger {
     }
 
     mutating func run(type: any MergeableLogReader.Type, label: String, deferBuilding: Bool = false,
-                      errors: inout [InputError], emit: (Session) -> Void) {
-        runTyped(type, label: label, deferBuilding: deferBuilding, errors: &errors, emit: emit)
+                      companions: Set<String> = [], errors: inout [InputError], emit: (Session) -> Void) {
+        runTyped(type, label: label, deferBuilding: deferBuilding, companions: companions, errors: &errors, emit: emit)
     }
 
     private mutating func runTyped<R: MergeableLogReader>(_ type: R.Type, label: String, deferBuilding: Bool,
-                                                          errors: inout [InputError], emit: (Session) -> Void) {
+                                                          companions: Set<String>, errors: inout [InputError],
+                                                          emit: (Session) -> Void) {
         var reader = R(input: label)
         if deferBuilding { reader.deferBuilding() }
+        for c in companions.sorted() { reader.readsCompanion(c) }
         var sequence = 0
         var current = -1
         func feed(_ i: Int, _ line: ArraySlice<UInt8>, _ number: Int) {
@@ -346,7 +378,8 @@ struct LineStream {
             start = nl + 1
         }
         guard let choice = FormatDetector.choose(prefix: prefix, forced: options.forcedFormat), !choice.fallback,
-              choice.reader is any MergeableLogReader.Type else { return nil }
+              choice.reader is any MergeableLogReader.Type || InputDriver.companionFormats.contains(choice.reader.formatID)
+        else { return nil }
         var s = LineStream(name: name, fd: fd, ownsFD: ownsFD, source: QueuedSource(queued: head, rest: source),
                            maxLine: options.maxLineBytes)
         s.format = choice.reader.formatID

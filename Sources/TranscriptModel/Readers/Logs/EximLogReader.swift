@@ -6,7 +6,9 @@
 /// transactions; `rejected RCPT/MAIL/after DATA/EHLO/connection` lines become refused commands (Exim logs no
 /// reply code: 550 for `rejected`, 451 for `temporarily rejected`, marked inferred like everything rebuilt).
 /// Deliveries to remote hosts (`=>`, `->`, `**`, `==` with `H=`) are outbound sessions; local deliveries,
-/// `Completed` and the like are kept as evidence on the arrival's session when it is still open.
+/// `Completed` and the like are kept as evidence on the arrival's session. A session that ends before its
+/// messages are `Completed` is held (bounded, in log time) so a local delivery that fails after the client
+/// quit still joins the verdict of the session that brought the message.
 public struct EximLogReader: LineReader {
     public static let formatID = "exim-log"
     public static let summary = "Exim mainlog / rejectlog / paniclog (also via syslog)"
@@ -49,6 +51,19 @@ public struct EximLogReader: LineReader {
     var inbound: [String: Inbound] = [:]
     /// Message id → the inbound session that received it (while that session is open or held).
     var byMessage: [String: Inbound] = [:]
+    /// Message id → a session that ended before that message was `Completed`; emitted when its last
+    /// message completes or after `holdSeconds` of log time.
+    var held: [String: Inbound] = [:]
+    /// Message-ID (`id=` of an SMTP arrival) → its session, for Dovecot's delivery lines read with the mainlog.
+    var byMessageID: [String: Inbound] = [:]
+    /// Dovecot's lines are read with this log: a finished session waits a moment of log time for them, as
+    /// two files' lines of the same second may come in either order.
+    public var joinsDovecot = false
+    /// Finished sessions waiting for that moment, oldest first.
+    var completing: [Inbound] = []
+    /// Immediate deliveries complete within seconds; a message waiting for a remote retry does not hold
+    /// its arrival's session longer than this.
+    public var holdSeconds = 900.0
     /// A message's DANE lines logged before its attempt has a line of its own (`dane:fail <validation-failure>`,
     /// `DANE attempt failed; ...`): they go to the attempt that follows.
     var daneNotes: [String: [LogNote]] = [:]
@@ -66,6 +81,8 @@ public struct EximLogReader: LineReader {
     /// retry rule ends after 4 days; its longest interval is 6 hours.
     public var storyIdleSeconds = 6 * 86_400.0
     public var maxOpen = 50_000
+    /// Arrivals rebuilt in one SMTP session; later ones are evidence only.
+    static let messagesPerSession = 5_000
 
     public init(input: String) {
         self.input = input
@@ -91,15 +108,40 @@ public struct EximLogReader: LineReader {
         var tlsDone = false
         var mailFrom: String?
         var closed = false
+        /// Emitted: later lines of its messages no longer reach it.
+        var emitted = false
+        /// Messages of a closed session not yet `Completed` (it is held while above zero).
+        var pending = 0
         var messages: [String] = []
+        /// The Message-IDs of `messages` (for Dovecot's lines).
+        var messageIDs: [String] = []
         /// A message of this session that an ACL `discard` or a `:blackhole:` router threw away.
         var filter: FilterVerdict?
         /// A message of this session whose local delivery (appendfile, pipe) failed.
         var mailbox: MailboxDelivery?
         var last: Double
         var start: SourcePosition
+        /// Message id → the step of its placeholder `RCPT TO` (the arrival line named no recipient: Exim logs
+        /// them with `+received_recipients` only), and the recipients its delivery lines named since.
+        var unnamed: [String: Int] = [:]
+        var named: [String: [String]] = [:]
         init(key: String, time: Double, start: SourcePosition) { self.key = key; self.last = time; self.start = start }
         func add(_ n: LogNote) { if notes.count < 5_000 { notes.append(n) } }
+
+        /// A delivery line names a recipient of a message whose arrival did not: the placeholder becomes it,
+        /// and further recipients follow it.
+        func name(_ to: String, of id: String) {
+            guard let i = unnamed[id], !to.isEmpty, case .client(_, let p) = steps[i] else { return }
+            let known = named[id, default: []]
+            guard known.count < 100, !known.contains(to) else { return }
+            if known.isEmpty {
+                steps[i] = .client("RCPT TO:<\(to)>", p)
+            } else {
+                steps.insert(contentsOf: [.client("RCPT TO:<\(to)>", p), .server("250 Accepted", p)], at: i + 2 * known.count)
+                for (m, j) in unnamed where j > i { unnamed[m] = j + 2 }
+            }
+            named[id, default: []].append(to)
+        }
     }
 
     final class Outbound {
@@ -162,12 +204,18 @@ public struct EximLogReader: LineReader {
             time = t
             rest = r.drop { $0 == Bytes.space }
             // syslog-ng style `2019-10-22 03:39:17 host exim[123]: ...`
-            if let sp = rest.prefix(80).firstIndex(of: Bytes.space), LogBytes.starts(rest[(sp + 1)...], "exim"),
-               let colon = rest[sp...].prefix(40).firstIndex(of: 0x3A) {
-                rest = rest[(colon + 1)...].drop { $0 == Bytes.space }
+            if let sp = rest.prefix(80).firstIndex(of: Bytes.space), let colon = rest[sp...].prefix(40).firstIndex(of: 0x3A) {
+                let prog = rest[(sp + 1)...]
+                if LogBytes.starts(prog, "exim") {
+                    rest = rest[(colon + 1)...].drop { $0 == Bytes.space }
+                } else if LogBytes.starts(prog, "dovecot:") || LogBytes.starts(prog, "dovecot[") {
+                    // rsyslog's RFC 3339 form of a syslog mail log read with the mainlog.
+                    return dovecot(rest[(colon + 1)...].drop { $0 == Bytes.space }, time: t, line: line, number: number)
+                }
             }
         } else {
             let l = header.parse(line)
+            if LogBytes.equals(l.program, "dovecot") { return dovecot(l.message, time: l.time, line: line, number: number) }
             guard LogBytes.starts(l.program, "exim") else {
                 // Continuation of a rejectlog entry (envelope and header lines) or something else.
                 // `exim -Mvl ID` (or `cat .../msglog/ID`) before a message log: its lines do not name the message.
@@ -210,6 +258,7 @@ public struct EximLogReader: LineReader {
             known = connectionLine(rest, pid: pid, pos: pos, text: text, emit: emit)
         }
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
+        if !completing.isEmpty { flushCompleting(emit: emit) }
         // By log time, and by line count too: a log whose clock stands still must not keep everything open.
         linesSinceSweep += 1
         if now - lastSweep > 60 || linesSinceSweep >= 8_192 { sweep(emit: emit) }
@@ -219,9 +268,16 @@ public struct EximLogReader: LineReader {
         for (_, o) in outbound.sortedStably(by: { $0.last < $1.last }) { emitOutbound(o, emit: emit) }
         outbound.removeAll()
         daneNotes.removeAll()
-        for (_, s) in inbound.sortedStably(by: { $0.start.order < $1.start.order }) { emitInbound(s, emit: emit) }
+        var ending = Array(inbound.values) + completing
+        completing.removeAll()
+        var seen = Set<ObjectIdentifier>()
+        for x in held.values where seen.insert(ObjectIdentifier(x)).inserted { ending.append(x) }
+        // Keys break ties: the dictionaries' order changes from run to run.
+        for s in ending.sorted(by: { ($0.start.order, $0.key) < ($1.start.order, $1.key) }) { emitInbound(s, emit: emit) }
         inbound.removeAll()
+        held.removeAll()
         byMessage.removeAll()
+        byMessageID.removeAll()
         // Retry chains the log ends in the middle of: still queued.
         for (_, t) in tracks.filter({ $0.value.worthOwnSession }).sortedStably(by: { $0.last < $1.last }) { emitStory(t, emit: emit) }
         tracks.removeAll()
@@ -244,7 +300,14 @@ public struct EximLogReader: LineReader {
                 outbound[k] = nil; stats.evicted += 1; emitOutbound(o, emit: emit)
             }
         }
+        var released = Set<ObjectIdentifier>()
+        for (_, x) in held.filter({ now - $0.value.last > holdSeconds }).sortedStably(by: { $0.start.order < $1.start.order })
+        where released.insert(ObjectIdentifier(x)).inserted {
+            for id in x.messages where held[id] === x { held[id] = nil }
+            emitInbound(x, emit: emit)
+        }
         if byMessage.count > 200_000 { byMessage.removeAll() }
+        if byMessageID.count > 200_000 { byMessageID.removeAll() }
         for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds, limit: maxOpen, drop: maxOpen / 10) { emitStory(t, emit: emit) }
         if inbound.count > maxOpen {
             for (k, s) in inbound.sortedStably(by: { $0.last < $1.last }).prefix(inbound.count - maxOpen) {
@@ -360,7 +423,52 @@ public struct EximLogReader: LineReader {
         x.steps.append(.closed(c, p))
         x.closed = true
         inbound[x.key] = nil
-        emitInbound(x, emit: emit)
+        let open = x.messages.filter { byMessage[$0] === x }
+        guard !open.isEmpty, held.count < maxOpen else {
+            if !open.isEmpty { stats.evicted += 1 }
+            return finished(x, emit: emit)
+        }
+        x.last = p.time ?? now
+        x.pending = open.count
+        for id in open { held[id] = x }
+    }
+
+    /// A held session's message is `Completed` (or gone): the session goes out with its last one.
+    mutating func release(_ id: String, emit: (Session) -> Void) {
+        guard let x = held.removeValue(forKey: id) else { return }
+        x.pending -= 1
+        if x.pending <= 0 { finished(x, emit: emit) }
+    }
+
+    /// A session with nothing more to wait for from Exim: out now, or a moment later when Dovecot's lines
+    /// may still name its messages.
+    mutating func finished(_ x: Inbound, emit: (Session) -> Void) {
+        guard joinsDovecot, !x.messageIDs.isEmpty, completing.count < maxOpen else { return emitInbound(x, emit: emit) }
+        x.last = now
+        completing.append(x)
+    }
+
+    /// Sessions whose moment has passed (a later second of log time) go out, oldest first.
+    mutating func flushCompleting(emit: (Session) -> Void) {
+        var n = 0
+        while n < completing.count, now - completing[n].last >= 1.5 { n += 1 }
+        guard n > 0 else { return }
+        let due = completing.prefix(n)
+        completing.removeFirst(n)
+        for x in due { emitInbound(x, emit: emit) }
+    }
+
+    /// `dovecot: lmtp(bob@example.com)<pid><id>: msgid=<m@x>: saved mail to INBOX` (or Sieve's actions, a failed
+    /// save) from a mail log read with the mainlog: where the message went, on the session that brought it.
+    /// Dovecot's other lines (IMAP, POP3, LMTP connects) are not mail flow.
+    mutating func dovecot(_ m: ArraySlice<UInt8>, time: Double?, line: ArraySlice<UInt8>, number: Int) {
+        if let time { now = max(now, time) }
+        guard let d = MailboxDelivery(dovecot: m) else { stats.ignored += 1; return }
+        stats.understood += 1
+        joinsDovecot = true
+        guard let x = byMessageID[d.messageID], !x.emitted else { return }
+        x.add(LogNote(text: Bytes.string(line), pos: SourcePosition(name: inputNames(input), line: number, time: time, sequence: sequence)))
+        if x.mailbox == nil || d.notability > x.mailbox!.notability { x.mailbox = d }
     }
 
     // MARK: - Lines without a message id
@@ -623,6 +731,8 @@ public struct EximLogReader: LineReader {
             if LogBytes.find(r, " H=") != nil || LogBytes.find(r, " P=esmtp") != nil || LogBytes.find(r, " P=smtp") != nil {
                 guard let x = session(for: r, pid: pid, pos: pos) else { return true }
                 x.add(note)
+                // One connection may carry many messages, but a hostile log must not grow one session without end.
+                guard x.messages.count < Self.messagesPerSession else { return true }
                 tls(x, Self.tlsField(r, pos: pos), pos)
                 let e = r.firstIndex(of: Bytes.space) ?? r.endIndex
                 var sender = Bytes.string(r[r.startIndex..<e])
@@ -633,7 +743,7 @@ public struct EximLogReader: LineReader {
                 if let f = LogBytes.find(r, " for ") {
                     rcpts = r[(f + 5)...].split(separator: Bytes.space).map { Bytes.string($0) }
                 }
-                if rcpts.isEmpty { rcpts = ["(recipient not logged)"] }
+                if rcpts.isEmpty { rcpts = ["(recipient not logged)"]; x.unnamed[id] = x.steps.count }
                 for to in rcpts.prefix(1000) {
                     x.steps.append(.client("RCPT TO:<\(to)>", pos)); x.steps.append(.server("250 Accepted", pos))
                 }
@@ -648,6 +758,11 @@ public struct EximLogReader: LineReader {
                 x.mailFrom = nil
                 x.messages.append(id)
                 byMessage[id] = x
+                if let mid = LogBytes.value(r, "id="), x.messageIDs.count < 1_000 {
+                    let m = Bytes.string(mid.prefix(1_000))
+                    x.messageIDs.append(m)
+                    byMessageID[m] = x
+                }
             } else if let x = byMessage[id] { x.add(note) }
             return true
         }
@@ -664,6 +779,7 @@ public struct EximLogReader: LineReader {
                 to = Bytes.string(r[(open + 2)..<close])
             }
             recordDelivery(id, kind: kind, to: to, r, host: hf, pos: pos, text: text)
+            if kind != "*>", let x = byMessage[id], !x.emitted { x.name(to, of: id) }
             let isRemote = hf?.ip != nil || LogBytes.find(r, " T=remote_smtp") != nil || LogBytes.find(r, " T=smtp") != nil
                 || LogBytes.find(r, "SMTP error") != nil || LogBytes.find(r, "Connection refused") != nil
                 || LogBytes.find(r, "Connection timed out") != nil
@@ -703,6 +819,7 @@ public struct EximLogReader: LineReader {
             daneNotes[id] = nil
             byMessage[id]?.add(note)
             byMessage[id] = nil
+            release(id, emit: emit)
             // The message's chain ends: its last attempt (or a session of its own) tells the story.
             let t = tracks.removeValue(forKey: id)
             if let t {
@@ -773,11 +890,12 @@ public struct EximLogReader: LineReader {
         let reason = Bytes.string(Bytes.trimmed(text).prefix(1000))
         guard !reason.isEmpty else { return }
         let status = kind == "**" ? "bounced" : "deferred"
-        let transport = LogBytes.value(r, "T=").map { Bytes.string($0).lowercased() } ?? ""
+        // `T=local_delivery: mailbox is full` when the line names no host.
+        let transport = LogBytes.value(r, "T=").map { Bytes.string($0.prefix { $0 != 0x3A }).lowercased() } ?? ""
         let sender = tracks[id]?.history.received?.sender
         if ["local", "pipe", "file", "virtual", "maildir", "mailbox", "appendfile", "lmtp"].contains(where: transport.contains) {
             let d = MailboxDelivery(failedBy: "Exim \(transport)", user: to, messageID: "", status: status, reason: reason)
-            if let x = byMessage[id], !x.closed {
+            if let x = byMessage[id], !x.emitted {
                 if x.mailbox == nil || d.notability > x.mailbox!.notability { x.mailbox = d }
                 return
             }
@@ -835,6 +953,8 @@ public struct EximLogReader: LineReader {
 
     mutating func emitInbound(_ x: Inbound, emit: (Session) -> Void) {
         if lastSession === x { lastSession = nil }
+        x.emitted = true
+        for m in x.messageIDs where byMessageID[m] === x { byMessageID[m] = nil }
         var b = SessionBuilder(input: input, format: Self.formatID)
         b.direction = .inbound
         b.client = x.client
