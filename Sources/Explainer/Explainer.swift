@@ -216,7 +216,15 @@ enum VerdictSummary {
         switch s.outcome {
         case .delivered:
             let n = s.transactions.filter(\.delivered).count
-            let q = s.transactions.first(where: \.delivered)?.queueID.map { " (queue id \($0))" } ?? ""
+            // A session that brought several messages: the one the filter or the failed delivery is about.
+            let about = primary.flatMap { p -> String? in
+                switch p.id {
+                case "mailbox-delivery-failed", "delivered-to-junk": return s.attributes["mailbox-queue-id"]
+                case "accepted-then-filtered": return s.attributes["filter-queue-id"] ?? s.attributes["mailbox-queue-id"]
+                default: return nil
+                }
+            }
+            let q = (about ?? s.transactions.first(where: \.delivered)?.queueID).map { " (queue id \($0))" } ?? ""
             // Accepted in SMTP, then stopped by a filter: the sentence must not read as a success.
             if let p = primary, FilterRules.junkIDs.contains(p.id) {
                 return "\(p.title)\(q): the recipient may not see it."

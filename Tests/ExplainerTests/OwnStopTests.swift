@@ -168,6 +168,27 @@ import TranscriptModel
         #expect(!inbound[2].session.notes.contains { $0.text.contains("12:40:00") })
     }
 
+    /// A session that brought several messages: the verdict names the one a router threw away, not the first.
+    @Test func verdictNamesTheMessageItIsAbout() throws {
+        let log = """
+        2026-12-06 12:00:01 [4201] 1wBcFa-000Abc-1A <= alice@partner.example H=mail.partner.example [192.0.2.31] P=esmtp S=900 id=a1@partner.example
+        2026-12-06 12:00:01 [4202] 1wBcFa-000Abc-1A => bob <bob@example.com> R=localuser T=local_delivery
+        2026-12-06 12:00:01 [4202] 1wBcFa-000Abc-1A Completed
+        2026-12-06 12:00:02 [4201] 1wBcFb-000Abc-2B <= alice@partner.example H=mail.partner.example [192.0.2.31] P=esmtp S=900 id=a2@partner.example
+        2026-12-06 12:00:02 [4201] SMTP connection from mail.partner.example [192.0.2.31] closed by QUIT
+        2026-12-06 12:00:02 [4203] 1wBcFb-000Abc-2B => :blackhole: <old-team@example.com> R=retired
+        2026-12-06 12:00:02 [4203] 1wBcFb-000Abc-2B Completed
+
+        """
+        var out: [ExplainedSession] = []
+        _ = try InputDriver.read(name: "mainlog", bytes: Array(log.utf8)) { out.append(Explainer().explain($0)) }
+        let s = try #require(out.first { $0.session.direction == .inbound })
+        #expect(s.session.transactions.count == 2)
+        #expect(s.session.attributes["filter-queue-id"] == "1wBcFb-000Abc-2B")
+        #expect(s.summary.hasPrefix("Accepted, then discarded by an Exim router (:blackhole:) (queue id 1wBcFb-000Abc-2B)"), "\(s.summary)")
+        #expect(s.session.transactions.map { $0.recipients.map(\.address) } == [["bob@example.com"], ["old-team@example.com"]])
+    }
+
     /// Retry times and queued-on-purpose SMTP deliveries are not failures of their own.
     @Test func eximNonAttemptsMakeNoSession() throws {
         let log = """

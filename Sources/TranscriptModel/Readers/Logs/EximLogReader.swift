@@ -54,8 +54,9 @@ public struct EximLogReader: LineReader {
     /// Message id → a session that ended before that message was `Completed`; emitted when its last
     /// message completes or after `holdSeconds` of log time.
     var held: [String: Inbound] = [:]
-    /// Message-ID (`id=` of an SMTP arrival) → its session, for Dovecot's delivery lines read with the mainlog.
-    var byMessageID: [String: Inbound] = [:]
+    /// Message-ID (`id=` of an SMTP arrival) → its session and Exim's id, for Dovecot's delivery lines read
+    /// with the mainlog.
+    var byMessageID: [String: (session: Inbound, id: String)] = [:]
     /// Dovecot's lines are read with this log: a finished session waits a moment of log time for them, as
     /// two files' lines of the same second may come in either order.
     public var joinsDovecot = false
@@ -463,10 +464,11 @@ public struct EximLogReader: LineReader {
     /// Dovecot's other lines (IMAP, POP3, LMTP connects) are not mail flow.
     mutating func dovecot(_ m: ArraySlice<UInt8>, time: Double?, line: ArraySlice<UInt8>, number: Int) {
         if let time { now = max(now, time) }
-        guard let d = MailboxDelivery(dovecot: m) else { stats.ignored += 1; return }
+        guard var d = MailboxDelivery(dovecot: m) else { stats.ignored += 1; return }
         stats.understood += 1
         joinsDovecot = true
-        guard let x = byMessageID[d.messageID], !x.emitted else { return }
+        guard let (x, id) = byMessageID[d.messageID], !x.emitted else { return }
+        d.queueID = id
         x.add(LogNote(text: Bytes.string(line), pos: SourcePosition(name: inputNames(input), line: number, time: time, sequence: sequence)))
         if x.mailbox == nil || d.notability > x.mailbox!.notability { x.mailbox = d }
     }
@@ -761,7 +763,7 @@ public struct EximLogReader: LineReader {
                 if let mid = LogBytes.value(r, "id="), x.messageIDs.count < 1_000 {
                     let m = Bytes.string(mid.prefix(1_000))
                     x.messageIDs.append(m)
-                    byMessageID[m] = x
+                    byMessageID[m] = (x, id)
                 }
             } else if let x = byMessage[id] { x.add(note) }
             return true
@@ -770,7 +772,7 @@ public struct EximLogReader: LineReader {
             ?? LogBytes.after(b, "*> ") ?? LogBytes.after(b, ">> ") {
             let kind = Bytes.string(b.prefix(2))
             byMessage[id]?.add(note)
-            if kind == "=>", let v = FilterVerdict(eximDelivery: r) { byMessage[id]?.filter = v }
+            if kind == "=>", var v = FilterVerdict(eximDelivery: r) { v.queueID = id; byMessage[id]?.filter = v }
             let hf = LogBytes.find(r, " H=").flatMap { Self.hostField(r[($0 + 1)...]) }
             var toEnd = r.startIndex
             while toEnd < r.endIndex, r[toEnd] != Bytes.space, r[toEnd] != 0x3A || toEnd + 1 < r.endIndex && r[toEnd + 1] != Bytes.space { toEnd += 1 }
@@ -894,7 +896,8 @@ public struct EximLogReader: LineReader {
         let transport = LogBytes.value(r, "T=").map { Bytes.string($0.prefix { $0 != 0x3A }).lowercased() } ?? ""
         let sender = tracks[id]?.history.received?.sender
         if ["local", "pipe", "file", "virtual", "maildir", "mailbox", "appendfile", "lmtp"].contains(where: transport.contains) {
-            let d = MailboxDelivery(failedBy: "Exim \(transport)", user: to, messageID: "", status: status, reason: reason)
+            var d = MailboxDelivery(failedBy: "Exim \(transport)", user: to, messageID: "", status: status, reason: reason)
+            d.queueID = id
             if let x = byMessage[id], !x.emitted {
                 if x.mailbox == nil || d.notability > x.mailbox!.notability { x.mailbox = d }
                 return
@@ -954,7 +957,7 @@ public struct EximLogReader: LineReader {
     mutating func emitInbound(_ x: Inbound, emit: (Session) -> Void) {
         if lastSession === x { lastSession = nil }
         x.emitted = true
-        for m in x.messageIDs where byMessageID[m] === x { byMessageID[m] = nil }
+        for m in x.messageIDs where byMessageID[m]?.session === x { byMessageID[m] = nil }
         var b = SessionBuilder(input: input, format: Self.formatID)
         b.direction = .inbound
         b.client = x.client

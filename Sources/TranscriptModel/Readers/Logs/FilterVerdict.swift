@@ -29,6 +29,8 @@ public struct FilterVerdict: Sendable, Hashable {
     public var quarantineID: String?
     /// amavis's spam score (`Hits: 14.2`).
     public var score: String?
+    /// The MTA's queue id of the message, when the session brought several (the verdict names this one).
+    public var queueID: String?
 
     public init(action: Action, category: String?, by: String, detail: String, quarantineID: String? = nil, score: String? = nil) {
         self.action = action; self.category = category; self.by = by; self.detail = detail
@@ -166,11 +168,13 @@ public struct FilterVerdict: Sendable, Hashable {
         if let c = category { a["filter-category"] = c }
         if let q = quarantineID { a["filter-quarantine"] = q }
         if let s = score { a["filter-score"] = s }
+        if let q = queueID { a["filter-queue-id"] = q }
     }
 
     public init?(attributes a: [String: String]) {
         guard let raw = a["filter-action"], let action = Action(rawValue: raw) else { return nil }
         self.init(action: action, category: a["filter-category"], by: a["filter-by"] ?? "server", detail: a["filter-detail"] ?? "",
                   quarantineID: a["filter-quarantine"], score: a["filter-score"])
+        queueID = a["filter-queue-id"]
     }
 }

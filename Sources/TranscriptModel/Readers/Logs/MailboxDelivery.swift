@@ -20,6 +20,8 @@ public struct MailboxDelivery: Sendable, Hashable {
     public var status: String?
     /// The enhanced status code the agent logged with it (`5.2.2`).
     public var dsn: String?
+    /// The MTA's queue id of the message, when the session brought several (the verdict names this one).
+    public var queueID: String?
 
     /// A failed delivery by the MTA's own agent (`postfix/local ... status=bounced (unknown user: "bob")`).
     init(failedBy agent: String, user: String, messageID: String, status: String, reason: String, dsn: String? = nil) {
@@ -126,6 +128,7 @@ public struct MailboxDelivery: Sendable, Hashable {
         if let agent { a["mailbox-agent"] = agent }
         if let status { a["mailbox-status"] = status }
         if let dsn { a["mailbox-dsn"] = dsn }
+        if let queueID { a["mailbox-queue-id"] = queueID }
         // A Sieve `discard` is a filter that stopped an accepted message.
         if action == .discarded {
             FilterVerdict(action: .discard, category: nil, by: "sieve", detail: "Sieve discard for \(user)").record(in: &a)
@@ -141,6 +144,7 @@ public struct MailboxDelivery: Sendable, Hashable {
         agent = a["mailbox-agent"]
         status = a["mailbox-status"]
         dsn = a["mailbox-dsn"]
+        queueID = a["mailbox-queue-id"]
         messageID = ""
     }
 }

@@ -510,7 +510,8 @@ public struct PostfixLogReader: LineReader {
             if LogBytes.starts(body, "warning: ") { return smtpdWarning(body.dropFirst(9), pid: pid, service: service, pos: pos, text: text) }
             let s = session(pid: pid, service: service, pos: pos)
             s.add(LogNote(text: text(), pos: pos))
-            if let f = FilterVerdict(postfix: body) {
+            if var f = FilterVerdict(postfix: body) {
+                f.queueID = qid
                 s.filter = f
                 if let qid, let q = queueInfo(qid, create: false), let to = LogBytes.value(body, "to=") {
                     q.addRecipient(Bytes.string(to.prefix(512)))
@@ -751,8 +752,9 @@ public struct PostfixLogReader: LineReader {
     mutating func amavisLine(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String) -> Bool {
         guard let qid = LogBytes.value(m, "Queue-ID: "), !qid.isEmpty,
               let s = queue[Bytes.string(qid)]?.inbound else { return true }
-        if let v = FilterVerdict(amavis: m) {
+        if var v = FilterVerdict(amavis: m) {
             s.add(LogNote(text: text(), pos: pos))
+            v.queueID = Bytes.string(qid)
             s.filter = v
         } else if let tagged = SpamAssassinResult.amavisTagged(m) {
             // `Passed SPAM {RelayedTaggedInbound}`: delivered with a spam mark.
@@ -800,6 +802,8 @@ public struct PostfixLogReader: LineReader {
         let note = LogNote(text: text(), pos: pos)
         for qid in queuesByMessageID[d.messageID] ?? [] {
             guard let q = queue[qid] else { continue }
+            var d = d
+            d.queueID = qid
             if q.mailbox == nil || d.notability > q.mailbox!.delivery.notability { q.mailbox = (d, note) }
             if let s = q.inbound {
                 s.add(note)
@@ -824,7 +828,8 @@ public struct PostfixLogReader: LineReader {
         q.inbound?.add(note)
         // `postsuper -H`: the held message goes on, so the hold no longer explains anything.
         if LogBytes.starts(body, "released from hold"), let s = q.inbound, s.filter?.action == .hold { s.filter = nil }
-        if let s = q.inbound, let f = FilterVerdict(postfix: body) {
+        if let s = q.inbound, var f = FilterVerdict(postfix: body) {
+            f.queueID = qid
             s.filter = f
             // cleanup throws a discarded message away itself: no `removed` line will come for it.
             if f.action == .discard { q.removed = true }
@@ -1515,8 +1520,9 @@ public struct PostfixLogReader: LineReader {
         if let r = LogBytes.after(detail, "delivery temporarily suspended: ") { detail = r }
         let reason = Bytes.string(detail.prefix(1000))
         if daemon == "local" || daemon == "virtual" || daemon == "pipe" {
-            let d = MailboxDelivery(failedBy: "postfix/" + daemon, user: st.to, messageID: q.messageID ?? "",
+            var d = MailboxDelivery(failedBy: "postfix/" + daemon, user: st.to, messageID: q.messageID ?? "",
                                     status: st.status, reason: reason, dsn: st.dsn)
+            d.queueID = qid
             if let s = q.inbound {
                 if s.mailbox == nil || d.notability > s.mailbox!.notability { s.mailbox = d }
                 return
