@@ -196,6 +196,14 @@ public struct Prober {
             }
         }
 
+        // TLS-RPT (RFC 8460): where senders report TLS failures to the MX hosts. It matters once MTA-STS or
+        // DANE makes those failures hold mail back.
+        if dnsFailure == nil, dns.txt.contains(where: { $0.owner == "_mta-sts." + domain }) || !dns.tlsa.isEmpty {
+            let name = "_smtp._tls." + domain
+            for t in RecordCheck.txt(name, client: client, rec: &rec) { dns.addTXT(name, t) }
+            dns.txtLookups.append(DNSFacts.canonical(name))
+        }
+
         let dnsNotes = rec.lines.indices.map { (rec.text($0), rec.position($0)) }
         var sessions: [Session] = []
 

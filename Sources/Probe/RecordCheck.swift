@@ -59,7 +59,7 @@ public struct RecordCheck: Sendable {
             var names = [domain, "_dmarc." + domain, "_mta-sts." + domain, "_smtp._tls." + domain]
             names += selectors.prefix(16).map { "\($0)._domainkey.\(domain)" }
             for name in names {
-                let found = txt(name, client: client, rec: &rec)
+                let found = Self.txt(name, client: client, rec: &rec)
                 // The domain's own TXT records: only SPF is about mail (verification tokens are not).
                 let kept = name == domain ? found.filter { $0.lowercased().hasPrefix("v=spf1") } : found
                 for t in kept { facts.addTXT(name, t) }
@@ -86,7 +86,7 @@ public struct RecordCheck: Sendable {
     }
 
     /// The TXT records of `name`, each as its strings joined, recorded in `host -t txt`'s words.
-    private func txt(_ name: String, client: DNSClient, rec: inout Recorder) -> [String] {
+    static func txt(_ name: String, client: DNSClient, rec: inout Recorder) -> [String] {
         switch client.query(name, .txt) {
         case .failure(let e):
             rec.dns(";; \(name) TXT: \(e)")

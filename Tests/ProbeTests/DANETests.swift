@@ -118,6 +118,7 @@ import TranscriptModel
         // The backup MX has none.
         let partial = try #require(x.findings.first { $0.id == "dane-tlsa-partial" })
         #expect(partial.title == "MX mx2.dane.records.test has no TLSA records, while mx.dane.records.test has")
+        #expect(x.findings.first { $0.id == "tls-rpt-missing" }?.title == "dane.records.test publishes TLSA records but no TLS-RPT record")
         #expect(partial.evidence.first?.text == "Host _25._tcp.mx2.dane.records.test not found: 3(NXDOMAIN)")
         // A saved copy reads back the same.
         let text = s.notes.map(\.text).joined(separator: "\n") + "\n"

@@ -214,9 +214,13 @@ struct ProbeLabTests {
         let f = try #require(Lab.explainer.explain(s).findings.first { $0.id == "dane-tlsa-mismatch" })
         #expect(f.severity == .error && f.reason == .failedstarttls)
         #expect(f.evidence.first?.text == "smtpexplain: DANE: none of the 1 usable TLSA record of _25._tcp.mx-danebad.probe.test matches the certificate")
-        // Without TLSA records nothing is compared.
+        // With TLSA records the TLS-RPT record is looked up too; this domain has none.
+        #expect(s.attributes["dns-txt-missing"] == "_smtp._tls.danebad.probe.test")
+        #expect(Explainer().explain(s).findings.contains { $0.id == "tls-rpt-missing" })
+        // Without TLSA records nothing is compared, and TLS-RPT is not asked for.
         let plain = try #require(Lab.probe("accepted@probe.test").sessions.last)
         #expect(plain.attributes["tls-dane"] == nil && !Lab.ids(plain).contains("dane-tlsa-mismatch"))
+        #expect(plain.attributes["dns-txt-missing"] == nil)
     }
 
     @Test func nullMX() throws {

@@ -19,12 +19,16 @@ import TranscriptModel
         #expect(s.attributes["dns-txt-1"] == "records.test v=spf1 mx include:_spf.records.test -all")
         #expect(s.attributes["dns-txt-2"] == "records.test v=spf1 ip4:192.0.2.0/24 -all")
         #expect(!(s.attributes.values.contains { $0.contains("site-verification") }))
-        #expect(s.attributes["dns-txt-missing"] == "new._domainkey.records.test")
+        #expect(s.attributes["dns-txt-missing"] == "_smtp._tls.records.test new._domainkey.records.test")
         let x = Explainer().explain(s)
         let ids = Set(x.findings.map(\.id))
         // The MX host has no address in the zone: the one MX there is, so mail cannot arrive at all.
         #expect(ids == ["spf-record-multiple", "dmarc-no-reports", "dkim-key-revoked", "dkim-key-missing", "dns-mx-host-unresolved",
-                        "mta-sts-policy-mx-mismatch"])
+                        "mta-sts-policy-mx-mismatch", "tls-rpt-missing"])
+        // MTA-STS without TLS-RPT: nobody hears of the failures the policy turns into held mail.
+        let rpt = try #require(x.findings.first { $0.id == "tls-rpt-missing" })
+        #expect(rpt.severity == .info && rpt.title == "records.test publishes an MTA-STS record but no TLS-RPT record")
+        #expect(rpt.evidence.first?.text == "Host _smtp._tls.records.test not found: 3(NXDOMAIN)")
         // The MTA-STS policy, fetched over HTTPS from the loopback server, is held to the MX hosts.
         #expect(s.attributes["dns-sts-fetch"] == "mta-sts.records.test 200")
         #expect(s.attributes["dns-sts-policy"] == "version: STSv1; mode: enforce; mx: mail.records.test; max_age: 604800")

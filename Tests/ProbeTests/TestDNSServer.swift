@@ -144,6 +144,7 @@ enum TestZone {
         txt("sts.test", "v=spf1 -all"),
         txt("_dmarc.sts.test", "v=DMARC1; p=reject; rua=mailto:dmarc@sts.test"),
         txt("_mta-sts.sts.test", "v=STSv1; id=1"),
+        txt("_smtp._tls.sts.test", "v=TLSRPTv1; rua=mailto:tls-reports@sts.test"),
         .a("mta-sts.sts.test", "127.0.0.1"),
         // The lab's MX under an MTA-STS policy in enforce mode.
         .mx("sts.probe.test", 10, "mx.probe.test"),

@@ -206,6 +206,16 @@ public enum DNSRecordRules {
                 return Found(records: [r], title: "The TLS-RPT record of \(name(r)) is not `v=TLSRPTv1; rua=...`")
             }
         },
+        rule("tls-rpt-missing", .info, .securityerror,
+             title: "The domain holds senders to TLS but publishes no TLS-RPT record",
+             explanation: "With MTA-STS or DANE, senders hold mail back when TLS to an MX fails its checks. A TLS-RPT record (RFC 8460) tells them where to send a daily report of those failures; without one, the domain learns of an expired certificate or a stale policy only when mail stops arriving.",
+             actions: ["Publish `v=TLSRPTv1; rua=mailto:tls-reports@DOMAIN` at _smtp._tls.DOMAIN (`smtpexplain` explains the reports that arrive)."]) { m in
+            let what = [m.mtaSTS.isEmpty ? nil : "an MTA-STS record", m.tlsa.isEmpty ? nil : "TLSA records"].compactMap { $0 }
+            guard !what.isEmpty else { return [] }
+            return m.missing.filter { $0.hasPrefix("_smtp._tls.") }.map {
+                Found(records: [], title: "\($0.dropFirst(11)) publishes \(what.joined(separator: " and ")) but no TLS-RPT record", missing: $0)
+            }
+        },
         rule("mta-sts-policy-unreachable", .error, .securityerror,
              title: "The MTA-STS policy could not be fetched",
              explanation: "Senders that find the `_mta-sts` record fetch the policy from https://mta-sts.DOMAIN/.well-known/mta-sts.txt, over HTTPS with a certificate valid for that name and without following redirects. When the fetch fails they report `sts-policy-fetch-error` and deliver as if the domain had no policy (or keep one cached earlier): TLS is not enforced.",

@@ -72,11 +72,12 @@ public struct DNSFacts: Sendable, Hashable {
     }
 
     /// Looked-up names without the mail record they are for: the domain without SPF, `_dmarc.` without
-    /// DMARC, a DKIM selector without its key (MTA-STS and TLS-RPT records are optional).
+    /// DMARC, a DKIM selector without its key, `_smtp._tls.` without a TLS-RPT record (optional, but a
+    /// rule asks for it where MTA-STS or DANE is published). An MTA-STS record is optional.
     public var txtMissing: [String] {
         txtLookups.filter { name in
             let found = txt.filter { $0.owner == name }
-            if name.hasPrefix("_dmarc.") || name.contains("._domainkey.") { return found.isEmpty }
+            if name.hasPrefix("_dmarc.") || name.contains("._domainkey.") || name.hasPrefix("_smtp._tls.") { return found.isEmpty }
             if name.hasPrefix("_") { return false }
             return !found.contains { $0.text.lowercased().hasPrefix("v=spf1") }
         }
