@@ -777,7 +777,9 @@ public struct EximLogReader: LineReader {
             var toEnd = r.startIndex
             while toEnd < r.endIndex, r[toEnd] != Bytes.space, r[toEnd] != 0x3A || toEnd + 1 < r.endIndex && r[toEnd + 1] != Bytes.space { toEnd += 1 }
             var to = Bytes.string(r[r.startIndex..<toEnd])
-            if let open = LogBytes.find(r, " <"), open == toEnd, let close = r[open...].firstIndex(of: 0x3E) {
+            // `=> bob <bob@example.com>`, `=> :blackhole: <old@example.com>`: the address the message was sent to.
+            if let open = LogBytes.find(r, " <"), open == toEnd || open == toEnd + 1 && r[toEnd] == 0x3A,
+               let close = r[open...].firstIndex(of: 0x3E) {
                 to = Bytes.string(r[(open + 2)..<close])
             }
             recordDelivery(id, kind: kind, to: to, r, host: hf, pos: pos, text: text)
