@@ -81,7 +81,12 @@ public struct EximLogReader: LineReader {
     /// A message silent this long (log time) with its story still open is taken for gone. Exim's default
     /// retry rule ends after 4 days; its longest interval is 6 hours.
     public var storyIdleSeconds = 6 * 86_400.0
-    public var maxOpen = 50_000
+    /// Open inbound sessions, open attempts and message stories kept each; the quietest go out beyond it.
+    /// 20,000 of each (with the held sessions) stay under 200 MB on a log whose clock stands still
+    /// (scripts/memory-check).
+    public var maxOpen = 20_000
+    /// Closed sessions held for their messages at once; beyond this a session goes out when it closes.
+    public var maxHeld = 5_000
     /// Arrivals rebuilt in one SMTP session; later ones are evidence only.
     static let messagesPerSession = 5_000
 
@@ -217,6 +222,11 @@ public struct EximLogReader: LineReader {
         } else {
             let l = header.parse(line)
             if LogBytes.equals(l.program, "dovecot") { return dovecot(l.message, time: l.time, line: line, number: number) }
+            // Dovecot's own log file (`log_path`): `Dec 06 14:10:02 lmtp(bob@example.com)<pid><id>: Info: msgid=...`.
+            if joinsDovecot || sequence != nil, !LogBytes.starts(l.program, "exim"), let k = DovecotLogReader.agentStart(line),
+               MailboxDelivery(dovecot: line[k...]) != nil {
+                return dovecot(line[k...], time: l.time, line: line, number: number)
+            }
             guard LogBytes.starts(l.program, "exim") else {
                 // Continuation of a rejectlog entry (envelope and header lines) or something else.
                 // `exim -Mvl ID` (or `cat .../msglog/ID`) before a message log: its lines do not name the message.
@@ -425,7 +435,7 @@ public struct EximLogReader: LineReader {
         x.closed = true
         inbound[x.key] = nil
         let open = x.messages.filter { byMessage[$0] === x }
-        guard !open.isEmpty, held.count < maxOpen else {
+        guard !open.isEmpty, held.count < maxHeld else {
             if !open.isEmpty { stats.evicted += 1 }
             return finished(x, emit: emit)
         }
@@ -816,7 +826,8 @@ public struct EximLogReader: LineReader {
             o.sender = LogBytes.value(r, "F=").map(Bytes.string) ?? o.sender ?? tracks[id]?.history.received?.sender
             o.last = pos.time ?? now
             o.notes.append(note)
-            o.recipients.append((to, kind, r, pos))
+            // A copy of the line: a slice would keep the reader's whole input chunk alive with the attempt.
+            if o.recipients.count < 1_000 { o.recipients.append((to, kind, Array(r.prefix(8_192))[...], pos)) }
             return true
         }
         if LogBytes.starts(b, "Completed") {
@@ -959,6 +970,8 @@ public struct EximLogReader: LineReader {
     mutating func emitInbound(_ x: Inbound, emit: (Session) -> Void) {
         if lastSession === x { lastSession = nil }
         x.emitted = true
+        // Out: nothing may keep it (a message that never completes would, until the next sweep's clear-out).
+        for m in x.messages where byMessage[m] === x { byMessage[m] = nil }
         for m in x.messageIDs where byMessageID[m]?.session === x { byMessageID[m] = nil }
         var b = SessionBuilder(input: input, format: Self.formatID)
         b.direction = .inbound
