@@ -281,21 +281,28 @@ import Testing
         // Apart, Dovecot's file is read on its own: each delivery a session of its own.
         let apart = try sessions(["--no-merge", main, mail])
         #expect(apart.sessions.count == 6)
-        // Dovecot's own log file (`log_path`), BSD time without host or program: joined the same way.
+        // Dovecot's own log file (`log_path`), BSD time without host or program: joined the same way. It starts
+        // earlier, so its line of 14:10:02 comes before the arrival of that second: the arrival still claims it.
+        // A delivery of a message the mainlog did not receive over SMTP is a session of its own.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smtpexplain-dovecot-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let own = dir.appendingPathComponent("dovecot.log")
         try """
-        Dec 06 14:10:02 lmtp(30121): Info: Connect from local
+        Dec 06 14:09:58 imap-login: Info: Login: user=<kim@example.net>, method=PLAIN, rip=198.51.100.14, lip=203.0.113.25, mpid=30110, TLS
         Dec 06 14:10:02 lmtp(kim@example.net)<30121><8Lq2A1a1c2mpdQAAUe6P4w>: Info: sieve: msgid=<n501.20261206141001@partner.example>: fileinto action: stored mail into mailbox 'Newsletters'
+        Dec 06 14:13:30 lmtp(kim@example.net)<30144><bQc1H1j1c2m9dQAAUe6P4w>: Info: msgid=<cron.1733494410@mail.example.net>: saved mail to INBOX
         Dec 06 14:15:10 lmtp(kim@example.net)<30152><4Nn0J3q1c2mQdQAAUe6P4w>: Info: msgid=<20261206141509.77A1@example.com>: saved mail to INBOX
 
         """.write(to: own, atomically: true, encoding: .utf8)
-        let r = try BinaryRunner.run([main, own.path, "--format", "json"], environment: ["SMTPEXPLAIN_LOG_YEAR": "2026"])
-        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        let all = doc["sessions"] as? [[String: Any]] ?? []
-        #expect(all.map { Self.attributes($0)["mailbox-target"] } == ["Newsletters", "LMTP error after end of data: 552 5.2.2 <bob@example.net> Quota exceeded (mailbox for user is full)", "INBOX"])
+        for args in [[main, own.path], [own.path, main]] {
+            let r = try BinaryRunner.run(args + ["--format", "json"], environment: ["SMTPEXPLAIN_LOG_YEAR": "2026"])
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let all = doc["sessions"] as? [[String: Any]] ?? []
+            #expect(all.map { Self.attributes($0)["mailbox-target"] } == ["Newsletters", "LMTP error after end of data: 552 5.2.2 <bob@example.net> Quota exceeded (mailbox for user is full)", "INBOX", "INBOX"])
+            #expect(all.map { $0["format"] as? String } == ["exim-log", "exim-log", "dovecot-log", "exim-log"])
+            #expect(Self.attributes(all[2])["message-id"] == "cron.1733494410@mail.example.net")
+        }
     }
 
     @Test func aBrokenRotationIsReportedAndTheOthersStillMerge() throws {

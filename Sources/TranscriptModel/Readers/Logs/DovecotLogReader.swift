@@ -62,9 +62,17 @@ public struct DovecotLogReader: LineReader {
         stats.understood += 1
         let head = header.parse(line[line.startIndex..<k])
         let pos = SourcePosition(name: inputNames(input), line: number, time: head.time, sequence: nil)
+        let host = head.host.isEmpty ? nil : Bytes.string(head.host.prefix(255))
+        stats.sessions += 1
+        emit(Self.session(d, line: line, agentAt: k, host: host, input: input, at: pos))
+    }
+
+    /// One delivery as a session: the MTA handing the message to Dovecot, ending with what Dovecot did.
+    /// Also what an MTA's reader emits for a Dovecot line that joins none of its sessions.
+    static func session(_ d: MailboxDelivery, line: ArraySlice<UInt8>, agentAt k: Int, host: String?, input: String,
+                        at pos: SourcePosition) -> Session {
         let draft = LogSessionDraft(input: input, format: Self.formatID, direction: .inbound, start: pos, time: pos.time ?? 0)
         draft.note(Bytes.string(line.prefix(8_192)), pos)
-        let host = head.host.isEmpty ? nil : Bytes.string(head.host.prefix(255))
         draft.server = Peer(host: host, software: "Dovecot")
         draft.client = Peer(host: "local MTA")
         d.record(in: &draft.attributes)
@@ -76,8 +84,7 @@ public struct DovecotLogReader: LineReader {
         draft.heloDone = true
         draft.delivered(from: "(sender not logged)", to: [d.user], reply: Self.reply(d), pos)
         draft.steps.append(.closed(.unknown, pos))
-        stats.sessions += 1
-        emit(draft.finish())
+        return draft.finish()
     }
 
     /// What Dovecot answered at the end of the data, in its own words where it logged them.

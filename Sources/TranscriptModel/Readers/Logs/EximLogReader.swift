@@ -62,6 +62,10 @@ public struct EximLogReader: LineReader {
     public var joinsDovecot = false
     /// Finished sessions waiting for that moment, oldest first.
     var completing: [Inbound] = []
+    /// Dovecot deliveries that joined no session yet, oldest first, each with its own session should none come.
+    var unjoined: [(delivery: MailboxDelivery, note: LogNote, alone: Session, time: Double)] = []
+    /// Their Message-IDs, so an arrival looks them up without a scan.
+    var unjoinedIDs: [String: Int] = [:]
     /// Immediate deliveries complete within seconds; a message waiting for a remote retry does not hold
     /// its arrival's session longer than this.
     public var holdSeconds = 900.0
@@ -216,16 +220,19 @@ public struct EximLogReader: LineReader {
                     rest = rest[(colon + 1)...].drop { $0 == Bytes.space }
                 } else if LogBytes.starts(prog, "dovecot:") || LogBytes.starts(prog, "dovecot[") {
                     // rsyslog's RFC 3339 form of a syslog mail log read with the mainlog.
-                    return dovecot(rest[(colon + 1)...].drop { $0 == Bytes.space }, time: t, line: line, number: number)
+                    return dovecot(rest[(colon + 1)...].drop { $0 == Bytes.space }, time: t, host: rest[rest.startIndex..<sp],
+                                   line: line, number: number, emit: emit)
                 }
             }
         } else {
             let l = header.parse(line)
-            if LogBytes.equals(l.program, "dovecot") { return dovecot(l.message, time: l.time, line: line, number: number) }
+            if LogBytes.equals(l.program, "dovecot") {
+                return dovecot(l.message, time: l.time, host: l.host, line: line, number: number, emit: emit)
+            }
             // Dovecot's own log file (`log_path`): `Dec 06 14:10:02 lmtp(bob@example.com)<pid><id>: Info: msgid=...`.
             if joinsDovecot || sequence != nil, !LogBytes.starts(l.program, "exim"), let k = DovecotLogReader.agentStart(line),
                MailboxDelivery(dovecot: line[k...]) != nil {
-                return dovecot(line[k...], time: l.time, line: line, number: number)
+                return dovecot(line[k...], time: l.time, host: [], line: line, number: number, emit: emit)
             }
             guard LogBytes.starts(l.program, "exim") else {
                 // Continuation of a rejectlog entry (envelope and header lines) or something else.
@@ -270,6 +277,7 @@ public struct EximLogReader: LineReader {
         }
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         if !completing.isEmpty { flushCompleting(emit: emit) }
+        if !unjoined.isEmpty { flushUnjoined(emit: emit) }
         // By log time, and by line count too: a log whose clock stands still must not keep everything open.
         linesSinceSweep += 1
         if now - lastSweep > 60 || linesSinceSweep >= 8_192 { sweep(emit: emit) }
@@ -279,6 +287,7 @@ public struct EximLogReader: LineReader {
         for (_, o) in outbound.sortedStably(by: { $0.last < $1.last }) { emitOutbound(o, emit: emit) }
         outbound.removeAll()
         daneNotes.removeAll()
+        flushUnjoined(emit: emit, all: true)
         var ending = Array(inbound.values) + completing
         completing.removeAll()
         var seen = Set<ObjectIdentifier>()
@@ -472,15 +481,44 @@ public struct EximLogReader: LineReader {
     /// `dovecot: lmtp(bob@example.com)<pid><id>: msgid=<m@x>: saved mail to INBOX` (or Sieve's actions, a failed
     /// save) from a mail log read with the mainlog: where the message went, on the session that brought it.
     /// Dovecot's other lines (IMAP, POP3, LMTP connects) are not mail flow.
-    mutating func dovecot(_ m: ArraySlice<UInt8>, time: Double?, line: ArraySlice<UInt8>, number: Int) {
+    /// A delivery that joins no session (yet) waits as long as a finished session does, for the arrival of the
+    /// same second in the other file; then it is a session of its own, as if Dovecot's log were read alone.
+    mutating func dovecot(_ m: ArraySlice<UInt8>, time: Double?, host: ArraySlice<UInt8>, line: ArraySlice<UInt8>, number: Int,
+                          emit: (Session) -> Void) {
         if let time { now = max(now, time) }
-        guard var d = MailboxDelivery(dovecot: m) else { stats.ignored += 1; return }
+        guard let d = MailboxDelivery(dovecot: m) else { stats.ignored += 1; return }
         stats.understood += 1
         joinsDovecot = true
-        guard let (x, id) = byMessageID[d.messageID], !x.emitted else { return }
+        let pos = SourcePosition(name: inputNames(input), line: number, time: time, sequence: sequence)
+        let note = LogNote(text: Bytes.string(line.prefix(8_192)), pos: pos)
+        if let (x, id) = byMessageID[d.messageID], !x.emitted { return join(d, note, to: x, id: id) }
+        let alone = DovecotLogReader.session(d, line: line, agentAt: m.startIndex, host: host.isEmpty ? nil : Bytes.string(host.prefix(255)),
+                                             input: input, at: pos)
+        if unjoined.count >= 10_000 { flushUnjoined(emit: emit, all: true) }
+        unjoined.append((d, note, alone, now))
+        unjoinedIDs[d.messageID, default: 0] += 1
+    }
+
+    /// Dovecot's delivery goes on the session that brought the message.
+    func join(_ d: MailboxDelivery, _ note: LogNote, to x: Inbound, id: String) {
+        var d = d
         d.queueID = id
-        x.add(LogNote(text: Bytes.string(line), pos: SourcePosition(name: inputNames(input), line: number, time: time, sequence: sequence)))
+        x.add(note)
         if x.mailbox == nil || d.notability > x.mailbox!.notability { x.mailbox = d }
+    }
+
+    /// Deliveries that waited their moment without an arrival to join go out on their own, oldest first.
+    mutating func flushUnjoined(emit: (Session) -> Void, all: Bool = false) {
+        var n = 0
+        while n < unjoined.count, all || now - unjoined[n].time >= 1.5 { n += 1 }
+        guard n > 0 else { return }
+        let due = unjoined.prefix(n)
+        unjoined.removeFirst(n)
+        for u in due {
+            if let c = unjoinedIDs[u.delivery.messageID] { unjoinedIDs[u.delivery.messageID] = c > 1 ? c - 1 : nil }
+            stats.sessions += 1
+            emit(u.alone)
+        }
     }
 
     // MARK: - Lines without a message id
@@ -774,6 +812,11 @@ public struct EximLogReader: LineReader {
                     let m = Bytes.string(mid.prefix(1_000))
                     x.messageIDs.append(m)
                     byMessageID[m] = (x, id)
+                    // Dovecot's line of the same second came first (the other file ranked first).
+                    if unjoinedIDs.removeValue(forKey: m) != nil {
+                        for u in unjoined where u.delivery.messageID == m { join(u.delivery, u.note, to: x, id: id) }
+                        unjoined.removeAll { $0.delivery.messageID == m }
+                    }
                 }
             } else if let x = byMessage[id] { x.add(note) }
             return true
