@@ -61,9 +61,9 @@ public struct EximLogReader: LineReader {
     /// two files' lines of the same second may come in either order.
     public var joinsDovecot = false
     /// Finished sessions waiting for that moment, oldest first.
-    var completing: [Inbound] = []
+    var completing = MomentQueue<Inbound>()
     /// Dovecot deliveries that joined no session yet, oldest first, each with its own session should none come.
-    var unjoined: [(delivery: MailboxDelivery, note: LogNote, alone: Session, time: Double)] = []
+    var unjoined = MomentQueue<(delivery: MailboxDelivery, note: LogNote, alone: Session)>()
     /// Their Message-IDs, so an arrival looks them up without a scan.
     var unjoinedIDs: [String: Int] = [:]
     /// Immediate deliveries complete within seconds; a message waiting for a remote retry does not hold
@@ -276,7 +276,7 @@ public struct EximLogReader: LineReader {
             known = connectionLine(rest, pid: pid, pos: pos, text: text, emit: emit)
         }
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
-        if !completing.isEmpty { flushCompleting(emit: emit) }
+        if !completing.isEmpty { for x in completing.due(now: now) { emitInbound(x, emit: emit) } }
         if !unjoined.isEmpty { flushUnjoined(emit: emit) }
         // By log time, and by line count too: a log whose clock stands still must not keep everything open.
         linesSinceSweep += 1
@@ -288,8 +288,7 @@ public struct EximLogReader: LineReader {
         outbound.removeAll()
         daneNotes.removeAll()
         flushUnjoined(emit: emit, all: true)
-        var ending = Array(inbound.values) + completing
-        completing.removeAll()
+        var ending = Array(inbound.values) + completing.due(now: now, all: true)
         var seen = Set<ObjectIdentifier>()
         for x in held.values where seen.insert(ObjectIdentifier(x)).inserted { ending.append(x) }
         // Keys break ties: the dictionaries' order changes from run to run.
@@ -464,18 +463,7 @@ public struct EximLogReader: LineReader {
     /// may still name its messages.
     mutating func finished(_ x: Inbound, emit: (Session) -> Void) {
         guard joinsDovecot, !x.messageIDs.isEmpty, completing.count < maxOpen else { return emitInbound(x, emit: emit) }
-        x.last = now
-        completing.append(x)
-    }
-
-    /// Sessions whose moment has passed (a later second of log time) go out, oldest first.
-    mutating func flushCompleting(emit: (Session) -> Void) {
-        var n = 0
-        while n < completing.count, now - completing[n].last >= 1.5 { n += 1 }
-        guard n > 0 else { return }
-        let due = completing.prefix(n)
-        completing.removeFirst(n)
-        for x in due { emitInbound(x, emit: emit) }
+        completing.append(x, at: now)
     }
 
     /// `dovecot: lmtp(bob@example.com)<pid><id>: msgid=<m@x>: saved mail to INBOX` (or Sieve's actions, a failed
@@ -495,7 +483,7 @@ public struct EximLogReader: LineReader {
         let alone = DovecotLogReader.session(d, line: line, agentAt: m.startIndex, host: host.isEmpty ? nil : Bytes.string(host.prefix(255)),
                                              input: input, at: pos)
         if unjoined.count >= 10_000 { flushUnjoined(emit: emit, all: true) }
-        unjoined.append((d, note, alone, now))
+        unjoined.append((d, note, alone), at: now)
         unjoinedIDs[d.messageID, default: 0] += 1
     }
 
@@ -509,12 +497,7 @@ public struct EximLogReader: LineReader {
 
     /// Deliveries that waited their moment without an arrival to join go out on their own, oldest first.
     mutating func flushUnjoined(emit: (Session) -> Void, all: Bool = false) {
-        var n = 0
-        while n < unjoined.count, all || now - unjoined[n].time >= 1.5 { n += 1 }
-        guard n > 0 else { return }
-        let due = unjoined.prefix(n)
-        unjoined.removeFirst(n)
-        for u in due {
+        for u in unjoined.due(now: now, all: all) {
             if let c = unjoinedIDs[u.delivery.messageID] { unjoinedIDs[u.delivery.messageID] = c > 1 ? c - 1 : nil }
             stats.sessions += 1
             emit(u.alone)
@@ -814,7 +797,7 @@ public struct EximLogReader: LineReader {
                     byMessageID[m] = (x, id)
                     // Dovecot's line of the same second came first (the other file ranked first).
                     if unjoinedIDs.removeValue(forKey: m) != nil {
-                        for u in unjoined where u.delivery.messageID == m { join(u.delivery, u.note, to: x, id: id) }
+                        for u in unjoined.items where u.item.delivery.messageID == m { join(u.item.delivery, u.item.note, to: x, id: id) }
                         unjoined.removeAll { $0.delivery.messageID == m }
                     }
                 }
