@@ -214,11 +214,13 @@ public struct EximLogReader: LineReader {
             time = t
             rest = r.drop { $0 == Bytes.space }
             // syslog-ng style `2019-10-22 03:39:17 host exim[123]: ...`
-            if let sp = rest.prefix(80).firstIndex(of: Bytes.space), let colon = rest[sp...].prefix(40).firstIndex(of: 0x3A) {
-                let prog = rest[(sp + 1)...]
+            // The program is checked first: on a plain mainlog line a search for the colon would be wasted.
+            if let sp = rest.prefix(80).firstIndex(of: Bytes.space), case let prog = rest[(sp + 1)...],
+               LogBytes.starts(prog, "exim") || LogBytes.starts(prog, "dovecot:") || LogBytes.starts(prog, "dovecot["),
+               let colon = rest[sp...].prefix(40).firstIndex(of: 0x3A) {
                 if LogBytes.starts(prog, "exim") {
                     rest = rest[(colon + 1)...].drop { $0 == Bytes.space }
-                } else if LogBytes.starts(prog, "dovecot:") || LogBytes.starts(prog, "dovecot[") {
+                } else {
                     // rsyslog's RFC 3339 form of a syslog mail log read with the mainlog.
                     return dovecot(rest[(colon + 1)...].drop { $0 == Bytes.space }, time: t, host: rest[rest.startIndex..<sp],
                                    line: line, number: number, emit: emit)
