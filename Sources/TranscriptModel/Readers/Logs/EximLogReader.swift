@@ -233,8 +233,8 @@ public struct EximLogReader: LineReader {
             }
             // Dovecot's own log file (`log_path`): `Dec 06 14:10:02 lmtp(bob@example.com)<pid><id>: Info: msgid=...`.
             if joinsDovecot || sequence != nil, !LogBytes.starts(l.program, "exim"), let k = DovecotLogReader.agentStart(line),
-               MailboxDelivery(dovecot: line[k...]) != nil {
-                return dovecot(line[k...], time: l.time, host: [], line: line, number: number, emit: emit)
+               let d = MailboxDelivery(dovecot: line[k...]) {
+                return dovecot(line[k...], parsed: d, time: l.time, host: [], line: line, number: number, emit: emit)
             }
             guard LogBytes.starts(l.program, "exim") else {
                 // Continuation of a rejectlog entry (envelope and header lines) or something else.
@@ -473,10 +473,11 @@ public struct EximLogReader: LineReader {
     /// Dovecot's other lines (IMAP, POP3, LMTP connects) are not mail flow.
     /// A delivery that joins no session (yet) waits as long as a finished session does, for the arrival of the
     /// same second in the other file; then it is a session of its own, as if Dovecot's log were read alone.
-    mutating func dovecot(_ m: ArraySlice<UInt8>, time: Double?, host: ArraySlice<UInt8>, line: ArraySlice<UInt8>, number: Int,
-                          emit: (Session) -> Void) {
+    /// `parsed`: the delivery when the caller already read it (to tell the line apart).
+    mutating func dovecot(_ m: ArraySlice<UInt8>, parsed: MailboxDelivery? = nil, time: Double?, host: ArraySlice<UInt8>,
+                          line: ArraySlice<UInt8>, number: Int, emit: (Session) -> Void) {
         if let time { now = max(now, time) }
-        guard let d = MailboxDelivery(dovecot: m) else { stats.ignored += 1; return }
+        guard let d = parsed ?? MailboxDelivery(dovecot: m) else { stats.ignored += 1; return }
         stats.understood += 1
         joinsDovecot = true
         let pos = SourcePosition(name: inputNames(input), line: number, time: time, sequence: sequence)
