@@ -305,6 +305,45 @@ import Testing
         }
     }
 
+    /// Postfix's syslog file with Dovecot's own `log_path` file. Both start in the same second, so the order
+    /// given decides which file's lines of a second come first: mail.log first puts Dovecot's line after
+    /// Postfix's `removed` (the removal waits for it); dovecot.log first puts it before cleanup's `message-id=`
+    /// (the delivery waits for it). Either way the same eight sessions.
+    @Test func postfixLogWithDovecotsOwnLogIsOneStory() throws {
+        let mail = "samples/logs-postfix-dovecot/mail.log", dovecot = "samples/logs-postfix-dovecot/dovecot.log"
+        var runs: [[String]] = []
+        for args in [[mail, dovecot], [dovecot, mail]] {
+            let r = try sessions(args)
+            #expect(r.status == 0, "\(r.stderr)")
+            let all = r.sessions
+            #expect(all.count == 8)
+            runs.append(all.map { "\($0["input"] as? String ?? "")|\($0["reason"] as? String ?? "")|\($0["direction"] as? String ?? "")" })
+            // Postfix's sessions are named after mail.log, even when Dovecot's line of the attempt came first.
+            #expect(all.prefix(7).allSatisfy { $0["input"] as? String == mail && $0["format"] as? String == "postfix-log" })
+            let target = all.map { Self.attributes($0)["mailbox-target"] }
+            #expect(target[0] == "INBOX" && target[1] == "INBOX", "the report, attempt and arrival")
+            #expect(target[2] == "Junk" && target[3] == "Junk")
+            #expect(all[3]["reason"] as? String == "spamdetected")
+            #expect(Self.findings(all[3]).contains { $0["id"] as? String == "delivered-to-junk" })
+            #expect(all[5]["reason"] as? String == "mailboxfull")
+            #expect((all[5]["summary"] as? String)?.hasPrefix("Accepted, then delivery to ravi@example.com failed") == true)
+            // Dovecot's line is evidence of the arrival and of the LMTP attempt.
+            for k in [0, 1] {
+                let notes = all[k]["notes"] as? [[String: Any]] ?? []
+                #expect(notes.contains { $0["input"] as? String == dovecot && $0["line"] as? Int == 3 }, "session \(k)")
+            }
+            #expect((all[0]["start"] as? [String: Any])?["line"] as? Int == 6, "the attempt starts at Postfix's line")
+            // The cron report: no Postfix line names it.
+            #expect(all[7]["format"] as? String == "dovecot-log")
+            #expect(Self.attributes(all[7])["message-id"] == "cron.1733479770@backup.example.com")
+        }
+        #expect(runs[0] == runs[1])
+        // Apart: Postfix's sessions know only LMTP's `250 Saved`; each Dovecot delivery is a session.
+        let apart = try sessions(["--no-merge", mail, dovecot])
+        #expect(apart.sessions.count == 11)
+        #expect(apart.sessions.prefix(7).allSatisfy { Self.attributes($0)["mailbox-target"] == nil })
+    }
+
     @Test func aBrokenRotationIsReportedAndTheOthersStillMerge() throws {
         let (dir, old, new) = try rotatedFiles()
         defer { try? FileManager.default.removeItem(at: dir) }

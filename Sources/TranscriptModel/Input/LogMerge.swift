@@ -27,6 +27,10 @@ extension MergeableLogReader {
 
 extension PostfixLogReader: MergeableLogReader {
     static func lineTime(_ line: ArraySlice<UInt8>, parser: inout LogHeaderParser) -> Double? { parser.parse(line).time }
+    /// Dovecot's own log file (`log_path`) or a mail log it shares with other programs: its deliveries say
+    /// where each message Postfix handed it went.
+    static var companions: Set<String> { [DovecotLogReader.formatID] }
+    mutating func readsCompanion(_ format: String) { if format == DovecotLogReader.formatID { joinsDovecot = true } }
 }
 
 extension SendmailLogReader: MergeableLogReader {

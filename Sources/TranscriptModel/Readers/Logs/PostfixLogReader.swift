@@ -65,6 +65,14 @@ public struct PostfixLogReader: LineReader {
     /// address, carried into the next smtpd session.
     var preNotes: [Int: [LogNote]] = [:]
     var ipNotes: [String: [LogNote]] = [:]
+    /// Read merged with Dovecot's own log (`log_path`): lines of the same second from the two files come in
+    /// either order, so a `removed` waits a moment of log time (Dovecot's line for that message may follow it)
+    /// and so does a delivery that joins no message yet (its `message-id=` line may follow it).
+    public var joinsDovecot = false
+    var removing = MomentQueue<(qid: String, note: LogNote)>()
+    var unjoined = MomentQueue<(delivery: MailboxDelivery, note: LogNote, alone: Session)>()
+    /// Message-IDs of the waiting deliveries, with how many wait.
+    var unjoinedIDs: [String: Int] = [:]
     var lastSweep = 0.0
     var lastQueueSweep = 0.0
     var now = 0.0
@@ -175,14 +183,23 @@ public struct PostfixLogReader: LineReader {
         let l = header.parse(line)
         let pos = SourcePosition(name: inputNames(input), line: number, time: l.time, sequence: sequence)
         if let t = l.time { now = max(now, t) }
+        if joinsDovecot { settle(emit: emit) }
         let prog = l.program
+        // Dovecot's own log file (`log_path`, read merged with this log): no host or program, the agent
+        // right after the time.
+        if joinsDovecot, !LogBytes.starts(prog, "postfix"), !LogBytes.equals(prog, "dovecot"),
+           let k = DovecotLogReader.agentStart(line), let d = MailboxDelivery(dovecot: line[k...]) {
+            _ = dovecotLine(line[k...], parsed: d, line: line, host: nil, pos: pos, text: { Bytes.string(line.prefix(8_192)) }, emit: emit)
+            stats.understood += 1
+            return
+        }
         // postgrey (the usual greylisting policy server) is read too: its verdict joins the client's session.
         // So is amavis (the usual after-queue content filter): what it blocked joins the message's session.
         let isPostfix = LogBytes.starts(prog, "postfix") || prog.isEmpty || LogBytes.equals(prog, "postgrey")
             || LogBytes.starts(prog, "amavis") || LogBytes.equals(prog, "rspamd") || LogBytes.equals(prog, "spamd")
         guard isPostfix else {
             // Dovecot's delivery lines (LMTP, LDA) say where the message went; its IMAP and POP3 lines are not mail flow.
-            if LogBytes.equals(prog, "dovecot"), dovecotLine(l.message, pos: pos, text: { Bytes.string(line) }) {
+            if LogBytes.equals(prog, "dovecot"), dovecotLine(l.message, line: line, host: l.host, pos: pos, text: { Bytes.string(line) }, emit: emit) {
                 stats.understood += 1
                 return
             }
@@ -227,6 +244,7 @@ public struct PostfixLogReader: LineReader {
     }
 
     public mutating func finish(emit: (Session) -> Void) {
+        settle(emit: emit, all: true)
         for (_, o) in outbound.sortedStably(by: { ($0.notes.first?.pos.order ?? 0) < ($1.notes.first?.pos.order ?? 0) }) { emitOutbound(o, emit: emit) }
         outbound.removeAll()
         var all: [Inbound] = Array(smtpd.values) + Array(postscreen.values)
@@ -797,10 +815,31 @@ public struct PostfixLogReader: LineReader {
     /// `dovecot: lmtp(bob@example.com)<pid><id>: msgid=<m@x>: saved mail to INBOX` and Sieve's `stored mail into
     /// mailbox 'Junk'`, `discard`, `forwarded to`: joined by Message-ID to the queue entries of that message
     /// (the session that brought it in, and the delivery to Dovecot). False for Dovecot's other lines.
-    mutating func dovecotLine(_ m: ArraySlice<UInt8>, pos: SourcePosition, text: () -> String) -> Bool {
-        guard let d = MailboxDelivery(dovecot: m) else { return false }
+    /// Read with Dovecot's own log, a delivery whose message is not known yet waits a moment for its
+    /// `message-id=` line; then it is a session of its own, as when Dovecot's log is read alone.
+    /// `parsed`: the delivery when the caller already read it.
+    mutating func dovecotLine(_ m: ArraySlice<UInt8>, parsed: MailboxDelivery? = nil, line: ArraySlice<UInt8>,
+                              host: ArraySlice<UInt8>?, pos: SourcePosition, text: () -> String,
+                              emit: (Session) -> Void) -> Bool {
+        guard let d = parsed ?? MailboxDelivery(dovecot: m) else { return false }
         let note = LogNote(text: text(), pos: pos)
-        for qid in queuesByMessageID[d.messageID] ?? [] {
+        let qids = queuesByMessageID[d.messageID] ?? []
+        if qids.isEmpty, joinsDovecot {
+            let alone = DovecotLogReader.session(d, line: line, agentAt: m.startIndex,
+                                                 host: host.flatMap { $0.isEmpty ? nil : Bytes.string($0.prefix(255)) },
+                                                 input: input, at: pos)
+            if unjoined.count >= 10_000 { flushUnjoined(emit: emit, all: true) }
+            unjoined.append((d, note, alone), at: now)
+            unjoinedIDs[d.messageID, default: 0] += 1
+            return true
+        }
+        join(d, note, to: qids)
+        return true
+    }
+
+    /// Dovecot's delivery goes on the queue entries of its message and the sessions that brought them.
+    func join(_ d: MailboxDelivery, _ note: LogNote, to qids: [String]) {
+        for qid in qids {
             guard let q = queue[qid] else { continue }
             var d = d
             d.queueID = qid
@@ -810,10 +849,46 @@ public struct PostfixLogReader: LineReader {
                 if s.mailbox == nil || d.notability > s.mailbox!.notability { s.mailbox = d }
             }
         }
-        return true
+    }
+
+    /// What waited its moment goes on: removals first (they release sessions and attempts), then deliveries
+    /// that found no message, each a session of its own.
+    mutating func settle(emit: (Session) -> Void, all: Bool = false) {
+        if !removing.isEmpty { for r in removing.due(now: now, all: all) { remove(r.qid, note: r.note, emit: emit) } }
+        if !unjoined.isEmpty { flushUnjoined(emit: emit, all: all) }
+    }
+
+    mutating func flushUnjoined(emit: (Session) -> Void, all: Bool = false) {
+        for u in unjoined.due(now: now, all: all) {
+            if let c = unjoinedIDs[u.delivery.messageID] { unjoinedIDs[u.delivery.messageID] = c > 1 ? c - 1 : nil }
+            stats.sessions += 1
+            emit(u.alone)
+        }
     }
 
     // MARK: - queue manager, cleanup, local delivery, bounce
+
+    /// `QID: removed`: the message is gone; its attempts, held session and story go out.
+    mutating func remove(_ qid: String, note: LogNote, emit: (Session) -> Void) {
+        guard let q = queue[qid] else { return }
+        let pos = note.pos
+        q.removed = true
+        let t = q.track
+        if let t, t.history.end == nil { t.end(t.outcome(removed: true), time: pos.time, position: pos) }
+        t?.note(note.text, pos)
+        // The message is gone: its delivery attempts are over.
+        for (pid, o) in outbound.filter({ $0.value.qid == qid }).sortedStably(by: { ($0.notes.first?.pos.order ?? 0) < ($1.notes.first?.pos.order ?? 0) }) {
+            outbound[pid] = nil
+            emitOutbound(o, emit: emit)
+        }
+        if let s = held.removeValue(forKey: qid) {
+            s.pendingQids -= 1
+            if s.pendingQids <= 0 { emitInbound(s, emit: emit) }
+        }
+        // No attempt session was open to carry the story: it goes out on its own.
+        if let t, t.worthOwnSession { emitStory(t, emit: emit) }
+        forget(qid)
+    }
 
     mutating func queueLine(_ m: ArraySlice<UInt8>, daemon: ArraySlice<UInt8>, pos: SourcePosition,
                             text: () -> String, emit: (Session) -> Void) -> Bool {
@@ -859,22 +934,11 @@ public struct PostfixLogReader: LineReader {
             return true
         }
         if LogBytes.starts(body, "removed") {
-            q.removed = true
-            let t = q.track
-            if let t, t.history.end == nil { t.end(t.outcome(removed: true), time: pos.time, position: pos) }
-            t?.note(note.text, pos)
-            // The message is gone: its delivery attempts are over.
-            for (pid, o) in outbound.filter({ $0.value.qid == qid }).sortedStably(by: { ($0.notes.first?.pos.order ?? 0) < ($1.notes.first?.pos.order ?? 0) }) {
-                outbound[pid] = nil
-                emitOutbound(o, emit: emit)
+            if joinsDovecot, removing.count < limits.openSessions {
+                removing.append((qid, note), at: now)
+            } else {
+                remove(qid, note: note, emit: emit)
             }
-            if let s = held.removeValue(forKey: qid) {
-                s.pendingQids -= 1
-                if s.pendingQids <= 0 { emitInbound(s, emit: emit) }
-            }
-            // No attempt session was open to carry the story: it goes out on its own.
-            if let t, t.worthOwnSession { emitStory(t, emit: emit) }
-            forget(qid)
             return true
         }
         if LogBytes.starts(body, "to=") {
@@ -909,6 +973,11 @@ public struct PostfixLogReader: LineReader {
                 var qids = queuesByMessageID[id] ?? []
                 if qids.count < 8 { qids.append(qid) }
                 queuesByMessageID[id] = qids
+                // Dovecot's line of the same second, merged before this one, was waiting for it.
+                if unjoinedIDs.removeValue(forKey: id) != nil {
+                    for u in unjoined.items where u.item.delivery.messageID == id { join(u.item.delivery, u.item.note, to: [qid]) }
+                    unjoined.removeAll { $0.delivery.messageID == id }
+                }
             }
             return true
         }
@@ -1747,7 +1816,7 @@ public struct PostfixLogReader: LineReader {
                                  saslFailure: o.saslFailure, lostWhile: o.lostWhile, refused: o.refused,
                                  attemptNotes: o.notes, statuses: statuses, notes: notes, attempt: attempt,
                                  sender: q?.sender, queueNotes: q?.notes)
-        if toDovecot { replay.mailbox = q?.mailbox?.delivery }
+        if toDovecot { replay.mailbox = q?.mailbox?.delivery; replay.mailboxLine = q?.mailbox?.note.pos.order }
         stats.sessions += 1
         emit(defers ? Session(input: input, format: Self.formatID, pending: replay.build) : replay.build())
     }
@@ -1773,8 +1842,9 @@ public struct PostfixLogReader: LineReader {
         let queueNotes: [LogNote]?
         /// Said of the greeting no line shows; a queue listing is not a log.
         var unseenGreeting = "(greeting not logged)"
-        /// Where Dovecot put what this attempt delivered.
+        /// Where Dovecot put what this attempt delivered, and the place of its line.
         var mailbox: MailboxDelivery?
+        var mailboxLine: Int?
 
         func build() -> Session {
             var b = SessionBuilder(input: input, format: PostfixLogReader.formatID)
@@ -1791,7 +1861,9 @@ public struct PostfixLogReader: LineReader {
                 b.attributes["status"] = st.status
                 if let d = st.delay { b.attributes["delay"] = d }
             }
-            let p0 = notes.first?.pos ?? first?.pos ?? SourcePosition(input: input)
+            // The attempt starts at Postfix's first line, not at Dovecot's (logged a moment earlier, or in a
+            // merged read in its own file).
+            let p0 = notes.first { $0.pos.order != mailboxLine }?.pos ?? first?.pos ?? SourcePosition(input: input)
             var ni = 0
             func flush(_ line: Int?) {
                 while ni < notes.count, line == nil || notes[ni].pos.order <= line! {
@@ -1952,6 +2024,8 @@ public struct PostfixLogReader: LineReader {
             var session = b.finish()
             let shown = Set(session.notes.map(\.position.order))
             var extra = attemptNotes.filter { !shown.contains($0.pos.order) }
+            // Lines after the last status (Dovecot's, merged from its own log a moment after Postfix's line).
+            extra += notes.filter { n in !shown.contains(n.pos.order) && !extra.contains { $0.pos.order == n.pos.order } }
             // The message's own lines (qmgr from=, cleanup) belong to every attempt's evidence.
             if let queueNotes {
                 extra += queueNotes.filter { n in !shown.contains(n.pos.order) && !extra.contains { $0.pos.order == n.pos.order } }
