@@ -6,7 +6,8 @@ import Glibc
 
 /// One libFuzzer binary, several targets: `FUZZ_TARGET` names one — `detect` (format detection and whatever
 /// reader it picks), a reader's format id (that reader forced), `all-readers` (every reader in turn), `capture`
-/// (libpcap and TCP reassembly), `tls` (captures decrypted with a key log) or `html` (the HTML reader).
+/// (libpcap and TCP reassembly), `tls` (captures decrypted with a key log), `html` (the HTML reader) or `merged`
+/// (two logs read as one stream).
 /// Each input goes through the whole path: read, rebuild, explain, render text and JSON.
 enum Harness {
     nonisolated(unsafe) static var target = "detect"
@@ -26,6 +27,8 @@ enum Harness {
             var options = InputOptions()
             options.capture.tlsKeyLog = tlsKeyLog
             explain(hasCaptureMagic(bytes) ? bytes : pcapHeader + bytes, forced: nil, options: options)
+        case "merged":
+            merged(bytes)
         case "html":
             // Keep mutations inside the HTML reader (libxml2 and the text it yields).
             explain(HTMLInput.looksLikeHTML(Array(bytes.prefix(512))) ? bytes : Array("<html><body><pre>".utf8) + bytes,
@@ -34,6 +37,33 @@ enum Harness {
             explain(bytes, forced: target)
         }
     }
+
+    /// Two logs read merged by time (`InputDriver.readMerged`): the input is cut at its first form feed (else
+    /// in the middle) into two files, so the merge, and readers that join another program's file (Postfix or
+    /// Exim with Dovecot's), see mutated lines from both.
+    static func merged(_ bytes: [UInt8]) {
+        let cut = bytes.firstIndex(of: 0x0C) ?? bytes.count / 2
+        let parts = [Array(bytes[..<cut]), Array(bytes[min(cut + 1, bytes.count)...])]
+        var paths: [String] = []
+        for (i, part) in parts.enumerated() {
+            let path = mergeDir + "/\(i).log"
+            guard let f = fopen(path, "wb") else { return }
+            _ = part.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
+            fclose(f)
+            paths.append(path)
+        }
+        var options = InputOptions()
+        options.deferBuilding = true
+        var sessions: [Session] = []
+        _ = InputDriver.readMerged(paths: paths, options: options) { sessions.append($0) }
+        render(sessions)
+    }
+
+    nonisolated(unsafe) static var mergeDir: String = {
+        let dir = "/tmp/smtpexplain-fuzz-merged-\(getpid())"
+        mkdir(dir, 0o700)
+        return dir
+    }()
 
     /// Little-endian pcap, version 2.4, snaplen 262144, Ethernet.
     static let pcapHeader: [UInt8] = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -54,9 +84,6 @@ enum Harness {
     }()
 
     static func explain(_ bytes: [UInt8], forced: String?, options: InputOptions? = nil) {
-        let explainer = Explainer()
-        let text = TextRenderer(color: false)
-        let redactor = Redactor(mode: .credentials)
         var options = options ?? InputOptions()
         options.forcedFormat = forced
         // As the CLI does: costly sessions arrive as placeholders and are built after the reader moved on,
@@ -64,6 +91,13 @@ enum Harness {
         options.deferBuilding = true
         var sessions: [Session] = []
         _ = try? InputDriver.read(name: "fuzz", bytes: bytes, options: options) { sessions.append($0) }
+        render(sessions)
+    }
+
+    static func render(_ sessions: [Session]) {
+        let explainer = Explainer()
+        let text = TextRenderer(color: false)
+        let redactor = Redactor(mode: .credentials)
         for s in sessions {
             let x = redactor.apply(explainer.explain(s.resolved()))
             let rendered = text.render(x, number: 1, of: 1) + JSONRenderer.line(x)
@@ -93,7 +127,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     if let t = getenv("FUZZ_TARGET") { Harness.target = String(cString: t) }
     if Harness.target == "list" {
-        print((["detect", "all-readers", "capture", "tls", "html"] + FormatDetector.formatIDs).joined(separator: "\n"))
+        print((["detect", "all-readers", "capture", "tls", "html", "merged"] + FormatDetector.formatIDs).joined(separator: "\n"))
         return 0
     }
     var c = argc

@@ -26,6 +26,9 @@ public struct PostfixLogReader: LineReader {
         /// stands (`pending`). Postfix retries at least every `maximal_backoff_time` (4000 s by default) and
         /// gives up after `maximal_queue_lifetime` (5 days), so a retry chain normally ends well before.
         public var storyIdleSeconds = 6 * 86_400.0
+        /// Read with Dovecot's own log: removals, and Dovecot deliveries that name no message yet, waiting
+        /// their moment of log time (a frozen clock must not keep them all: beyond this they go on at once).
+        public var waiting = 5_000
         public init() {}
     }
 
@@ -828,7 +831,7 @@ public struct PostfixLogReader: LineReader {
             let alone = DovecotLogReader.session(d, line: line, agentAt: m.startIndex,
                                                  host: host.flatMap { $0.isEmpty ? nil : Bytes.string($0.prefix(255)) },
                                                  input: input, at: pos)
-            if unjoined.count >= 10_000 { flushUnjoined(emit: emit, all: true) }
+            if unjoined.count >= limits.waiting { flushUnjoined(emit: emit, all: true) }
             unjoined.append((d, note, alone), at: now)
             unjoinedIDs[d.messageID, default: 0] += 1
             return true
@@ -934,7 +937,7 @@ public struct PostfixLogReader: LineReader {
             return true
         }
         if LogBytes.starts(body, "removed") {
-            if joinsDovecot, removing.count < limits.openSessions {
+            if joinsDovecot, removing.count < limits.waiting {
                 removing.append((qid, note), at: now)
             } else {
                 remove(qid, note: note, emit: emit)
