@@ -88,6 +88,56 @@ import TranscriptModel
         #expect(!s.findings.contains { $0.id.hasPrefix("spam-filter") })
     }
 
+    /// A hosting provider's SpamExperts filter in front of Exim: class, combined probability and its advice.
+    @Test func spamExpertsVerdict() throws {
+        let all = try explained("spamexperts-spam.eml")
+        let edge = all[0]
+        #expect(edge.session.attributes["spam-filter"] == "spamexperts" && edge.session.attributes["spam-rule"] == "spam")
+        let tagged = try #require(edge.findings.first { $0.id == "spam-filter-tagged" })
+        #expect(tagged.title == "SpamExperts marked it as spam (spam probability 0.97)")
+        #expect(tagged.explanation.hasSuffix("Class spam; its advice to the receiving server: reject."))
+        #expect(tagged.evidence.first?.text == "X-SpamExperts-Class: spam")
+        #expect(edge.primaryReason == .spamdetected)
+        #expect(ids(all[1]).isEmpty)
+    }
+
+    private func headers(_ text: String) throws -> ExplainedSession {
+        var out: [ExplainedSession] = []
+        _ = try InputDriver.read(name: "h.eml", bytes: Array(text.utf8)) { out.append(Explainer().explain($0)) }
+        return try #require(out.first)
+    }
+
+    private let hop = "Received: from mail.partner.example (mail.partner.example [198.51.100.8]) by mx.example.org with ESMTPS id 3w1; Fri, 04 Dec 2026 10:00:03 +0000\n"
+
+    /// The sender's provider's outgoing filter (`-Outgoing-` fields, the older `X-Spampanel` name) judged the
+    /// message on its way out; `ham` and `unsure` are passes.
+    @Test func spamExpertsOutgoingClassAndPasses() throws {
+        let out = try headers(hop + "X-Spampanel-Outgoing-Class: virus\nX-Spampanel-Outgoing-Evidence: Combined (1.00)\nX-Recommended-Action: reject\nSubject: x\n\n")
+        let tagged = try #require(out.findings.first { $0.id == "spam-filter-tagged" })
+        #expect(tagged.title == "SpamExperts marked it as a virus (spam probability 1.00)")
+        #expect(tagged.explanation.contains("the sender's provider's outgoing filter"))
+        #expect(tagged.actions.contains { $0.hasPrefix("The sender should ask their provider") })
+        for cls in ["ham", "unsure"] {
+            let pass = try headers(hop + "X-SpamExperts-Outgoing-Class: \(cls)\nX-SpamExperts-Outgoing-Evidence: Combined (0.88)\nX-Recommended-Action: accept\nSubject: x\n\n")
+            #expect(pass.session.attributes["spam-action"] == "no action" && pass.session.attributes["spam-score"] == "0.88")
+            #expect(!pass.findings.contains { $0.id.hasPrefix("spam-filter") }, "\(cls)")
+        }
+    }
+
+    /// Kaspersky names a class; Trend Micro gives a score and the threshold it is measured against.
+    @Test func kasperskyAndTrendMicroVerdicts() throws {
+        let k = try headers(hop + "X-Spamtest-Status: Probable Spam\nX-Spamtest-Status-Extended: probable_spam\nSubject: x\n\n")
+        #expect(k.findings.first { $0.id == "spam-filter-tagged" }?.title == "Kaspersky Anti-Spam marked it as probable spam")
+        #expect(k.findings.first { $0.id == "spam-filter-tagged" }?.evidence.first?.text == "X-Spamtest-Status-Extended: probable_spam")
+        let kPass = try headers(hop + "X-Spamtest-Status: Not detected\nSubject: x\n\n")
+        #expect(kPass.session.attributes["spam-action"] == "no action")
+        let t = try headers(hop + "X-TMASE-Version: SMEX-14.0.0.3197-9.1.1006-28072.004\nX-TMASE-Result: 10-8.545900-5.000000\nSubject: x\n\n")
+        #expect(t.findings.first { $0.id == "spam-filter-tagged" }?.title == "Trend Micro marked it as spam (score 8.55, spam from 5.00)")
+        let tPass = try headers(hop + "X-TMASE-Result: 10--2.311400-5.000000\nSubject: x\n\n")
+        #expect(tPass.session.attributes["spam-score"] == "-2.31/5.00" && tPass.session.attributes["spam-action"] == "no action")
+        #expect(!tPass.findings.contains { $0.id.hasPrefix("spam-filter") })
+    }
+
     @Test func eximHopHeldTwentyFiveMinutes() throws {
         let all = try explained("exim-held-25-minutes.eml")
         #expect(ids(all[0]).isEmpty)

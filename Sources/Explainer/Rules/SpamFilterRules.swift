@@ -114,7 +114,8 @@ public enum SpamFilterRules {
         let a = f.session.attributes
         let filter = a["spam-filter"] ?? "rspamd"
         let name = ["rspamd": "Rspamd", "spamassassin": "SpamAssassin", "amavis": "amavis", "barracuda": "Barracuda",
-                    "proofpoint": "Proofpoint"][filter] ?? filter
+                    "proofpoint": "Proofpoint", "spamexperts": "SpamExperts", "kaspersky": "Kaspersky Anti-Spam",
+                    "trendmicro": "Trend Micro"][filter] ?? filter
         let parts = (a["spam-score"] ?? "").split(separator: "/")
         // Rspamd: `NAME score {options}; ...`, heaviest first. SpamAssassin: names only, so the table's order ranks.
         let symbols = (a["spam-symbols"] ?? "").components(separatedBy: "; ").filter { !$0.isEmpty }
@@ -134,17 +135,48 @@ public enum SpamFilterRules {
         // Proofpoint's matched rule names what it took the message for (`rule=bulk`, `rule=inbound_phish`).
         let category = a["spam-rule"].flatMap { $0.lowercased().split(separator: "_").last }.flatMap { proofpointCategory[String($0)] }
         let verdict = filter == "proofpoint" && verdict == "marked it as spam" ? "marked it as \(category ?? "spam")" : verdict
-        var title = "\(name) \(verdict) (score \(parts.first ?? "?")" + (parts.count > 1 ? ", \(limit) \(parts[1]))" : ")")
+        var verdictWords = verdict
+        // Kaspersky and SpamExperts name a class rather than a score out of a threshold.
+        if verdict == "marked it as spam", filter == "kaspersky" || filter == "spamexperts",
+           let c = a["spam-rule"], let words = classWords[c] { verdictWords = "marked it as \(words)" }
+        var title = "\(name) \(verdictWords)"
+        if filter == "spamexperts" {
+            if let p = parts.first { title += " (spam probability \(p))" }
+        } else if let p = parts.first {
+            title += " (score \(p)" + (parts.count > 1 ? ", \(limit) \(parts[1]))" : ")")
+        } else if filter != "kaspersky" {
+            title += " (score ?)"
+        }
         if !top.isEmpty { title += ": " + top.map(\.words).joined(separator: "; ") }
         let evidence = f.session.notes.filter { $0.text.contains("rspamd_task_write_log") || $0.text.contains("result: ") || $0.text.contains("Passed SPAM")
             || $0.text.hasPrefix("X-Spam-Status:") || $0.text.hasPrefix("X-Spamd-Result:") || $0.text.hasPrefix("X-Spam-Flag:")
-            || $0.text.hasPrefix("X-Barracuda-Spam-Status:") || $0.text.hasPrefix("X-Proofpoint-Spam-Details:") }
+            || $0.text.hasPrefix("X-Barracuda-Spam-Status:") || $0.text.hasPrefix("X-Proofpoint-Spam-Details:")
+            || classHeader($0.text) }
             .suffix(1).map { Evidence(position: $0.position, text: $0.text) }
         var detail = symbols.isEmpty ? nil : (filter == "rspamd" ? "The heaviest tests: " : "The tests that hit: ") + symbols.prefix(8).joined(separator: ", ") + "."
         if filter == "proofpoint" {
             detail = "Rule \(a["spam-rule"] ?? "?")" + (symbols.isEmpty ? "." : "; category scores (out of 100): " + symbols.joined(separator: ", ") + ".")
         }
+        var actions = top.map(\.step)
+        if filter == "spamexperts" {
+            detail = "Class \(a["spam-rule"] ?? "?")" + (a["spam-recommended"].map { "; its advice to the receiving server: \($0)" } ?? "") + "."
+            if a["spam-outgoing"] != nil {
+                detail! += " This is the sender's provider's outgoing filter: it judged the message before it left."
+                actions.append("The sender should ask their provider why its outgoing filter classed the message so (the provider sees the details in its SpamExperts panel).")
+            }
+        }
         return RuleHit(exchanges: exchanges, evidence: evidence, detail: detail, title: title, reason: top.first?.reason,
-                       actions: top.map(\.step))
+                       actions: actions)
+    }
+
+    /// A class a filter names, in the title's words (Kaspersky's `probable_spam`, SpamExperts' `virus`).
+    static let classWords = ["spam": "spam", "probable_spam": "probable spam", "blacklisted": "spam (the sender is on its block list)",
+                             "virus": "a virus", "phish": "phishing", "phishing": "phishing", "malware": "malware", "bulk": "bulk mail"]
+
+    /// The header fields of the filters that name a class (case as the message wrote them).
+    private static func classHeader(_ text: String) -> Bool {
+        let head = text.prefix(40).lowercased()
+        return ["x-spamexperts-", "x-spampanel-", "x-mailassure-", "x-spamtest-status", "x-tmase-result"].contains { head.hasPrefix($0) }
+            && !head.contains("evidence")
     }
 }

@@ -8,12 +8,24 @@ import Foundation
 ///   `X-Spam-Flag: YES` (the `spam-*` attributes the spam-filter rules read, as from spamd's log);
 /// - Barracuda: `X-Barracuda-Spam-Status: Yes, SCORE=8.21 using ... TAG_LEVEL=3.5 ... tests=...`;
 /// - Rspamd: `X-Spamd-Result: default: True [8.50 / 15.00]; R_SPF_FAIL(1.00)[...]; ...`, `X-Rspamd-Action`;
-/// - Proofpoint: `X-Proofpoint-Spam-Details: rule=spam policy=default score=100 spamscore=100 phishscore=38 ...`.
+/// - Proofpoint: `X-Proofpoint-Spam-Details: rule=spam policy=default score=100 spamscore=100 phishscore=38 ...`;
+/// - SpamExperts (N-able/SolarWinds Mail Assure, the filter of many cPanel hosts): `X-SpamExperts-Class: spam`,
+///   `X-SpamExperts-Evidence: Combined (0.98)`, `X-Recommended-Action: reject`; `-Outgoing-` in the names when
+///   the sender's provider filtered the message on its way out; `X-Spampanel-*` and `X-MailAssure-*` are the
+///   same fields under older and rebranded names;
+/// - Kaspersky: `X-Spamtest-Status: SPAM`, `X-Spamtest-Status-Extended: probable_spam`;
+/// - Trend Micro: `X-TMASE-Result: 10-8.545900-5.000000` (type, score, threshold).
 enum SpamVerdictHeaders {
     /// The fields read, lower case.
-    static let keys: Set<String> = ["x-forefront-antispam-report", "x-microsoft-antispam", "x-ms-exchange-organization-scl",
-                                    "x-spam-status", "x-spam-flag", "x-spamd-result", "x-rspamd-action", "x-spam",
-                                    "x-barracuda-spam-status", "x-barracuda-spam-flag", "x-proofpoint-spam-details"]
+    static let keys: Set<String> = Set(["x-forefront-antispam-report", "x-microsoft-antispam", "x-ms-exchange-organization-scl",
+                                        "x-spam-status", "x-spam-flag", "x-spamd-result", "x-rspamd-action", "x-spam",
+                                        "x-barracuda-spam-status", "x-barracuda-spam-flag", "x-proofpoint-spam-details",
+                                        "x-recommended-action", "x-spamtest-status", "x-spamtest-status-extended", "x-tmase-result"])
+        .union(spamExpertsFields.flatMap { [$0.class, $0.evidence] })
+
+    /// SpamExperts' class and evidence fields, the receiving side's before the sender's outgoing filter's.
+    static let spamExpertsFields: [(class: String, evidence: String)] = ["spamexperts", "spampanel", "mailassure"]
+        .flatMap { brand in [("x-\(brand)-class", "x-\(brand)-evidence"), ("x-\(brand)-outgoing-class", "x-\(brand)-outgoing-evidence")] }
 
     static func attributes(_ h: HeaderSection) -> [String: String] {
         var a: [String: String] = [:]
@@ -52,7 +64,62 @@ enum SpamVerdictHeaders {
         if a["spam-filter"] == nil, let f = h.first("x-proofpoint-spam-details") {
             proofpoint(f.value, into: &a)
         }
+        if a["spam-filter"] == nil { spamExperts(h, into: &a) }
+        if a["spam-filter"] == nil, let f = h.first("x-spamtest-status-extended") ?? h.first("x-spamtest-status") {
+            kaspersky(f.value, into: &a)
+        }
+        if a["spam-filter"] == nil, let f = h.first("x-tmase-result") {
+            trendMicro(f.value, into: &a)
+        }
         return a
+    }
+
+    /// SpamExperts' classes that mean the filter judged the message bad (`ham` and `unsure` do not).
+    static let spamExpertsFlagged: Set<String> = ["spam", "virus", "phish", "phishing", "malware", "bulk"]
+
+    /// `X-SpamExperts-Class: spam` + `X-SpamExperts-Evidence: Combined (0.98)` + `X-Recommended-Action: reject`.
+    private static func spamExperts(_ h: HeaderSection, into a: inout [String: String]) {
+        guard let (cls, evidenceKey) = spamExpertsFields.lazy.compactMap({ k in h.first(k.class).map { ($0.value, k.evidence) } }).first else { return }
+        let c = cls.trimmingSpaces.lowercased()
+        guard !c.isEmpty, c.count <= 40 else { return }
+        a["spam-filter"] = "spamexperts"
+        a["spam-rule"] = c
+        a["spam-action"] = spamExpertsFlagged.contains(c) ? "tagged" : "no action"
+        // `Combined (0.98)`: the classifiers' combined spam probability, 0 to 1.
+        let evidence = h.first(evidenceKey)?.value.trimmingSpaces ?? ""
+        if let open = evidence.firstIndex(of: "("), let close = evidence[open...].firstIndex(of: ")"),
+           let p = Double(evidence[evidence.index(after: open)..<close]), (0...1).contains(p) {
+            a["spam-score"] = String(evidence[evidence.index(after: open)..<close])
+        }
+        if let r = h.first("x-recommended-action")?.value.trimmingSpaces.lowercased(), !r.isEmpty, r.count <= 40 {
+            a["spam-recommended"] = r
+        }
+        if evidenceKey.contains("-outgoing-") { a["spam-outgoing"] = "yes" }
+        a["spam-symbols"] = ""
+    }
+
+    /// `SPAM`, `Probable Spam`, `Not detected`, `Trusted` (or `spam`, `probable_spam`, `blacklisted`, `formal`,
+    /// `not_detected`, `trusted` in the extended field).
+    private static func kaspersky(_ v: String, into a: inout [String: String]) {
+        let w = v.trimmingSpaces.lowercased().replacingOccurrences(of: " ", with: "_")
+        let flagged: Set<String> = ["spam", "probable_spam", "blacklisted"]
+        let known: Set<String> = flagged.union(["not_detected", "trusted", "formal"])
+        guard known.contains(w) else { return }
+        a["spam-filter"] = "kaspersky"
+        a["spam-rule"] = w
+        a["spam-action"] = flagged.contains(w) ? "tagged" : "no action"
+        a["spam-symbols"] = ""
+    }
+
+    /// `10-8.545900-5.000000` or `10--2.311400-5.000000` (a negative score): spam when the score reaches the threshold.
+    private static func trendMicro(_ v: String, into a: inout [String: String]) {
+        let t = v.trimmingSpaces
+        guard let dash = t.firstIndex(of: "-"), let last = t.lastIndex(of: "-"), dash < last,
+              let score = Double(t[t.index(after: dash)..<last]), let threshold = Double(t[t.index(after: last)...]) else { return }
+        a["spam-filter"] = "trendmicro"
+        a["spam-action"] = score >= threshold ? "tagged" : "no action"
+        a["spam-score"] = String(format: "%.2f/%.2f", score, threshold)
+        a["spam-symbols"] = ""
     }
 
     /// `KEY:value;KEY:value;` (values may hold colons: `H:mail.example`, `SFS:(13230040)(...)`).
