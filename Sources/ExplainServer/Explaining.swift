@@ -84,15 +84,28 @@ struct ExplainResult: Sendable {
 
     /// Reads each input through the same driver as the CLI (format detection, every reader), with
     /// credentials redacted. Synchronous and CPU-bound: run it on a worker thread.
+    /// Uploaded logs of one kind (rotations, Postfix's or Exim's with Dovecot's own) are read together in time
+    /// order, as the CLI reads files given together; the paste box is always read on its own.
     static func run(_ submission: Submission, explainer: Explainer, cap: Int) -> ExplainResult {
         var r = ExplainResult()
+        func keep(_ session: Session) {
+            if r.sessions.count < cap { r.sessions.append(explainer.explain(session)) } else { r.omitted += 1 }
+        }
+        let inputs = submission.inputs
+        let groups = InputDriver.plan(inputs: inputs.map { (name: $0.name, bytes: $0.name == Submission.pasteName ? [] : $0.bytes) })
         SessionBuilder.$redactByDefault.withValue(true) {
-            for input in submission.inputs {
-                r.inputs += 1
+            for group in groups {
+                r.inputs += group.members.count
+                if group.format != nil {
+                    let merged = InputDriver.readMerged(inputs: group.members.map { (name: inputs[$0].name, bytes: inputs[$0].bytes) },
+                                                        emit: keep)
+                    r.errors += merged.errors
+                    _ = LogStatsRegistry.shared.take(input: merged.label)
+                    continue
+                }
+                let input = inputs[group.members[0]]
                 do {
-                    _ = try InputDriver.read(name: input.name, bytes: input.bytes) { session in
-                        if r.sessions.count < cap { r.sessions.append(explainer.explain(session)) } else { r.omitted += 1 }
-                    }
+                    _ = try InputDriver.read(name: input.name, bytes: input.bytes, emit: keep)
                 } catch let e as InputError {
                     r.errors.append(e)
                 } catch {

@@ -104,8 +104,8 @@ enum Page {
         placeholder="220 mx.example.net ESMTP&#10;EHLO client.example.org&#10;250-mx.example.net&#10;MAIL FROM:&lt;a@example.org&gt;&#10;...">
         \(escape(shown))</textarea>
         \(pasteNote)<div class="serve-row">
-        <label for="file">or upload a file (transcript, log, .pcap, .eml, DMARC or TLS report; .gz, .zip):</label>
-        <input type="file" id="file" name="file">
+        <label for="file">or upload files (transcript, log, .pcap, .eml, DMARC or TLS report; .gz, .zip; logs of one server are read together):</label>
+        <input type="file" id="file" name="file" multiple>
         <button type="submit">Explain</button>
         </div>
         <p class="serve-note">Up to \(ServeOptions.describe(bytes: options.maxBody)). Credentials are redacted. \

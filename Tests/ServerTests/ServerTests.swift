@@ -218,6 +218,40 @@ struct ServerTests {
         }
     }
 
+    /// Uploads of one server's logs are read together as the CLI reads files given together: a rotation's two
+    /// halves tell a session once; Postfix's mail log with Dovecot's own log says where each message went.
+    @Test func logsUploadedTogetherAreMerged() async throws {
+        let server = try makeServer()
+        var rotated = MultipartBody()
+        rotated.file("file", filename: "maillog", try sample("logs-rotated/maillog"))
+        rotated.file("file", filename: "maillog.1.gz", try sample("logs-rotated/maillog.1.gz"), type: "application/gzip")
+        var dovecot = MultipartBody()
+        dovecot.field("paste", "")
+        dovecot.file("file", filename: "dovecot.log", try sample("logs-postfix-dovecot/dovecot.log"))
+        dovecot.file("file", filename: "mail.log", try sample("logs-postfix-dovecot/mail.log"))
+        let forms = [(rotated.headers, rotated.body), (dovecot.headers, dovecot.body)]
+        try await server.application().test(.live) { client in
+            try await client.execute(uri: "/api/explain", method: .post, headers: forms[0].0, body: forms[0].1) { r in
+                #expect(r.status == .ok)
+                // Five, not the six of the halves read apart: the session cut at midnight is one.
+                #expect(r.sessions.count == 5)
+                #expect(r.sessions.first?["input"] as? String == "maillog.1.gz")
+            }
+            try await client.execute(uri: "/api/explain", method: .post, headers: forms[1].0, body: forms[1].1) { r in
+                #expect(r.status == .ok)
+                #expect(r.sessions.count == 8)
+                let targets = r.sessions.map { ($0["attributes"] as? [String: String])?["mailbox-target"] }
+                #expect(targets.prefix(4) == ["INBOX", "INBOX", "Junk", "Junk"])
+                #expect(r.sessions[3]["reason"] as? String == "spamdetected")
+                #expect(r.sessions.prefix(7).allSatisfy { $0["input"] as? String == "mail.log" })
+            }
+            // The page's form takes several files.
+            try await client.execute(uri: "/", method: .get) { r in
+                #expect(r.text.contains("<input type=\"file\" id=\"file\" name=\"file\" multiple>"))
+            }
+        }
+    }
+
     @Test func pasteAndFileTogether() async throws {
         let server = try makeServer()
         var form = MultipartBody()

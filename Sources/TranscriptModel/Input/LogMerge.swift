@@ -98,6 +98,24 @@ extension InputDriver {
     public static func plan(_ paths: [String], options: InputOptions = InputOptions()) -> [InputPlanItem] {
         var formats: [String?] = []
         for p in paths { formats.append(p == "-" ? nil : mergeableFormat(path: p, options: options)) }
+        return groups(formats).map { g in
+            g.format.map { .merged(g.members.map { paths[$0] }, format: $0) } ?? .single(paths[g.members[0]])
+        }
+    }
+
+    /// The same for inputs already in memory (the web page's uploads), by position: each group is one input
+    /// (`format` nil) or logs read together. A group takes the place of its first input.
+    public static func plan(inputs: [(name: String, bytes: [UInt8])], options: InputOptions = InputOptions())
+        -> [(members: [Int], format: String?)] {
+        groups(inputs.map { input in
+            (try? LineStream.open(source: MemorySource(bytes: input.bytes), name: input.name, options: options,
+                                  chunk: 64 << 10))??.format
+        })
+    }
+
+    /// Inputs of the same mergeable format, with the companions their reader joins, grouped; the others alone.
+    static func groups(_ detected: [String?]) -> [(members: [Int], format: String?)] {
+        var formats = detected
         // A companion's file goes with the first format given that takes it.
         formats = formats.map { f in
             guard let f, let host = formats.lazy.compactMap({ $0 }).first(where: { h in
@@ -108,12 +126,12 @@ extension InputDriver {
         formats = formats.map { f in f.flatMap { Self.mergeableType($0) == nil ? nil : $0 } }
         var count: [String: Int] = [:]
         for f in formats { if let f { count[f, default: 0] += 1 } }
-        var out: [InputPlanItem] = []
+        var out: [(members: [Int], format: String?)] = []
         var placed = Set<String>()
-        for (p, f) in zip(paths, formats) {
-            guard let f, count[f, default: 0] > 1 else { out.append(.single(p)); continue }
+        for (i, f) in formats.enumerated() {
+            guard let f, count[f, default: 0] > 1 else { out.append(([i], nil)); continue }
             if placed.insert(f).inserted {
-                out.append(.merged(zip(paths, formats).filter { $0.1 == f }.map(\.0), format: f))
+                out.append((formats.indices.filter { formats[$0] == f }, f))
             }
         }
         return out
@@ -174,6 +192,35 @@ extension InputDriver {
                 result.errors.append(InputError(input: p, message: "\(error)"))
             }
         }
+        return readMerged(streams, result: result, options: options, emit: emit)
+    }
+
+    /// The same for inputs already in memory (the web page's uploads; `.gz` ones too).
+    public static func readMerged(inputs: [(name: String, bytes: [UInt8])], options: InputOptions = InputOptions(),
+                                  emit: (Session) -> Void) -> MergedReadResult {
+        var result = MergedReadResult()
+        var streams: [LineStream] = []
+        for input in inputs {
+            do {
+                guard let s = try LineStream.open(source: MemorySource(bytes: input.bytes), name: input.name, options: options,
+                                                  chunk: 256 << 10) else {
+                    result.errors.append(InputError(input: input.name, message: "not a log of the other files' format"))
+                    continue
+                }
+                streams.append(s)
+            } catch let e as InputError {
+                result.errors.append(e)
+            } catch {
+                result.errors.append(InputError(input: input.name, message: "\(error)"))
+            }
+        }
+        return readMerged(streams, result: result, options: options, emit: emit)
+    }
+
+    private static func readMerged(_ opened: [LineStream], result: MergedReadResult, options: InputOptions,
+                                   emit: (Session) -> Void) -> MergedReadResult {
+        var result = result
+        var streams = opened
         defer { for s in streams { s.closeFile() } }
         guard let first = streams.first else { return result }
         // One format for the group: its first log a merged read takes (`plan` groups equal ones and their companions).
@@ -350,7 +397,13 @@ struct LineStream {
     /// A stream over `fd` when it holds a log a merged read can take (nil for captures, HTML, binary data,
     /// transcripts); the bytes read to decide are read again.
     static func open(fd: Int32, name: String, options: InputOptions, chunk: Int, ownsFD: Bool = false) throws -> LineStream? {
-        var file = FileSource(fd: fd, chunk: chunk)
+        try open(source: FileSource(fd: fd, chunk: chunk), name: name, options: options, chunk: chunk, fd: fd, ownsFD: ownsFD)
+    }
+
+    /// A stream over any source (`fd` -1 when there is no file to close).
+    static func open<S: ByteSource>(source file: S, name: String, options: InputOptions, chunk: Int, fd: Int32 = -1,
+                                    ownsFD: Bool = false) throws -> LineStream? {
+        var file = file
         guard let first = try file.next(name: name), !first.isEmpty else { return nil }
         var source: any ByteSource
         switch CaptureContainer.detect(Array(first.prefix(4))) {
