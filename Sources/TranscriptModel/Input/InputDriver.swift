@@ -330,10 +330,20 @@ struct PrefixedSource<Rest: ByteSource>: ByteSource {
 struct MemorySource: ByteSource {
     var bytes: [UInt8]
     var done = false
+    /// Bytes per chunk; all at once by default. A merged read takes uploads a chunk at a time, so detecting a
+    /// format (a prefix) does not copy the whole input.
+    var chunk = Int.max
+    private var offset = 0
+    init(bytes: [UInt8], chunk: Int = .max) {
+        self.bytes = bytes
+        self.chunk = max(1, chunk)
+    }
     mutating func next(name: String) throws -> [UInt8]? {
-        if done || bytes.isEmpty { return nil }
-        done = true
-        return bytes
+        if done || offset >= bytes.count { return nil }
+        if offset == 0, chunk >= bytes.count { done = true; return bytes }
+        let end = offset + min(chunk, bytes.count - offset)
+        defer { offset = end }
+        return Array(bytes[offset..<end])
     }
 }
 

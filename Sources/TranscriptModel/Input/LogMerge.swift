@@ -108,7 +108,7 @@ extension InputDriver {
     public static func plan(inputs: [(name: String, bytes: [UInt8])], options: InputOptions = InputOptions())
         -> [(members: [Int], format: String?)] {
         groups(inputs.map { input in
-            (try? LineStream.open(source: MemorySource(bytes: input.bytes), name: input.name, options: options,
+            (try? LineStream.open(source: MemorySource(bytes: input.bytes, chunk: 64 << 10), name: input.name, options: options,
                                   chunk: 64 << 10))??.format
         })
     }
@@ -202,8 +202,8 @@ extension InputDriver {
         var streams: [LineStream] = []
         for input in inputs {
             do {
-                guard let s = try LineStream.open(source: MemorySource(bytes: input.bytes), name: input.name, options: options,
-                                                  chunk: 256 << 10) else {
+                guard let s = try LineStream.open(source: MemorySource(bytes: input.bytes, chunk: 256 << 10), name: input.name,
+                                                  options: options, chunk: 256 << 10) else {
                     result.errors.append(InputError(input: input.name, message: "not a log of the other files' format"))
                     continue
                 }

@@ -161,4 +161,29 @@ import Testing
         #expect(r.errors.count == 1)
         #expect(r.errors.first?.input == p["e.log"]!)
     }
+
+    /// Inputs already in memory (the web page's uploads, a `.gz` among them) group and merge as the same files
+    /// on disk do: same sessions, same lines, named after the inputs.
+    @Test func inputsInMemoryMergeAsFilesDo() throws {
+        let dir = repoRoot.appendingPathComponent("samples")
+        let paths = ["logs-rotated/maillog", "logs-rotated/maillog.1.gz", "logs-postfix-dovecot/dovecot.log",
+                     "logs-postfix-dovecot/mail.log", "telnet/connect-refused.txt"].map { dir.appendingPathComponent($0).path }
+        let inputs = try paths.map { (name: $0, bytes: Array(try Data(contentsOf: URL(fileURLWithPath: $0)))) }
+        let groups = InputDriver.plan(inputs: inputs)
+        #expect(groups.map(\.members) == [[0, 1, 2, 3], [4]])
+        #expect(groups.first?.format == "postfix-log")
+        func digest(_ sessions: [Session]) -> [String] {
+            sessions.map { s in "\(s.input)|\(s.outcome)|\(s.start?.line ?? -1)|\(s.notes.map { "\($0.position.input):\($0.position.line ?? -1)" })" }
+        }
+        var fromFiles: [Session] = [], fromMemory: [Session] = []
+        _ = InputDriver.readMerged(paths: Array(paths.prefix(4))) { fromFiles.append($0.resolved()) }
+        _ = InputDriver.readMerged(inputs: Array(inputs.prefix(4))) { fromMemory.append($0.resolved()) }
+        #expect(!fromFiles.isEmpty)
+        #expect(digest(fromFiles) == digest(fromMemory))
+        // A chunked memory source gives every byte once, in order.
+        var m = MemorySource(bytes: Array(0..<10), chunk: 4)
+        var got: [[UInt8]] = []
+        while let c = try m.next(name: "m") { got.append(c) }
+        #expect(got == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+    }
 }
