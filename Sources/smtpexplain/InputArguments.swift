@@ -202,7 +202,7 @@ struct InputArguments: ParsableArguments {
             guard filter.isEmpty || filter.matches(session) else { return }
             number += 1
             if let pipeline {
-                pipeline.submit((number, session), deliver: body)
+                pipeline.submit((number, session), weight: session.weight, deliver: body)
             } else {
                 body(process(session, number))
             }

@@ -12,10 +12,15 @@ final class SessionPipeline<Item: Sendable, Result: Sendable>: @unchecked Sendab
     private var closed = false
     // Used by the submitting thread only.
     private var batch: [Item] = []
+    /// The weights of the items in `batch` added up.
+    private var batchWeight = 0
     private var submitted = 0
     private var delivered = 0
     private var threads: [Thread] = []
     private let batchSize: Int
+    /// A batch also closes at this much weight: a few heavy sessions (thousands of lines each) make a batch,
+    /// so the batches in flight hold a bounded number of lines, not `batchSize` heavy sessions each.
+    private let batchWeightLimit: Int
 
     private let workers: () -> Int
     private var maxInFlight = 2
@@ -24,9 +29,10 @@ final class SessionPipeline<Item: Sendable, Result: Sendable>: @unchecked Sendab
 
     /// Threads start with the first full batch: a pasted transcript (a few sessions) is done on the calling
     /// thread, without paying for starting threads or counting processors.
-    init(workers: @escaping () -> Int, batchSize: Int = 32, work: @escaping @Sendable (Item) -> Result) {
+    init(workers: @escaping () -> Int, batchSize: Int = 32, batchWeight: Int = 4_000, work: @escaping @Sendable (Item) -> Result) {
         self.work = work
         self.batchSize = max(1, batchSize)
+        self.batchWeightLimit = max(1, batchWeight)
         self.workers = workers
     }
 
@@ -44,10 +50,12 @@ final class SessionPipeline<Item: Sendable, Result: Sendable>: @unchecked Sendab
         }
     }
 
-    /// Queue one item; results that are ready are passed to `deliver` on this thread, in order.
-    func submit(_ item: Item, deliver: (Result) -> Void) {
+    /// Queue one item of about `weight` lines; results that are ready are passed to `deliver` on this thread,
+    /// in order.
+    func submit(_ item: Item, weight: Int = 1, deliver: (Result) -> Void) {
         batch.append(item)
-        guard batch.count >= batchSize else { return }
+        batchWeight += max(1, weight)
+        guard batch.count >= batchSize || batchWeight >= batchWeightLimit else { return }
         if threads.isEmpty, !inline { startWorkers() }
         if inline { return workBatchHere(deliver) }
         enqueueBatch()
@@ -68,6 +76,7 @@ final class SessionPipeline<Item: Sendable, Result: Sendable>: @unchecked Sendab
     private func workBatchHere(_ deliver: (Result) -> Void) {
         for item in batch { deliver(work(item)) }
         batch.removeAll(keepingCapacity: true)
+        batchWeight = 0
     }
 
     private func enqueueBatch() {
@@ -78,6 +87,7 @@ final class SessionPipeline<Item: Sendable, Result: Sendable>: @unchecked Sendab
         submitted += 1
         batch = []
         batch.reserveCapacity(batchSize)
+        batchWeight = 0
     }
 
     /// Hand over finished batches in sequence; with `wait`, block until at least the next one is done.

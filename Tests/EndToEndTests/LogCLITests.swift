@@ -37,6 +37,38 @@ import Testing
         }
     }
 
+    /// A hostile log: one smtpd session with 1,200 refusals and one delivery attempt with 1,100 statuses among
+    /// ordinary sessions. Each keeps at most 1,000 (a note says how many more there were), heavy sessions are
+    /// batched fewer to a batch on the workers, and the output is the same on one thread.
+    @Test func heavySessionsAreCappedAndKeepTheirOrder() throws {
+        var lines: [String] = []
+        let ordinary = try String(contentsOf: BinaryRunner.repo.appendingPathComponent("samples/logs/postfix-inbound.log"), encoding: .utf8)
+        lines.append("Dec  6 09:00:00 mx1 postfix/smtpd[7001]: connect from a.example[192.0.2.1]")
+        for i in 0..<1_200 {
+            lines.append("Dec  6 09:00:00 mx1 postfix/smtpd[7001]: NOQUEUE: reject: RCPT from a.example[192.0.2.1]: 550 5.1.1 <u\(i)@example.com>: Recipient address rejected: User unknown in virtual mailbox table; from=<x@a.example> to=<u\(i)@example.com> proto=ESMTP helo=<a.example>")
+        }
+        lines.append("Dec  6 09:00:01 mx1 postfix/smtpd[7001]: disconnect from a.example[192.0.2.1] ehlo=1 mail=1 rcpt=0/1200 quit=1 commands=3/1203")
+        for i in 0..<1_100 {
+            lines.append("Dec  6 09:00:02 mx1 postfix/smtp[7002]: 4QbX1A2bCd: to=<r\(i)@partner.example>, relay=mx.partner.example[198.51.100.60]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.7.1, status=deferred (host mx.partner.example[198.51.100.60] said: 451 4.7.1 Try again later (in reply to RCPT TO command))")
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("heavy-\(getpid()).log")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try (ordinary + lines.joined(separator: "\n") + "\n" + ordinary).write(to: url, atomically: true, encoding: .utf8)
+        let args = [url.path, "--format", "jsonl"]
+        let threaded = try BinaryRunner.run(args)
+        let single = try BinaryRunner.run(args, environment: ["SMTPEXPLAIN_THREADS": "1"])
+        #expect(threaded.status == 0)
+        #expect(threaded.stdout == single.stdout)
+        let sessions = threaded.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        func notes(_ s: [String: Any]) -> [String] { (s["notes"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String } }
+        let inbound = try #require(sessions.first { ($0["attributes"] as? [String: String])?["pid"] == "7001" })
+        #expect(notes(inbound).contains("200 more refusals and events of this session were not kept (at most 1000 per session)."))
+        let attempt = try #require(sessions.first { ($0["attributes"] as? [String: String])?["pid"] == "7002" })
+        let recipients = ((attempt["transactions"] as? [[String: Any]])?.first?["recipients"] as? [[String: Any]])?.count
+        #expect(recipients == 1_000)
+        #expect(notes(attempt).contains("100 more lines of this delivery attempt were not kept (at most 1000 per attempt)."))
+    }
+
     /// Messages still queued when the log ends go out sorted by their last time; six of them in one second
     /// used to come out in the dictionary's order, which changes from process to process.
     @Test func sessionsKeepOneOrderWhenLogTimesTie() throws {

@@ -5,17 +5,23 @@
 /// calls `resolved()` before looking inside.
 public final class PendingBuild: Sendable {
     let recipe: @Sendable () -> Session
+    /// About how many lines the recipe replays: the CLI batches heavy sessions fewer to a batch.
+    let weight: Int
 
-    init(_ recipe: @escaping @Sendable () -> Session) { self.recipe = recipe }
+    init(weight: Int = 1, _ recipe: @escaping @Sendable () -> Session) {
+        self.recipe = recipe
+        self.weight = max(1, weight)
+    }
 }
 
 extension Session {
     /// A placeholder for a session `recipe` will build. The builder settings in force now (limits,
     /// credential redaction) are the ones used later, on whatever thread.
-    public init(input: String, format: String, pending recipe: @escaping @Sendable () -> Session) {
+    /// `weight`: about how many lines the recipe replays (see `weight`).
+    public init(input: String, format: String, weight: Int = 1, pending recipe: @escaping @Sendable () -> Session) {
         self.init(input: input, format: format)
         let limits = SessionBuilder.defaultLimits, redact = SessionBuilder.redactByDefault
-        pendingBuild = PendingBuild {
+        pendingBuild = PendingBuild(weight: weight) {
             SessionBuilder.$defaultLimits.withValue(limits) {
                 SessionBuilder.$redactByDefault.withValue(redact) { recipe() }
             }
@@ -24,6 +30,10 @@ extension Session {
 
     /// Still to be built (see `PendingBuild`).
     public var isPending: Bool { pendingBuild != nil }
+
+    /// About how much work and memory explaining and rendering the session takes, in lines: the recipe's
+    /// estimate for a placeholder, else its exchanges, notes and transcript lines.
+    public var weight: Int { pendingBuild?.weight ?? max(1, exchanges.count + notes.count + lines.count) }
 
     /// The built session (itself when it is not a placeholder).
     public func resolved() -> Session { pendingBuild?.recipe() ?? self }
@@ -36,7 +46,7 @@ extension Session {
             return s
         }
         var s = emptyCopy()
-        s.pendingBuild = PendingBuild {
+        s.pendingBuild = PendingBuild(weight: p.weight) {
             var built = p.recipe()
             change(&built)
             return built

@@ -127,6 +127,11 @@ public struct PostfixLogReader: LineReader {
         var spam: [String: String]?
         init(pid: Int, service: String, time: Double) { self.pid = pid; self.service = service; self.last = time }
         func add(_ note: LogNote) { if notes.count < 5_000 { notes.append(note) } }
+        /// Events beyond this many are counted, not kept: Postfix itself ends a session after
+        /// `smtpd_hard_error_limit` errors (20 by default), so only garbage or a hostile log goes past it.
+        static let maxEvents = 1_000
+        var droppedEvents = 0
+        func record(_ e: Event) { if events.count < Self.maxEvents { events.append(e) } else { droppedEvents += 1 } }
     }
 
     final class QueueInfo {
@@ -173,6 +178,11 @@ public struct PostfixLogReader: LineReader {
         var last: Double
         /// The message's attempt number, given at the first status line.
         var attempt: Int?
+        /// Lines and statuses beyond this many are counted, not kept: Postfix hands one delivery process at
+        /// most `smtp_destination_recipient_limit` recipients (50 by default).
+        static let maxLines = 1_000
+        var dropped = 0
+        func add(_ note: LogNote) { if notes.count < Self.maxLines { notes.append(note) } else { dropped += 1 } }
         init(pid: Int, qid: String, service: String, time: Double) {
             self.pid = pid; self.qid = qid; self.service = service; self.last = time
         }
@@ -501,7 +511,7 @@ public struct PostfixLogReader: LineReader {
             s.add(LogNote(text: text(), pos: pos))
             if let h = rj.helo { s.helo = h }
             if s.client.address == nil { s.client = Peer(host: rj.client.0, address: rj.client.1, port: rj.client.2) }
-            s.events.append(.reject(stage: rj.stage, reply: rj.reply, from: rj.from, to: rj.to, qid: qid, pos: pos))
+            s.record(.reject(stage: rj.stage, reply: rj.reply, from: rj.from, to: rj.to, qid: qid, pos: pos))
             return true
         }
         if let r = LogBytes.after(body, "client=") {
@@ -512,7 +522,7 @@ public struct PostfixLogReader: LineReader {
             let p = Self.peer(after: r)
             if s.client.address == nil { s.client = Peer(host: p.host, address: p.ip, port: p.port) }
             if let user = LogBytes.value(r, "sasl_username=") { s.client.heloName = s.client.heloName; _ = user }
-            s.events.append(.accepted(qid: qid, pos: pos))
+            s.record(.accepted(qid: qid, pos: pos))
             s.qids.append(qid)
             // A queue id given to a new message: an old story waiting under it is over.
             if let old = dormant.removeValue(forKey: qid) { emitStory(old, emit: emit) }
@@ -596,13 +606,13 @@ public struct PostfixLogReader: LineReader {
         if let sasl = LogBytes.find(w, ": SASL "), let failed = LogBytes.find(w[sasl...], " authentication failed") {
             let mech = Bytes.string(w[(sasl + 7)..<failed])
             let detail = LogBytes.after(w[(failed + 22)...], ": ").map(Bytes.string) ?? ""
-            s.events.append(.sasl(mechanism: mech, text: detail, pos: pos))
+            s.record(.sasl(mechanism: mech, text: detail, pos: pos))
             return true
         }
         if let r = LogBytes.find(w, "non-SMTP command from ") {
             let p = Self.peer(after: w[(r + 22)...])
             let cmd = LogBytes.after(p.rest, ": ").map(Bytes.string) ?? ""
-            s.events.append(.nonSMTP(text: cmd, pos: pos))
+            s.record(.nonSMTP(text: cmd, pos: pos))
             return true
         }
         if let r = LogBytes.find(w, "Illegal address syntax from ") {
@@ -611,11 +621,11 @@ public struct PostfixLogReader: LineReader {
             let after = rest[(inCmd + 4)...]
             let verb = LogBytes.starts(after, "RCPT") ? "RCPT" : "MAIL"
             let addr = LogBytes.find(after, "command: ").map { Bytes.string(after[($0 + 9)...]) } ?? ""
-            s.events.append(.illegal(verb: verb, address: addr, pos: pos))
+            s.record(.illegal(verb: verb, address: addr, pos: pos))
             return true
         }
         if LogBytes.find(w.prefix(80), "limit exceeded") != nil {
-            s.events.append(.limit(text: Bytes.string(w), pos: pos))
+            s.record(.limit(text: Bytes.string(w), pos: pos))
             return true
         }
         return true
@@ -714,7 +724,7 @@ public struct PostfixLogReader: LineReader {
         if let r = LogBytes.after(m, "NOQUEUE: reject: ") {
             if let rj = Self.rejectBody(r) {
                 if let h = rj.helo { s.helo = h }
-                s.events.append(.reject(stage: rj.stage, reply: rj.reply, from: rj.from, to: rj.to, qid: nil, pos: pos))
+                s.record(.reject(stage: rj.stage, reply: rj.reply, from: rj.from, to: rj.to, qid: nil, pos: pos))
             }
             return true
         }
@@ -997,7 +1007,7 @@ public struct PostfixLogReader: LineReader {
             let r = LogBytes.after(body, "milter-reject: ") ?? LogBytes.after(body, "reject: ")!
             if let rj = Self.rejectBody(r), let s = q.inbound {
                 if let h = rj.helo { s.helo = h }
-                s.events.append(.reject(stage: rj.stage, reply: rj.reply, from: rj.from, to: rj.to, qid: qid, pos: pos))
+                s.record(.reject(stage: rj.stage, reply: rj.reply, from: rj.from, to: rj.to, qid: qid, pos: pos))
             }
             return true
         }
@@ -1031,7 +1041,7 @@ public struct PostfixLogReader: LineReader {
                 return true
             }
             if let tls = Self.tlsEstablished(m, pos: pos) {
-                if let o = outbound[pid] { o.tls = (tls, pos); o.notes.append(note) }
+                if let o = outbound[pid] { o.tls = (tls, pos); o.add(note) }
                 else { preNote(pid, note); pendingTLS[pid] = (tls, pos) }
                 return true
             }
@@ -1041,7 +1051,7 @@ public struct PostfixLogReader: LineReader {
                 || LogBytes.starts(m, "Untrusted") || LogBytes.starts(m, "Host offered STARTTLS") || LogBytes.starts(m, "host ")
                 || LogBytes.starts(m, "lost connection") || LogBytes.starts(m, "SASL ") || LogBytes.starts(m, "enabling PIX")
                 || LogBytes.starts(m, "conversation with")
-            if let o = outbound[pid] { o.notes.append(note) } else if known { preNote(pid, note) }
+            if let o = outbound[pid] { o.add(note) } else if known { preNote(pid, note) }
             return known
         }
         let o: Outbound
@@ -1063,9 +1073,11 @@ public struct PostfixLogReader: LineReader {
             }
         }
         o.last = pos.time ?? now
-        o.notes.append(note)
+        o.add(note)
         if LogBytes.starts(body, "to=") {
             guard let st = Self.status(body, pos: pos) else { return false }
+            // Past the cap the line was counted by `add` (an attempt has a note for each status).
+            guard o.statuses.count < Outbound.maxLines else { return true }
             if let q = queueInfo(qid) {
                 q.inbound?.add(note)
                 q.addRecipient(st.to)
@@ -1172,7 +1184,8 @@ public struct PostfixLogReader: LineReader {
         // replaying it through SessionBuilder, the costly part, may happen on another thread.
         let replay = InboundReplay(input: input, inbound: s, steps: replayInbound(s))
         stats.sessions += 1
-        emit(defers ? Session(input: input, format: Self.formatID, pending: replay.build) : replay.build())
+        emit(defers ? Session(input: input, format: Self.formatID, weight: s.notes.count + replay.steps.count, pending: replay.build)
+                    : replay.build())
     }
 
     /// An smtpd session's rebuilt dialogue and its evidence, as values.
@@ -1190,11 +1203,14 @@ public struct PostfixLogReader: LineReader {
         let filter: FilterVerdict?
         let mailbox: MailboxDelivery?
         let spam: [String: String]?
+        /// Events of the session not kept (`Inbound.maxEvents`).
+        let dropped: Int
 
         init(input: String, inbound s: Inbound, steps: [Step]) {
             self.input = input
             client = s.client; helo = s.helo; service = s.service; pid = s.pid; qids = s.qids; notes = s.notes
             connectPos = s.connectPos; tally = s.tally; filter = s.filter; mailbox = s.mailbox; spam = s.spam
+            dropped = s.droppedEvents
             self.steps = steps
         }
 
@@ -1238,6 +1254,10 @@ public struct PostfixLogReader: LineReader {
                 }
             }
             flushNotes(upTo: nil)
+            if dropped > 0, let last = notes.last {
+                b.note("\(dropped) more refusals and events of this session were not kept (at most \(Inbound.maxEvents) per session).",
+                       kind: .tool, at: last.pos)
+            }
             if tally != nil { b.attributes["commands"] = tally!.map { $0.ok == $0.total ? "\($0.verb.lowercased())=\($0.ok)" : "\($0.verb.lowercased())=\($0.ok)/\($0.total)" }.joined(separator: " ") }
             var session = b.finish()
             for (i, t) in session.transactions.enumerated() where t.delivered && t.queueID == nil {
@@ -1820,8 +1840,10 @@ public struct PostfixLogReader: LineReader {
                                  attemptNotes: o.notes, statuses: statuses, notes: notes, attempt: attempt,
                                  sender: q?.sender, queueNotes: q?.notes)
         if toDovecot { replay.mailbox = q?.mailbox?.delivery; replay.mailboxLine = q?.mailbox?.note.pos.order }
+        replay.dropped = o.dropped
         stats.sessions += 1
-        emit(defers ? Session(input: input, format: Self.formatID, pending: replay.build) : replay.build())
+        emit(defers ? Session(input: input, format: Self.formatID, weight: o.notes.count + statuses.count + notes.count, pending: replay.build)
+                    : replay.build())
     }
 
     /// One delivery attempt to a relay, as values (the queue's sender and lines copied as they are now), and
@@ -1848,6 +1870,8 @@ public struct PostfixLogReader: LineReader {
         /// Where Dovecot put what this attempt delivered, and the place of its line.
         var mailbox: MailboxDelivery?
         var mailboxLine: Int?
+        /// Lines of the attempt not kept (`Outbound.maxLines`).
+        var dropped = 0
 
         func build() -> Session {
             var b = SessionBuilder(input: input, format: PostfixLogReader.formatID)
@@ -2028,13 +2052,18 @@ public struct PostfixLogReader: LineReader {
             let shown = Set(session.notes.map(\.position.order))
             var extra = attemptNotes.filter { !shown.contains($0.pos.order) }
             // Lines after the last status (Dovecot's, merged from its own log a moment after Postfix's line).
-            extra += notes.filter { n in !shown.contains(n.pos.order) && !extra.contains { $0.pos.order == n.pos.order } }
+            var taken = shown.union(extra.map(\.pos.order))
+            for n in notes where taken.insert(n.pos.order).inserted { extra.append(n) }
             // The message's own lines (qmgr from=, cleanup) belong to every attempt's evidence.
             if let queueNotes {
                 extra += queueNotes.filter { n in !shown.contains(n.pos.order) && !extra.contains { $0.pos.order == n.pos.order } }
             }
             for n in extra.sorted(by: { $0.pos.order < $1.pos.order }) {
                 session.notes.append(Note(kind: .log, text: n.text, position: n.pos))
+            }
+            if dropped > 0, let last = attemptNotes.last {
+                session.notes.append(Note(kind: .tool, text: "\(dropped) more lines of this delivery attempt were not kept (at most \(Outbound.maxLines) per attempt).",
+                                          position: last.pos))
             }
             for i in session.transactions.indices where session.transactions[i].queueID == nil {
                 session.transactions[i].queueID = qid
