@@ -29,6 +29,9 @@ public struct PostfixLogReader: LineReader {
         /// Read with Dovecot's own log: removals, and Dovecot deliveries that name no message yet, waiting
         /// their moment of log time (a frozen clock must not keep them all: beyond this they go on at once).
         public var waiting = 5_000
+        /// Log lines kept by all open smtpd sessions together, and by all open delivery attempts: past this,
+        /// the least recently active go out (each is capped too, but thousands of large ones at once add up).
+        public var keptLines = 50_000
         public init() {}
     }
 
@@ -320,6 +323,25 @@ public struct PostfixLogReader: LineReader {
             if over > 0 { gone += dormant.keysStably(where: { now - $0.last <= limits.storyIdleSeconds }, by: { $0.last < $1.last }).prefix(over) }
             for k in gone.sorted(by: { (dormant[$0]!.last, $0) < (dormant[$1]!.last, $1) }) {
                 if let t = dormant.removeValue(forKey: k) { emitStory(t, emit: emit) }
+            }
+        }
+        // Many large sessions or attempts open at once: the least recently active go out.
+        var attemptLines = outbound.values.reduce(0) { $0 + $1.notes.count + $1.statuses.count }
+        if attemptLines > limits.keptLines {
+            for (pid, o) in outbound.sortedStably(by: { $0.last < $1.last }) where attemptLines > limits.keptLines {
+                attemptLines -= o.notes.count + o.statuses.count
+                outbound[pid] = nil
+                stats.evicted += 1
+                emitOutbound(o, emit: emit)
+            }
+        }
+        var sessionLines = smtpd.values.reduce(0) { $0 + $1.notes.count + $1.events.count }
+        if sessionLines > limits.keptLines {
+            for (pid, s) in smtpd.sortedStably(by: { $0.last < $1.last }) where sessionLines > limits.keptLines {
+                sessionLines -= s.notes.count + s.events.count
+                smtpd[pid] = nil
+                stats.evicted += 1
+                emitInbound(s, emit: emit)
             }
         }
         if smtpd.count > limits.openSessions {
