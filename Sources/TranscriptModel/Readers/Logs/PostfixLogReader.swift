@@ -326,23 +326,15 @@ public struct PostfixLogReader: LineReader {
             }
         }
         // Many large sessions or attempts open at once: the least recently active go out.
-        var attemptLines = outbound.values.reduce(0) { $0 + $1.notes.count + $1.statuses.count }
-        if attemptLines > limits.keptLines {
-            for (pid, o) in outbound.sortedStably(by: { $0.last < $1.last }) where attemptLines > limits.keptLines {
-                attemptLines -= o.notes.count + o.statuses.count
-                outbound[pid] = nil
-                stats.evicted += 1
-                emitOutbound(o, emit: emit)
-            }
+        for pid in Self.overBudget(outbound, limits.keptLines, lines: { $0.notes.count + $0.statuses.count }, last: { $0.last }) {
+            guard let o = outbound.removeValue(forKey: pid) else { continue }
+            stats.evicted += 1
+            emitOutbound(o, emit: emit)
         }
-        var sessionLines = smtpd.values.reduce(0) { $0 + $1.notes.count + $1.events.count }
-        if sessionLines > limits.keptLines {
-            for (pid, s) in smtpd.sortedStably(by: { $0.last < $1.last }) where sessionLines > limits.keptLines {
-                sessionLines -= s.notes.count + s.events.count
-                smtpd[pid] = nil
-                stats.evicted += 1
-                emitInbound(s, emit: emit)
-            }
+        for pid in Self.overBudget(smtpd, limits.keptLines, lines: { $0.notes.count + $0.events.count }, last: { $0.last }) {
+            guard let s = smtpd.removeValue(forKey: pid) else { continue }
+            stats.evicted += 1
+            emitInbound(s, emit: emit)
         }
         if smtpd.count > limits.openSessions {
             for (pid, s) in smtpd.sortedStably(by: { $0.last < $1.last }).prefix(smtpd.count - limits.openSessions) {
@@ -351,6 +343,18 @@ public struct PostfixLogReader: LineReader {
                 emitInbound(s, emit: emit)
             }
         }
+    }
+
+    /// The keys of the least recently active entries to let go so that the others keep at most `budget` lines.
+    static func overBudget<V>(_ open: [Int: V], _ budget: Int, lines: (V) -> Int, last: (V) -> Double) -> [Int] {
+        var total = open.values.reduce(0) { $0 + lines($1) }
+        guard total > budget else { return [] }
+        var out: [Int] = []
+        for (key, v) in open.sortedStably(by: { last($0) < last($1) }) where total > budget {
+            total -= lines(v)
+            out.append(key)
+        }
+        return out
     }
 
     mutating func queueInfo(_ qid: String, create: Bool = true) -> QueueInfo? {
