@@ -6,6 +6,8 @@ import TranscriptModel
 struct SubmittedInput: Sendable {
     var name: String
     var bytes: [UInt8]
+    /// From the paste box (never merged with uploaded logs).
+    var pasted = false
 }
 
 /// What a request asked to explain; the paste is kept to show it again in the paste box.
@@ -58,7 +60,7 @@ extension Submission {
     private mutating func addPaste(_ bytes: [UInt8]) {
         // Browsers send the box with CRLF line ends; blank boxes are not an input.
         guard bytes.contains(where: { $0 != 32 && $0 != 9 && $0 != 10 && $0 != 13 }) else { return }
-        inputs.append(SubmittedInput(name: Submission.pasteName, bytes: bytes))
+        inputs.append(SubmittedInput(name: Submission.pasteName, bytes: bytes, pasted: true))
         if paste == nil { paste = String(decoding: bytes, as: UTF8.self) }
     }
 
@@ -92,7 +94,7 @@ struct ExplainResult: Sendable {
             if r.sessions.count < cap { r.sessions.append(explainer.explain(session)) } else { r.omitted += 1 }
         }
         let inputs = submission.inputs
-        let groups = InputDriver.plan(inputs: inputs.map { (name: $0.name, bytes: $0.name == Submission.pasteName ? [] : $0.bytes) })
+        let groups = InputDriver.plan(inputs: inputs.map { (name: $0.name, bytes: $0.pasted ? [] : $0.bytes) })
         SessionBuilder.$redactByDefault.withValue(true) {
             for group in groups {
                 r.inputs += group.members.count

@@ -328,22 +328,20 @@ struct PrefixedSource<Rest: ByteSource>: ByteSource {
 }
 
 struct MemorySource: ByteSource {
-    var bytes: [UInt8]
-    var done = false
+    let bytes: [UInt8]
     /// Bytes per chunk; all at once by default. A merged read takes uploads a chunk at a time, so detecting a
     /// format (a prefix) does not copy the whole input.
-    var chunk = Int.max
+    let chunk: Int
     private var offset = 0
     init(bytes: [UInt8], chunk: Int = .max) {
         self.bytes = bytes
         self.chunk = max(1, chunk)
     }
     mutating func next(name: String) throws -> [UInt8]? {
-        if done || offset >= bytes.count { return nil }
-        if offset == 0, chunk >= bytes.count { done = true; return bytes }
+        guard offset < bytes.count else { return nil }
         let end = offset + min(chunk, bytes.count - offset)
         defer { offset = end }
-        return Array(bytes[offset..<end])
+        return offset == 0 && end == bytes.count ? bytes : Array(bytes[offset..<end])
     }
 }
 

@@ -169,58 +169,51 @@ extension InputDriver {
     /// cannot be opened or fails midway is reported in `errors`; the others are still read.
     public static func readMerged(paths: [String], options: InputOptions = InputOptions(),
                                   emit: (Session) -> Void) -> MergedReadResult {
-        var result = MergedReadResult()
-        var streams: [LineStream] = []
-        for p in paths {
+        readMerged(names: paths, options: options, emit: emit) { i in
+            let p = paths[i]
             let fd = open(p, O_RDONLY)
-            guard fd >= 0 else {
-                result.errors.append(InputError(input: p, message: "cannot open: \(String(cString: strerror(errno)))"))
-                continue
-            }
+            guard fd >= 0 else { throw InputError(input: p, message: "cannot open: \(String(cString: strerror(errno)))") }
             do {
                 guard let s = try LineStream.open(fd: fd, name: p, options: options, chunk: 256 << 10, ownsFD: true) else {
                     close(fd)
-                    result.errors.append(InputError(input: p, message: "not a log of the other files' format"))
-                    continue
+                    return nil
                 }
-                streams.append(s)
-            } catch let e as InputError {
-                close(fd)
-                result.errors.append(e)
+                return s
             } catch {
                 close(fd)
-                result.errors.append(InputError(input: p, message: "\(error)"))
+                throw error
             }
         }
-        return readMerged(streams, result: result, options: options, emit: emit)
     }
 
     /// The same for inputs already in memory (the web page's uploads; `.gz` ones too).
     public static func readMerged(inputs: [(name: String, bytes: [UInt8])], options: InputOptions = InputOptions(),
                                   emit: (Session) -> Void) -> MergedReadResult {
+        readMerged(names: inputs.map(\.name), options: options, emit: emit) { i in
+            try LineStream.open(source: MemorySource(bytes: inputs[i].bytes, chunk: 256 << 10), name: inputs[i].name,
+                                options: options, chunk: 256 << 10)
+        }
+    }
+
+    /// Opens each input (`open(i)`: nil when it is not a log a merged read takes) and reads the ones that open
+    /// as one stream; the others are reported in `errors`.
+    private static func readMerged(names: [String], options: InputOptions, emit: (Session) -> Void,
+                                   open: (Int) throws -> LineStream?) -> MergedReadResult {
         var result = MergedReadResult()
         var streams: [LineStream] = []
-        for input in inputs {
+        for (i, name) in names.enumerated() {
             do {
-                guard let s = try LineStream.open(source: MemorySource(bytes: input.bytes, chunk: 256 << 10), name: input.name,
-                                                  options: options, chunk: 256 << 10) else {
-                    result.errors.append(InputError(input: input.name, message: "not a log of the other files' format"))
+                guard let s = try open(i) else {
+                    result.errors.append(InputError(input: name, message: "not a log of the other files' format"))
                     continue
                 }
                 streams.append(s)
             } catch let e as InputError {
                 result.errors.append(e)
             } catch {
-                result.errors.append(InputError(input: input.name, message: "\(error)"))
+                result.errors.append(InputError(input: name, message: "\(error)"))
             }
         }
-        return readMerged(streams, result: result, options: options, emit: emit)
-    }
-
-    private static func readMerged(_ opened: [LineStream], result: MergedReadResult, options: InputOptions,
-                                   emit: (Session) -> Void) -> MergedReadResult {
-        var result = result
-        var streams = opened
         defer { for s in streams { s.closeFile() } }
         guard let first = streams.first else { return result }
         // One format for the group: its first log a merged read takes (`plan` groups equal ones and their companions).

@@ -63,9 +63,7 @@ public struct EximLogReader: LineReader {
     /// Finished sessions waiting for that moment, oldest first.
     var completing = MomentQueue<Inbound>()
     /// Dovecot deliveries that joined no session yet, oldest first, each with its own session should none come.
-    var unjoined = MomentQueue<(delivery: MailboxDelivery, note: LogNote, alone: Session)>()
-    /// Their Message-IDs, so an arrival looks them up without a scan.
-    var unjoinedIDs: [String: Int] = [:]
+    var unjoined = WaitingDeliveries<LogNote>()
     /// Immediate deliveries complete within seconds; a message waiting for a remote retry does not hold
     /// its arrival's session longer than this.
     public var holdSeconds = 900.0
@@ -486,8 +484,7 @@ public struct EximLogReader: LineReader {
         let alone = DovecotLogReader.session(d, line: line, agentAt: m.startIndex, host: host.isEmpty ? nil : Bytes.string(host.prefix(255)),
                                              input: input, at: pos)
         if unjoined.count >= 10_000 { flushUnjoined(emit: emit, all: true) }
-        unjoined.append((d, note, alone), at: now)
-        unjoinedIDs[d.messageID, default: 0] += 1
+        unjoined.append(d, note: note, alone: alone, at: now)
     }
 
     /// Dovecot's delivery goes on the session that brought the message.
@@ -500,10 +497,9 @@ public struct EximLogReader: LineReader {
 
     /// Deliveries that waited their moment without an arrival to join go out on their own, oldest first.
     mutating func flushUnjoined(emit: (Session) -> Void, all: Bool = false) {
-        for u in unjoined.due(now: now, all: all) {
-            if let c = unjoinedIDs[u.delivery.messageID] { unjoinedIDs[u.delivery.messageID] = c > 1 ? c - 1 : nil }
+        for alone in unjoined.due(now: now, all: all) {
             stats.sessions += 1
-            emit(u.alone)
+            emit(alone)
         }
     }
 
@@ -799,10 +795,7 @@ public struct EximLogReader: LineReader {
                     x.messageIDs.append(m)
                     byMessageID[m] = (x, id)
                     // Dovecot's line of the same second came first (the other file ranked first).
-                    if unjoinedIDs.removeValue(forKey: m) != nil {
-                        for u in unjoined.items where u.item.delivery.messageID == m { join(u.item.delivery, u.item.note, to: x, id: id) }
-                        unjoined.removeAll { $0.delivery.messageID == m }
-                    }
+                    if !unjoined.isEmpty { for u in unjoined.take(m) { join(u.delivery, u.note, to: x, id: id) } }
                 }
             } else if let x = byMessage[id] { x.add(note) }
             return true

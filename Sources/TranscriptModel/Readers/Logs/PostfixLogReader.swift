@@ -76,9 +76,7 @@ public struct PostfixLogReader: LineReader {
     /// and so does a delivery that joins no message yet (its `message-id=` line may follow it).
     public var joinsDovecot = false
     var removing = MomentQueue<(qid: String, note: LogNote)>()
-    var unjoined = MomentQueue<(delivery: MailboxDelivery, note: LogNote, alone: Session)>()
-    /// Message-IDs of the waiting deliveries, with how many wait.
-    var unjoinedIDs: [String: Int] = [:]
+    var unjoined = WaitingDeliveries<LogNote>()
     var lastSweep = 0.0
     var lastQueueSweep = 0.0
     var now = 0.0
@@ -868,8 +866,7 @@ public struct PostfixLogReader: LineReader {
                                                  host: host.flatMap { $0.isEmpty ? nil : Bytes.string($0.prefix(255)) },
                                                  input: input, at: pos)
             if unjoined.count >= limits.waiting { flushUnjoined(emit: emit, all: true) }
-            unjoined.append((d, note, alone), at: now)
-            unjoinedIDs[d.messageID, default: 0] += 1
+            unjoined.append(d, note: note, alone: alone, at: now)
             return true
         }
         join(d, note, to: qids)
@@ -898,10 +895,9 @@ public struct PostfixLogReader: LineReader {
     }
 
     mutating func flushUnjoined(emit: (Session) -> Void, all: Bool = false) {
-        for u in unjoined.due(now: now, all: all) {
-            if let c = unjoinedIDs[u.delivery.messageID] { unjoinedIDs[u.delivery.messageID] = c > 1 ? c - 1 : nil }
+        for alone in unjoined.due(now: now, all: all) {
             stats.sessions += 1
-            emit(u.alone)
+            emit(alone)
         }
     }
 
@@ -1013,10 +1009,7 @@ public struct PostfixLogReader: LineReader {
                 if qids.count < 8 { qids.append(qid) }
                 queuesByMessageID[id] = qids
                 // Dovecot's line of the same second, merged before this one, was waiting for it.
-                if unjoinedIDs.removeValue(forKey: id) != nil {
-                    for u in unjoined.items where u.item.delivery.messageID == id { join(u.item.delivery, u.item.note, to: [qid]) }
-                    unjoined.removeAll { $0.delivery.messageID == id }
-                }
+                if !unjoined.isEmpty { for u in unjoined.take(id) { join(u.delivery, u.note, to: [qid]) } }
             }
             return true
         }
