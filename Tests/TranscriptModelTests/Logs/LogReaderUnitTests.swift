@@ -240,4 +240,36 @@ import Testing
         #expect(s[0].outcome == .deferred)
         #expect(s[0].failedStage == .mail)
     }
+
+    // MARK: Bounds
+
+    /// One connection with thousands of refusals (a dictionary attack) keeps the first 2,000 commands with
+    /// their replies, says how many more there were, and still ends as the log says (Exim, and Sendmail for
+    /// the readers sharing `LogSessionDraft`).
+    @Test func oneSessionWithThousandsOfRefusalsIsCapped() throws {
+        var exim = ["2026-12-06 10:00:00 [7001] SMTP connection from a.example [192.0.2.1]:4711 I=[203.0.113.5]:25 (TCP/IP connection count = 1)"]
+        var sendmail = ["Dec  6 10:00:00 mail sm-mta[7001]: 0B6A00001: from=<x@a.example>, size=0, class=0, nrcpts=0, proto=ESMTP, daemon=MTA, relay=a.example [192.0.2.1]"]
+        for i in 0..<2_500 {
+            exim.append("2026-12-06 10:00:01 [7001] H=a.example [192.0.2.1]:4711 I=[203.0.113.5]:25 F=<x@a.example> rejected RCPT <u\(i)@example.com>: Unrouteable address")
+            sendmail.append("Dec  6 10:00:01 mail sm-mta[7001]: 0B6A00001: ruleset=check_rcpt, arg1=<u\(i)@example.com>, relay=a.example [192.0.2.1], reject=550 5.7.1 <u\(i)@example.com>... Relaying denied")
+        }
+        exim.append("2026-12-06 10:00:02 [7001] SMTP connection from a.example [192.0.2.1]:4711 I=[203.0.113.5]:25 closed by QUIT")
+        sendmail.append("Dec  6 10:00:02 mail sm-mta[7001]: 0B6A00001: lost input channel from a.example [192.0.2.1] to MTA after rcpt")
+        // Exim's QUIT (from `closed by QUIT`) is past the cap too; the close itself is kept.
+        for (lines, format, dropped) in [(exim, "exim-log", 503), (sendmail, "sendmail-log", 502)] {
+            let kept = 2_000
+            let all = try run(lines.joined(separator: "\n"), format: format)
+            #expect(all.count == 1, "\(format)")
+            let s = try #require(all.first)
+            let commands = s.exchanges.filter { $0.command != nil }
+            #expect(commands.count == kept, "\(format)")
+            #expect(s.exchanges.filter { $0.command?.verb == "RCPT" && $0.reply?.code == 550 }.count == kept - 2, "\(format)")
+            let note = try #require(s.notes.first { $0.kind == .tool }, "\(format)")
+            #expect(note.text == "\(dropped) more commands of this session and their replies were not kept (at most 2000 per session).", "\(format)")
+            // The first RCPT not kept is on the line after the 1,998 kept (line 1 opens the session).
+            #expect(note.position.line == 2 + 1_998, "\(format)")
+            #expect(s.closedBy != nil, "\(format)")
+            #expect(s.outcome == .rejected, "\(format)")
+        }
+    }
 }

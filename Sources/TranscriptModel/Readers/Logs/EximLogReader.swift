@@ -99,18 +99,24 @@ public struct EximLogReader: LineReader {
 
     struct LogNote { var text: String; var pos: SourcePosition }
 
-    enum Step {
+    enum Step: DialogueStep {
         case client(String, SourcePosition)
         case server(String, SourcePosition)
         case tls(TLSFacts, SourcePosition)
         case closed(Closer, SourcePosition)
+
+        var isCommand: Bool { if case .client = self { true } else { false } }
+        var isClosing: Bool { if case .closed = self { true } else { false } }
+        var position: SourcePosition {
+            switch self { case .client(_, let p), .server(_, let p), .tls(_, let p), .closed(_, let p): p }
+        }
     }
 
     final class Inbound {
         var key: String
         var client = Peer()
         var notes: [LogNote] = []
-        var steps: [Step] = []
+        var steps = DialogueSteps<Step>()
         var greeted = false
         var heloDone = false
         var tlsDone = false
@@ -145,7 +151,7 @@ public struct EximLogReader: LineReader {
             if known.isEmpty {
                 steps[i] = .client("RCPT TO:<\(to)>", p)
             } else {
-                steps.insert(contentsOf: [.client("RCPT TO:<\(to)>", p), .server("250 Accepted", p)], at: i + 2 * known.count)
+                guard steps.insert(contentsOf: [.client("RCPT TO:<\(to)>", p), .server("250 Accepted", p)], at: i + 2 * known.count) else { return }
                 for (m, j) in unnamed where j > i { unnamed[m] = j + 2 }
             }
             named[id, default: []].append(to)
@@ -1019,6 +1025,7 @@ public struct EximLogReader: LineReader {
             }
         }
         flush(nil)
+        if let n = x.steps.droppedNote { b.note(n.text, kind: .tool, at: n.pos) }
         stats.sessions += 1
         emit(b.finish())
     }

@@ -2,12 +2,22 @@
 /// into a `SessionBuilder` when the session closes (every step marked inferred). Shared by the Sendmail,
 /// OpenSMTPD and Exchange tracking readers.
 final class LogSessionDraft {
-    enum Step {
+    enum Step: DialogueStep {
         case client(String, SourcePosition)
         case server(String, SourcePosition)
         case tls(TLSFacts, SourcePosition)
         case closed(Closer, SourcePosition)
         case connectFailed(ConnectFailure, String, SourcePosition)
+
+        var isCommand: Bool { if case .client = self { true } else { false } }
+        var isClosing: Bool {
+            switch self { case .closed, .connectFailed: true; default: false }
+        }
+        var position: SourcePosition {
+            switch self {
+            case .client(_, let p), .server(_, let p), .tls(_, let p), .closed(_, let p), .connectFailed(_, _, let p): p
+            }
+        }
     }
 
     let input: String
@@ -17,7 +27,7 @@ final class LogSessionDraft {
     var server = Peer()
     var attributes: [String: String] = [:]
     var notes: [(text: String, pos: SourcePosition)] = []
-    var steps: [Step] = []
+    var steps = DialogueSteps<Step>()
     var start: SourcePosition
     var last: Double
     var connected = true
@@ -132,6 +142,7 @@ final class LogSessionDraft {
             }
         }
         flush(nil)
+        if let n = steps.droppedNote { b.note(n.text, kind: .tool, at: n.pos) }
         var s = b.finish()
         if let q = queueIDs.first {
             for i in s.transactions.indices where s.transactions[i].queueID == nil { s.transactions[i].queueID = q }
