@@ -241,6 +241,23 @@ import Testing
         #expect(s[0].failedStage == .mail)
     }
 
+    /// `postqueue -f` right after a deferral: the same smtp process (still alive) tries the message again
+    /// with no line of its own in between. qmgr's `(queue active)` line begins a new round, so these are two
+    /// attempts, each with its own verdict.
+    @Test func postfixRetryBySameProcessIsAnotherAttempt() throws {
+        let log = """
+        Dec  5 10:00:00 mx1 postfix/qmgr[880]: 4QbX1A2bCd: from=<a@example.com>, size=900, nrcpt=1 (queue active)
+        Dec  5 10:00:01 mx1 postfix/smtp[5000]: 4QbX1A2bCd: to=<r@partner.example>, relay=mx.partner.example[198.51.100.60]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.7.1, status=deferred (host mx.partner.example[198.51.100.60] said: 451 4.7.1 Try again later (in reply to RCPT TO command))
+        Dec  5 10:00:40 mx1 postfix/qmgr[880]: 4QbX1A2bCd: from=<a@example.com>, size=900, nrcpt=1 (queue active)
+        Dec  5 10:00:41 mx1 postfix/smtp[5000]: 4QbX1A2bCd: to=<r@partner.example>, relay=mx.partner.example[198.51.100.60]:25, delay=41, delays=40/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok queued as 9F1E2)
+        Dec  5 10:00:41 mx1 postfix/qmgr[880]: 4QbX1A2bCd: removed
+        """
+        let attempts = try run(log).filter { $0.direction == .outbound }
+        #expect(attempts.map(\.outcome) == [.deferred, .delivered])
+        #expect(attempts.map { $0.start?.line } == [2, 4])
+        #expect(attempts.map { $0.exchanges.filter { $0.command?.verb == "RCPT" }.count } == [1, 1])
+    }
+
     // MARK: Bounds
 
     /// One connection with thousands of refusals (a dictionary attack) keeps the first 2,000 commands with

@@ -148,6 +148,10 @@ public struct PostfixLogReader: LineReader {
         var messageID: String?
         /// Where Dovecot put it (the most telling recipient's: discarded, Junk, forwarded, a folder, INBOX).
         var mailbox: (delivery: MailboxDelivery, note: LogNote)?
+        /// Delivery rounds qmgr began (its `(queue active)` lines). A delivery process that is reused may try
+        /// the message again in a later round with no line of its own in between; the round tells the two
+        /// attempts apart.
+        var round = 0
         init(time: Double) { last = time }
         /// A recipient of the message, once (at most 1,000 kept).
         func addRecipient(_ a: String) {
@@ -177,6 +181,8 @@ public struct PostfixLogReader: LineReader {
         var lostWhile: (what: String, pos: SourcePosition, timedOut: Bool)?
         var refused: (reply: [UInt8], pos: SourcePosition)?
         var last: Double
+        /// The message's delivery round (`QueueInfo.round`) this attempt belongs to.
+        var round = 0
         /// The message's attempt number, given at the first status line.
         var attempt: Int?
         /// Lines and statuses beyond this many are counted, not kept: Postfix hands one delivery process at
@@ -959,8 +965,10 @@ public struct PostfixLogReader: LineReader {
                 t.endDetail = "returned to sender"
                 t.endPosition = pos
                 t.note(note.text, pos)
-            } else if q.track?.history.received?.size == nil {
+            } else {
+                if LogBytes.find(body, "(queue active)") != nil { q.round += 1 }
                 // `from=<a>, size=1840, nrcpt=2 (queue active)` (repeated on every retry: the first one counts).
+                guard q.track?.history.received?.size == nil else { return true }
                 let t = track(q, qid)
                 t.received(time: pos.time, sender: q.sender, size: LogBytes.value(body, "size=").flatMap { Bytes.integer($0) },
                            recipients: LogBytes.value(body, "nrcpt=").flatMap { Bytes.integer($0) }, position: pos)
@@ -1074,14 +1082,17 @@ public struct PostfixLogReader: LineReader {
             return known
         }
         let o: Outbound
-        if let cur = outbound[pid], cur.qid == qid, pid != 0 || cur.service == service {
+        let round = queue[qid]?.round ?? 0
+        if let cur = outbound[pid], cur.qid == qid, cur.round == round, pid != 0 || cur.service == service {
             o = cur
         } else if let cur = outbound[pid], cur.qid.isEmpty {
             cur.qid = qid
+            cur.round = round
             o = cur
         } else {
             if let cur = outbound.removeValue(forKey: pid) { emitOutbound(cur, emit: emit) }
             o = Outbound(pid: pid, qid: qid, service: service, time: pos.time ?? now)
+            o.round = round
             if let pre = preNotes.removeValue(forKey: pid) { o.notes = pre }
             if let t = pendingTLS.removeValue(forKey: pid) { o.tls = t }
             outbound[pid] = o
