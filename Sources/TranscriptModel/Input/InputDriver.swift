@@ -224,6 +224,9 @@ public enum InputDriver {
                 })
             }
         }
+        // A log as a container platform shows it: the wrapper comes off every line, before detection too.
+        let wrapper = ContainerLogPrefix.detect(prefixLines)
+        if let wrapper { prefixLines = prefixLines.map(wrapper.strip) }
         guard let choice = FormatDetector.choose(prefix: prefixLines, forced: options.forcedFormat) else {
             throw InputError(input: name, message: "unknown --input-format '\(options.forcedFormat ?? "")' (known: \(FormatDetector.formatIDs.joined(separator: ", ")))")
         }
@@ -238,11 +241,12 @@ public enum InputDriver {
             emit(s.adjusted { s in
                 s.formatConfidence = confidence
                 if fallback { s.attributes["detection"] = "no known dialect recognised; read as an unmarked paste" }
+                if let wrapper { s.attributes["input-wrapper"] = wrapper.label }
             })
         }
         func feed(_ line: ArraySlice<UInt8>, _ number: Int) {
             counted = number
-            reader.read(line: line, number: number, emit: annotate)
+            reader.read(line: wrapper?.strip(line) ?? line, number: number, emit: annotate)
         }
         for chunk in pendingChunks { splitter.push(chunk, feed) }
         pendingChunks.removeAll()

@@ -367,6 +367,8 @@ struct LineStream {
     let maxLine: Int
     var format = ""
     var confidence = 0.0
+    /// A container platform's wrapper around each line, taken off (`ContainerLogPrefix`).
+    var wrapper: ContainerLogPrefix?
     private var chunk: [UInt8] = []
     private var offset = 0
     private var carry: [UInt8] = []
@@ -427,6 +429,8 @@ struct LineStream {
             prefix.append(LineSplitter.dropCR(joined[start..<nl]))
             start = nl + 1
         }
+        let wrapper = ContainerLogPrefix.detect(prefix)
+        if let wrapper { prefix = prefix.map(wrapper.strip) }
         guard let choice = FormatDetector.choose(prefix: prefix, forced: options.forcedFormat), !choice.fallback,
               choice.reader is any MergeableLogReader.Type || InputDriver.companionFormats.contains(choice.reader.formatID)
         else { return nil }
@@ -434,11 +438,17 @@ struct LineStream {
                            maxLine: options.maxLineBytes)
         s.format = choice.reader.formatID
         s.confidence = choice.confidence
+        s.wrapper = wrapper
         return s
     }
 
-    /// The next line without its terminator (a trailing CR removed), nil at the end.
+    /// The next line without its terminator (a trailing CR removed) and its wrapper, nil at the end.
     mutating func next() throws -> ArraySlice<UInt8>? {
+        guard let line = try nextRaw() else { return nil }
+        return wrapper?.strip(line) ?? line
+    }
+
+    private mutating func nextRaw() throws -> ArraySlice<UInt8>? {
         while true {
             if offset < chunk.count {
                 let nl: Int? = chunk.withUnsafeBufferPointer { buf in

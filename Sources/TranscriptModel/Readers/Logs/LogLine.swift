@@ -44,6 +44,8 @@ struct LogHeaderParser {
             time = t; s = rest
         } else if let (t, rest) = clock.iso(s) {
             time = t; s = rest
+        } else if let (t, rest) = LogClock.unix(s) {
+            time = t; s = rest
         } else {
             return LogLine(message: line)
         }
@@ -182,6 +184,19 @@ struct LogClock {
         var t = local(y, mo, day, h, mi, sec)
         if !forcedYear, t > now + 86400 { y -= 1; t = local(y, mo, day, h, mi, sec) }
         return (t + frac, s[i...])
+    }
+
+    /// `1796551200.123456 ` (`journalctl -o short-unix`): seconds since 1970, 9 or 10 digits (2001 to 2286),
+    /// an optional fraction, then a space.
+    static func unix(_ s: ArraySlice<UInt8>) -> (Double, ArraySlice<UInt8>)? {
+        var i = s.startIndex
+        var v = 0
+        while i < s.endIndex, Bytes.isDigit(s[i]), i - s.startIndex < 10 { v = v * 10 + Int(s[i] - 0x30); i += 1 }
+        guard i - s.startIndex >= 9 else { return nil }
+        var frac = 0.0
+        if i < s.endIndex, s[i] == 0x2E { (frac, i) = fraction(s, i) }
+        guard i < s.endIndex, s[i] == Bytes.space else { return nil }
+        return (Double(v) + frac, s[i...])
     }
 
     static func fraction(_ s: ArraySlice<UInt8>, _ start: Int) -> (Double, Int) {
