@@ -80,7 +80,8 @@ let package = Package(
         // the whole tool against its peers.
         .executableTarget(name: "Benchmarks", dependencies: ["TranscriptModel", "Explainer"], path: "Benchmarks"),
         .testTarget(name: "TranscriptModelTests", dependencies: ["TranscriptModel", "COpenSSL"]),
-        .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TranscriptModel"]),
+        // Resources: IANA's registry text, read by path (not bundled).
+        .testTarget(name: "ExplainerTests", dependencies: ["Explainer", "TranscriptModel"], exclude: ["Resources"]),
         // Fixtures: the test HTTPS server's certificate and key (read by path, not bundled).
         .testTarget(name: "ProbeTests", dependencies: ["Probe", "Explainer", "TranscriptModel", "COpenSSL"], exclude: ["Fixtures"]),
         .testTarget(

@@ -39,8 +39,8 @@ struct BinaryRunner {
         let outURL = dir.appendingPathComponent(tag + ".out")
         let errURL = dir.appendingPathComponent(tag + ".err")
         try (stdin ?? Data()).write(to: inURL)
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { for u in [inURL, outURL, errURL] { try? FileManager.default.removeItem(at: u) } }
         p.standardInput = try FileHandle(forReadingFrom: inURL)
         p.standardOutput = try FileHandle(forWritingTo: outURL)

@@ -117,7 +117,7 @@ import Testing
         let lines = try String(contentsOf: BinaryRunner.repo.appendingPathComponent(Self.log), encoding: .utf8)
             .split(separator: "\n", omittingEmptySubsequences: false)
         try (lines.prefix(8).joined(separator: "\n") + "\n").write(to: logURL, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         let p = Process()
         p.executableURL = BinaryRunner.binary
         p.arguments = ["--follow", "--brief", logURL.path]

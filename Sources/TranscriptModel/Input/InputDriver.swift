@@ -159,7 +159,7 @@ public enum InputDriver {
         var template = Array("/tmp/smtpexplain-capture-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw InputError(input: name, message: "cannot create a temporary file for the capture") }
-        let tmp = String(cString: template)
+        let tmp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(tmp) }
         func put(_ bytes: [UInt8]) throws {
             var off = 0

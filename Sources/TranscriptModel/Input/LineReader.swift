@@ -3,7 +3,7 @@
 /// The driver splits the input into lines (LF, with a trailing CR removed) and feeds them one by one;
 /// the reader turns them into calls on `SessionBuilder`s and emits each `Session` as soon as it is
 /// finished, so memory follows the number of open sessions, not the input size.
-public protocol LineReader {
+public protocol LineReader: SendableMetatype {
     /// Stable id used in the JSON `format` field and accepted by `--input-format`.
     static var formatID: String { get }
     /// One-line human description for `--help` and the README.

@@ -143,7 +143,7 @@ package struct LibXML: @unchecked Sendable {
         let opts = options ?? (LibXML.parseRecover | LibXML.parseNoError | LibXML.parseNoWarning | LibXML.parseNoNet)
         guard !bytes.isEmpty, bytes.count < Int(Int32.max) else { return false }
         // Without a declared charset libxml2 2.9 assumes Latin-1; pasted pages are nearly always UTF-8.
-        let utf8 = String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]) != nil
+        let utf8 = String(validatingCString: bytes.map { CChar(bitPattern: $0) } + [0]) != nil
         let doc: Ptr? = bytes.withUnsafeBufferPointer { buf in
             UnsafeRawPointer(buf.baseAddress!).withMemoryRebound(to: CChar.self, capacity: buf.count) {
                 htmlReadMemory($0, Int32(buf.count), "input.html", utf8 ? "UTF-8" : nil, opts)
