@@ -258,6 +258,27 @@ import Testing
         #expect(attempts.map { $0.exchanges.filter { $0.command?.verb == "RCPT" }.count } == [1, 1])
     }
 
+    /// RFC 5424 syslog (rsyslog's protocol-23 format, syslog-ng, collectors): app and process id are fields
+    /// of their own, structured data (with escaped quotes and brackets) comes before the message.
+    @Test func rfc5424Headers() throws {
+        var p = LogHeaderParser()
+        let l = p.parse(Array(#"<22>1 2026-12-07T10:00:00.5Z mx1.example.com postfix/smtpd 4711 - [meta sequenceId="1" note="a \"q\" ]"] connect from x[192.0.2.1]"#.utf8)[...])
+        #expect(l.time == Double(LogClock.utc(2026, 12, 7, 10, 0, 0)) + 0.5)
+        #expect(Bytes.string(l.host) == "mx1.example.com")
+        #expect(Bytes.string(l.daemon) == "smtpd")
+        #expect(l.pid == 4711)
+        #expect(Bytes.string(l.message) == "connect from x[192.0.2.1]")
+        let bom = p.parse([0x3C, 0x32, 0x32, 0x3E] + Array("1 - - sm-mta - - - ".utf8) + [0xEF, 0xBB, 0xBF] + Array("x".utf8))
+        #expect(bom.time == nil && bom.pid == nil && Bytes.string(bom.program) == "sm-mta" && Bytes.string(bom.message) == "x")
+        let log = ["connect from unknown[198.51.100.7]",
+                   "NOQUEUE: reject: RCPT from unknown[198.51.100.7]: 550 5.1.1 <u@example.com>: Recipient address rejected: User unknown in virtual mailbox table; from=<a@b.example> to=<u@example.com> proto=ESMTP helo=<x>",
+                   "disconnect from unknown[198.51.100.7] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4"]
+            .map { "<22>1 2026-12-07T10:00:00.123456+00:00 mx1 postfix/smtpd 4711 - - " + $0 }
+        let all = try run(log.joined(separator: "\n"))
+        #expect(all.map(\.format) == ["postfix-log"])
+        #expect(all.first?.outcome == .rejected && all.first?.failedStage == .rcpt)
+    }
+
     // MARK: Bounds
 
     /// One connection with thousands of refusals (a dictionary attack) keeps the first 2,000 commands with

@@ -23,7 +23,8 @@ struct LogLine {
 
 /// Parses log headers: BSD syslog (`Jan 28 06:40:37 host prog[pid]: `, optionally `<PRI>` or a
 /// `<facility.level>` token), RFC 3339 syslog and `journalctl -o short-iso` (`2024-08-26T01:33:38.57+00:00 host
-/// prog[pid]: `), and `journalctl -o json` records. A line with none of these is a bare message (program
+/// prog[pid]: `), RFC 5424 (`<22>1 2024-08-26T01:33:38Z host prog pid - - `), `journalctl -o short-unix`, and
+/// `journalctl -o json` records. A line with none of these is a bare message (program
 /// unknown). Times without a zone are local time; BSD syslog has no year (see `LogClock`).
 struct LogHeaderParser {
     var clock = LogClock()
@@ -38,6 +39,7 @@ struct LogHeaderParser {
         if let f = s.first, f == 0x3C, let close = s.prefix(6).firstIndex(of: 0x3E),
            close > s.startIndex + 1, s[(s.startIndex + 1)..<close].allSatisfy(Bytes.isDigit) {
             s = s[(close + 1)...]
+            if let l = rfc5424(s) { return l }
         }
         var time: Double?
         if let (t, rest) = clock.bsd(s) {
@@ -79,6 +81,53 @@ struct LogHeaderParser {
         rest = rest[(i + 1)...]
         if let f = rest.first, f == Bytes.space { rest = rest.dropFirst() }
         return LogLine(time: time, host: host, program: program, pid: pid, message: rest)
+    }
+}
+
+extension LogHeaderParser {
+    /// RFC 5424 after its `<PRI>`: `1 2026-12-07T10:00:00.123Z mx1 postfix/smtpd 4711 - - message`
+    /// (rsyslog's `RSYSLOG_SyslogProtocol23Format`, syslog-ng's `syslog()` destination, many collectors):
+    /// version, time, host, app, process id, message id, structured data (`-` or `[id k="v"]…`), message.
+    mutating func rfc5424(_ s0: ArraySlice<UInt8>) -> LogLine? {
+        guard s0.count > 2, s0[s0.startIndex] == 0x31, s0[s0.startIndex + 1] == Bytes.space else { return nil }
+        var s = s0.dropFirst(2)
+        var time: Double?
+        if let (t, rest) = clock.iso(s) { time = t; s = rest }
+        else if let f = s.first, f == 0x2D { s = s.dropFirst() }
+        else { return nil }
+        func field() -> ArraySlice<UInt8>? {
+            guard let f = s.first, f == Bytes.space else { return nil }
+            s = s.dropFirst()
+            let end = s.firstIndex(of: Bytes.space) ?? s.endIndex
+            defer { s = s[end...] }
+            return s[s.startIndex..<end]
+        }
+        guard let host = field(), let app = field(), let proc = field(), field() != nil,
+              let f = s.first, f == Bytes.space else { return nil }
+        s = s.dropFirst()
+        // Structured data: `-`, or bracketed elements whose quoted values may escape `]` and `"`.
+        if let f = s.first, f == 0x2D {
+            s = s.dropFirst()
+        } else {
+            while let f = s.first, f == 0x5B {
+                var i = s.startIndex + 1
+                var quoted = false
+                while i < s.endIndex {
+                    let c = s[i]
+                    if c == 0x5C, quoted { i += 2; continue }
+                    if c == 0x22 { quoted.toggle() } else if c == 0x5D, !quoted { break }
+                    i += 1
+                }
+                guard i < s.endIndex else { return nil }
+                s = s[(i + 1)...]
+            }
+        }
+        if let f = s.first, f == Bytes.space { s = s.dropFirst() }
+        // The message may start with a UTF-8 byte order mark.
+        if s.count >= 3, s[s.startIndex] == 0xEF, s[s.startIndex + 1] == 0xBB, s[s.startIndex + 2] == 0xBF { s = s.dropFirst(3) }
+        let nil5424: ArraySlice<UInt8> = [0x2D]
+        return LogLine(time: time, host: host == nil5424 ? [] : host, program: app == nil5424 ? [] : app,
+                       pid: proc.count <= 12 && proc.allSatisfy(Bytes.isDigit) ? Bytes.integer(proc) : nil, message: s)
     }
 }
 
