@@ -60,7 +60,7 @@ struct InputArguments: ParsableArguments {
     @Option(name: .long, help: "Capture live from this network interface (libpcap; needs root or CAP_NET_RAW); Ctrl-C ends.")
     var interface: String?
 
-    @Flag(name: .long, help: "Keep reading a growing file (logs) and print sessions as they close; Ctrl-C ends.")
+    @Flag(name: .long, help: "Keep reading a growing file (logs), or standard input (journalctl -f | smtpexplain --follow), and print sessions as they close; Ctrl-C ends.")
     var follow = false
 
     @Flag(name: .customLong("no-merge"), help: "Read each log file on its own (by default logs of the same format, e.g. maillog.1.gz maillog, are merged in time order so sessions and messages crossing a rotation are told once).")
@@ -96,8 +96,8 @@ struct InputArguments: ParsableArguments {
         if interface != nil && !files.isEmpty {
             throw ValidationError("--interface reads the network, not files")
         }
-        if follow && (files.count != 1 || files == ["-"]) {
-            throw ValidationError("--follow needs exactly one file")
+        if follow && files.count > 1 {
+            throw ValidationError("--follow reads one file, or standard input (-)")
         }
     }
 

@@ -144,4 +144,46 @@ import Testing
         #expect(all.split(separator: "\n").count > 3)
         if stopped { #expect(p.terminationStatus == 0) }
     }
+
+    /// `journalctl -f | smtpexplain --follow`: standard input is read as it comes (detection uses the first
+    /// lines once the writer pauses), each session is printed when it closes, and Ctrl-C still prints the
+    /// sessions left open.
+    @Test func followReadsStandardInputAsItComes() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let outURL = dir.appendingPathComponent("follow-stdin-\(getpid()).out")
+        defer { try? FileManager.default.removeItem(at: outURL) }
+        let lines = try String(contentsOf: BinaryRunner.repo.appendingPathComponent(Self.log), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        let pipe = Pipe()
+        let p = Process()
+        p.executableURL = BinaryRunner.binary
+        p.arguments = ["--follow", "--brief"]
+        p.standardInput = pipe
+        p.standardOutput = try FileHandle(forWritingTo: outURL)
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        pipe.fileHandleForWriting.write(Data((lines.prefix(8).joined(separator: "\n") + "\n").utf8))
+        Thread.sleep(forTimeInterval: 1.5)
+        let first = try String(contentsOf: outURL, encoding: .utf8)
+        pipe.fileHandleForWriting.write(Data((lines.dropFirst(8).joined(separator: "\n") + "\n").utf8))
+        pipe.fileHandleForWriting.write(Data("Dec  7 11:00:00 mx1 postfix/smtpd[1]: connect from x[192.0.2.1]\n".utf8))
+        Thread.sleep(forTimeInterval: 1.5)
+        let before = try String(contentsOf: outURL, encoding: .utf8)
+        p.interrupt()
+        let deadline = Date().addingTimeInterval(5)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let stopped = !p.isRunning
+        if !stopped { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        try? pipe.fileHandleForWriting.close()
+        #expect(stopped, "--follow - did not stop on SIGINT")
+        let all = try String(contentsOf: outURL, encoding: .utf8).split(separator: "\n")
+        #expect(first.split(separator: "\n").count == 1)
+        #expect(before.split(separator: "\n").count == 6)
+        #expect(all.count == 7)
+        #expect(all.last?.hasPrefix("incomplete") == true)
+        if stopped { #expect(p.terminationStatus == 0) }
+    }
 }

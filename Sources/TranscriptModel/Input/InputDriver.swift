@@ -71,6 +71,10 @@ public enum InputDriver {
     /// Sessions are emitted as the reader closes them; the rest when stopped.
     public static func follow(path: String, options: InputOptions = InputOptions(), pollInterval: Double = 0.5,
                               shouldStop: @escaping () -> Bool, emit: (Session) -> Void) throws -> InputInfo {
+        if path == "-" {
+            var pipe = PipeSource(file: FileSource(fd: 0, chunk: options.readChunk), shouldStop: shouldStop)
+            return try read(name: path, source: &pipe, options: options, emit: emit)
+        }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw InputError(input: path, message: "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -317,6 +321,35 @@ struct TailSource: ByteSource {
             if shouldStop() { return nil }
             if !caughtUp { caughtUp = true; return [] }
             usleep(UInt32(interval * 1_000_000))
+        }
+    }
+}
+
+/// Standard input while following (`journalctl -f | smtpexplain --follow -`): once some data came and no more
+/// arrives for a moment, an empty chunk says "caught up" (detection uses the lines there are instead of
+/// waiting for a full prefix); then reading waits for more, checking `shouldStop` twice a second, until the
+/// writer closes the pipe.
+struct PipeSource: ByteSource {
+    var file: FileSource
+    let shouldStop: () -> Bool
+    var sawData = false
+    var caughtUp = false
+    mutating func next(name: String) throws -> [UInt8]? {
+        while true {
+            if shouldStop() { return nil }
+            var p = pollfd(fd: file.fd, events: Int16(POLLIN), revents: 0)
+            let r = poll(&p, 1, sawData && !caughtUp ? 200 : 500)
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw InputError(input: name, message: "read error: \(String(cString: strerror(errno)))")
+            }
+            if r == 0 {
+                if sawData && !caughtUp { caughtUp = true; return [] }
+                continue
+            }
+            guard let chunk = try file.next(name: name) else { return nil }
+            sawData = true
+            return chunk
         }
     }
 }
