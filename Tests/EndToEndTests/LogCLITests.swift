@@ -131,13 +131,7 @@ import Testing
         h.write(Data((lines.dropFirst(8).joined(separator: "\n")).utf8))
         try h.close()
         Thread.sleep(forTimeInterval: 1.5)
-        p.interrupt()
-        // Never hang the suite: give it five seconds to stop, then kill it and fail.
-        let deadline = Date().addingTimeInterval(5)
-        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        let stopped = !p.isRunning
-        if !stopped { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
+        let stopped = Self.interrupt(p)
         #expect(stopped, "--follow did not stop on SIGINT")
         let all = try String(contentsOf: outURL, encoding: .utf8)
         #expect(first.split(separator: "\n").count == 1)
@@ -171,12 +165,7 @@ import Testing
         pipe.fileHandleForWriting.write(Data("Dec  7 11:00:00 mx1 postfix/smtpd[1]: connect from x[192.0.2.1]\n".utf8))
         Thread.sleep(forTimeInterval: 1.5)
         let before = try String(contentsOf: outURL, encoding: .utf8)
-        p.interrupt()
-        let deadline = Date().addingTimeInterval(5)
-        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        let stopped = !p.isRunning
-        if !stopped { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
+        let stopped = Self.interrupt(p)
         try? pipe.fileHandleForWriting.close()
         #expect(stopped, "--follow - did not stop on SIGINT")
         let all = try String(contentsOf: outURL, encoding: .utf8).split(separator: "\n")
@@ -185,5 +174,17 @@ import Testing
         #expect(all.count == 7)
         #expect(all.last?.hasPrefix("incomplete") == true)
         if stopped { #expect(p.terminationStatus == 0) }
+    }
+
+    /// Ctrl-C for a `--follow` run: whether it stopped. Never hangs the suite: after five seconds it is
+    /// killed (and the caller's expectation fails).
+    static func interrupt(_ p: Process) -> Bool {
+        p.interrupt()
+        let deadline = Date().addingTimeInterval(5)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let stopped = !p.isRunning
+        if !stopped { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        return stopped
     }
 }
