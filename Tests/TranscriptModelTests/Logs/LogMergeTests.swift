@@ -66,6 +66,30 @@ import Testing
         #expect(s[1].notes[0].position.label == "a.log line 1")
     }
 
+    /// Two halves of a log saved from `docker compose logs` (a rotation, or two saves of one container): each
+    /// file's wrapper comes off and they merge in time order as plain logs do; a session crossing the two is
+    /// told once.
+    @Test func wrappedLogsMergeAsPlainOnes() throws {
+        let first = """
+        mail-1  | Nov 28 10:00:00 mx postfix/smtpd[11]: connect from a.example.com[192.0.2.1]
+        mail-1  | Nov 28 10:00:04 mx postfix/smtpd[11]: NOQUEUE: reject: RCPT from a.example.com[192.0.2.1]: 554 5.7.1 <x@example.org>: Relay access denied; from=<s@example.com> to=<x@example.org> proto=ESMTP helo=<a.example.com>
+
+        """
+        let second = """
+        mail-1  | Nov 28 10:00:06 mx postfix/smtpd[11]: disconnect from a.example.com[192.0.2.1] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4
+
+        """
+        let (dir, p) = try files(["mail.log": second, "mail.log.1": first])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(InputDriver.plan([p["mail.log"]!, p["mail.log.1"]!]) == [.merged([p["mail.log"]!, p["mail.log.1"]!], format: "postfix-log")])
+        let (s, r) = merged([p["mail.log"]!, p["mail.log.1"]!])
+        #expect(r.errors.isEmpty)
+        #expect(s.count == 1)
+        #expect(s.first?.outcome == .rejected)
+        #expect(s.first?.closedBy == .client)
+        #expect(s.first?.notes.first?.text.hasPrefix("Nov 28 10:00:00 mx postfix/smtpd[11]") == true)
+    }
+
     @Test func equalTimesKeepTheOrderOfTheFilesFirstTimes() throws {
         // Both files log 10:00:05; a.log starts earlier, so its 10:00:05 line goes first.
         let a = "Nov 28 10:00:01 mx postfix/smtpd[1]: connect from a.example.com[192.0.2.1]\nNov 28 10:00:05 mx postfix/smtpd[1]: disconnect from a.example.com[192.0.2.1] quit=1 commands=1\n"
