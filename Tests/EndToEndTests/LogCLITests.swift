@@ -176,6 +176,49 @@ import Testing
         if stopped { #expect(p.terminationStatus == 0) }
     }
 
+    /// `--follow` follows the name, as `tail -F` does: logrotate moving the file away and creating a new one,
+    /// then `copytruncate` emptying it in place, lose no session.
+    @Test func followSurvivesRotationAndTruncation() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let logURL = dir.appendingPathComponent("follow-rotate-\(getpid()).log")
+        let oldURL = dir.appendingPathComponent("follow-rotate-\(getpid()).log.1")
+        let outURL = dir.appendingPathComponent("follow-rotate-\(getpid()).out")
+        defer { for u in [logURL, oldURL, outURL] { try? FileManager.default.removeItem(at: u) } }
+        let lines = try String(contentsOf: BinaryRunner.repo.appendingPathComponent(Self.log), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true)
+        func text(_ r: Range<Int>) -> String { lines[r].joined(separator: "\n") + "\n" }
+        func append(_ r: Range<Int>, to url: URL) throws {
+            let h = try FileHandle(forWritingTo: url)
+            h.seekToEndOfFile()
+            h.write(Data(text(r).utf8))
+            try h.close()
+        }
+        try text(0..<8).write(to: logURL, atomically: false, encoding: .utf8)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        let p = Process()
+        p.executableURL = BinaryRunner.binary
+        p.arguments = ["--follow", "--brief", logURL.path]
+        p.standardOutput = try FileHandle(forWritingTo: outURL)
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        // The writer adds to the file, which is then moved away; a new file takes the name.
+        try append(8..<11, to: logURL)
+        try FileManager.default.moveItem(at: logURL, to: oldURL)
+        try text(11..<17).write(to: logURL, atomically: false, encoding: .utf8)
+        Thread.sleep(forTimeInterval: 1.5)
+        // Emptied in place, then written again.
+        try FileHandle(forWritingTo: logURL).truncate(atOffset: 0)
+        Thread.sleep(forTimeInterval: 1.2)
+        try append(17..<22, to: logURL)
+        Thread.sleep(forTimeInterval: 1.5)
+        let stopped = Self.interrupt(p)
+        #expect(stopped, "--follow did not stop on SIGINT")
+        let all = try String(contentsOf: outURL, encoding: .utf8).split(separator: "\n")
+        #expect(all.map { $0.split(separator: "\t").first.map(String.init) ?? "" }
+                == ["delivered", "rejected", "rejected", "rejected", "disconnected", "rejected"])
+    }
+
     /// Ctrl-C for a `--follow` run: whether it stopped. Never hangs the suite: after five seconds it is
     /// killed (and the caller's expectation fails).
     static func interrupt(_ p: Process) -> Bool {

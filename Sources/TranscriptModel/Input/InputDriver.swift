@@ -77,10 +77,11 @@ public enum InputDriver {
         }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw InputError(input: path, message: "cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var rest = PrefixedSource(first: nil, rest: TailSource(file: FileSource(fd: fd, chunk: options.readChunk),
-                                                                interval: pollInterval, shouldStop: shouldStop))
-        return try read(name: path, source: &rest, options: options, emit: emit)
+        var tail = TailSource(path: path, file: FileSource(fd: fd, chunk: options.readChunk), interval: pollInterval,
+                              shouldStop: shouldStop)
+        // The file read last (a rotation may have replaced the first).
+        defer { close(tail.file.fd) }
+        return try read(name: path, source: &tail, options: options, emit: emit)
     }
 
     /// Read from memory (tests, the web page).
@@ -307,8 +308,12 @@ struct FileSource: ByteSource {
     }
 }
 
-/// A file that grows: at its end, poll until more arrives or the caller says stop.
+/// A file that grows: at its end, poll until more arrives or the caller says stop. Like `tail -F`, it
+/// follows the name: when logrotate moves the file away and a new one takes its name, the rest of the old
+/// one is read and then the new one from its start; a file truncated in place (`copytruncate`) is read
+/// again from its start. Line numbers go on counting across the switch.
 struct TailSource: ByteSource {
+    let path: String
     var file: FileSource
     let interval: Double
     let shouldStop: () -> Bool
@@ -320,8 +325,29 @@ struct TailSource: ByteSource {
             if let chunk = try file.next(name: name) { return chunk }
             if shouldStop() { return nil }
             if !caughtUp { caughtUp = true; return [] }
+            if let fresh = replacement() {
+                // What the writer added to the old file before it let go of it comes first.
+                if let chunk = try file.next(name: name) { close(fresh); return chunk }
+                close(file.fd)
+                file = FileSource(fd: fresh, chunk: file.chunk)
+                continue
+            }
             usleep(UInt32(interval * 1_000_000))
         }
+    }
+
+    /// A descriptor for the file that now has our name, when it is another file than ours; rewinds ours
+    /// when it was truncated below where we read.
+    private func replacement() -> Int32? {
+        var ours = stat()
+        guard fstat(file.fd, &ours) == 0 else { return nil }
+        var named = stat()
+        if stat(path, &named) == 0, named.st_ino != ours.st_ino || named.st_dev != ours.st_dev {
+            let fd = open(path, O_RDONLY)
+            return fd >= 0 ? fd : nil
+        }
+        if lseek(file.fd, 0, SEEK_CUR) > ours.st_size { lseek(file.fd, 0, SEEK_SET) }
+        return nil
     }
 }
 
