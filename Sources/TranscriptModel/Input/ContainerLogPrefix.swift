@@ -96,8 +96,8 @@ struct ContainerLogPrefix: Sendable, Hashable {
         return v
     }
 
-    /// A syslog (`Dec  7 10:00:00`), ISO 8601 or Exim (`2026-12-07T10:00:00`, `2026-12-07 10:00:00`), Unix
-    /// (`1796551200.123 `) or multilog (`@4000…`) time stamp at the start: the shape only, as it is asked for
+    /// A syslog (`Dec  7 10:00:00`), ISO 8601 or Exim (`2026-12-07T10:00:00`, `2026-12-07 10:00:00`),
+    /// `journalctl -o short-full` (`Mon 2026-12-07 10:00:00 UTC`), Unix (`1796551200.123 `) or multilog (`@4000…`) time stamp at the start: the shape only, as it is asked for
     /// every line.
     static func startsWithStamp(_ s: ArraySlice<UInt8>) -> Bool {
         let b = s.startIndex
@@ -108,6 +108,8 @@ struct ContainerLogPrefix: Sendable, Hashable {
            digit(7), digit(8), byte(9, 0x3A), byte(12, 0x3A) { return true }
         // 2026-12-07T10:00:00 / 2026-12-07 10:00:00
         if digit(0), digit(3), byte(4, 0x2D), byte(7, 0x2D), byte(10, 0x54) || byte(10, Bytes.space), byte(13, 0x3A) { return true }
+        // Mon 2026-12-07 10:00:00 UTC
+        if byte(3, Bytes.space), digit(4), digit(7), byte(8, 0x2D), byte(14, Bytes.space) { return true }
         if byte(0, 0x40), s.count > 25 { return true }
         return LogClock.unix(s) != nil
     }

@@ -279,6 +279,18 @@ import Testing
         #expect(all.first?.outcome == .rejected && all.first?.failedStage == .rcpt)
     }
 
+    /// `journalctl -o short-full`: weekday, date, time and zone before the host; UTC is read as UTC.
+    @Test func journalShortFullHeaders() throws {
+        var p = LogHeaderParser()
+        let l = p.parse(Array("Mon 2026-12-07 10:00:00.25 UTC mx1 postfix/smtpd[4711]: connect from x[192.0.2.1]".utf8)[...])
+        #expect(l.time == Double(LogClock.utc(2026, 12, 7, 10, 0, 0)) + 0.25)
+        #expect(Bytes.string(l.host) == "mx1")
+        #expect(l.pid == 4711)
+        #expect(Bytes.string(l.message) == "connect from x[192.0.2.1]")
+        // Not a weekday and a date: left as a bare message.
+        #expect(p.parse(Array("Mon 2026-12-07 x".utf8)[...]).time == nil)
+    }
+
     // MARK: Bounds
 
     /// One connection with thousands of refusals (a dictionary attack) keeps the first 2,000 commands with

@@ -23,7 +23,7 @@ struct LogLine {
 
 /// Parses log headers: BSD syslog (`Jan 28 06:40:37 host prog[pid]: `, optionally `<PRI>` or a
 /// `<facility.level>` token), RFC 3339 syslog and `journalctl -o short-iso` (`2024-08-26T01:33:38.57+00:00 host
-/// prog[pid]: `), RFC 5424 (`<22>1 2024-08-26T01:33:38Z host prog pid - - `), `journalctl -o short-unix`, and
+/// prog[pid]: `), RFC 5424 (`<22>1 2024-08-26T01:33:38Z host prog pid - - `), `journalctl -o short-unix` and `-o short-full`, and
 /// `journalctl -o json` records. A line with none of these is a bare message (program
 /// unknown). Times without a zone are local time; BSD syslog has no year (see `LogClock`).
 struct LogHeaderParser {
@@ -47,6 +47,8 @@ struct LogHeaderParser {
         } else if let (t, rest) = clock.iso(s) {
             time = t; s = rest
         } else if let (t, rest) = LogClock.unix(s) {
+            time = t; s = rest
+        } else if let (t, rest) = clock.full(s) {
             time = t; s = rest
         } else {
             return LogLine(message: line)
@@ -247,6 +249,30 @@ struct LogClock {
         guard i < s.endIndex, s[i] == Bytes.space else { return nil }
         return (Double(v) + frac, s[i...])
     }
+
+    /// `Mon 2026-12-07 10:00:00 UTC` (`journalctl -o short-full`, `-o short-iso`'s wordier sibling): weekday,
+    /// date, time with an optional fraction, zone abbreviation. UTC and GMT are read as such; any other
+    /// abbreviation (ambiguous the world over) as local time.
+    mutating func full(_ s: ArraySlice<UInt8>) -> (Double, ArraySlice<UInt8>)? {
+        let b = s.startIndex
+        guard s.count >= 28, s[b + 3] == Bytes.space, s[b..<(b + 3)].allSatisfy(Self.isLetter) else { return nil }
+        let d = b + 4
+        guard s[d + 4] == 0x2D, s[d + 7] == 0x2D, s[d + 10] == Bytes.space, s[d + 13] == 0x3A, s[d + 16] == 0x3A,
+              let y = Bytes.integer(s[d..<(d + 4)]), let mo = Self.two(s, d + 5), let day = Self.two(s, d + 8),
+              let h = Self.two(s, d + 11), let mi = Self.two(s, d + 14), let sec = Self.two(s, d + 17),
+              mo >= 1, mo <= 12 else { return nil }
+        var i = d + 19
+        var frac = 0.0
+        if i < s.endIndex, s[i] == 0x2E { (frac, i) = Self.fraction(s, i) }
+        guard i < s.endIndex, s[i] == Bytes.space else { return nil }
+        let zone = s[(i + 1)...].prefix { $0 != Bytes.space }
+        guard !zone.isEmpty, zone.count <= 6, zone.allSatisfy(Self.isLetter) else { return nil }
+        let utc = LogBytes.equals(zone, "UTC") || LogBytes.equals(zone, "GMT")
+        let t = utc ? Double(Self.utc(y, mo, day, h, mi, sec)) : local(y, mo, day, h, mi, sec)
+        return (t + frac, s[zone.endIndex...])
+    }
+
+    private static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
 
     static func fraction(_ s: ArraySlice<UInt8>, _ start: Int) -> (Double, Int) {
         var i = start + 1
