@@ -118,12 +118,7 @@ import Testing
             .split(separator: "\n", omittingEmptySubsequences: false)
         try (lines.prefix(8).joined(separator: "\n") + "\n").write(to: logURL, atomically: true, encoding: .utf8)
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        let p = Process()
-        p.executableURL = BinaryRunner.binary
-        p.arguments = ["--follow", "--brief", logURL.path]
-        p.standardOutput = try FileHandle(forWritingTo: outURL)
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Self.follow([logURL.path], output: outURL)
         Thread.sleep(forTimeInterval: 1.5)
         let first = try String(contentsOf: outURL, encoding: .utf8)
         let h = try FileHandle(forWritingTo: logURL)
@@ -150,13 +145,7 @@ import Testing
             .split(separator: "\n", omittingEmptySubsequences: true)
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         let pipe = Pipe()
-        let p = Process()
-        p.executableURL = BinaryRunner.binary
-        p.arguments = ["--follow", "--brief"]
-        p.standardInput = pipe
-        p.standardOutput = try FileHandle(forWritingTo: outURL)
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Self.follow([], input: pipe, output: outURL)
         defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         pipe.fileHandleForWriting.write(Data((lines.prefix(8).joined(separator: "\n") + "\n").utf8))
         Thread.sleep(forTimeInterval: 1.5)
@@ -195,12 +184,7 @@ import Testing
         }
         try text(0..<8).write(to: logURL, atomically: false, encoding: .utf8)
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        let p = Process()
-        p.executableURL = BinaryRunner.binary
-        p.arguments = ["--follow", "--brief", logURL.path]
-        p.standardOutput = try FileHandle(forWritingTo: outURL)
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Self.follow([logURL.path], output: outURL)
         Thread.sleep(forTimeInterval: 1.5)
         // The writer adds to the file, which is then moved away; a new file takes the name.
         try append(8..<11, to: logURL)
@@ -217,6 +201,18 @@ import Testing
         let all = try String(contentsOf: outURL, encoding: .utf8).split(separator: "\n")
         #expect(all.map { $0.split(separator: "\t").first.map(String.init) ?? "" }
                 == ["delivered", "rejected", "rejected", "rejected", "disconnected", "rejected"])
+    }
+
+    /// `smtpexplain --follow --brief ARGS` started in the background, its output going to `output`.
+    static func follow(_ args: [String], input: Pipe? = nil, output: URL) throws -> Process {
+        let p = Process()
+        p.executableURL = BinaryRunner.binary
+        p.arguments = ["--follow", "--brief"] + args
+        if let input { p.standardInput = input }
+        p.standardOutput = try FileHandle(forWritingTo: output)
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
     }
 
     /// Ctrl-C for a `--follow` run: whether it stopped. Never hangs the suite: after five seconds it is
