@@ -10,8 +10,10 @@ public enum Bytes {
 
     @inlinable
     public static func isBlank(_ b: UInt8) -> Bool { b == space || b == tab }
+    /// ASCII letter.
+    public static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
     /// ASCII letter or digit.
-    public static func isAlnum(_ b: UInt8) -> Bool { isDigit(b) || (b | 0x20) &- 0x61 < 26 }
+    public static func isAlnum(_ b: UInt8) -> Bool { isDigit(b) || isLetter(b) }
 
     /// Drop leading and trailing blanks (spaces, tabs) and a trailing CR.
     @inlinable

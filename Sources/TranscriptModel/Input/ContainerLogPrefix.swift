@@ -115,7 +115,7 @@ struct ContainerLogPrefix: Sendable, Hashable {
     }
 
     private static func isNameByte(_ b: UInt8) -> Bool {
-        Bytes.isDigit(b) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E
+        Bytes.isAlnum(b) || b == 0x2D || b == 0x5F || b == 0x2E
     }
 
     /// Past any `ESC [ … m` colour sequences at `i`.

@@ -42,10 +42,6 @@ struct DialogueSteps<Step: DialogueStep>: RandomAccessCollection, MutableCollect
         steps.append(step)
     }
 
-    mutating func append(contentsOf more: some Sequence<Step>) {
-        for s in more { append(s) }
-    }
-
     /// Inserts in place (a recipient named by a later line); counts against the cap like an append. False
     /// when the steps did not fit (the caller's indices then stay as they were).
     @discardableResult

@@ -255,7 +255,7 @@ struct LogClock {
     /// abbreviation (ambiguous the world over) as local time.
     mutating func full(_ s: ArraySlice<UInt8>) -> (Double, ArraySlice<UInt8>)? {
         let b = s.startIndex
-        guard s.count >= 28, s[b + 3] == Bytes.space, s[b..<(b + 3)].allSatisfy(Self.isLetter) else { return nil }
+        guard s.count >= 28, s[b + 3] == Bytes.space, s[b..<(b + 3)].allSatisfy(Bytes.isLetter) else { return nil }
         let d = b + 4
         guard s[d + 4] == 0x2D, s[d + 7] == 0x2D, s[d + 10] == Bytes.space, s[d + 13] == 0x3A, s[d + 16] == 0x3A,
               let y = Bytes.integer(s[d..<(d + 4)]), let mo = Self.two(s, d + 5), let day = Self.two(s, d + 8),
@@ -266,13 +266,11 @@ struct LogClock {
         if i < s.endIndex, s[i] == 0x2E { (frac, i) = Self.fraction(s, i) }
         guard i < s.endIndex, s[i] == Bytes.space else { return nil }
         let zone = s[(i + 1)...].prefix { $0 != Bytes.space }
-        guard !zone.isEmpty, zone.count <= 6, zone.allSatisfy(Self.isLetter) else { return nil }
+        guard !zone.isEmpty, zone.count <= 6, zone.allSatisfy(Bytes.isLetter) else { return nil }
         let utc = LogBytes.equals(zone, "UTC") || LogBytes.equals(zone, "GMT")
         let t = utc ? Double(Self.utc(y, mo, day, h, mi, sec)) : local(y, mo, day, h, mi, sec)
         return (t + frac, s[zone.endIndex...])
     }
-
-    private static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
 
     static func fraction(_ s: ArraySlice<UInt8>, _ start: Int) -> (Double, Int) {
         var i = start + 1
