@@ -39,9 +39,16 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // sd-journal, to read binary journal files (`system.journal`) without journalctl.
+        .systemLibrary(
+            name: "CSystemd",
+            path: "Sources/CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(
             name: "TranscriptModel",
-            dependencies: ["CPcap", "CLibXML2", "CZlib", "COpenSSL"],
+            dependencies: ["CPcap", "CLibXML2", "CZlib", "CSystemd", "COpenSSL"],
             swiftSettings: releaseSpeed
         ),
         .target(

@@ -98,6 +98,10 @@ public enum InputDriver {
         guard let first = try source.next(name: name), !first.isEmpty else {
             throw InputError(input: name, message: "empty input")
         }
+        if JournalFileSource.isJournal(first) {
+            if let path { return try journal(name: name, path: path, options: options, emit: emit) }
+            return try spoolAndJournal(name: name, first: first, rest: &source, options: options, emit: emit)
+        }
         switch CaptureContainer.detect(Array(first.prefix(4))) {
         case .pcap, .pcapng:
             if let path, options.forcedFormat == nil { return try capture(name: name, path: path, options: options, emit: emit) }
@@ -110,6 +114,9 @@ public enum InputDriver {
             }
             if [.pcap, .pcapng].contains(CaptureContainer.detect(Array(inner.prefix(4)))) {
                 return try spoolAndCapture(name: name, first: inner, rest: &gz, options: options, emit: emit)
+            }
+            if JournalFileSource.isJournal(inner) {
+                return try spoolAndJournal(name: name, first: inner, rest: &gz, options: options, emit: emit)
             }
             var rest = PrefixedSource(first: inner, rest: gz)
             return try read(name: name, source: &rest, options: options, emit: emit)
@@ -161,23 +168,51 @@ public enum InputDriver {
     /// libpcap reads files: stdin, memory and inflated captures are written to a private temporary file.
     static func spoolAndCapture<S: ByteSource>(name: String, first: [UInt8], rest: inout S, options: InputOptions,
                                                emit: (Session) -> Void) throws -> InputInfo {
-        var template = Array("/tmp/smtpexplain-capture-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw InputError(input: name, message: "cannot create a temporary file for the capture") }
-        let tmp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let tmp = try spool(name: name, first: first, rest: &rest, kind: "capture")
         defer { unlink(tmp) }
+        return try capture(name: name, path: tmp, options: options, emit: emit)
+    }
+
+    /// A journal file's mail entries, read through sd-journal (`JournalFileSource`) and then as any log.
+    static func journal(name: String, path: String, options: InputOptions, emit: (Session) -> Void) throws -> InputInfo {
+        var source = try JournalFileSource(path: path, name: name)
+        return try read(name: name, source: &source, options: options, allowHTML: false) { s in
+            emit(s.adjusted { $0.attributes["input-wrapper"] = JournalFileSource.label })
+        }
+    }
+
+    /// sd-journal reads files too: a journal from stdin, memory or a `.gz` goes through a temporary file.
+    static func spoolAndJournal<S: ByteSource>(name: String, first: [UInt8], rest: inout S, options: InputOptions,
+                                               emit: (Session) -> Void) throws -> InputInfo {
+        let tmp = try spool(name: name, first: first, rest: &rest, kind: "journal")
+        defer { unlink(tmp) }
+        return try journal(name: name, path: tmp, options: options, emit: emit)
+    }
+
+    /// The whole input written to a private temporary file; the caller removes it.
+    static func spool<S: ByteSource>(name: String, first: [UInt8], rest: inout S, kind: String) throws -> String {
+        var template = Array("/tmp/smtpexplain-\(kind)-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw InputError(input: name, message: "cannot create a temporary file for the \(kind)") }
+        let tmp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         func put(_ bytes: [UInt8]) throws {
             var off = 0
             while off < bytes.count {
                 let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
-                if n <= 0 { close(fd); throw InputError(input: name, message: "cannot write the temporary capture file") }
+                if n <= 0 { throw InputError(input: name, message: "cannot write the temporary \(kind) file") }
                 off += n
             }
         }
-        try put(first)
-        while let chunk = try rest.next(name: name) { try put(chunk) }
+        do {
+            try put(first)
+            while let chunk = try rest.next(name: name) { try put(chunk) }
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
         close(fd)
-        return try capture(name: name, path: tmp, options: options, emit: emit)
+        return tmp
     }
 
     static func read<S: ByteSource>(name: String, source: inout S, options: InputOptions, allowHTML: Bool = true,
@@ -206,6 +241,10 @@ public enum InputDriver {
             prefixLines.append(Array(pendingChunks.joined().prefix(FormatDetector.prefixBytes))[...])
         }
         if let bad = binaryOffset(pendingChunks.first ?? []) {
+            // Only `--follow` reads a file without looking at its magic number first.
+            if JournalFileSource.isJournal(pendingChunks.first ?? []) {
+                throw InputError(input: name, position: "byte 0", message: "a systemd journal file is not followed; follow the journal with `journalctl -f -o short-iso | smtpexplain --follow -`")
+            }
             throw InputError(input: name, position: "byte \(bad)",
                              message: "binary data: not a transcript, mail log or packet capture")
         }

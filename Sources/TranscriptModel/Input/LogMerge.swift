@@ -392,16 +392,21 @@ struct LineStream {
     /// A stream over `fd` when it holds a log a merged read can take (nil for captures, HTML, binary data,
     /// transcripts); the bytes read to decide are read again.
     static func open(fd: Int32, name: String, options: InputOptions, chunk: Int, ownsFD: Bool = false) throws -> LineStream? {
-        try open(source: FileSource(fd: fd, chunk: chunk), name: name, options: options, chunk: chunk, fd: fd, ownsFD: ownsFD)
+        try open(source: FileSource(fd: fd, chunk: chunk), name: name, options: options, chunk: chunk, fd: fd,
+                 ownsFD: ownsFD, path: name)
     }
 
-    /// A stream over any source (`fd` -1 when there is no file to close).
+    /// A stream over any source (`fd` -1 when there is no file to close). `path` names the file when there is
+    /// one: a journal file is read through sd-journal, which opens it by name.
     static func open<S: ByteSource>(source file: S, name: String, options: InputOptions, chunk: Int, fd: Int32 = -1,
-                                    ownsFD: Bool = false) throws -> LineStream? {
+                                    ownsFD: Bool = false, path: String? = nil) throws -> LineStream? {
         var file = file
         guard let first = try file.next(name: name), !first.isEmpty else { return nil }
         var source: any ByteSource
         switch CaptureContainer.detect(Array(first.prefix(4))) {
+        case _ where JournalFileSource.isJournal(first):
+            guard let path else { return nil }
+            source = try JournalFileSource(path: path, name: name)
         case .pcap, .pcapng: return nil
         case .gzip:
             var gz = GzipSource(inner: file, maxOutput: options.maxDecompressedBytes, outChunk: chunk)
