@@ -75,14 +75,31 @@ struct JournalFileSource: ByteSource {
     /// The current entry as one line, when it is a mail entry with a message.
     private func appendEntry(to out: inout [UInt8]) -> Bool {
         guard let message = field("MESSAGE") else { return false }
-        let ident = field("SYSLOG_IDENTIFIER") ?? field("_COMM")
-        let isMail = field("SYSLOG_FACILITY").map { $0.elementsEqual("2".utf8) } ?? false
-            || ident.map(Self.isMailProgram) ?? false
-        guard isMail else { return false }
         var usec: UInt64 = 0
         guard sd_journal_get_realtime_usec(journal.j, &usec) >= 0 else { return false }
-        Self.line(usec: usec, host: field("_HOSTNAME"), ident: ident, pid: field("SYSLOG_PID") ?? field("_PID"),
-                  message: message, to: &out)
+        return Self.entry(usec: usec, facility: field("SYSLOG_FACILITY"), host: field("_HOSTNAME"),
+                          ident: field("SYSLOG_IDENTIFIER") ?? field("_COMM"), pid: field("SYSLOG_PID") ?? field("_PID"),
+                          message: message, to: &out)
+    }
+
+    /// One entry's line, when it is a mail entry: of the mail facility (2), or of a mail program. A service
+    /// or container that writes whole syslog lines to standard output (Postfix's `maillog_file =
+    /// /dev/stdout`, a mail container under Docker's journald log driver) gives a message that is the log
+    /// line itself: its own host, program and pid are kept, with the entry's exact time.
+    static func entry(usec: UInt64, facility: [UInt8]?, host: [UInt8]?, ident: [UInt8]?, pid: [UInt8]?,
+                      message: [UInt8], to out: inout [UInt8]) -> Bool {
+        if let first = message.first, Bytes.isLetter(first) || Bytes.isDigit(first) {
+            var parser = LogHeaderParser()
+            let inner = parser.parse(message[...])
+            if inner.time != nil, !inner.program.isEmpty, isMailProgram(Array(inner.program)) {
+                line(usec: usec, host: inner.host.isEmpty ? host : Array(inner.host), ident: Array(inner.program),
+                     pid: inner.pid.map { Array(String($0).utf8) }, message: Array(inner.message), to: &out)
+                return true
+            }
+        }
+        let isMail = facility.map { $0.elementsEqual("2".utf8) } ?? false || ident.map(isMailProgram) ?? false
+        guard isMail else { return false }
+        line(usec: usec, host: host, ident: ident, pid: pid, message: message, to: &out)
         return true
     }
 

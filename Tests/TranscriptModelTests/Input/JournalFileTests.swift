@@ -104,6 +104,30 @@ import Testing
         #expect(String(decoding: out, as: UTF8.self) == "1970-01-01T00:00:00.000000+00:00 localhost unknown: \n")
     }
 
+    /// Which entries are mail entries, and the line each gives. A whole syslog line written to standard
+    /// output (a mail container under Docker's journald log driver, Postfix's `maillog_file = /dev/stdout`)
+    /// keeps its own host, program and pid.
+    @Test(arguments: [
+        (nil, "3f2a9c1b7d4e", "Dec  7 10:14:40 mail postfix/smtpd[4120]: connect from unknown[198.51.100.77]",
+         "2026-12-07T10:14:40.500000+00:00 mail postfix/smtpd[4120]: connect from unknown[198.51.100.77]"),
+        ("3", "postfix", "Dec  7 10:14:40 mx1 postfix/qmgr[880]: 4F2A11C0A3: removed",
+         "2026-12-07T10:14:40.500000+00:00 mx1 postfix/qmgr[880]: 4F2A11C0A3: removed"),
+        ("2", "exim", "2026-12-07 10:14:40 1vXyZa-000123-AB Completed",
+         "2026-12-07T10:14:40.500000+00:00 host exim[77]: 2026-12-07 10:14:40 1vXyZa-000123-AB Completed"),
+        ("2", "cron", "connect from unknown[198.51.100.77]",
+         "2026-12-07T10:14:40.500000+00:00 host cron[77]: connect from unknown[198.51.100.77]"),
+        ("4", "sshd", "Accepted publickey for admin from 192.0.2.10 port 51234 ssh2", nil),
+        (nil, "3f2a9c1b7d4e", "Dec  7 10:14:40 web nginx[1]: 192.0.2.1 GET /", nil),
+    ] as [(String?, String, String, String?)])
+    func mailEntries(facility: String?, ident: String, message: String, line: String?) {
+        var out: [UInt8] = []
+        let kept = JournalFileSource.entry(usec: 1_796_638_480_500_000, facility: facility.map { Array($0.utf8) },
+                                           host: Array("host".utf8), ident: Array(ident.utf8), pid: Array("77".utf8),
+                                           message: Array(message.utf8), to: &out)
+        #expect(kept == (line != nil))
+        #expect(String(decoding: out, as: UTF8.self) == line.map { $0 + "\n" } ?? "")
+    }
+
     @Test(arguments: [
         ("postfix/smtpd", true), ("postfix-out/qmgr", true), ("exim4", true), ("sm-mta", true), ("smtpd", true),
         ("dovecot", true), ("sshd", false), ("postfixadmin", false), ("eximstats", false), ("CRON", false),
