@@ -39,6 +39,12 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // xz, zstd and bzip2, for rotated logs compressed with them.
+        .systemLibrary(
+            name: "CDecompress",
+            path: "Sources/CDecompress",
+            providers: [.apt(["liblzma-dev", "libzstd-dev", "libbz2-dev"])]
+        ),
         // sd-journal, to read binary journal files (`system.journal`) without journalctl.
         .systemLibrary(
             name: "CSystemd",
@@ -48,7 +54,7 @@ let package = Package(
         ),
         .target(
             name: "TranscriptModel",
-            dependencies: ["CPcap", "CLibXML2", "CZlib", "CSystemd", "COpenSSL"],
+            dependencies: ["CPcap", "CLibXML2", "CZlib", "CDecompress", "CSystemd", "COpenSSL"],
             swiftSettings: releaseSpeed
         ),
         .target(

@@ -11,7 +11,7 @@ struct InputArguments: ParsableArguments {
     /// `SMTPEXPLAIN_THREADS=1` keeps everything on one thread (for comparing timings and for debugging).
     static let singleThreaded = getenv("SMTPEXPLAIN_THREADS").map { String(cString: $0) } == "1"
 
-    @Argument(help: "Input files (transcripts, logs, captures, .gz); '-' or none for standard input.")
+    @Argument(help: "Input files (transcripts, logs, journal files, captures; .gz, .xz, .zst, .bz2); '-' or none for standard input.")
     var files: [String] = []
 
     @Option(name: .customLong("input-format"), help: ArgumentHelp(
@@ -81,7 +81,7 @@ struct InputArguments: ParsableArguments {
     @Option(name: .customLong("max-flow-buffer"), help: "Limit: out-of-order bytes buffered per connection direction.")
     var maxFlowBuffer: Int = 4 << 20
 
-    @Option(name: .customLong("max-decompressed"), help: "Limit: bytes a .gz input may inflate to.")
+    @Option(name: .customLong("max-decompressed"), help: "Limit: bytes a compressed input (.gz, .xz, .zst, .bz2) may inflate to.")
     var maxDecompressed: Int = 64 << 30
 
     @Flag(name: .shortAndLong, help: "Also print reading statistics (and lines a log reader did not understand) to standard error.")

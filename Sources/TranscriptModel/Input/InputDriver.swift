@@ -109,18 +109,13 @@ public enum InputDriver {
         case .gzip:
             var gz = GzipSource(inner: source, maxOutput: options.maxDecompressedBytes)
             gz.prepend(first)
-            guard let inner = try gz.next(name: name), !inner.isEmpty else {
-                throw InputError(input: name, message: "empty input (gzip holds no data)")
-            }
-            if [.pcap, .pcapng].contains(CaptureContainer.detect(Array(inner.prefix(4)))) {
-                return try spoolAndCapture(name: name, first: inner, rest: &gz, options: options, emit: emit)
-            }
-            if JournalFileSource.isJournal(inner) {
-                return try spoolAndJournal(name: name, first: inner, rest: &gz, options: options, emit: emit)
-            }
-            var rest = PrefixedSource(first: inner, rest: gz)
-            return try read(name: name, source: &rest, options: options, emit: emit)
+            return try readDecompressed(name: name, kind: "gzip", source: &gz, options: options, emit: emit)
         case .unknown:
+            if let format = Compression.detect(first) {
+                var inflated = try DecompressingSource(format, inner: source, first: first, name: name,
+                                                       maxOutput: options.maxDecompressedBytes)
+                return try readDecompressed(name: name, kind: format.rawValue, source: &inflated, options: options, emit: emit)
+            }
             if ZipEntry.isZip(Array(first.prefix(4))) {
                 var head = first
                 let h = try ZipEntry.header(first: &head, rest: &source, name: name)
@@ -147,6 +142,23 @@ public enum InputDriver {
             var rest = PrefixedSource(first: text.isEmpty ? nil : text, rest: source)
             return try read(name: name, source: &rest, options: options, emit: emit)
         }
+    }
+
+    /// What a compressed input holds: a capture or a journal file (spooled for the library that reads it),
+    /// or text.
+    static func readDecompressed<S: ByteSource>(name: String, kind: String, source: inout S, options: InputOptions,
+                                                emit: (Session) -> Void) throws -> InputInfo {
+        guard let inner = try source.next(name: name), !inner.isEmpty else {
+            throw InputError(input: name, message: "empty input (\(kind) holds no data)")
+        }
+        if [.pcap, .pcapng].contains(CaptureContainer.detect(Array(inner.prefix(4)))) {
+            return try spoolAndCapture(name: name, first: inner, rest: &source, options: options, emit: emit)
+        }
+        if JournalFileSource.isJournal(inner) {
+            return try spoolAndJournal(name: name, first: inner, rest: &source, options: options, emit: emit)
+        }
+        var rest = PrefixedSource(first: inner, rest: source)
+        return try read(name: name, source: &rest, options: options, emit: emit)
     }
 
     static func capture(name: String, path: String, options: InputOptions, emit: (Session) -> Void) throws -> InputInfo {

@@ -413,7 +413,12 @@ struct LineStream {
             gz.prepend(first)
             source = gz
         case .unknown:
-            source = QueuedSource(queued: [first], rest: file)
+            if let format = Compression.detect(first) {
+                source = try DecompressingSource(format, inner: file, first: first, name: name,
+                                                 maxOutput: options.maxDecompressedBytes, outChunk: chunk)
+            } else {
+                source = QueuedSource(queued: [first], rest: file)
+            }
         }
         // Detection prefix.
         var head: [[UInt8]] = []
