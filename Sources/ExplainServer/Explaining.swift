@@ -88,12 +88,25 @@ struct ExplainResult: Sendable {
     /// credentials redacted. Synchronous and CPU-bound: run it on a worker thread.
     /// Uploaded logs of one kind (rotations, Postfix's or Exim's with Dovecot's own) are read together in time
     /// order, as the CLI reads files given together; the paste box is always read on its own.
+    /// Most bytes the files of one uploaded archive may hold in all.
+    static let maxArchiveBytes = 256 << 20
+
     static func run(_ submission: Submission, explainer: Explainer, cap: Int) -> ExplainResult {
         var r = ExplainResult()
         func keep(_ session: Session) {
             if r.sessions.count < cap { r.sessions.append(explainer.explain(session)) } else { r.omitted += 1 }
         }
-        let inputs = submission.inputs
+        // An uploaded tar of logs stands for the files in it.
+        var inputs: [SubmittedInput] = []
+        for input in submission.inputs {
+            if !input.pasted, let archive = try? ArchiveInput.members(name: input.name, bytes: input.bytes, maxBytes: maxArchiveBytes) {
+                inputs += archive.files.map { SubmittedInput(name: $0.name, bytes: $0.bytes) }
+                if let e = archive.error { r.errors.append(e) }
+                else if archive.files.isEmpty { r.errors.append(InputError(input: input.name, message: "tar: the archive holds no files")) }
+            } else {
+                inputs.append(input)
+            }
+        }
         let groups = InputDriver.plan(inputs: inputs.map { (name: $0.name, bytes: $0.pasted ? [] : $0.bytes) })
         SessionBuilder.$redactByDefault.withValue(true) {
             for group in groups {

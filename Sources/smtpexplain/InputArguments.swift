@@ -195,7 +195,34 @@ struct InputArguments: ParsableArguments {
             }
             return errors
         }
-        let inputs = files.isEmpty ? ["-"] : files
+        let given = files.isEmpty ? ["-"] : files
+        // A tar of logs stands for the files in it, taken out to a private temporary directory that lives
+        // until every input is read; they are named `archive:member`.
+        var archives: [ExtractedArchive] = []
+        defer { withExtendedLifetime(archives) {} }
+        var inputs: [String] = []
+        var nameOf: [String: String] = [:]
+        for input in given {
+            guard !follow, input != "-" else { inputs.append(input); continue }
+            do {
+                if let archive = try ArchiveInput.extract(path: input, name: input, options: options) {
+                    archives.append(archive)
+                    for f in archive.files { inputs.append(f.path); nameOf[f.path] = f.name }
+                    if let e = archive.error { errors.append(e); warn("smtpexplain: \(e.description)") }
+                    else if archive.files.isEmpty {
+                        let e = InputError(input: input, message: "tar: the archive holds no files")
+                        errors.append(e)
+                        warn("smtpexplain: \(e.description)")
+                    }
+                    continue
+                }
+            } catch let e as InputError {
+                errors.append(e)
+                warn("smtpexplain: \(e.description)")
+                continue
+            }
+            inputs.append(input)
+        }
         let plan: [InputPlanItem] = noMerge || follow || inputs.count < 2
             ? inputs.map { .single($0) } : InputDriver.plan(inputs, options: options)
         func emit(_ session: Session) {
@@ -208,19 +235,21 @@ struct InputArguments: ParsableArguments {
             }
         }
         for item in plan {
-            guard case .single(let input) = item else {
+            guard case .single(let path) = item else {
                 if case .merged(let paths, _) = item {
-                    errors += readMerged(paths, options: options, limits: builderLimits, emit: emit)
+                    errors += readMerged(paths.map { (name: nameOf[$0] ?? $0, path: $0) }, options: options,
+                                         limits: builderLimits, emit: emit)
                 }
                 continue
             }
+            let input = nameOf[path] ?? path
             do {
                 let info = try SessionBuilder.$defaultLimits.withValue(builderLimits) {
                   try SessionBuilder.$redactByDefault.withValue(redact != .none) {
                     if follow {
-                        return try FollowReader.read(path: input, options: options, emit: emit)
+                        return try FollowReader.read(path: path, options: options, emit: emit)
                     }
-                    return try InputDriver.read(path: input, options: options, emit: emit)
+                    return try InputDriver.read(path: path, name: input, options: options, emit: emit)
                   }
                 }
                 if verbose {
@@ -248,11 +277,11 @@ struct InputArguments: ParsableArguments {
 
     /// Logs of one format read together in time order. Each file that cannot be used gets its one error line;
     /// the others are still explained.
-    private func readMerged(_ paths: [String], options: InputOptions, limits: SessionBuilder.Limits,
+    private func readMerged(_ files: [(name: String, path: String)], options: InputOptions, limits: SessionBuilder.Limits,
                             emit: (Session) -> Void) -> [InputError] {
         let result = SessionBuilder.$defaultLimits.withValue(limits) {
             SessionBuilder.$redactByDefault.withValue(redact != .none) {
-                InputDriver.readMerged(paths: paths, options: options, emit: emit)
+                InputDriver.readMerged(files: files, options: options, emit: emit)
             }
         }
         if verbose {

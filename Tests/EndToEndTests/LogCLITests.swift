@@ -18,6 +18,41 @@ import Testing
         #expect(try BinaryRunner.run([Self.log, "--since", "not a date"]).status == 2)
     }
 
+    /// A tar of logs given with other inputs: its files are merged as files given together would be and named
+    /// `archive:member`; its temporary files are gone afterwards; a cut archive keeps what came before the cut
+    /// and says so (exit 2, as for any input that could not be read in full).
+    @Test func archiveStandsForItsFiles() throws {
+        let archive = "samples/archives/mail-logs.tar.gz"
+        let before = Set(try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("smtpexplain-archive-") })
+        let r = try BinaryRunner.run([archive, "samples/telnet/disconnect-after-mail-from.txt", "--format", "jsonl"])
+        #expect(r.status == 0)
+        let inputs = r.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }.compactMap { $0["input"] as? String }
+        #expect(inputs.count == 6)
+        #expect(inputs.prefix(5).allSatisfy { $0.hasPrefix(archive + ":var/log/mail.log") })
+        #expect(inputs.last == "samples/telnet/disconnect-after-mail-from.txt")
+        let after = Set(try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("smtpexplain-archive-") })
+        #expect(after.subtracting(before).isEmpty)
+        // Cut inside the second file.
+        let gunzip = Process()
+        gunzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gunzip.arguments = ["gzip", "-dc", BinaryRunner.repo.appendingPathComponent(archive).path]
+        let pipe = Pipe()
+        gunzip.standardOutput = pipe
+        try gunzip.run()
+        let plain = pipe.fileHandleForReading.readDataToEndOfFile()
+        gunzip.waitUntilExit()
+        #expect(plain.count == 10240)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cut-\(getpid()).tar")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try plain.prefix(2000).write(to: url)
+        let cut = try BinaryRunner.run([url.path, "--brief"])
+        #expect(cut.stderr.contains("tar: archive ends early (truncated file)"))
+        #expect(cut.stdout.split(separator: "\n").count == 3)
+        #expect(cut.status == 2)
+    }
+
     /// Large inputs are built, explained and rendered on worker threads; the output must not change.
     @Test func workerThreadsKeepTheOutputByteForByte() throws {
         let one = try ["samples/logs/postfix-inbound.log", "samples/logs/postfix-outbound.log"].map {

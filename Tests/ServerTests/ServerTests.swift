@@ -229,13 +229,23 @@ struct ServerTests {
         dovecot.field("paste", "")
         dovecot.file("file", filename: "dovecot.log", try sample("logs-postfix-dovecot/dovecot.log"))
         dovecot.file("file", filename: "mail.log", try sample("logs-postfix-dovecot/mail.log"))
-        let forms = [(rotated.headers, rotated.body), (dovecot.headers, dovecot.body)]
+        // The same two files in one uploaded tar.gz; and a journal file.
+        var archive = MultipartBody()
+        archive.file("file", filename: "mail-logs.tar.gz", try sample("archives/mail-logs.tar.gz"), type: "application/gzip")
+        archive.file("file", filename: "postfix-system.journal.gz", try sample("logs/postfix-system.journal.gz"), type: "application/gzip")
+        let forms = [(rotated.headers, rotated.body), (dovecot.headers, dovecot.body), (archive.headers, archive.body)]
         try await server.application().test(.live) { client in
             try await client.execute(uri: "/api/explain", method: .post, headers: forms[0].0, body: forms[0].1) { r in
                 #expect(r.status == .ok)
                 // Five, not the six of the halves read apart: the session cut at midnight is one.
                 #expect(r.sessions.count == 5)
                 #expect(r.sessions.first?["input"] as? String == "maillog.1.gz")
+            }
+            try await client.execute(uri: "/api/explain", method: .post, headers: forms[2].0, body: forms[2].1) { r in
+                #expect(r.status == .ok)
+                #expect(r.sessions.count == 11)
+                #expect(r.sessions.first?["input"] as? String == "mail-logs.tar.gz:var/log/mail.log.1.gz")
+                #expect(r.sessions.last?["input"] as? String == "postfix-system.journal.gz")
             }
             try await client.execute(uri: "/api/explain", method: .post, headers: forms[1].0, body: forms[1].1) { r in
                 #expect(r.status == .ok)

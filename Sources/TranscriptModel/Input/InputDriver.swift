@@ -51,9 +51,11 @@ public struct InputInfo: Sendable {
 /// Reads an input (file or stdin) in large chunks, splits it into lines on bytes, picks a reader from the
 /// first lines and streams every line through it. Sessions are emitted as readers finish them.
 public enum InputDriver {
-    public static func read(path: String, options: InputOptions = InputOptions(),
+    /// `name` is what sessions and errors call the input (a file taken out of an archive has a temporary
+    /// path and the name `archive:member`); the path by default.
+    public static func read(path: String, name: String? = nil, options: InputOptions = InputOptions(),
                             emit: (Session) -> Void) throws -> InputInfo {
-        let name = path
+        let name = name ?? path
         let fd: Int32 = path == "-" ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else {
             throw InputError(input: name, message: "cannot open: \(String(cString: strerror(errno)))")
@@ -256,6 +258,10 @@ public enum InputDriver {
             // Only `--follow` reads a file without looking at its magic number first.
             if JournalFileSource.isJournal(pendingChunks.first ?? []) {
                 throw InputError(input: name, position: "byte 0", message: "a systemd journal file is not followed; follow the journal with `journalctl -f -o short-iso | smtpexplain --follow -`")
+            }
+            // Standard input, or an archive in an archive: there is no file to take its members from.
+            if TarReader<MemorySource>.isHeader(pendingChunks.first ?? []) {
+                throw InputError(input: name, position: "byte 0", message: "a tar archive: give it as a file (`smtpexplain logs.tar.gz`) so its files can be read, or unpack it first")
             }
             throw InputError(input: name, position: "byte \(bad)",
                              message: "binary data: not a transcript, mail log or packet capture")

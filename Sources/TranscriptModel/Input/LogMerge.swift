@@ -169,12 +169,18 @@ extension InputDriver {
     /// cannot be opened or fails midway is reported in `errors`; the others are still read.
     public static func readMerged(paths: [String], options: InputOptions = InputOptions(),
                                   emit: (Session) -> Void) -> MergedReadResult {
-        readMerged(names: paths, options: options, emit: emit) { i in
-            let p = paths[i]
+        readMerged(files: paths.map { (name: $0, path: $0) }, options: options, emit: emit)
+    }
+
+    /// The same for files known by another name than their path (taken out of an archive).
+    public static func readMerged(files: [(name: String, path: String)], options: InputOptions = InputOptions(),
+                                  emit: (Session) -> Void) -> MergedReadResult {
+        readMerged(names: files.map(\.name), options: options, emit: emit) { i in
+            let (name, p) = files[i]
             let fd = open(p, O_RDONLY)
-            guard fd >= 0 else { throw InputError(input: p, message: "cannot open: \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw InputError(input: name, message: "cannot open: \(String(cString: strerror(errno)))") }
             do {
-                guard let s = try LineStream.open(fd: fd, name: p, options: options, chunk: 256 << 10, ownsFD: true) else {
+                guard let s = try LineStream.open(fd: fd, name: name, options: options, chunk: 256 << 10, ownsFD: true, path: p) else {
                     close(fd)
                     return nil
                 }
@@ -391,9 +397,10 @@ struct LineStream {
 
     /// A stream over `fd` when it holds a log a merged read can take (nil for captures, HTML, binary data,
     /// transcripts); the bytes read to decide are read again.
-    static func open(fd: Int32, name: String, options: InputOptions, chunk: Int, ownsFD: Bool = false) throws -> LineStream? {
+    static func open(fd: Int32, name: String, options: InputOptions, chunk: Int, ownsFD: Bool = false,
+                     path: String? = nil) throws -> LineStream? {
         try open(source: FileSource(fd: fd, chunk: chunk), name: name, options: options, chunk: chunk, fd: fd,
-                 ownsFD: ownsFD, path: name)
+                 ownsFD: ownsFD, path: path ?? name)
     }
 
     /// A stream over any source (`fd` -1 when there is no file to close). `path` names the file when there is
