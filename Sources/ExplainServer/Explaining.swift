@@ -96,13 +96,12 @@ struct ExplainResult: Sendable {
         func keep(_ session: Session) {
             if r.sessions.count < cap { r.sessions.append(explainer.explain(session)) } else { r.omitted += 1 }
         }
-        // An uploaded tar of logs stands for the files in it.
+        // An uploaded tar of logs, or zip of several files, stands for the files in it.
         var inputs: [SubmittedInput] = []
         for input in submission.inputs {
             if !input.pasted, let archive = try? ArchiveInput.members(name: input.name, bytes: input.bytes, maxBytes: maxArchiveBytes) {
                 inputs += archive.files.map { SubmittedInput(name: $0.name, bytes: $0.bytes) }
                 if let e = archive.error { r.errors.append(e) }
-                else if archive.files.isEmpty { r.errors.append(InputError(input: input.name, message: "tar: the archive holds no files")) }
             } else {
                 inputs.append(input)
             }

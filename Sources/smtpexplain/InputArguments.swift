@@ -196,7 +196,7 @@ struct InputArguments: ParsableArguments {
             return errors
         }
         let given = files.isEmpty ? ["-"] : files
-        // A tar of logs stands for the files in it, taken out to a private temporary directory that lives
+        // A tar of logs (or a zip of several files) stands for the files in it, taken out to a private temporary directory that lives
         // until every input is read; they are named `archive:member`.
         var archives: [ExtractedArchive] = []
         defer { withExtendedLifetime(archives) {} }
@@ -209,11 +209,6 @@ struct InputArguments: ParsableArguments {
                     archives.append(archive)
                     for f in archive.files { inputs.append(f.path); nameOf[f.path] = f.name }
                     if let e = archive.error { errors.append(e); warn("smtpexplain: \(e.description)") }
-                    else if archive.files.isEmpty {
-                        let e = InputError(input: input, message: "tar: the archive holds no files")
-                        errors.append(e)
-                        warn("smtpexplain: \(e.description)")
-                    }
                     continue
                 }
             } catch let e as InputError {

@@ -2,9 +2,9 @@ import Foundation
 import Testing
 @testable import TranscriptModel
 
-/// A tar of logs, as attached to a ticket, stands for the files in it: each read as if given on its own,
-/// named `archive:member`, whatever tar format and compression made it.
-@Suite struct TarArchiveTests {
+/// A tar of logs, or a zip of several, as attached to a ticket, stands for the files in it: each read as if
+/// given on its own, named `archive:member`, whatever tar format and compression made it.
+@Suite struct ArchiveInputTests {
     static let sample = repoRoot.appendingPathComponent("samples/archives/mail-logs.tar.gz")
     static let rotated = repoRoot.appendingPathComponent("samples/logs-rotated")
 
@@ -92,6 +92,44 @@ import Testing
         for name in ["maillog", "maillog.1.gz"] {
             #expect(try ArchiveInput.members(name: name, bytes: Array(Data(contentsOf: Self.rotated.appendingPathComponent(name))),
                                              maxBytes: 1 << 20) == nil)
+        }
+    }
+
+    /// Exchange's hourly tracking logs zipped on Windows: merged as the two files are, in time order.
+    @Test func zipOfSeveralLogs() throws {
+        let path = repoRoot.appendingPathComponent("samples/archives/exchange-message-tracking.zip").path
+        let archive = try #require(try ArchiveInput.extract(path: path, name: "t.zip"))
+        #expect(archive.error == nil)
+        #expect(archive.files.map(\.name) == ["t.zip:MessageTracking/MSGTRK2026112609-1.LOG", "t.zip:MessageTracking/MSGTRK2026112815-1.LOG"])
+        var outcomes: [Outcome] = []
+        _ = InputDriver.readMerged(files: archive.files) { outcomes.append($0.outcome) }
+        var fromFiles: [Outcome] = []
+        _ = InputDriver.readMerged(paths: ["exchange-tracking.log", "exchange-tracking-deferred.log"].map {
+            repoRoot.appendingPathComponent("samples/logs/" + $0).path
+        }) { fromFiles.append($0.outcome) }
+        #expect(outcomes == fromFiles)
+        #expect(outcomes.count == 5)
+        // In memory (the web page): the same files.
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let members = try #require(try ArchiveInput.members(name: "t.zip", bytes: bytes, maxBytes: 1 << 20))
+        #expect(members.files.map(\.name) == archive.files.map(\.name))
+        #expect(members.error == nil)
+        // A damaged entry is skipped and named; the other is still there.
+        var damaged = bytes
+        let localHeader: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+        let second = try #require((1..<(bytes.count - 4)).first { (i: Int) -> Bool in
+            bytes[i..<(i + 4)].elementsEqual(localHeader)
+        })
+        damaged[second + 1] = 0
+        let partial = try #require(try ArchiveInput.members(name: "t.zip", bytes: damaged, maxBytes: 1 << 20))
+        #expect(partial.files.count == 1)
+        #expect(partial.error?.message.hasPrefix("zip: damaged entry header for MessageTracking/MSGTRK2026112815-1.LOG") == true)
+        // A zip of one file (a DMARC report) is not taken apart: the driver reads it under the zip's name.
+        let dmarc = try FileManager.default.contentsOfDirectory(atPath: repoRoot.appendingPathComponent("samples/dmarc").path)
+            .filter { $0.hasSuffix(".zip") }
+        #expect(!dmarc.isEmpty)
+        for name in dmarc {
+            #expect(try ArchiveInput.extract(path: repoRoot.appendingPathComponent("samples/dmarc/" + name).path, name: name) == nil)
         }
     }
 
