@@ -84,13 +84,13 @@ struct ExplainResult: Sendable {
 
     var allFailed: Bool { sessions.isEmpty && omitted == 0 && !errors.isEmpty }
 
+    /// Most bytes the files of one uploaded archive may hold in all.
+    static let maxArchiveBytes = 256 << 20
+
     /// Reads each input through the same driver as the CLI (format detection, every reader), with
     /// credentials redacted. Synchronous and CPU-bound: run it on a worker thread.
     /// Uploaded logs of one kind (rotations, Postfix's or Exim's with Dovecot's own) are read together in time
     /// order, as the CLI reads files given together; the paste box is always read on its own.
-    /// Most bytes the files of one uploaded archive may hold in all.
-    static let maxArchiveBytes = 256 << 20
-
     static func run(_ submission: Submission, explainer: Explainer, cap: Int) -> ExplainResult {
         var r = ExplainResult()
         func keep(_ session: Session) {
@@ -99,7 +99,8 @@ struct ExplainResult: Sendable {
         // An uploaded tar of logs, or zip of several files, stands for the files in it.
         var inputs: [SubmittedInput] = []
         for input in submission.inputs {
-            if !input.pasted, let archive = try? ArchiveInput.members(name: input.name, bytes: input.bytes, maxBytes: maxArchiveBytes) {
+            if !input.pasted,
+               let archive = try? ArchiveInput.members(name: input.name, bytes: input.bytes, maxBytes: maxArchiveBytes) {
                 inputs += archive.files.map { SubmittedInput(name: $0.name, bytes: $0.bytes) }
                 if let e = archive.error { r.errors.append(e) }
             } else {

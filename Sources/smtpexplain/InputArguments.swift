@@ -196,8 +196,8 @@ struct InputArguments: ParsableArguments {
             return errors
         }
         let given = files.isEmpty ? ["-"] : files
-        // A tar of logs (or a zip of several files) stands for the files in it, taken out to a private temporary directory that lives
-        // until every input is read; they are named `archive:member`.
+        // A tar of logs (or a zip of several files) stands for the files in it, taken out to a private
+        // temporary directory that lives until every input is read; they are named `archive:member`.
         var archives: [ExtractedArchive] = []
         defer { withExtendedLifetime(archives) {} }
         var inputs: [String] = []

@@ -6,8 +6,8 @@ import Glibc
 
 /// One libFuzzer binary, several targets: `FUZZ_TARGET` names one — `detect` (format detection and whatever
 /// reader it picks), a reader's format id (that reader forced), `all-readers` (every reader in turn), `capture`
-/// (libpcap and TCP reassembly), `tls` (captures decrypted with a key log), `html` (the HTML reader) or `merged`
-/// (two logs read as one stream).
+/// (libpcap and TCP reassembly), `tls` (captures decrypted with a key log), `html` (the HTML reader), `merged`
+/// (two logs read as one stream) or `archive` (tar and zip archives taken apart).
 /// Each input goes through the whole path: read, rebuild, explain, render text and JSON.
 enum Harness {
     nonisolated(unsafe) static var target = "detect"
@@ -29,6 +29,8 @@ enum Harness {
             explain(hasCaptureMagic(bytes) ? bytes : pcapHeader + bytes, forced: nil, options: options)
         case "merged":
             merged(bytes)
+        case "archive":
+            archive(bytes)
         case "html":
             // Keep mutations inside the HTML reader (libxml2 and the text it yields).
             explain(HTMLInput.looksLikeHTML(Array(bytes.prefix(512))) ? bytes : Array("<html><body><pre>".utf8) + bytes,
@@ -36,6 +38,38 @@ enum Harness {
         default:
             explain(bytes, forced: target)
         }
+    }
+
+    /// Archives (tar in any compression, zip of several files) taken apart as the web page does, and each
+    /// file read. Bytes that are neither become the one file of a tar, so mutations reach the tar reader.
+    static func archive(_ bytes: [UInt8]) {
+        let isZip = bytes.starts(with: [0x50, 0x4B, 0x03, 0x04])
+        let isTar = bytes.count >= 262 && bytes[257..<262].elementsEqual("ustar".utf8)
+        let isCompressed = bytes.starts(with: [0x1F, 0x8B]) || bytes.starts(with: [0xFD, 0x37, 0x7A, 0x58])
+            || bytes.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) || bytes.starts(with: [0x42, 0x5A, 0x68])
+        let input = isZip || isTar || isCompressed ? bytes : tar(bytes)
+        guard let members = try? ArchiveInput.members(name: "fuzz.tar", bytes: input, maxBytes: 16 << 20) else { return }
+        var sessions: [Session] = []
+        for m in members.files {
+            _ = try? InputDriver.read(name: m.name, bytes: m.bytes) { sessions.append($0) }
+        }
+        render(sessions)
+    }
+
+    /// A ustar archive of one file.
+    static func tar(_ data: [UInt8]) -> [UInt8] {
+        var header = [UInt8](repeating: 0, count: 512)
+        header.replaceSubrange(0..<8, with: "mail.log".utf8)
+        let size = Array(String(String(data.count, radix: 8).reversed()).padding(toLength: 11, withPad: "0", startingAt: 0).reversed())
+        header.replaceSubrange(124..<135, with: String(size).utf8)
+        header[156] = 0x30
+        header.replaceSubrange(257..<265, with: "ustar\u{0}00".utf8)
+        let sum = header.enumerated().reduce(0) { $0 + ((148..<156).contains($1.offset) ? 0x20 : Int($1.element)) }
+        let digits = Array(String(String(sum, radix: 8).reversed()).padding(toLength: 6, withPad: "0", startingAt: 0).reversed())
+        header.replaceSubrange(148..<154, with: String(digits).utf8)
+        header[154] = 0
+        header[155] = 0x20
+        return header + data + [UInt8](repeating: 0, count: (512 - data.count % 512) % 512 + 1024)
     }
 
     /// Two logs read merged by time (`InputDriver.readMerged`): the input is cut at its first form feed (else
@@ -127,7 +161,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     if let t = getenv("FUZZ_TARGET") { Harness.target = String(cString: t) }
     if Harness.target == "list" {
-        print((["detect", "all-readers", "capture", "tls", "html", "merged"] + FormatDetector.formatIDs).joined(separator: "\n"))
+        print((["detect", "all-readers", "capture", "tls", "html", "merged", "archive"] + FormatDetector.formatIDs).joined(separator: "\n"))
         return 0
     }
     var c = argc

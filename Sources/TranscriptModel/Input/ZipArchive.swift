@@ -15,6 +15,8 @@ struct FileRandomAccess: RandomAccessInput {
     let size: Int
 
     func read(at offset: Int, count: Int, name: String) throws -> [UInt8] {
+        // Offsets come from the archive itself: anything outside the file reads nothing.
+        guard offset >= 0, offset <= size else { return [] }
         let count = max(0, min(count, size - offset))
         var n = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buf, done in
@@ -35,8 +37,8 @@ struct MemoryRandomAccess: RandomAccessInput {
     let bytes: [UInt8]
     var size: Int { bytes.count }
     func read(at offset: Int, count: Int, name: String) throws -> [UInt8] {
-        let start = max(0, min(offset, bytes.count))
-        return Array(bytes[start..<min(bytes.count, start + max(0, count))])
+        guard offset >= 0, offset <= bytes.count else { return [] }
+        return Array(bytes[offset..<(offset + max(0, min(count, bytes.count - offset)))])
     }
 }
 
@@ -98,7 +100,8 @@ struct ZipDirectory {
                 directoryOffset = u64(record, 48)
             }
         }
-        guard directoryOffset + directorySize <= access.size, directorySize < 64 << 20 else {
+        guard directoryOffset >= 0, directorySize >= 0, directorySize < 64 << 20,
+              directoryOffset <= access.size - directorySize else {
             throw InputError(input: name, position: "byte \(endOffset)", message: "zip: the directory lies outside the archive (damaged or cut file)")
         }
         let directory = try access.read(at: directoryOffset, count: directorySize, name: name)
@@ -143,7 +146,7 @@ struct ZipDirectory {
             throw InputError(input: name, position: "byte \(entry.localHeader)", message: "zip: damaged entry header for \(entry.name)")
         }
         let start = entry.localHeader + 30 + u16(local, 26) + u16(local, 28)
-        guard start + entry.compressedSize <= access.size else {
+        guard entry.compressedSize >= 0, entry.compressedSize <= access.size - start else {
             throw InputError(input: name, position: "byte \(start)", message: "zip: \(entry.name) lies outside the archive (damaged or cut file)")
         }
         let raw = RangeSource(access: access, offset: start, end: start + entry.compressedSize)

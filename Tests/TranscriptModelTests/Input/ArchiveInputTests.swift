@@ -133,6 +133,31 @@ import Testing
         }
     }
 
+    /// Sizes and offsets come from the archive: huge ones (zip64 fields near `Int.max`, or past the end)
+    /// are errors, not traps.
+    @Test func hostileZipSizesAndOffsets() throws {
+        func le(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        let local: [UInt8] = [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 26)
+        func central(_ name: String, zip64Compressed: UInt64) -> [UInt8] {
+            let extra = le(1, 2) + le(16, 2) + le(10, 8) + le(zip64Compressed, 8)
+            return le(0x0201_4B50, 4) + le(20, 2) + le(45, 2) + le(0, 2) + le(8, 2) + le(0, 4) + le(0, 4)
+                + le(0xFFFF_FFFF, 4) + le(0xFFFF_FFFF, 4) + le(UInt64(name.utf8.count), 2) + le(UInt64(extra.count), 2)
+                + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(0, 4) + Array(name.utf8) + extra
+        }
+        for size in [UInt64(Int.max), UInt64.max, 1 << 40] {
+            let directory = central("a.log", zip64Compressed: size) + central("b.log", zip64Compressed: size)
+            let end = le(0x0605_4B50, 4) + le(0, 4) + le(2, 2) + le(2, 2) + le(UInt64(directory.count), 4)
+                + le(UInt64(local.count), 4) + le(0, 2)
+            let members = try #require(try ArchiveInput.members(name: "h.zip", bytes: local + directory + end, maxBytes: 1 << 20))
+            #expect(members.files.isEmpty)
+            #expect(members.error?.message.contains("lies outside the archive") == true, "\(String(describing: members.error))")
+        }
+        // A zip64 locator pointing far past the end: not read as a zip of several files.
+        let locator = le(0x0706_4B50, 4) + le(0, 4) + le(UInt64.max - 7, 8) + le(1, 4)
+        let end = le(0x0605_4B50, 4) + le(0, 4) + le(0xFFFF, 2) + le(0xFFFF, 2) + le(0xFFFF_FFFF, 4) + le(0xFFFF_FFFF, 4) + le(0, 2)
+        #expect(try ArchiveInput.members(name: "h.zip", bytes: local + locator + end, maxBytes: 1 << 20) == nil)
+    }
+
     /// On standard input (no file to take members from) an archive is one clear error.
     @Test func archiveOnStandardInputIsOneError() throws {
         do {
