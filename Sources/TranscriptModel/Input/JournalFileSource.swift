@@ -33,6 +33,12 @@ struct JournalFileSource: ByteSource {
     /// Fields longer than this are cut by sd-journal (its default is 64 KiB); a log line is never that long.
     static let dataThreshold = 64 << 10
 
+    /// sd-journal maps the file in windows it keeps while open, and their pages count as the process's
+    /// memory; reopening the file at the same entry every so many entries lets them go, so memory stays
+    /// flat however large the journal.
+    static let defaultReopenEvery = 20_000
+    let reopenEvery: Int
+
     private let journal: JournalHandle
     private let chunk: Int
     private(set) var entries = 0
@@ -40,7 +46,13 @@ struct JournalFileSource: ByteSource {
     private var ended = false
 
     /// Opens the file; a file sd-journal cannot read throws a one-line error naming it.
-    init(path: String, name: String, chunk: Int = 256 << 10) throws {
+    init(path: String, name: String, chunk: Int = 256 << 10, reopenEvery: Int = defaultReopenEvery) throws {
+        journal = JournalHandle(try Self.open(path, name: name), path: path)
+        self.chunk = chunk
+        self.reopenEvery = max(1, reopenEvery)
+    }
+
+    fileprivate static func open(_ path: String, name: String) throws -> OpaquePointer {
         var j: OpaquePointer?
         let rc = path.withCString { p -> Int32 in
             var paths: [UnsafePointer<CChar>?] = [p, nil]
@@ -48,8 +60,7 @@ struct JournalFileSource: ByteSource {
         }
         guard rc >= 0, let j else { throw Self.error(name, rc, position: "byte 0") }
         _ = sd_journal_set_data_threshold(j, Self.dataThreshold)
-        journal = JournalHandle(j)
-        self.chunk = chunk
+        return j
     }
 
     mutating func next(name: String) throws -> [UInt8]? {
@@ -65,6 +76,7 @@ struct JournalFileSource: ByteSource {
             }
             entries += 1
             if appendEntry(to: &out) { kept += 1 }
+            if entries % reopenEvery == 0 { try journal.reopen(name: name) }
         }
         if ended, kept == 0 {
             throw InputError(input: name, message: "journal: none of its \(entries) entries is of the mail facility or a mail program")
@@ -174,7 +186,27 @@ struct JournalFileSource: ByteSource {
 
 /// The open journal; closed when the last copy of the source goes.
 private final class JournalHandle {
-    let j: OpaquePointer
-    init(_ j: OpaquePointer) { self.j = j }
+    private(set) var j: OpaquePointer
+    let path: String
+    init(_ j: OpaquePointer, path: String) {
+        self.j = j
+        self.path = path
+    }
+
+    /// The same file opened afresh, at the current entry (the next `sd_journal_next` gives the one after it).
+    func reopen(name: String) throws {
+        var cursor: UnsafeMutablePointer<CChar>?
+        guard sd_journal_get_cursor(j, &cursor) >= 0, let cursor else { return }
+        defer { free(cursor) }
+        let fresh = try JournalFileSource.open(path, name: name)
+        guard sd_journal_seek_cursor(fresh, cursor) >= 0, sd_journal_next(fresh) > 0, sd_journal_test_cursor(fresh, cursor) > 0 else {
+            // Keep reading from the old handle rather than lose or repeat an entry.
+            sd_journal_close(fresh)
+            return
+        }
+        sd_journal_close(j)
+        j = fresh
+    }
+
     deinit { sd_journal_close(j) }
 }

@@ -47,6 +47,22 @@ import Testing
         #expect(fromJournal.first?.start?.time == 1_764_321_242)
     }
 
+    /// The file reopened at the same entry every few entries (what keeps memory flat on a large journal)
+    /// gives every entry once.
+    @Test func reopeningLosesAndRepeatsNothing() throws {
+        let path = try unpacked()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var lines: [[UInt8]] = []
+        for every in [1, 2, 3, 7, 1000] {
+            var source = try JournalFileSource(path: path, name: "j", reopenEvery: every)
+            var all: [UInt8] = []
+            while let chunk = try source.next(name: "j") { all += chunk }
+            #expect(source.entries == 29 && source.kept == 22, "every \(every)")
+            if every == 1000 { lines.append(all) } else { lines.insert(all, at: 0) }
+        }
+        #expect(Set(lines).count == 1)
+    }
+
     /// Compressed, on standard input or uploaded to the web page: spooled to a file sd-journal can open.
     @Test func compressedOrInMemoryJournalIsSpooled() throws {
         let gz = try sessions(path: Self.sample.path)
