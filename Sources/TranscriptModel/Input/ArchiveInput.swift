@@ -150,11 +150,7 @@ public enum ArchiveInput {
         var source = source
         guard let first = try source.next(name: name), !first.isEmpty else { return nil }
         var inner: any ByteSource
-        if GzipSource<S>.isGzip(first) {
-            var gz = GzipSource(inner: source, maxOutput: options.maxDecompressedBytes)
-            gz.prepend(first)
-            inner = gz
-        } else if let format = Compression.detect(first) {
+        if let format = Compression.detect(first) {
             inner = try DecompressingSource(format, inner: source, first: first, name: name, maxOutput: options.maxDecompressedBytes)
         } else {
             inner = PrefixedSource(first: first, rest: source)

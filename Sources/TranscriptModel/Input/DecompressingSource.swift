@@ -1,11 +1,14 @@
 import CDecompress
+import CZlib
 
-/// The compressed formats besides gzip that rotated logs and attached captures come in: what logrotate's
-/// `compresscmd` is commonly set to (xz, zstd, bzip2), recognised by their magic numbers.
+/// The compressed formats rotated logs, archives and attached captures come in: gzip (logrotate's default),
+/// and what its `compresscmd` is commonly set to besides (xz, zstd, bzip2), recognised by their magic
+/// numbers; and raw deflate, a zip entry's data (no magic of its own).
 enum Compression: String, Sendable, CaseIterable {
-    case xz, zstd, bzip2
+    case gzip, xz, zstd, bzip2, deflate
 
     static func detect(_ p: [UInt8]) -> Compression? {
+        if p.starts(with: [0x1F, 0x8B]) { return .gzip }
         if p.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return .xz }
         if p.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
         // "BZh" and the block size, 1 to 9.
@@ -15,6 +18,9 @@ enum Compression: String, Sendable, CaseIterable {
 
     func decoder() throws -> any StreamDecoder {
         switch self {
+        // Window bits 15 + 32: a zlib or gzip header, told apart by zlib; -15: raw deflate.
+        case .gzip: try ZlibDecoder(windowBits: 15 + 32)
+        case .deflate: try ZlibDecoder(windowBits: -15)
         case .xz: try XZDecoder()
         case .zstd: try ZstdDecoder()
         case .bzip2: try Bzip2Decoder()
@@ -40,10 +46,11 @@ protocol StreamDecoder: AnyObject {
 
 struct DecodeError: Error { var reason: String }
 
-/// Decompresses another source chunk by chunk (several concatenated streams too, as `cat a.xz b.xz` or
-/// logrotate make), so `mail.log.2.xz` streams like a plain file. The same caps as `GzipSource` against
-/// bombs: `maxOutput` in all, and past 256 MiB out, no more than `maxRatio` times what came in. Memory is
-/// one input chunk, one output chunk and the decoder's window (xz's is capped at `XZDecoder.memoryLimit`).
+/// Decompresses another source chunk by chunk (several concatenated streams too, as `cat a.gz b.gz` or
+/// logrotate make), so `mail.log.2.gz` streams like a plain file. Bombs are capped: `maxOutput` in all, and
+/// past 256 MiB out, no more than `maxRatio` times what came in (text logs compress 5-30:1; deflate's
+/// ceiling is about 1030:1). Memory is one input chunk, one output chunk and the decoder's window (xz's is
+/// capped at `XZDecoder.memoryLimit`).
 struct DecompressingSource<Inner: ByteSource>: ByteSource {
     let format: Compression
     var inner: Inner
@@ -63,10 +70,14 @@ struct DecompressingSource<Inner: ByteSource>: ByteSource {
     private(set) var totalIn = 0
     private(set) var totalOut = 0
 
+    /// Stop after the first stream: a zip entry, followed by the rest of the archive.
+    let singleStream: Bool
+
     /// `first`: bytes already read from `inner` (to look at the magic number).
     init(_ format: Compression, inner: Inner, first: [UInt8], name: String, maxOutput: Int = 64 << 30,
-         maxRatio: Int = 250, outChunk: Int = 1 << 20) throws {
+         maxRatio: Int = 250, outChunk: Int = 1 << 20, singleStream: Bool = false) throws {
         self.format = format
+        self.singleStream = singleStream
         self.inner = inner
         do { decoder = try format.decoder() } catch let e as DecodeError {
             throw InputError(input: name, message: "\(format.rawValue): \(e.reason)")
@@ -99,6 +110,10 @@ struct DecompressingSource<Inner: ByteSource>: ByteSource {
                     innerDone = true
                 }
                 continue
+            }
+            if betweenStreams, singleStream {
+                finished = true
+                break
             }
             if betweenStreams {
                 // Another stream follows, or padding (xz allows zero bytes between streams).
@@ -135,6 +150,7 @@ struct DecompressingSource<Inner: ByteSource>: ByteSource {
                 throw InputError(input: name, position: "byte \(totalIn - (pending.count - pendingOffset))", message: "\(format.rawValue): corrupt data")
             }
         }
+        if produced == 0 { return nil }
         totalOut += produced
         if totalOut > maxOutput {
             finished = true
@@ -150,6 +166,41 @@ struct DecompressingSource<Inner: ByteSource>: ByteSource {
 
     private func failure(_ name: String, _ error: DecodeError) -> InputError {
         InputError(input: name, position: "byte \(totalIn - (pending.count - pendingOffset))", message: "\(format.rawValue): \(error.reason)")
+    }
+}
+
+/// gzip members, zlib streams and raw deflate (zlib).
+final class ZlibDecoder: StreamDecoder {
+    private let z = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+
+    init(windowBits: Int32) throws {
+        z.initialize(to: z_stream())
+        let rc = inflateInit2_(z, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard rc == Z_OK else { throw DecodeError(reason: "cannot initialise zlib (\(rc))") }
+    }
+
+    func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> DecodeStep {
+        z.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        z.pointee.avail_in = UInt32(input.count)
+        z.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        z.pointee.avail_out = UInt32(output.count)
+        let rc = inflate(z, Z_NO_FLUSH)
+        let step = DecodeStep(consumed: input.count - Int(z.pointee.avail_in), produced: output.count - Int(z.pointee.avail_out),
+                              streamEnded: rc == Z_STREAM_END)
+        switch rc {
+        case Z_OK, Z_STREAM_END, Z_BUF_ERROR: return step
+        default: throw DecodeError(reason: z.pointee.msg.map { String(cString: $0) } ?? "error \(rc)")
+        }
+    }
+
+    func reset() throws {
+        guard inflateReset(z) == Z_OK else { throw DecodeError(reason: "cannot reset zlib") }
+    }
+
+    deinit {
+        inflateEnd(z)
+        z.deinitialize(count: 1)
+        z.deallocate()
     }
 }
 
@@ -264,5 +315,15 @@ final class Bzip2Decoder: StreamDecoder {
         if open { BZ2_bzDecompressEnd(s) }
         s.deinitialize(count: 1)
         s.deallocate()
+    }
+}
+
+/// Decompress a whole buffer (tests, the web page), with the same limits.
+enum Gzip {
+    static func decompress(_ bytes: [UInt8], name: String = "-", maxOutput: Int = 1 << 30) throws -> [UInt8] {
+        var src = try DecompressingSource(.gzip, inner: MemorySource(bytes: []), first: bytes, name: name, maxOutput: maxOutput)
+        var out: [UInt8] = []
+        while let c = try src.next(name: name) { out += c }
+        return out
     }
 }

@@ -93,8 +93,9 @@ public enum InputDriver {
         return try dispatch(name: name, path: nil, source: &source, options: options, emit: emit)
     }
 
-    /// Look at the first bytes: a capture goes to libpcap, gzip is inflated and looked at again, anything
-    /// else is split into lines for the line readers. `path` is the file when there is one (not stdin).
+    /// Look at the first bytes: a capture goes to libpcap, a journal file to sd-journal, compressed data is
+    /// inflated and looked at again, anything else is split into lines for the line readers. `path` is the
+    /// file when there is one (not stdin).
     static func dispatch<S: ByteSource>(name: String, path: String?, source: inout S, options: InputOptions,
                                         emit: (Session) -> Void) throws -> InputInfo {
         guard let first = try source.next(name: name), !first.isEmpty else {
@@ -104,20 +105,16 @@ public enum InputDriver {
             if let path { return try journal(name: name, path: path, options: options, emit: emit) }
             return try spoolAndJournal(name: name, first: first, rest: &source, options: options, emit: emit)
         }
+        if let format = Compression.detect(first) {
+            var inflated = try DecompressingSource(format, inner: source, first: first, name: name,
+                                                   maxOutput: options.maxDecompressedBytes)
+            return try readDecompressed(name: name, kind: format.rawValue, source: &inflated, options: options, emit: emit)
+        }
         switch CaptureContainer.detect(Array(first.prefix(4))) {
         case .pcap, .pcapng:
             if let path, options.forcedFormat == nil { return try capture(name: name, path: path, options: options, emit: emit) }
             return try spoolAndCapture(name: name, first: first, rest: &source, options: options, emit: emit)
-        case .gzip:
-            var gz = GzipSource(inner: source, maxOutput: options.maxDecompressedBytes)
-            gz.prepend(first)
-            return try readDecompressed(name: name, kind: "gzip", source: &gz, options: options, emit: emit)
-        case .unknown:
-            if let format = Compression.detect(first) {
-                var inflated = try DecompressingSource(format, inner: source, first: first, name: name,
-                                                       maxOutput: options.maxDecompressedBytes)
-                return try readDecompressed(name: name, kind: format.rawValue, source: &inflated, options: options, emit: emit)
-            }
+        case .gzip, .unknown:
             if ZipEntry.isZip(Array(first.prefix(4))) {
                 var head = first
                 let h = try ZipEntry.header(first: &head, rest: &source, name: name)
@@ -125,7 +122,8 @@ public enum InputDriver {
                 let data = PrefixedSource(first: Array(head[h.dataOffset...]), rest: source)
                 switch h.method {
                 case 8:
-                    var inflated = GzipSource(inner: data, maxOutput: options.maxDecompressedBytes, windowBits: -15, singleMember: true)
+                    var inflated = try DecompressingSource(.deflate, inner: data, first: [], name: name,
+                                                           maxOutput: options.maxDecompressedBytes, singleStream: true)
                     return try read(name: name, source: &inflated, options: options, emit: emit)
                 case 0 where h.flags & 8 == 0:
                     var stored = LimitedSource(inner: data, limit: h.compressedSize)

@@ -414,18 +414,12 @@ struct LineStream {
         case _ where JournalFileSource.isJournal(first):
             guard let path else { return nil }
             source = try JournalFileSource(path: path, name: name)
+        case _ where Compression.detect(first) != nil:
+            source = try DecompressingSource(Compression.detect(first)!, inner: file, first: first, name: name,
+                                             maxOutput: options.maxDecompressedBytes, outChunk: chunk)
         case .pcap, .pcapng: return nil
-        case .gzip:
-            var gz = GzipSource(inner: file, maxOutput: options.maxDecompressedBytes, outChunk: chunk)
-            gz.prepend(first)
-            source = gz
-        case .unknown:
-            if let format = Compression.detect(first) {
-                source = try DecompressingSource(format, inner: file, first: first, name: name,
-                                                 maxOutput: options.maxDecompressedBytes, outChunk: chunk)
-            } else {
-                source = QueuedSource(queued: [first], rest: file)
-            }
+        case .gzip, .unknown:
+            source = QueuedSource(queued: [first], rest: file)
         }
         // Detection prefix.
         var head: [[UInt8]] = []

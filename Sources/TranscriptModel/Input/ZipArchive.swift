@@ -152,7 +152,8 @@ struct ZipDirectory {
         let raw = RangeSource(access: access, offset: start, end: start + entry.compressedSize)
         switch entry.method {
         case 0: return raw
-        case 8: return GzipSource(inner: raw, maxOutput: options.maxDecompressedBytes, windowBits: -15, singleMember: true)
+        case 8: return try DecompressingSource(.deflate, inner: raw, first: [], name: name, maxOutput: options.maxDecompressedBytes,
+                                               singleStream: true)
         case 12, 93, 95:
             var head = raw
             let first = try head.next(name: name) ?? []

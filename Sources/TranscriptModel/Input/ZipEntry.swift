@@ -1,5 +1,5 @@
 /// The first file of a zip archive, as DMARC reports arrive from Google and others (one XML file per zip):
-/// its local header is read here, its data through zlib's raw inflate (`GzipSource` with window bits -15)
+/// its local header is read here, its data through zlib's raw inflate (`DecompressingSource`, `.deflate`)
 /// or as stored. Encrypted entries and other compression methods get a clear error; zip64 sizes are not
 /// needed (a deflated entry ends where its stream ends).
 enum ZipEntry {

@@ -159,7 +159,7 @@ import Testing
 
     @Test func gzipConcatenatedMembers() throws {
         let bytes = Array(Data(base64Encoded: Self.twoMembers)!)
-        #expect(GzipSource<MemorySource>.isGzip(bytes))
+        #expect(Compression.detect(bytes) == .gzip)
         let text = String(decoding: try Gzip.decompress(bytes), as: UTF8.self)
         #expect(text.hasPrefix("Nov 29 01:52:35 mail postfix/smtpd[1]: connect from"))
         #expect(text.contains("disconnect from a.example.net[192.0.2.1] ehlo=1 quit=1 commands=2\n"))
