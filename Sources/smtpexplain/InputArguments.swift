@@ -204,6 +204,16 @@ struct InputArguments: ParsableArguments {
         var nameOf: [String: String] = [:]
         for input in given {
             guard !follow, input != "-" else { inputs.append(input); continue }
+            // A journal directory (`/var/log/journal` or its machine's folder): its system journals.
+            if let journals = Self.systemJournals(in: input) {
+                if journals.isEmpty {
+                    let e = InputError(input: input, message: "is a directory with no system journal files (system*.journal) in it; give the files to read")
+                    errors.append(e)
+                    warn("smtpexplain: \(e.description)")
+                }
+                inputs += journals
+                continue
+            }
             do {
                 if let archive = try ArchiveInput.extract(path: input, name: input, options: options) {
                     archives.append(archive)
@@ -268,6 +278,29 @@ struct InputArguments: ParsableArguments {
             }
         }
         return errors
+    }
+
+    /// The system journal files (`system.journal`, rotated `system@….journal`, `system@….journal~`) under a
+    /// directory and its folders one level down (journald keeps one folder per machine), in name order;
+    /// nil when `path` is not a directory. Users' journals hold no mail and are left out.
+    static func systemJournals(in path: String) -> [String]? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+        let fm = FileManager.default
+        func journals(_ dir: String) -> [String] {
+            ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+                .filter { $0.hasPrefix("system") && ($0.hasSuffix(".journal") || $0.hasSuffix(".journal~")) }
+                .map { dir + "/" + $0 }
+        }
+        let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+        var found = journals(base)
+        for sub in ((try? fm.contentsOfDirectory(atPath: base)) ?? []).sorted() {
+            var isSubdirectory: ObjCBool = false
+            if fm.fileExists(atPath: base + "/" + sub, isDirectory: &isSubdirectory), isSubdirectory.boolValue {
+                found += journals(base + "/" + sub)
+            }
+        }
+        return found
     }
 
     /// Logs of one format read together in time order. Each file that cannot be used gets its one error line;

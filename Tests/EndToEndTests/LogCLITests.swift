@@ -53,6 +53,35 @@ import Testing
         #expect(cut.status == 2)
     }
 
+    /// A journal directory as journald keeps it (one folder per machine): its system journals are read, the
+    /// users' left out; a directory with none is one error line.
+    @Test func journalDirectoryReadsItsSystemJournals() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(getpid())")
+        let machine = dir.appendingPathComponent("5d1f3b0c9a7e4e2b")
+        try FileManager.default.createDirectory(at: machine, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let gunzip = Process()
+        gunzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gunzip.arguments = ["gzip", "-dc", BinaryRunner.repo.appendingPathComponent("samples/logs/postfix-system.journal.gz").path]
+        let pipe = Pipe()
+        gunzip.standardOutput = pipe
+        try gunzip.run()
+        let journal = pipe.fileHandleForReading.readDataToEndOfFile()
+        gunzip.waitUntilExit()
+        try journal.write(to: machine.appendingPathComponent("system.journal"))
+        try journal.write(to: machine.appendingPathComponent("user-1000.journal"))
+        let r = try BinaryRunner.run([dir.path, "--brief"])
+        #expect(r.status == 0)
+        let rows = r.stdout.split(separator: "\n")
+        #expect(rows.count == 6)
+        #expect(rows.allSatisfy { $0.contains("5d1f3b0c9a7e4e2b/system.journal:") })
+        let none = dir.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: none, withIntermediateDirectories: true)
+        let e = try BinaryRunner.run([none.path])
+        #expect(e.status == 2)
+        #expect(e.stderr.contains("is a directory with no system journal files"))
+    }
+
     /// Large inputs are built, explained and rendered on worker threads; the output must not change.
     @Test func workerThreadsKeepTheOutputByteForByte() throws {
         let one = try ["samples/logs/postfix-inbound.log", "samples/logs/postfix-outbound.log"].map {
