@@ -104,7 +104,7 @@ enum Page {
         placeholder="220 mx.example.net ESMTP&#10;EHLO client.example.org&#10;250-mx.example.net&#10;MAIL FROM:&lt;a@example.org&gt;&#10;...">
         \(escape(shown))</textarea>
         \(pasteNote)<div class="serve-row">
-        <label for="file">or upload files (transcript, log, .pcap, journal file, .eml, DMARC or TLS report; .gz, .xz, .zst, .bz2, .zip; logs of one server are read together):</label>
+        <label for="file">or upload files (transcript, log, journal file, .pcap, .eml, DMARC or TLS report; .gz, .xz, .zst, .bz2, .tar, .zip; logs of one server are read together):</label>
         <input type="file" id="file" name="file" multiple>
         <button type="submit">Explain</button>
         </div>
