@@ -40,13 +40,8 @@ public enum ArchiveInput {
             try stream { chunk in
                 total += chunk.count
                 if total > options.maxDecompressedBytes { throw tooLarge(name, options.maxDecompressedBytes) }
-                try chunk.withUnsafeBytes { buf in
-                    var off = 0
-                    while off < buf.count {
-                        let n = write(out, buf.baseAddress! + off, buf.count - off)
-                        if n <= 0 { throw InputError(input: name, message: "cannot write the temporary file for \(member)") }
-                        off += n
-                    }
+                guard chunk.withUnsafeBytes({ InputDriver.writeAll(out, $0) }) else {
+                    throw InputError(input: name, message: "cannot write the temporary file for \(member)")
                 }
             }
             archive.files.append((name: "\(name):\(member)", path: file))

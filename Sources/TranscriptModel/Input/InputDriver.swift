@@ -201,6 +201,18 @@ public enum InputDriver {
         return try journal(name: name, path: tmp, options: options, emit: emit)
     }
 
+    /// All of `bytes` to `fd` (short writes continued); false on an error.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var off = 0
+        while off < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + off, bytes.count - off)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return false }
+            off += n
+        }
+        return true
+    }
+
     /// The whole input written to a private temporary file; the caller removes it.
     static func spool<S: ByteSource>(name: String, first: [UInt8], rest: inout S, kind: String) throws -> String {
         var template = Array("/tmp/smtpexplain-\(kind)-XXXXXX".utf8CString)
@@ -208,11 +220,8 @@ public enum InputDriver {
         guard fd >= 0 else { throw InputError(input: name, message: "cannot create a temporary file for the \(kind)") }
         let tmp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         func put(_ bytes: [UInt8]) throws {
-            var off = 0
-            while off < bytes.count {
-                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
-                if n <= 0 { throw InputError(input: name, message: "cannot write the temporary \(kind) file") }
-                off += n
+            guard bytes.withUnsafeBytes({ writeAll(fd, $0) }) else {
+                throw InputError(input: name, message: "cannot write the temporary \(kind) file")
             }
         }
         do {

@@ -410,15 +410,15 @@ struct LineStream {
         var file = file
         guard let first = try file.next(name: name), !first.isEmpty else { return nil }
         var source: any ByteSource
-        switch CaptureContainer.detect(Array(first.prefix(4))) {
-        case _ where JournalFileSource.isJournal(first):
+        if JournalFileSource.isJournal(first) {
             guard let path else { return nil }
             source = try JournalFileSource(path: path, name: name)
-        case _ where Compression.detect(first) != nil:
-            source = try DecompressingSource(Compression.detect(first)!, inner: file, first: first, name: name,
+        } else if let format = Compression.detect(first) {
+            source = try DecompressingSource(format, inner: file, first: first, name: name,
                                              maxOutput: options.maxDecompressedBytes, outChunk: chunk)
-        case .pcap, .pcapng: return nil
-        case .gzip, .unknown:
+        } else if [.pcap, .pcapng].contains(CaptureContainer.detect(Array(first.prefix(4)))) {
+            return nil
+        } else {
             source = QueuedSource(queued: [first], rest: file)
         }
         // Detection prefix.
