@@ -43,6 +43,9 @@ import Testing
         .init(text: "554 5.7.1 The message was rejected because it contains prohibited virus or spam content", command: ".", reason: .virusdetected),
         .init(text: "550 5.2.1 The email account that you tried to reach is disabled.", command: "RCPT", reason: .suspend, provider: "Gmail"),
         .init(text: "Host or domain name not found. Name service error for name=example.invalid type=A: Host not found", command: nil, reason: .hostunknown),
+        // "Host not found, try again" is a DNS lookup that failed for now, not an unknown address.
+        .init(text: "Name service error for domain example.net: Host not found, try again", command: nil, reason: .networkerror),
+        .init(text: "Delivery failed 20 attempts: someone@example.org", command: nil, reason: .expired),
         .init(text: "connect to mx.example.com[192.0.2.25]:25: Connection timed out", command: nil, reason: .expired),
         .init(text: "connect to mx.example.com[192.0.2.25]:25: No route to host", command: nil, reason: .networkerror),
         .init(text: "556 5.1.10 Recipient address has null MX", command: "RCPT", reason: .notaccept),
