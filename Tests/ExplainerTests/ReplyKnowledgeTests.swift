@@ -46,6 +46,7 @@ import Testing
         // "Host not found, try again" is a DNS lookup that failed for now, not an unknown address.
         .init(text: "Name service error for domain example.net: Host not found, try again", command: nil, reason: .networkerror),
         .init(text: "Delivery failed 20 attempts: someone@example.org", command: nil, reason: .expired),
+        .init(text: "Unspecified Error (SENT_SECOND_EHLO): Smtp server does not advertise AUTH capability", command: nil, reason: .securityerror),
         .init(text: "connect to mx.example.com[192.0.2.25]:25: Connection timed out", command: nil, reason: .expired),
         .init(text: "connect to mx.example.com[192.0.2.25]:25: No route to host", command: nil, reason: .networkerror),
         .init(text: "556 5.1.10 Recipient address has null MX", command: "RCPT", reason: .notaccept),

@@ -416,6 +416,12 @@ enum KnowledgeTable {
               .securityerror, "The server does not offer AUTH on this connection",
               "The client tried to log in, but the server's EHLO reply did not list AUTH. Many servers offer it only after STARTTLS, or only on the submission ports (587, 465); a plain MX on port 25 usually offers none.",
               actions: ["Send STARTTLS, then EHLO again, and check that AUTH is listed before logging in.", "Use the server's submission port (587 with STARTTLS, or 465) for sending with a login.", "If you run the server: enable authentication on that port (Postfix smtpd_sasl_auth_enable on the submission service)."]),
+        // The same told by a relay or client library that gave up before sending AUTH (Google Workspace's
+        // "Smtp server does not advertise AUTH capability", MailKit's "does not support authentication").
+        .text("auth-not-offered.report", any: ["does not advertise auth", "does not support authentication", "does not support smtp authentication"],
+              codes: nil, .securityerror, "The server does not offer AUTH on this connection",
+              "The sending side was set up to log in, but the server's EHLO reply did not list AUTH, so it gave up. Many servers offer AUTH only after STARTTLS, or only on the submission ports (587, 465); a plain MX on port 25 usually offers none.",
+              actions: ["Point the sender at the server's submission port (587 with STARTTLS, or 465) and turn on TLS.", "Check the EHLO reply after STARTTLS (`swaks --server HOST --port 587 --tls`, or `openssl s_client -starttls smtp -connect HOST:587`) lists AUTH.", "If you run the server: enable authentication on that port (Postfix smtpd_sasl_auth_enable on the submission service)."]),
         .text("tls-unavailable", any: ["tls not available", "starttls not available", "tls is not available", "cannot start tls", "tls currently unavailable", "tls temporarily unavailable"],
               codes: 400...499, .securityerror, "The server cannot start TLS right now (a problem on its side)",
               "The server offers STARTTLS but could not set it up, usually because it cannot load its certificate or key. Clients that require TLS will not send until it is fixed.",
