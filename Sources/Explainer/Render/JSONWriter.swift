@@ -167,9 +167,14 @@ public struct JSONWriter: ~Copyable {
             let n = u.count
             var start = 0
             var i = 0
+            let p = u.baseAddress
             while i < n {
+                // Most text needs nothing: skip eight bytes at a time while none of them may need escaping.
+                if let p {
+                    while i + 8 <= n, !Self.mayNeedEscape(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+                    if i >= n { break }
+                }
                 let b = u[i]
-                // Most bytes need nothing: skip them with one table lookup each.
                 if !Self.special[Int(b)] { i += 1; continue }
                 var escape: String? = nil
                 var width = 1
@@ -198,6 +203,19 @@ public struct JSONWriter: ~Copyable {
             if start < n { append(UnsafeBufferPointer(rebasing: u[start..<n])) }
             append(0x22)
         }
+    }
+
+    /// Whether any of eight bytes may need escaping: below 0x20, `"`, `\\`, or 0x7F and above (DEL, and every
+    /// non-ASCII byte, a superset of the C1 and U+2028/2029 lead bytes). A yes is checked byte by byte.
+    @inline(__always)
+    static func mayNeedEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (w &- ones &* 0x20) & ~w & highs              // a byte < 0x20
+        let upper = ((w &+ ones) | w) & highs                       // a byte >= 0x7F
+        let q = w ^ (ones &* 0x22), bs = w ^ (ones &* 0x5C)
+        let quote = (q &- ones) & ~q & highs                        // a byte == '"'
+        let backslash = (bs &- ones) & ~bs & highs                  // a byte == '\\'
+        return control | upper | quote | backslash != 0
     }
 
     /// Bytes that may need escaping: C0 controls, `"`, `\\`, DEL, and the lead bytes of C1 controls (0xC2) and
