@@ -33,34 +33,21 @@ enum ByteSearch {
     static func offsets<U: BidirectionalCollection>(of needle: String, in hay: U) -> Range<Int>?
     where U.Element == UInt8 {
         var needle = needle
-        let found: Range<Int>?? = hay.withContiguousStorageIfAvailable { h in
-            needle.withUTF8 { n -> Range<Int>? in
+        func find(_ h: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+            needle.withUTF8 { n in
                 guard n.count > 0, let nb = n.baseAddress, let hb = h.baseAddress,
                       let p = memfind(hb, h.count, nb, n.count) else { return nil }
                 let start = hb.distance(to: p)
                 return start..<(start + n.count)
             }
         }
-        if let found { return found }
-        // A string without contiguous UTF-8 (bridged): walk it.
-        let h = Array(hay)
-        return h.withUnsafeBufferPointer { hb in
-            needle.withUTF8 { n -> Range<Int>? in
-                guard n.count > 0, let nb = n.baseAddress, let base = hb.baseAddress,
-                      let p = memfind(base, hb.count, nb, n.count) else { return nil }
-                let start = base.distance(to: p)
-                return start..<(start + n.count)
-            }
-        }
+        // A string without contiguous UTF-8 (bridged) is copied first.
+        return hay.withContiguousStorageIfAvailable(find) ?? Array(hay).withUnsafeBufferPointer(find)
     }
 
-    static func range(of needle: String, in hay: String.UTF8View) -> Range<String.Index>? {
-        guard let o = offsets(of: needle, in: hay) else { return nil }
-        let lo = hay.index(hay.startIndex, offsetBy: o.lowerBound)
-        return lo..<hay.index(lo, offsetBy: o.count)
-    }
-
-    static func range(of needle: String, in hay: Substring.UTF8View) -> Range<String.Index>? {
+    /// The first occurrence of `needle` in a string's or substring's UTF-8, as string indices.
+    static func range<U: BidirectionalCollection>(of needle: String, in hay: U) -> Range<String.Index>?
+    where U.Element == UInt8, U.Index == String.Index {
         guard let o = offsets(of: needle, in: hay) else { return nil }
         let lo = hay.index(hay.startIndex, offsetBy: o.lowerBound)
         return lo..<hay.index(lo, offsetBy: o.count)
