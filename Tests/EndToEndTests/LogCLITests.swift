@@ -267,6 +267,45 @@ import Testing
                 == ["delivered", "rejected", "rejected", "rejected", "disconnected", "rejected"])
     }
 
+    /// A log that goes quiet: the session held for its deferred message's deliveries comes out once the quiet
+    /// (wall time) outlasts the hold (15 minutes of log time; the last line is two seconds short of it), not
+    /// only on Ctrl-C.
+    @Test func followClosesHeldSessionsWhenTheLogGoesQuiet() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let logURL = dir.appendingPathComponent("follow-quiet-\(getpid()).log")
+        let outURL = dir.appendingPathComponent("follow-quiet-\(getpid()).out")
+        defer { for u in [logURL, outURL] { try? FileManager.default.removeItem(at: u) } }
+        try QuietLog.postfix.joined(separator: "\n").appending("\n").write(to: logURL, atomically: true, encoding: .utf8)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        let p = try Self.follow([logURL.path], output: outURL)
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        func lines() throws -> [Substring] { try String(contentsOf: outURL, encoding: .utf8).split(separator: "\n") }
+        Thread.sleep(forTimeInterval: 1.5)
+        // The outbound attempt is told at once; the inbound session waits.
+        #expect(try lines().count == 1)
+        let deadline = Date().addingTimeInterval(12)
+        while try lines().count < 2, Date() < deadline { Thread.sleep(forTimeInterval: 0.25) }
+        let quiet = try lines()
+        #expect(Self.interrupt(p))
+        #expect(quiet.count == 2)
+        #expect(quiet.last?.hasPrefix("delivered") == true)
+        #expect(try lines().count == 2, "the held session was told again on Ctrl-C")
+    }
+
+    /// The log of `followClosesHeldSessionsWhenTheLogGoesQuiet`: a message taken in and deferred, then a last
+    /// line 14 min 57 s after the session's end.
+    enum QuietLog {
+        static let postfix = [
+            "Dec  7 10:00:00 mx1 postfix/smtpd[2001]: connect from mail.sender.example[192.0.2.10]",
+            "Dec  7 10:00:00 mx1 postfix/smtpd[2001]: 4Q1AB2CDEF: client=mail.sender.example[192.0.2.10]",
+            "Dec  7 10:00:01 mx1 postfix/cleanup[2002]: 4Q1AB2CDEF: message-id=<m1@sender.example>",
+            "Dec  7 10:00:01 mx1 postfix/qmgr[900]: 4Q1AB2CDEF: from=<alice@sender.example>, size=1200, nrcpt=1 (queue active)",
+            "Dec  7 10:00:01 mx1 postfix/smtpd[2001]: disconnect from mail.sender.example[192.0.2.10] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+            "Dec  7 10:00:02 mx1 postfix/smtp[2003]: 4Q1AB2CDEF: to=<bob@far.example>, relay=mx.far.example[198.51.100.7]:25, delay=1, delays=0.1/0/0.5/0.4, dsn=4.7.1, status=deferred (host mx.far.example[198.51.100.7] said: 451 4.7.1 Try again later (in reply to RCPT TO command))",
+            "Dec  7 10:14:58 mx1 postfix/anvil[800]: statistics: max connection rate 1/60s for (smtp:192.0.2.10) at Dec  7 10:00:00",
+        ]
+    }
+
     /// `smtpexplain --follow --brief ARGS` started in the background, its output going to `output`.
     static func follow(_ args: [String], input: Pipe? = nil, output: URL) throws -> Process {
         let p = Process()

@@ -320,7 +320,10 @@ public enum InputDriver {
         for chunk in pendingChunks { splitter.push(chunk, feed) }
         pendingChunks.removeAll()
         while let chunk = try source.next(name: name) {
-            if chunk.isEmpty { continue }
+            if chunk.isEmpty {
+                if let quiet = source.quietSeconds { reader.idle(seconds: quiet, emit: annotate) }
+                continue
+            }
             total += chunk.count
             splitter.push(chunk, feed)
         }
@@ -348,6 +351,34 @@ public enum InputDriver {
 /// Where bytes come from, chunk by chunk.
 protocol ByteSource {
     mutating func next(name: String) throws -> [UInt8]?
+    /// A live source (`--follow`) with no data for a while returns an empty chunk every few seconds
+    /// (`QuietTimer`); this is the wall time it stands for (since the data or the chunk before), so readers
+    /// can close what waits on the log's clock. Nil for other empty chunks.
+    var quietSeconds: Double? { get }
+}
+
+extension ByteSource {
+    var quietSeconds: Double? { nil }
+}
+
+/// When a live source last had data or said it was quiet: every `every` seconds of wall time without data,
+/// `due` gives the seconds since then.
+struct QuietTimer {
+    let every: Double
+    private var last = QuietTimer.clock()
+    init(every: Double = 5) { self.every = every }
+    mutating func sawData() { last = Self.clock() }
+    mutating func due() -> Double? {
+        let t = Self.clock()
+        guard t - last >= every else { return nil }
+        defer { last = t }
+        return t - last
+    }
+    static func clock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
 }
 
 struct FileSource: ByteSource {
@@ -382,13 +413,16 @@ struct TailSource: ByteSource {
     let interval: Double
     let shouldStop: () -> Bool
     /// At the first end of file an empty chunk says "caught up" (detection uses what is there); after
-    /// that, reading waits for more.
+    /// that, reading waits for more, with an empty chunk every few seconds of quiet (`QuietTimer`).
     var caughtUp = false
+    var quiet = QuietTimer()
+    var quietSeconds: Double?
     mutating func next(name: String) throws -> [UInt8]? {
         while true {
-            if let chunk = try file.next(name: name) { return chunk }
+            if let chunk = try file.next(name: name) { quiet.sawData(); return chunk }
             if shouldStop() { return nil }
             if !caughtUp { caughtUp = true; return [] }
+            if let q = quiet.due() { quietSeconds = q; return [] }
             if let fresh = replacement() {
                 // What the writer added to the old file before it let go of it comes first.
                 if let chunk = try file.next(name: name) { close(fresh); return chunk }
@@ -424,6 +458,8 @@ struct PipeSource: ByteSource {
     let shouldStop: () -> Bool
     var sawData = false
     var caughtUp = false
+    var quiet = QuietTimer()
+    var quietSeconds: Double?
     mutating func next(name: String) throws -> [UInt8]? {
         while true {
             if shouldStop() { return nil }
@@ -435,10 +471,12 @@ struct PipeSource: ByteSource {
             }
             if r == 0 {
                 if sawData && !caughtUp { caughtUp = true; return [] }
+                if caughtUp, let q = quiet.due() { quietSeconds = q; return [] }
                 continue
             }
             guard let chunk = try file.next(name: name) else { return nil }
             sawData = true
+            quiet.sawData()
             return chunk
         }
     }

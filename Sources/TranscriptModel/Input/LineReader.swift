@@ -20,6 +20,11 @@ public protocol LineReader: SendableMetatype {
     /// From now on, sessions that are costly to build may be emitted as placeholders (`Session.isPending`,
     /// see `PendingBuild`). Readers that build cheaply ignore it.
     mutating func deferBuilding()
+    /// Following a live log (`--follow`): no line came for another `seconds` of wall time (calls in a row
+    /// add up). The log's clock has moved on by as much, so what waits on log time (held sessions, idle
+    /// timeouts) may close now instead of when the next line comes. Readers that keep nothing open by time
+    /// ignore it.
+    mutating func idle(seconds: Double, emit: (Session) -> Void)
     /// Lines longer than this are cut (at least the input options' limit). A reader of documents that come
     /// as one long line (minified JSON) asks for more.
     static var maxLineBytes: Int { get }
@@ -27,5 +32,6 @@ public protocol LineReader: SendableMetatype {
 
 extension LineReader {
     public mutating func deferBuilding() {}
+    public mutating func idle(seconds: Double, emit: (Session) -> Void) {}
     public static var maxLineBytes: Int { 0 }
 }

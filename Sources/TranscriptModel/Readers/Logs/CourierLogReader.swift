@@ -91,6 +91,13 @@ public struct CourierLogReader: LineReader {
         LogStatsRegistry.shared.record(stats)
     }
 
+    /// `--follow` on a quiet log: wall time stands in for log time, so held and idle sessions close.
+    public mutating func idle(seconds: Double, emit: (Session) -> Void) {
+        guard now > 0 else { return }
+        now += seconds
+        sweep(emit)
+    }
+
     mutating func sweep(_ emit: (Session) -> Void) {
         lastSweep = now
         for d in open.removeQuiet(now: now, idle: 900, evicted: &stats.evicted) { emitDraft(d, emit) }

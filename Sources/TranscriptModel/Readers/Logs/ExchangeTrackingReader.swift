@@ -246,6 +246,13 @@ public struct ExchangeTrackingReader: LineReader {
         LogStatsRegistry.shared.record(stats)
     }
 
+    /// `--follow` on a quiet log: wall time stands in for log time, so held and idle sessions close.
+    public mutating func idle(seconds: Double, emit: (Session) -> Void) {
+        guard now > 0 else { return }
+        now += seconds
+        sweep(emit: emit)
+    }
+
     mutating func sweep(emit: (Session) -> Void) {
         lastSweep = now
         let done = messages.filter { now - $0.value.last > ($0.value.settled ? settleSeconds : storyIdleSeconds) }

@@ -309,6 +309,13 @@ public struct EximLogReader: LineReader {
         LogStatsRegistry.shared.record(stats)
     }
 
+    /// `--follow` on a quiet log: wall time stands in for log time, so held and idle sessions close.
+    public mutating func idle(seconds: Double, emit: (Session) -> Void) {
+        guard now > 0 else { return }
+        now += seconds
+        sweep(emit: emit)
+    }
+
     mutating func sweep(emit: (Session) -> Void) {
         lastSweep = now
         linesSinceSweep = 0

@@ -114,11 +114,20 @@ public struct OpenSMTPDLogReader: LineReader {
         }
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         // By log time, and by line count too: a log whose clock stands still must not keep everything open.
-        if now - lastSweep > 60 || stats.lines % 8_192 == 0 {
-            lastSweep = now
-            for d in open.removeQuiet(now: now, idle: 900, evicted: &stats.evicted) { emitDraft(d, emit) }
-            for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds, limit: 20_000, drop: 2_000) { emitStory(t, emit) }
-        }
+        if now - lastSweep > 60 || stats.lines % 8_192 == 0 { sweep(emit) }
+    }
+
+    /// `--follow` on a quiet log: wall time stands in for log time, so held and idle sessions close.
+    public mutating func idle(seconds: Double, emit: (Session) -> Void) {
+        guard now > 0 else { return }
+        now += seconds
+        sweep(emit)
+    }
+
+    mutating func sweep(_ emit: (Session) -> Void) {
+        lastSweep = now
+        for d in open.removeQuiet(now: now, idle: 900, evicted: &stats.evicted) { emitDraft(d, emit) }
+        for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds, limit: 20_000, drop: 2_000) { emitStory(t, emit) }
     }
 
     public mutating func finish(emit: (Session) -> Void) {

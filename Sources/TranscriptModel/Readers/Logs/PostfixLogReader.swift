@@ -285,6 +285,13 @@ public struct PostfixLogReader: LineReader {
 
     // MARK: - Timeouts and bounds
 
+    /// `--follow` on a quiet log: wall time stands in for log time, so held and idle sessions close.
+    public mutating func idle(seconds: Double, emit: (Session) -> Void) {
+        guard now > 0 else { return }
+        now += seconds
+        sweep(emit: emit)
+    }
+
     mutating func sweep(emit: (Session) -> Void) {
         linesSinceSweep = 0
         lastSweep = now

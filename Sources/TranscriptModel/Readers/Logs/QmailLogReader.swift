@@ -106,6 +106,13 @@ public struct QmailLogReader: LineReader {
         LogStatsRegistry.shared.record(stats)
     }
 
+    /// `--follow` on a quiet log: wall time stands in for log time, so held and idle sessions close.
+    public mutating func idle(seconds: Double, emit: (Session) -> Void) {
+        guard now > 0 else { return }
+        now += seconds
+        sweep(emit)
+    }
+
     mutating func sweep(_ emit: (Session) -> Void) {
         lastSweep = now
         // A refused client is gone within minutes (rblsmtpd hangs up after 60 s).

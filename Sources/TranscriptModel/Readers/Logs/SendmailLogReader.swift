@@ -65,11 +65,20 @@ public struct SendmailLogReader: LineReader {
         let known = handle(l.message, pid: l.pid ?? 0, pos: pos, text: Bytes.string(line), emit: emit)
         if known { stats.understood += 1 } else { stats.unrecognised(line, number: number, input: sequence == nil ? nil : input) }
         // By log time, and by line count too: a log whose clock stands still must not keep everything open.
-        if now - lastSweep > 60 || stats.lines % 8_192 == 0 {
-            lastSweep = now
-            for d in open.removeQuiet(now: now, idle: idleSeconds, limit: maxOpen, evicted: &stats.evicted) { emitDraft(d, emit: emit) }
-            for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds, limit: 20_000, drop: 2_000) { emitStory(t, emit: emit) }
-        }
+        if now - lastSweep > 60 || stats.lines % 8_192 == 0 { sweep(emit: emit) }
+    }
+
+    /// `--follow` on a quiet log: wall time stands in for log time, so held and idle sessions close.
+    public mutating func idle(seconds: Double, emit: (Session) -> Void) {
+        guard now > 0 else { return }
+        now += seconds
+        sweep(emit: emit)
+    }
+
+    mutating func sweep(emit: (Session) -> Void) {
+        lastSweep = now
+        for d in open.removeQuiet(now: now, idle: idleSeconds, limit: maxOpen, evicted: &stats.evicted) { emitDraft(d, emit: emit) }
+        for t in tracks.removeQuiet(now: now, idle: storyIdleSeconds, limit: 20_000, drop: 2_000) { emitStory(t, emit: emit) }
     }
 
     public mutating func finish(emit: (Session) -> Void) {
