@@ -29,6 +29,26 @@ import Testing
         #expect(s.failedStage == .rcpt)
     }
 
+    /// Gmail's notice names the recipient only in its sentence (`wasn't delivered to X because`).
+    @Test func gmailNoticeNamesTheRecipientInItsSentence() throws {
+        let s = try one("""
+        ** Address not found **
+
+        Your message wasn't delivered to nobody@example.com because the address couldn't be found, or is unable to receive mail.
+
+        The response from the remote server was:
+        550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. - gsmtp
+        """)
+        #expect(s.transactions.first?.recipients.map(\.address) == ["nobody@example.com"])
+        #expect(s.failedStage == .rcpt)
+        // A sentence that names no address leaves the envelope empty rather than guessing.
+        let t = try one("""
+        Your message to the list couldn't be delivered.
+        Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'
+        """)
+        #expect(t.transactions.first?.recipients.isEmpty ?? true)
+    }
+
     /// A success DSN quotes a positive reply: the delivery it confirms (`queued as` answers the end of the
     /// message), not a session cut short.
     @Test func successReportIsADelivery() throws {

@@ -430,6 +430,15 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             let a = lower.original(from: 24).trimmingCharacters(in: .whitespaces)
             return a.contains("@") ? a : nil
         }
+        // Gmail's and Outlook's notices name it in a sentence: `Your message wasn't delivered to x@example.com
+        // because ...`, `Your message to x@example.com couldn't be delivered.`
+        if Kind.wrapsReplies {
+            for lead in ["your message wasn't delivered to ", "your message wasn\u{2019}t delivered to ", "your message to "] {
+                guard let r = lower.end(of: lead) else { continue }
+                let a = lower.original(from: r).prefix { !$0.isWhitespace }.trimmingCharacters(in: ["<", ">", ",", ".", ":"])
+                if a.contains("@"), !a.hasPrefix("@"), !a.hasSuffix("@") { return a }
+            }
+        }
         if Kind.wrapsReplies, !b.contains(Bytes.space), b.contains(0x40), b.count < 255, b.first != 0x40, b.last != 0x40 {
             // Sendmail brackets it: `<nobody@example.org>`.
             let bracketed = b.count > 2 && b.first == 0x3C && b.last == 0x3E
