@@ -267,6 +267,29 @@ import Testing
                 == ["delivered", "rejected", "rejected", "rejected", "disconnected", "rejected"])
     }
 
+    /// Right after logrotate the log is empty: `--follow` waits for its first lines instead of calling it
+    /// empty input.
+    @Test func followWaitsOnAnEmptyLog() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let logURL = dir.appendingPathComponent("follow-empty-\(getpid()).log")
+        let outURL = dir.appendingPathComponent("follow-empty-\(getpid()).out")
+        defer { for u in [logURL, outURL] { try? FileManager.default.removeItem(at: u) } }
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        let p = try Self.follow([logURL.path], output: outURL)
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        Thread.sleep(forTimeInterval: 1.2)
+        #expect(p.isRunning, "--follow gave up on an empty file")
+        let lines = try String(contentsOf: BinaryRunner.repo.appendingPathComponent(Self.log), encoding: .utf8)
+        let h = try FileHandle(forWritingTo: logURL)
+        h.write(Data(lines.utf8))
+        try h.close()
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(Self.interrupt(p))
+        #expect(p.terminationStatus == 0)
+        #expect(try String(contentsOf: outURL, encoding: .utf8).split(separator: "\n").count > 3)
+    }
+
     /// A log that goes quiet: the session held for its deferred message's deliveries comes out once the quiet
     /// (wall time) outlasts the hold (15 minutes of log time; the last line is two seconds short of it), not
     /// only on Ctrl-C.

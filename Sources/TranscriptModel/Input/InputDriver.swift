@@ -412,17 +412,19 @@ struct TailSource: ByteSource {
     var file: FileSource
     let interval: Double
     let shouldStop: () -> Bool
-    /// At the first end of file an empty chunk says "caught up" (detection uses what is there); after
-    /// that, reading waits for more, with an empty chunk every few seconds of quiet (`QuietTimer`).
+    /// At the first end of file after some data an empty chunk says "caught up" (detection uses what is
+    /// there); after that, reading waits for more, with an empty chunk every few seconds of quiet
+    /// (`QuietTimer`). An empty file (just rotated) is waited on until its first data.
+    var sawData = false
     var caughtUp = false
     var quiet = QuietTimer()
     var quietSeconds: Double?
     mutating func next(name: String) throws -> [UInt8]? {
         while true {
-            if let chunk = try file.next(name: name) { quiet.sawData(); return chunk }
+            if let chunk = try file.next(name: name) { sawData = true; quiet.sawData(); return chunk }
             if shouldStop() { return nil }
-            if !caughtUp { caughtUp = true; return [] }
-            if let q = quiet.due() { quietSeconds = q; return [] }
+            if !caughtUp, sawData { caughtUp = true; return [] }
+            if caughtUp, let q = quiet.due() { quietSeconds = q; return [] }
             if let fresh = replacement() {
                 // What the writer added to the old file before it let go of it comes first.
                 if let chunk = try file.next(name: name) { close(fresh); return chunk }
