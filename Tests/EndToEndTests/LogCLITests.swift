@@ -267,6 +267,33 @@ import Testing
                 == ["delivered", "rejected", "rejected", "rejected", "disconnected", "rejected"])
     }
 
+    /// `journalctl -f | smtpexplain --follow -` of every unit: the first lines are other programs'; the
+    /// reader is picked when Postfix's come.
+    @Test func followedStandardInputWaitsForMailLines() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let outURL = dir.appendingPathComponent("follow-syslog-\(getpid()).out")
+        defer { try? FileManager.default.removeItem(at: outURL) }
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        let pipe = Pipe()
+        let p = try Self.follow([], input: pipe, output: outURL)
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        pipe.fileHandleForWriting.write(Data("""
+        Dec  7 10:00:00 mx1 CRON[100]: (root) CMD (run-parts /etc/cron.hourly)
+        Dec  7 10:00:01 mx1 systemd[1]: Started Session 5 of user root.
+
+        """.utf8))
+        Thread.sleep(forTimeInterval: 1.5)
+        let log = try String(contentsOf: BinaryRunner.repo.appendingPathComponent(Self.log), encoding: .utf8)
+        pipe.fileHandleForWriting.write(Data(log.utf8))
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(Self.interrupt(p))
+        try? pipe.fileHandleForWriting.close()
+        let all = try String(contentsOf: outURL, encoding: .utf8).split(separator: "\n")
+        #expect(all.count > 3)
+        #expect(!all.contains { $0.hasPrefix("incomplete\t-\t-\t- -> -") }, "read as a paste")
+        #expect(all.first?.hasSuffix(":3") == true, "line numbers count the lines before")
+    }
+
     /// Right after logrotate the log is empty: `--follow` waits for its first lines instead of calling it
     /// empty input.
     @Test func followWaitsOnAnEmptyLog() throws {

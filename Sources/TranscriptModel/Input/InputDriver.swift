@@ -294,11 +294,20 @@ public enum InputDriver {
             }
         }
         // A log as a container platform shows it: the wrapper comes off every line, before detection too.
-        let wrapper = ContainerLogPrefix.detect(prefixLines)
-        if let wrapper { prefixLines = prefixLines.map(wrapper.strip) }
-        guard let choice = FormatDetector.choose(prefix: prefixLines, forced: options.forcedFormat) else {
+        var foundWrapper = ContainerLogPrefix.detect(prefixLines)
+        if let foundWrapper { prefixLines = prefixLines.map(foundWrapper.strip) }
+        guard var choice = FormatDetector.choose(prefix: prefixLines, forced: options.forcedFormat) else {
             throw InputError(input: name, message: "unknown --input-format '\(options.forcedFormat ?? "")' (known: \(FormatDetector.formatIDs.joined(separator: ", ")))")
         }
+        var waited: [(line: ArraySlice<UInt8>, number: Int)] = []
+        if choice.fallback, source.isLive {
+            let found = try awaitKnownLines(name: name, source: &source, splitter: &splitter, pending: pendingChunks,
+                                            total: &total)
+            pendingChunks.removeAll()
+            if let known = found.choice { choice = known; foundWrapper = found.wrapper }
+            waited = found.window
+        }
+        let wrapper = foundWrapper
         splitter.maxLine = max(splitter.maxLine, choice.reader.maxLineBytes)
         var reader = choice.reader.init(input: name)
         if options.deferBuilding { reader.deferBuilding() }
@@ -317,6 +326,7 @@ public enum InputDriver {
             counted = number
             reader.read(line: wrapper?.strip(line) ?? line, number: number, emit: annotate)
         }
+        for w in waited { feed(w.line, w.number) }
         for chunk in pendingChunks { splitter.push(chunk, feed) }
         pendingChunks.removeAll()
         while let chunk = try source.next(name: name) {
@@ -331,6 +341,42 @@ public enum InputDriver {
         reader.finish(emit: annotate)
         return InputInfo(format: format, confidence: confidence, fallback: choice.fallback, lines: counted,
                          bytes: total, cutLines: splitter.cutLines)
+    }
+
+    /// Following a whole syslog, or `journalctl -f` of every unit, the lines there are when reading starts
+    /// may all be other programs'. Rather than read the rest as an unmarked paste, wait for lines a reader
+    /// knows. Lines before them are counted (numbers stay right) but only the latest are kept (at most
+    /// `prefixLines` lines and 256 KiB besides the newest), to be read with them. Nil choice: the source
+    /// ended first.
+    static func awaitKnownLines<S: ByteSource>(name: String, source: inout S, splitter: inout LineSplitter,
+                                               pending: [[UInt8]], total: inout Int) throws
+        -> (choice: FormatDetector.Choice?, wrapper: ContainerLogPrefix?, window: [(line: ArraySlice<UInt8>, number: Int)]) {
+        var window: [(line: ArraySlice<UInt8>, number: Int)] = []
+        var bytes = 0
+        var fresh = 0
+        func keep(_ line: ArraySlice<UInt8>, _ number: Int) {
+            // A copy: a slice would keep its whole chunk alive.
+            window.append((Array(line)[...], number))
+            bytes += line.count
+            fresh += 1
+            while window.count > FormatDetector.prefixLines || (window.count > 1 && bytes > 256 << 10) {
+                bytes -= window.removeFirst().line.count
+            }
+        }
+        for chunk in pending { splitter.push(chunk, keep) }
+        while true {
+            // Only the lines that came since the last look are scored: the ones before were no reader's.
+            if fresh > 0 {
+                var lines = window.suffix(fresh).map(\.line)
+                fresh = 0
+                let wrapper = ContainerLogPrefix.detect(lines)
+                if let wrapper { lines = lines.map(wrapper.strip) }
+                if let c = FormatDetector.choose(prefix: lines), !c.fallback { return (c, wrapper, window) }
+            }
+            guard let chunk = try source.next(name: name) else { return (nil, nil, window) }
+            total += chunk.count
+            splitter.push(chunk, keep)
+        }
     }
 
     /// Offset of the first sign that the data is binary (NULs or mostly control bytes), nil for text.
@@ -351,6 +397,8 @@ public enum InputDriver {
 /// Where bytes come from, chunk by chunk.
 protocol ByteSource {
     mutating func next(name: String) throws -> [UInt8]?
+    /// A file or pipe followed as it grows (`--follow`): more may come after the lines there are now.
+    var isLive: Bool { get }
     /// A live source (`--follow`) with no data for a while returns an empty chunk every few seconds
     /// (`QuietTimer`); this is the wall time it stands for (since the data or the chunk before), so readers
     /// can close what waits on the log's clock. Nil for other empty chunks.
@@ -358,6 +406,7 @@ protocol ByteSource {
 }
 
 extension ByteSource {
+    var isLive: Bool { false }
     var quietSeconds: Double? { nil }
 }
 
@@ -419,6 +468,7 @@ struct TailSource: ByteSource {
     var caughtUp = false
     var quiet = QuietTimer()
     var quietSeconds: Double?
+    var isLive: Bool { true }
     mutating func next(name: String) throws -> [UInt8]? {
         while true {
             if let chunk = try file.next(name: name) { sawData = true; quiet.sawData(); return chunk }
@@ -462,6 +512,7 @@ struct PipeSource: ByteSource {
     var caughtUp = false
     var quiet = QuietTimer()
     var quietSeconds: Double?
+    var isLive: Bool { true }
     mutating func next(name: String) throws -> [UInt8]? {
         while true {
             if shouldStop() { return nil }
