@@ -76,4 +76,17 @@ public enum FormatDetector {
     }
 
     public static var formatIDs: [String] { lineReaders.map { $0.formatID } }
+
+    /// Lines that are nearly all stamped system-log lines naming their program (syslog, `journalctl`): a log
+    /// no reader knows by its first lines may still hold a mail server's further on.
+    static func isSystemLog(_ prefix: [ArraySlice<UInt8>]) -> Bool {
+        var parser = LogHeaderParser()
+        var lines = 0, headed = 0
+        for line in prefix where !line.isEmpty {
+            lines += 1
+            let l = parser.parse(line)
+            if l.time != nil, !l.program.isEmpty { headed += 1 }
+        }
+        return lines > 0 && headed * 10 >= lines * 9
+    }
 }

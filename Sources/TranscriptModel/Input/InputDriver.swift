@@ -299,13 +299,25 @@ public enum InputDriver {
         guard var choice = FormatDetector.choose(prefix: prefixLines, forced: options.forcedFormat) else {
             throw InputError(input: name, message: "unknown --input-format '\(options.forcedFormat ?? "")' (known: \(FormatDetector.formatIDs.joined(separator: ", ")))")
         }
+        // A whole syslog (or journal) whose first lines are all other programs': the mail lines come later.
         var waited: [(line: ArraySlice<UInt8>, number: Int)] = []
-        if choice.fallback, source.isLive {
-            let found = try awaitKnownLines(name: name, source: &source, splitter: &splitter, pending: pendingChunks,
-                                            total: &total)
+        var sourceEnded = false
+        if choice.fallback, source.isLive || !ended, FormatDetector.isSystemLog(prefixLines) {
+            let found = try MailLineSearch.run(name: name, source: &source, splitter: &splitter, pending: pendingChunks,
+                                               total: &total)
             pendingChunks.removeAll()
-            if let known = found.choice { choice = known; foundWrapper = found.wrapper }
-            waited = found.window
+            sourceEnded = found.ended
+            guard let known = found.choice else {
+                // A system log, only not a mail server's: say so, rather than read it as a paste.
+                let lines = splitter.lineNumber
+                emit(.nothingToExplain("A system log, but none of its \(lines) lines comes from a mail server this tool reads (Postfix, Exim, Sendmail, OpenSMTPD, qmail, Courier, Dovecot, ...). If mail is logged elsewhere (/var/log/mail.log, /var/log/maillog, `journalctl -u postfix`), read that.",
+                                       input: name, format: "syslog"))
+                return InputInfo(format: "syslog", confidence: 0.9, fallback: false, lines: lines, bytes: total,
+                                 cutLines: splitter.cutLines)
+            }
+            choice = known
+            foundWrapper = found.wrapper
+            waited = found.lines
         }
         let wrapper = foundWrapper
         splitter.maxLine = max(splitter.maxLine, choice.reader.maxLineBytes)
@@ -329,7 +341,7 @@ public enum InputDriver {
         for w in waited { feed(w.line, w.number) }
         for chunk in pendingChunks { splitter.push(chunk, feed) }
         pendingChunks.removeAll()
-        while let chunk = try source.next(name: name) {
+        while !sourceEnded, let chunk = try source.next(name: name) {
             if chunk.isEmpty {
                 if let quiet = source.quietSeconds { reader.idle(seconds: quiet, emit: annotate) }
                 continue
@@ -341,42 +353,6 @@ public enum InputDriver {
         reader.finish(emit: annotate)
         return InputInfo(format: format, confidence: confidence, fallback: choice.fallback, lines: counted,
                          bytes: total, cutLines: splitter.cutLines)
-    }
-
-    /// Following a whole syslog, or `journalctl -f` of every unit, the lines there are when reading starts
-    /// may all be other programs'. Rather than read the rest as an unmarked paste, wait for lines a reader
-    /// knows. Lines before them are counted (numbers stay right) but only the latest are kept (at most
-    /// `prefixLines` lines and 256 KiB besides the newest), to be read with them. Nil choice: the source
-    /// ended first.
-    static func awaitKnownLines<S: ByteSource>(name: String, source: inout S, splitter: inout LineSplitter,
-                                               pending: [[UInt8]], total: inout Int) throws
-        -> (choice: FormatDetector.Choice?, wrapper: ContainerLogPrefix?, window: [(line: ArraySlice<UInt8>, number: Int)]) {
-        var window: [(line: ArraySlice<UInt8>, number: Int)] = []
-        var bytes = 0
-        var fresh = 0
-        func keep(_ line: ArraySlice<UInt8>, _ number: Int) {
-            // A copy: a slice would keep its whole chunk alive.
-            window.append((Array(line)[...], number))
-            bytes += line.count
-            fresh += 1
-            while window.count > FormatDetector.prefixLines || (window.count > 1 && bytes > 256 << 10) {
-                bytes -= window.removeFirst().line.count
-            }
-        }
-        for chunk in pending { splitter.push(chunk, keep) }
-        while true {
-            // Only the lines that came since the last look are scored: the ones before were no reader's.
-            if fresh > 0 {
-                var lines = window.suffix(fresh).map(\.line)
-                fresh = 0
-                let wrapper = ContainerLogPrefix.detect(lines)
-                if let wrapper { lines = lines.map(wrapper.strip) }
-                if let c = FormatDetector.choose(prefix: lines), !c.fallback { return (c, wrapper, window) }
-            }
-            guard let chunk = try source.next(name: name) else { return (nil, nil, window) }
-            total += chunk.count
-            splitter.push(chunk, keep)
-        }
     }
 
     /// Offset of the first sign that the data is binary (NULs or mostly control bytes), nil for text.

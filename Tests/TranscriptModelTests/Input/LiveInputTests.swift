@@ -48,11 +48,53 @@ private struct ScriptedLiveSource: ByteSource {
         #expect(r.sessions.first?.start?.line == 6)
     }
 
-    /// A followed input that never shows a line any reader knows is read, when it ends, as before: an unmarked
-    /// paste.
-    @Test func noMailLinesAtAllFallsBackWhenTheInputEnds() throws {
+    /// A followed system log that never shows a mail server's line says so when it ends.
+    @Test func noMailLinesAtAllIsNothingToExplain() throws {
         let r = try Self.read([Self.noise(5), "", Self.noise(5, from: 5)])
-        #expect(r.info.fallback)
+        #expect(r.info.format == "syslog")
+        #expect(!r.info.fallback)
         #expect(r.info.lines == 10)
+        #expect(r.sessions.count == 1)
+        #expect(r.sessions.first?.notes.first?.text.contains("none of its 10 lines") == true)
+    }
+
+    // A file, read at once: a whole syslog whose first 200 lines (what detection looks at) are other programs'.
+
+    static func readFile(_ text: String) throws -> (info: InputInfo, sessions: [Session]) {
+        var out: [Session] = []
+        let info = try InputDriver.read(name: "syslog", bytes: Array(text.utf8)) { out.append($0) }
+        return (info, out)
+    }
+
+    @Test func syslogWithMailLinesAfterTheDetectionPrefix() throws {
+        // In one chunk, with more lines after the mail lines than the window keeps.
+        let r = try Self.readFile(Self.noise(240) + Self.postfix + Self.noise(700, from: 240))
+        #expect(r.info.format == "postfix-log")
+        #expect(r.sessions.count == 1)
+        #expect(r.sessions.first?.outcome == .rejected)
+        #expect(r.sessions.first?.start?.line == 241)
+        #expect(r.info.lines == 943)
+    }
+
+    @Test func syslogWithoutMailLinesIsNothingToExplain() throws {
+        let r = try Self.readFile(Self.noise(300))
+        #expect(r.info.format == "syslog")
+        #expect(r.sessions.count == 1)
+        #expect(r.sessions.first?.outcome == .incomplete)
+        #expect(r.sessions.first?.notes.first?.text.contains("none of its 300 lines") == true)
+    }
+
+    /// Lines far longer than the window: still scored, and the mail lines after them still found.
+    @Test func longLinesInTheNoiseDoNotHideMailLines() throws {
+        let long = "Dec  7 10:00:00 mx1 kernel: " + String(repeating: "x", count: 300_000) + "\n"
+        let r = try Self.readFile(Self.noise(250) + long + long + Self.noise(10, from: 250) + Self.postfix)
+        #expect(r.info.format == "postfix-log")
+        #expect(r.sessions.first?.start?.line == 263)
+    }
+
+    /// A short input all inside the detection prefix is read as before: an unmarked paste.
+    @Test func shortNonMailInputStaysAPaste() throws {
+        let r = try Self.readFile(Self.noise(20))
+        #expect(r.info.fallback)
     }
 }
