@@ -233,4 +233,35 @@ import Testing
         let e = try one(endless)
         #expect((e.exchanges.last?.reply?.lines.count ?? 0) <= EmbeddedReply.maxLines)
     }
+
+    // MARK: desktop and phone mail clients
+
+    /// Outlook's send/receive error names the server, port, refused address and reply in one line.
+    @Test func outlookSendReceiveErrorNamesServerPortAndRecipient() throws {
+        let s = try one("The message could not be sent because one of the recipients was rejected by the server. The rejected e-mail address was 'bob@example.org'. Subject 'Invoice 4471', Account: 'alice@example.net', Server: 'smtp.example.net', Protocol: SMTP, Server Response: '550 5.7.1 Unable to relay', Port: 25, Secure(SSL): No, Server Error: 550, Error Number: 0x800CCC79")
+        let x = try quoted(s)
+        #expect(x.command?.verb == "RCPT")
+        #expect(x.command?.address == "bob@example.org")
+        #expect(x.reply?.code == 550)
+        #expect(x.reply?.lines == ["Unable to relay"])
+        #expect(s.server.host == "smtp.example.net")
+        #expect(s.server.port == 25)
+    }
+
+    /// iPhone and iPad Mail: a rejected login names only the server.
+    @Test func appleMailPasswordIncorrectIsAnAuthFailure() throws {
+        let s = try one(#"Cannot Send Mail. The user name or password for "smtp.office365.com" is incorrect."#)
+        #expect(s.failedStage == .auth)
+        #expect(s.server.host == "smtp.office365.com")
+        #expect(s.exchanges.last?.reply?.code == 535)
+    }
+
+    /// Thunderbird's "Outgoing server (SMTP) error." names no server: the word after is not a host.
+    @Test func thunderbirdOutgoingServerErrorNamesNoHost() throws {
+        let s = try one("Sending of the message failed. An error occurred while sending mail: Outgoing server (SMTP) error. The server responded: 5.7.60 SMTP; Client does not have permissions to send as this sender.")
+        #expect(s.server.host == nil)
+        #expect(s.failedStage == .mail)
+        let t = try one("Sending of the message failed. An error occurred while sending mail. Connecting to Outgoing server (SMTP) smtp.example.net failed.")
+        #expect(t.server.host == "smtp.example.net")
+    }
 }

@@ -3,7 +3,7 @@
 /// anywhere in a line; the first matching row of each table wins.
 enum ClientErrorMarkers: ErrorMessageKind {
     static let formatID = "client-error"
-    static let summary = "Error messages of mail-sending code and apps: .NET SmtpException / Send-MailMessage, MailKit, Python smtplib, Nodemailer, JavaMail, PHPMailer, Symfony/Swift Mailer, PHP mail(), Ruby, Go, msmtp, sSMTP, curl, Outlook, Thunderbird"
+    static let summary = "Error messages of mail-sending code and apps: .NET SmtpException / Send-MailMessage, MailKit, Python smtplib, Nodemailer, JavaMail, PHPMailer, Symfony/Swift Mailer, PHP mail(), Ruby, Go, msmtp, sSMTP, curl, Outlook, Thunderbird, Apple Mail"
     static let noun = "error message"
     static let identifying = NeedleIndex((replies + problems + commands).filter { $0.library != nil })
 
@@ -21,6 +21,7 @@ enum ClientErrorMarkers: ErrorMessageKind {
     static let curl = "curl"
     static let msmtp = "msmtp"
     static let ssmtp = "sSMTP"
+    static let appleMail = "Apple Mail"
 
     /// Rows whose needle is followed by the server's reply, or that say a command failed.
     static let replies: [ErrorMarker] = [
@@ -81,9 +82,15 @@ enum ClientErrorMarkers: ErrorMessageKind {
         .init("curl: (67) login denied", .failed("AUTH", code: 535), curl),
         .init("msmtp: authentication failed", .failed("AUTH", code: 535), msmtp),
         .init("login to server ", .failed("AUTH", code: 535), thunderbird),
+        // Apple Mail (iPhone, iPad): `Cannot Send Mail. The user name or password for "smtp.example.com" is
+        // incorrect.`
+        .init("the user name or password for ", .failed("AUTH", code: 535), appleMail),
         // Desktop clients quoting the server.
         .init("the mail server responded: ", .reply(.unknown), thunderbird),
         .init("the server responded: ", .reply(.unknown), outlook),
+        // Outlook's send/receive error: `... Server: 'smtp.example.com', Protocol: SMTP, Server Response: '550
+        // 5.7.1 Unable to relay', Port: 25, Secure(SSL): No, Server Error: 550, Error Number: 0x800CCC79`.
+        .init("server response: '", .reply(.unknown), outlook),
     ]
 
     /// Rows naming a fault without a reply. The more specific words come first.
@@ -221,6 +228,8 @@ enum ClientErrorMarkers: ErrorMessageKind {
         .init("expected response code 354", .command("DATA"), symfony),
         .init("expected response code 250/251/252", .command("RCPT TO"), symfony),
         .init("failed to authenticate on smtp server", .command("AUTH"), symfony),
+        // Outlook: `The message could not be sent because one of the recipients was rejected by the server.`
+        .init("one of the recipients was rejected by the server", .command("RCPT TO"), outlook),
         // msmtp: `recipient address bob@example.org not accepted by the server`.
         .init("msmtp: recipient address", .command("RCPT TO"), msmtp),
         .init("msmtp: envelope from address", .command("MAIL FROM"), msmtp),

@@ -392,15 +392,27 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         }
         // PHP's mail(): `Failed to connect to mailserver at "localhost" port 25`; Thunderbird: `connecting to
         // Outgoing server (SMTP) smtp.example.com failed`; msmtp: `cannot connect to smtp.example.com, port 587`.
-        for needle in ["mailserver at \"", "outgoing server (smtp) ", "msmtp: cannot connect to ", "ssmtp: cannot open "] {
+        for needle in ["mailserver at \"", "outgoing server (smtp) ", "msmtp: cannot connect to ", "ssmtp: cannot open ",
+                       "server: '", "the user name or password for \""] {
             guard let r = lower.end(of: needle) else { continue }
             let tail = lower.original(from: r)
-            let host = tail.prefix { $0 != "\"" && $0 != " " && $0 != "," && $0 != ":" }
-            if !host.isEmpty { peer.host = String(host) }
+            let host = tail.prefix { $0 != "\"" && $0 != " " && $0 != "," && $0 != ":" && $0 != "'" }
+            // A host name, not the sentence going on (`Outgoing server (SMTP) error.`).
+            guard !host.isEmpty, !(host.hasSuffix(".") && !host.dropLast().contains(".")) else { continue }
+            peer.host = String(host)
             let rest = tail.dropFirst(host.count).drop { !$0.isNumber && $0 != "\n" }
             if let p = Int(rest.prefix { $0.isNumber }), p > 0, p < 65536, tail.dropFirst(host.count).prefix(12).contains(where: { $0 == ":" || $0 == "p" }) {
                 peer.port = p
             }
+        }
+        // Outlook: `Server: 'smtp.example.com', Protocol: SMTP, ..., Port: 25,` and `The rejected e-mail address
+        // was 'bob@example.org'.`
+        if lower.contains("protocol: smtp"), let p = lower.end(of: "port: ") {
+            if let port = Int(lower.original(from: p).prefix { $0.isNumber }), port > 0, port < 65536 { peer.port = port }
+        }
+        if let r = lower.end(of: "the rejected e-mail address was '") {
+            let a = lower.original(from: r).prefix { $0 != "'" }
+            if a.contains("@") { peer.recipients = [String(a)] }
         }
         // msmtp and curl name the refused address: `recipient address bob@example.org not accepted`.
         if let r = lower.end(of: "recipient address ") {
