@@ -264,4 +264,49 @@ import Testing
         let t = try one("Sending of the message failed. An error occurred while sending mail. Connecting to Outgoing server (SMTP) smtp.example.net failed.")
         #expect(t.server.host == "smtp.example.net")
     }
+
+    // MARK: a refusal pasted alone
+
+    static func detected(_ text: String) throws -> (format: String, sessions: [Session]) {
+        var out: [Session] = []
+        let info = try InputDriver.read(name: "paste", bytes: Array(text.utf8)) { out.append($0) }
+        return (info.format, out)
+    }
+
+    /// Only the reply line, as a ticket quotes it: placed at the command its words point to, not taken for
+    /// the server's greeting.
+    @Test func aLoneRefusalIsPlacedAtItsCommand() throws {
+        let r = try Self.detected("550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table\n")
+        #expect(r.format == "client-error")
+        let s = try #require(r.sessions.first)
+        #expect(s.failedStage == .rcpt)
+        #expect(s.server.host == nil)
+        #expect(try quoted(s).command?.address == "bob@example.org")
+    }
+
+    /// Gmail shows an enhanced code without the reply code, over two lines: one AUTH reply, 535 assumed.
+    @Test func enhancedCodeAloneGoesOnInItsNextLine() throws {
+        let r = try Self.detected("5.7.8 Username and Password not accepted. Learn more at\n5.7.8  https://support.google.com/mail/?p=BadCredentials - gsmtp\n")
+        let s = try #require(r.sessions.first)
+        #expect(r.sessions.count == 1)
+        #expect(s.failedStage == .auth)
+        let x = try quoted(s)
+        #expect(x.reply?.code == 535)
+        #expect(x.reply?.lines.count == 2)
+    }
+
+    @Test func aMultiLineRefusalIsOneReply() throws {
+        let r = try Self.detected("550-5.7.26 This mail has been blocked because the sender is unauthenticated.\n550-5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM.\n550 5.7.26 https://support.google.com/mail/answer/81126 - gsmtp\n")
+        let s = try #require(r.sessions.first)
+        #expect(r.sessions.count == 1)
+        #expect(s.failedStage == .message)
+        #expect(try quoted(s).reply?.lines.count == 3)
+    }
+
+    /// What stays a telnet paste: a greeting first, or commands among the replies.
+    @Test func greetingsAndDialoguesStayTelnet() throws {
+        #expect(try Self.detected("220 mx.example.org ESMTP\n").format == "telnet")
+        #expect(try Self.detected("554 5.7.1 No SMTP service here\nQUIT\n221 2.0.0 Bye\n").format == "telnet")
+        #expect(!ErrorMessageCore<ClientErrorMarkers>.onlyRefusals(["Hello 550 world"[...].utf8.map { $0 }[...]]))
+    }
 }

@@ -6,6 +6,7 @@ enum ClientErrorMarkers: ErrorMessageKind {
     static let summary = "Error messages of mail-sending code and apps: .NET SmtpException / Send-MailMessage, MailKit, Python smtplib, Nodemailer, JavaMail, PHPMailer, Symfony/Swift Mailer, PHP mail(), Ruby, Go, msmtp, sSMTP, curl, Outlook, Thunderbird, Apple Mail"
     static let noun = "error message"
     static let identifying = NeedleIndex((replies + problems + commands).filter { $0.library != nil })
+    static let readsBareReplies = true
 
     static let dotNet = ".NET System.Net.Mail"
     static let python = "Python smtplib"

@@ -106,6 +106,9 @@ protocol ErrorMessageKind {
     static var statusPhrases: [(phrase: String, code: Int)] { get }
     /// A long reply goes on in the indented lines after it (bounces wrap their text).
     static var wrapsReplies: Bool { get }
+    /// An input of nothing but a refusal (`550 5.1.1 <bob@example.org>: ... User unknown`, or Gmail's
+    /// `5.7.8 Username and Password not accepted`), pasted from wherever it was shown, is read as this kind.
+    static var readsBareReplies: Bool { get }
 }
 
 extension ErrorMessageKind {
@@ -113,6 +116,7 @@ extension ErrorMessageKind {
     static var notShown: String { " (not shown in the \(noun))" }
     static var statusPhrases: [(phrase: String, code: Int)] { [] }
     static var wrapsReplies: Bool { false }
+    static var readsBareReplies: Bool { false }
 
     static func first(_ table: [ErrorMarker], in lower: LowerLine) -> (ErrorMarker, Int)? {
         for m in table {

@@ -24,13 +24,33 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
             if Stamp.date(l) != nil { stamped += 1 }
             if Kind.identifies(LowerLine(l.prefix(1024))) { marks += 1 } else if looksLikeDialogue(l) { dialogue += 1 }
         }
-        guard marks > 0 else { return 0 }
+        guard marks > 0 else { return Kind.readsBareReplies && Self.onlyRefusals(lines) ? 0.5 : 0 }
         // Exim's log lines start with the date and say "SMTP error from remote mail server" as well; a
         // bounce's lines do not start with dates.
         if Kind.wrapsReplies, stamped * 2 >= filled { return 0.3 }
         // Debug output shows the dialogue around the same error: its own reader tells more. A bounce may
         // quote a transcript (Sendmail's `>>>` / `<<<`) and is still a bounce.
         return dialogue >= 2 && !Kind.wrapsReplies ? 0.3 : 0.92
+    }
+
+    /// A few lines, all a server's refusal: a reply code 4xx or 5xx (or an enhanced code alone) opens the
+    /// first, and every line is a reply line. A telnet paste starts with its greeting (220) or a command.
+    static func onlyRefusals(_ lines: [ArraySlice<UInt8>]) -> Bool {
+        let filled = lines.map { Bytes.trimmed($0) }.filter { !$0.isEmpty }
+        guard let first = filled.first, filled.count <= 20, bareReplyCode(first).map({ $0 >= 400 }) == true else { return false }
+        return filled.allSatisfy { bareReplyCode($0) != nil }
+    }
+
+    /// The code a line opens with, as a reply line: `550 ...`, `550-...`, or `5.7.8 ...` (the class of an
+    /// enhanced code alone, times 100).
+    static func bareReplyCode(_ t: ArraySlice<UInt8>) -> Int? {
+        let s = Substring(Bytes.string(t.prefix(16)))
+        if let (code, _, sep) = EmbeddedReply.leadingCode(s), sep == " " || sep == "-" { return code }
+        let parts = s.prefix { $0 != " " }.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let c = parts[0].first, "245".contains(c), parts[0].count == 1,
+              parts.dropFirst().allSatisfy({ (1...3).contains($0.count) && $0.allSatisfy(\.isNumber) }),
+              s.dropFirst(parts.joined(separator: ".").count).first == " " else { return nil }
+        return Int(String(c))! * 100
     }
 
     /// A line of some dialogue (a command, or another tool's direction marker).
@@ -90,6 +110,10 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
     private var record: Record?
     /// Command named by frames printed before the exception line (a Python traceback).
     private var pendingHint: String?
+    /// A row of the reply table was read: lines that are only a reply are then part of that message.
+    private var sawMarker = false
+    /// The line a bare reply (the whole input) was last read from.
+    private var bareLine = -1
     private var pendingPeer = PeerFacts()
     private var pendingLibrary: String?
     private static var maxNotes: Int { 20 }
@@ -186,8 +210,26 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         var primary = false
         if let (m, at) = Kind.first(Kind.replies, in: lower) {
             primary = true
+            sawMarker = true
             takeReply(m, rest: lower.original(from: at), lower: lower, number: number, emit: emit)
             if record?.replyLine == number { record!.replyIndent = Self.indent(line) }
+        } else if Kind.readsBareReplies, !sawMarker, let code = Self.bareReplyCode(t) {
+            // Gmail's `5.7.8 ...` goes on in lines opening with the same enhanced code.
+            if var r = record, bareLine == number - 1, let last = r.replies.indices.last, r.replies[last].code == nil,
+               let e = r.replies[last].enhanced, text.hasPrefix(e + " "), r.replies[last].lines.count < EmbeddedReply.maxLines {
+                r.replies[last].lines.append(text)
+                record = r
+                bareLine = number
+                return
+            }
+            if record == nil {
+                // The whole input is the refusal: placed at the step its words point to, as a quoted one is.
+                primary = true
+                takeReply(ErrorMarker("", .reply(.unknown)), rest: lower.original(from: 0), lower: lower, number: number,
+                          emit: emit)
+                if let verb = record?.replies.first?.likelyVerb(code: code) { record!.step = .command(verb) }
+                bareLine = number
+            }
         }
         if let (m, _) = Kind.first(Kind.problems, in: lower) {
             primary = true
