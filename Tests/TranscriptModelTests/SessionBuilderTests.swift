@@ -320,9 +320,12 @@ import Testing
 
     @Test func authRefusalFirstIsNotAGreeting() throws {
         // A log that starts mid-session: 535 only ever answers AUTH.
+        // (A refusal pasted alone is read as a quoted reply: the steps before it are inferred.)
         let s = try session("535 5.7.3 Authentication unsuccessful\n")
-        #expect(s.exchanges.first?.command?.verb == "AUTH")
-        #expect(s.exchanges.first?.command?.inferred == true)
+        let refused = try #require(s.exchanges.first { $0.reply?.code == 535 })
+        #expect(refused.command?.verb == "AUTH")
+        #expect(refused.command?.inferred == true)
+        #expect(s.exchanges.allSatisfy { $0.stage != .greeting || $0.reply?.inferred == true })
         #expect(s.failedStage == .auth)
     }
 
