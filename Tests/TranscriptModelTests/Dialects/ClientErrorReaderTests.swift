@@ -265,6 +265,19 @@ import Testing
         #expect(t.server.host == "smtp.example.net")
     }
 
+    /// Command-line senders: git send-email names server and port on its error line; sSMTP installed as
+    /// `sendmail` prints its errors under that name.
+    @Test func gitSendEmailAndSSMTPAsSendmailNameTheServer() throws {
+        let g = try one("Unable to initialize SMTP properly. Check config and use --smtp-debug. VALUES: server=smtp.example.net encryption=tls hello=localhost.localdomain port=587 at /usr/lib/git-core/git-send-email line 1690.")
+        #expect(g.failedStage == .connect)
+        #expect(g.server.host == "smtp.example.net")
+        #expect(g.server.port == 587)
+        let s = try one("sendmail: Cannot open mailhub.example.net:25")
+        #expect(s.failedStage == .connect)
+        #expect(s.server.host == "mailhub.example.net")
+        #expect(s.server.port == 25)
+    }
+
     // MARK: a refusal pasted alone
 
     static func detected(_ text: String) throws -> (format: String, sessions: [Session]) {

@@ -3,7 +3,7 @@
 /// anywhere in a line; the first matching row of each table wins.
 enum ClientErrorMarkers: ErrorMessageKind {
     static let formatID = "client-error"
-    static let summary = "Error messages of mail-sending code and apps: .NET SmtpException / Send-MailMessage, MailKit, Python smtplib, Nodemailer, JavaMail, PHPMailer, Symfony/Swift Mailer, PHP mail(), Ruby, Go, msmtp, sSMTP, curl, Outlook, Thunderbird, Apple Mail"
+    static let summary = "Error messages of mail-sending code and apps: .NET SmtpException / Send-MailMessage, MailKit, Python smtplib, Nodemailer, JavaMail, PHPMailer, Symfony/Swift Mailer, PHP mail(), Ruby, Go, msmtp, sSMTP, curl, git send-email, Outlook, Thunderbird, Apple Mail"
     static let noun = "error message"
     static let identifying = NeedleIndex((replies + problems + commands).filter { $0.library != nil })
     static let readsBareReplies = true
@@ -23,6 +23,7 @@ enum ClientErrorMarkers: ErrorMessageKind {
     static let msmtp = "msmtp"
     static let ssmtp = "sSMTP"
     static let appleMail = "Apple Mail"
+    static let gitSendEmail = "git send-email"
 
     /// Rows whose needle is followed by the server's reply, or that say a command failed.
     static let replies: [ErrorMarker] = [
@@ -180,6 +181,11 @@ enum ClientErrorMarkers: ErrorMessageKind {
         .init("connecting to outgoing server (smtp)", .connect(.other), thunderbird),
         .init("msmtp: cannot connect to", .connect(.other), msmtp),
         .init("ssmtp: cannot open", .connect(.other), ssmtp),
+        // sSMTP installed as `sendmail` (cron, PHP's mail()) prints its errors under that name.
+        .init("sendmail: cannot open ", .connect(.other), ssmtp),
+        // git send-email: `Unable to initialize SMTP properly. ... VALUES: server=smtp.example.com
+        // encryption=tls hello=... port=587` (Net::SMTP could not connect, or not start TLS).
+        .init("unable to initialize smtp properly", .connect(.other), gitSendEmail),
     ]
 
     /// Stack frames and error-object fields that name the command a reply answered; the rows at the end,

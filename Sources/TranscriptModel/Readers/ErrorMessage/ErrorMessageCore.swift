@@ -435,7 +435,7 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         // PHP's mail(): `Failed to connect to mailserver at "localhost" port 25`; Thunderbird: `connecting to
         // Outgoing server (SMTP) smtp.example.com failed`; msmtp: `cannot connect to smtp.example.com, port 587`.
         for needle in ["mailserver at \"", "outgoing server (smtp) ", "msmtp: cannot connect to ", "ssmtp: cannot open ",
-                       "server: '", "the user name or password for \""] {
+                       "sendmail: cannot open ", "server: '", "the user name or password for \"", "values: server="] {
             guard let r = lower.end(of: needle) else { continue }
             let tail = lower.original(from: r)
             let host = tail.prefix { $0 != "\"" && $0 != " " && $0 != "," && $0 != ":" && $0 != "'" }
@@ -450,6 +450,10 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         // Outlook: `Server: 'smtp.example.com', Protocol: SMTP, ..., Port: 25,` and `The rejected e-mail address
         // was 'bob@example.org'.`
         if lower.contains("protocol: smtp"), let p = lower.end(of: "port: ") {
+            if let port = Int(lower.original(from: p).prefix { $0.isNumber }), port > 0, port < 65536 { peer.port = port }
+        }
+        // git send-email: `VALUES: server=smtp.example.com encryption=tls hello=... port=587`.
+        if lower.contains("values: server="), let p = lower.end(of: " port=") {
             if let port = Int(lower.original(from: p).prefix { $0.isNumber }), port > 0, port < 65536 { peer.port = port }
         }
         if let r = lower.end(of: "the rejected e-mail address was '") {
