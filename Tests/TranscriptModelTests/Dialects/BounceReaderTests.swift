@@ -49,6 +49,26 @@ import Testing
         #expect(t.transactions.first?.recipients.isEmpty ?? true)
     }
 
+    /// Exchange 2003's notice lists the recipient with the time and brackets the server with the reply.
+    @Test func exchange2003NoticeNamesRecipientAndServer() throws {
+        let s = try one("""
+        Your message did not reach some or all of the intended recipients.
+
+              Subject:	test
+              Sent:	12/7/2026 10:00 AM
+
+        The following recipient(s) cannot be reached:
+
+              'bob@example.org' on 12/7/2026 10:00 AM
+                    The e-mail account does not exist at the organization this message was sent to.
+                    <mail.example.org #5.1.1 smtp;550 5.1.1 User unknown>
+        """)
+        #expect(s.transactions.first?.recipients.map(\.address) == ["bob@example.org"])
+        #expect(s.server.host == "mail.example.org")
+        #expect(s.failedStage == .rcpt)
+        #expect(s.exchanges.last?.reply?.code == 550)
+    }
+
     /// A success DSN quotes a positive reply: the delivery it confirms (`queued as` answers the end of the
     /// message), not a session cut short.
     @Test func successReportIsADelivery() throws {

@@ -409,9 +409,11 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         }
         if let a = namedRecipient(lower) { peer.recipients = [a] }
         // Exchange names the remote server (when it refused) before the `#`: `mx.example.org #554 5.7.1 ... ##`.
+        // Outlook and Exchange 2003 bracket it: `<mail.example.org #5.1.1 smtp;550 5.1.1 User unknown>`.
         if Kind.wrapsReplies, let hash = LogBytes.find(lower.bytes[...], bytes: Array(" #".utf8)), hash > 0, hash < 255,
            hash + 2 < lower.bytes.count, Bytes.isDigit(lower.bytes[hash + 2]) {
-            let host = Bytes.string(lower.raw.prefix(hash))
+            var host = Bytes.string(lower.raw.prefix(hash))
+            if host.hasPrefix("<") { host.removeFirst() }
             if host.contains("."), !host.contains(" "), !host.contains("<"), !host.contains("@") { peer.host = host }
         }
         // `host: smtp.example.com, port: 465` (JavaMail), `refused it 192.0.2.1:25` (.NET),
@@ -487,6 +489,13 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
         if lower.hasPrefix("final-recipient: rfc822;") {
             let a = lower.original(from: 24).trimmingCharacters(in: .whitespaces)
             return a.contains("@") ? a : nil
+        }
+        // Exchange 2003 lists each one with the time: `bob@example.org on 12/7/2026 10:00 AM`.
+        if Kind.wrapsReplies, let sp = b.firstIndex(of: Bytes.space), sp < 255, b[sp...].starts(with: Array(" on ".utf8)),
+           sp + 4 < b.count, Bytes.isDigit(b[sp + 4]), b[..<sp].contains(0x40), b.first != 0x40 {
+            // Outlook quotes it: `'bob@example.org' on ...`.
+            let a = Bytes.string(lower.raw.prefix(sp)).trimmingCharacters(in: ["'", "\"", "<", ">"])
+            if a.contains("@"), !a.hasPrefix("@") { return a }
         }
         // Gmail's and Outlook's notices name it in a sentence: `Your message wasn't delivered to x@example.com
         // because ...`, `Your message to x@example.com couldn't be delivered.`
