@@ -449,15 +449,14 @@ struct ErrorMessageCore<Kind: ErrorMessageKind>: DialectCore {
                 peer.port = p
             }
         }
-        // Outlook: `Server: 'smtp.example.com', Protocol: SMTP, ..., Port: 25,` and `The rejected e-mail address
-        // was 'bob@example.org'.`
-        if lower.contains("protocol: smtp"), let p = lower.end(of: "port: ") {
-            if let port = Int(lower.original(from: p).prefix { $0.isNumber }), port > 0, port < 65536 { peer.port = port }
+        // Outlook: `Server: 'smtp.example.com', Protocol: SMTP, ..., Port: 25,`; git send-email: `VALUES:
+        // server=smtp.example.com encryption=tls hello=... port=587`.
+        for (context, needle) in [("protocol: smtp", "port: "), ("values: server=", " port=")] where lower.contains(context) {
+            guard let p = lower.end(of: needle), let port = Int(lower.original(from: p).prefix { $0.isNumber }),
+                  port > 0, port < 65536 else { continue }
+            peer.port = port
         }
-        // git send-email: `VALUES: server=smtp.example.com encryption=tls hello=... port=587`.
-        if lower.contains("values: server="), let p = lower.end(of: " port=") {
-            if let port = Int(lower.original(from: p).prefix { $0.isNumber }), port > 0, port < 65536 { peer.port = port }
-        }
+        // Outlook: `The rejected e-mail address was 'bob@example.org'.`
         if let r = lower.end(of: "the rejected e-mail address was '") {
             let a = lower.original(from: r).prefix { $0 != "'" }
             if a.contains("@") { peer.recipients = [String(a)] }
