@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import TranscriptModel
 #endif
 
 /// Why a DNS query got no usable answer.

@@ -75,12 +75,6 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Monotonic clock in seconds, for deadlines and the banner delay.
-func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
 
 func errnoText(_ e: Int32) -> String { String(cString: strerror(e)) }
 

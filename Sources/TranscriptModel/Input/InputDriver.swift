@@ -390,20 +390,22 @@ extension ByteSource {
 /// `due` gives the seconds since then.
 struct QuietTimer {
     let every: Double
-    private var last = QuietTimer.clock()
+    private var last = monotonicNow()
     init(every: Double = 5) { self.every = every }
-    mutating func sawData() { last = Self.clock() }
+    mutating func sawData() { last = monotonicNow() }
     mutating func due() -> Double? {
-        let t = Self.clock()
+        let t = monotonicNow()
         guard t - last >= every else { return nil }
         defer { last = t }
         return t - last
     }
-    static func clock() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+}
+
+/// Monotonic clock in seconds: a followed input's quiet, the probe's deadlines and banner delay.
+package func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 struct FileSource: ByteSource {
