@@ -207,6 +207,24 @@ import Testing
         #expect(s.map(\.failedStage) == [.rcpt, .message])
     }
 
+    /// The one line people copy out of the main log, without its date and message id: still Exim's delivery
+    /// line (detected, not an unmarked paste), with the host, the step and the reply it names.
+    @Test func eximDeliveryLinePastedWithoutDateAndID() throws {
+        let log = """
+        ** bob@example.org R=dnslookup T=remote_smtp H=mx.example.org [192.0.2.10] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes: SMTP error from remote mail server after RCPT TO:<bob@example.org>: 550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table
+        == carol@example.net R=dnslookup T=remote_smtp defer (-44) H=mx.example.net [198.51.100.9]: SMTP error from remote mail server after RCPT TO:<carol@example.net>: 451 4.7.1 Greylisted, try again later
+        """
+        let s = try run(log)
+        #expect(s.map(\.format) == ["exim-log", "exim-log"])
+        #expect(s.map(\.outcome) == [.rejected, .deferred])
+        #expect(s.map(\.failedStage) == [.rcpt, .rcpt])
+        #expect(s.map(\.server.host) == ["mx.example.org", "mx.example.net"])
+        #expect(s.first?.transactions.first?.recipients.first?.reply?.enhanced == "5.1.1")
+        // A line that only looks like one (no router or transport) stays what it was.
+        #expect(!EximLogReader.undatedDelivery(Array("** bob@example.org is unknown here".utf8)[...]))
+        #expect(!EximLogReader.undatedDelivery(Array("** no address R=x".utf8)[...]))
+    }
+
     /// `exim -Mvl`: the message's own log, without the message id and without `==` on deferrals.
     @Test func eximMessageLogReadsAsTheMainLog() throws {
         let log = """

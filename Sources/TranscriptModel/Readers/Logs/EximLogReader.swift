@@ -29,6 +29,8 @@ public struct EximLogReader: LineReader {
                     || messageLogLine(r) != nil {
                     hits += 1
                 }
+            } else if Self.undatedDelivery(line) {
+                hits += 1; dated += 1
             } else {
                 let l = header.parse(line)
                 if LogBytes.starts(l.program, "exim") { hits += 1; dated += 1 }
@@ -177,6 +179,25 @@ public struct EximLogReader: LineReader {
     /// A line of a message's own log (`exim -Mvl`, spool `msglog/`), which Exim writes without the message id
     /// and, for a deferral, without the `==` flag: rewritten as the main log line it stands for.
     /// `Received from a@x U=.. P=local S=..` → `<= a@x ...`; `b@y R=dnslookup T=remote_smtp defer (-44): ...` → `== b@y ...`.
+    /// A delivery line copied out of the main log without its date and message id (`** bob@example.org
+    /// R=dnslookup T=remote_smtp H=...: SMTP error from remote mail server after RCPT TO:...`), as people paste
+    /// the one line that matters: a delivery flag, an address, then the router or transport.
+    static func undatedDelivery(_ line: ArraySlice<UInt8>) -> Bool {
+        let r = line.drop { $0 == Bytes.space }
+        guard r.count > 3, r[r.startIndex + 2] == Bytes.space else { return false }
+        let flag = r.prefix(2)
+        let flags: [StaticString] = ["**", "==", "=>", "->", "*>"]
+        guard flags.contains(where: { LogBytes.equals(flag, $0) }) else { return false }
+        let a = r.dropFirst(3)
+        guard let sp = a.prefix(512).firstIndex(of: Bytes.space), a[a.startIndex..<sp].contains(0x40) else { return false }
+        let fields = a[sp...].prefix(1024)
+        return LogBytes.find(fields, " R=") != nil || LogBytes.find(fields, " T=") != nil
+    }
+
+    /// The stand-in message id of such a line (never shown as a queue id).
+    static func pastedLineID(_ number: Int) -> String { pastedLinePrefix + String(number) + ")" }
+    static let pastedLinePrefix = "(line "
+
     static func messageLogLine(_ r: ArraySlice<UInt8>) -> [UInt8]? {
         if let a = LogBytes.after(r, "Received from ") { return Array("<= ".utf8) + a }
         // `H=mx.example.net [192.0.2.1] Connection refused`: the main log names the message on it too.
@@ -239,6 +260,17 @@ public struct EximLogReader: LineReader {
             if joinsDovecot || sequence != nil, !LogBytes.starts(l.program, "exim"), let k = DovecotLogReader.agentStart(line),
                let d = MailboxDelivery(dovecot: line[k...]) {
                 return dovecot(line[k...], parsed: d, time: l.time, host: [], line: line, number: number, emit: emit)
+            }
+            if !LogBytes.starts(l.program, "exim"), Self.undatedDelivery(line) {
+                let body = line.drop { $0 == Bytes.space }
+                let pos = SourcePosition(name: inputNames(input), line: number, sequence: sequence)
+                // No message id: each pasted line stands for its own message (one line, one attempt).
+                if messageLine(messageLogID ?? Self.pastedLineID(number), body, pid: nil, pos: pos, text: Bytes.string(line), emit: emit) {
+                    stats.understood += 1
+                } else {
+                    stats.unrecognised(line, number: number, input: sequence == nil ? nil : input)
+                }
+                return
             }
             guard LogBytes.starts(l.program, "exim") else {
                 // Continuation of a rejectlog entry (envelope and header lines) or something else.
@@ -1165,7 +1197,7 @@ public struct EximLogReader: LineReader {
         }
         var b = SessionBuilder(input: input, format: Self.formatID)
         b.direction = .outbound
-        b.attributes["queue-id"] = o.msgID
+        if !o.msgID.hasPrefix(Self.pastedLinePrefix) { b.attributes["queue-id"] = o.msgID }
         let p0 = o.notes.first?.pos ?? o.recipients.first?.pos ?? SourcePosition(input: input)
         for n in o.notes { b.note(n.text, kind: .log, at: n.pos) }
         b.connecting(host: o.host, address: o.ip, port: o.port, at: p0)
