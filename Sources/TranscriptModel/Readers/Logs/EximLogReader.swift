@@ -195,7 +195,7 @@ public struct EximLogReader: LineReader {
     }
 
     /// The stand-in message id of such a line (never shown as a queue id).
-    static func pastedLineID(_ number: Int) -> String { pastedLinePrefix + String(number) + ")" }
+    static func pastedLineID(_ number: Int, _ input: String) -> String { pastedLinePrefix + String(number) + ") " + input }
     static let pastedLinePrefix = "(line "
 
     static func messageLogLine(_ r: ArraySlice<UInt8>) -> [UInt8]? {
@@ -264,8 +264,9 @@ public struct EximLogReader: LineReader {
             if !LogBytes.starts(l.program, "exim"), Self.undatedDelivery(line) {
                 let body = line.drop { $0 == Bytes.space }
                 let pos = SourcePosition(name: inputNames(input), line: number, sequence: sequence)
-                // No message id: each pasted line stands for its own message (one line, one attempt).
-                if messageLine(messageLogID ?? Self.pastedLineID(number), body, pid: nil, pos: pos, text: Bytes.string(line), emit: emit) {
+                // No message id: each pasted line stands for its own message (one line, one attempt), also when
+                // read merged with other logs (whose `exim -Mvl` message this line is not).
+                if messageLine(Self.pastedLineID(number, input), body, pid: nil, pos: pos, text: Bytes.string(line), emit: emit) {
                     stats.understood += 1
                 } else {
                     stats.unrecognised(line, number: number, input: sequence == nil ? nil : input)
