@@ -24,6 +24,8 @@ public enum CommandParser {
     /// Apply backspace/DEL bytes and their caret forms (`^H`, `^?`) the way a terminal line editor would.
     /// Returns nil when the line holds none.
     public static func applyBackspaces(_ line: ArraySlice<UInt8>) -> [UInt8]? {
+        // Nearly every line holds none: look before allocating the edited copy.
+        guard line.contains(where: { $0 == 0x08 || $0 == 0x7F || $0 == 0x5E }) else { return nil }
         var found = false
         var out: [UInt8] = []
         out.reserveCapacity(line.count)

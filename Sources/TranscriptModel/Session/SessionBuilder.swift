@@ -467,7 +467,8 @@ public struct SessionBuilder {
         }
         if shownContentLines < limits.contentLinesShown {
             shownContentLines += 1
-            appendLine(.content, Bytes.string(Bytes.trimmedTrailing(line)), position)
+            // The line's text is made only for a report that prints it.
+            if limits.transcript { appendLine(.content, Bytes.string(Bytes.trimmedTrailing(line)), position) }
         } else {
             session.elidedLines += 1
         }
@@ -525,8 +526,10 @@ public struct SessionBuilder {
             appendReplyText(kept, at: position)
         }
         let idxForLine: Int? = line.continues ? nil : -1
-        appendLine(.server, "\(line.code)\(line.continues ? "-" : " ")\(line.text)", position, inferred: inferred,
-                   exchange: idxForLine)
+        if limits.transcript {
+            appendLine(.server, "\(line.code)\(line.continues ? "-" : " ")\(line.text)", position, inferred: inferred,
+                       exchange: idxForLine)
+        }
         if !line.continues {
             let lineIndex = session.lines.count - 1
             let reply = partial!
@@ -664,16 +667,23 @@ public struct SessionBuilder {
         session.server.software = banner.software ?? session.server.software
     }
 
+    /// The first space-separated word of a line, nil when it has none (on bytes: this runs for every EHLO).
+    static func firstWord(_ line: String) -> String? {
+        let u = line.utf8
+        guard let start = u.firstIndex(where: { $0 != 0x20 }) else { return nil }
+        let end = u[start...].firstIndex(of: 0x20) ?? u.endIndex
+        return String(line[start..<end])
+    }
+
     private mutating func apply(_ reply: Reply, to idx: Int) {
         guard let cmd = session.exchanges[idx].command else { return }
         let ok = reply.isPositive
         switch cmd.verb {
         case "EHLO", "HELO", "LHLO":
             if ok {
-                if let first = reply.lines.first {
-                    let name = first.split(separator: " ", maxSplits: 1).first.map(String.init)
+                if let first = reply.lines.first, let name = Self.firstWord(first) {
                     // A reply a log did not hold ("(reply not logged)") names no host.
-                    if let name, !name.hasPrefix("(") { session.server.heloName = name }
+                    if !name.hasPrefix("(") { session.server.heloName = name }
                 }
                 if cmd.verb != "HELO" {
                     session.capabilities = ServerIdentity.parseCapabilities(reply)

@@ -298,10 +298,11 @@ final class CaptureFlow<Sink: CaptureSink> {
 
     @inline(__always)
     private func withStream(_ d: Int, _ body: (inout TCPStream) -> Void) {
-        var s = streams[d]
-        streams[d] = TCPStream()
+        // Moved out and back, not copied: the body's events call back into this flow.
+        var s = TCPStream()
+        swap(&s, &streams[d])
         body(&s)
-        streams[d] = s
+        swap(&s, &streams[d])
     }
 
     private func zeroWindowEnded(dir d: Int, since: (packet: Int, time: Double), packet: Int, time: Double) {
