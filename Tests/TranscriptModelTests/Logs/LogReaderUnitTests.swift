@@ -207,6 +207,30 @@ import Testing
         #expect(s.map(\.failedStage) == [.rcpt, .message])
     }
 
+    /// Postfix's messages without their syslog header (`journalctl -o cat`, a line copied into a ticket) are
+    /// still Postfix's log: detected by lines only Postfix writes, rebuilt as the headed ones are.
+    @Test func postfixLinesWithoutHeaders() throws {
+        let one = try run("NOQUEUE: reject: RCPT from unknown[198.51.100.77]: 554 5.7.1 <carol@example.org>: Relay access denied; from=<promo@offers.example> to=<carol@example.org> proto=ESMTP helo=<offers.example>")
+        #expect(one.map(\.format) == ["postfix-log"])
+        #expect(one.first?.outcome == .rejected && one.first?.failedStage == .rcpt)
+        #expect(one.first?.client.address == "198.51.100.77" && one.first?.client.heloName == "offers.example")
+        let log = """
+        connect from unknown[198.51.100.77]
+        disconnect from unknown[198.51.100.77] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4
+        4C1x3B0Qm4z9sWP: to=<dave@example.net>, relay=mx.example.net[192.0.2.25]:25, delay=0.84, delays=0.02/0.01/0.5/0.31, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.25] said: 550 5.1.1 <dave@example.net>: User unknown (in reply to RCPT TO command))
+        """
+        let s = try run(log)
+        #expect(s.map(\.format) == ["postfix-log", "postfix-log"])
+        #expect(s.map(\.direction) == [.inbound, .outbound])
+        #expect(s.last?.server.host == "mx.example.net" && s.last?.failedStage == .rcpt)
+        // Lines other programs write too do not make a log Postfix's on their own.
+        let lines = ["connect from a.example[192.0.2.1]", "4C1x3B0Qm4z9sWP: removed"].map { Array($0.utf8)[...] }
+        #expect(PostfixLogReader.score(lines) == 0)
+        #expect(PostfixLogReader.bareShape(Array("NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 no".utf8)[...]) == true)
+        #expect(PostfixLogReader.bareShape(Array("NOQUEUE: something else".utf8)[...]) == nil)
+        #expect(PostfixLogReader.bareShape(Array("connect from somewhere".utf8)[...]) == nil)
+    }
+
     /// The one line people copy out of the main log, without its date and message id: still Exim's delivery
     /// line (detected, not an unmarked paste), with the host, the step and the reply it names.
     @Test func eximDeliveryLinePastedWithoutDateAndID() throws {

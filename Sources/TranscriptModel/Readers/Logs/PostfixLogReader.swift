@@ -37,14 +37,45 @@ public struct PostfixLogReader: LineReader {
 
     public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
         var parser = LogHeaderParser()
-        var postfix = 0, headed = 0
+        var postfix = 0, headed = 0, lines = 0, bare = 0, bareSure = 0
         for line in prefix where !line.isEmpty {
+            lines += 1
             let l = parser.parse(line)
             if !l.program.isEmpty { headed += 1 }
             if LogBytes.starts(l.program, "postfix") { postfix += 1 }
+            else if l.program.isEmpty, l.time == nil, let sure = bareShape(line) { bare += 1; if sure { bareSure += 1 } }
         }
-        guard postfix > 0 else { return 0 }
+        if postfix == 0 {
+            // Postfix's messages without their syslog header (`journalctl -o cat`, a line copied from the log
+            // into a ticket): only lines no other program writes make the log Postfix's.
+            guard headed == 0, bareSure > 0 else { return 0 }
+            return min(0.97, 0.6 + 0.37 * Double(bare) / Double(lines))
+        }
         return min(0.97, 0.6 + 0.37 * Double(postfix) / Double(max(headed, 1)))
+    }
+
+    /// The shape of a Postfix message read without its header: true for lines only Postfix writes (a
+    /// `NOQUEUE: reject:`, a queue id's `to=<...>, ... status=`, `client=`, `from=<...>, size=`), false for
+    /// lines others write too (`connect from`, `disconnect from`, `QID: removed`), nil for anything else.
+    static func bareShape(_ line: ArraySlice<UInt8>) -> Bool? {
+        let m = line.drop { $0 == Bytes.space }
+        if let q = queuePrefix(m) {
+            let r = q.rest
+            if q.qid == nil {
+                return LogBytes.starts(r, "reject: ") || LogBytes.starts(r, "milter-reject: ") ? true : nil
+            }
+            if LogBytes.starts(r, "to=<"), LogBytes.find(r, ", status=") != nil { return true }
+            if LogBytes.starts(r, "from=<"), LogBytes.find(r, ", size=") != nil { return true }
+            if LogBytes.starts(r, "client="), LogBytes.find(r.prefix(300), "[") != nil { return true }
+            if LogBytes.starts(r, "reject: ") || LogBytes.starts(r, "milter-reject: ") { return true }
+            if LogBytes.equals(r, "removed") || LogBytes.starts(r, "message-id=") { return false }
+            return nil
+        }
+        if LogBytes.starts(m, "connect from ") || LogBytes.starts(m, "disconnect from ")
+            || LogBytes.starts(m, "lost connection after ") || LogBytes.starts(m, "timeout after ") {
+            return LogBytes.find(m.prefix(300), "[") != nil ? false : nil
+        }
+        return nil
     }
 
     public var limits = Limits()
