@@ -249,6 +249,32 @@ import Testing
         #expect(!EximLogReader.undatedDelivery(Array("** no address R=x".utf8)[...]))
     }
 
+    /// Refusals copied without their date (main log or reject log) are Exim's, each an inbound session.
+    @Test func eximRefusalPastedWithoutDate() throws {
+        let s = try run("H=(offers.example) [198.51.100.77] F=<promo@offers.example> rejected RCPT <carol@example.org>: relay not permitted")
+        #expect(s.map(\.format) == ["exim-log"])
+        #expect(s.first?.direction == .inbound && s.first?.failedStage == .rcpt && s.first?.outcome == .rejected)
+        #expect(s.first?.client.address == "198.51.100.77" && s.first?.client.heloName == "offers.example")
+        #expect(s.first?.transactions.first?.recipients.first?.address == "carol@example.org")
+        #expect(!EximLogReader.undatedRefusal(Array("H=somewhere rejected RCPT <a@b>: no".utf8)[...]))
+        #expect(!EximLogReader.undatedRefusal(Array("H=x [192.0.2.1] rejected nothing".utf8)[...]))
+    }
+
+    /// Sendmail's lines copied without their syslog header are still Sendmail's log.
+    @Test func sendmailLinesWithoutHeaders() throws {
+        let log = """
+        x7BDa1Q3012345: ruleset=check_rcpt, arg1=<someone@example.org>, relay=[203.0.113.45], reject=550 5.7.1 <someone@example.org>... Relaying denied. IP name lookup failed [203.0.113.45]
+        x7BDa2R4012399: to=<bob@example.org>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=120456, relay=mx.example.org. [192.0.2.10], dsn=5.1.1, stat=User unknown
+        """
+        let s = try run(log)
+        #expect(s.map(\.format) == ["sendmail-log", "sendmail-log"])
+        #expect(Set(s.map(\.direction)) == [.inbound, .outbound])
+        #expect(s.allSatisfy { $0.outcome == .rejected && $0.failedStage == .rcpt })
+        // Postfix's status line (`status=`, not `stat=`) is not Sendmail's.
+        #expect(!SendmailLogReader.bareLine(Array("4C1x3B0Qm4z9sWP: to=<d@example.net>, relay=mx[192.0.2.25]:25, mailer=x, status=sent (ok)".utf8)[...]))
+        #expect(SendmailLogReader.score([Array("to=<a@b>, stat=Sent".utf8)[...]]) == 0)
+    }
+
     /// `exim -Mvl`: the message's own log, without the message id and without `==` on deferrals.
     @Test func eximMessageLogReadsAsTheMainLog() throws {
         let log = """

@@ -29,7 +29,7 @@ public struct EximLogReader: LineReader {
                     || messageLogLine(r) != nil {
                     hits += 1
                 }
-            } else if Self.undatedDelivery(line) {
+            } else if Self.undatedDelivery(line) || Self.undatedRefusal(line) {
                 hits += 1; dated += 1
             } else {
                 let l = header.parse(line)
@@ -194,6 +194,16 @@ public struct EximLogReader: LineReader {
         return LogBytes.find(fields, " R=") != nil || LogBytes.find(fields, " T=") != nil
     }
 
+    /// A refusal copied out of the main log or the reject log without its date (`H=(helo) [192.0.2.1]
+    /// F=<a@example.net> rejected RCPT <b@example.org>: relay not permitted`): the host, then Exim's words.
+    static func undatedRefusal(_ line: ArraySlice<UInt8>) -> Bool {
+        let r = line.drop { $0 == Bytes.space }
+        guard LogBytes.starts(r, "H="), let k = LogBytes.find(r.prefix(1024), " rejected ") else { return false }
+        let what = r[(k + 10)...]
+        let kinds: [StaticString] = ["RCPT ", "MAIL ", "EHLO", "HELO", "after DATA", "connection", "DATA", "VRFY", "AUTH"]
+        return r[r.startIndex..<k].contains(0x5B) && kinds.contains { LogBytes.starts(what, $0) }
+    }
+
     /// The stand-in message id of such a line (never shown as a queue id).
     static func pastedLineID(_ number: Int, _ input: String) -> String { pastedLinePrefix + String(number) + ") " + input }
     static let pastedLinePrefix = "(line "
@@ -261,12 +271,15 @@ public struct EximLogReader: LineReader {
                let d = MailboxDelivery(dovecot: line[k...]) {
                 return dovecot(line[k...], parsed: d, time: l.time, host: [], line: line, number: number, emit: emit)
             }
-            if !LogBytes.starts(l.program, "exim"), Self.undatedDelivery(line) {
+            if !LogBytes.starts(l.program, "exim"), Self.undatedDelivery(line) || Self.undatedRefusal(line) {
                 let body = line.drop { $0 == Bytes.space }
                 let pos = SourcePosition(name: inputNames(input), line: number, sequence: sequence)
                 // No message id: each pasted line stands for its own message (one line, one attempt), also when
                 // read merged with other logs (whose `exim -Mvl` message this line is not).
-                if messageLine(Self.pastedLineID(number, input), body, pid: nil, pos: pos, text: Bytes.string(line), emit: emit) {
+                let known = Self.undatedRefusal(line)
+                    ? connectionLine(body, pid: nil, pos: pos, text: Bytes.string(line), emit: emit)
+                    : messageLine(Self.pastedLineID(number, input), body, pid: nil, pos: pos, text: Bytes.string(line), emit: emit)
+                if known {
                     stats.understood += 1
                 } else {
                     stats.unrecognised(line, number: number, input: sequence == nil ? nil : input)

@@ -19,14 +19,35 @@ public struct SendmailLogReader: LineReader {
 
     public static func score(_ prefix: [ArraySlice<UInt8>]) -> Double {
         var parser = LogHeaderParser()
-        var hits = 0, headed = 0
+        var hits = 0, headed = 0, lines = 0, bare = 0
         for line in prefix where !line.isEmpty {
+            lines += 1
             let l = parser.parse(line)
             if !l.program.isEmpty { headed += 1 }
             if isSendmail(l.program) { hits += 1 }
+            else if l.program.isEmpty, l.time == nil, bareLine(line) { bare += 1 }
         }
-        guard hits > 0 else { return 0 }
+        if hits == 0 {
+            guard headed == 0, bare > 0 else { return 0 }
+            return min(0.95, 0.6 + 0.35 * Double(bare) / Double(lines))
+        }
         return min(0.95, 0.6 + 0.35 * Double(hits) / Double(max(headed, 1)))
+    }
+
+    /// Sendmail's message without its syslog header (a line copied into a ticket), in words only Sendmail
+    /// writes: `QID: ruleset=check_rcpt, ... reject=...`, `QID: to=<...>, ... stat=...`, `QID: from=<...>, ... nrcpts=...`.
+    static func bareLine(_ line: ArraySlice<UInt8>) -> Bool {
+        let m = line.drop { $0 == Bytes.space }
+        var r = m
+        if let colon = m.prefix(20).firstIndex(of: 0x3A), colon - m.startIndex >= 8, colon + 1 < m.endIndex,
+           m[colon + 1] == Bytes.space, m[m.startIndex..<colon].allSatisfy({ Bytes.isDigit($0) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }) {
+            r = m[(colon + 2)...]
+        }
+        if LogBytes.starts(r, "ruleset=check_"), LogBytes.find(r, "reject=") != nil { return true }
+        // The other shapes are only Sendmail's with its queue id in front.
+        guard r.startIndex != m.startIndex else { return false }
+        if LogBytes.starts(r, "to="), LogBytes.find(r, ", stat=") != nil, LogBytes.find(r, "mailer=") != nil { return true }
+        return LogBytes.starts(r, "from=") && LogBytes.find(r, ", nrcpts=") != nil
     }
 
     /// The file the current line comes from (changes when several logs are read merged).
@@ -59,7 +80,10 @@ public struct SendmailLogReader: LineReader {
         stats.lines += 1
         if Bytes.trimmed(line).isEmpty { stats.ignored += 1; return }
         let l = header.parse(line)
-        guard Self.isSendmail(l.program) else { stats.ignored += 1; return }
+        guard Self.isSendmail(l.program) || l.program.isEmpty && l.time == nil && Self.bareLine(line) else {
+            stats.ignored += 1
+            return
+        }
         if let t = l.time { now = max(now, t) }
         let pos = SourcePosition(name: inputNames(input), line: number, time: l.time, sequence: sequence)
         let known = handle(l.message, pid: l.pid ?? 0, pos: pos, text: Bytes.string(line), emit: emit)
