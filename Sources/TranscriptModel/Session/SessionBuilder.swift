@@ -535,8 +535,10 @@ public struct SessionBuilder {
             let reply = partial!
             partial = nil
             let ex = deliver(reply)
-            if lineIndex >= 0, lineIndex < session.lines.count, session.lines[lineIndex].exchange == -1 {
-                session.lines[lineIndex].exchange = ex
+            // A command the input lost is shown just before this line, which then moved down by one.
+            for k in lineIndex...(lineIndex + 1) where k >= 0 && k < session.lines.count && session.lines[k].exchange == -1 {
+                session.lines[k].exchange = ex
+                break
             }
         }
     }
@@ -649,6 +651,32 @@ public struct SessionBuilder {
         }
         if reply.code == 250, reply.lines.count > 1, session.capabilities == nil, sawGreeting {
             return "EHLO"
+        }
+        // A refusal whose words name the step (a telnet that does not echo what was typed shows only the
+        // server's lines). A 421 is the server closing, not an answer.
+        if reply.code >= 400, reply.code != 421, sawGreeting { return Self.refusedCommand(reply) }
+        return nil
+    }
+
+    /// The command a refusal answers when its words or its enhanced code say so: a refused sender or recipient
+    /// (with the address Postfix puts first, `<bob@example.org>: Recipient address rejected: ...`).
+    static func refusedCommand(_ reply: Reply) -> String? {
+        let text = reply.lines.joined(separator: " ")
+        let lower = text.lowercased()
+        let e = reply.enhanced ?? ""
+        var named = ""
+        if text.hasPrefix("<"), let close = text.firstIndex(of: ">"), text[close...].hasPrefix(">:"),
+           !text[text.index(after: text.startIndex)..<close].contains(" ") {
+            named = String(text[text.index(after: text.startIndex)..<close])
+        }
+        if lower.contains("sender address rejected") || ["5.1.7", "5.1.8", "4.1.7", "4.1.8"].contains(e) {
+            return "MAIL FROM:<\(named)>"
+        }
+        let recipient = ["recipient address rejected", "relay access denied", "relaying denied", "unable to relay",
+                         "relay not permitted", "user unknown", "mailbox unavailable"]
+        if recipient.contains(where: { lower.contains($0) })
+            || ["5.1.1", "5.1.2", "5.1.3", "5.1.10", "4.1.1", "4.1.2", "4.1.3", "5.2.1", "5.2.2", "4.2.2"].contains(e) {
+            return "RCPT TO:<\(named)>"
         }
         return nil
     }
