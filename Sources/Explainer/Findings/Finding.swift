@@ -81,6 +81,15 @@ public struct ExplainedSession: Sendable {
         return ids
     }
 
+    /// The findings a printed report marks under exchange `index`: as `findingIDs`, but a note (a lossy
+    /// paste, a session that got to DATA) only at the first step it names; repeated under every inferred step,
+    /// it drowns the errors around it.
+    public func markedFindingIDs(forExchange index: Int) -> [String] {
+        findingIDs(forExchange: index).filter { id in
+            findings.first { $0.id == id }.map { $0.severity != .info || $0.exchanges.min() == index } ?? false
+        }
+    }
+
     /// Worst severity among the findings.
     public var worstSeverity: Severity? { findings.map(\.severity).max() }
 }

@@ -238,7 +238,7 @@ public enum HTMLRenderer {
         if let em = e.enhancedMeaning, e.classification != nil {
             t.element(cell, "p", class: "enhanced", text: em)
         }
-        for id in x.findingIDs(forExchange: i) {
+        for id in x.markedFindingIDs(forExchange: i) {
             guard let (k, f) = x.findings.enumerated().first(where: { $0.element.id == id }) else { continue }
             let fp = t.element(cell, "p", class: "finding-ref")
             let a = t.element(fp, "a", class: "sev sev-\(f.severity.rawValue)",

@@ -52,7 +52,7 @@ public enum MarkdownRenderer {
                 block.append("\(gutter) \(tag(l.role)) \(text)")
                 if let ex = placement.exchange(after: l), let r = s.exchanges[ex].reply, let e = x.replies[ex] {
                     block.append("        → \(r.code)\(r.enhanced.map { " " + $0 } ?? ""): " + Sanitizer.terminal(e.summary))
-                    for id in x.findingIDs(forExchange: ex) {
+                    for id in x.markedFindingIDs(forExchange: ex) {
                         if let f = x.findings.first(where: { $0.id == id }) {
                             block.append("        → [\(f.severity.rawValue)] \(f.id): " + Sanitizer.terminal(f.title))
                         }

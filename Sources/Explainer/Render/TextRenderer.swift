@@ -128,7 +128,7 @@ public struct TextRenderer: Sendable {
         var out = ""
         let style: Style = r.isFailure ? (r.code >= 500 ? .red : .yellow) : .dim
         out += "          " + paint("→ \(r.code)\(r.enhanced.map { " " + $0 } ?? ""): \(Sanitizer.terminal(e.summary))", style) + "\n"
-        for id in x.findingIDs(forExchange: i) {
+        for id in x.markedFindingIDs(forExchange: i) {
             if let f = x.findings.first(where: { $0.id == id }) {
                 out += "          " + paint("→ [\(f.severity.rawValue)] \(f.id): \(Sanitizer.terminal(f.title))", severityStyle(f.severity)) + "\n"
             }

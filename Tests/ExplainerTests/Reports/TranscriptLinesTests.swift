@@ -34,4 +34,21 @@ import Testing
         // The comparison means something only if the full build had lines to leave out.
         #expect(withLines > 100)
     }
+
+    /// A telnet that does not echo: the commands are inferred and shown just before the replies that imply
+    /// them. Each reply keeps its meaning and findings under it; the lossy-paste note is marked once.
+    @Test func repliesAfterInferredCommandsKeepTheirMeaning() throws {
+        let url = ReportSamplesTests.samples.appendingPathComponent("telnet/windows-telnet-no-echo-relay-denied.txt")
+        let x = try Self.explained(url, transcript: true)
+        let text = TextRenderer().render(try #require(x.first), number: 1, of: 1)
+        let lines = text.split(separator: "\n").map(String.init)
+        let rcpt = try #require(lines.firstIndex { $0.contains("C: RCPT TO:<bob@gmail.com>") })
+        #expect(lines[rcpt + 1].contains("S: 554 5.7.1"))
+        #expect(lines[rcpt + 2].contains("→ 554 5.7.1"))
+        #expect(lines[rcpt + 3].contains("[error] relay-denied"))
+        #expect(lines.filter { $0.contains("→ [info] lossy-paste") }.count == 1)
+        // JSON still lists the note at every step it names.
+        let ex = try #require(x.first)
+        #expect(ex.session.exchanges.indices.filter { ex.findingIDs(forExchange: $0).contains("lossy-paste") }.count > 1)
+    }
 }
