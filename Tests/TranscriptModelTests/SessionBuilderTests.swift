@@ -318,6 +318,38 @@ import Testing
         #expect(last.recipients.map(\.address) == ["c@y.example"])
     }
 
+    /// A terminal that does not echo (Windows telnet) leaves only the server's lines: the commands are
+    /// inferred from what the replies say, the refused recipient from the address the refusal names, and an
+    /// AUTH LOGIN from its challenges (the client's answers are not in the input, so nothing to redact).
+    @Test func serverLinesOnlyInferTheCommands() throws {
+        let s = try session("""
+        220 mx.example.org ESMTP Postfix (Debian/GNU)
+        250-mx.example.org
+        250-AUTH PLAIN LOGIN
+        250 8BITMIME
+        334 VXNlcm5hbWU6
+        334 UGFzc3dvcmQ6
+        235 2.7.0 Authentication successful
+        250 2.1.0 Ok
+        554 5.7.1 <bob@example.net>: Relay access denied
+        221 2.0.0 Bye
+        """)
+        #expect(s.exchanges.map { $0.command?.verb ?? "-" } == ["-", "EHLO", "AUTH", "AUTH-RESPONSE", "AUTH-RESPONSE", "MAIL", "RCPT", "QUIT"])
+        #expect(s.exchanges.allSatisfy { $0.command?.inferred ?? true })
+        #expect(s.exchanges[2].command?.authMechanism == "LOGIN")
+        #expect(s.exchanges[4].reply?.code == 235 && s.exchanges[4].stage == .auth)
+        #expect(s.outcome == .rejected && s.failedStage == .rcpt)
+        #expect(s.transactions.first?.recipients.first?.address == "bob@example.net")
+        // A refusal whose words name no step stays unpaired, and a 421 is the server closing.
+        let t = try session("""
+        220 mx.example.org ESMTP
+        250 2.1.0 Ok
+        550 5.7.606 Access denied, banned sending IP [203.0.113.7]
+        421 4.4.2 mx.example.org Error: timeout exceeded
+        """)
+        #expect(t.exchanges.map { $0.command?.verb ?? "-" } == ["-", "MAIL", "-", "-"])
+    }
+
     @Test func authRefusalFirstIsNotAGreeting() throws {
         // A log that starts mid-session: 535 only ever answers AUTH.
         // (A refusal pasted alone is read as a quoted reply: the steps before it are inferred.)

@@ -601,6 +601,8 @@ public struct SessionBuilder {
                 let pos = reply.position
                 var cmd = CommandParser.parse(Array(verb.utf8)[...], at: pos, inferred: true)
                 cmd.raw = verb
+                // What the client answered is not in the input (it would be a secret anyway).
+                if verb == "AUTH-RESPONSE" { cmd.raw = "(the client's answer)"; cmd.argument = "" }
                 sentInferred(cmd, before: reply)
                 return deliver(reply)
             }
@@ -637,10 +639,19 @@ public struct SessionBuilder {
 
     /// For a reply that arrived with no command waiting, the command a lossy paste must have dropped.
     private func inferredVerb(for reply: Reply) -> String? {
+        // AUTH typed where the terminal does not echo: after a challenge, the reply answers the client's unseen
+        // response; a first challenge answers AUTH.
+        if [235, 334, 534, 535, 538].contains(reply.code), let last = session.exchanges.last,
+           let v = last.command?.verb, v == "AUTH" || v == "AUTH-RESPONSE", last.reply?.code == 334 {
+            return "AUTH-RESPONSE"
+        }
         switch reply.code {
         case 354: return "DATA"
         case 221: return "QUIT"
         case 235: return nil
+        case 334:
+            guard sawGreeting else { return nil }
+            return reply.lines.first == "VXNlcm5hbWU6" ? "AUTH LOGIN" : "AUTH"   // base64 "Username:"
         // Only AUTH is answered with these (RFC 4954).
         case 534, 535, 538: return "AUTH"
         default: break
@@ -725,7 +736,9 @@ public struct SessionBuilder {
                 if session.tls == nil { session.tls = TLSFacts(position: reply.position) }
             }
         case "AUTH", "AUTH-RESPONSE":
-            if reply.code == 334 { mode = .authChallenge }
+            // A challenge waits for the client's answer; any other reply ends the exchange (an inferred
+            // answer was never read as a client line, which is what ends the wait otherwise).
+            if reply.code == 334 { mode = .authChallenge } else if mode == .authChallenge { mode = .commands }
         case "MAIL":
             if let t = session.exchanges[idx].transaction {
                 session.transactions[t].senderAccepted = ok
