@@ -669,27 +669,14 @@ public struct SessionBuilder {
         return nil
     }
 
-    /// The command a refusal answers when its words or its enhanced code say so: a refused sender or recipient
-    /// (with the address Postfix puts first, `<bob@example.org>: Recipient address rejected: ...`).
+    /// The sender or recipient command a refusal answers when its words say so, read with the table the
+    /// quoted replies of error messages are read with (`EmbeddedReply.likelyVerb`), and the address it names.
     static func refusedCommand(_ reply: Reply) -> String? {
-        let text = reply.lines.joined(separator: " ")
-        let lower = text.lowercased()
-        let e = reply.enhanced ?? ""
-        var named = ""
-        if text.hasPrefix("<"), let close = text.firstIndex(of: ">"), text[close...].hasPrefix(">:"),
-           !text[text.index(after: text.startIndex)..<close].contains(" ") {
-            named = String(text[text.index(after: text.startIndex)..<close])
-        }
-        if lower.contains("sender address rejected") || ["5.1.7", "5.1.8", "4.1.7", "4.1.8"].contains(e) {
-            return "MAIL FROM:<\(named)>"
-        }
-        let recipient = ["recipient address rejected", "relay access denied", "relaying denied", "unable to relay",
-                         "relay not permitted", "user unknown", "mailbox unavailable"]
-        if recipient.contains(where: { lower.contains($0) })
-            || ["5.1.1", "5.1.2", "5.1.3", "5.1.10", "4.1.1", "4.1.2", "4.1.3", "5.2.1", "5.2.2", "4.2.2"].contains(e) {
-            return "RCPT TO:<\(named)>"
-        }
-        return nil
+        var lines = reply.lines
+        if let e = reply.enhanced, !lines.isEmpty { lines[0] = e + " " + lines[0] }
+        let quoted = EmbeddedReply(code: reply.code, lines: lines, address: nil)
+        guard let verb = quoted.likelyVerb(code: reply.code), verb == "RCPT TO" || verb == "MAIL FROM" else { return nil }
+        return "\(verb):<\(quoted.bracketedAddress ?? "")>"
     }
 
     private mutating func applyGreeting(_ reply: Reply) {
