@@ -176,9 +176,6 @@ public struct EximLogReader: LineReader {
         init(msgID: String, time: Double) { self.msgID = msgID; self.last = time }
     }
 
-    /// A line of a message's own log (`exim -Mvl`, spool `msglog/`), which Exim writes without the message id
-    /// and, for a deferral, without the `==` flag: rewritten as the main log line it stands for.
-    /// `Received from a@x U=.. P=local S=..` → `<= a@x ...`; `b@y R=dnslookup T=remote_smtp defer (-44): ...` → `== b@y ...`.
     /// A delivery line copied out of the main log without its date and message id (`** bob@example.org
     /// R=dnslookup T=remote_smtp H=...: SMTP error from remote mail server after RCPT TO:...`), as people paste
     /// the one line that matters: a delivery flag, an address, then the router or transport.
@@ -208,6 +205,9 @@ public struct EximLogReader: LineReader {
     static func pastedLineID(_ number: Int, _ input: String) -> String { pastedLinePrefix + String(number) + ") " + input }
     static let pastedLinePrefix = "(line "
 
+    /// A line of a message's own log (`exim -Mvl`, spool `msglog/`), which Exim writes without the message id
+    /// and, for a deferral, without the `==` flag: rewritten as the main log line it stands for.
+    /// `Received from a@x U=.. P=local S=..` → `<= a@x ...`; `b@y R=dnslookup T=remote_smtp defer (-44): ...` → `== b@y ...`.
     static func messageLogLine(_ r: ArraySlice<UInt8>) -> [UInt8]? {
         if let a = LogBytes.after(r, "Received from ") { return Array("<= ".utf8) + a }
         // `H=mx.example.net [192.0.2.1] Connection refused`: the main log names the message on it too.
@@ -276,7 +276,7 @@ public struct EximLogReader: LineReader {
                 let pos = SourcePosition(name: inputNames(input), line: number, sequence: sequence)
                 // No message id: each pasted line stands for its own message (one line, one attempt), also when
                 // read merged with other logs (whose `exim -Mvl` message this line is not).
-                let known = Self.undatedRefusal(line)
+                let known = LogBytes.starts(body, "H=")   // a refusal; a delivery starts with its flag
                     ? connectionLine(body, pid: nil, pos: pos, text: Bytes.string(line), emit: emit)
                     : messageLine(Self.pastedLineID(number, input), body, pid: nil, pos: pos, text: Bytes.string(line), emit: emit)
                 if known {

@@ -38,16 +38,22 @@ public struct SendmailLogReader: LineReader {
     /// writes: `QID: ruleset=check_rcpt, ... reject=...`, `QID: to=<...>, ... stat=...`, `QID: from=<...>, ... nrcpts=...`.
     static func bareLine(_ line: ArraySlice<UInt8>) -> Bool {
         let m = line.drop { $0 == Bytes.space }
-        var r = m
-        if let colon = m.prefix(20).firstIndex(of: 0x3A), colon - m.startIndex >= 8, colon + 1 < m.endIndex,
-           m[colon + 1] == Bytes.space, m[m.startIndex..<colon].allSatisfy({ Bytes.isDigit($0) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }) {
-            r = m[(colon + 2)...]
-        }
+        let q = queueID(m)
+        let r = q?.rest ?? m
         if LogBytes.starts(r, "ruleset=check_"), LogBytes.find(r, "reject=") != nil { return true }
         // The other shapes are only Sendmail's with its queue id in front.
-        guard r.startIndex != m.startIndex else { return false }
+        guard q != nil else { return false }
         if LogBytes.starts(r, "to="), LogBytes.find(r, ", stat=") != nil, LogBytes.find(r, "mailer=") != nil { return true }
         return LogBytes.starts(r, "from=") && LogBytes.find(r, ", nrcpts=") != nil
+    }
+
+    /// Queue id: 14 alphanumerics (8.12+) or fewer in old versions, then `: `; and the text after it.
+    static func queueID(_ m: ArraySlice<UInt8>) -> (id: ArraySlice<UInt8>, rest: ArraySlice<UInt8>)? {
+        guard let colon = m.prefix(20).firstIndex(of: 0x3A), colon - m.startIndex >= 8, colon + 1 < m.endIndex,
+              m[colon + 1] == Bytes.space,
+              m[m.startIndex..<colon].allSatisfy({ Bytes.isDigit($0) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) })
+        else { return nil }
+        return (m[m.startIndex..<colon], m[(colon + 2)...])
     }
 
     /// The file the current line comes from (changes when several logs are read merged).
@@ -182,11 +188,9 @@ public struct SendmailLogReader: LineReader {
     mutating func handle(_ m0: ArraySlice<UInt8>, pid: Int, pos: SourcePosition, text: String, emit: (Session) -> Void) -> Bool {
         var m = m0
         var qid: String?
-        // Queue id: 14 alphanumerics (8.12+) or fewer in old versions, then `: `.
-        if let colon = m.prefix(20).firstIndex(of: 0x3A), colon - m.startIndex >= 8, colon + 1 < m.endIndex,
-           m[colon + 1] == Bytes.space, m[m.startIndex..<colon].allSatisfy({ Bytes.isDigit($0) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }) {
-            qid = Bytes.string(m[m.startIndex..<colon])
-            m = m[(colon + 2)...]
+        if let q = Self.queueID(m) {
+            qid = Bytes.string(q.id)
+            m = q.rest
         }
         if let r = LogBytes.after(m, "ruleset=") {
             guard let rj = LogBytes.find(r, "reject=") else { return LogBytes.find(r, "discard") != nil || LogBytes.find(r, "quarantine") != nil }
