@@ -34,6 +34,9 @@ import Testing
         .init(text: "550 5.7.25 [203.0.113.7] The IP address sending this message does not have a PTR record setup, or the corresponding forward DNS entry does not point to the sending IP.", command: "MAIL", reason: .requireptr),
         .init(text: "554 5.7.1 <unknown[203.0.113.7]>: Client host rejected: cannot find your reverse hostname, [203.0.113.7]", command: "RCPT", reason: .requireptr),
         .init(text: "554 5.7.1 <someone@example.net>: Relay access denied", command: "RCPT", reason: .norelaying),
+        .init(text: "554 5.7.1 <someone@example.net>: Sender not authorized to relay", command: "RCPT", reason: .norelaying),
+        // Postfix's default text when an access table or policy service answers DEFER.
+        .init(text: "450 4.7.1 <someone@example.org>: Recipient address rejected: Service is unavailable", command: "RCPT", reason: .policyviolation),
         .init(text: "530 5.7.0 Must issue a STARTTLS command first", command: "MAIL", reason: .failedstarttls),
         .init(text: "535 5.7.8 Error: authentication failed: UGFzc3dvcmQ6", command: "AUTH", reason: .securityerror),
         .init(text: "450 4.2.0 <someone@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html", command: "RCPT", reason: .greylisted),
@@ -71,6 +74,19 @@ import Testing
         #expect(!r.title.isEmpty)
         #expect(!r.explanation.isEmpty)
         #expect(!r.ruleID.isEmpty)
+    }
+
+    /// x.7.1 without words we know is a policy refusal of any kind: its explanation must not say a login is
+    /// what is missing (the reason word stays the peer's `securityerror`).
+    @Test func bareX71IsAnyPolicyNotOnlyALogin() {
+        var q = ReplyQuery.parse("550 5.7.1 Delivery not authorized, message refused")
+        q.command = "RCPT"
+        let r = ReplyKnowledge.classify(q)
+        #expect(r.ruleID == "enh.x.7.1")
+        #expect(r.reason == .securityerror)
+        #expect(r.explanation.contains("policy"))
+        #expect(!r.explanation.hasPrefix("The server requires authentication"))
+        #expect(r.actions.first?.contains("words after the code") == true)
     }
 
     /// Classifications are memoized per query: asked twice, or with only the listed address changed, the

@@ -95,10 +95,10 @@ extension KnowledgeEntry {
     }
 
     static func status(_ x: [String], commands: Set<String>? = nil, _ reason: Reason, _ title: String,
-                       _ explanation: String? = nil, provider: String? = nil, ref: String? = nil) -> KnowledgeEntry {
+                       _ explanation: String? = nil, actions: [String]? = nil, provider: String? = nil, ref: String? = nil) -> KnowledgeEntry {
         let id = "enh." + x[0].replacingOccurrences(of: "X.", with: "x.") + (commands.map { "." + $0.sorted().joined(separator: "+").lowercased() } ?? "")
         return KnowledgeEntry(id: id, tier: .enhanced, enhanced: x, commands: commands, reason: reason, title: title,
-                              explanation: explanation, provider: provider, reference: ref ?? "RFC 3463")
+                              explanation: explanation, actions: actions, provider: provider, reference: ref ?? "RFC 3463")
     }
 
     static func reply(_ codes: ClosedRange<Int>, _ commands: Set<String>?, _ reason: Reason, _ title: String,

@@ -369,6 +369,12 @@ enum KnowledgeTable {
         // things that are not failures
         .text("greylist", any: ["greylist", "graylist", "grey-list", "gray-list", "greylisted", "postgrey"],
               .greylisted, "Greylisted: deferred on purpose", severity: .warning, ref: "RFC 6647"),
+        // Postfix's text for an access-table or policy-service DEFER that gives no reason of its own.
+        .text("postfix.defer", any: ["address rejected: service is unavailable", "client host rejected: service is unavailable", "helo command rejected: service is unavailable"],
+              codes: 400...499, .policyviolation, "A rule on the receiving server deferred the mail without saying why",
+              "The receiving server (Postfix) has an access rule or policy service that answered DEFER for this client, sender or recipient; \"Service is unavailable\" is Postfix's default text when the rule gives none. The sending server retries, and the message expires if the rule stays.",
+              actions: ["Wait for the sending server's retries; a policy service that was briefly down clears by itself.",
+                        "If it persists, ask the receiving side's admin which check_*_access table or check_policy_service answered DEFER for this address."]),
         .text("loopback", any: ["loops back to myself", "greeted me with my own hostname", "smtpsend.dns.mxloopback"], .systemerror, "Mail loops back to the sending server",
               "The destination's MX points back to the sending server itself, so it cannot deliver. The admin of the recipient domain (or the sending server, if it should be final destination) must fix MX records or the local domain list."),
         .text("forwarding-loop", any: ["mail forwarding loop", "forwarding loop for"],
@@ -581,7 +587,7 @@ enum KnowledgeTable {
               "The receiving server refused the connecting client itself (its IP address or host name), whatever the command. The sender's admin must find out why (blocklist, reputation, missing DNS) and fix it, or send through another relay."),
         .text("auth.relay", any: ["relay through this server without authentication", "without authentication", "authentication required", "authentication is required", "auth required", "must authenticate", "unauthenticated senders", "not authenticated", "smtp authentication", "sender not authenticated"],
               .securityerror, "The server requires authentication", ref: "RFC 4954"),
-        .text("relay", any: ["relay access denied", "relaying denied", "relay not permitted", "unable to relay", "not configured to relay", "insecure mail relay", "relay denied", "relaying not allowed", "relaying disallowed", "we do not relay", "not permitted to relay", "relay not allowed", "not allowed to relay", "no relaying", "relaying is not allowed", "not a gateway", "relay prohibited"],
+        .text("relay", any: ["relay access denied", "relaying denied", "relay not permitted", "unable to relay", "not configured to relay", "insecure mail relay", "relay denied", "relaying not allowed", "relaying disallowed", "we do not relay", "not permitted to relay", "not authorized to relay", "relay not allowed", "not allowed to relay", "no relaying", "relaying is not allowed", "not a gateway", "relay prohibited"],
               .norelaying, "The server refused to relay",
               actions: ["Send through your own domain's outgoing server and log in (SMTP AUTH on port 587).", "If this server should accept mail for the domain, the recipient's admin must add the domain to its accepted/relay domains or fix the MX record."],
               ref: "RFC 5321 §3.6"),
@@ -709,7 +715,12 @@ enum KnowledgeTable {
         .status(["X.7.27"], .rejected, "Sender domain has a null MX (x.7.27)", ref: "RFC 7505"),
         .status(["X.7.28"], .spamdetected, "Mail flood detected (x.7.28)"),
         .status(["X.7.650", "X.7.651", "X.7.652", "X.7.653", "X.7.654"], .badreputation, "Rate limited for IP reputation", provider: "Microsoft 365"),
-        .status(["X.7.1"], .securityerror, "Delivery not authorized (x.7.1)"),
+        // x.7.1 is any policy refusal, not only a missing login: the explanation must not send everyone to SMTP AUTH.
+        .status(["X.7.1"], .securityerror, "Delivery not authorized (x.7.1)",
+                "The receiving server's policy refused this step (x.7.1, \"delivery not authorized\"). The words after the code usually name the rule: a missing login, a sender or recipient access rule, or a restriction on who may write to this address.",
+                actions: ["Read the words after the code: they usually name the rule that refused the mail.",
+                          "If this is your own provider's server for outgoing mail, log in (SMTP AUTH, usually port 587 with STARTTLS).",
+                          "Otherwise ask the receiving side's postmaster which rule refused it, quoting the full reply and its time."]),
         .status(["X.7."], .policyviolation, "Security or policy refusal (x.7.x)"),
         .status(["X.0.0"], commands: beforeMail, .blocked, "Refused before the mail transaction"),
     ]

@@ -49,6 +49,27 @@ import Testing
         #expect(t.transactions.first?.recipients.isEmpty ?? true)
     }
 
+    /// Gmail bouncing for one of its own accounts quotes the reason alone, a blank line after
+    /// `The response was:` and no code: 550 is assumed and the words place it at RCPT.
+    @Test func gmailOwnAccountReasonWithoutCode() throws {
+        let s = try one("""
+        ** Address not found **
+
+        Your message wasn't delivered to old.name@gmail.com because the address couldn't be found, or is unable to receive mail.
+
+        The response was:
+
+        The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. For more information, go to https://support.google.com/mail/?p=NoSuchUser 41be03b00d2f7-7c3e1a2b9d4si1234567a12.98 - gsmtp
+        """)
+        let x = try #require(s.exchanges.last)
+        #expect(x.command?.verb == "RCPT")
+        #expect(x.command?.address == "old.name@gmail.com")
+        #expect(x.reply?.code == 550)
+        #expect(x.reply?.lines.first?.hasPrefix("The email account that you tried to reach does not exist.") == true)
+        #expect(x.reply?.position.line == 7)   // the reason's own line, not the one announcing it
+        #expect(s.failedStage == .rcpt)
+    }
+
     /// Exchange 2003's notice lists the recipient with the time and brackets the server with the reply.
     @Test func exchange2003NoticeNamesRecipientAndServer() throws {
         let s = try one("""

@@ -52,7 +52,8 @@ enum BounceMarkers: ErrorMessageKind {
         .init("because:", .replyFollows(.unknown), atStart: true, textReply: true),
         // Gmail: `The response from the remote server was:` then the reply.
         .init("the response from the remote server was:", .replyFollows(.unknown), gmail),
-        .init("the response was:", .replyFollows(.unknown), gmail),
+        // Gmail to its own users: the reply is text alone (`The email account that you tried to reach does not exist...`).
+        .init("the response was:", .replyFollows(.unknown), gmail, textReply: true),
         // qmail: `Remote host said: 550 ...`.
         .init("remote host said: ", .reply(.unknown), qmail),
         // Sendmail's human part: `(reason: 550 5.1.1 <rcpt>... User unknown)`.

@@ -201,8 +201,10 @@ struct EmbeddedReply: Sendable, Equatable {
             return "RCPT TO"
         }
         // Postfix names the address it refuses, and by default (smtpd_delay_reject) answers its client, HELO,
-        // sender and blocklist checks at RCPT as well.
-        if ["recipient address rejected", "sender address rejected", "blocked using ", "not listed in domino directory"]
+        // sender and blocklist checks at RCPT as well. Gmail answers for its own accounts (unknown, disabled,
+        // over quota) at RCPT.
+        if ["recipient address rejected", "sender address rejected", "blocked using ", "not listed in domino directory",
+            "the email account that you tried to reach"]
             .contains(where: { text.contains($0) }) {
             return "RCPT TO"
         }
