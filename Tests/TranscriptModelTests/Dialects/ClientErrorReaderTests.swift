@@ -265,6 +265,28 @@ import Testing
         #expect(t.server.host == "smtp.example.net")
     }
 
+    /// The dialog's text copied with its line breaks: the reply is on the line after "responded:", and the
+    /// client's advice after it is not part of the reply.
+    @Test func replyOnTheLineAfterResponded() throws {
+        let s = try one("""
+        Sending of the message failed.
+        An error occurred while sending mail. The mail server responded:
+        5.7.1 Client does not have permissions to send as this sender.
+        Please check the message and try again.
+        """)
+        let x = try quoted(s)
+        #expect(x.reply?.enhanced == "5.7.1")
+        #expect(x.reply?.lines == ["Client does not have permissions to send as this sender."])
+        #expect(x.reply?.position.line == 3)
+        let t = try one("""
+        Your message did not reach some or all of the intended recipients.
+        The server responded:
+        550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown in local recipient table
+        """)
+        #expect(t.failedStage == .rcpt)
+        #expect(try quoted(t).reply?.code == 550)
+    }
+
     /// Command-line senders: git send-email names server and port on its error line; sSMTP installed as
     /// `sendmail` prints its errors under that name.
     @Test func gitSendEmailAndSSMTPAsSendmailNameTheServer() throws {

@@ -90,6 +90,9 @@ enum ClientErrorMarkers: ErrorMessageKind {
         // Desktop clients quoting the server.
         .init("the mail server responded: ", .reply(.unknown), thunderbird),
         .init("the server responded: ", .reply(.unknown), outlook),
+        // The same, copied out of the dialog where the reply wraps onto the next line.
+        .init("the mail server responded:", .replyFollows(.unknown), thunderbird),
+        .init("the server responded:", .replyFollows(.unknown), outlook),
         // Outlook's send/receive error: `... Server: 'smtp.example.com', Protocol: SMTP, Server Response: '550
         // 5.7.1 Unable to relay', Port: 25, Secure(SSL): No, Server Error: 550, Error Number: 0x800CCC79`.
         .init("server response: '", .reply(.unknown), outlook),
