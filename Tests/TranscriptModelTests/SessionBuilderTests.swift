@@ -261,6 +261,10 @@ import Testing
         #expect(r.address == "bob@example.com")
         #expect(r.parameter("NOTIFY") == "SUCCESS,FAILURE")
         #expect(r.parameter("ORCPT") == "rfc822;bob@example.com")
+        // A command a reader inferred without knowing the path: no address (not the null sender), no argument.
+        let bare = CommandParser.parse(Array("MAIL FROM".utf8)[...], at: SourcePosition(input: "t"), inferred: true)
+        #expect(bare.verb == "MAIL" && bare.address == nil && bare.argument == "")
+        #expect(CommandParser.parse(Array("RCPT TO".utf8)[...], at: SourcePosition(input: "t")).address == nil)
     }
 
     @Test func replyLineSyntax() {
@@ -340,6 +344,9 @@ import Testing
         #expect(s.exchanges[4].reply?.code == 235 && s.exchanges[4].stage == .auth)
         #expect(s.outcome == .rejected && s.failedStage == .rcpt)
         #expect(s.transactions.first?.recipients.first?.address == "bob@example.net")
+        // `250 2.1.0` says a MAIL was accepted, not whose: the sender is unknown, not the null sender <>.
+        #expect(s.exchanges[5].command?.address == nil)
+        #expect(s.transactions.first.map { $0.sender == nil } == true)
         // A refusal whose words name no step stays unpaired, and a 421 is the server closing.
         let t = try session("""
         220 mx.example.org ESMTP

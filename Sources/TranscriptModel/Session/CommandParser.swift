@@ -86,6 +86,8 @@ public enum CommandParser {
         guard word == keyword else { return }
         s = s[k...]
         while let f = s.first, Bytes.isBlank(f) { s = s.dropFirst() }
+        // `MAIL FROM` alone: a command inferred by a reader that does not know the path. No path, not `FROM`.
+        if s.isEmpty { command.argument = ""; return }
         guard s.first == 0x3A else { return }
         s = s.dropFirst()
         while let f = s.first, Bytes.isBlank(f) { s = s.dropFirst() }

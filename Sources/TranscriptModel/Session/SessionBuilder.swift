@@ -657,8 +657,9 @@ public struct SessionBuilder {
         default: break
         }
         if reply.code == 250, let e = reply.enhanced {
-            if e == "2.1.0" { return "MAIL FROM:<>" }
-            if e == "2.1.5" { return "RCPT TO:<>" }
+            // The paths are not in the input: `<>` would say the null sender.
+            if e == "2.1.0" { return "MAIL FROM" }
+            if e == "2.1.5" { return "RCPT TO" }
         }
         if reply.code == 250, reply.lines.count > 1, session.capabilities == nil, sawGreeting {
             return "EHLO"

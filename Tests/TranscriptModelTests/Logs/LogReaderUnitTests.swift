@@ -309,6 +309,22 @@ import Testing
         #expect(s[0].failedStage == .mail)
     }
 
+    /// A log that refuses a recipient without naming the sender leaves the sender unknown: the MAIL step is
+    /// inferred without a path, not as the null sender `<>` (which would make it look like a bounce).
+    @Test func senderTheLogDoesNotNameIsUnknownNotNull() throws {
+        let log = """
+        Dec  1 10:11:12 mx smtpd[28882]: 3a2b1c0d9e8f7a6b smtp connected address=198.51.100.7 host=mail.example.net
+        Dec  1 10:11:13 mx smtpd[28882]: 3a2b1c0d9e8f7a6b smtp failed-command command="RCPT TO:<nobody@example.org>" result="550 Invalid recipient: <nobody@example.org>"
+        Dec  1 10:11:13 mx smtpd[28882]: 3a2b1c0d9e8f7a6b smtp disconnected reason=quit
+        """
+        let s = try #require(try run(log).first)
+        #expect(s.failedStage == .rcpt)
+        let mail = try #require(s.exchanges.first { $0.command?.verb == "MAIL" })
+        #expect(mail.command?.inferred == true)
+        #expect(mail.command?.address == nil)
+        #expect(s.transactions.first.map { $0.sender == nil } == true)
+    }
+
     /// `postqueue -f` right after a deferral: the same smtp process (still alive) tries the message again
     /// with no line of its own in between. qmgr's `(queue active)` line begins a new round, so these are two
     /// attempts, each with its own verdict.

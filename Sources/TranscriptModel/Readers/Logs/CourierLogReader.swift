@@ -318,7 +318,7 @@ public struct CourierLogReader: LineReader {
                 d.c("RCPT TO:<\(to)>", note.pos)
             } else {
                 d.helo(note.pos)
-                d.c("MAIL FROM:<\(from ?? "")>", note.pos)
+                d.c(LogSessionDraft.mailFrom(from), note.pos)
                 d.mailFrom = nil
             }
             d.s(reply, note.pos)

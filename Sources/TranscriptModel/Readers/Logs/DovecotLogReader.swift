@@ -82,7 +82,7 @@ public struct DovecotLogReader: LineReader {
         draft.c("LHLO (the MTA)", pos)
         draft.s("250 (reply not logged)", pos)
         draft.heloDone = true
-        draft.delivered(from: "(sender not logged)", to: [d.user], reply: Self.reply(d), pos)
+        draft.delivered(from: nil, to: [d.user], reply: Self.reply(d), pos)
         draft.steps.append(.closed(.unknown, pos))
         return draft.finish()
     }

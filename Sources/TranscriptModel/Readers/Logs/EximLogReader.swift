@@ -492,7 +492,7 @@ public struct EximLogReader: LineReader {
         helo(x, p)
         if x.mailFrom == nil || (from != nil && x.mailFrom != from) {
             x.mailFrom = from ?? ""
-            x.steps.append(.client("MAIL FROM:<\(from ?? "")>", p))
+            x.steps.append(.client(LogSessionDraft.mailFrom(from), p))
             x.steps.append(.server("250 OK", p))
         }
     }
@@ -617,7 +617,7 @@ public struct EximLogReader: LineReader {
             if let k = LogBytes.find(c, ": ") { reason = Bytes.string(c[(k + 2)...]) }
             greet(x, pos)
             if !reason.contains("no HELO") { helo(x, pos) }
-            x.steps.append(.client("MAIL FROM:<>", pos))
+            x.steps.append(.client(LogSessionDraft.mailFrom(nil), pos))   // the line names no sender
             x.steps.append(.server("\(reason.contains("HELO") ? "503" : "550") \(reason)", pos))
             return true
         }
@@ -767,7 +767,7 @@ public struct EximLogReader: LineReader {
         }
         if let k = LogBytes.find(r, "rejected MAIL ") {
             helo(x, pos)
-            x.steps.append(.client("MAIL FROM:<\(from ?? "")>", pos))
+            x.steps.append(.client(LogSessionDraft.mailFrom(from), pos))
             x.steps.append(.server("\(temporary ? "451" : "550") \(reason(after: k))", pos))
             x.mailFrom = nil
             return true
@@ -1247,7 +1247,7 @@ public struct EximLogReader: LineReader {
         } else if detailText.contains("TLS session:") || detailText.contains("TLS error") {
             c("STARTTLS"); s("220 TLS go ahead"); b.closed(by: .unknown, at: lp); return done(&b, o, emit)
         }
-        c("MAIL FROM:<\(o.sender ?? "")>")
+        c(LogSessionDraft.mailFrom(o.sender))
         if let e = err, e.after.hasPrefix("MAIL") || e.after.hasPrefix("pipelined MAIL") { s(e.reply); c("QUIT"); s("221 (reply not logged)"); b.closed(by: .client, at: lp); return done(&b, o, emit) }
         s("250 OK")
         var accepted = 0

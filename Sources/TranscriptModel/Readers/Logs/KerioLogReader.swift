@@ -86,7 +86,7 @@ public struct KerioLogReader: LineReader {
             d.refuseAtGreeting(reply, pos)
         case .mail:
             d.helo(pos)
-            d.c("MAIL FROM:<\(sender ?? "")>", pos); d.s(reply, pos)
+            d.c(LogSessionDraft.mailFrom(sender), pos); d.s(reply, pos)
         case .rcpt:
             d.mail(sender, pos)
             d.c(recipient.map { "RCPT TO:<\($0)>" } ?? "RCPT TO", pos); d.s(reply, pos)

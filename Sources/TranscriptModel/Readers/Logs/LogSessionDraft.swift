@@ -93,8 +93,19 @@ final class LogSessionDraft {
         helo(p)
         if mailFrom == nil || (from != nil && mailFrom != from) {
             mailFrom = from ?? ""
-            c("MAIL FROM:<\(from ?? "")>", p); s("250 OK", p)
+            c(Self.mailFrom(from), p); s("250 OK", p)
         }
+    }
+
+    /// The MAIL command of a sender the log names, or a bare `MAIL FROM` when it names none: `<>` would
+    /// say the null sender (a bounce), which the log did not say.
+    static func mailFrom(_ sender: String?) -> String {
+        sender.map { "MAIL FROM:<\($0)>" } ?? "MAIL FROM"
+    }
+
+    /// The same for a recipient.
+    static func rcptTo(_ recipient: String?) -> String {
+        recipient.map { "RCPT TO:<\($0)>" } ?? "RCPT TO"
     }
 
     /// RCPT accepted, DATA, end of data with `reply`.

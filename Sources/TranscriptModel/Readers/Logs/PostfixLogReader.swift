@@ -1496,7 +1496,7 @@ public struct PostfixLogReader: LineReader {
             inTransaction = true
             currentFrom = from
             mailsShown += 1
-            steps.append(.client("MAIL FROM:<\(from ?? "")>", p))
+            steps.append(.client(LogSessionDraft.mailFrom(from), p))
             steps.append(.server(Array("250 2.1.0 Ok".utf8), p))
             take("MAIL", ok: true)
         }
@@ -1508,7 +1508,7 @@ public struct PostfixLogReader: LineReader {
                 case "MAIL":
                     endTransaction(at: p)
                     mailsShown += 1
-                    steps.append(.client("MAIL FROM:<\(from ?? "")>", p)); steps.append(.server(reply, p))
+                    steps.append(.client(LogSessionDraft.mailFrom(from), p)); steps.append(.server(reply, p))
                     take("MAIL", ok: false)
                 case "RCPT", "VRFY", "ETRN":
                     if stage == "RCPT" {
@@ -1516,7 +1516,7 @@ public struct PostfixLogReader: LineReader {
                             endTransaction(at: p); startTransaction(from: from, at: p)
                         }
                         if let to { rcptShown.insert(to) }
-                        steps.append(.client("RCPT TO:<\(to ?? "")>", p)); steps.append(.server(reply, p))
+                        steps.append(.client(LogSessionDraft.rcptTo(to), p)); steps.append(.server(reply, p))
                         take("RCPT", ok: false); rcptsShown += 1
                     } else {
                         steps.append(.client("\(stage) \(to ?? "")", p)); steps.append(.server(reply, p))
@@ -1584,7 +1584,7 @@ public struct PostfixLogReader: LineReader {
         if mailFail > 0 {
             endTransaction(at: lastPos)
             for _ in 0..<mailFail {
-                steps.append(.client("MAIL FROM:<(sender not logged)>", lastPos))
+                steps.append(.client(LogSessionDraft.mailFrom(nil), lastPos))
                 if heloCount == 0 {
                     steps.append(.server(Array("503 5.5.1 Error: send HELO/EHLO first".utf8), lastPos))
                 } else if !tlsOn {
@@ -2083,7 +2083,7 @@ public struct PostfixLogReader: LineReader {
                 return close(&b, sf.1)
             }
             let mp = first?.pos ?? p0
-            c("MAIL FROM:<\(sender ?? "")>", mp)
+            c(LogSessionDraft.mailFrom(sender), mp)
             if let r = saids.first(where: { $0.inReplyTo == "MAIL" })?.reply { s(r, mp); return close(&b, mp) }
             if lost == "MAIL" { b.closed(by: .unknown, at: lostPos); return finish(&b) }
             s("250 2.1.0 Ok", mp)

@@ -240,7 +240,7 @@ extension QmailLogReader {
             return true
         }
         d.mail(field("from: "), note.pos)
-        d.c("RCPT TO:<\(field("to: ") ?? "")>", note.pos)
+        d.c(LogSessionDraft.rcptTo(field("to: ")), note.pos)
         d.s(reply, note.pos)
         return true
     }
