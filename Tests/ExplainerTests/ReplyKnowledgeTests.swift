@@ -28,6 +28,10 @@ import Testing
         .init(text: "421 4.7.0 [TSS04] Messages from 203.0.113.7 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://senders.yahooinc.com/smtp-error-codes", command: "MAIL", reason: .badreputation, provider: "Yahoo"),
         .init(text: "550 5.7.606 Access denied, banned sending IP [203.0.113.7]. To request removal from this list please visit https://sender.office.com/", command: "RCPT", reason: .blocked),
         .init(text: "550 5.7.520 Access denied, Your organization does not allow external forwarding. Please contact your administrator for further assistance. AS(7555)", command: ".", reason: .policyviolation, provider: "Microsoft 365"),
+        // Exchange Online's outbound DANE/TLS checks.
+        .init(text: "450 4.7.322 certificate-expired: Destination mail server's certificate is expired.", command: ".", reason: .failedstarttls, provider: "Microsoft 365"),
+        .init(text: "450 4.7.325 certificate-host-mismatch: Remote certificate MUST have a common name or subject alternative name matching the hostname (DANE)", command: nil, reason: .failedstarttls, provider: "Microsoft 365"),
+        .init(text: "450 4.7.321 starttls-not-supported: Destination mail server must support TLS to receive mail.", command: "STARTTLS", reason: .failedstarttls, provider: "Microsoft 365"),
         .init(text: "550 5.7.750 Service unavailable. Client blocked from sending from unregistered domains.", command: "RCPT", reason: .blocked, provider: "Microsoft 365"),
         .init(text: "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (S77719) [Name=Protocol Filter Agent]", command: "RCPT", reason: .speeding, provider: "Microsoft 365"),
         .init(text: "550 SC-001 (BAY004-MC1F12) Unfortunately, messages from 203.0.113.7 weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).", command: "MAIL", reason: .blocked),
