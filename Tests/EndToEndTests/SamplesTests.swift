@@ -27,9 +27,12 @@ import Testing
 
     /// Each sample folder with an expected.tsv: hand-typed telnet sessions, captures (one connection per
     /// file), application error messages, bounces, email services' events, Postfix, Exchange, Sendmail and Exim
-    /// queue listings, Exchange Online message traces, message headers, DMARC reports, SMTP TLS reports, feedback reports, DNS lookups, report emails, address tests, MTA configurations.
+    /// queue listings, Exchange Online message traces, message headers, DMARC reports, SMTP TLS reports, feedback reports, DNS lookups, report emails, address tests, MTA configurations;
+    /// and each client's or server's debug output (swaks, curl, openssl, ...), also pasted amid other text.
     @Test(arguments: ["telnet", "pcap", "client-error", "bounce", "esp-event", "postfix-queue", "exchange-queue",
-                      "sendmail-queue", "exim-queue", "exchange-trace", "headers", "dmarc", "tls-reports", "feedback", "dns", "report-mail", "address-test", "config"].flatMap(rows))
+                      "sendmail-queue", "exim-queue", "exchange-trace", "headers", "dmarc", "tls-reports", "feedback", "dns", "report-mail", "address-test", "config",
+                      "swaks", "curl", "openssl", "smtplib", "phpmailer", "nodemailer", "javamail", "mailkit", "msmtp", "sendmail",
+                      "exchange", "exim", "hmailserver", "iis-smtp", "postfix-verbose", "rfc", "mixed"].flatMap(rows))
     func sample(row: Row) throws {
         try expectVerdict(row)
     }

@@ -219,7 +219,15 @@ import TranscriptModel
             + "*** TLS startup failed (connect(): error:0A000086:SSL routines::certificate verify failed)\n"
         let x = try explain(swaks)
         #expect(x.findings.first?.id == "starttls-failed")
-        #expect(x.summary == "Incomplete: STARTTLS was offered but did not work.")
+        #expect(x.summary == "Disconnected at STARTTLS: STARTTLS was offered but did not work.")
+        #expect(x.findings.first?.explanation.contains("did not accept the server's certificate") == true)
+        // `--tls-optional`: swaks goes on in clear text and the server, still waiting for a handshake, hangs up.
+        // That is not a server dropping MAIL FROM (a blocklist), nor a client skipping EHLO after TLS.
+        let optional = try explain(swaks + "*** STARTTLS attempted but failed\n -> MAIL FROM:<a@example.net>\n"
+                                   + "*** Remote host closed connection unexpectedly.\n")
+        #expect(optional.session.failedStage == .starttls)
+        #expect(ids(optional).isDisjoint(with: ["disconnect-after-mail", "no-ehlo-after-starttls", "disconnected"]))
+        #expect(optional.findings.first?.id == "starttls-failed")
         // A session whose TLS worked says nothing of the kind.
         let ok = try explain(swaks.replacingOccurrences(of: "*** TLS startup failed (connect(): error:0A000086:SSL routines::certificate verify failed)\n",
                                                         with: "=== TLS started with cipher TLSv1.3:TLS_AES_256_GCM_SHA384:256\n ~> EHLO client.example.net\n<~  250 mx.example.com\n"))

@@ -8,7 +8,7 @@ public enum DNSRules {
     static let tlsFailureWords = ["tls error", "tls session: (", "certificate verification failed", "certificate verify failed",
                                   "handshake failed", "handshake failure", "ssl routines", "tls negotiation failed",
                                   "sent tls alert", "unable to get local issuer certificate", "wrong version number",
-                                  "sslhandshakeexception", "starttls failed"]
+                                  "sslhandshakeexception", "starttls failed", "ssl certificate problem", "tls startup failed"]
 
     public static let table: [SessionRule] = SessionRule.scoped(lookupRows, .dnsFacts) + tlsRows
 
@@ -242,8 +242,14 @@ public enum DNSRules {
                     return [hit]
                 }
             }
+            // The client's own check of the certificate, not the server, broke off the handshake.
+            let refusedCertificate = ["self-signed", "self signed", "unable to get local issuer", "certificate verify failed",
+                                      "certificate has expired", "certificate problem", "hostname mismatch"]
+                .contains { Bytes.contains(lower, $0) }
+            let detail = [refusedCertificate ? "The client did not accept the server's certificate (its issuer, names or dates), so it broke off the handshake." : nil,
+                          fellBack ? "The client then sent the mail without TLS." : nil].compactMap { $0 }.joined(separator: " ")
             return [RuleHit(exchanges: [i], evidence: f.evidence(i) + [Evidence(position: note.position, text: note.text)],
-                            detail: fellBack ? "The client then sent the mail without TLS." : nil)]
+                            detail: detail.isEmpty ? nil : detail)]
         },
         SessionRule("dane-tlsa-mismatch", .error, .failedstarttls,
                     title: "The MX's certificate matches none of its TLSA records (DANE)",

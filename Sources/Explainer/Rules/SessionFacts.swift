@@ -78,6 +78,8 @@ public struct SessionFacts: Sendable {
     public func droppedRightAfter(_ verbs: Set<String>) -> Int? {
         guard serverDropped, let i = lastCommandIndex, let c = session.exchanges[i].command,
               verbs.contains(c.verb) else { return nil }
+        // After a failed TLS handshake the server hung up on bytes it could not read, not on the command.
+        if let k = session.tlsFailedExchange, k < i { return nil }
         if let r = session.exchanges[i].reply, r.isFailure { return nil }
         // A closing reply of its own (421 on an idle timeout or shutdown) explains the hang-up.
         if session.exchanges[(i + 1)...].contains(where: { $0.reply?.isFailure == true }) { return nil }

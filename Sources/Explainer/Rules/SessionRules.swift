@@ -179,8 +179,10 @@ public enum SessionRules {
                         "If it happens during large messages, check MTU problems and timeouts on firewalls in between.",
                     ]) { f in
             // s_client breaking its own TLS session on a typed "R" is told by its own row.
-            // An application's error message that names its fault has its own finding.
+            // An application's error message that names its fault has its own finding, and so does a TLS
+            // handshake the client reported failed (`starttls-failed`).
             guard f.session.outcome == .disconnected, f.capturedOneSide == nil, f.session.attributes["s_client"] == nil,
+                  f.session.tlsFailedExchange == nil,
                   f.session.attributes["client-problem"] == nil,
                   f.droppedRightAfter(["HELO", "EHLO", "MAIL"]) == nil else { return [] }
             return [RuleHit(exchanges: f.session.decisiveExchange.map { [$0] } ?? [], evidence: f.closeEvidence)]
@@ -242,6 +244,7 @@ public enum SessionRules {
                     explanation: "After TLS starts, the server forgets everything said before; the client must send EHLO again before MAIL FROM.",
                     actions: ["Send EHLO again right after the TLS handshake."]) { f in
             guard let i = f.exchanges.firstIndex(where: { $0.command?.verb == "STARTTLS" && $0.reply?.code == 220 }),
+                  f.session.tlsFailedExchange != i,   // no TLS started: nothing to greet again after
                   let next = f.exchanges[(i + 1)...].firstIndex(where: { $0.command != nil }),
                   let verb = f.exchanges[next].command?.verb, ["MAIL", "RCPT", "AUTH"].contains(verb) else { return [] }
             return [RuleHit(exchanges: [next], evidence: f.evidence(next))]

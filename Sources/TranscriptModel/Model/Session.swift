@@ -45,6 +45,8 @@ public struct Session: Sendable {
     public var quitSent: Bool = false
     /// The STARTTLS handshake happened (220 to STARTTLS, or implicit TLS).
     public var tlsStarted: Bool = false
+    /// Index in `exchanges` of the STARTTLS whose handshake failed, when the client said so.
+    public var tlsFailedExchange: Int?
 
     public var start: SourcePosition?
     public var end: SourcePosition?

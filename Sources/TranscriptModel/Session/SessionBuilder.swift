@@ -170,6 +170,17 @@ public struct SessionBuilder {
         mark(position)
     }
 
+    /// The TLS handshake after `220` to STARTTLS failed (a client's own error line): what the client sends
+    /// next goes in clear text again, and the session has no TLS facts to show.
+    public mutating func tlsFailed(at position: SourcePosition) {
+        guard tlsActive, session.tls?.version == nil,
+              let i = session.exchanges.lastIndex(where: { $0.command?.verb == "STARTTLS" && $0.reply?.code == 220 })
+        else { return }
+        tlsActive = false
+        session.tlsFailedExchange = i
+        mark(position)
+    }
+
     /// Byte-exact readers (captures) report a content line that ended in a bare LF; `dotLine` when that
     /// line was a lone `.` (a smuggling-style end of data).
     public mutating func bareLineFeed(dotLine: Bool, at position: SourcePosition) {

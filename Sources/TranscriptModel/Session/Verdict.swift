@@ -17,6 +17,15 @@ public enum Verdict {
             session.failedStage = .connect
             return
         }
+        // What the client sent after a failed handshake reached a server still waiting for one: its replies
+        // are knock-ons, and the session ended at STARTTLS.
+        if let k = session.tlsFailedExchange, k < session.exchanges.count,
+           decisiveRefusal(in: session).map({ $0 > k }) ?? true {
+            session.outcome = .disconnected
+            session.failedStage = .starttls
+            session.decisiveExchange = k
+            return
+        }
         if let i = decisiveRefusal(in: session) {
             let ex = session.exchanges[i]
             session.outcome = ex.reply!.code >= 500 ? .rejected : .deferred

@@ -37,6 +37,58 @@ import Testing
         #expect(s.tls?.cipher == "TLS_AES_256_GCM_SHA384")
     }
 
+    /// A handshake the client reports failed after `220` to STARTTLS: what follows is clear text again, and
+    /// the session ends at STARTTLS (what the server answers to clear text is a knock-on, not the cause).
+    @Test func tlsHandshakeTheClientReportsFailedEndsTheSessionAtSTARTTLS() throws {
+        let swaks = try one("""
+        === Trying mx.example.com:25...
+        === Connected to mx.example.com.
+        <-  220 mx.example.com ESMTP
+         -> EHLO c.example.net
+        <-  250-mx.example.com
+        <-  250 STARTTLS
+         -> STARTTLS
+        <-  220 2.0.0 Ready to start TLS
+        *** TLS startup failed (connect(): error:0A000086:SSL routines::certificate verify failed)
+        *** STARTTLS attempted but failed
+         -> MAIL FROM:<a@example.net>
+        <** 554 5.5.1 Error: TLS handshake failure?
+        *** Remote host closed connection unexpectedly.
+        """, "swaks")
+        #expect(swaks.tlsFailedExchange == 2)
+        #expect(swaks.exchanges[3].command?.verb == "MAIL" && swaks.exchanges[3].tls == false)
+        #expect(swaks.outcome == .disconnected && swaks.failedStage == .starttls && swaks.decisiveExchange == 2)
+        let curl = try one("""
+        * Connected to mx.example.com (192.0.2.25) port 25 (#0)
+        < 220 mx.example.com ESMTP
+        > EHLO c.example.net
+        < 250-mx.example.com
+        < 250 STARTTLS
+        > STARTTLS
+        < 220 2.0.0 Ready to start TLS
+        * TLSv1.3 (OUT), TLS alert, unknown CA (560):
+        * SSL certificate problem: self-signed certificate
+        * Closing connection 0
+        """, "curl")
+        #expect(curl.tlsFailedExchange == 2)
+        #expect(curl.outcome == .disconnected && curl.failedStage == .starttls)
+        // Once TLS is up (a version known), a later error line is not a failed handshake.
+        let up = try one("""
+        * Connected to mx.example.com (192.0.2.25) port 25 (#0)
+        < 220 mx.example.com ESMTP
+        > EHLO c.example.net
+        < 250 STARTTLS
+        > STARTTLS
+        < 220 2.0.0 Ready to start TLS
+        * SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384
+        > EHLO c.example.net
+        < 250 mx.example.com
+        * SSL certificate problem: unexpected
+        """, "curl")
+        #expect(up.tlsFailedExchange == nil)
+        #expect(up.failedStage != .starttls)
+    }
+
     @Test func swaksConnectionFailureAndSecondRun() throws {
         let all = try sessions("""
         === Trying 192.0.2.1:25...

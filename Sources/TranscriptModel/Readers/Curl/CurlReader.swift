@@ -119,6 +119,13 @@ struct CurlCore: DialectCore {
             slot.builder.tlsEstablished(TLSFacts(verify: v.isEmpty ? "ok" : Bytes.string(v)), at: pos)
             return
         }
+        // The handshake after `220` to STARTTLS failed: curl closes the connection.
+        if Scan.hasPrefix(info, "SSL certificate problem") || Scan.hasPrefix(info, "OpenSSL SSL_connect")
+            || Scan.hasPrefix(info, "TLS connect error") {
+            slot.note(t, .error, pos)
+            slot.builder.tlsFailed(at: pos)
+            return
+        }
         if Scan.hasPrefix(info, "TLSv") || Scan.hasPrefix(info, "SSLv") || Scan.hasPrefix(info, "old SSL session")
             || Scan.hasPrefix(info, "CAfile") || Scan.hasPrefix(info, "CApath") || Scan.hasPrefix(info, "ALPN") {
             return   // handshake steps: the summary lines above carry what matters

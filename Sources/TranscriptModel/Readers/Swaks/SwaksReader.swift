@@ -119,6 +119,10 @@ struct SwaksCore: DialectCore {
             return
         }
         slot.note(t, .error, pos)
+        // `*** TLS startup failed (...)` / `*** STARTTLS attempted but failed`: swaks goes on in clear text.
+        if Bytes.hasPrefix(rest, lowercased: "tls startup failed") || Bytes.hasPrefix(rest, lowercased: "starttls attempted but failed") {
+            slot.builder.tlsFailed(at: pos)
+        }
     }
 }
 
