@@ -244,7 +244,8 @@ public enum DNSRules {
             }
             // The client's own check of the certificate, not the server, broke off the handshake.
             let refusedCertificate = ["self-signed", "self signed", "unable to get local issuer", "certificate verify failed",
-                                      "certificate has expired", "certificate problem", "hostname mismatch"]
+                                      "certificate verification failed", "certificate has expired", "certificate problem",
+                                      "hostname mismatch"]
                 .contains { Bytes.contains(lower, $0) }
             let detail = [refusedCertificate ? "The client did not accept the server's certificate (its issuer, names or dates), so it broke off the handshake." : nil,
                           fellBack ? "The client then sent the mail without TLS." : nil].compactMap { $0 }.joined(separator: " ")

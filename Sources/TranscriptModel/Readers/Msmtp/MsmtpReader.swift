@@ -20,6 +20,9 @@ struct MsmtpCore: DialectCore {
     private enum Block { case none, tlsParams, certificate(String?) }
     private var slot: SessionSlot
     private var block: Block = .none
+    /// msmtp's `TLS ... failed` error, kept for the end: redirected to a file, stderr often lands before the
+    /// dialogue it ends.
+    private var tlsFailure: SourcePosition?
 
     init(input: String) { slot = SessionSlot(input: input, format: Self.formatID) }
 
@@ -64,6 +67,8 @@ struct MsmtpCore: DialectCore {
                 return
             }
             slot.note(t, .error, pos)
+            // `msmtp: TLS certificate verification failed: ...`, `msmtp: TLS handshake failed: ...`
+            if Scan.hasPrefix(e, "TLS "), Scan.find(e, " failed", limit: 80) != nil { tlsFailure = pos }
             return
         }
         if Scan.find(t, " exitcode=") != nil || Scan.find(t, " smtpstatus=") != nil {
@@ -71,7 +76,7 @@ struct MsmtpCore: DialectCore {
             return
         }
         if let f = t.first, f == 0x24 {
-            if slot.hasBegun { slot.rotate(emit: emit) }
+            if slot.hasBegun { endSession(emit: emit) }
             slot.note(t, .shell, pos)
             return
         }
@@ -80,7 +85,14 @@ struct MsmtpCore: DialectCore {
         slot.note(t, .tool, pos)
     }
 
-    mutating func finish(emit: (Session) -> Void) { slot.rotate(emit: emit) }
+    mutating func finish(emit: (Session) -> Void) { endSession(emit: emit) }
+
+    private mutating func endSession(emit: (Session) -> Void) {
+        // Taken only when the dialogue has a 220 to STARTTLS and no TLS after it.
+        if let p = tlsFailure { slot.builder.tlsFailed(at: p) }
+        tlsFailure = nil
+        slot.rotate(emit: emit)
+    }
 }
 
 private extension Optional where Wrapped == Bool {

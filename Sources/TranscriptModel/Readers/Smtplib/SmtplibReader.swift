@@ -73,6 +73,13 @@ struct SmtplibCore: DialectCore {
             slot.builder.closed(by: .server, at: pos)
             return
         }
+        // `ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] ...`, `ssl.SSLError: ...` raised by
+        // starttls(): the handshake failed (the builder takes it only after a 220 to STARTTLS).
+        if Scan.hasPrefix(s, "ssl.SSL") {
+            slot.note(s, .error, pos)
+            slot.builder.tlsFailed(at: pos)
+            return
+        }
         if slot.builder.session.exchanges.isEmpty, Scan.find(s, "Error", limit: 120) != nil,
            let f = SessionSlot.failure(in: s) {
             slot.builder.connectFailed(f, detail: Bytes.string(s), at: pos)
