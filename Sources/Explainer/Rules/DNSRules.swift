@@ -245,7 +245,9 @@ public enum DNSRules {
             // The client's own check of the certificate, not the server, broke off the handshake.
             let refusedCertificate = ["self-signed", "self signed", "unable to get local issuer", "certificate verify failed",
                                       "certificate verification failed", "certificate has expired", "certificate problem",
-                                      "hostname mismatch"]
+                                      "hostname mismatch",
+                                      // the TLS alert the refusing side sends, as the other side logs it
+                                      "alert unknown ca", "alert bad certificate", "alert certificate unknown", "alert certificate expired"]
                 .contains { Bytes.contains(lower, $0) }
             let detail = [refusedCertificate ? "The client did not accept the server's certificate (its issuer, names or dates), so it broke off the handshake." : nil,
                           fellBack ? "The client then sent the mail without TLS." : nil].compactMap { $0 }.joined(separator: " ")

@@ -309,6 +309,23 @@ import Testing
         #expect(s[0].failedStage == .mail)
     }
 
+    /// `SSL_accept error` after STARTTLS: Postfix said go ahead (`220`), the handshake failed, and the session
+    /// ends at STARTTLS, not as a connection lost for no reason.
+    @Test func postfixHandshakeFailureAfterSTARTTLS() throws {
+        let log = """
+        Dec  7 09:58:40 mx1 postfix/smtpd[4410]: connect from mail.partner.example[198.51.100.20]
+        Dec  7 09:58:40 mx1 postfix/smtpd[4410]: SSL_accept error from mail.partner.example[198.51.100.20]: -1
+        Dec  7 09:58:40 mx1 postfix/smtpd[4410]: warning: TLS library problem: error:0A000418:SSL routines::tlsv1 alert unknown ca:../ssl/record/rec_layer_s3.c:1586:SSL alert number 48:
+        Dec  7 09:58:40 mx1 postfix/smtpd[4410]: lost connection after STARTTLS from mail.partner.example[198.51.100.20]
+        Dec  7 09:58:40 mx1 postfix/smtpd[4410]: disconnect from mail.partner.example[198.51.100.20] ehlo=1 starttls=0/1 commands=1/2
+        """
+        let s = try #require(try run(log).first)
+        #expect(s.exchanges.map { $0.command?.verb ?? "-" } == ["-", "EHLO", "STARTTLS"])
+        #expect(s.exchanges.last?.reply?.code == 220)
+        #expect(s.tlsFailedExchange == 2)
+        #expect(s.outcome == .disconnected && s.failedStage == .starttls)
+    }
+
     /// A log that refuses a recipient without naming the sender leaves the sender unknown: the MAIL step is
     /// inferred without a path, not as the null sender `<>` (which would make it look like a bounce).
     @Test func senderTheLogDoesNotNameIsUnknownNotNull() throws {

@@ -142,6 +142,8 @@ public struct PostfixLogReader: LineReader {
         var events: [Event] = []
         var helo: String?
         var tls: (TLSFacts, SourcePosition)?
+        /// `SSL_accept error from ...`: the handshake after `220` to STARTTLS failed.
+        var tlsFailure: SourcePosition?
         var connectPos: SourcePosition?
         var tally: [(verb: String, ok: Int, total: Int)]?
         var end: (kind: String, after: String, pos: SourcePosition)?
@@ -637,7 +639,10 @@ public struct PostfixLogReader: LineReader {
             || LogBytes.find(m.prefix(160), ": Issuing session ticket") != nil
             || LogBytes.find(m.prefix(160), ": Reusing old session") != nil
             || LogBytes.find(m.prefix(120), ": SASL") != nil {
-            if let s = smtpd[pid] { s.add(LogNote(text: text(), pos: pos)); s.last = pos.time ?? now }
+            if let s = smtpd[pid] {
+                s.add(LogNote(text: text(), pos: pos)); s.last = pos.time ?? now
+                if LogBytes.starts(m, "SSL_accept error"), s.tls == nil { s.tlsFailure = pos }
+            }
             else { preNote(pid, LogNote(text: text(), pos: pos)) }
             return true
         }
@@ -1241,6 +1246,7 @@ public struct PostfixLogReader: LineReader {
         case client(String, SourcePosition)
         case server([UInt8], SourcePosition)
         case tls(TLSFacts, SourcePosition)
+        case tlsFailed(SourcePosition)
         case closed(Closer, SourcePosition)
     }
 
@@ -1316,6 +1322,8 @@ public struct PostfixLogReader: LineReader {
                     b.server(r[...], at: p, inferred: true)
                 case .tls(let f, let p):
                     b.tlsEstablished(f, at: p)
+                case .tlsFailed(let p):
+                    b.tlsFailed(at: p)
                 case .closed(let c, let p):
                     flushNotes(upTo: p.order)
                     b.closed(by: c, at: p)
@@ -1413,13 +1421,18 @@ public struct PostfixLogReader: LineReader {
         }
         if heloCount > 0 { helo(at: start) }
         if used("STARTTLS") > 0 || s.tls != nil {
-            let p = s.tls?.1 ?? start
+            let p = s.tls?.1 ?? s.tlsFailure ?? start
             steps.append(.client("STARTTLS", p))
             if remainingOK["STARTTLS", default: 1] > 0 || s.tls != nil {
                 steps.append(.server(Array("220 2.0.0 Ready to start TLS".utf8), p))
                 if let t = s.tls { steps.append(.tls(t.0, t.1)) }
                 take("STARTTLS", ok: true)
                 if helosLeft > 0 { helo(at: p) }
+            } else if let f = s.tlsFailure {
+                // Postfix said go ahead; the handshake failed (it counts that STARTTLS as failed).
+                steps.append(.server(Array("220 2.0.0 Ready to start TLS".utf8), p))
+                steps.append(.tlsFailed(f))
+                take("STARTTLS", ok: false)
             } else if endAfter != "STARTTLS" {
                 steps.append(.server(Array("454 4.7.0 TLS not available (reply not logged)".utf8), p))
             }
