@@ -326,6 +326,17 @@ import Testing
         #expect(s.outcome == .disconnected && s.failedStage == .starttls)
     }
 
+    /// Exim's `TLS error on connection from ... (SSL_accept)`: the same handshake failure after its go-ahead; a
+    /// `(recv)` error (a session that broke later) is not taken for one.
+    @Test func eximHandshakeFailureAfterSTARTTLS() throws {
+        let s = try #require(try run("2026-12-07 10:00:01 TLS error on connection from mail.partner.example [198.51.100.20] (SSL_accept): error:0A000418:SSL routines::tlsv1 alert unknown ca\n").first)
+        #expect(s.format == "exim-log")
+        #expect(s.tlsFailedExchange != nil)
+        #expect(s.outcome == .disconnected && s.failedStage == .starttls)
+        let later = try #require(try run("2026-12-07 10:00:01 TLS error on connection from [198.51.100.20] (recv): The TLS connection was non-properly terminated.\n").first)
+        #expect(later.tlsFailedExchange == nil)
+    }
+
     /// A log that refuses a recipient without naming the sender leaves the sender unknown: the MAIL step is
     /// inferred without a path, not as the null sender `<>` (which would make it look like a bounce).
     @Test func senderTheLogDoesNotNameIsUnknownNotNull() throws {

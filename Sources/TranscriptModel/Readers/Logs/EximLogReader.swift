@@ -105,12 +105,14 @@ public struct EximLogReader: LineReader {
         case client(String, SourcePosition)
         case server(String, SourcePosition)
         case tls(TLSFacts, SourcePosition)
+        /// The handshake after `220` to STARTTLS failed.
+        case tlsFailed(SourcePosition)
         case closed(Closer, SourcePosition)
 
         var isCommand: Bool { if case .client = self { true } else { false } }
         var isClosing: Bool { if case .closed = self { true } else { false } }
         var position: SourcePosition {
-            switch self { case .client(_, let p), .server(_, let p), .tls(_, let p), .closed(_, let p): p }
+            switch self { case .client(_, let p), .server(_, let p), .tls(_, let p), .tlsFailed(let p), .closed(_, let p): p }
         }
     }
 
@@ -672,6 +674,9 @@ public struct EximLogReader: LineReader {
             } else if LogBytes.starts(r, "TLS error") {
                 helo(x, pos)
                 x.steps.append(.client("STARTTLS", pos)); x.steps.append(.server("220 TLS go ahead", pos))
+                // Exim writes this line for a handshake that failed after its go-ahead, not for an
+                // established session that broke later (that one names no SSL_accept step).
+                if LogBytes.find(r, "(SSL_accept)") != nil || LogBytes.find(r, "handshake)") != nil { x.steps.append(.tlsFailed(pos)) }
                 close(x, .unknown, pos, emit: emit)
             } else {
                 close(x, .unknown, pos, emit: emit)
@@ -1074,6 +1079,7 @@ public struct EximLogReader: LineReader {
             case .client(let t, let p): flush(p.order); b.client(Array(t.utf8)[...], at: p, inferred: true)
             case .server(let t, let p): flush(p.order); b.server(Array(t.utf8)[...], at: p, inferred: true)
             case .tls(let f, let p): b.tlsEstablished(f, at: p)
+            case .tlsFailed(let p): b.tlsFailed(at: p)
             case .closed(let c, let p): flush(p.order); b.closed(by: c, at: p)
             }
         }
