@@ -9,6 +9,12 @@ public enum DNSRules {
                                   "handshake failed", "handshake failure", "ssl routines", "tls negotiation failed",
                                   "sent tls alert", "unable to get local issuer certificate", "wrong version number",
                                   "sslhandshakeexception", "starttls failed", "ssl certificate problem", "tls startup failed"]
+    /// Words in that line saying the client's own check of the certificate broke off the handshake, not the
+    /// server; the last four are the TLS alert the refusing side sends, as the other side logs it.
+    static let certificateRefusalWords = ["self-signed", "self signed", "unable to get local issuer", "certificate verify failed",
+                                          "certificate verification failed", "certificate has expired", "certificate problem",
+                                          "hostname mismatch",
+                                          "alert unknown ca", "alert bad certificate", "alert certificate unknown", "alert certificate expired"]
 
     public static let table: [SessionRule] = SessionRule.scoped(lookupRows, .dnsFacts) + tlsRows
 
@@ -242,13 +248,7 @@ public enum DNSRules {
                     return [hit]
                 }
             }
-            // The client's own check of the certificate, not the server, broke off the handshake.
-            let refusedCertificate = ["self-signed", "self signed", "unable to get local issuer", "certificate verify failed",
-                                      "certificate verification failed", "certificate has expired", "certificate problem",
-                                      "hostname mismatch",
-                                      // the TLS alert the refusing side sends, as the other side logs it
-                                      "alert unknown ca", "alert bad certificate", "alert certificate unknown", "alert certificate expired"]
-                .contains { Bytes.contains(lower, $0) }
+            let refusedCertificate = certificateRefusalWords.contains { Bytes.contains(lower, $0) }
             let detail = [refusedCertificate ? "The client did not accept the server's certificate (its issuer, names or dates), so it broke off the handshake." : nil,
                           fellBack ? "The client then sent the mail without TLS." : nil].compactMap { $0 }.joined(separator: " ")
             return [RuleHit(exchanges: [i], evidence: f.evidence(i) + [Evidence(position: note.position, text: note.text)],

@@ -19,14 +19,14 @@ public enum Verdict {
         }
         // What the client sent after a failed handshake reached a server still waiting for one: its replies
         // are knock-ons, and the session ended at STARTTLS.
-        if let k = session.tlsFailedExchange, k < session.exchanges.count,
-           decisiveRefusal(in: session).map({ $0 > k }) ?? true {
+        let refusal = decisiveRefusal(in: session)
+        if let k = session.tlsFailedExchange, k < session.exchanges.count, refusal.map({ $0 > k }) ?? true {
             session.outcome = .disconnected
             session.failedStage = .starttls
             session.decisiveExchange = k
             return
         }
-        if let i = decisiveRefusal(in: session) {
+        if let i = refusal {
             let ex = session.exchanges[i]
             session.outcome = ex.reply!.code >= 500 ? .rejected : .deferred
             session.failedStage = ex.stage == .other ? nil : ex.stage
